@@ -2,7 +2,7 @@
 // Makes a fresh clone usable with nothing but Node and npm: fetches pnpm through npx when it
 // is not installed, installs the workspace when the lockfile changed, and builds on request.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,7 +34,14 @@ function mtime(p) {
 
 const marker = join(root, 'node_modules', '.modules.yaml');
 const lock = join(root, 'pnpm-lock.yaml');
+// Any workspace manifest newer than the last install means dependencies may have changed.
 const manifests = [join(root, 'package.json'), join(root, 'pnpm-workspace.yaml')];
+for (const group of ['apps', 'libs']) {
+  for (const name of existsSync(join(root, group)) ? readdirSync(join(root, group)) : []) {
+    manifests.push(join(root, group, name, 'package.json'));
+  }
+}
+for (const dir of ['test', 'bench', 'fixtures']) manifests.push(join(root, dir, 'package.json'));
 const needsInstall = !existsSync(marker) || manifests.concat(lock).some((p) => mtime(p) > mtime(marker));
 if (needsInstall) {
   const [cmd, pre] = pnpmCommand();

@@ -1,7 +1,6 @@
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand, ensurePrivateDir, resolveDbFile, resolveRunDir } from '@softswitch/cli-kit';
+import { Daemon } from './daemon.js';
 
 export default class Switchd extends BaseCommand {
   static override description = 'Run the softswitch daemon: config DB, bridges, OpenFlow pipeline and datapath.';
@@ -15,16 +14,20 @@ export default class Switchd extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Switchd);
     const rundir = ensurePrivateDir(resolveRunDir(flags.rundir));
-    const dbFile = resolveDbFile(flags['db-file']);
-    const pidPath = join(rundir, 'switchd.pid');
-    if (flags.pidfile) writeFileSync(pidPath, `${process.pid}\n`);
-    this.log(`switchd: run directory ${rundir}`);
-    this.log(`switchd: database file ${dbFile}`);
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+    const daemon = new Daemon({
+      rundir,
+      dbFile: resolveDbFile(flags['db-file']),
+      version: this.config.version,
+      pidfile: flags.pidfile,
     });
-    if (flags.pidfile) rmSync(pidPath, { force: true });
+    await daemon.start();
+    this.log(`switchd: run directory ${rundir}`);
+    this.log(`switchd: control socket ${daemon.controlPath}  (try: bin/appctl --rundir ${rundir} list-commands)`);
+    const onSignal = () => void daemon.stop();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    await daemon.waitUntilStopped();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
