@@ -1,1 +1,11 @@
-export {};
+export * from './addr.js';
+export * from './checksum.js';
+export * from './compose.js';
+export * from './extract.js';
+export * from './flow-key.js';
+export { FlowStringError, parseFlowString } from './flow-string.js';
+export * from './format.js';
+export * from './hash.js';
+export * from './rewrite.js';
+export * from './samples.js';
+export * from './tunnel.js';
