@@ -1,12 +1,12 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runCli } from '@softswitch/cli-kit';
+import { runVsctl } from './run.js';
 
-const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** Options that take a value and may stand before the command name. */
-const OPTIONS_WITH_VALUE = new Set<string>(['--format', '--rundir']);
-
+/**
+ * vsctl parses its own command line: oclif cannot keep ovs-vsctl's `--`-separated command
+ * chains and per-command options intact, so it is bypassed entirely.
+ */
 export async function main(argv: string[]): Promise<void> {
-  await runCli(packageDir, argv, OPTIONS_WITH_VALUE);
+  const r = await runVsctl(argv);
+  process.stdout.write(r.stdout);
+  process.stderr.write(r.stderr);
+  process.exitCode = r.status;
 }

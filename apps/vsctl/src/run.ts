@@ -1,0 +1,218 @@
+import { join } from 'node:path';
+import { type DatabaseSchema, parseSchema } from '@softswitch/configdb';
+import { type Connection, connectRemote, type JsonValue, RpcError } from '@softswitch/jsonrpc';
+import { type GlobalOptions, type ParsedCommand, parseArgv } from './argv.js';
+import { COMMANDS } from './commands.js';
+import { waitUntilSatisfied } from './commands-db.js';
+import { Context, type VsctlSymbol } from './context.js';
+import { UnreachableError, UserError } from './errors.js';
+import { Model } from './model.js';
+
+const DB = 'Open_vSwitch';
+
+export interface RunResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export const HELP = `vsctl: softswitch configuration utility (ovs-vsctl compatible)
+usage: vsctl [OPTIONS] COMMAND [ARG...] [-- [OPTIONS] COMMAND [ARG...]]...
+
+Open vSwitch commands:
+  init, show, emer-reset
+
+Bridge commands:
+  add-br BRIDGE [PARENT VLAN], del-br BRIDGE, list-br, br-exists BRIDGE,
+  br-to-vlan BRIDGE, br-to-parent BRIDGE, br-set-external-id BRIDGE KEY [VALUE],
+  br-get-external-id BRIDGE [KEY]
+
+Port and interface commands:
+  list-ports BRIDGE, add-port BRIDGE PORT, add-bond BRIDGE PORT IFACE...,
+  del-port [BRIDGE] PORT, port-to-br PORT, list-ifaces BRIDGE, iface-to-br IFACE
+
+Controller, fail-mode and manager commands:
+  get-controller BRIDGE, del-controller BRIDGE, set-controller BRIDGE TARGET...,
+  get-fail-mode BRIDGE, del-fail-mode BRIDGE, set-fail-mode BRIDGE MODE,
+  get-manager, del-manager, set-manager TARGET...
+
+Database commands:
+  list TBL [REC], find TBL CONDITION..., get TBL REC COL[:KEY],
+  set TBL REC COL[:KEY]=VALUE, add TBL REC COL [KEY=]VALUE,
+  remove TBL REC COL [KEY=]VALUE, clear TBL REC COL, create TBL COL[:KEY]=VALUE,
+  destroy TBL REC, wait-until TBL REC [COL[:KEY]=VALUE]
+
+Options:
+  --db=DATABASE      connect to DATABASE (default: unix:<rundir>/db.sock)
+  --no-wait          do not wait for switchd to reconfigure
+  -t, --timeout=SECS wait at most SECS seconds
+  -f, --format=FORMAT  list, table, csv or json (for list/find)
+  -d, --data=FORMAT    string, bare or json (cell format)
+  --no-headings, --bare, --columns=COL,...
+  -h, --help, -V, --version
+`;
+
+function deadlineOf(g: GlobalOptions): number {
+  return g.timeoutSec ? Date.now() + g.timeoutSec * 1000 : Number.POSITIVE_INFINITY;
+}
+
+async function snapshot(conn: Connection, schema: DatabaseSchema): Promise<Model> {
+  const tables = [...schema.tables.keys()];
+  const res = (await conn.request('transact', [DB, ...tables.map((t) => ({ op: 'select', table: t, where: [] }))])) as {
+    rows: Record<string, unknown>[];
+  }[];
+  const model = new Model(schema);
+  for (const [i, t] of tables.entries()) model.load(t, res[i].rows);
+  return model;
+}
+
+/** One attempt: run every command on a fresh snapshot; returns undefined to retry after a change. */
+async function attempt(
+  conn: Connection,
+  schema: DatabaseSchema,
+  g: GlobalOptions,
+  commands: ParsedCommand[],
+): Promise<RunResult | undefined> {
+  const model = await snapshot(conn, schema);
+  const symbols = new Map<string, VsctlSymbol>();
+  const out = { format: g.format, data: g.data, headings: g.headings };
+  const outputs: Context[] = [];
+  let exitStatus: number | undefined;
+  for (const cmd of commands) {
+    const cols = cmd.options.get('--columns');
+    const ctx = new Context(model, cmd.options, symbols, out, typeof cols === 'string' ? cols.split(',') : undefined);
+    if (cmd.name === 'wait-until') {
+      if (!waitUntilSatisfied(ctx, cmd.args)) return undefined;
+      continue;
+    }
+    COMMANDS[cmd.name].run(ctx, cmd.args);
+    outputs.push(ctx);
+    if (ctx.exitStatus !== undefined) exitStatus ??= ctx.exitStatus;
+  }
+  for (const [name, s] of symbols) {
+    if (!s.created)
+      throw new UserError(`row id "${name}" is referenced but never created (e.g. with "-- --id=${name} create ...")`);
+  }
+  let stdout = outputs.map((c) => c.output).join('');
+  if (model.changed && !g.dryRun) {
+    const ops = model.operations();
+    const wait = !g.noWait;
+    if (wait) {
+      ops.push({ op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['next_cfg', '+=', 1]] });
+      ops.push({ op: 'select', table: 'Open_vSwitch', where: [], columns: ['next_cfg'] });
+    }
+    ops.push({ op: 'comment', comment: `vsctl: ${process.argv.slice(2).join(' ')}` });
+    const results = (await conn.request('transact', [DB, ...(ops as JsonValue[])])) as ({
+      error?: string;
+      uuid?: [string, string];
+      rows?: { next_cfg: number }[];
+    } | null)[];
+    const err = results.find((r) => r?.error);
+    if (err) throw new UserError(`transaction error: ${JSON.stringify(sortKeys(err))}`);
+    // Swap provisional UUIDs for the ones the server assigned.
+    let i = 0;
+    for (const provisional of model.insertedNames.keys()) {
+      const real = results[i++]?.uuid?.[1];
+      if (real) stdout = stdout.split(provisional).join(real);
+    }
+    if (wait) {
+      const nextCfg = results[ops.length - 2]?.rows?.[0]?.next_cfg;
+      if (nextCfg !== undefined) await waitForCurCfg(conn, nextCfg, deadlineOf(g));
+    }
+  }
+  return { status: exitStatus ?? 0, stdout, stderr: '' };
+}
+
+function sortKeys(o: object): object {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** Without --no-wait: wait until switchd reports cur_cfg >= next_cfg. */
+async function waitForCurCfg(conn: Connection, nextCfg: number, deadline: number): Promise<void> {
+  const changed = monitorChanges(conn, { Open_vSwitch: [{ columns: ['cur_cfg'] }] });
+  for (;;) {
+    const r = (await conn.request('transact', [
+      DB,
+      { op: 'select', table: 'Open_vSwitch', where: [], columns: ['cur_cfg'] },
+    ])) as {
+      rows: { cur_cfg: number }[];
+    }[];
+    if ((r[0].rows[0]?.cur_cfg ?? 0) >= nextCfg) return;
+    await changed.next(deadline);
+  }
+}
+
+let monitorSeq = 0;
+
+/** A monitor whose updates wake a waiter (wait-until, --wait). */
+function monitorChanges(conn: Connection, requests: Record<string, JsonValue>) {
+  let wake: (() => void) | undefined;
+  let pending = false;
+  const id = `vsctl-wait-${monitorSeq++}`;
+  conn.on('notification', (m: string, p: JsonValue[]) => {
+    if ((m === 'update2' || m === 'update') && p[0] === id) {
+      pending = true;
+      wake?.();
+    }
+  });
+  const started = conn.request('monitor_cond', [DB, id, requests]);
+  return {
+    async next(deadline: number): Promise<void> {
+      await started;
+      if (pending) {
+        pending = false;
+        return;
+      }
+      await new Promise<void>((resolve, reject) => {
+        const ms = deadline - Date.now();
+        const timer = Number.isFinite(ms)
+          ? setTimeout(() => reject(new UserError('timeout expired')), Math.max(0, ms))
+          : undefined;
+        wake = () => {
+          clearTimeout(timer);
+          wake = undefined;
+          pending = false;
+          resolve();
+        };
+      });
+    },
+  };
+}
+
+/** Runs vsctl with `argv`; never throws, never exits: returns what to print and the status. */
+export async function runVsctl(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<RunResult> {
+  let conn: Connection | undefined;
+  try {
+    const { global: g, commands } = parseArgv(argv);
+    if (g.help) return { status: 0, stdout: HELP, stderr: '' };
+    if (g.version) return { status: 0, stdout: `vsctl (softswitch) 0.1.0\nDB Schema 8.3.1\n`, stderr: '' };
+    if (commands.length === 0) throw new UserError('missing command name (use --help for help)');
+    // cli-kit pulls in oclif; load it only when the run directory must be resolved.
+    const remote =
+      g.db ?? `unix:${join((await import('@softswitch/cli-kit')).resolveRunDir(g.rundir, env), 'db.sock')}`;
+    try {
+      conn = await connectRemote(remote);
+    } catch (err) {
+      throw new UnreachableError(
+        `${remote}: database connection failed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      );
+    }
+    const schema = parseSchema(await conn.request('get_schema', [DB]));
+    const deadline = deadlineOf(g);
+    let changes: ReturnType<typeof monitorChanges> | undefined;
+    for (;;) {
+      const r = await attempt(conn, schema, g, commands);
+      if (r) return r;
+      const all: Record<string, JsonValue> = {};
+      for (const t of schema.tables.keys()) all[t] = [{}];
+      changes ??= monitorChanges(conn, all);
+      await changes.next(deadline);
+    }
+  } catch (err) {
+    const e = err as Error & { exitCode?: number };
+    const status = err instanceof RpcError ? 1 : (e.exitCode ?? 1);
+    return { status, stdout: '', stderr: `vsctl: ${e.message}\n` };
+  } finally {
+    conn?.close();
+  }
+}

@@ -1,0 +1,111 @@
+import { type Datum, datumToJson } from './datum.js';
+import { OvsdbError } from './errors.js';
+import type { Row } from './row.js';
+import type { ColumnSchema, DatabaseSchema, TableSchema } from './schema.js';
+
+/** What one committed transaction did to one row: absent `old` = insert, absent `new` = delete. */
+export interface RowChange {
+  old?: Row;
+  new?: Row;
+}
+
+/** Everything a transaction changed, grouped by table then row UUID. */
+export type ChangeSet = Map<string, Map<string, RowChange>>;
+
+export interface Commit {
+  changes: ChangeSet;
+  comment?: string;
+  durable: boolean;
+  /** Identifies the database state after this commit (monitor_cond_since's last-txn-id). */
+  txnId: string;
+  date: number;
+}
+
+function indexKey(table: TableSchema, row: Row, columns: string[]): string {
+  return JSON.stringify(
+    columns.map((c) => datumToJson(row.cols.get(c) as Datum, (table.columns.get(c) as ColumnSchema).type)),
+  );
+}
+
+/** The committed contents of one database, plus the unique indexes the schema declares. */
+export class Database {
+  readonly tables = new Map<string, Map<string, Row>>();
+  private readonly indexes = new Map<string, Map<string, string>[]>();
+
+  constructor(readonly schema: DatabaseSchema) {
+    for (const t of schema.tables.values()) {
+      this.tables.set(t.name, new Map());
+      this.indexes.set(
+        t.name,
+        t.indexes.map(() => new Map()),
+      );
+    }
+  }
+
+  table(name: string): Map<string, Row> {
+    return this.tables.get(name) as Map<string, Row>;
+  }
+
+  /**
+   * Checks that the changed rows keep every index unique; `view` says whether a row (by UUID)
+   * still exists once the transaction commits.
+   */
+  checkIndexes(changes: ChangeSet): void {
+    for (const [tname, rows] of changes) {
+      const table = this.schema.tables.get(tname) as TableSchema;
+      const idx = this.indexes.get(tname) as Map<string, string>[];
+      table.indexes.forEach((columns, i) => {
+        const seen = new Map<string, string>();
+        for (const [uuid, ch] of rows) {
+          if (!ch.new) continue;
+          if (ch.old && columns.every((c) => ch.old?.cols.get(c) === ch.new?.cols.get(c))) continue;
+          const key = indexKey(table, ch.new, columns);
+          let other = seen.get(key);
+          if (other === undefined) {
+            const holder = idx[i].get(key);
+            // The committed holder only conflicts if the transaction leaves it holding that key.
+            if (holder !== undefined && holder !== uuid) {
+              const hc = rows.get(holder);
+              if (!hc || (hc.new && indexKey(table, hc.new, columns) === key)) other = holder;
+            }
+          }
+          if (other !== undefined) {
+            const values = JSON.parse(key) as unknown[];
+            throw new OvsdbError(
+              'constraint violation',
+              `Transaction causes multiple rows in "${tname}" table to have identical values (${values.map((v) => JSON.stringify(v)).join(', ')}) for index on ${columns.length === 1 ? 'column' : 'columns'} ${columns.map((c) => `"${c}"`).join(', ')}.  First row, with UUID ${other}, ${rows.has(other) ? 'was inserted by this transaction' : 'existed in the database before this transaction and was not modified by the transaction'}.  Second row, with UUID ${uuid}, was inserted by this transaction.`,
+            );
+          }
+          seen.set(key, uuid);
+        }
+      });
+    }
+  }
+
+  /** Applies a validated change set. */
+  apply(changes: ChangeSet): void {
+    for (const [tname, rows] of changes) {
+      const table = this.schema.tables.get(tname) as TableSchema;
+      const store = this.table(tname);
+      const idx = this.indexes.get(tname) as Map<string, string>[];
+      for (const [uuid, ch] of rows) {
+        if (ch.old) {
+          table.indexes.forEach((cols, i) => {
+            const k = indexKey(table, ch.old as Row, cols);
+            if (idx[i].get(k) === uuid) idx[i].delete(k);
+          });
+        }
+        if (ch.new) {
+          store.set(uuid, ch.new);
+          for (const [i, cols] of table.indexes.entries()) idx[i].set(indexKey(table, ch.new as Row, cols), uuid);
+        } else store.delete(uuid);
+      }
+    }
+  }
+
+  rowCount(): number {
+    let n = 0;
+    for (const t of this.tables.values()) n += t.size;
+    return n;
+  }
+}

@@ -1,0 +1,186 @@
+import { type Clause, evalConditions, parseConditions } from './condition.js';
+import type { ChangeSet, Database, RowChange } from './database.js';
+import { type Datum, datumDiff, datumEquals, datumToJson } from './datum.js';
+import { OvsdbError, syntaxError } from './errors.js';
+import type { Row } from './row.js';
+import type { ColumnSchema, TableSchema } from './schema.js';
+
+/** 1 = "monitor" (update), 2 = "monitor_cond" (update2), 3 = "monitor_cond_since" (update3). */
+export type MonitorVersion = 1 | 2 | 3;
+
+interface TableMonitor {
+  table: TableSchema;
+  columns: string[];
+  initial: boolean;
+  insert: boolean;
+  delete: boolean;
+  modify: boolean;
+  where?: Clause[];
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** One monitor a client set up: which tables and columns, under which conditions. */
+export class Monitor {
+  readonly tables = new Map<string, TableMonitor>();
+
+  constructor(
+    readonly id: unknown,
+    readonly dbName: string,
+    readonly version: MonitorVersion,
+    db: Database,
+    requests: unknown,
+  ) {
+    if (!isObject(requests)) throw syntaxError(requests, 'monitor requests must be a JSON object');
+    for (const [tname, reqJson] of Object.entries(requests)) {
+      const table = db.schema.tables.get(tname);
+      if (!table) throw syntaxError(tname, `no table named ${tname}`, 'unknown table');
+      const reqs = Array.isArray(reqJson) ? reqJson : [reqJson];
+      const tm: TableMonitor = { table, columns: [], initial: false, insert: false, delete: false, modify: false };
+      const cols = new Set<string>();
+      for (const req of reqs) {
+        if (!isObject(req)) throw syntaxError(req, 'monitor request must be a JSON object');
+        const columns = req.columns === undefined ? [...table.columns.keys()] : req.columns;
+        if (!Array.isArray(columns)) throw syntaxError(req, '"columns" must be an array');
+        for (const c of columns) {
+          if (typeof c !== 'string' || !table.columns.has(c)) {
+            throw syntaxError(c, `${String(c)} is not a valid column name`, 'unknown column');
+          }
+          cols.add(c);
+        }
+        const sel = isObject(req.select) ? req.select : {};
+        tm.initial ||= sel.initial !== false;
+        tm.insert ||= sel.insert !== false;
+        tm.delete ||= sel.delete !== false;
+        tm.modify ||= sel.modify !== false;
+        if (req.where !== undefined) {
+          if (version === 1) throw syntaxError(req, '"where" is not allowed in a "monitor" request');
+          tm.where = parseConditions(req.where, table, true);
+        }
+      }
+      tm.columns = [...cols];
+      this.tables.set(tname, tm);
+    }
+  }
+
+  /** Replaces the conditions (monitor_cond_change). */
+  changeConditions(requests: unknown): void {
+    if (!isObject(requests)) throw syntaxError(requests, 'monitor-cond-change requests must be a JSON object');
+    for (const [tname, reqJson] of Object.entries(requests)) {
+      const tm = this.tables.get(tname);
+      if (!tm) throw new OvsdbError('syntax error', `table ${tname} is not monitored`);
+      const reqs = Array.isArray(reqJson) ? reqJson : [reqJson];
+      for (const req of reqs) {
+        if (isObject(req) && req.where !== undefined) tm.where = parseConditions(req.where, tm.table, true);
+      }
+    }
+  }
+
+  private rowJson(tm: TableMonitor, row: Row, only?: (c: string) => boolean): Record<string, unknown> {
+    const o: Record<string, unknown> = {};
+    for (const c of tm.columns) {
+      if (only && !only(c)) continue;
+      o[c] = datumToJson(row.cols.get(c) as Datum, (tm.table.columns.get(c) as ColumnSchema).type);
+    }
+    return o;
+  }
+
+  private matches(tm: TableMonitor, row: Row | undefined): boolean {
+    return row !== undefined && (!tm.where || evalConditions(tm.where, row));
+  }
+
+  /** The initial contents (monitor reply) in this monitor's format. */
+  initial(db: Database): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [tname, tm] of this.tables) {
+      if (!tm.initial) continue;
+      const t: Record<string, unknown> = {};
+      for (const [uuid, row] of db.table(tname)) {
+        if (!this.matches(tm, row)) continue;
+        t[uuid] = this.version === 1 ? { new: this.rowJson(tm, row) } : { initial: this.rowJson(tm, row) };
+      }
+      if (Object.keys(t).length) out[tname] = t;
+    }
+    return out;
+  }
+
+  /** The update for one commit (or several merged), or undefined if this monitor sees nothing. */
+  update(changes: ChangeSet): Record<string, unknown> | undefined {
+    let out: Record<string, unknown> | undefined;
+    for (const [tname, rows] of changes) {
+      const tm = this.tables.get(tname);
+      if (!tm) continue;
+      let t: Record<string, unknown> | undefined;
+      for (const [uuid, ch] of rows) {
+        const u = this.rowUpdate(tm, ch);
+        if (u === undefined) continue;
+        t ??= {};
+        t[uuid] = u;
+      }
+      if (t) {
+        out ??= {};
+        out[tname] = t;
+      }
+    }
+    return out;
+  }
+
+  private rowUpdate(tm: TableMonitor, ch: RowChange): unknown {
+    const was = this.matches(tm, ch.old);
+    const is = this.matches(tm, ch.new);
+    const changed = (c: string) =>
+      !datumEquals((ch.old as Row).cols.get(c) as Datum, (ch.new as Row).cols.get(c) as Datum);
+    if (was && is) {
+      if (!tm.modify) return undefined;
+      if (!tm.columns.some(changed)) return undefined;
+      if (this.version === 1) {
+        return { old: this.rowJson(tm, ch.old as Row, changed), new: this.rowJson(tm, ch.new as Row) };
+      }
+      const diff: Record<string, unknown> = {};
+      for (const c of tm.columns) {
+        if (!changed(c)) continue;
+        const type = (tm.table.columns.get(c) as ColumnSchema).type;
+        diff[c] = datumToJson(
+          datumDiff((ch.old as Row).cols.get(c) as Datum, (ch.new as Row).cols.get(c) as Datum, type),
+          type,
+        );
+      }
+      return { modify: diff };
+    }
+    if (is) {
+      if (!tm.insert) return undefined;
+      return this.version === 1
+        ? { new: this.rowJson(tm, ch.new as Row) }
+        : { insert: this.rowJson(tm, ch.new as Row) };
+    }
+    if (was) {
+      if (!tm.delete) return undefined;
+      return this.version === 1 ? { old: this.rowJson(tm, ch.old as Row) } : { delete: null };
+    }
+    return undefined;
+  }
+}
+
+/** Folds consecutive change sets into one (first old, last new per row). */
+export function mergeChanges(sets: ChangeSet[]): ChangeSet {
+  const out: ChangeSet = new Map();
+  for (const s of sets) {
+    for (const [t, rows] of s) {
+      let m = out.get(t);
+      if (!m) {
+        m = new Map();
+        out.set(t, m);
+      }
+      for (const [uuid, ch] of rows) {
+        const prev = m.get(uuid);
+        if (prev) {
+          if (!prev.old && !ch.new) m.delete(uuid);
+          else m.set(uuid, { old: prev.old, new: ch.new });
+        } else m.set(uuid, { old: ch.old, new: ch.new });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,463 @@
+import { existsSync, unlinkSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { Connection, type JsonValue, RpcError } from '@softswitch/jsonrpc';
+import { type ChangeSet, type Commit, Database } from './database.js';
+import { OvsdbError } from './errors.js';
+import { Monitor, type MonitorVersion, mergeChanges } from './monitor.js';
+import { newRow, newUuid } from './row.js';
+import { type DatabaseSchema, schemaToJson } from './schema.js';
+import { SERVER_SCHEMA } from './server-db.js';
+import { FileStorage, type OpenReport } from './storage.js';
+import { executeTransaction, type TxnOutcome } from './transaction.js';
+import { loadVswitchSchema } from './vswitch-schema.js';
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+const HISTORY = 100;
+
+/** One database the server serves, with its storage and recent history for monitor_cond_since. */
+class ServedDatabase {
+  lastTxnId = ZERO_UUID;
+  readonly history: { txnId: string; changes: ChangeSet }[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly db: Database,
+    readonly storage?: FileStorage,
+    readonly readOnly = false,
+  ) {}
+}
+
+interface PendingWait {
+  session: Session;
+  db: ServedDatabase;
+  ops: unknown[];
+  resolve: (v: JsonValue) => void;
+  deadline: number;
+  timer?: NodeJS.Timeout;
+}
+
+class Session {
+  readonly monitors = new Map<string, Monitor>();
+  readonly locks = new Set<string>();
+  changeAware = false;
+
+  constructor(readonly conn: Connection) {}
+}
+
+export interface ConfigDbServerOptions {
+  /** Database file in OVS's format; created from `schema` if missing. */
+  dbFile: string;
+  /**
+   * Schema to create the file with or convert it to. Default: the file's own schema, or for a
+   * new file softswitch's Open_vSwitch schema.
+   */
+  schema?: DatabaseSchema;
+  /** Make sure the root Open_vSwitch row exists (what `vsctl init` does), as switchd needs it. */
+  initialize?: boolean;
+  /** `punix:PATH`, `ptcp:PORT[:IP]`. */
+  remotes?: string[];
+  maxMessageBytes?: number;
+  /** Told about torn tails, conversions. */
+  log?: (message: string) => void;
+}
+
+/** An OVSDB server (RFC 7047 plus Open vSwitch's extensions). */
+export class OvsdbServer {
+  readonly serverId = newUuid();
+  private readonly dbs = new Map<string, ServedDatabase>();
+  private readonly sessions = new Set<Session>();
+  private readonly lockQueues = new Map<string, Session[]>();
+  private readonly listeners: Server[] = [];
+  private readonly pendingWaits = new Set<PendingWait>();
+  private commitsThisTurn = 0;
+  private unflushed: { resolve: (v: JsonValue) => void; results: JsonValue; commit?: Commit; db?: ServedDatabase }[] =
+    [];
+  private readonly serverDb = new ServedDatabase('_Server', new Database(SERVER_SCHEMA), undefined, true);
+  readonly openReport: OpenReport;
+
+  constructor(
+    storage: FileStorage,
+    private readonly options: { maxMessageBytes?: number; onFatal?: (err: unknown) => void } = {},
+  ) {
+    const served = new ServedDatabase(storage.db.schema.name, storage.db, storage);
+    this.dbs.set(served.name, served);
+    this.dbs.set('_Server', this.serverDb);
+    this.openReport = storage.report;
+    const t = SERVER_SCHEMA.tables.get('Database');
+    const changes = new Map();
+    for (const d of [served, this.serverDb]) {
+      const row = newRow(t as never, newUuid());
+      row.cols.set('name', { keys: [d.name] });
+      row.cols.set('model', { keys: ['standalone'] });
+      row.cols.set('connected', { keys: [true] });
+      row.cols.set('leader', { keys: [true] });
+      row.cols.set('schema', { keys: [JSON.stringify(schemaToJson(d.db.schema))] });
+      changes.set(row.uuid, { new: row });
+    }
+    this.serverDb.db.apply(new Map([['Database', changes]]));
+  }
+
+  /** Runs a transaction in-process (as if from a client without locks); resolves with the results. */
+  async transactLocal(dbName: string, ops: unknown[]): Promise<unknown[]> {
+    const d = this.lookupDb(dbName);
+    const outcome = executeTransaction(d.db, ops);
+    if (outcome.waitTimeoutMs !== undefined) throw new Error('in-process transactions cannot wait');
+    return (await this.finish(d, outcome)) as unknown[];
+  }
+
+  get database(): Database {
+    return [...this.dbs.values()][0].db;
+  }
+
+  /** Starts serving on a passive remote: `punix:PATH` or `ptcp:PORT[:IP]`. Resolves to the bound port for TCP. */
+  listen(remote: string): Promise<number | undefined> {
+    const server = createServer((socket) => this.accept(socket));
+    this.listeners.push(server);
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      if (remote.startsWith('punix:')) {
+        const path = remote.slice(6);
+        if (existsSync(path)) unlinkSync(path);
+        server.listen(path, () => resolve(undefined));
+      } else if (remote.startsWith('ptcp:')) {
+        const [port, ip] = remote.slice(5).split(':');
+        server.listen(Number(port), ip || '0.0.0.0', () => {
+          const addr = server.address();
+          resolve(typeof addr === 'object' && addr ? addr.port : undefined);
+        });
+      } else reject(new Error(`${remote}: unsupported remote (expected punix:PATH or ptcp:PORT[:IP])`));
+    });
+  }
+
+  /** Serves one already-connected stream (also used by tests and embedded callers). */
+  accept(socket: Socket): Session {
+    const conn = new Connection(socket, { maxMessageBytes: this.options.maxMessageBytes });
+    const session = new Session(conn);
+    this.sessions.add(session);
+    conn.handler = (method, params) => this.handle(session, method, params);
+    conn.on('close', () => this.dropSession(session));
+    return session;
+  }
+
+  async close(): Promise<void> {
+    if (this.unflushed.length) this.flush();
+    for (const s of this.sessions) s.conn.close();
+    for (const w of this.pendingWaits) clearTimeout(w.timer);
+    await Promise.all(this.listeners.map((l) => new Promise((r) => l.close(r))));
+    for (const d of this.dbs.values()) d.storage?.close();
+  }
+
+  private dropSession(session: Session): void {
+    this.sessions.delete(session);
+    for (const name of [...this.lockQueues.keys()]) this.releaseLock(session, name);
+    for (const w of this.pendingWaits) {
+      if (w.session === session) {
+        clearTimeout(w.timer);
+        this.pendingWaits.delete(w);
+      }
+    }
+  }
+
+  private lookupDb(name: unknown): ServedDatabase {
+    const d = typeof name === 'string' ? this.dbs.get(name) : undefined;
+    if (!d)
+      throw new RpcError({
+        error: 'unknown database',
+        details: `${JSON.stringify(name)} is not a valid database name`,
+      });
+    return d;
+  }
+
+  private handle(session: Session, method: string, params: JsonValue[]): JsonValue | Promise<JsonValue> {
+    switch (method) {
+      case 'list_dbs':
+        return [...this.dbs.keys()];
+      case 'get_schema':
+        return schemaToJson(this.lookupDb(params[0]).db.schema) as JsonValue;
+      case 'get_server_id':
+        return this.serverId;
+      case 'set_db_change_aware':
+        session.changeAware = params[0] === true;
+        return {};
+      case 'transact':
+        return this.transact(session, params);
+      case 'monitor':
+        return this.monitor(session, params, 1);
+      case 'monitor_cond':
+        return this.monitor(session, params, 2);
+      case 'monitor_cond_since':
+        return this.monitor(session, params, 3);
+      case 'monitor_cond_change': {
+        const m = session.monitors.get(JSON.stringify(params[0]));
+        if (!m) throw new RpcError({ error: 'unknown monitor' });
+        m.changeConditions(params[2]);
+        return {};
+      }
+      case 'monitor_cancel': {
+        const key = JSON.stringify(params[0]);
+        if (!session.monitors.delete(key)) throw new RpcError({ error: 'unknown monitor' });
+        return {};
+      }
+      case 'lock':
+      case 'steal':
+      case 'unlock':
+        return this.lockOp(session, method, params);
+      case 'echo':
+        return params;
+      default:
+        throw new RpcError({ error: 'unknown method' });
+    }
+  }
+
+  private lockOp(session: Session, method: string, params: JsonValue[]): JsonValue {
+    const name = params[0];
+    if (params.length !== 1 || typeof name !== 'string')
+      throw new RpcError({ error: 'syntax error', details: 'lock name expected' });
+    let q = this.lockQueues.get(name);
+    if (method === 'unlock') {
+      this.releaseLock(session, name);
+      return {};
+    }
+    if (q?.includes(session)) {
+      throw new RpcError({ error: 'duplicate lock', details: `Lock ${name} already requested` });
+    }
+    if (!q) {
+      q = [];
+      this.lockQueues.set(name, q);
+    }
+    if (method === 'lock') {
+      q.push(session);
+      if (q[0] === session) session.locks.add(name);
+      return { locked: q[0] === session };
+    }
+    const victim = q[0];
+    q.unshift(session);
+    session.locks.add(name);
+    if (victim) {
+      victim.locks.delete(name);
+      // The victim loses the lock and its request (RFC 7047 4.1.10).
+      q.splice(q.indexOf(victim), 1);
+      victim.conn.notify('stolen', [name]);
+    }
+    return { locked: true };
+  }
+
+  private releaseLock(session: Session, name: string): void {
+    const q = this.lockQueues.get(name);
+    if (!q) return;
+    const i = q.indexOf(session);
+    if (i < 0) return;
+    q.splice(i, 1);
+    session.locks.delete(name);
+    if (i === 0 && q.length) {
+      q[0].locks.add(name);
+      q[0].conn.notify('locked', [name]);
+    }
+    if (q.length === 0) this.lockQueues.delete(name);
+  }
+
+  private transact(session: Session, params: JsonValue[]): JsonValue | Promise<JsonValue> {
+    const d = this.lookupDb(params[0]);
+    const ops = params.slice(1);
+    if (
+      d.readOnly &&
+      ops.some((o) => ['insert', 'update', 'mutate', 'delete'].includes((o as { op?: string })?.op ?? ''))
+    ) {
+      return [new OvsdbError('not allowed', `Database ${d.name} is read-only.`).toJson()] as JsonValue;
+    }
+    const outcome = this.execute(session, d, ops);
+    if (outcome.waitTimeoutMs === undefined) return this.finish(d, outcome);
+    return new Promise((resolve) => {
+      const w: PendingWait = { session, db: d, ops, resolve, deadline: Date.now() + outcome.waitTimeoutMs! };
+      if (Number.isFinite(outcome.waitTimeoutMs)) {
+        w.timer = setTimeout(() => {
+          this.pendingWaits.delete(w);
+          const results: unknown[] = [];
+          // Re-run once so the reply names the wait that is still unmet.
+          const again = executeTransaction(d.db, ops.map((o) => ({ ...(o as object), timeout: 0 })) as unknown[], {
+            ownsLock: (n) => session.locks.has(n),
+          });
+          results.push(...again.results);
+          if (again.changes) void Promise.resolve(this.finish(d, again)).then(resolve);
+          else resolve(results as JsonValue);
+        }, outcome.waitTimeoutMs);
+      }
+      this.pendingWaits.add(w);
+    });
+  }
+
+  private execute(session: Session, d: ServedDatabase, ops: unknown[]): TxnOutcome {
+    return executeTransaction(d.db, ops, { ownsLock: (n) => session.locks.has(n) });
+  }
+
+  /**
+   * Commits a successful outcome. The change is applied in memory at once (later transactions
+   * build on it) but acknowledged, and shown to monitors, only after its log record is written:
+   * records of all transactions committed in the same turn of the event loop go out in one
+   * write(2) (group commit), before any of their replies.
+   */
+  private finish(d: ServedDatabase, outcome: TxnOutcome): JsonValue | Promise<JsonValue> {
+    const results = outcome.results as JsonValue;
+    if (!outcome.changes || outcome.changes.size === 0) {
+      // A read must not reveal a commit that is not yet on disk: answer after the pending flush.
+      return this.unflushed.length ? new Promise((resolve) => this.unflushed.push({ resolve, results })) : results;
+    }
+    const commit: Commit = {
+      changes: outcome.changes,
+      comment: outcome.comment,
+      durable: outcome.durable,
+      txnId: newUuid(),
+      date: Date.now(),
+    };
+    d.db.apply(commit.changes);
+    d.lastTxnId = commit.txnId;
+    d.history.push({ txnId: commit.txnId, changes: commit.changes });
+    if (d.history.length > HISTORY) d.history.shift();
+    // The first commit of a turn is written at once (no added latency for a lone client); more
+    // commits in the same turn wait for one shared write at the end of the turn.
+    if (this.commitsThisTurn++ === 0) {
+      setImmediate(() => {
+        this.commitsThisTurn = 0;
+      });
+      if (this.unflushed.length === 0) {
+        try {
+          d.storage?.writeMany([commit]);
+        } catch (err) {
+          this.options.onFatal?.(err);
+          return [new OvsdbError('I/O error', String(err)).toJson()] as JsonValue;
+        }
+        this.notifyMonitors(d, commit);
+        this.retryWaits(d);
+        return results;
+      }
+    }
+    return new Promise((resolve) => {
+      this.unflushed.push({ resolve, results, commit, db: d });
+      if (this.unflushed.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.unflushed;
+    this.unflushed = [];
+    const byDb = new Map<ServedDatabase, Commit[]>();
+    for (const p of batch) {
+      if (!p.commit || !p.db) continue;
+      const list = byDb.get(p.db) ?? [];
+      list.push(p.commit);
+      byDb.set(p.db, list);
+    }
+    let failure: unknown;
+    for (const [d, commits] of byDb) {
+      try {
+        d.storage?.writeMany(commits);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    if (failure) {
+      // Memory is ahead of the disk now: refuse to go on rather than serve what may vanish.
+      for (const p of batch) p.resolve([new OvsdbError('I/O error', String(failure)).toJson()] as JsonValue);
+      this.options.onFatal?.(failure);
+      return;
+    }
+    for (const p of batch) {
+      if (p.commit && p.db) {
+        this.notifyMonitors(p.db, p.commit);
+      }
+      p.resolve(p.results);
+    }
+    for (const d of byDb.keys()) this.retryWaits(d);
+  }
+
+  private retryWaits(d: ServedDatabase): void {
+    for (const w of [...this.pendingWaits]) {
+      if (w.db !== d || !this.pendingWaits.has(w)) continue;
+      const outcome = this.execute(w.session, d, w.ops);
+      if (outcome.waitTimeoutMs !== undefined) continue;
+      clearTimeout(w.timer);
+      this.pendingWaits.delete(w);
+      void Promise.resolve(this.finish(d, outcome)).then(w.resolve);
+    }
+  }
+
+  private notifyMonitors(d: ServedDatabase, commit: Commit): void {
+    for (const s of this.sessions) {
+      for (const m of s.monitors.values()) {
+        if (m.dbName !== d.name) continue;
+        const u = m.update(commit.changes);
+        if (!u) continue;
+        if (m.version === 1) s.conn.notify('update', [m.id as JsonValue, u as JsonValue]);
+        else if (m.version === 2) s.conn.notify('update2', [m.id as JsonValue, u as JsonValue]);
+        else s.conn.notify('update3', [m.id as JsonValue, commit.txnId, u as JsonValue]);
+      }
+    }
+  }
+
+  private monitor(session: Session, params: JsonValue[], version: MonitorVersion): JsonValue {
+    const d = this.lookupDb(params[0]);
+    const key = JSON.stringify(params[1] ?? null);
+    if (session.monitors.has(key)) throw new RpcError({ error: 'duplicate monitor ID' });
+    let m: Monitor;
+    try {
+      m = new Monitor(params[1], d.name, version, d.db, params[2]);
+    } catch (err) {
+      if (err instanceof OvsdbError) throw new RpcError(err.toJson());
+      throw err;
+    }
+    session.monitors.set(key, m);
+    if (version !== 3) return m.initial(d.db) as JsonValue;
+    const since = params[3];
+    const at = typeof since === 'string' && since !== ZERO_UUID ? d.history.findIndex((h) => h.txnId === since) : -1;
+    if (since === d.lastTxnId && since !== ZERO_UUID) return [true, d.lastTxnId, {}];
+    if (at >= 0) {
+      const merged = mergeChanges(d.history.slice(at + 1).map((h) => h.changes));
+      return [true, d.lastTxnId, (m.update(merged) ?? {}) as JsonValue];
+    }
+    return [false, d.lastTxnId, m.initial(d.db) as JsonValue];
+  }
+}
+
+export interface ConfigDbServerHandle {
+  server: OvsdbServer;
+  /** TCP ports bound, in the order of `remotes` (undefined for Unix sockets). */
+  ports: (number | undefined)[];
+  report: OpenReport;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (or creates) a database file and serves it on the given remotes. This is the entry
+ * point for `switchd --db-only` and the embedded config DB.
+ */
+export async function startConfigDbServer(options: ConfigDbServerOptions): Promise<ConfigDbServerHandle> {
+  const schema = options.schema ?? (existsSync(options.dbFile) ? undefined : loadVswitchSchema());
+  const storage = FileStorage.open(options.dbFile, schema);
+  const report = storage.report;
+  if (report.corruptTailSavedAs) {
+    options.log?.(`${options.dbFile}: ${report.corruptReason}; discarded tail kept in ${report.corruptTailSavedAs}`);
+  }
+  if (report.convertedFrom) options.log?.(`${options.dbFile}: converted from schema version ${report.convertedFrom}`);
+  const server: OvsdbServer = new OvsdbServer(storage, {
+    maxMessageBytes: options.maxMessageBytes,
+    onFatal: (err) => {
+      options.log?.(`${options.dbFile}: cannot write the log (${String(err)}); closing`);
+      void server.close();
+    },
+  });
+  if (
+    options.initialize &&
+    storage.db.schema.tables.has('Open_vSwitch') &&
+    storage.db.table('Open_vSwitch').size === 0
+  ) {
+    await server.transactLocal(storage.db.schema.name, [{ op: 'insert', table: 'Open_vSwitch', row: {} }]);
+  }
+  const ports: (number | undefined)[] = [];
+  try {
+    for (const r of options.remotes ?? []) ports.push(await server.listen(r));
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  return { server, ports, report, close: () => server.close() };
+}

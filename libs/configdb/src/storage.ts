@@ -1,0 +1,224 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { type Commit, Database } from './database.js';
+import {
+  applyDatumDiff,
+  type Datum,
+  datumEquals,
+  datumToJson,
+  isUuid,
+  parseDatumLoose,
+  sharedDefaultDatum,
+} from './datum.js';
+import { LogWriter, readLogFile, writeLogFile } from './log.js';
+import { newRow, newUuid, type Row } from './row.js';
+import { compareVersions, type DatabaseSchema, parseSchema, schemaToJson, type TableSchema } from './schema.js';
+
+/** Events worth telling an operator about while opening a database file. */
+export interface OpenReport {
+  /** A torn or corrupt tail was cut off and copied to this file. */
+  corruptTailSavedAs?: string;
+  corruptReason?: string;
+  /** The file's schema version differed and its data was converted. */
+  convertedFrom?: string;
+  transactions: number;
+}
+
+function rowColumnsToJson(table: TableSchema, row: Row, onlyChangedFrom?: Row): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  for (const c of table.columns.values()) {
+    if (c.ephemeral) continue;
+    const d = row.cols.get(c.name) as Datum;
+    if (onlyChangedFrom) {
+      const before = onlyChangedFrom.cols.get(c.name) as Datum;
+      if (before === d || datumEquals(before, d)) continue;
+    } else if (d === sharedDefaultDatum(c.type) || datumEquals(d, sharedDefaultDatum(c.type))) continue;
+    o[c.name] = datumToJson(d, c.type);
+  }
+  return o;
+}
+
+/** The log record for one commit, or undefined if it changed only ephemeral columns. */
+export function commitToRecord(schema: DatabaseSchema, commit: Commit): Record<string, unknown> | undefined {
+  const rec: Record<string, unknown> = {};
+  let any = false;
+  for (const [tname, rows] of commit.changes) {
+    const table = schema.tables.get(tname) as TableSchema;
+    const t: Record<string, unknown> = {};
+    let tAny = false;
+    for (const [uuid, ch] of rows) {
+      if (!ch.new) t[uuid] = null;
+      else if (!ch.old) t[uuid] = rowColumnsToJson(table, ch.new);
+      else {
+        const diff = rowColumnsToJson(table, ch.new, ch.old);
+        if (Object.keys(diff).length === 0) continue;
+        t[uuid] = diff;
+      }
+      tAny = true;
+    }
+    if (tAny) {
+      rec[tname] = t;
+      any = true;
+    }
+  }
+  if (!any) return undefined;
+  rec._date = commit.date;
+  if (commit.comment) rec._comment = commit.comment;
+  return rec;
+}
+
+/** Applies one transaction record read from a log (either OVS format: full values or `_is_diff`). */
+export function applyRecord(db: Database, rec: Record<string, unknown>): void {
+  const isDiff = rec._is_diff === true;
+  for (const [tname, rows] of Object.entries(rec)) {
+    if (tname.startsWith('_')) continue;
+    const table = db.schema.tables.get(tname);
+    if (!table) throw new Error(`log record names unknown table ${tname}`);
+    const store = db.table(tname);
+    const changes = new Map();
+    for (const [uuid, rj] of Object.entries(rows as Record<string, unknown>)) {
+      if (!isUuid(uuid)) throw new Error(`log record has bad row UUID ${uuid}`);
+      const old = store.get(uuid);
+      if (rj === null) {
+        if (old) changes.set(uuid, { old });
+        continue;
+      }
+      const row: Row = old ? { uuid, version: newUuid(), cols: new Map(old.cols) } : newRow(table, uuid);
+      for (const [cname, vj] of Object.entries(rj as Record<string, unknown>)) {
+        const col = table.columns.get(cname);
+        if (!col) throw new Error(`log record names unknown column ${tname}.${cname}`);
+        const d = parseDatumLoose(vj, col.type);
+        row.cols.set(cname, isDiff ? applyDatumDiff(row.cols.get(cname) as Datum, d, col.type) : d);
+      }
+      changes.set(uuid, old ? { old, new: row } : { new: row });
+    }
+    db.apply(new Map([[tname, changes]]));
+  }
+}
+
+/** Every row of the database as one transaction record (compaction and conversion). */
+export function snapshotRecord(db: Database, comment: string): Record<string, unknown> {
+  const rec: Record<string, unknown> = {};
+  for (const [tname, rows] of db.tables) {
+    if (rows.size === 0) continue;
+    const table = db.schema.tables.get(tname) as TableSchema;
+    const t: Record<string, unknown> = {};
+    for (const [uuid, row] of rows) t[uuid] = rowColumnsToJson(table, row);
+    rec[tname] = t;
+  }
+  rec._date = Date.now();
+  rec._comment = comment;
+  return rec;
+}
+
+/** Copies rows into a database with another schema, keeping what still fits. */
+function convert(from: Database, to: DatabaseSchema): Database {
+  const db = new Database(to);
+  for (const [tname, rows] of from.tables) {
+    const newTable = to.tables.get(tname);
+    const oldTable = from.schema.tables.get(tname) as TableSchema;
+    if (!newTable) continue;
+    const changes = new Map();
+    for (const [uuid, row] of rows) {
+      const nr = newRow(newTable, uuid);
+      for (const c of newTable.columns.values()) {
+        const oc = oldTable.columns.get(c.name);
+        if (!oc) continue;
+        try {
+          const d = parseDatumLoose(datumToJson(row.cols.get(c.name) as Datum, oc.type), c.type);
+          if (d.keys.length >= c.type.min && d.keys.length <= c.type.max) nr.cols.set(c.name, d);
+        } catch {
+          // Values the new type rejects fall back to the column's default.
+        }
+      }
+      changes.set(uuid, { new: nr });
+    }
+    db.apply(new Map([[tname, changes]]));
+  }
+  return db;
+}
+
+/** A database backed by an OVS-format file. */
+export class FileStorage {
+  private constructor(
+    readonly db: Database,
+    private writer: LogWriter,
+    readonly report: OpenReport,
+  ) {}
+
+  /**
+   * Opens `path` (creating it from `schema` if missing). If `schema` is given and the file holds
+   * another version, the data is converted and the file rewritten with the given schema.
+   */
+  static open(path: string, schema?: DatabaseSchema): FileStorage {
+    if (!existsSync(path)) {
+      if (!schema) throw new Error(`${path}: database file does not exist and no schema was given`);
+      writeLogFile(path, [schemaToJson(schema)]);
+    }
+    const log = readLogFile(path);
+    if (log.records.length === 0)
+      throw new Error(`${path}: no schema record (${log.corruption?.reason ?? 'empty file'})`);
+    const fileSchema = parseSchema(log.records[0]);
+    let db = new Database(fileSchema);
+    for (let i = 1; i < log.records.length; i++) applyRecord(db, log.records[i] as Record<string, unknown>);
+    const report: OpenReport = { transactions: log.records.length - 1 };
+    if (log.savedAs) {
+      report.corruptTailSavedAs = log.savedAs;
+      report.corruptReason = `${log.corruption?.reason} at offset ${log.corruption?.offset}`;
+    }
+    const writer = new LogWriter(path, log.goodBytes, log.records.length);
+    const storage = new FileStorage(db, writer, report);
+    if (schema && (schema.name !== fileSchema.name || compareVersions(schema.version, fileSchema.version) !== 0)) {
+      db = convert(db, schema);
+      report.convertedFrom = fileSchema.version;
+      const converted = new FileStorage(db, writer, report);
+      writer.replace([schemaToJson(schema), snapshotRecord(db, `converted from schema version ${fileSchema.version}`)]);
+      return converted;
+    }
+    return storage;
+  }
+
+  /** Appends the commit's record; returns once write(2) returned (and fsync, if durable). */
+  write(commit: Commit): void {
+    this.writeMany([commit]);
+  }
+
+  /** Appends several commits' records with a single write(2) (and one fsync if any is durable). */
+  writeMany(commits: Commit[]): void {
+    const recs: unknown[] = [];
+    for (const c of commits) {
+      const rec = commitToRecord(this.db.schema, c);
+      if (rec) recs.push(rec);
+    }
+    if (recs.length)
+      this.writer.appendMany(
+        recs,
+        commits.some((c) => c.durable),
+      );
+    if (this.shouldCompact()) this.compact();
+  }
+
+  /** OVS compacts when the log has grown well past its last snapshot; so do we. */
+  private shouldCompact(): boolean {
+    return (
+      this.writer.records > 1000 &&
+      this.writer.bytes > 4 * 1024 * 1024 &&
+      this.writer.records > 4 * (this.db.rowCount() + 1)
+    );
+  }
+
+  compact(): void {
+    this.writer.replace([schemaToJson(this.db.schema), snapshotRecord(this.db, 'compacting database online')]);
+  }
+
+  get fileBytes(): number {
+    return this.writer.bytes;
+  }
+
+  close(): void {
+    this.writer.close();
+  }
+}
+
+export function loadSchemaFile(path: string): DatabaseSchema {
+  return parseSchema(JSON.parse(readFileSync(path, 'utf8')));
+}

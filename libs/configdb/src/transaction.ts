@@ -1,0 +1,701 @@
+import { type Clause, evalConditions, parseConditions, uuidLookup } from './condition.js';
+import type { ChangeSet, Database, RowChange } from './database.js';
+import {
+  checkCount,
+  compareDatums,
+  type Datum,
+  datumSubtract,
+  datumUnion,
+  findKey,
+  isUuid,
+  parseDatum,
+  parseDatumLoose,
+} from './datum.js';
+import { OvsdbError, syntaxError } from './errors.js';
+import { columnSchema, copyRow, newRow, newUuid, type Row, rowToJson } from './row.js';
+import { type Atom, type ColumnType, type DatabaseSchema, isRootTable, type TableSchema } from './schema.js';
+
+/** What the caller of `executeTransaction` supplies beyond the database. */
+export interface TxnContext {
+  /** True if this session holds the named lock (for "assert"). */
+  ownsLock?: (name: string) => boolean;
+}
+
+export interface TxnOutcome {
+  results: unknown[];
+  /** Present when every operation succeeded and something is to be committed. */
+  changes?: ChangeSet;
+  comment?: string;
+  durable: boolean;
+  /** A "wait" with a timeout was not satisfied: the transaction should be retried until then. */
+  waitTimeoutMs?: number;
+}
+
+class WaitNotMet extends Error {
+  constructor(readonly timeoutMs: number) {
+    super('wait not met');
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** A transaction in progress: a copy-on-write overlay over the committed database. */
+class Overlay {
+  readonly changes: ChangeSet = new Map();
+
+  constructor(readonly db: Database) {}
+
+  tableChanges(table: string): Map<string, RowChange> {
+    let m = this.changes.get(table);
+    if (!m) {
+      m = new Map();
+      this.changes.set(table, m);
+    }
+    return m;
+  }
+
+  get(table: string, uuid: string): Row | undefined {
+    const ch = this.changes.get(table)?.get(uuid);
+    if (ch) return ch.new;
+    return this.db.table(table).get(uuid);
+  }
+
+  /** A row this transaction may modify in place. */
+  writable(table: string, uuid: string): Row {
+    const tc = this.tableChanges(table);
+    const ch = tc.get(uuid);
+    if (ch?.new && (ch.new as Row & { owned?: boolean }).owned) return ch.new;
+    const base = ch ? ch.new : this.db.table(table).get(uuid);
+    const copy = copyRow(base as Row) as Row & { owned?: boolean };
+    copy.owned = true;
+    if (ch) ch.new = copy;
+    else tc.set(uuid, { old: base, new: copy });
+    return copy;
+  }
+
+  insert(table: string, row: Row): void {
+    (row as Row & { owned?: boolean }).owned = true;
+    const tc = this.tableChanges(table);
+    const ch = tc.get(row.uuid);
+    if (ch) ch.new = row;
+    else tc.set(row.uuid, { new: row });
+  }
+
+  delete(table: string, uuid: string): void {
+    const tc = this.tableChanges(table);
+    const ch = tc.get(uuid);
+    if (ch) {
+      if (ch.old) ch.new = undefined;
+      else tc.delete(uuid);
+    } else tc.set(uuid, { old: this.db.table(table).get(uuid) });
+  }
+
+  *rows(table: string): Iterable<Row> {
+    const tc = this.changes.get(table);
+    for (const [uuid, row] of this.db.table(table)) {
+      if (tc?.has(uuid)) continue;
+      yield row;
+    }
+    if (tc) for (const ch of tc.values()) if (ch.new) yield ch.new;
+  }
+
+  select(table: string, where: Clause[]): Row[] {
+    const direct = uuidLookup(where);
+    if (direct !== undefined) {
+      const r = this.get(table, direct);
+      return r && evalConditions(where, r) ? [r] : [];
+    }
+    const out: Row[] = [];
+    for (const r of this.rows(table)) if (evalConditions(where, r)) out.push(r);
+    return out;
+  }
+}
+
+/** Where OVS's operation parser reports a problem: "Parsing ovsdb operation N of M failed: ...". */
+let opWhere = '';
+
+function parseFailure(op: unknown, details: string): OvsdbError {
+  return syntaxError(op, `Parsing ovsdb operation ${opWhere} failed: ${details}`);
+}
+
+function getTable(schema: DatabaseSchema, op: Record<string, unknown>): TableSchema {
+  if (typeof op.table !== 'string') throw parseFailure(op, "Required 'table' member is missing.");
+  const t = schema.tables.get(op.table);
+  if (!t) throw parseFailure(op, `No table named ${op.table}.`);
+  return t;
+}
+
+function parseRowColumns(
+  json: unknown,
+  table: TableSchema,
+  named: (n: string) => string,
+  forUpdate: boolean,
+): Map<string, Datum> {
+  if (!isObject(json)) throw syntaxError(json, 'Row must be a JSON object.');
+  const out = new Map<string, Datum>();
+  for (const [name, value] of Object.entries(json)) {
+    const col = table.columns.get(name);
+    if (!col) {
+      if (name === '_uuid' || name === '_version') {
+        throw new OvsdbError('constraint violation', `Cannot update immutable column ${name} in table ${table.name}.`);
+      }
+      throw syntaxError(json, `No column ${name} in table ${table.name}.`, 'unknown column');
+    }
+    if (forUpdate && !col.mutable) {
+      throw new OvsdbError('constraint violation', `Cannot update immutable column ${name} in table ${table.name}.`);
+    }
+    out.set(name, parseDatum(value, col.type, named));
+  }
+  return out;
+}
+
+function parseColumnList(json: unknown, table: TableSchema): string[] | undefined {
+  if (json === undefined) return undefined;
+  if (!Array.isArray(json)) throw syntaxError(json, 'Array of column names expected.');
+  return json.map((c) => {
+    if (typeof c !== 'string' || !columnSchema(table, c)) {
+      throw syntaxError(json, `${String(c)} is not a valid column name`);
+    }
+    return c;
+  });
+}
+
+const ARITH = new Set(['+=', '-=', '*=', '/=', '%=']);
+
+function arith(a: number, op: string, b: number, integer: boolean): number {
+  let r: number;
+  switch (op) {
+    case '+=':
+      r = a + b;
+      break;
+    case '-=':
+      r = a - b;
+      break;
+    case '*=':
+      r = a * b;
+      break;
+    case '/=':
+      if (b === 0) throw new OvsdbError('domain error', 'Division by zero.');
+      r = integer ? Math.trunc(a / b) : a / b;
+      break;
+    default:
+      if (b === 0) throw new OvsdbError('domain error', 'Division by zero.');
+      r = a % b;
+  }
+  if (integer && !Number.isSafeInteger(r))
+    throw new OvsdbError('range error', 'Result of arithmetic operation is out of range.');
+  return r;
+}
+
+function mutateDatum(
+  d: Datum,
+  type: ColumnType,
+  mutator: string,
+  json: unknown,
+  named: (n: string) => string,
+  colName: string,
+): Datum {
+  if (ARITH.has(mutator)) {
+    const base = type.key;
+    if (type.value || (base.type !== 'integer' && base.type !== 'real')) {
+      throw syntaxError(json, `Type mismatch: "${mutator}" may not be applied to column ${colName}.`, 'type mismatch');
+    }
+    if (mutator === '%=' && base.type !== 'integer') {
+      throw syntaxError(json, `Type mismatch: "%=" may not be applied to column ${colName}.`, 'type mismatch');
+    }
+    const arg = parseDatumLoose(json, { key: { type: base.type }, min: 1, max: 1 });
+    if (arg.keys.length !== 1) throw syntaxError(json, 'mutation argument must be a single atom');
+    const keys = d.keys.map((k) => arith(k as number, mutator, arg.keys[0] as number, base.type === 'integer'));
+    const sorted = keys.map((k) => k).sort((x, y) => x - y);
+    for (let i = 1; i < sorted.length; i++) {
+      if (sorted[i] === sorted[i - 1])
+        throw new OvsdbError('constraint violation', 'Result of mutation has duplicate values.');
+    }
+    for (const k of sorted) {
+      const lo = base.type === 'integer' ? base.minInteger : base.minReal;
+      const hi = base.type === 'integer' ? base.maxInteger : base.maxReal;
+      if ((lo !== undefined && k < lo) || (hi !== undefined && k > hi)) {
+        throw new OvsdbError(
+          'constraint violation',
+          `${k} is not in the valid range ${lo ?? '-inf'} to ${hi ?? 'inf'} (inclusive)`,
+        );
+      }
+    }
+    return { keys: sorted };
+  }
+  if (mutator === 'insert') {
+    if (type.min === 1 && type.max === 1) {
+      throw syntaxError(json, `Type mismatch: "insert" may not be applied to column ${colName}.`, 'type mismatch');
+    }
+    return datumUnion(d, parseDatumLoose(json, type, named));
+  }
+  if (mutator === 'delete') {
+    if (type.min === 1 && type.max === 1) {
+      throw syntaxError(json, `Type mismatch: "delete" may not be applied to column ${colName}.`, 'type mismatch');
+    }
+    if (type.value && !(Array.isArray(json) && json[0] === 'map')) {
+      // A set of keys deletes those keys whatever their values.
+      return datumSubtract(d, parseDatumLoose(json, type, named, true), false);
+    }
+    return datumSubtract(d, parseDatumLoose(json, type, named), true);
+  }
+  throw syntaxError(mutator, `Unknown mutator "${mutator}".`, 'unknown mutator');
+}
+
+function rowsEqualMultiset(a: Record<string, unknown>[], b: Record<string, unknown>[]): boolean {
+  if (a.length !== b.length) return false;
+  const keyOf = (r: Record<string, unknown>) =>
+    JSON.stringify(
+      Object.keys(r)
+        .sort()
+        .map((k) => [k, r[k]]),
+    );
+  const counts = new Map<string, number>();
+  for (const r of a) counts.set(keyOf(r), (counts.get(keyOf(r)) ?? 0) + 1);
+  for (const r of b) {
+    const k = keyOf(r);
+    const n = counts.get(k);
+    if (!n) return false;
+    counts.set(k, n - 1);
+  }
+  return true;
+}
+
+/**
+ * Runs the operations of one "transact" request (RFC 7047 section 5.2) against `db` without
+ * changing it. On success the outcome carries the change set to commit; on failure `results`
+ * holds the error at the failing position (or one past the end for a commit-time failure).
+ */
+export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext = {}): TxnOutcome {
+  const schema = db.schema;
+  const ov = new Overlay(db);
+  const results: unknown[] = [];
+  const symbols = new Map<string, { uuid: string; created: boolean }>();
+  const named = (name: string): string => {
+    let s = symbols.get(name);
+    if (!s) {
+      s = { uuid: newUuid(), created: false };
+      symbols.set(name, s);
+    }
+    return s.uuid;
+  };
+  let durable = false;
+  const comments: string[] = [];
+  const fail = (err: unknown): TxnOutcome => {
+    if (err instanceof WaitNotMet) return { results: [], durable, waitTimeoutMs: err.timeoutMs };
+    const e =
+      err instanceof OvsdbError
+        ? err
+        : new OvsdbError('internal error', err instanceof Error ? err.message : String(err));
+    results.push(e.toJson());
+    return { results, durable };
+  };
+
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    opWhere = `${i + 1} of ${ops.length}`;
+    try {
+      if (!isObject(op)) throw syntaxError(op, 'Operation must be a JSON object.');
+      results.push(executeOp(op));
+    } catch (err) {
+      return fail(err);
+    }
+  }
+  try {
+    finishTransaction(schema, ov);
+    db.checkIndexes(ov.changes);
+  } catch (err) {
+    const e = err instanceof OvsdbError ? err : new OvsdbError('internal error', String(err));
+    results.push(e.toJson());
+    return { results, durable };
+  }
+  for (const [t, m] of ov.changes) {
+    for (const [uuid, ch] of m) {
+      if (!ch.new) continue;
+      delete (ch.new as Row & { owned?: boolean }).owned;
+      if (!ch.old) continue;
+      // A modification that changed nothing is no change at all (as in OVS).
+      let same = true;
+      for (const [c, d] of ch.new.cols) {
+        const o = ch.old.cols.get(c) as Datum;
+        if (o !== d && !(o.keys.length === d.keys.length && compareDatums(o, d) === 0)) {
+          same = false;
+          break;
+        }
+      }
+      if (same) m.delete(uuid);
+      else ch.new.version = newUuid();
+    }
+    if (m.size === 0) ov.changes.delete(t);
+  }
+  return { results, changes: ov.changes, comment: comments.length ? comments.join('\n') : undefined, durable };
+
+  function executeOp(op: Record<string, unknown>): unknown {
+    switch (op.op) {
+      case 'insert': {
+        const table = getTable(schema, op);
+        let uuid: string;
+        if (op.uuid !== undefined) {
+          if (!Array.isArray(op.uuid) || op.uuid[0] !== 'uuid' || !isUuid(op.uuid[1])) {
+            throw syntaxError(op.uuid, 'Expected ["uuid", UUID].');
+          }
+          uuid = (op.uuid[1] as string).toLowerCase();
+        } else uuid = newUuid();
+        if (op['uuid-name'] !== undefined) {
+          const name = op['uuid-name'];
+          if (typeof name !== 'string') throw syntaxError(name, '"uuid-name" must be a string');
+          const s = symbols.get(name);
+          if (s?.created)
+            throw syntaxError(
+              name,
+              `This "uuid-name" appeared on an earlier "insert" operation.`,
+              'duplicate uuid-name',
+            );
+          if (s && op.uuid === undefined) uuid = s.uuid;
+          symbols.set(name, { uuid, created: true });
+        }
+        if (ov.get(table.name, uuid)) {
+          throw new OvsdbError(
+            'duplicate uuid',
+            `This UUID would duplicate a UUID already present within the table or deleted within the same transaction.`,
+          );
+        }
+        const row = newRow(table, uuid);
+        for (const [k, v] of parseRowColumns(op.row ?? {}, table, named, false)) row.cols.set(k, v);
+        ov.insert(table.name, row);
+        return { uuid: ['uuid', uuid] };
+      }
+      case 'select': {
+        const table = getTable(schema, op);
+        const where = parseConditions(op.where, table, false, named);
+        const columns = parseColumnList(op.columns, table);
+        return { rows: ov.select(table.name, where).map((r) => rowToJson(r, table, columns)) };
+      }
+      case 'update': {
+        const table = getTable(schema, op);
+        const where = parseConditions(op.where, table, false, named);
+        const cols = parseRowColumns(op.row, table, named, true);
+        const rows = ov.select(table.name, where);
+        for (const r of rows) {
+          const w = ov.writable(table.name, r.uuid);
+          for (const [k, v] of cols) w.cols.set(k, v);
+        }
+        return { count: rows.length };
+      }
+      case 'mutate': {
+        const table = getTable(schema, op);
+        const where = parseConditions(op.where, table, false, named);
+        if (!Array.isArray(op.mutations)) throw syntaxError(op.mutations, 'Required "mutations" member is missing.');
+        const muts = op.mutations.map((m) => {
+          if (!Array.isArray(m) || m.length !== 3 || typeof m[0] !== 'string' || typeof m[1] !== 'string') {
+            throw syntaxError(m, 'Parse error in mutation.');
+          }
+          const col = table.columns.get(m[0]);
+          if (!col) {
+            if (m[0] === '_uuid' || m[0] === '_version') {
+              throw new OvsdbError(
+                'constraint violation',
+                `Cannot mutate immutable column ${m[0]} in table ${table.name}.`,
+              );
+            }
+            throw syntaxError(m, `No column ${m[0]} in table ${table.name}.`, 'unknown column');
+          }
+          if (!col.mutable) {
+            throw new OvsdbError(
+              'constraint violation',
+              `Cannot mutate immutable column ${m[0]} in table ${table.name}.`,
+            );
+          }
+          if (!ARITH.has(m[1]) && m[1] !== 'insert' && m[1] !== 'delete') {
+            throw syntaxError(m, `Unknown mutator "${m[1]}".`, 'unknown mutator');
+          }
+          return { col, mutator: m[1] as string, arg: m[2] as unknown };
+        });
+        const rows = ov.select(table.name, where);
+        for (const r of rows) {
+          const w = ov.writable(table.name, r.uuid);
+          for (const m of muts) {
+            const d = mutateDatum(w.cols.get(m.col.name) as Datum, m.col.type, m.mutator, m.arg, named, m.col.name);
+            try {
+              checkCount(
+                d,
+                m.col.type,
+                `Attempted to store ${d.keys.length} elements in ${m.col.type.max === Number.POSITIVE_INFINITY ? 'unlimited' : m.col.type.max}-element set`,
+              );
+            } catch {
+              throw new OvsdbError(
+                'constraint violation',
+                `Attempted to store ${d.keys.length} elements in ${m.col.type.min}..${m.col.type.max === Number.POSITIVE_INFINITY ? 'unlimited' : m.col.type.max}-element set (column ${m.col.name} in table ${table.name}).`,
+              );
+            }
+            w.cols.set(m.col.name, d);
+          }
+        }
+        return { count: rows.length };
+      }
+      case 'delete': {
+        const table = getTable(schema, op);
+        const where = parseConditions(op.where, table, false, named);
+        const rows = ov.select(table.name, where);
+        for (const r of rows) ov.delete(table.name, r.uuid);
+        return { count: rows.length };
+      }
+      case 'wait': {
+        const table = getTable(schema, op);
+        const where = parseConditions(op.where, table, false, named);
+        const columns = parseColumnList(op.columns, table) ?? [];
+        if (op.until !== '==' && op.until !== '!=') throw syntaxError(op.until, '"until" must be "==" or "!=".');
+        if (!Array.isArray(op.rows)) throw syntaxError(op.rows, 'Required "rows" member is missing.');
+        const expected = op.rows.map((r) => {
+          const cols = parseRowColumns(r, table, named, false);
+          const o: Record<string, unknown> = {};
+          for (const c of columns) {
+            const d = cols.get(c);
+            if (!d) throw syntaxError(r, `wait row lacks column ${c}`);
+            o[c] = d;
+          }
+          return o;
+        });
+        const actual = ov.select(table.name, where).map((r) => {
+          const o: Record<string, unknown> = {};
+          for (const c of columns) o[c] = r.cols.get(c);
+          return o;
+        });
+        const equal = rowsEqualMultiset(actual, expected);
+        if (equal !== (op.until === '==')) {
+          const timeout = typeof op.timeout === 'number' ? op.timeout : Number.POSITIVE_INFINITY;
+          if (timeout > 0) throw new WaitNotMet(timeout);
+          throw new OvsdbError('timed out', '"where" clause test failed');
+        }
+        return {};
+      }
+      case 'commit':
+        if (typeof op.durable !== 'boolean') throw syntaxError(op, 'Required "durable" member is missing.');
+        durable ||= op.durable;
+        return {};
+      case 'abort':
+        throw new OvsdbError('aborted', 'aborted by request');
+      case 'comment':
+        if (typeof op.comment !== 'string') throw syntaxError(op, 'Required "comment" member is missing.');
+        comments.push(op.comment);
+        return {};
+      case 'assert':
+        if (typeof op.lock !== 'string') throw syntaxError(op, 'Required "lock" member is missing.');
+        if (!ctx.ownsLock?.(op.lock)) throw new OvsdbError('not owner', `Asserted lock ${op.lock} not held.`);
+        return {};
+      default:
+        throw parseFailure(op, `No operation "${String(op.op)}"`);
+    }
+  }
+}
+
+/** Strong and weak references out of a row, as [table, uuid, column, isStrong]. */
+function* refsOf(table: TableSchema, row: Row): Iterable<[string, string, string, boolean]> {
+  for (const c of table.columns.values()) {
+    const d = row.cols.get(c.name) as Datum;
+    const { key, value } = c.type;
+    if (key.refTable) for (const k of d.keys) yield [key.refTable, k as string, c.name, key.refType !== 'weak'];
+    if (value?.refTable && d.values)
+      for (const v of d.values) yield [value.refTable, v as string, c.name, value.refType !== 'weak'];
+  }
+}
+
+/** Tables with a column referring to `target`, with the column names. */
+function referrers(schema: DatabaseSchema, target: string, strong: boolean): [TableSchema, string[]][] {
+  const out: [TableSchema, string[]][] = [];
+  for (const t of schema.tables.values()) {
+    const cols: string[] = [];
+    for (const c of t.columns.values()) {
+      for (const b of [c.type.key, c.type.value]) {
+        if (b?.refTable === target && (b.refType !== 'weak') === strong) cols.push(c.name);
+      }
+    }
+    if (cols.length) out.push([t, cols]);
+  }
+  return out;
+}
+
+function isReferenced(schema: DatabaseSchema, ov: Overlay, table: string, uuid: string): number {
+  let n = 0;
+  for (const [t, cols] of referrers(schema, table, true)) {
+    for (const r of ov.rows(t.name)) {
+      for (const c of cols) {
+        const d = r.cols.get(c) as Datum;
+        if (findKey(d, uuid) >= 0) n++;
+        if (d.values) for (const v of d.values) if (v === uuid) n++;
+      }
+    }
+  }
+  return n;
+}
+
+/**
+ * Commit-time work (RFC 7047 section 4.1.3 and OVS's semantics): garbage-collect unreferenced
+ * rows of non-root tables, check strong references, drop dangling weak references, then check
+ * counts and maxRows.
+ */
+function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
+  // As OVS: strong references of new and modified rows must resolve, before garbage collection.
+  for (const [tname, rows] of ov.changes) {
+    const t = schema.tables.get(tname) as TableSchema;
+    for (const [uuid, ch] of rows) {
+      if (!ch.new) continue;
+      for (const c of t.columns.values()) {
+        const { key, value } = c.type;
+        if (!(key.refTable && key.refType !== 'weak') && !(value?.refTable && value.refType !== 'weak')) continue;
+        const d = ch.new.cols.get(c.name) as Datum;
+        if (ch.old && ch.old.cols.get(c.name) === d) continue;
+        for (const [b, atoms] of [
+          [key, d.keys],
+          [value, d.values ?? []],
+        ] as const) {
+          if (!b?.refTable || b.refType === 'weak') continue;
+          for (const a of atoms) {
+            if (!ov.get(b.refTable, a as string)) {
+              throw new OvsdbError(
+                'referential integrity violation',
+                `Table ${tname} column ${c.name} row ${uuid} references nonexistent row ${a} in table ${b.refTable}.`,
+              );
+            }
+          }
+        }
+      }
+    }
+  }
+
+  // Garbage collection: candidates are new rows in non-root tables and rows that lost a reference.
+  const candidates: [string, string][] = [];
+  const consider = (table: string, uuid: string) => {
+    const t = schema.tables.get(table) as TableSchema;
+    if (!isRootTable(schema, t)) candidates.push([table, uuid]);
+  };
+  for (const [tname, rows] of ov.changes) {
+    const t = schema.tables.get(tname) as TableSchema;
+    for (const [uuid, ch] of rows) {
+      if (ch.new && !ch.old) consider(tname, uuid);
+      if (ch.old) for (const [rt, ru, , strong] of refsOf(t, ch.old)) if (strong) consider(rt, ru);
+    }
+  }
+  const gcDone = new Set<string>();
+  while (candidates.length) {
+    const [tname, uuid] = candidates.pop() as [string, string];
+    const key = `${tname}/${uuid}`;
+    if (gcDone.has(key)) continue;
+    const row = ov.get(tname, uuid);
+    if (!row) continue;
+    if (isReferenced(schema, ov, tname, uuid) > 0) continue;
+    gcDone.add(key);
+    ov.delete(tname, uuid);
+    const t = schema.tables.get(tname) as TableSchema;
+    for (const [rt, ru, , strong] of refsOf(t, row)) if (strong) consider(rt, ru);
+  }
+
+  // Deleted rows must not remain strongly referenced; weak references to them disappear.
+  const deleted = new Map<string, Set<string>>();
+  for (const [tname, rows] of ov.changes) {
+    for (const [uuid, ch] of rows) {
+      if (!ch.new) {
+        let s = deleted.get(tname);
+        if (!s) {
+          s = new Set();
+          deleted.set(tname, s);
+        }
+        s.add(uuid);
+      }
+    }
+  }
+  for (const [tname, uuids] of deleted) {
+    for (const uuid of uuids) {
+      const n = isReferenced(schema, ov, tname, uuid);
+      if (n > 0) {
+        throw new OvsdbError(
+          'referential integrity violation',
+          `cannot delete ${tname} row ${uuid} because of ${n} remaining reference(s)`,
+        );
+      }
+    }
+    for (const [t, cols] of referrers(schema, tname, false)) {
+      for (const r of [...ov.rows(t.name)]) {
+        for (const c of cols) {
+          const d = r.cols.get(c) as Datum;
+          const pruned = pruneRefs(d, t.columns.get(c)?.type as ColumnType, (u) => !uuids.has(u));
+          if (pruned) ov.writable(t.name, r.uuid).cols.set(c, pruned);
+        }
+      }
+    }
+  }
+
+  // Weak references of new and modified rows to rows that do not exist are dropped.
+  for (const [tname, rows] of [...ov.changes]) {
+    const t = schema.tables.get(tname) as TableSchema;
+    for (const [uuid, ch] of [...rows]) {
+      if (!ch.new) continue;
+      for (const c of t.columns.values()) {
+        const { key, value } = c.type;
+        if (!(key.refType === 'weak' && key.refTable) && !(value?.refType === 'weak' && value.refTable)) continue;
+        const d = ch.new.cols.get(c.name) as Datum;
+        const pruned = pruneRefs(d, c.type, (u, refTable) => ov.get(refTable, u) !== undefined, true);
+        if (pruned) ov.writable(tname, uuid).cols.set(c.name, pruned);
+      }
+    }
+  }
+
+  // Counts (mutations and weak-reference removal can break them) and maxRows.
+  for (const [tname, rows] of ov.changes) {
+    const t = schema.tables.get(tname) as TableSchema;
+    let inserted = false;
+    for (const [uuid, ch] of rows) {
+      if (!ch.new) continue;
+      if (!ch.old) inserted = true;
+      for (const c of t.columns.values()) {
+        const d = ch.new.cols.get(c.name) as Datum;
+        if (d.keys.length < c.type.min || d.keys.length > c.type.max) {
+          throw new OvsdbError(
+            'constraint violation',
+            `row ${uuid} column ${c.name} in table ${tname} has ${d.keys.length} element(s) but the column allows ${c.type.min} to ${c.type.max === Number.POSITIVE_INFINITY ? 'unlimited' : c.type.max}`,
+          );
+        }
+      }
+    }
+    if (inserted && t.maxRows !== Number.POSITIVE_INFINITY) {
+      let n = 0;
+      for (const _ of ov.rows(tname)) n++;
+      if (n > t.maxRows) {
+        throw new OvsdbError(
+          'constraint violation',
+          `transaction causes "${tname}" table to contain ${n} rows, greater than the schema-defined limit of ${t.maxRows} row(s)`,
+        );
+      }
+    }
+  }
+}
+
+/** Removes weak references that fail `keep`; returns the pruned datum or undefined if unchanged. */
+function pruneRefs(
+  d: Datum,
+  type: ColumnType,
+  keep: (uuid: string, refTable: string) => boolean,
+  weakOnly = true,
+): Datum | undefined {
+  const { key, value } = type;
+  const weakKey = key.refTable && (!weakOnly || key.refType === 'weak');
+  const weakValue = value?.refTable && (!weakOnly || value.refType === 'weak');
+  if (!weakKey && !weakValue) return undefined;
+  const keys: Atom[] = [];
+  const values: Atom[] | undefined = d.values ? [] : undefined;
+  let changed = false;
+  for (let i = 0; i < d.keys.length; i++) {
+    const dropKey = weakKey && !keep(d.keys[i] as string, key.refTable as string);
+    const dropValue = weakValue && d.values && !keep(d.values[i] as string, value?.refTable as string);
+    if (dropKey || dropValue) {
+      changed = true;
+      continue;
+    }
+    keys.push(d.keys[i]);
+    if (values) values.push((d.values as Atom[])[i]);
+  }
+  if (!changed) return undefined;
+  return values ? { keys, values } : { keys };
+}

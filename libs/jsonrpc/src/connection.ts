@@ -1,0 +1,195 @@
+import { EventEmitter } from 'node:events';
+import { connect as netConnect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { DEFAULT_MAX_MESSAGE_BYTES, FramingError, JsonFramer } from './framer.js';
+import { decodeMessage, encodeMessage, type Id, type JsonValue, type Message, type ProtocolError } from './message.js';
+
+/** The peer answered a request with an error object. */
+export class RpcError extends Error {
+  constructor(readonly error: JsonValue) {
+    super(typeof error === 'string' ? error : JSON.stringify(error));
+  }
+}
+
+/** The connection closed (or failed) before a reply arrived. */
+export class ConnectionClosedError extends Error {}
+
+export interface ConnectionOptions {
+  maxMessageBytes?: number;
+  /** Answer "echo" requests automatically (default true), as every OVS peer does. */
+  answerEcho?: boolean;
+}
+
+/** Handles a request; the returned value is the result, a thrown RpcError becomes the error reply. */
+export type RequestHandler = (method: string, params: JsonValue[], conn: Connection) => JsonValue | Promise<JsonValue>;
+
+/**
+ * One JSON-RPC 1.0 session over any byte stream. Events: 'notification' (method, params),
+ * 'close' (error?), 'protocol-error' (error) just before a close caused by bad input.
+ */
+export class Connection extends EventEmitter {
+  private readonly framer: JsonFramer;
+  private nextId = 0;
+  private readonly pending = new Map<string, { resolve: (v: JsonValue) => void; reject: (e: Error) => void }>();
+  private closed = false;
+  handler: RequestHandler | undefined;
+
+  constructor(
+    readonly stream: Duplex,
+    private readonly options: ConnectionOptions = {},
+  ) {
+    super();
+    this.framer = new JsonFramer(options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('error', (err) => this.shutdown(err));
+    stream.on('close', () => this.shutdown());
+    stream.on('end', () => this.shutdown());
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Sends a request and resolves with its result (rejects with RpcError on an error reply). */
+  request(method: string, params: JsonValue[]): Promise<JsonValue> {
+    if (this.closed) return Promise.reject(new ConnectionClosedError('connection closed'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(JSON.stringify(id), { resolve, reject });
+      this.send({ type: 'request', method, params, id });
+    });
+  }
+
+  notify(method: string, params: JsonValue[]): void {
+    this.send({ type: 'notification', method, params });
+  }
+
+  send(msg: Message): void {
+    if (this.closed) return;
+    this.stream.write(encodeMessage(msg));
+  }
+
+  /** Closes the session; pending requests fail. */
+  close(): void {
+    if (!this.closed) this.stream.end();
+    this.shutdown();
+  }
+
+  private shutdown(err?: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.pending.values()) p.reject(new ConnectionClosedError(err ? err.message : 'connection closed'));
+    this.pending.clear();
+    if (!this.stream.destroyed) this.stream.destroy();
+    this.emit('close', err);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    let values: unknown[];
+    let framingError: FramingError | undefined;
+    try {
+      values = this.framer.push(chunk);
+    } catch (err) {
+      if (!(err instanceof FramingError)) throw err;
+      // Messages complete before the bad bytes are still handled, as OVS parses in order.
+      framingError = err;
+      values = err.completed;
+    }
+    for (const v of values) {
+      let msg: Message;
+      try {
+        msg = decodeMessage(v);
+      } catch (err) {
+        this.failProtocol(err as ProtocolError);
+        return;
+      }
+      this.dispatch(msg);
+      if (this.closed) return;
+    }
+    if (framingError) this.failProtocol(framingError);
+  }
+
+  /** Bad input: like Open vSwitch, report it and drop the connection. */
+  private failProtocol(err: Error): void {
+    this.emit('protocol-error', err);
+    this.shutdown(err);
+  }
+
+  private dispatch(msg: Message): void {
+    switch (msg.type) {
+      case 'reply':
+      case 'error': {
+        const key = JSON.stringify(msg.id);
+        const p = this.pending.get(key);
+        if (!p) return;
+        this.pending.delete(key);
+        if (msg.type === 'reply') p.resolve(msg.result);
+        else p.reject(new RpcError(msg.error));
+        return;
+      }
+      case 'notification':
+        this.emit('notification', msg.method, msg.params);
+        return;
+      case 'request':
+        this.answer(msg.method, msg.params, msg.id);
+    }
+  }
+
+  private answer(method: string, params: JsonValue[], id: Id): void {
+    if (method === 'echo' && this.options.answerEcho !== false) {
+      this.send({ type: 'reply', result: params, id });
+      return;
+    }
+    if (!this.handler) {
+      this.send({ type: 'error', error: { error: 'unknown method' }, id });
+      return;
+    }
+    let result: JsonValue | Promise<JsonValue>;
+    try {
+      result = this.handler(method, params, this);
+    } catch (err) {
+      this.replyError(err, id);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (r) => this.send({ type: 'reply', result: r, id }),
+        (err) => this.replyError(err, id),
+      );
+    } else {
+      this.send({ type: 'reply', result, id });
+    }
+  }
+
+  private replyError(err: unknown, id: Id): void {
+    if (err instanceof RpcError) this.send({ type: 'error', error: err.error, id });
+    else this.send({ type: 'error', error: { error: 'internal error', details: String(err) }, id });
+  }
+}
+
+/** Parses an OVS active remote: `unix:PATH` or `tcp:HOST:PORT`. */
+export function parseActiveRemote(remote: string): { path: string } | { host: string; port: number } {
+  if (remote.startsWith('unix:')) return { path: remote.slice(5) };
+  if (remote.startsWith('tcp:')) {
+    const rest = remote.slice(4);
+    const colon = rest.lastIndexOf(':');
+    if (colon < 0) return { host: rest, port: 6640 };
+    return { host: rest.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(rest.slice(colon + 1)) };
+  }
+  throw new Error(`${remote}: unsupported remote (expected unix:PATH or tcp:HOST:PORT)`);
+}
+
+/** Opens a Connection to an active remote; rejects if the socket cannot connect. */
+export function connectRemote(remote: string, options: ConnectionOptions = {}): Promise<Connection> {
+  const target = parseActiveRemote(remote);
+  return new Promise((resolve, reject) => {
+    const socket: Socket = 'path' in target ? netConnect(target.path) : netConnect(target.port, target.host);
+    socket.once('error', reject);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      socket.setNoDelay?.(true);
+      resolve(new Connection(socket, options));
+    });
+  });
+}
