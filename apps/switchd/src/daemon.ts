@@ -1,23 +1,36 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type ConfigDbServerHandle, startConfigDbServer } from '@softswitch/configdb';
 import { UnixctlServer } from '@softswitch/unixctl';
+import { ConfigFollower } from './config-follower.js';
 
 export interface DaemonOptions {
   rundir: string;
+  /** File of the embedded config DB; ignored when `externalDb` is given. */
   dbFile: string;
+  /** Active remotes of an external OVSDB server (`unix:PATH`, `tcp:IP:PORT`). */
+  externalDb?: string[];
+  /** Serve the config DB only: no switch. */
+  dbOnly: boolean;
+  /** Extra passive remotes for the embedded DB (`ptcp:PORT[:IP]`). */
+  remotes: string[];
   version: string;
   pidfile: boolean;
+  log: (message: string) => void;
 }
 
 /**
- * The running switchd: owns the run directory's files (pid file, control socket) and everything
- * started inside it, and takes all of it down again on exit.
+ * The running switchd: owns the run directory's files (pid file, control socket, db.sock) and
+ * everything started inside it, and takes all of it down again on exit.
  */
 export class Daemon {
   readonly control: UnixctlServer;
+  private db: ConfigDbServerHandle | undefined;
+  private follower: ConfigFollower | undefined;
   private readonly pidPath: string;
   private readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
+  private stopping = false;
 
   constructor(readonly options: DaemonOptions) {
     this.pidPath = join(options.rundir, 'switchd.pid');
@@ -36,9 +49,35 @@ export class Daemon {
     return join(this.options.rundir, 'switchd.ctl');
   }
 
+  get dbSocketPath(): string {
+    return join(this.options.rundir, 'db.sock');
+  }
+
+  /** Where the switch reads its configuration: the external servers, or the embedded one. */
+  get dbRemotes(): string[] {
+    return this.options.externalDb ?? [`unix:${this.dbSocketPath}`];
+  }
+
   async start(): Promise<void> {
     if (this.options.pidfile) writeFileSync(this.pidPath, `${process.pid}\n`);
-    await this.control.listen(this.controlPath);
+    try {
+      if (!this.options.externalDb) {
+        this.db = await startConfigDbServer({
+          dbFile: this.options.dbFile,
+          remotes: [`punix:${this.dbSocketPath}`, ...this.options.remotes],
+          initialize: true,
+          log: this.options.log,
+        });
+      }
+      if (!this.options.dbOnly) {
+        this.follower = new ConfigFollower(this.dbRemotes, this.options.log);
+        await this.follower.start();
+      }
+      await this.control.listen(this.controlPath);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
   }
 
   /** Resolves when the daemon has stopped (by `appctl exit` or a signal). */
@@ -47,7 +86,14 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    if (this.stopping) return this.stopped;
+    this.stopping = true;
     await this.control.close();
+    this.follower?.stop();
+    if (this.db) {
+      await this.db.close();
+      rmSync(this.dbSocketPath, { force: true });
+    }
     if (this.options.pidfile) rmSync(this.pidPath, { force: true });
     this.resolveStopped();
   }
