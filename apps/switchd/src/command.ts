@@ -1,4 +1,5 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand, ensurePrivateDir, resolveDbFile, resolveRunDir, UserError } from '@softswitch/cli-kit';
 import { Daemon } from './daemon.js';
@@ -42,9 +43,11 @@ export default class Switchd extends BaseCommand {
       if (logFile) appendFileSync(logFile, `${line}\n`);
       else process.stderr.write(`${line}\n`);
     };
+    const dbFile = resolveDbFile(flags['db-file']);
+    if (!flags.db) mkdirSync(dirname(dbFile), { recursive: true, mode: 0o700 });
     const daemon = new Daemon({
       rundir,
-      dbFile: resolveDbFile(flags['db-file']),
+      dbFile,
       externalDb: flags.db?.split(',').filter(Boolean),
       dbOnly: flags['db-only'],
       remotes: flags.remote ?? [],
