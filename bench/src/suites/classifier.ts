@@ -1,0 +1,294 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import {
+  CLASSBENCH_LAYOUT,
+  type ClassBenchRule,
+  type ClassBenchShape,
+  Classifier,
+  expandRule,
+  generateRuleSet,
+  generateTrace,
+  type Match,
+  parseRuleSet,
+  parseTrace,
+} from '@softswitch/classifier';
+import { type BenchResult, measureRate, type Suite } from '../harness.js';
+
+// bench/dist/suites -> repo root -> ../shared/classbench
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const classbenchDir = join(repoRoot, '..', 'shared', 'classbench');
+const W = CLASSBENCH_LAYOUT.words;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+interface RuleSet {
+  name: string;
+  source: 'classbench' | 'generated';
+  rules: ClassBenchRule[];
+  trace: Uint32Array;
+  traceSource: string;
+}
+
+function loadSet(shape: ClassBenchShape, size: '1k' | '10k' | '100k'): RuleSet {
+  const name = `${shape}1_${size}`;
+  const file = join(classbenchDir, name);
+  const n = { '1k': 1000, '10k': 10_000, '100k': 100_000 }[size];
+  const rules = existsSync(file) ? parseRuleSet(readFileSync(file, 'utf8')) : generateRuleSet(shape, n);
+  const source = existsSync(file) ? 'classbench' : 'generated';
+  const traceFile = join(classbenchDir, `${name}_trace`);
+  if (existsSync(traceFile))
+    return { name, source, rules, trace: parseTrace(readFileSync(traceFile, 'utf8')), traceSource: `${name}_trace` };
+  const tenK = join(classbenchDir, `${shape}1_10k_trace`);
+  if (size === '100k' && existsSync(tenK))
+    return { name, source, rules, trace: parseTrace(readFileSync(tenK, 'utf8')), traceSource: `${shape}1_10k_trace` };
+  return { name, source, rules, trace: generateTrace(rules, 50_000), traceSource: 'generated from the rules' };
+}
+
+function build(
+  matches: { match: Match; priority: number }[],
+  features: boolean,
+  merge = features,
+): { cls: Classifier<number>; insertRate: number } {
+  const cls = new Classifier<number>({ ...CLASSBENCH_LAYOUT, staging: features, tries: features, merge });
+  const t0 = performance.now();
+  for (let i = 0; i < matches.length; i++) cls.insert(matches[i].match, matches[i].priority, i);
+  const dt = (performance.now() - t0) / 1000;
+  return { cls, insertRate: matches.length / dt };
+}
+
+function lookupRate(cls: Classifier<number>, trace: Uint32Array): number {
+  const n = trace.length / W;
+  const key = new Uint32Array(W);
+  const wc = new Uint32Array(W);
+  let pos = 0;
+  let sink = 0;
+  const rate = measureRate(
+    (iterations) => {
+      for (let it = 0; it < iterations; it++) {
+        const base = pos * W;
+        for (let w = 0; w < W; w++) {
+          key[w] = trace[base + w];
+          wc[w] = 0;
+        }
+        sink += cls.lookup(key, wc)?.priority ?? 0;
+        if (++pos === n) pos = 0;
+      }
+    },
+    1,
+    150,
+    3,
+  );
+  if (sink === -1) console.log(sink);
+  return rate;
+}
+
+function linearRate(matches: { match: Match; priority: number }[], trace: Uint32Array): number {
+  const n = trace.length / W;
+  const sorted = [...matches].sort((a, b) => b.priority - a.priority);
+  const values = new Uint32Array(sorted.length * W);
+  const masks = new Uint32Array(sorted.length * W);
+  sorted.forEach((m, i) => {
+    values.set(m.match.value, i * W);
+    masks.set(m.match.mask, i * W);
+  });
+  let pos = 0;
+  let sink = 0;
+  const rate = measureRate(
+    (iterations) => {
+      for (let it = 0; it < iterations; it++) {
+        const k = pos * W;
+        for (let r = 0; r < sorted.length; r++) {
+          const b = r * W;
+          let ok = true;
+          for (let w = 0; w < W; w++) {
+            if (((trace[k + w] ^ values[b + w]) & masks[b + w]) !== 0) {
+              ok = false;
+              break;
+            }
+          }
+          if (ok) {
+            sink += r;
+            break;
+          }
+        }
+        if (++pos === n) pos = 0;
+      }
+    },
+    1,
+    150,
+    3,
+  );
+  if (sink === -1) console.log(sink);
+  return rate;
+}
+
+/** Average subtables visited / hashed, and average wildcarded bits, over one pass of the trace. */
+function probeStats(
+  cls: Classifier<number>,
+  trace: Uint32Array,
+): { visited: number; hashed: number; maskBits: number } {
+  const n = Math.min(trace.length / W, 20_000);
+  const key = new Uint32Array(W);
+  const wc = new Uint32Array(W);
+  cls.resetStats();
+  let bits = 0;
+  for (let i = 0; i < n; i++) {
+    key.set(trace.subarray(i * W, i * W + W));
+    wc.fill(0);
+    cls.lookup(key, wc);
+    for (let w = 0; w < W; w++) {
+      let x = wc[w];
+      while (x !== 0) {
+        x &= x - 1;
+        bits++;
+      }
+    }
+  }
+  return { visited: cls.stats.subtablesVisited / n, hashed: cls.stats.subtablesHashed / n, maskBits: bits / n };
+}
+
+async function runSet(shape: ClassBenchShape, size: '1k' | '10k' | '100k', out: BenchResult[]): Promise<void> {
+  const set = loadSet(shape, size);
+  const matches: { match: Match; priority: number }[] = [];
+  set.rules.forEach((r, i) => {
+    for (const match of expandRule(r)) matches.push({ match, priority: set.rules.length - i });
+  });
+  const params = { rules: set.rules.length, entries: matches.length, source: set.source, trace: set.traceSource };
+  // Build twice and keep the faster insert rate: the first pass warms the JIT, and on a shared
+  // machine one of two passes is usually undisturbed.
+  const warm = build(matches, true).insertRate;
+  gc();
+  const heap0 = process.memoryUsage().heapUsed;
+  const full = build(matches, true);
+  full.insertRate = Math.max(full.insertRate, warm);
+  gc();
+  const heapBytes = process.memoryUsage().heapUsed - heap0;
+  const stats = probeStats(full.cls, set.trace);
+  const p = { ...params, subtables: full.cls.subtableCount };
+  out.push({
+    name: `${set.name} insert`,
+    value: full.insertRate,
+    unit: 'rules/s',
+    higherIsBetter: true,
+    params: p,
+    baseline: `${set.name} insert OVS-style TSS`,
+  });
+  out.push({
+    name: `${set.name} memory per rule`,
+    value: heapBytes / matches.length,
+    unit: 'bytes',
+    higherIsBetter: false,
+    params: { ...p, estimate: full.cls.memoryBytes() / matches.length },
+  });
+  out.push({
+    name: `${set.name} lookup+wc`,
+    value: lookupRate(full.cls, set.trace),
+    unit: 'lookups/s',
+    higherIsBetter: true,
+    params: p,
+    baseline: `${set.name} lookup+wc OVS-style TSS`,
+  });
+  out.push({
+    name: `${set.name} subtables visited/lookup`,
+    value: stats.visited,
+    unit: 'subtables',
+    higherIsBetter: false,
+    params: p,
+    baseline: `${set.name} subtables visited/lookup OVS-style TSS`,
+  });
+  out.push({
+    name: `${set.name} subtables hashed/lookup`,
+    value: stats.hashed,
+    unit: 'subtables',
+    higherIsBetter: false,
+    params: p,
+  });
+  out.push({
+    name: `${set.name} megaflow mask bits`,
+    value: stats.maskBits,
+    unit: 'bits',
+    higherIsBetter: false,
+    params: p,
+    baseline: `${set.name} megaflow mask bits OVS-style TSS`,
+  });
+  // Removal: every rule, in a shuffled order, until the classifier is empty.
+  const all = full.cls.rules();
+  for (let i = all.length - 1, x = 12345; i > 0; i--) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const j = x % (i + 1);
+    [all[i], all[j]] = [all[j], all[i]];
+  }
+  const r0 = performance.now();
+  for (const r of all) full.cls.remove(r);
+  const removeRate = all.length / ((performance.now() - r0) / 1000);
+  out.push({ name: `${set.name} remove`, value: removeRate, unit: 'rules/s', higherIsBetter: true, params: p });
+  full.cls = undefined as never;
+  for (const [label, features] of [
+    ['OVS-style TSS', true],
+    ['naive TSS', false],
+  ] as const) {
+    const warmBase = build(matches, features, false).insertRate;
+    const base = build(matches, features, false);
+    base.insertRate = Math.max(base.insertRate, warmBase);
+    const bstats = probeStats(base.cls, set.trace);
+    const bp = { ...params, subtables: base.cls.subtableCount };
+    out.push({
+      name: `${set.name} lookup+wc ${label}`,
+      value: lookupRate(base.cls, set.trace),
+      unit: 'lookups/s',
+      higherIsBetter: true,
+      params: bp,
+    });
+    out.push({
+      name: `${set.name} subtables visited/lookup ${label}`,
+      value: bstats.visited,
+      unit: 'subtables',
+      higherIsBetter: false,
+      params: bp,
+    });
+    out.push({
+      name: `${set.name} megaflow mask bits ${label}`,
+      value: bstats.maskBits,
+      unit: 'bits',
+      higherIsBetter: false,
+      params: bp,
+    });
+    if (label === 'OVS-style TSS')
+      out.push({
+        name: `${set.name} insert ${label}`,
+        value: base.insertRate,
+        unit: 'rules/s',
+        higherIsBetter: true,
+        params: bp,
+      });
+  }
+  if (size === '1k') {
+    out.push({
+      name: `${set.name} lookup+wc linear scan`,
+      value: linearRate(matches, set.trace),
+      unit: 'lookups/s',
+      higherIsBetter: true,
+      params,
+    });
+  }
+  console.log(`  ${set.name}: ${out.length} results so far`);
+}
+
+export const suite: Suite = {
+  name: 'classifier',
+  async run() {
+    const out: BenchResult[] = [];
+    const only = process.env.CLASSIFIER_BENCH_SETS?.split(',');
+    for (const size of ['1k', '10k', '100k'] as const) {
+      for (const shape of ['acl', 'fw', 'ipc'] as const) {
+        if (only && !only.includes(`${shape}1_${size}`)) continue;
+        await runSet(shape, size, out);
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,647 @@
+import { hashAdd, hashFinish } from './hash.js';
+import { PrefixTrie, prefixLength, TrieWalk } from './prefix-trie.js';
+import { type Conjunction, type Match, NO_CONJUNCTIONS, Rule, VERSION_MAX } from './rule.js';
+import { type LookupOracle, Subtable, type SubtableLayout } from './subtable.js';
+
+/** A field the classifier keeps a prefix trie for (e.g. nw_src: 1 word; ipv6_dst: 4 words). */
+export interface PrefixField {
+  readonly name?: string;
+  readonly word: number;
+  readonly words: number;
+}
+
+export interface ClassifierOptions {
+  /** Key width in 32-bit words. */
+  readonly words: number;
+  /**
+   * Ascending exclusive word indices where each lookup stage ends (e.g. metadata, L2, L3, L4);
+   * the last must equal `words`. Default: one stage.
+   */
+  readonly stages?: readonly number[];
+  /** Fields with prefix tries (the word ranges must be contiguous, most significant word first). */
+  readonly prefixFields?: readonly PrefixField[];
+  /**
+   * Words (e.g. the L4 ports) for which each subtable keeps a trie of its buckets' masked values,
+   * like OVS's ports trie: when a subtable misses, if no bucket has the key's value in one of these
+   * words, only the leading bits of that word that decide it are un-wildcarded, instead of every
+   * stage examined. Default: none.
+   */
+  readonly portWords?: readonly number[];
+  /** Word matched exactly by most rules (OpenFlow metadata): subtables are partitioned by its value. */
+  readonly partitionWord?: number;
+  /** Pseudo-field word that holds `conj_id` (zero in every packet key); required for conjunctive rules. */
+  readonly conjIdWord?: number;
+  /** Disable staging / tries / partitioning (baseline measurements). Default: all enabled. */
+  readonly staging?: boolean;
+  readonly tries?: boolean;
+  readonly partitioning?: boolean;
+  /**
+   * Tuple merging (after TupleMerge, Daly et al.): a rule may live in an existing subtable whose
+   * mask is a subset of its own, and new subtables get a relaxed mask (only the 16-, else 8-, else 4-bit units the rule matches in full), so far fewer
+   * subtables exist and are probed. A bucket holds at most `collisionLimit` such merged rules;
+   * past that a rule gets a subtable of its exact mask. Default: on, limit 32.
+   */
+  readonly merge?: boolean;
+  readonly collisionLimit?: number;
+  /**
+   * Trie skips (prefix and port tries) and merged-rule mismatches un-wildcard the leading bits
+   * they examined rounded up to a multiple of this (never past the field's mask). 1 gives the widest megaflows; larger values give fewer
+   * distinct megaflow masks, which the megaflow cache probes one by one. Default 1.
+   */
+  readonly trieBitsGranularity?: number;
+}
+
+/** Subtables that can hold rules with one particular mask (their mask is a subset of it). */
+interface MaskHomes<T> {
+  readonly mask: Uint32Array;
+  exact: Subtable<T> | null;
+  /** Compatible subtables, most specific (most mask bits) first. */
+  readonly tables: Subtable<T>[];
+  /** Rules with this mask in the classifier; the entry is dropped at zero. */
+  rules: number;
+}
+
+export interface InsertOptions {
+  /** Conjunctive clauses: the rule becomes a `conjunction(id, k/n)` flow. */
+  readonly conjunctions?: readonly Conjunction[];
+  /** First version in which the rule is visible (default: the classifier's current version). */
+  readonly version?: number;
+}
+
+/** Lookup counters (cumulative; reset with `resetStats`). */
+export interface ClassifierStats {
+  lookups: number;
+  /** Subtables whose `find` ran (trie or partition skips included). */
+  subtablesVisited: number;
+  /** Subtables where a hash table was actually probed (not skipped by a trie or the partition). */
+  subtablesHashed: number;
+  /** Merged rules checked word by word. */
+  rulesChecked: number;
+}
+
+/**
+ * An OpenFlow-style classifier over generic keys (`Uint32Array` of `words` words): tuple space
+ * search with tuple merging, staged lookup, prefix and port tries, metadata partitioning,
+ * conjunctive matches and versioned rules, whose lookup reports the bits it examined (the megaflow
+ * mask). See README.md.
+ */
+export class Classifier<T = unknown> implements LookupOracle {
+  readonly words: number;
+  /** Version that lookups use when none is given. */
+  version = 0;
+  /** Internal (LookupOracle): partition tags of the key being looked up. */
+  partitionTags = 0;
+  readonly stats: ClassifierStats = { lookups: 0, subtablesVisited: 0, subtablesHashed: 0, rulesChecked: 0 };
+
+  private readonly layout: SubtableLayout;
+  private readonly tries: PrefixTrie[];
+  private readonly trieFields: readonly PrefixField[];
+  private readonly trieGen: Int32Array;
+  private readonly trieWalks: TrieWalk[];
+  private gen = 0;
+  private readonly conjIdWord: number;
+  private readonly partitionWord: number;
+  private readonly partitions = new Map<number, { tags: number; counts: Int32Array }>();
+  private partitionedSubtables = 0;
+
+  private readonly byMask = new Map<number, Subtable<T>[]>();
+  private readonly homes = new Map<number, MaskHomes<T>[]>();
+  private readonly merge: boolean;
+  private readonly collisionLimit: number;
+  private readonly trieBitsGranularity: number;
+  /** Subtables by descending max priority. */
+  private readonly ordered: Subtable<T>[] = [];
+  private nextSubtableId = 0;
+  private nRules = 0;
+  private readonly soft: Rule<T>[] = [];
+  private nSoft = 0;
+  private readonly scratch: Uint32Array;
+
+  constructor(options: ClassifierOptions) {
+    const words = options.words;
+    if (!Number.isInteger(words) || words < 1)
+      throw new Error(`classifier: words must be a positive integer, got ${words}`);
+    this.words = words;
+    const stages = options.staging === false ? [words] : [...(options.stages ?? [words])];
+    if (stages[stages.length - 1] !== words) throw new Error(`classifier: last stage must end at word ${words}`);
+    for (let i = 1; i < stages.length; i++) {
+      if (stages[i] <= stages[i - 1]) throw new Error(`classifier: stage ends must ascend (${stages.join(',')})`);
+    }
+    this.trieFields = options.tries === false ? [] : [...(options.prefixFields ?? [])];
+    for (const f of this.trieFields) {
+      if (f.word < 0 || f.words < 1 || f.word + f.words > words) {
+        throw new Error(`classifier: prefix field ${f.name ?? f.word} (words ${f.word}+${f.words}) outside the key`);
+      }
+    }
+    for (const [name, w] of [
+      ['partitionWord', options.partitionWord],
+      ['conjIdWord', options.conjIdWord],
+      ...(options.portWords ?? []).map((p) => ['portWords', p] as const),
+    ] as const) {
+      if (w !== undefined && !(Number.isInteger(w) && w >= 0 && w < words)) {
+        throw new Error(`classifier: ${name} ${w} outside the ${words}-word key`);
+      }
+    }
+    this.tries = this.trieFields.map((f) => new PrefixTrie(f.words * 32));
+    this.trieGen = new Int32Array(this.tries.length).fill(-1);
+    this.trieWalks = this.trieFields.map((f) => new TrieWalk(f.words * 32));
+    this.partitionWord = options.partitioning === false ? -1 : (options.partitionWord ?? -1);
+    this.conjIdWord = options.conjIdWord ?? -1;
+    const fields = this.trieFields;
+    this.layout = {
+      stageEnds: stages,
+      tries: fields,
+      triePlens: (mask) => Int32Array.from(fields, (f) => prefixLength(mask, f.word, f.words)),
+      partitionWord: this.partitionWord,
+      portWords: options.tries === false ? [] : [...(options.portWords ?? [])],
+      trieBitsGranularity: Math.max(1, options.trieBitsGranularity ?? 1),
+    };
+    this.scratch = new Uint32Array(words);
+    this.merge = options.merge ?? true;
+    this.collisionLimit = options.collisionLimit ?? 32;
+    this.trieBitsGranularity = Math.max(1, options.trieBitsGranularity ?? 1);
+  }
+
+  /** Number of rules (all versions). */
+  get size(): number {
+    return this.nRules;
+  }
+
+  get subtableCount(): number {
+    return this.ordered.length;
+  }
+
+  resetStats(): void {
+    this.stats.lookups = 0;
+    this.stats.subtablesVisited = 0;
+    this.stats.subtablesHashed = 0;
+    this.stats.rulesChecked = 0;
+  }
+
+  /** Adds a rule; it is visible from `options.version` (default: the current version) on. */
+  insert(match: Match, priority: number, data: T, options: InsertOptions = {}): Rule<T> {
+    if (match.mask.length !== this.words) {
+      throw new Error(`classifier.insert: match has ${match.mask.length} words, classifier keys have ${this.words}`);
+    }
+    const conjunctions = options.conjunctions?.length ? [...options.conjunctions] : NO_CONJUNCTIONS;
+    if (conjunctions.length > 0 && this.conjIdWord < 0) {
+      throw new Error('classifier.insert: conjunctive rule needs a classifier configured with conjIdWord');
+    }
+    for (const c of conjunctions) {
+      if (!(c.nClauses >= 2 && c.nClauses <= 64 && c.clause >= 1 && c.clause <= c.nClauses)) {
+        throw new Error(`classifier.insert: bad conjunction(${c.id},${c.clause}/${c.nClauses})`);
+      }
+    }
+    const version = options.version ?? this.version;
+    checkVersion(version, 'insert');
+    const rule = new Rule(match, priority, data, conjunctions, version);
+    this.attach(rule);
+    return rule;
+  }
+
+  /** Removes `rule` at once (in every version). */
+  remove(rule: Rule<T>): void {
+    const st = rule.subtable as Subtable<T> | null;
+    if (st === null) throw new Error('classifier.remove: rule is not in a classifier');
+    const oldMax = st.maxPriority;
+    st.delete(rule);
+    this.nRules--;
+    for (let k = 0; k < st.trieIdx.length; k++)
+      this.tries[st.trieIdx[k]].remove(rule.value, this.trieFields[st.trieIdx[k]].word, st.triePlen[k]);
+    if (st.partitionTag !== 0) this.partitionRemove(rule.value[this.partitionWord], st);
+    this.releaseHome(rule.mask);
+    if (st.nRules === 0) this.dropSubtable(st);
+    else if (st.maxPriority !== oldMax) this.reorder(st);
+  }
+
+  /** Makes `rule` invisible from `version` on (a bundle's delete); remove it later with `remove`. */
+  makeInvisible(rule: Rule<T>, version: number): void {
+    checkVersion(version, 'makeInvisible');
+    rule.removeVersion = version;
+  }
+
+  /** Undoes `makeInvisible` (a bundle that was aborted). */
+  restoreVisibility(rule: Rule<T>): void {
+    rule.removeVersion = VERSION_MAX;
+  }
+
+  /**
+   * Highest-priority rule matching `key` in `version`, resolving conjunctive matches, or null.
+   * If `wc` is given, ORs into it every key bit the answer depended on: every key k with
+   * `k & wc === key & wc` gets the same answer (the megaflow mask). `wc` never includes the
+   * conj_id pseudo-field, which is zero in every packet.
+   */
+  lookup(key: Uint32Array, wc: Uint32Array | null = null, version = this.version): Rule<T> | null {
+    this.stats.lookups++;
+    this.nSoft = 0;
+    const hard = this.search(key, version, wc, true);
+    const result = this.nSoft === 0 ? hard : this.resolveConjunctions(key, version, wc, hard);
+    if (wc !== null && this.conjIdWord >= 0) wc[this.conjIdWord] = 0;
+    return result;
+  }
+
+  /** The rule with exactly this match and priority visible in `version` (all versions if omitted): `--strict`. */
+  findExact(match: Match, priority: number, version?: number): Rule<T> | null {
+    const homes = this.homesFor(match.mask, false);
+    if (homes === undefined) return null;
+    const value = maskedCopy(match);
+    for (const st of homes.tables) {
+      const id = st.bucketOf(value);
+      if (id < 0) continue;
+      for (let r = st.heads[id]; r !== null; r = r.next) {
+        if (r.priority === priority && r.sameMatch(match) && (version === undefined || r.visibleIn(version))) return r;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Rules whose match is a subset of (at least as specific as) `match`, visible in `version` (all
+   * if omitted), in descending priority: the non-strict `mod-flows`/`del-flows` selection.
+   */
+  findLoose(match: Match, version?: number): Rule<T>[] {
+    const value = maskedCopy(match);
+    const out: Rule<T>[] = [];
+    for (const st of this.ordered) {
+      for (const r of st.rules()) {
+        if (version !== undefined && !r.visibleIn(version)) continue;
+        let ok = true;
+        for (let i = 0; i < this.words; i++) {
+          if ((match.mask[i] & ~r.mask[i]) !== 0 || ((r.value[i] ^ value[i]) & match.mask[i]) !== 0) {
+            ok = false;
+            break;
+          }
+        }
+        if (ok) out.push(r);
+      }
+    }
+    return out.sort((a, b) => b.priority - a.priority);
+  }
+
+  /** A rule of the same priority that some key could match together with `match` (`check_overlap`), or null. */
+  checkOverlap(match: Match, priority: number, version = this.version): Rule<T> | null {
+    for (const st of this.ordered) {
+      if (!st.hasPriority(priority)) continue;
+      for (const r of st.rules()) {
+        if (r.priority !== priority || !r.visibleIn(version)) continue;
+        let overlap = true;
+        for (let i = 0; i < this.words; i++) {
+          if (((r.value[i] ^ match.value[i]) & r.mask[i] & match.mask[i]) !== 0) {
+            overlap = false;
+            break;
+          }
+        }
+        if (overlap) return r;
+      }
+    }
+    return null;
+  }
+
+  /** Rules visible in `version` (all versions if omitted), by descending priority. */
+  rules(version?: number): Rule<T>[] {
+    const out: Rule<T>[] = [];
+    for (const st of this.ordered)
+      for (const r of st.rules()) if (version === undefined || r.visibleIn(version)) out.push(r);
+    return out.sort((a, b) => b.priority - a.priority);
+  }
+
+  /** Approximate bytes used: typed arrays of subtables and tries plus per-rule objects. */
+  memoryBytes(): number {
+    let n = 0;
+    for (const st of this.ordered) n += st.byteLength;
+    for (const t of this.tries) n += t.byteLength;
+    // Rule object (~80 bytes) and its two key arrays (typed-array header ~64 bytes each).
+    n += this.nRules * (80 + 2 * (64 + this.words * 4));
+    return n;
+  }
+
+  /** Trie node counts, for diagnostics. */
+  trieNodes(): number[] {
+    return this.tries.map((t) => t.nodeCount);
+  }
+
+  // LookupOracle: each lookup walks each trie lazily, only as deep as its subtables ask.
+  trieSkipBits(t: number, plen: number, key: Uint32Array): number {
+    const walk = this.trieWalks[t];
+    if (this.trieGen[t] !== this.gen) {
+      this.trieGen[t] = this.gen;
+      walk.reset();
+    }
+    if (walk.depth < plen) this.tries[t].advance(walk, key, this.trieFields[t].word, plen);
+    if (walk.depth >= plen) return (walk.plens[plen >>> 5] >>> (plen & 31)) & 1 ? -1 : plen;
+    if (plen <= walk.end) return plen;
+    // Round up (never past plen): fewer distinct megaflow masks for a little width.
+    const g = this.trieBitsGranularity;
+    const bits = Math.ceil(walk.end / g) * g;
+    return Math.min(bits, plen);
+  }
+
+  private search(key: Uint32Array, version: number, wc: Uint32Array | null, allowSoft: boolean): Rule<T> | null {
+    this.gen++;
+    if (this.partitionedSubtables > 0) this.partitionTags = this.partitions.get(key[this.partitionWord])?.tags ?? 0;
+    const ordered = this.ordered;
+    const tries = this.trieFields;
+    let hard: Rule<T> | null = null;
+    let hardPri = Number.NEGATIVE_INFINITY;
+    let visited = 0;
+    let hashed = 0;
+    let checked = 0;
+    for (let k = 0; k < ordered.length; k++) {
+      const st = ordered[k];
+      if (st.maxPriority <= hardPri) break;
+      visited++;
+      const id = st.find(key, wc, this, tries);
+      if (id < 0) {
+        if (id === -1) hashed++;
+        continue;
+      }
+      hashed++;
+      for (let r = st.heads[id]; r !== null; r = r.next) {
+        if (r.priority <= hardPri) break;
+        if (r.addVersion > version || version >= r.removeVersion) continue;
+        if (!r.exact) {
+          // A merged rule: checked word by word. A match needs its whole mask in the megaflow; a
+          // mismatch only the leading bits of one word, up to its first differing bit.
+          checked++;
+          if (!this.checkMerged(st.merged, r.slot, key, wc)) continue;
+        }
+        if (r.conjunctions.length !== 0) {
+          if (allowSoft) this.soft[this.nSoft++] = r;
+          continue;
+        }
+        hard = r;
+        hardPri = r.priority;
+        break;
+      }
+    }
+    this.stats.subtablesVisited += visited;
+    this.stats.subtablesHashed += hashed;
+    this.stats.rulesChecked += checked;
+    return hard;
+  }
+
+  /** True if the merged rule in `slot` of `packed` matches `key`; ORs into `wc` the bits that decide it. */
+  private checkMerged(packed: Int32Array, slot: number, key: Uint32Array, wc: Uint32Array | null): boolean {
+    const n = this.words;
+    const vb = slot * 2 * n;
+    const mb = vb + n;
+    let bestWord = -1;
+    let bestBits = 0;
+    let bestCost = 33;
+    for (let i = 0; i < n; i++) {
+      const mi = packed[mb + i];
+      const diff = (key[i] ^ packed[vb + i]) & mi;
+      if (diff === 0) continue;
+      if (wc === null) return false;
+      // Bits of the mask down to the first differing bit: any key sharing them differs there too.
+      let lead = Math.clz32(diff) + 1;
+      if (this.trieBitsGranularity > 1)
+        lead = Math.min(32, Math.ceil(lead / this.trieBitsGranularity) * this.trieBitsGranularity);
+      const need = mi & (lead === 32 ? -1 : ~(0xffffffff >>> lead));
+      let fresh = need & ~wc[i];
+      let cost = 0;
+      for (; fresh !== 0; fresh &= fresh - 1) cost++;
+      if (cost < bestCost) {
+        bestCost = cost;
+        bestWord = i;
+        bestBits = need;
+        if (cost === 0) break;
+      }
+    }
+    if (bestWord >= 0) {
+      wc![bestWord] |= bestBits;
+      return false;
+    }
+    if (wc !== null) for (let i = 0; i < n; i++) wc[i] |= packed[mb + i];
+    return true;
+  }
+
+  /**
+   * OVS conjunctive match: among the soft rules matched above the best hard rule, at each priority
+   * from the highest, a conjunction id is complete when every clause 1..n has a matching rule at
+   * that priority; the first complete id (lowest id first) re-runs the lookup with conj_id = id,
+   * hard rules only, and that result wins. Otherwise the best hard rule does.
+   */
+  private resolveConjunctions(
+    key: Uint32Array,
+    version: number,
+    wc: Uint32Array | null,
+    hard: Rule<T> | null,
+  ): Rule<T> | null {
+    const hardPri = hard === null ? Number.NEGATIVE_INFINITY : hard.priority;
+    const soft = this.soft.slice(0, this.nSoft).filter((r) => r.priority > hardPri);
+    soft.sort((a, b) => b.priority - a.priority);
+    for (let i = 0; i < soft.length; ) {
+      const pri = soft[i].priority;
+      const clauses = new Map<number, { n: number; seen: bigint; bad: boolean }>();
+      for (; i < soft.length && soft[i].priority === pri; i++) {
+        for (const c of soft[i].conjunctions) {
+          let e = clauses.get(c.id);
+          if (e === undefined) {
+            e = { n: c.nClauses, seen: 0n, bad: false };
+            clauses.set(c.id, e);
+          }
+          if (e.n !== c.nClauses) e.bad = true;
+          e.seen |= 1n << BigInt(c.clause - 1);
+        }
+      }
+      const complete = [...clauses].filter(([, e]) => !e.bad && e.seen === (1n << BigInt(e.n)) - 1n).map(([id]) => id);
+      complete.sort((a, b) => a - b);
+      for (const id of complete) {
+        const probe = this.scratch;
+        probe.set(key);
+        probe[this.conjIdWord] = id;
+        this.nSoft = 0;
+        const r = this.search(probe, version, wc, false);
+        if (r !== null) return r;
+      }
+    }
+    return hard;
+  }
+
+  private attach(rule: Rule<T>): void {
+    const st = this.placeRule(rule);
+    const oldMax = st.maxPriority;
+    st.add(rule);
+    this.nRules++;
+    for (let k = 0; k < st.trieIdx.length; k++)
+      this.tries[st.trieIdx[k]].insert(rule.value, this.trieFields[st.trieIdx[k]].word, st.triePlen[k]);
+    if (st.partitionTag !== 0) this.partitionAdd(rule.value[this.partitionWord], st);
+    if (st.maxPriority !== oldMax) this.reorder(st);
+  }
+
+  /** Picks the subtable for a new rule: its exact mask, else a compatible one with room, else a new one. */
+  private placeRule(rule: Rule<T>): Subtable<T> {
+    const homes = this.homesFor(rule.mask, true)!;
+    homes.rules++;
+    if (homes.exact !== null) return homes.exact;
+    if (this.merge) {
+      for (const st of homes.tables) if (st.foreignIn(rule.value) < this.collisionLimit) return st;
+      // Coarsest first: byte-granular, then nibble-granular relaxations of the rule's mask.
+      for (const granularity of RELAX_STEPS) {
+        const relaxed = relaxMask(rule.mask, granularity);
+        if (this.subtableFor(relaxed) === undefined) return this.createSubtable(relaxed);
+      }
+    }
+    return this.createSubtable(rule.mask);
+  }
+
+  private homesFor(mask: Uint32Array, create: boolean): MaskHomes<T> | undefined {
+    const h = maskHash(mask);
+    let list = this.homes.get(h);
+    if (list !== undefined) for (const e of list) if (sameWords(e.mask, mask)) return e;
+    if (!create) return undefined;
+    const e: MaskHomes<T> = { mask: Uint32Array.from(mask), exact: null, tables: [], rules: 0 };
+    for (const st of this.ordered) this.addHome(e, st);
+    if (list === undefined) {
+      list = [];
+      this.homes.set(h, list);
+    }
+    list.push(e);
+    return e;
+  }
+
+  private releaseHome(mask: Uint32Array): void {
+    const h = maskHash(mask);
+    const list = this.homes.get(h)!;
+    const i = list.findIndex((e) => sameWords(e.mask, mask));
+    if (--list[i].rules > 0) return;
+    list.splice(i, 1);
+    if (list.length === 0) this.homes.delete(h);
+  }
+
+  /** Distinct rule masks tracked for placement (diagnostics: returns to 0 when the classifier empties). */
+  get maskCount(): number {
+    let n = 0;
+    for (const list of this.homes.values()) n += list.length;
+    return n;
+  }
+
+  private addHome(e: MaskHomes<T>, st: Subtable<T>): void {
+    if (!st.covers(e.mask)) return;
+    if (sameWords(st.mask, e.mask)) e.exact = st;
+    if (!this.merge && e.exact !== st) return;
+    let i = e.tables.length;
+    while (i > 0 && e.tables[i - 1].maskBits < st.maskBits) i--;
+    e.tables.splice(i, 0, st);
+  }
+
+  private subtableFor(mask: Uint32Array): Subtable<T> | undefined {
+    const list = this.byMask.get(maskHash(mask));
+    if (list === undefined) return undefined;
+    for (const st of list) if (sameWords(st.mask, mask)) return st;
+    return undefined;
+  }
+
+  private createSubtable(mask: Uint32Array): Subtable<T> {
+    const st = new Subtable<T>(this.nextSubtableId++, mask, this.layout);
+    const h = maskHash(mask);
+    const list = this.byMask.get(h);
+    if (list === undefined) this.byMask.set(h, [st]);
+    else list.push(st);
+    st.order = this.ordered.length;
+    this.ordered.push(st);
+    for (const list of this.homes.values()) for (const e of list) this.addHome(e, st);
+    if (st.partitionTag !== 0) this.partitionedSubtables++;
+    return st;
+  }
+
+  private dropSubtable(st: Subtable<T>): void {
+    const h = maskHash(st.mask);
+    const list = this.byMask.get(h)!;
+    list.splice(list.indexOf(st), 1);
+    if (list.length === 0) this.byMask.delete(h);
+    this.ordered.splice(st.order, 1);
+    for (let k = st.order; k < this.ordered.length; k++) this.ordered[k].order = k;
+    st.order = -1;
+    for (const list of this.homes.values()) {
+      for (const e of list) {
+        const i = e.tables.indexOf(st);
+        if (i >= 0) e.tables.splice(i, 1);
+        if (e.exact === st) e.exact = null;
+      }
+    }
+    if (st.partitionTag !== 0) this.partitionedSubtables--;
+  }
+
+  /** Moves `st` to its place in the descending-max-priority order after its max priority changed. */
+  private reorder(st: Subtable<T>): void {
+    const v = this.ordered;
+    let i = st.order;
+    while (i > 0 && v[i - 1].maxPriority < st.maxPriority) {
+      v[i] = v[i - 1];
+      v[i].order = i;
+      i--;
+    }
+    while (i < v.length - 1 && v[i + 1].maxPriority > st.maxPriority) {
+      v[i] = v[i + 1];
+      v[i].order = i;
+      i++;
+    }
+    v[i] = st;
+    st.order = i;
+  }
+
+  private partitionAdd(value: number, st: Subtable<T>): void {
+    let p = this.partitions.get(value);
+    if (p === undefined) {
+      p = { tags: 0, counts: new Int32Array(32) };
+      this.partitions.set(value, p);
+    }
+    const bit = 31 - Math.clz32(st.partitionTag);
+    p.counts[bit]++;
+    p.tags |= st.partitionTag;
+  }
+
+  private partitionRemove(value: number, st: Subtable<T>): void {
+    const p = this.partitions.get(value)!;
+    const bit = 31 - Math.clz32(st.partitionTag);
+    if (--p.counts[bit] === 0) {
+      p.tags &= ~st.partitionTag;
+      if (p.tags === 0) this.partitions.delete(value);
+    }
+  }
+}
+
+// Relaxation granularities tried in turn for a new merged subtable (bits per kept unit).
+const RELAX_STEPS: readonly number[] = [16, 8, 4];
+
+function checkVersion(version: number, what: string): void {
+  if (!Number.isInteger(version) || version < 0 || version >= VERSION_MAX) {
+    throw new Error(`classifier.${what}: version ${version} outside [0, ${VERSION_MAX})`);
+  }
+}
+
+function maskHash(mask: Uint32Array): number {
+  let h = 0;
+  for (let i = 0; i < mask.length; i++) h = hashAdd(h, mask[i]);
+  return hashFinish(h, mask.length * 4);
+}
+
+function sameWords(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] >>> 0) return false;
+  return true;
+}
+
+function maskedCopy(m: Match): Uint32Array {
+  const out = new Uint32Array(m.mask.length);
+  for (let i = 0; i < out.length; i++) out[i] = m.value[i] & m.mask[i];
+  return out;
+}
+
+/**
+ * The mask a new merged subtable gets: only the `granularity`-bit units the rule matches in full,
+ * so prefixes round down to a unit boundary and partial masks (port-range pieces, flag bits) drop
+ * out of the subtable key and are checked per rule instead.
+ */
+function relaxMask(mask: Uint32Array, granularity: number): Uint32Array {
+  const out = new Uint32Array(mask.length);
+  const unit = granularity === 32 ? 0xffffffff : (1 << granularity) - 1;
+  for (let i = 0; i < mask.length; i++) {
+    const m = mask[i];
+    let r = 0;
+    for (let b = 0; b < 32; b += granularity) if (((m >>> b) & unit) === unit) r |= unit << b;
+    out[i] = r >>> 0;
+  }
+  return out;
+}

@@ -1,0 +1,313 @@
+/**
+ * A path-compressed binary trie of the prefixes that rules match on one field (nw_src, nw_dst: 32
+ * bits; IPv6 addresses: 128 bits over 4 words, most significant word first).
+ *
+ * The classifier asks it one question per lookup, field and prefix length p: "does some stored
+ * p-bit prefix match this key, and if not, how many leading bits of the key decided that?". A
+ * subtable whose rules all use a prefix length that did not match cannot match and is skipped;
+ * only the bits that decided it are un-wildcarded, which keeps megaflows wide on address fields.
+ *
+ * Nodes exist only where a prefix ends or two paths branch; each stores its depth and its whole
+ * path (the prefix bits down to it), so a walk verifies a whole edge with one masked compare per
+ * word instead of one step per bit. Node data lives in typed arrays with a free list.
+ */
+export class PrefixTrie {
+  /** Field width in bits. */
+  readonly bits: number;
+  private readonly words: number;
+  /**
+   * All node data interleaved, `STRIDE` int32s per node so a node's fields share a cache line:
+   * 0-child, 1-child (0 = none), depth, count of prefixes ending here, then `words` words of the
+   * node's path (its prefix, zero past its depth). Node 0 is the root (depth 0).
+   */
+  private nodes: Int32Array;
+  private free: number[] = [];
+  private next = 1;
+
+  constructor(bits: number, capacity = 64) {
+    if (bits > 128) throw new Error(`PrefixTrie: at most 128 bits, got ${bits}`);
+    this.bits = bits;
+    this.words = Math.ceil(bits / 32);
+    this.nodes = new Int32Array(capacity * STRIDE);
+  }
+
+  /** Nodes in use (including the root). */
+  get nodeCount(): number {
+    return this.next - this.free.length;
+  }
+
+  get byteLength(): number {
+    return this.nodes.byteLength;
+  }
+
+  /** Adds a prefix of `plen` bits taken from `value[word...]`. */
+  insert(value: Uint32Array, word: number, plen: number): void {
+    let node = 0;
+    let d = 0;
+    for (;;) {
+      if (d === plen) {
+        this.nodes[node * STRIDE + ENDS]++;
+        return;
+      }
+      const bit = bitAt(value, word, d);
+      const c = this.nodes[node * STRIDE + bit];
+      if (c === 0) {
+        // (Allocate before indexing: allocation may replace the array.)
+        const leaf = this.newNode(value, word, plen, 1);
+        this.nodes[node * STRIDE + bit] = leaf;
+        return;
+      }
+      const cd = this.nodes[c * STRIDE + DEPTH];
+      const m = this.mismatch(value, word, c, d, Math.min(cd, plen));
+      if (m === cd) {
+        node = c;
+        d = cd;
+        continue;
+      }
+      // The new prefix leaves (or ends inside) the edge to c at depth m: split the edge there.
+      const split = this.newNode(value, word, m, m === plen ? 1 : 0);
+      this.nodes[node * STRIDE + bit] = split;
+      this.nodes[split * STRIDE + this.pathBit(c, m)] = c;
+      if (m < plen) {
+        const leaf = this.newNode(value, word, plen, 1);
+        this.nodes[split * STRIDE + bitAt(value, word, m)] = leaf;
+      }
+      return;
+    }
+  }
+
+  /** Removes one copy of a prefix added by `insert`. */
+  remove(value: Uint32Array, word: number, plen: number): void {
+    const nodes = this.nodes;
+    let grand = -1;
+    let parent = -1;
+    let node = 0;
+    let d = 0;
+    while (d < plen) {
+      const c = nodes[node * STRIDE + bitAt(value, word, d)];
+      const cd = c === 0 ? 0 : nodes[c * STRIDE + DEPTH];
+      if (c === 0 || cd > plen || this.mismatch(value, word, c, d, cd) !== cd) {
+        throw new Error(`PrefixTrie.remove: /${plen} prefix is not present`);
+      }
+      grand = parent;
+      parent = node;
+      node = c;
+      d = cd;
+    }
+    const at = node * STRIDE;
+    if (nodes[at + ENDS] === 0) throw new Error(`PrefixTrie.remove: /${plen} prefix is not present`);
+    if (--nodes[at + ENDS] !== 0 || node === 0) return;
+    const c0 = nodes[at];
+    const c1 = nodes[at + 1];
+    if (c0 !== 0 && c1 !== 0) return;
+    // The node no longer ends a prefix and does not branch: unlink it.
+    this.replaceChild(parent, node, c0 | c1);
+    this.release(node);
+    const pa = parent * STRIDE;
+    if (c0 === 0 && c1 === 0 && parent !== 0 && nodes[pa + ENDS] === 0) {
+      // Its parent may now be a useless pass-through node too.
+      this.replaceChild(grand, parent, nodes[pa] | nodes[pa + 1]);
+      this.release(parent);
+    }
+  }
+
+  /**
+   * Walks the trie along `key[word...]`. Sets bit p of `plens` (bit p%32 of word p>>5) for every
+   * prefix length p ≥ 1 with a stored prefix matching the key, and returns how many leading bits
+   * of the field determine that answer (every key sharing those bits gets the same `plens`).
+   */
+  lookup(key: Uint32Array, word: number, plens: Uint32Array): number {
+    const walk = new TrieWalk(this.bits);
+    this.advance(walk, key, word, this.bits);
+    plens.set(walk.plens);
+    return walk.end >= 0 ? walk.end : this.bits;
+  }
+
+  /**
+   * Resumable walk: continues from where `walk` stopped until it has verified at least `target`
+   * leading bits or the key left the trie, so a lookup only pays for the prefix lengths its
+   * subtables ask about.
+   */
+  advance(walk: TrieWalk, key: Uint32Array, word: number, target: number): void {
+    if (walk.end >= 0) return;
+    if (this.words === 1) {
+      this.advance32(walk, key[word], target);
+      return;
+    }
+    const nodes = this.nodes;
+    let node = walk.node;
+    let d = walk.depth;
+    while (d < target) {
+      const at = node * STRIDE;
+      const c = nodes[at + ((key[word + (d >>> 5)] >>> (31 - (d & 31))) & 1)];
+      if (c === 0) {
+        walk.end = nodes[at] === 0 && nodes[at + 1] === 0 ? d : d + 1;
+        break;
+      }
+      const cd = nodes[c * STRIDE + DEPTH];
+      const m = this.mismatch(key, word, c, d, cd);
+      if (m < cd) {
+        // The key leaves the trie inside this edge: no prefix longer than m matches.
+        walk.end = m + 1;
+        d = m;
+        break;
+      }
+      node = c;
+      d = cd;
+      if (nodes[c * STRIDE + ENDS] !== 0) walk.plens[d >>> 5] |= 1 << (d & 31);
+    }
+    if (d === this.bits) walk.end = d;
+    walk.node = node;
+    walk.depth = d;
+  }
+
+  /**
+   * For a 32-bit trie whose prefixes all have length `plen`: -1 if `value`'s first `plen` bits
+   * are stored, else how many leading bits of `value` show they are not.
+   */
+  absentBits(value: number, plen: number, walk: TrieWalk): number {
+    walk.reset();
+    this.advance32(walk, value, plen);
+    if (walk.depth >= plen) return (walk.plens[plen >>> 5] >>> (plen & 31)) & 1 ? -1 : plen;
+    return walk.end;
+  }
+
+  /** `advance` for single-word fields (IPv4 addresses): the whole edge check is one masked XOR. */
+  private advance32(walk: TrieWalk, k: number, target: number): void {
+    const nodes = this.nodes;
+    let node = walk.node;
+    let d = walk.depth;
+    while (d < target) {
+      const at = node * STRIDE;
+      const c = nodes[at + ((k >>> (31 - d)) & 1)];
+      if (c === 0) {
+        walk.end = nodes[at] === 0 && nodes[at + 1] === 0 ? d : d + 1;
+        break;
+      }
+      const ct = c * STRIDE;
+      const cd = nodes[ct + DEPTH];
+      // Bits d..cd-1 (from the most significant) of the key against the edge.
+      const diff = (k ^ nodes[ct + PATH]) & (0xffffffff >>> d) & (cd === 32 ? -1 : ~(0xffffffff >>> cd));
+      if (diff !== 0) {
+        const m = Math.clz32(diff);
+        walk.end = m + 1;
+        d = m;
+        break;
+      }
+      node = c;
+      d = cd;
+      if (nodes[ct + ENDS] !== 0) walk.plens[d >>> 5] |= 1 << (d & 31);
+    }
+    if (d === 32) walk.end = 32;
+    walk.node = node;
+    walk.depth = d;
+  }
+
+  /** First bit position in [from, to) where `key[word...]` differs from node n's path, or `to`. */
+  private mismatch(key: Uint32Array, word: number, n: number, from: number, to: number): number {
+    const nodes = this.nodes;
+    const base = n * STRIDE + PATH;
+    for (let w = from >>> 5; w * 32 < to; w++) {
+      const lo = Math.max(from - w * 32, 0);
+      const hi = Math.min(to - w * 32, 32);
+      // Bits lo..hi-1 of this word, counted from the most significant.
+      const mask = (hi === 32 ? 0xffffffff : ~(0xffffffff >>> hi)) & (0xffffffff >>> lo);
+      const diff = (key[word + w] ^ nodes[base + w]) & mask;
+      if (diff !== 0) return w * 32 + Math.clz32(diff);
+    }
+    return to;
+  }
+
+  private pathBit(n: number, d: number): number {
+    return (this.nodes[n * STRIDE + PATH + (d >>> 5)] >>> (31 - (d & 31))) & 1;
+  }
+
+  private replaceChild(parent: number, old: number, replacement: number): void {
+    const at = parent * STRIDE;
+    if (this.nodes[at] === old) this.nodes[at] = replacement;
+    else this.nodes[at + 1] = replacement;
+  }
+
+  private newNode(value: Uint32Array, word: number, depth: number, ends: number): number {
+    const n = this.allocate();
+    const nodes = this.nodes;
+    const at = n * STRIDE;
+    nodes[at] = 0;
+    nodes[at + 1] = 0;
+    nodes[at + DEPTH] = depth;
+    nodes[at + ENDS] = ends;
+    for (let w = 0; w < this.words; w++) {
+      const keep = Math.min(Math.max(depth - w * 32, 0), 32);
+      nodes[at + PATH + w] = keep === 0 ? 0 : value[word + w] & (keep === 32 ? -1 : ~(0xffffffff >>> keep));
+    }
+    return n;
+  }
+
+  private release(n: number): void {
+    const at = n * STRIDE;
+    this.nodes[at] = 0;
+    this.nodes[at + 1] = 0;
+    this.nodes[at + ENDS] = 0;
+    this.free.push(n);
+  }
+
+  private allocate(): number {
+    if (this.free.length > 0) return this.free.pop()!;
+    const id = this.next++;
+    if ((id + 1) * STRIDE > this.nodes.length) {
+      const nodes = new Int32Array(this.nodes.length * 2);
+      nodes.set(this.nodes);
+      this.nodes = nodes;
+    }
+    return id;
+  }
+}
+
+const STRIDE = 8;
+const DEPTH = 2;
+const ENDS = 3;
+const PATH = 4;
+
+function bitAt(value: Uint32Array, word: number, d: number): number {
+  return (value[word + (d >>> 5)] >>> (31 - (d & 31))) & 1;
+}
+
+/** State of one lookup's walk down a trie (see `PrefixTrie.advance`). */
+export class TrieWalk {
+  node = 0;
+  depth = 0;
+  /** Bits that decided where the walk ended, or -1 while it can go deeper. */
+  end = -1;
+  /** Bit p set: a stored prefix of length p matches the key (valid for p <= depth). */
+  readonly plens: Uint32Array;
+  constructor(bits: number) {
+    this.plens = new Uint32Array((bits >>> 5) + 1);
+  }
+  reset(): void {
+    this.node = 0;
+    this.depth = 0;
+    this.end = -1;
+    const plens = this.plens;
+    for (let i = 0; i < plens.length; i++) plens[i] = 0;
+  }
+}
+
+/** Prefix length of a mask over `n` words from `word` (leading ones then zeros), 0 for all-zero, -1 if not a prefix. */
+export function prefixLength(mask: Uint32Array, word: number, n: number): number {
+  let len = 0;
+  let i = 0;
+  for (; i < n; i++) {
+    const m = mask[word + i];
+    if (m === 0xffffffff) {
+      len += 32;
+      continue;
+    }
+    const ones = Math.clz32(~m);
+    if (((m << ones) | 0) !== 0) return -1;
+    len += ones;
+    i++;
+    break;
+  }
+  for (; i < n; i++) if (mask[word + i] !== 0) return -1;
+  return len;
+}

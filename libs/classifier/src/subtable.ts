@@ -1,0 +1,354 @@
+import { hashAdd, hashFinish } from './hash.js';
+import { HashCountSet } from './hash-set.js';
+import { PrefixTrie, TrieWalk } from './prefix-trie.js';
+import type { Rule } from './rule.js';
+import { WordTable } from './word-table.js';
+
+/** What a subtable needs from its classifier during a lookup (trie and partition answers). */
+export interface LookupOracle {
+  /** -1 if a rule with a `plen`-bit prefix on trie `t` may match `key`; else the leading bits to un-wildcard to skip. */
+  trieSkipBits(t: number, plen: number, key: Uint32Array): number;
+  /** Tag bits of the subtables holding rules with the key's partition value. */
+  partitionTags: number;
+}
+
+/** Field layout a subtable needs: stage boundaries, trie fields, partition word. */
+export interface SubtableLayout {
+  /** Ascending exclusive word indices where each lookup stage ends; the last equals the key width. */
+  readonly stageEnds: readonly number[];
+  readonly tries: readonly { readonly word: number; readonly words: number }[];
+  readonly triePlens: (mask: Uint32Array) => Int32Array;
+  readonly partitionWord: number;
+  readonly portWords: readonly number[];
+  /** Trie-justified bit counts are rounded up to a multiple of this (see ClassifierOptions). */
+  readonly trieBitsGranularity: number;
+}
+
+/**
+ * The rules hashed on one mask: rules of exactly that mask, and merged rules whose finer masks
+ * contain it (checked word by word on lookup). Rules are bucketed by masked key in a `WordTable`
+ * over the mask's non-zero words only (a miniflow-like projection); each bucket holds a doubly
+ * linked list of rules sorted by descending priority. For staged lookup, `stageSets[s]` holds the
+ * hashes of every bucket's key restricted to stages 0..s, so a key whose early stages match no
+ * bucket is rejected after hashing (and un-wildcarding) only those stages. Port tries hold the
+ * buckets' values in configured words, to justify a miss with a few leading bits of one word.
+ */
+export class Subtable<T> {
+  readonly id: number;
+  readonly mask: Uint32Array;
+  /** Key word index of each non-zero mask word, ascending. */
+  readonly words: Int32Array;
+  readonly masks: Uint32Array;
+  /** Cumulative number of `words` covered at the end of each non-empty stage. */
+  readonly stageEnds: Int32Array;
+  readonly stageSets: HashCountSet[];
+  readonly table: WordTable;
+  /** Rule list head and tail per bucket id (doubly linked, descending priority). */
+  readonly heads: (Rule<T> | null)[] = [];
+  private readonly tails: (Rule<T> | null)[] = [];
+  /** Per bucket id: rules whose mask is finer than the subtable's (each costs a full check on lookup). */
+  private readonly foreign: number[] = [];
+  /**
+   * Merged rules' value then mask words, `2 * width` per slot, packed so that checking one touches
+   * one or two cache lines instead of the rule's two typed arrays.
+   */
+  merged: Int32Array;
+  private readonly mergedFree: number[] = [];
+  private mergedNext = 0;
+  /** Trie indexes and prefix lengths to check before hashing (only tries where the mask is a non-empty prefix). */
+  readonly trieIdx: Int32Array;
+  readonly triePlen: Int32Array;
+  /** Non-zero if the mask matches the partition word exactly. */
+  readonly partitionTag: number;
+  /** Port tries: index into `words`, significant length (32 - trailing zeros of the mask), trie of bucket values. */
+  private readonly portIdx: Int32Array;
+  private readonly portPlen: Int32Array;
+  private readonly portTries: PrefixTrie[];
+  private readonly portWalk = new TrieWalk(32);
+  private readonly granularity: number;
+  /** Number of one bits in the mask (more bits: more specific). */
+  readonly maskBits: number;
+  private readonly partitionWord: number;
+  maxPriority = Number.NEGATIVE_INFINITY;
+  nRules = 0;
+  /** Position in the classifier's priority-ordered subtable vector. */
+  order = -1;
+  private readonly priorityCounts = new Map<number, number>();
+
+  constructor(id: number, mask: Uint32Array, layout: SubtableLayout) {
+    this.id = id;
+    this.mask = Uint32Array.from(mask);
+    this.merged = new Int32Array(mask.length * 2 * 4);
+    const words: number[] = [];
+    for (let w = 0; w < mask.length; w++) if (mask[w] !== 0) words.push(w);
+    this.words = Int32Array.from(words);
+    this.masks = Uint32Array.from(words.map((w) => mask[w]));
+    const ends: number[] = [];
+    let i = 0;
+    for (const stageEnd of layout.stageEnds) {
+      const start = i;
+      while (i < words.length && words[i] < stageEnd) i++;
+      if (i > start) ends.push(i);
+    }
+    if (ends.length === 0) ends.push(0);
+    this.stageEnds = Int32Array.from(ends);
+    this.stageSets = ends.slice(0, -1).map(() => new HashCountSet());
+    this.table = new WordTable(words.length);
+    const plens = layout.triePlens(mask);
+    const idx: number[] = [];
+    const lens: number[] = [];
+    plens.forEach((p, t) => {
+      if (p > 0) {
+        idx.push(t);
+        lens.push(p);
+      }
+    });
+    this.trieIdx = Int32Array.from(idx);
+    this.triePlen = Int32Array.from(lens);
+    const pw = layout.partitionWord;
+    this.partitionWord = pw;
+    const ports = layout.portWords.filter((w) => mask[w] !== 0);
+    this.portIdx = Int32Array.from(ports, (w) => words.indexOf(w));
+    this.portPlen = Int32Array.from(ports, (w) => 32 - ctz32(mask[w]));
+    this.portTries = ports.map(() => new PrefixTrie(32, 8));
+    this.granularity = layout.trieBitsGranularity;
+    let bits = 0;
+    for (const m of mask) for (let x = m; x !== 0; x &= x - 1) bits++;
+    this.maskBits = bits;
+    this.partitionTag = pw >= 0 && mask[pw] === 0xffffffff ? 1 << (id & 31) : 0;
+  }
+
+  /**
+   * Finds the bucket matching `key`, or -1, ORing into `wc` (if given) the bits that the decision
+   * depended on: the trie prefix bits or the partition word for a skip; for a miss, a port trie's
+   * leading bits or else the stages up to the one that missed; the whole mask for a hit. Returns
+   * -2 when a trie or the partition skipped the subtable without hashing.
+   */
+  find(
+    key: Uint32Array,
+    wc: Uint32Array | null,
+    oracle: LookupOracle,
+    tries: readonly { word: number; words: number }[],
+  ): number {
+    const trieIdx = this.trieIdx;
+    for (let k = 0; k < trieIdx.length; k++) {
+      const t = trieIdx[k];
+      const bits = oracle.trieSkipBits(t, this.triePlen[k], key);
+      if (bits >= 0) {
+        if (wc !== null) {
+          const f = tries[t];
+          for (let i = 0, n = bits; i < f.words && n > 0; i++, n -= 32) {
+            wc[f.word + i] |= n >= 32 ? 0xffffffff : ~(0xffffffff >>> n);
+          }
+        }
+        return -2;
+      }
+    }
+    if (this.partitionTag !== 0 && (oracle.partitionTags & this.partitionTag) === 0) {
+      if (wc !== null) wc[this.partitionWord] = 0xffffffff;
+      return -2;
+    }
+    const words = this.words;
+    const masks = this.masks;
+    const ends = this.stageEnds;
+    const last = ends.length - 1;
+    let h = 0;
+    let i = 0;
+    for (let s = 0; s < last; s++) {
+      const end = ends[s];
+      for (; i < end; i++) h = hashAdd(h, key[words[i]] & masks[i]);
+      if (!this.stageSets[s].has(hashFinish(h, i * 4))) {
+        if (wc !== null) this.wildcardMiss(key, wc, end);
+        return -1;
+      }
+    }
+    const n = words.length;
+    for (; i < n; i++) h = hashAdd(h, key[words[i]] & masks[i]);
+    const id = this.table.findMasked(hashFinish(h, n * 4), key, words, masks);
+    if (wc !== null) {
+      if (id < 0) this.wildcardMiss(key, wc, n);
+      else for (let j = 0; j < n; j++) wc[words[j]] |= masks[j];
+    }
+    return id;
+  }
+
+  /**
+   * Un-wildcards what justifies a miss after hashing `words[0..end)`: if a port trie shows that no
+   * bucket has the key's masked value in that word, the leading bits that decide it are enough
+   * (whatever the other words hold, no rule here can match); otherwise every word examined.
+   */
+  private wildcardMiss(key: Uint32Array, wc: Uint32Array, end: number): void {
+    const words = this.words;
+    const masks = this.masks;
+    for (let p = 0; p < this.portIdx.length; p++) {
+      const j = this.portIdx[p];
+      if (j >= end) continue;
+      let bits = this.portTries[p].absentBits(key[words[j]] & masks[j], this.portPlen[p], this.portWalk);
+      if (bits >= 0) {
+        const g = this.granularity;
+        if (g > 1) bits = Math.min(Math.ceil(bits / g) * g, 32);
+        wc[words[j]] |= masks[j] & (bits >= 32 ? 0xffffffff : ~(0xffffffff >>> bits));
+        return;
+      }
+    }
+    for (let j = 0; j < end; j++) wc[words[j]] |= masks[j];
+  }
+
+  /** Adds `rule` (its value is already masked with this subtable's mask). Returns true if a new bucket was made. */
+  add(rule: Rule<T>): boolean {
+    const value = rule.value;
+    const hash = this.bucketHash(value);
+    let id = this.table.findMasked(hash, value, this.words, this.masks);
+    let created = false;
+    if (id < 0) {
+      id = this.table.insertMasked(hash, value, this.words, this.masks);
+      this.heads[id] = null;
+      this.tails[id] = null;
+      this.foreign[id] = 0;
+      this.forEachStageHash(value, (s, h) => this.stageSets[s].add(h));
+      for (let p = 0; p < this.portTries.length; p++) {
+        const j = this.portIdx[p];
+        this.portTries[p].insert(Uint32Array.of(value[this.words[j]] & this.masks[j]), 0, this.portPlen[p]);
+      }
+      created = true;
+    }
+    // Keep the bucket sorted by descending priority; equal priorities keep insertion order. Rules
+    // usually arrive in descending priority (flow dumps, ClassBench), so try the tail first.
+    const tail = this.tails[id];
+    let next: Rule<T> | null = null;
+    if (tail !== null && tail.priority < rule.priority) {
+      next = this.heads[id];
+      while (next !== null && next.priority >= rule.priority) next = next.next;
+    }
+    const prev = next === null ? tail : next.prev;
+    rule.next = next;
+    rule.prev = prev;
+    if (prev === null) this.heads[id] = rule;
+    else prev.next = rule;
+    if (next === null) this.tails[id] = rule;
+    else next.prev = rule;
+    rule.bucket = id;
+    rule.subtable = this;
+    rule.exact = sameMask(rule.mask, this.mask);
+    if (!rule.exact) {
+      this.foreign[id]++;
+      rule.slot = this.allocateMerged();
+      const w = this.mask.length;
+      this.merged.set(rule.value, rule.slot * 2 * w);
+      this.merged.set(rule.mask, rule.slot * 2 * w + w);
+    }
+    this.nRules++;
+    this.priorityCounts.set(rule.priority, (this.priorityCounts.get(rule.priority) ?? 0) + 1);
+    if (rule.priority > this.maxPriority) this.maxPriority = rule.priority;
+    return created;
+  }
+
+  /** Removes `rule` from this subtable. Returns true if its bucket became empty (and was removed). */
+  delete(rule: Rule<T>): boolean {
+    const id = rule.bucket;
+    if (rule.subtable !== this || id < 0) throw new Error('Subtable.delete: rule is not in this subtable');
+    const { prev, next } = rule;
+    if (prev === null) this.heads[id] = next;
+    else prev.next = next;
+    if (next === null) this.tails[id] = prev;
+    else next.prev = prev;
+    rule.next = null;
+    rule.prev = null;
+    if (!rule.exact) {
+      this.foreign[id]--;
+      this.mergedFree.push(rule.slot);
+      rule.slot = -1;
+    }
+    rule.bucket = -1;
+    rule.subtable = null;
+    this.nRules--;
+    const count = this.priorityCounts.get(rule.priority)! - 1;
+    if (count === 0) {
+      this.priorityCounts.delete(rule.priority);
+      if (rule.priority === this.maxPriority) {
+        let max = Number.NEGATIVE_INFINITY;
+        for (const p of this.priorityCounts.keys()) if (p > max) max = p;
+        this.maxPriority = max;
+      }
+    } else this.priorityCounts.set(rule.priority, count);
+    if (this.heads[id] !== null) return false;
+    this.table.remove(id);
+    this.forEachStageHash(rule.value, (s, h) => this.stageSets[s].delete(h));
+    for (let p = 0; p < this.portTries.length; p++) {
+      const j = this.portIdx[p];
+      this.portTries[p].remove(Uint32Array.of(rule.value[this.words[j]] & this.masks[j]), 0, this.portPlen[p]);
+    }
+    return true;
+  }
+
+  /** Bucket id for a (masked) value, or -1. */
+  bucketOf(value: Uint32Array): number {
+    return this.table.findMasked(this.bucketHash(value), value, this.words, this.masks);
+  }
+
+  /** Rules with finer masks already in the bucket `value` would land in (0 if no such bucket). */
+  foreignIn(value: Uint32Array): number {
+    const id = this.bucketOf(value);
+    return id < 0 ? 0 : this.foreign[id];
+  }
+
+  /** True if every rule with mask `mask` could live here (this mask is a subset of it). */
+  covers(mask: Uint32Array): boolean {
+    for (let i = 0; i < mask.length; i++) if ((this.mask[i] & ~mask[i]) !== 0) return false;
+    return true;
+  }
+
+  hasPriority(priority: number): boolean {
+    return this.priorityCounts.has(priority);
+  }
+
+  /** Every rule, bucket by bucket. */
+  *rules(): Generator<Rule<T>> {
+    for (let id = 0; id < this.heads.length; id++) {
+      for (let r = this.heads[id]; r !== null; r = r.next) if (r.bucket === id) yield r;
+    }
+  }
+
+  get byteLength(): number {
+    let n = this.table.byteLength + this.heads.length * 8 + 200;
+    for (const s of this.stageSets) n += s.byteLength;
+    return n;
+  }
+
+  private allocateMerged(): number {
+    if (this.mergedFree.length > 0) return this.mergedFree.pop()!;
+    const slot = this.mergedNext++;
+    const stride = this.mask.length * 2;
+    if ((slot + 1) * stride > this.merged.length) {
+      const grown = new Int32Array(this.merged.length * 2);
+      grown.set(this.merged);
+      this.merged = grown;
+    }
+    return slot;
+  }
+
+  private bucketHash(value: Uint32Array): number {
+    let h = 0;
+    const n = this.words.length;
+    for (let i = 0; i < n; i++) h = hashAdd(h, value[this.words[i]] & this.masks[i]);
+    return hashFinish(h, n * 4);
+  }
+
+  private forEachStageHash(value: Uint32Array, fn: (stage: number, hash: number) => void): void {
+    let h = 0;
+    let i = 0;
+    for (let s = 0; s < this.stageSets.length; s++) {
+      for (; i < this.stageEnds[s]; i++) h = hashAdd(h, value[this.words[i]] & this.masks[i]);
+      fn(s, hashFinish(h, i * 4));
+    }
+  }
+}
+
+function sameMask(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function ctz32(x: number): number {
+  return x === 0 ? 32 : 31 - Math.clz32(x & -x);
+}

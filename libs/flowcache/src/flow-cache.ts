@@ -1,0 +1,228 @@
+import { ExactMatchCache } from './emc.js';
+import { MegaflowCache } from './megaflow-cache.js';
+import type { MegaflowEntry } from './megaflow-entry.js';
+
+export interface FlowCacheOptions {
+  /** Key width in 32-bit words. */
+  readonly words: number;
+  /** EMC slots (default 8192) and insertion probability (default 1/100). */
+  readonly emcEntries?: number;
+  readonly emcInsertProbability?: number;
+  /** Upper bound of the adaptive flow limit (OVS other_config:flow-limit, default 200000). */
+  readonly maxFlows?: number;
+  /** Lower bound of the adaptive flow limit (default 1000, as OVS). */
+  readonly minFlowLimit?: number;
+  /** Most megaflow masks (default 256). */
+  readonly maxSubtables?: number;
+  /** Idle time after which a megaflow expires, ms (default 10000, OVS max-idle). */
+  readonly idleTimeout?: number;
+  /** Idle time used while over the flow limit, ms (default 100, as OVS). */
+  readonly overLimitIdleTimeout?: number;
+  /** Clock for revalidation durations, ms (default performance.now). */
+  readonly clock?: () => number;
+  readonly seed?: number;
+}
+
+/** What re-translating a megaflow gives now: its actions and the mask translation examined. */
+export interface Retranslation<A> {
+  readonly actions: A;
+  readonly mask: Uint32Array;
+}
+
+export interface RevalidationResult {
+  checked: number;
+  kept: number;
+  modified: number;
+  evicted: number;
+  durationMs: number;
+  flowLimit: number;
+}
+
+export interface FlowCacheStats {
+  emcHits: number;
+  megaflowHits: number;
+  misses: number;
+  /** Upcall results not installed: over the flow limit or no room for a new mask. */
+  refused: number;
+  flows: number;
+  masks: number;
+  emcEntries: number;
+  flowLimit: number;
+  /** Average megaflow subtables probed per megaflow lookup. */
+  subtablesPerLookup: number;
+}
+
+/**
+ * The datapath's caches: exact-match cache in front of the megaflow cache, revalidation against
+ * the OpenFlow tables, idle expiry and an adaptive flow limit.
+ *
+ * Typical use: `e = lookup(key, hash)`; on a hit `credit(e, bytes, tcpFlags, now)` and run
+ * `e.actions`; on a miss translate (classifier lookup with wildcards), then `insert(key, wc,
+ * actions, now)`.
+ */
+export class FlowCache<A> {
+  readonly emc: ExactMatchCache<A>;
+  readonly megaflows: MegaflowCache<A>;
+  /** Current flow limit; insertions beyond it are refused. */
+  flowLimit: number;
+  private readonly maxFlows: number;
+  private readonly minFlowLimit: number;
+  private readonly idleTimeout: number;
+  private readonly overLimitIdleTimeout: number;
+  private readonly clock: () => number;
+  private emcHits = 0;
+  private megaflowHits = 0;
+  private misses = 0;
+  private refused = 0;
+
+  constructor(options: FlowCacheOptions) {
+    this.emc = new ExactMatchCache<A>({
+      words: options.words,
+      entries: options.emcEntries,
+      insertProbability: options.emcInsertProbability,
+      seed: options.seed,
+    });
+    this.megaflows = new MegaflowCache<A>({ words: options.words, maxSubtables: options.maxSubtables });
+    this.maxFlows = options.maxFlows ?? 200_000;
+    this.minFlowLimit = Math.min(options.minFlowLimit ?? 1000, this.maxFlows);
+    this.flowLimit = this.maxFlows;
+    this.idleTimeout = options.idleTimeout ?? 10_000;
+    this.overLimitIdleTimeout = options.overLimitIdleTimeout ?? 100;
+    this.clock = options.clock ?? (() => performance.now());
+  }
+
+  /** The flow for `key` (its unsigned 32-bit hash given by the caller): EMC first, then megaflows. */
+  lookup(key: Uint32Array, hash: number): MegaflowEntry<A> | undefined {
+    const hit = this.emc.lookup(key, hash);
+    if (hit !== undefined) {
+      this.emcHits++;
+      return hit;
+    }
+    const flow = this.megaflows.lookup(key);
+    if (flow === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.megaflowHits++;
+    this.emc.maybeInsert(key, hash, flow);
+    return flow;
+  }
+
+  /**
+   * Installs the megaflow (key & mask → actions). Returns undefined when refused (flow limit
+   * reached or no room for a new mask): the packet is still handled, just not cached.
+   */
+  insert(key: Uint32Array, mask: Uint32Array, actions: A, now: number): MegaflowEntry<A> | undefined {
+    if (this.megaflows.size >= this.flowLimit) {
+      this.refused++;
+      return undefined;
+    }
+    const e = this.megaflows.insert(key, mask, actions, now);
+    if (e === undefined) this.refused++;
+    return e;
+  }
+
+  /** Accounts one packet to a flow. */
+  credit(flow: MegaflowEntry<A>, bytes: number, tcpFlags: number, now: number): void {
+    flow.packets++;
+    flow.bytes += bytes;
+    flow.tcpFlags |= tcpFlags;
+    if (now > flow.used) flow.used = now;
+  }
+
+  /** Removes a megaflow (its EMC slots go stale and read as misses). */
+  remove(flow: MegaflowEntry<A>): void {
+    this.megaflows.remove(flow);
+  }
+
+  /**
+   * Rechecks every megaflow against the current tables. `retranslate(flow)` looks up the flow's
+   * key (`flow.key`, wildcarded bits zero) and returns the actions and the mask that lookup
+   * examined, or null if the flow should not exist. A flow is evicted when the new mask needs bits
+   * the flow does not match on (it may now cover packets that get other answers), its actions
+   * are updated in place when only they changed (`sameActions`, default ===), else kept. Then
+   * the flow limit adapts to how long the round took, as OVS's revalidator does.
+   */
+  revalidate(
+    retranslate: (flow: MegaflowEntry<A>) => Retranslation<A> | null,
+    sameActions: (a: A, b: A) => boolean = (a, b) => a === b,
+  ): RevalidationResult {
+    const start = this.clock();
+    const result: RevalidationResult = {
+      checked: 0,
+      kept: 0,
+      modified: 0,
+      evicted: 0,
+      durationMs: 0,
+      flowLimit: this.flowLimit,
+    };
+    const flows = this.megaflows.entries();
+    for (const flow of flows) {
+      result.checked++;
+      const r = retranslate(flow);
+      let fits = r !== null;
+      if (r !== null) {
+        for (let i = 0; i < flow.mask.length; i++) {
+          if ((r.mask[i] & ~flow.mask[i]) !== 0) {
+            fits = false;
+            break;
+          }
+        }
+      }
+      if (!fits || r === null) {
+        this.megaflows.remove(flow);
+        result.evicted++;
+      } else if (!sameActions(flow.actions, r.actions)) {
+        flow.actions = r.actions;
+        result.modified++;
+      } else result.kept++;
+    }
+    const duration = Math.max(this.clock() - start, 1);
+    result.durationMs = duration;
+    this.adaptFlowLimit(duration, flows.length);
+    result.flowLimit = this.flowLimit;
+    return result;
+  }
+
+  /** Evicts megaflows idle since `now - idleTimeout` (a much shorter idle time while over the flow limit). Returns how many. */
+  expire(now: number): number {
+    const overLimit = this.megaflows.size > this.flowLimit;
+    const cutoff = now - (overLimit ? this.overLimitIdleTimeout : this.idleTimeout);
+    let n = 0;
+    for (const flow of this.megaflows.entries()) {
+      if (flow.used < cutoff) {
+        this.megaflows.remove(flow);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  get stats(): FlowCacheStats {
+    const m = this.megaflows;
+    return {
+      emcHits: this.emcHits,
+      megaflowHits: this.megaflowHits,
+      misses: this.misses,
+      refused: this.refused,
+      flows: m.size,
+      masks: m.subtableCount,
+      emcEntries: this.emc.size,
+      flowLimit: this.flowLimit,
+      subtablesPerLookup: m.lookups === 0 ? 0 : m.probes / m.lookups,
+    };
+  }
+
+  /**
+   * OVS's rule (ofproto/ofproto-dpif-upcall.c): a round over 2 s divides the limit by its length
+   * in seconds, over 1.3 s takes a quarter off, under 1 s adds 1000 while the limit is below what
+   * that pace could sustain; clamped to [minFlowLimit, maxFlows].
+   */
+  private adaptFlowLimit(durationMs: number, nFlows: number): void {
+    let limit = this.flowLimit;
+    if (durationMs > 2000) limit = Math.floor(limit / (durationMs / 1000));
+    else if (durationMs > 1300) limit = Math.floor((limit * 3) / 4);
+    else if (durationMs < 1000 && limit < (nFlows * 1000) / durationMs) limit += 1000;
+    this.flowLimit = Math.min(this.maxFlows, Math.max(limit, this.minFlowLimit));
+  }
+}
