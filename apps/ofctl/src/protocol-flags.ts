@@ -1,0 +1,21 @@
+import { Flags } from '@oclif/core';
+
+/** `-O OpenFlow10,OpenFlow13` and `-F nxm,openflow10`, as ovs-ofctl accepts them. */
+export const protocolFlags = {
+  protocols: Flags.string({ char: 'O', description: 'OpenFlow versions to allow (e.g. OpenFlow13)' }),
+  'flow-format': Flags.string({ char: 'F', description: 'flow formats to allow (e.g. nxm, openflow10, OXM)' }),
+};
+
+export interface ProtocolOptions {
+  protocols?: string;
+  'flow-format'?: string;
+}
+
+/** The allowed protocol bitmask; the library is passed in so it loads lazily. */
+export function allowedProtocols(of: typeof import('@softswitch/openflow'), flags: ProtocolOptions): number {
+  let allowed = flags.protocols
+    ? of.protocolsForVersionBitmap(of.parseVersions(flags.protocols))
+    : of.DEFAULT_ALLOWED_PROTOCOLS;
+  if (flags['flow-format']) allowed &= of.parseFlowFormats(flags['flow-format']);
+  return allowed;
+}

@@ -1,0 +1,948 @@
+import type { Action } from './actions.js';
+import { readUint, type Writer } from './bytes.js';
+import { decodeError, OFPBAC, OFPBIC, OFPET } from './errors.js';
+import { type FieldDef, fieldByHeader, fieldByName, headerFor } from './fields.js';
+import { OFPP, portFromOf11, portToOf11 } from './format-values.js';
+import { decodeLearn, encodeLearn } from './learn.js';
+import { ETH_TYPE, IPPROTO, type Match, VLAN_CFI } from './match.js';
+import { fieldWidth, type Subfield } from './subfield.js';
+
+/** Action and instruction wire formats for OpenFlow 1.0 (std + Nicira) and 1.1-1.5. */
+
+const NX_VENDOR = 0x00002320;
+const NXAST = {
+  RESUBMIT: 1,
+  SET_TUNNEL: 2,
+  SET_QUEUE: 4,
+  POP_QUEUE: 5,
+  REG_MOVE: 6,
+  REG_LOAD: 7,
+  NOTE: 8,
+  SET_TUNNEL64: 9,
+  RESUBMIT_TABLE: 14,
+  OUTPUT_REG: 15,
+  EXIT: 17,
+  DEC_TTL: 18,
+  CONTROLLER: 20,
+  DEC_TTL_CNT_IDS: 21,
+  WRITE_METADATA: 22,
+  PUSH_MPLS: 23,
+  POP_MPLS: 24,
+  CONJUNCTION: 34,
+  CT: 35,
+  GROUP: 40,
+  MULTIPATH: 10,
+  OUTPUT_TRUNC: 39,
+  LEARN: 16,
+  BUNDLE: 12,
+  BUNDLE_LOAD: 13,
+  SET_MPLS_TTL: 25,
+  DEC_MPLS_TTL: 26,
+  SET_MPLS_LABEL: 30,
+  SET_MPLS_TC: 31,
+} as const;
+
+/** What encoding needs to know about the flow (OVS remembers these from ofpacts_check). */
+export interface EncodeContext {
+  flowHasVlan: boolean;
+  /** A second tag under the outer one (after push_vlan on a tagged flow). */
+  innerVlan?: boolean;
+  nwProto: number;
+  dlType: number;
+}
+
+export function encodeContextFor(match: Match): EncodeContext {
+  return {
+    flowHasVlan: (match.num('vlan_tci') & VLAN_CFI) !== 0,
+    nwProto: match.numMask('nw_proto') ? match.nwProto() : 0,
+    dlType: match.dlType(),
+  };
+}
+
+function nxHeader(w: Writer, subtype: number, len: number): void {
+  w.u16(0xffff).u16(len).u32(NX_VENDOR).u16(subtype);
+}
+
+const ofsNbits = (ofs: number, nBits: number): number => (ofs << 6) | (nBits - 1);
+
+function nxmHeader0(f: FieldDef): number {
+  return headerFor(f, 0) as number;
+}
+
+function putRegLoad(w: Writer, f: FieldDef, value: bigint, mask: bigint): void {
+  // One NXAST_REG_LOAD per contiguous run of mask bits (OVS's next_load_segment).
+  const width = fieldWidth(f);
+  let ofs = 0;
+  while (ofs < width) {
+    while (ofs < width && !((mask >> BigInt(ofs)) & 1n)) ofs++;
+    if (ofs >= width) break;
+    let end = ofs;
+    while (end < width && (mask >> BigInt(end)) & 1n && end - ofs < 64) end++;
+    const nBits = end - ofs;
+    nxHeader(w, NXAST.REG_LOAD, 24);
+    w.u16(ofsNbits(ofs, nBits));
+    w.u32(nxmHeader0(f));
+    w.u64((value >> BigInt(ofs)) & ((1n << BigInt(nBits)) - 1n));
+    ofs = end;
+  }
+}
+
+function putSetField(w: Writer, f: FieldDef, value: bigint, mask: bigint, version: number): void {
+  const start = w.length;
+  w.u16(25).u16(0);
+  const header = headerFor(f, version) as number;
+  const all = (1n << BigInt(f.bytes * 8)) - 1n;
+  const fieldAll = (1n << BigInt(fieldWidth(f))) - 1n;
+  const masked = mask !== fieldAll && mask !== all;
+  const experimenter = header >>> 16 === 0xffff;
+  const payload = f.bytes * (masked ? 2 : 1) + (experimenter ? 4 : 0);
+  w.u32(((header & 0xfffffe00) | (masked ? 0x100 : 0) | payload) >>> 0);
+  if (experimenter) w.u32(0x4f4e4600);
+  w.uint(value, f.bytes);
+  if (masked) w.uint(mask, f.bytes);
+  w.pad(8, start);
+  w.setU16(start + 2, w.length - start);
+}
+
+const F = (n: string): FieldDef => fieldByName(n) as FieldDef;
+
+function setFieldModern(w: Writer, a: Extract<Action, { type: 'set_field' }>, version: number): void {
+  const fieldAll = (1n << BigInt(fieldWidth(a.field))) - 1n;
+  const full = a.mask === fieldAll || (a.field.name === 'vlan_vid' && (a.mask & 0xfffn) === 0xfffn);
+  if (version >= 6) putSetField(w, a.field, a.value, a.mask, version);
+  else if (a.fromLoad) putRegLoad(w, a.field, a.value, a.mask);
+  else if (version < 3) setFieldLegacy(w, a, version);
+  else if (full) putSetField(w, a.field, a.value, fieldAll, version);
+  else putRegLoad(w, a.field, a.value, a.mask);
+}
+
+function setFieldLegacy(w: Writer, a: Extract<Action, { type: 'set_field' }>, version: number): void {
+  const v = a.value;
+  switch (a.field.name) {
+    case 'vlan_vid':
+      encodeAction(w, { type: 'set_vlan_vid', vid: Number(v & 0xfffn), push: false }, version, NO_CTX);
+      return;
+    case 'vlan_pcp':
+      encodeAction(w, { type: 'set_vlan_pcp', pcp: Number(v), push: false }, version, NO_CTX);
+      return;
+    case 'eth_src':
+      encodeAction(w, { type: 'set_eth_src', mac: v }, version, NO_CTX);
+      return;
+    case 'eth_dst':
+      encodeAction(w, { type: 'set_eth_dst', mac: v }, version, NO_CTX);
+      return;
+    case 'ip_src':
+      encodeAction(w, { type: 'set_ipv4_src', ip: Number(v) }, version, NO_CTX);
+      return;
+    case 'ip_dst':
+      encodeAction(w, { type: 'set_ipv4_dst', ip: Number(v) }, version, NO_CTX);
+      return;
+    case 'nw_tos':
+      encodeAction(w, { type: 'set_ip_dscp', tos: Number(v) }, version, NO_CTX);
+      return;
+    case 'ip_dscp':
+      encodeAction(w, { type: 'set_ip_dscp', tos: Number(v) << 2 }, version, NO_CTX);
+      return;
+    case 'tcp_src':
+    case 'udp_src':
+      w.u16(9).u16(8).u16(Number(v)).u16(0);
+      return;
+    case 'tcp_dst':
+    case 'udp_dst':
+      w.u16(10).u16(8).u16(Number(v)).u16(0);
+      return;
+    default:
+      putRegLoad(w, a.field, a.value, a.mask);
+  }
+}
+
+const NO_CTX: EncodeContext = { flowHasVlan: true, nwProto: 0, dlType: 0 };
+
+function putOutput(w: Writer, port: number, maxLen: number, version: number): void {
+  if (version === 1) w.u16(0).u16(8).u16(port).u16(maxLen);
+  else w.u16(0).u16(16).u32(portToOf11(port)).u16(maxLen).zeros(6);
+}
+
+/** Appends one action (not an instruction) in the wire format of `version`. */
+export function encodeAction(w: Writer, a: Action, version: number, ctx: EncodeContext): void {
+  const of10 = version === 1;
+  switch (a.type) {
+    case 'output':
+      putOutput(w, a.port, a.maxLen, version);
+      return;
+    case 'controller':
+      if (a.reason === 1 && a.controllerId === 0) putOutput(w, OFPP.CONTROLLER, a.maxLen, version);
+      else {
+        nxHeader(w, NXAST.CONTROLLER, 16);
+        w.u16(a.maxLen).u16(a.controllerId).u8(a.reason).u8(0);
+      }
+      return;
+    case 'enqueue':
+      if (of10) w.u16(11).u16(16).u16(a.port).zeros(6).u32(a.queue);
+      else {
+        w.u16(21).u16(8).u32(a.queue);
+        putOutput(w, a.port, 0xffff, version);
+        nxHeader(w, NXAST.POP_QUEUE, 16);
+        w.zeros(6);
+      }
+      return;
+    case 'output_trunc':
+      nxHeader(w, NXAST.OUTPUT_TRUNC, 16);
+      w.u16(a.port).u32(a.maxLen);
+      return;
+    case 'output_reg':
+      nxHeader(w, NXAST.OUTPUT_REG, 24);
+      w.u16(ofsNbits(a.src.ofs, a.src.nBits)).u32(nxmHeader0(a.src.field)).u16(a.maxLen).zeros(6);
+      return;
+    case 'set_vlan_vid':
+      if (version < 3) w.u16(1).u16(8).u16(a.vid).u16(0);
+      else {
+        if (a.push && !ctx.flowHasVlan) w.u16(17).u16(8).u16(0x8100).u16(0);
+        putSetField(w, F('vlan_vid'), BigInt(a.vid | VLAN_CFI), 0x1fffn, version);
+      }
+      return;
+    case 'set_vlan_pcp':
+      if (version < 3) w.u16(2).u16(8).u8(a.pcp).zeros(3);
+      else {
+        if (a.push && !ctx.flowHasVlan) w.u16(17).u16(8).u16(0x8100).u16(0);
+        putSetField(w, F('vlan_pcp'), BigInt(a.pcp), 7n, version);
+      }
+      return;
+    case 'strip_vlan':
+      w.u16(of10 ? 3 : 18)
+        .u16(8)
+        .u32(0);
+      return;
+    case 'push_vlan':
+      w.u16(17).u16(8).u16(a.ethertype).u16(0);
+      return;
+    case 'set_eth_src':
+    case 'set_eth_dst':
+      if (version < 3)
+        w.u16(a.type === 'set_eth_src' ? 4 : 5)
+          .u16(16)
+          .uint(a.mac, 6)
+          .zeros(6);
+      else putSetField(w, F(a.type === 'set_eth_src' ? 'eth_src' : 'eth_dst'), a.mac, 0xffffffffffffn, version);
+      return;
+    case 'set_ipv4_src':
+    case 'set_ipv4_dst':
+      if (version < 3)
+        w.u16(a.type === 'set_ipv4_src' ? 6 : 7)
+          .u16(8)
+          .u32(a.ip);
+      else putSetField(w, F(a.type === 'set_ipv4_src' ? 'ip_src' : 'ip_dst'), BigInt(a.ip), 0xffffffffn, version);
+      return;
+    case 'set_ip_dscp':
+      if (version < 3) w.u16(8).u16(8).u8(a.tos).zeros(3);
+      else putSetField(w, F('ip_dscp'), BigInt(a.tos >> 2), 0x3fn, version);
+      return;
+    case 'set_ip_ecn':
+      if (of10) putRegLoad(w, F('nw_ecn'), BigInt(a.ecn), 3n);
+      else if (version === 2) w.u16(8).u16(8).u8(a.ecn).zeros(3);
+      else putSetField(w, F('nw_ecn'), BigInt(a.ecn), 3n, version);
+      return;
+    case 'set_ip_ttl':
+      if (of10) putRegLoad(w, F('nw_ttl'), BigInt(a.ttl), 0xffn);
+      else w.u16(23).u16(8).u8(a.ttl).zeros(3);
+      return;
+    case 'set_l4_src':
+    case 'set_l4_dst': {
+      const src = a.type === 'set_l4_src';
+      if (version < 3)
+        w.u16(src ? 9 : 10)
+          .u16(8)
+          .u16(a.port)
+          .u16(0);
+      else {
+        const proto = ctx.nwProto === IPPROTO.UDP ? 'udp' : ctx.nwProto === IPPROTO.SCTP ? 'sctp' : 'tcp';
+        putSetField(w, F(`${proto}_${src ? 'src' : 'dst'}`), BigInt(a.port), 0xffffn, version);
+      }
+      return;
+    }
+    case 'set_field':
+      setFieldModern(w, a, version);
+      return;
+    case 'reg_move':
+      if (version >= 6) {
+        w.u16(28).u16(24).u16(a.dst.nBits).u16(a.src.ofs).u16(a.dst.ofs).u16(0);
+        w.u32(headerFor(a.src.field, version) as number).u32(headerFor(a.dst.field, version) as number);
+        w.zeros(4);
+      } else {
+        nxHeader(w, NXAST.REG_MOVE, 24);
+        w.u16(a.dst.nBits).u16(a.src.ofs).u16(a.dst.ofs).u32(nxmHeader0(a.src.field)).u32(nxmHeader0(a.dst.field));
+      }
+      return;
+    case 'resubmit':
+      // ovs-ofctl always sends the table form, with 255 for "this table".
+      nxHeader(w, NXAST.RESUBMIT_TABLE, 16);
+      w.u16(a.inPort).u8(a.table).zeros(3);
+      return;
+    case 'set_tunnel':
+      if (version >= 3) putSetField(w, F('tun_id'), a.tunId, 0xffffffffffffffffn, version);
+      else if (!a.wide) {
+        nxHeader(w, NXAST.SET_TUNNEL, 16);
+        w.u16(0).u32(Number(a.tunId));
+      } else {
+        nxHeader(w, NXAST.SET_TUNNEL64, 24);
+        w.zeros(6).u64(a.tunId);
+      }
+      return;
+    case 'set_queue':
+      if (of10) {
+        nxHeader(w, NXAST.SET_QUEUE, 16);
+        w.u16(0).u32(a.queue);
+      } else w.u16(21).u16(8).u32(a.queue);
+      return;
+    case 'pop_queue':
+      nxHeader(w, NXAST.POP_QUEUE, 16);
+      w.zeros(6);
+      return;
+    case 'dec_ttl':
+      if (a.explicit || a.ids.length !== 1 || a.ids[0] !== 0) {
+        const start = w.length;
+        nxHeader(w, NXAST.DEC_TTL_CNT_IDS, 0);
+        w.u16(a.ids.length).zeros(4);
+        for (const id of a.ids) w.u16(id);
+        w.pad(8, start);
+        w.setU16(start + 2, w.length - start);
+      } else if (of10) {
+        nxHeader(w, NXAST.DEC_TTL, 16);
+        w.zeros(6);
+      } else w.u16(24).u16(8).u32(0);
+      return;
+    case 'note': {
+      const start = w.length;
+      nxHeader(w, NXAST.NOTE, 0);
+      w.bytes(a.data);
+      w.pad(8, start);
+      if (w.length - start < 16) w.zeros(16 - (w.length - start));
+      w.setU16(start + 2, w.length - start);
+      return;
+    }
+    case 'exit':
+      nxHeader(w, NXAST.EXIT, 16);
+      w.zeros(6);
+      return;
+    case 'group':
+      if (of10) {
+        nxHeader(w, NXAST.GROUP, 16);
+        w.u16(0).u32(a.groupId);
+      } else w.u16(22).u16(8).u32(a.groupId);
+      return;
+    case 'push_mpls':
+    case 'pop_mpls':
+      if (of10) {
+        nxHeader(w, a.type === 'push_mpls' ? NXAST.PUSH_MPLS : NXAST.POP_MPLS, 16);
+        w.u16(a.ethertype).zeros(4);
+      } else
+        w.u16(a.type === 'push_mpls' ? 19 : 20)
+          .u16(8)
+          .u16(a.ethertype)
+          .u16(0);
+      return;
+    case 'conjunction':
+      nxHeader(w, NXAST.CONJUNCTION, 16);
+      w.u8(a.clause).u8(a.nClauses).u32(a.id);
+      return;
+    case 'ct':
+      nxHeader(w, NXAST.CT, 24);
+      w.u16(a.commit ? 1 : 0)
+        .u32(0)
+        .u16(a.zone)
+        .u8(a.table)
+        .zeros(3)
+        .u16(0);
+      return;
+    case 'multipath':
+      nxHeader(w, NXAST.MULTIPATH, 32);
+      w.u16(a.fields)
+        .u16(a.basis)
+        .u16(0)
+        .u16(a.algorithm)
+        .u16(a.nLinks - 1)
+        .u32(a.arg)
+        .u16(0);
+      w.u16(ofsNbits(a.dst.ofs, a.dst.nBits)).u32(nxmHeader0(a.dst.field));
+      return;
+    case 'bundle': {
+      const start = w.length;
+      nxHeader(w, a.dst ? NXAST.BUNDLE_LOAD : NXAST.BUNDLE, 0);
+      w.u16(a.algorithm).u16(a.fields).u16(a.basis).u32(0x00000002).u16(a.members.length);
+      w.u16(a.dst ? ofsNbits(a.dst.ofs, a.dst.nBits) : 0)
+        .u32(a.dst ? nxmHeader0(a.dst.field) : 0)
+        .zeros(4);
+      for (const m of a.members) w.u16(m);
+      w.pad(8, start);
+      w.setU16(start + 2, w.length - start);
+      return;
+    }
+    case 'learn':
+      encodeLearn(w, a);
+      return;
+    case 'dec_mpls_ttl':
+      if (of10) {
+        nxHeader(w, NXAST.DEC_MPLS_TTL, 16);
+        w.zeros(6);
+      } else w.u16(16).u16(8).u32(0);
+      return;
+    case 'set_mpls_label':
+      if (of10) {
+        nxHeader(w, NXAST.SET_MPLS_LABEL, 16);
+        w.u16(0).u32(a.label);
+      } else if (version === 2) w.u16(13).u16(8).u32(a.label);
+      else putSetField(w, F('mpls_label'), BigInt(a.label), 0xfffffn, version);
+      return;
+    case 'set_mpls_tc':
+      if (of10) {
+        nxHeader(w, NXAST.SET_MPLS_TC, 16);
+        w.u8(a.tc).zeros(5);
+      } else if (version === 2) w.u16(14).u16(8).u8(a.tc).zeros(3);
+      else putSetField(w, F('mpls_tc'), BigInt(a.tc), 7n, version);
+      return;
+    case 'set_mpls_ttl':
+      if (of10) {
+        nxHeader(w, NXAST.SET_MPLS_TTL, 16);
+        w.u8(a.ttl).zeros(5);
+      } else w.u16(15).u16(8).u8(a.ttl).zeros(3);
+      return;
+    case 'meter':
+      // Only OpenFlow 1.5 has a meter action; 1.3/1.4 use an instruction (see encodeInstructions).
+      w.u16(29).u16(8).u32(a.meterId);
+      return;
+    case 'write_metadata':
+      nxHeader(w, NXAST.WRITE_METADATA, 32);
+      w.zeros(6).u64(a.metadata).u64(a.mask);
+      return;
+    case 'goto_table':
+      nxHeader(w, NXAST.RESUBMIT_TABLE, 16);
+      w.u16(OFPP.IN_PORT).u8(a.table).zeros(3);
+      return;
+    case 'clear_actions':
+    case 'write_actions':
+      return;
+  }
+}
+
+/** OpenFlow 1.0 action list (instructions folded in or dropped, as OVS does). */
+export function encodeActions10(w: Writer, actions: Action[], ctx: EncodeContext): void {
+  const c = { ...ctx };
+  for (const a of actions) {
+    encodeAction(w, a, 1, c);
+    trackVlan(a, c);
+  }
+}
+
+/** OVS updates the flow as it checks actions; a pushed VLAN tag is then present. */
+function trackVlan(a: Action, c: EncodeContext): void {
+  if ((a.type === 'set_vlan_vid' || a.type === 'set_vlan_pcp') && a.push) c.flowHasVlan = true;
+  else if (a.type === 'push_vlan') {
+    c.innerVlan = c.flowHasVlan;
+    c.flowHasVlan = true;
+  } else if (a.type === 'strip_vlan') {
+    // Popping the outer tag exposes the inner one, if an earlier push made two.
+    c.flowHasVlan = c.innerVlan ?? false;
+    c.innerVlan = false;
+  } else if (a.type === 'set_field' && a.field.name === 'vlan_tci') c.flowHasVlan = (Number(a.value) & VLAN_CFI) !== 0;
+}
+
+/** OpenFlow 1.1+ instructions: meter, apply_actions, clear, write_actions, write_metadata, goto. */
+export function encodeInstructions(w: Writer, actions: Action[], version: number, ctx0: EncodeContext): void {
+  const ctx = { ...ctx0 };
+  let applyStart = -1;
+  const closeApply = () => {
+    if (applyStart >= 0) {
+      w.setU16(applyStart + 2, w.length - applyStart);
+      applyStart = -1;
+    }
+  };
+  for (const a of actions) {
+    switch (a.type) {
+      case 'meter':
+        if (version < 6) {
+          closeApply();
+          w.u16(6).u16(8).u32(a.meterId);
+          continue;
+        }
+        break;
+      case 'clear_actions':
+        closeApply();
+        w.u16(5).u16(8).u32(0);
+        continue;
+      case 'write_actions': {
+        closeApply();
+        const start = w.length;
+        w.u16(3).u16(0).u32(0);
+        for (const inner of a.actions) encodeAction(w, inner, version, ctx);
+        w.setU16(start + 2, w.length - start);
+        continue;
+      }
+      case 'write_metadata':
+        closeApply();
+        w.u16(2).u16(24).u32(0).u64(a.metadata).u64(a.mask);
+        continue;
+      case 'goto_table':
+        closeApply();
+        w.u16(1).u16(8).u8(a.table).zeros(3);
+        continue;
+    }
+    if (applyStart < 0) {
+      applyStart = w.length;
+      w.u16(4).u16(0).u32(0);
+    }
+    encodeAction(w, a, version, ctx);
+    trackVlan(a, ctx);
+  }
+  closeApply();
+}
+
+// ---------------------------------------------------------------- decoding
+
+const badAction = (code: number, off: number, msg: string) => decodeError(OFPET.BAD_ACTION, code, off, msg);
+
+function subfieldFromWire(header: number, ofs: number, nBits: number, off: number): Subfield {
+  const field = fieldByHeader(header);
+  if (!field) throw badAction(OFPBAC.BAD_ARGUMENT, off, `unknown field 0x${header.toString(16)}`);
+  if (ofs + nBits > fieldWidth(field) || nBits === 0) {
+    throw badAction(OFPBAC.BAD_ARGUMENT, off, 'subfield overruns field');
+  }
+  return { field, ofs, nBits };
+}
+
+function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Action[]): void {
+  if (len < 16) throw badAction(OFPBAC.BAD_LEN, p, 'Nicira action too short');
+  const subtype = v.getUint16(p + 8);
+  const bad = (want: number) => {
+    if (len !== want)
+      throw badAction(OFPBAC.BAD_LEN, p, `Nicira action ${subtype} has length ${len}, expected ${want}`);
+  };
+  switch (subtype) {
+    case NXAST.RESUBMIT:
+      bad(16);
+      out.push({ type: 'resubmit', inPort: v.getUint16(p + 10), table: 255 });
+      return;
+    case NXAST.RESUBMIT_TABLE:
+      bad(16);
+      out.push({ type: 'resubmit', inPort: v.getUint16(p + 10), table: b[p + 12] });
+      return;
+    case NXAST.SET_TUNNEL:
+      bad(16);
+      out.push({ type: 'set_tunnel', tunId: BigInt(v.getUint32(p + 12)), wide: false });
+      return;
+    case NXAST.SET_TUNNEL64:
+      bad(24);
+      out.push({ type: 'set_tunnel', tunId: v.getBigUint64(p + 16), wide: true });
+      return;
+    case NXAST.SET_QUEUE:
+      bad(16);
+      out.push({ type: 'set_queue', queue: v.getUint32(p + 12) });
+      return;
+    case NXAST.POP_QUEUE:
+      bad(16);
+      out.push({ type: 'pop_queue' });
+      return;
+    case NXAST.REG_MOVE: {
+      bad(24);
+      const nBits = v.getUint16(p + 10);
+      const src = subfieldFromWire(v.getUint32(p + 16), v.getUint16(p + 12), nBits, p);
+      const dst = subfieldFromWire(v.getUint32(p + 20), v.getUint16(p + 14), nBits, p);
+      out.push({ type: 'reg_move', src, dst });
+      return;
+    }
+    case NXAST.REG_LOAD: {
+      bad(24);
+      const on = v.getUint16(p + 10);
+      const dst = subfieldFromWire(v.getUint32(p + 12), on >> 6, (on & 0x3f) + 1, p);
+      const value = v.getBigUint64(p + 16);
+      if (dst.nBits < 64 && value >> BigInt(dst.nBits)) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'load value too wide');
+      if (!dst.field.writable) throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, 'field not writable');
+      const shift = BigInt(dst.ofs);
+      out.push({
+        type: 'set_field',
+        field: dst.field,
+        value: value << shift,
+        mask: ((1n << BigInt(dst.nBits)) - 1n) << shift,
+        fromLoad: true,
+      });
+      return;
+    }
+    case NXAST.NOTE:
+      out.push({ type: 'note', data: b.slice(p + 10, p + len) });
+      return;
+    case NXAST.OUTPUT_REG: {
+      bad(24);
+      const on = v.getUint16(p + 10);
+      for (let i = p + 18; i < p + 24; i++) if (b[i]) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'nonzero padding');
+      out.push({
+        type: 'output_reg',
+        src: subfieldFromWire(v.getUint32(p + 12), on >> 6, (on & 0x3f) + 1, p),
+        maxLen: v.getUint16(p + 16),
+      });
+      return;
+    }
+    case NXAST.OUTPUT_TRUNC:
+      bad(16);
+      out.push({ type: 'output_trunc', port: v.getUint16(p + 10), maxLen: v.getUint32(p + 12) });
+      return;
+    case NXAST.EXIT:
+      bad(16);
+      out.push({ type: 'exit' });
+      return;
+    case NXAST.DEC_TTL:
+      bad(16);
+      out.push({ type: 'dec_ttl', ids: [0], explicit: false });
+      return;
+    case NXAST.DEC_TTL_CNT_IDS: {
+      const n = v.getUint16(p + 10);
+      if (16 + 2 * n > len) throw badAction(OFPBAC.BAD_LEN, p, 'dec_ttl_cnt_ids controller ids overrun the action');
+      const ids: number[] = [];
+      for (let i = 0; i < n; i++) ids.push(v.getUint16(p + 16 + 2 * i));
+      out.push({ type: 'dec_ttl', ids, explicit: true });
+      return;
+    }
+    case NXAST.CONTROLLER:
+      bad(16);
+      out.push({
+        type: 'controller',
+        maxLen: v.getUint16(p + 10),
+        controllerId: v.getUint16(p + 12),
+        reason: b[p + 14],
+      });
+      return;
+    case NXAST.WRITE_METADATA:
+      bad(32);
+      out.push({ type: 'write_metadata', metadata: v.getBigUint64(p + 16), mask: v.getBigUint64(p + 24) });
+      return;
+    case NXAST.PUSH_MPLS:
+    case NXAST.POP_MPLS:
+      bad(16);
+      out.push({ type: subtype === NXAST.PUSH_MPLS ? 'push_mpls' : 'pop_mpls', ethertype: v.getUint16(p + 10) });
+      return;
+    case NXAST.CONJUNCTION: {
+      bad(16);
+      const clause = b[p + 10];
+      const n = b[p + 11];
+      if (n < 2 || n > 64 || clause >= n) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad conjunction');
+      out.push({ type: 'conjunction', clause, nClauses: n, id: v.getUint32(p + 12) });
+      return;
+    }
+    case NXAST.CT:
+      if (len < 24) throw badAction(OFPBAC.BAD_LEN, p, 'ct action too short');
+      if (len > 24) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'nested ct actions are not supported');
+      out.push({ type: 'ct', commit: (v.getUint16(p + 10) & 1) !== 0, zone: v.getUint16(p + 16), table: b[p + 18] });
+      return;
+    case NXAST.MULTIPATH: {
+      bad(32);
+      const on = v.getUint16(p + 26);
+      const dst = subfieldFromWire(v.getUint32(p + 28), on >> 6, (on & 0x3f) + 1, p);
+      const fields = v.getUint16(p + 10);
+      const algorithm = v.getUint16(p + 16);
+      if (fields > 6 || algorithm > 3) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad multipath fields or algorithm');
+      out.push({
+        type: 'multipath',
+        fields,
+        basis: v.getUint16(p + 12),
+        algorithm,
+        nLinks: v.getUint16(p + 18) + 1,
+        arg: v.getUint32(p + 20),
+        dst,
+      });
+      return;
+    }
+    case NXAST.BUNDLE:
+    case NXAST.BUNDLE_LOAD: {
+      if (len < 32) throw badAction(OFPBAC.BAD_LEN, p, 'bundle action too short');
+      const n = v.getUint16(p + 20);
+      if (32 + 2 * n > len) throw badAction(OFPBAC.BAD_LEN, p, 'bundle members overrun the action');
+      const algorithm = v.getUint16(p + 10);
+      const fields = v.getUint16(p + 12);
+      if (algorithm > 1 || fields > 6) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad bundle algorithm or fields');
+      const members: number[] = [];
+      for (let i = 0; i < n; i++) members.push(v.getUint16(p + 32 + 2 * i));
+      let dst: Subfield | undefined;
+      if (subtype === NXAST.BUNDLE_LOAD) {
+        const on = v.getUint16(p + 22);
+        dst = subfieldFromWire(v.getUint32(p + 24), on >> 6, (on & 0x3f) + 1, p);
+      }
+      out.push({ type: 'bundle', fields, basis: v.getUint16(p + 14), algorithm, members, dst });
+      return;
+    }
+    case NXAST.LEARN:
+      out.push(decodeLearn(b, p, len));
+      return;
+    case NXAST.DEC_MPLS_TTL:
+      bad(16);
+      out.push({ type: 'dec_mpls_ttl' });
+      return;
+    case NXAST.SET_MPLS_LABEL:
+      bad(16);
+      out.push({ type: 'set_mpls_label', label: v.getUint32(p + 12) });
+      return;
+    case NXAST.SET_MPLS_TC:
+      bad(16);
+      out.push({ type: 'set_mpls_tc', tc: b[p + 10] });
+      return;
+    case NXAST.SET_MPLS_TTL:
+      bad(16);
+      out.push({ type: 'set_mpls_ttl', ttl: b[p + 10] });
+      return;
+    case NXAST.GROUP:
+      bad(16);
+      out.push({ type: 'group', groupId: v.getUint32(p + 12) });
+      return;
+    default:
+      throw badAction(OFPBAC.BAD_EXP_TYPE, p, `unknown Nicira action subtype ${subtype}`);
+  }
+}
+
+function decodeSetField(b: Uint8Array, v: DataView, p: number, len: number, version: number): Action {
+  if (len < 8) throw badAction(OFPBAC.BAD_LEN, p, 'set_field too short');
+  const header = v.getUint32(p + 4);
+  const hasMask = (header & 0x100) !== 0;
+  let q = p + 8;
+  let plen = header & 0xff;
+  if (header >>> 16 === 0xffff) {
+    q += 4;
+    plen -= 4;
+  }
+  if (q + plen > p + len || plen <= 0) throw badAction(OFPBAC.BAD_SET_LEN, p, 'set_field OXM overruns the action');
+  if (hasMask && version < 6) throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, 'masked set_field before OpenFlow 1.5');
+  const field = fieldByHeader(header);
+  if (!field) throw badAction(OFPBAC.BAD_SET_TYPE, p, `unknown set_field field 0x${header.toString(16)}`);
+  const bytes = hasMask ? plen / 2 : plen;
+  if (bytes !== field.bytes) throw badAction(OFPBAC.BAD_SET_LEN, p, `bad set_field length for ${field.name}`);
+  if (!field.writable) throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, `${field.name} is read-only`);
+  const value = readUint(b, q, bytes);
+  const fieldAll = (1n << BigInt(fieldWidth(field))) - 1n;
+  const mask = hasMask ? readUint(b, q + bytes, bytes) : fieldAll;
+  if (field.name === 'vlan_vid' && (value > 0x1fffn || !(value & BigInt(VLAN_CFI)))) {
+    // Set-Field on VLAN_VID must set OFPVID_PRESENT.
+    throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, 'set_field vlan_vid without OFPVID_PRESENT');
+  }
+  if (value > (1n << BigInt(bytes * 8)) - 1n || (fieldWidth(field) < bytes * 8 && value > fieldAll)) {
+    throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, `bad value for ${field.name}`);
+  }
+  return { type: 'set_field', field, value: value & mask, mask, fromLoad: false };
+}
+
+/** Nicira actions OVS allows in an action set (write_actions); the others are OFPBAC_BAD_TYPE there. */
+const NX_IN_ACTION_SET = new Set<number>([
+  NXAST.SET_TUNNEL,
+  NXAST.SET_TUNNEL64,
+  NXAST.SET_QUEUE,
+  NXAST.REG_MOVE,
+  NXAST.REG_LOAD,
+  NXAST.DEC_TTL,
+  NXAST.DEC_TTL_CNT_IDS,
+  NXAST.PUSH_MPLS,
+  NXAST.POP_MPLS,
+  NXAST.GROUP,
+  NXAST.DEC_MPLS_TTL,
+  NXAST.SET_MPLS_LABEL,
+  NXAST.SET_MPLS_TC,
+  NXAST.SET_MPLS_TTL,
+  NXAST.OUTPUT_TRUNC,
+]);
+
+/** Decodes an action list of `len` bytes at `off` (`actionSet`: inside write_actions). */
+export function decodeActions(b: Uint8Array, off: number, len: number, version: number, actionSet = false): Action[] {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const out: Action[] = [];
+  const end = off + len;
+  let p = off;
+  while (p < end) {
+    if (end - p < 8) throw badAction(OFPBAC.BAD_LEN, p, 'truncated action header');
+    const type = v.getUint16(p);
+    const alen = v.getUint16(p + 2);
+    if (alen < 8 || alen % 8 || alen > end - p) {
+      throw badAction(OFPBAC.BAD_LEN, p, `action length ${alen} is invalid or overruns the list`);
+    }
+    const exact = (want: number) => {
+      if (alen !== want) throw badAction(OFPBAC.BAD_LEN, p, `action type ${type} has length ${alen}, expected ${want}`);
+    };
+    if (type === 0xffff) {
+      if (alen < 16) throw badAction(OFPBAC.BAD_LEN, p, 'experimenter action too short');
+      const vendor = v.getUint32(p + 4);
+      if (vendor !== NX_VENDOR)
+        throw badAction(OFPBAC.BAD_EXPERIMENTER, p, `unknown experimenter 0x${vendor.toString(16)}`);
+      decodeNx(b, v, p, alen, out);
+      if (actionSet && !NX_IN_ACTION_SET.has(v.getUint16(p + 8))) {
+        throw badAction(OFPBAC.BAD_TYPE, p, 'action not allowed in an action set');
+      }
+    } else if (version === 1) {
+      switch (type) {
+        case 0: {
+          exact(8);
+          const port = v.getUint16(p + 4);
+          const maxLen = v.getUint16(p + 6);
+          if (port === OFPP.CONTROLLER)
+            out.push({ type: 'controller', maxLen, controllerId: 0, reason: 1, viaOutput: true });
+          else if (port >= OFPP.MAX && port !== OFPP.IN_PORT && port < OFPP.UNSET) {
+            throw badAction(OFPBAC.BAD_OUT_PORT, p, `bad output port ${port}`);
+          } else out.push({ type: 'output', port, maxLen });
+          break;
+        }
+        case 1:
+          exact(8);
+          if (v.getUint16(p + 4) & ~0xfff) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad VLAN VID');
+          out.push({ type: 'set_vlan_vid', vid: v.getUint16(p + 4), push: true });
+          break;
+        case 2:
+          exact(8);
+          if (b[p + 4] > 7) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad VLAN PCP');
+          out.push({ type: 'set_vlan_pcp', pcp: b[p + 4], push: true });
+          break;
+        case 3:
+          exact(8);
+          out.push({ type: 'strip_vlan', pop: false });
+          break;
+        case 4:
+        case 5:
+          exact(16);
+          out.push({ type: type === 4 ? 'set_eth_src' : 'set_eth_dst', mac: readUint(b, p + 4, 6) });
+          break;
+        case 6:
+        case 7:
+          exact(8);
+          out.push({ type: type === 6 ? 'set_ipv4_src' : 'set_ipv4_dst', ip: v.getUint32(p + 4) });
+          break;
+        case 8:
+          exact(8);
+          if (b[p + 4] & 3) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad TOS');
+          out.push({ type: 'set_ip_dscp', tos: b[p + 4] });
+          break;
+        case 9:
+        case 10:
+          exact(8);
+          out.push({ type: type === 9 ? 'set_l4_src' : 'set_l4_dst', port: v.getUint16(p + 4) });
+          break;
+        case 11:
+          exact(16);
+          out.push({ type: 'enqueue', port: v.getUint16(p + 4), queue: v.getUint32(p + 12) });
+          break;
+        default:
+          throw badAction(OFPBAC.BAD_TYPE, p, `unknown OpenFlow 1.0 action type ${type}`);
+      }
+    } else {
+      switch (type) {
+        case 0: {
+          exact(16);
+          const port = portFromOf11(v.getUint32(p + 4));
+          if (port < 0) throw badAction(OFPBAC.BAD_OUT_PORT, p, 'bad output port');
+          const maxLen = v.getUint16(p + 8);
+          if (port === OFPP.CONTROLLER)
+            out.push({ type: 'controller', maxLen, controllerId: 0, reason: 1, viaOutput: true });
+          else out.push({ type: 'output', port, maxLen });
+          break;
+        }
+        case 15:
+          exact(8);
+          out.push({ type: 'set_mpls_ttl', ttl: b[p + 4] });
+          break;
+        case 16:
+          exact(8);
+          out.push({ type: 'dec_mpls_ttl' });
+          break;
+        case 17:
+          exact(8);
+          out.push({ type: 'push_vlan', ethertype: v.getUint16(p + 4) });
+          break;
+        case 18:
+          exact(8);
+          out.push({ type: 'strip_vlan', pop: true });
+          break;
+        case 19:
+        case 20:
+          exact(8);
+          out.push({ type: type === 19 ? 'push_mpls' : 'pop_mpls', ethertype: v.getUint16(p + 4) });
+          break;
+        case 21:
+          exact(8);
+          out.push({ type: 'set_queue', queue: v.getUint32(p + 4) });
+          break;
+        case 22:
+          exact(8);
+          out.push({ type: 'group', groupId: v.getUint32(p + 4) });
+          break;
+        case 23:
+          exact(8);
+          out.push({ type: 'set_ip_ttl', ttl: b[p + 4] });
+          break;
+        case 24:
+          exact(8);
+          out.push({ type: 'dec_ttl', ids: [0], explicit: false });
+          break;
+        case 25:
+          out.push(decodeSetField(b, v, p, alen, version));
+          break;
+        case 28: {
+          if (version < 6) throw badAction(OFPBAC.BAD_TYPE, p, 'copy_field needs OpenFlow 1.5');
+          exact(24);
+          const nBits = v.getUint16(p + 4);
+          const src = subfieldFromWire(v.getUint32(p + 12), v.getUint16(p + 6), nBits, p);
+          const dst = subfieldFromWire(v.getUint32(p + 16), v.getUint16(p + 8), nBits, p);
+          out.push({ type: 'reg_move', src, dst });
+          break;
+        }
+        case 29:
+          if (version < 6) throw badAction(OFPBAC.BAD_TYPE, p, 'meter action needs OpenFlow 1.5');
+          exact(8);
+          out.push({ type: 'meter', meterId: v.getUint32(p + 4) });
+          break;
+        default:
+          throw badAction(OFPBAC.BAD_TYPE, p, `unknown action type ${type}`);
+      }
+    }
+    p += alen;
+  }
+  return out;
+}
+
+/** Decodes OpenFlow 1.1+ instructions into OVS's flat list, in canonical order. */
+export function decodeInstructions(b: Uint8Array, off: number, len: number, version: number): Action[] {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const byType = new Map<number, Action[]>();
+  const end = off + len;
+  let p = off;
+  const bad = (code: number, msg: string) => decodeError(OFPET.BAD_INSTRUCTION, code, p, msg);
+  while (p < end) {
+    if (end - p < 8) throw bad(OFPBIC.BAD_LEN, 'truncated instruction header');
+    const type = v.getUint16(p);
+    const ilen = v.getUint16(p + 2);
+    if (ilen < 8 || ilen % 8 || ilen > end - p) throw bad(OFPBIC.BAD_LEN, `instruction length ${ilen} is invalid`);
+    if (byType.has(type)) throw bad(OFPBIC.DUP_INST, `duplicate instruction ${type}`);
+    switch (type) {
+      case 1:
+        if (ilen !== 8) throw bad(OFPBIC.BAD_LEN, 'bad goto_table length');
+        byType.set(type, [{ type: 'goto_table', table: b[p + 4] }]);
+        break;
+      case 2:
+        if (ilen !== 24) throw bad(OFPBIC.BAD_LEN, 'bad write_metadata length');
+        byType.set(type, [{ type: 'write_metadata', metadata: v.getBigUint64(p + 8), mask: v.getBigUint64(p + 16) }]);
+        break;
+      case 3:
+        byType.set(type, [{ type: 'write_actions', actions: decodeActions(b, p + 8, ilen - 8, version, true) }]);
+        break;
+      case 4:
+        byType.set(type, decodeActions(b, p + 8, ilen - 8, version));
+        break;
+      case 5:
+        if (ilen !== 8) throw bad(OFPBIC.BAD_LEN, 'bad clear_actions length');
+        byType.set(type, [{ type: 'clear_actions' }]);
+        break;
+      case 6:
+        if (version < 4 || ilen !== 8)
+          throw bad(ilen !== 8 ? OFPBIC.BAD_LEN : OFPBIC.UNKNOWN_INST, 'bad meter instruction');
+        byType.set(type, [{ type: 'meter', meterId: v.getUint32(p + 4) }]);
+        break;
+      default:
+        throw bad(OFPBIC.UNKNOWN_INST, `unknown instruction type ${type}`);
+    }
+    p += ilen;
+  }
+  const out: Action[] = [];
+  for (const t of [6, 4, 5, 3, 2, 1]) out.push(...(byType.get(t) ?? []));
+  return out;
+}
+
+export { ETH_TYPE };

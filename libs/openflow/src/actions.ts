@@ -1,0 +1,885 @@
+import { parseDecimal, parseFieldValue, parseInteger, parseIpv4, parseMac } from './field-parse.js';
+import { type FieldDef, fieldByName, subfieldName } from './fields.js';
+import {
+  formatIpv4,
+  formatIpv4Masked,
+  formatIpv6Masked,
+  formatMac,
+  formatPort,
+  hexAlt,
+  OFPP,
+  parsePortName,
+} from './format-values.js';
+import { formatLearn, type Learn, parseLearn } from './learn.js';
+import { ETH_TYPE, IPPROTO, isMplsType, type Match, VLAN_CFI } from './match.js';
+import { prereqOk } from './nxm.js';
+import { P_ANY, P_NXM_OF11_UP, P_OF10_NXM_ANY, P_OF10_STD_ANY, P_OF11_UP, P_OF13_UP } from './protocols.js';
+import { fieldWidth, formatSubfield, parseSubfield, type Subfield } from './subfield.js';
+
+/**
+ * Actions and instructions, as Open vSwitch models them (its "ofpacts"): one flat list where
+ * instructions (meter, clear_actions, write_actions, write_metadata, goto_table) are members
+ * too. `raw` remembers the wire or text form where OVS prints differently by origin.
+ */
+export type Action =
+  | { type: 'output'; port: number; maxLen: number }
+  | {
+      type: 'controller';
+      maxLen: number;
+      controllerId: number;
+      reason: number;
+      /** Written as output to the CONTROLLER port (OVS's output action, not its controller action). */
+      viaOutput?: boolean;
+    }
+  | { type: 'enqueue'; port: number; queue: number }
+  | { type: 'output_reg'; src: Subfield; maxLen: number }
+  | { type: 'output_trunc'; port: number; maxLen: number }
+  | { type: 'set_vlan_vid'; vid: number; push: boolean }
+  | { type: 'set_vlan_pcp'; pcp: number; push: boolean }
+  | { type: 'strip_vlan'; pop: boolean }
+  | { type: 'push_vlan'; ethertype: number }
+  | { type: 'set_eth_src' | 'set_eth_dst'; mac: bigint }
+  | { type: 'set_ipv4_src' | 'set_ipv4_dst'; ip: number }
+  | { type: 'set_ip_dscp'; tos: number }
+  | { type: 'set_ip_ecn'; ecn: number }
+  | { type: 'set_ip_ttl'; ttl: number }
+  | { type: 'set_l4_src' | 'set_l4_dst'; port: number }
+  | { type: 'set_field'; field: FieldDef; value: bigint; mask: bigint; fromLoad: boolean }
+  | { type: 'reg_move'; src: Subfield; dst: Subfield }
+  | { type: 'resubmit'; inPort: number; table: number }
+  | { type: 'set_tunnel'; tunId: bigint; wide: boolean }
+  | { type: 'set_queue'; queue: number }
+  | { type: 'pop_queue' }
+  | { type: 'dec_ttl'; ids: number[]; explicit: boolean }
+  | { type: 'note'; data: Uint8Array }
+  | { type: 'exit' }
+  | { type: 'group'; groupId: number }
+  | { type: 'push_mpls' | 'pop_mpls'; ethertype: number }
+  | { type: 'conjunction'; id: number; clause: number; nClauses: number }
+  | { type: 'ct'; commit: boolean; table: number; zone: number }
+  | { type: 'meter'; meterId: number }
+  | { type: 'multipath'; fields: number; basis: number; algorithm: number; nLinks: number; arg: number; dst: Subfield }
+  | {
+      type: 'bundle';
+      fields: number;
+      basis: number;
+      algorithm: number;
+      members: number[];
+      /** bundle_load's destination; absent for plain bundle. */
+      dst?: Subfield;
+    }
+  | Learn
+  | { type: 'dec_mpls_ttl' }
+  | { type: 'set_mpls_label'; label: number }
+  | { type: 'set_mpls_tc'; tc: number }
+  | { type: 'set_mpls_ttl'; ttl: number }
+  | { type: 'clear_actions' }
+  | { type: 'write_actions'; actions: Action[] }
+  | { type: 'write_metadata'; metadata: bigint; mask: bigint }
+  | { type: 'goto_table'; table: number };
+
+export const HASH_FIELDS = [
+  'eth_src',
+  'symmetric_l4',
+  'symmetric_l3l4',
+  'symmetric_l3l4+udp',
+  'nw_src',
+  'nw_dst',
+  'symmetric_l3',
+];
+export const MULTIPATH_ALGORITHMS = ['modulo_n', 'hash_threshold', 'hrw', 'iter_hash'];
+export const BUNDLE_ALGORITHMS = ['active_backup', 'hrw'];
+
+export const PACKET_IN_REASONS = ['no_match', 'action', 'invalid_ttl', 'action_set', 'group', 'packet_out'];
+
+/** Splits a comma list, keeping parenthesized parts together. */
+export function splitTopLevel(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 40) depth++;
+    else if (c === 41) depth--;
+    else if (depth === 0 && (c === 44 || c === 32 || c === 9)) {
+      if (i > start) out.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (s.length > start) out.push(s.slice(start));
+  return out;
+}
+
+function uint(s: string, max: number, what: string): number {
+  const v = parseInteger(s.trim());
+  if (v === undefined) throw new Error(`${s}: invalid numeric format`);
+  if (v > BigInt(max)) throw new Error(`${what}: ${s} is out of range`);
+  return Number(v);
+}
+
+/** Table numbers are decimal (ofputil_table_from_string). */
+function tableId(s: string): number {
+  const v = parseDecimal(s);
+  if (v === undefined || v > 255n) throw new Error(`invalid table "${s}"`);
+  return Number(v);
+}
+
+function parsePort(s: string): number {
+  const named = parsePortName(s);
+  if (named !== undefined) return named;
+  const v = parseDecimal(s);
+  if (v === undefined || v > 0xffffffffn) throw new Error(`${s}: output to unknown port`);
+  const n = Number(v);
+  if (n >= 0xffffff00) return (n - 0xffff0000) & 0xffff;
+  if (n >= OFPP.MAX && n !== OFPP.LOCAL) throw new Error(`${s}: output to unknown port`);
+  return n;
+}
+
+/** Comma-separated arguments, trimmed (no nesting in these actions). */
+function splitArgs(s: string): string[] {
+  return s.split(',').map((x) => x.trim());
+}
+
+export interface ParseContext {
+  usable: number;
+}
+
+function parseController(arg: string): Action {
+  const a = { type: 'controller' as const, maxLen: 0xffff, controllerId: 0, reason: 1 };
+  if (!arg) return a;
+  if (/^\d/.test(arg) && !arg.includes('=')) {
+    a.maxLen = uint(arg, 0xffff, 'max_len');
+    return a;
+  }
+  for (const kv of splitTopLevel(arg)) {
+    const [k, v = ''] = kv.split(/[=:]/, 2);
+    if (k === 'reason') {
+      const i = PACKET_IN_REASONS.indexOf(v);
+      if (i < 0) throw new Error(`unknown reason "${v}"`);
+      a.reason = i;
+    } else if (k === 'max_len') a.maxLen = uint(v, 0xffff, 'max_len');
+    else if (k === 'id') a.controllerId = uint(v, 0xffff, 'id');
+    else throw new Error(`unknown key "${k}" parsing controller action`);
+  }
+  return a;
+}
+
+function parseNote(arg: string): Action {
+  const hex = arg.replace(/\./g, '');
+  if (hex.length % 2 || /[^0-9a-fA-F]/.test(hex)) throw new Error("bad hex digit in `note' argument");
+  const data = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < data.length; i++) data[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return { type: 'note', data };
+}
+
+function parseLoad(arg: string): Action {
+  const arrow = arg.indexOf('->');
+  if (arrow < 0) throw new Error(`${arg}: missing \`->'`);
+  const dst = parseSubfield(arg.slice(arrow + 2));
+  const v = parseInteger(arg.slice(0, arrow).trim());
+  if (v === undefined) throw new Error(`${arg.slice(0, arrow)}: invalid numeric format`);
+  if (dst.nBits < 64 && v >> BigInt(dst.nBits) !== 0n) {
+    throw new Error(`${arg}: value ${hexAlt(v)} does not fit into ${dst.nBits} bits`);
+  }
+  if (!dst.field.writable) throw new Error(`destination field ${dst.field.name} is not writable`);
+  const shift = BigInt(dst.ofs);
+  const mask = ((1n << BigInt(dst.nBits)) - 1n) << shift;
+  return { type: 'set_field', field: dst.field, value: v << shift, mask, fromLoad: true };
+}
+
+function parseSetField(arg: string, ctx: ParseContext): Action {
+  const arrow = arg.lastIndexOf('->');
+  if (arrow < 0) throw new Error(`${arg}: missing \`->'`);
+  const name = arg.slice(arrow + 2).trim();
+  const field = fieldByName(name);
+  if (!field) throw new Error(`${name} is not a valid OXM field name`);
+  if (!field.writable) throw new Error(`${name} is read-only`);
+  const { value, mask } = parseFieldValue(field, arg.slice(0, arrow).trim());
+  const all = (1n << BigInt(fieldWidth(field))) - 1n;
+  let m = mask;
+  if (field.name === 'ip_dscp' || field.name === 'nw_tos') m = all;
+  ctx.usable &= m === all ? field.usable.exact : field.usable.bitwise;
+  return { type: 'set_field', field, value: value & m, mask: m, fromLoad: false };
+}
+
+function parseDecTtl(arg: string | undefined): Action {
+  if (arg === undefined) return { type: 'dec_ttl', ids: [0], explicit: false };
+  const ids = arg
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => uint(s, 0xffff, 'controller id'));
+  if (!ids.length) throw new Error('dec_ttl_cnt_ids: expected at least one controller id.');
+  return { type: 'dec_ttl', ids, explicit: true };
+}
+
+function parseResubmit(arg: string, paren: boolean): Action {
+  if (!paren) return { type: 'resubmit', inPort: parsePort(arg), table: 255 };
+  const parts = arg.split(',');
+  if (parts.length > 3) throw new Error(`${arg}: too many arguments to resubmit`);
+  const inPort = parts[0].trim() ? parsePort(parts[0].trim()) : OFPP.IN_PORT;
+  const table = parts[1]?.trim() ? tableId(parts[1].trim()) : 255;
+  if (inPort === OFPP.IN_PORT && table === 255) {
+    throw new Error('at least one "in_port" or "table" must be specified on resubmit');
+  }
+  return { type: 'resubmit', inPort, table };
+}
+
+function parseCt(arg: string): Action {
+  const a = { type: 'ct' as const, commit: false, table: 255, zone: 0 };
+  for (const kv of splitTopLevel(arg)) {
+    const [k, v = ''] = kv.split('=', 2);
+    if (k === 'commit') a.commit = true;
+    else if (k === 'table') a.table = uint(v, 254, 'table');
+    else if (k === 'zone' && /^\d+|0x/.test(v)) a.zone = uint(v, 0xffff, 'zone');
+    else throw new Error(`invalid argument to "ct" action: \`${k}'`);
+  }
+  return a;
+}
+
+/** Parses one action (`name`, `name:arg` or `name(arg)`) into `out`. */
+function parseOne(word: string, out: Action[], ctx: ParseContext, inWrite: boolean): void {
+  let name = word;
+  let arg: string | undefined;
+  let paren = false;
+  const m = /^([A-Za-z_0-9]+)([:(=])/.exec(word);
+  if (m) {
+    name = m[1];
+    if (m[2] === '(') {
+      if (!word.endsWith(')')) throw new Error(`${word}: syntax error at \`${word}' (missing \`)'?)`);
+      arg = word.slice(m[0].length, -1);
+      paren = true;
+    } else arg = word.slice(m[0].length);
+  }
+  const need = (): string => {
+    if (arg === undefined) throw new Error(`${name}: missing argument`);
+    return arg;
+  };
+  const lname = name.toLowerCase();
+  // `controller` in lower case is the controller action; any other spelling names the port.
+  const port = name === 'controller' ? undefined : parsePortName(name);
+  if (port !== undefined && arg === undefined) {
+    if (port === OFPP.CONTROLLER) {
+      out.push({ type: 'controller', maxLen: 0xffff, controllerId: 0, reason: 1, viaOutput: true });
+    } else out.push({ type: 'output', port, maxLen: 0 });
+    return;
+  }
+  if (/^\d+$/.test(name) && arg === undefined) {
+    out.push({ type: 'output', port: parsePort(name), maxLen: 0 });
+    return;
+  }
+  switch (lname) {
+    case 'output': {
+      const a = need();
+      if (paren) {
+        // output(port=N,max_len=M): output truncated to M bytes.
+        let port: number | undefined;
+        let maxLen: number | undefined;
+        for (const kv of splitTopLevel(a)) {
+          const [k, v = ''] = kv.split('=', 2);
+          if (k === 'port') port = parsePort(v);
+          else if (k === 'max_len') maxLen = uint(v, 0xffffffff, 'max_len');
+          else throw new Error(`${k}: unknown argument to output action`);
+        }
+        if (port === undefined) throw new Error('output to unknown port');
+        if (maxLen === undefined) throw new Error('max_len is required');
+        out.push({ type: 'output_trunc', port, maxLen });
+        return;
+      }
+      if (/^[A-Za-z]/.test(a) && a.includes('[')) {
+        out.push({ type: 'output_reg', src: parseSubfield(a), maxLen: 0xffff });
+      } else {
+        const p = parsePort(a);
+        if (p === OFPP.CONTROLLER) {
+          out.push({ type: 'controller', maxLen: 0xffff, controllerId: 0, reason: 1, viaOutput: true });
+        } else out.push({ type: 'output', port: p, maxLen: 0 });
+      }
+      return;
+    }
+    case 'controller':
+      out.push(parseController(arg ?? ''));
+      return;
+    case 'enqueue': {
+      const parts = need().split(/[:,]/);
+      if (parts.length !== 2) throw new Error(`"enqueue" syntax is "enqueue:PORT:QUEUE" or "enqueue(PORT,QUEUE)"`);
+      out.push({ type: 'enqueue', port: parsePort(parts[0]), queue: uint(parts[1], 0xffffffff, 'queue') });
+      return;
+    }
+    case 'drop':
+      return;
+    case 'mod_vlan_vid':
+    case 'set_vlan_vid': {
+      const vid = uint(need(), 0xffff, 'vid');
+      if (vid & ~0xfff) throw new Error(`${arg}: not a valid VLAN VID`);
+      out.push({ type: 'set_vlan_vid', vid, push: lname === 'mod_vlan_vid' });
+      return;
+    }
+    case 'mod_vlan_pcp':
+    case 'set_vlan_pcp': {
+      const pcp = uint(need(), 0xff, 'pcp');
+      if (pcp & ~7) throw new Error(`${arg}: not a valid VLAN PCP`);
+      out.push({ type: 'set_vlan_pcp', pcp, push: lname === 'mod_vlan_pcp' });
+      return;
+    }
+    case 'strip_vlan':
+      out.push({ type: 'strip_vlan', pop: false });
+      return;
+    case 'pop_vlan':
+      out.push({ type: 'strip_vlan', pop: true });
+      return;
+    case 'push_vlan': {
+      const e = uint(need(), 0xffff, 'ethertype');
+      if (e !== 0x8100 && e !== 0x88a8) throw new Error(`${arg}: not a valid VLAN ethertype`);
+      ctx.usable &= P_OF11_UP;
+      out.push({ type: 'push_vlan', ethertype: e });
+      return;
+    }
+    case 'mod_dl_src':
+    case 'mod_dl_dst': {
+      const mac = parseMac(need());
+      if (mac === undefined) throw new Error(`${arg}: invalid Ethernet address`);
+      out.push({ type: lname === 'mod_dl_src' ? 'set_eth_src' : 'set_eth_dst', mac });
+      return;
+    }
+    case 'mod_nw_src':
+    case 'mod_nw_dst': {
+      const ip = parseIpv4(need());
+      if (ip === undefined) throw new Error(`${arg}: invalid IP address`);
+      out.push({ type: lname === 'mod_nw_src' ? 'set_ipv4_src' : 'set_ipv4_dst', ip: Number(ip) });
+      return;
+    }
+    case 'mod_nw_tos': {
+      const tos = uint(need(), 0xff, 'tos');
+      if (tos & 3) throw new Error(`${arg}: not a valid TOS`);
+      out.push({ type: 'set_ip_dscp', tos });
+      return;
+    }
+    case 'mod_nw_ecn': {
+      const ecn = uint(need(), 0xff, 'ecn');
+      if (ecn > 3) throw new Error(`${arg}: not a valid ECN`);
+      out.push({ type: 'set_ip_ecn', ecn });
+      return;
+    }
+    case 'mod_nw_ttl':
+      out.push({ type: 'set_ip_ttl', ttl: uint(need(), 0xff, 'ttl') });
+      return;
+    case 'mod_tp_src':
+    case 'mod_tp_dst':
+      out.push({ type: lname === 'mod_tp_src' ? 'set_l4_src' : 'set_l4_dst', port: uint(need(), 0xffff, 'port') });
+      return;
+    case 'set_field':
+      out.push(parseSetField(need(), ctx));
+      return;
+    case 'load':
+      out.push(parseLoad(need()));
+      return;
+    case 'move': {
+      const a = need();
+      const arrow = a.indexOf('->');
+      if (arrow < 0) throw new Error(`${a}: missing \`->'`);
+      const src = parseSubfield(a.slice(0, arrow));
+      const dst = parseSubfield(a.slice(arrow + 2));
+      if (src.nBits !== dst.nBits) {
+        throw new Error(
+          `source field ${formatSubfield(src)} (${src.nBits} bits) and destination field ${formatSubfield(dst)} (${dst.nBits} bits) differ in width`,
+        );
+      }
+      out.push({ type: 'reg_move', src, dst });
+      return;
+    }
+    case 'resubmit':
+      out.push(parseResubmit(need(), paren));
+      return;
+    case 'set_tunnel':
+    case 'set_tunnel64': {
+      const v = parseInteger(need());
+      if (v === undefined || v > 0xffffffffffffffffn) throw new Error(`${arg}: invalid numeric format`);
+      out.push({ type: 'set_tunnel', tunId: v, wide: lname === 'set_tunnel64' || v > 0xffffffffn });
+      return;
+    }
+    case 'set_queue':
+      out.push({ type: 'set_queue', queue: uint(need(), 0xffffffff, 'queue') });
+      return;
+    case 'pop_queue':
+      out.push({ type: 'pop_queue' });
+      return;
+    case 'dec_ttl':
+      out.push(parseDecTtl(arg));
+      return;
+    case 'note':
+      out.push(parseNote(arg ?? ''));
+      return;
+    case 'exit':
+      out.push({ type: 'exit' });
+      return;
+    case 'group':
+      out.push({ type: 'group', groupId: uint(need(), 0xffffffff, 'group') });
+      return;
+    case 'push_mpls':
+    case 'pop_mpls': {
+      const e = uint(need(), 0xffff, 'ethertype');
+      if (lname === 'push_mpls' && !isMplsType(e)) throw new Error(`${arg}: not a valid MPLS ethertype`);
+      out.push({ type: lname, ethertype: e });
+      return;
+    }
+    case 'conjunction': {
+      const cm = /^\s*(\d+)\s*,\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(need());
+      if (!cm) throw new Error(`"conjunction" syntax is "conjunction(id,i/n)"`);
+      const id = Number(cm[1]);
+      const clause = Number(cm[2]);
+      const n = Number(cm[3]);
+      if (n < 2 || n > 64) throw new Error('number of conjunctive clauses must be between 2 and 64');
+      if (clause < 1 || clause > n)
+        throw new Error('clause index must be positive and no greater than the number of clauses');
+      out.push({ type: 'conjunction', id, clause: clause - 1, nClauses: n });
+      return;
+    }
+    case 'ct':
+      out.push(parseCt(arg ?? ''));
+      return;
+    case 'multipath': {
+      const parts = splitArgs(need());
+      if (parts.length !== 6) throw new Error(`${arg}: not enough arguments to multipath action`);
+      const fields = HASH_FIELDS.indexOf(parts[0]);
+      if (fields < 0) throw new Error(`${arg}: unknown fields \`${parts[0]}'`);
+      const algorithm = MULTIPATH_ALGORITHMS.indexOf(parts[2]);
+      if (algorithm < 0) throw new Error(`${arg}: unknown algorithm \`${parts[2]}'`);
+      const nLinks = uint(parts[3], 65536, 'n_links');
+      if (nLinks < 1) throw new Error(`${arg}: n_links ${nLinks} is not in valid range 1 to 65536`);
+      const dst = parseSubfield(parts[5]);
+      if (dst.nBits < 16 && nLinks > 1 << dst.nBits) {
+        throw new Error(
+          `${arg}: ${dst.nBits}-bit destination field has ${1 << dst.nBits} possible values, less than specified n_links ${nLinks}`,
+        );
+      }
+      out.push({
+        type: 'multipath',
+        fields,
+        basis: uint(parts[1], 0xffff, 'basis'),
+        algorithm,
+        nLinks,
+        arg: uint(parts[4], 0xffffffff, 'arg'),
+        dst,
+      });
+      return;
+    }
+    case 'bundle':
+    case 'bundle_load': {
+      const load = lname === 'bundle_load';
+      const parts = splitArgs(need());
+      const min = load ? 6 : 5;
+      if (parts.length < min) throw new Error(`${arg}: not enough arguments to bundle action`);
+      const fields = HASH_FIELDS.indexOf(parts[0]);
+      if (fields < 0) throw new Error(`${arg}: unknown fields \`${parts[0]}'`);
+      const algorithm = BUNDLE_ALGORITHMS.indexOf(parts[2]);
+      if (algorithm < 0) throw new Error(`${arg}: unknown algorithm \`${parts[2]}'`);
+      if (parts[3] !== 'ofport') throw new Error(`${arg}: unknown member_type \`${parts[3]}'`);
+      const dst = load ? parseSubfield(parts[4]) : undefined;
+      const rest = parts.slice(load ? 5 : 4);
+      const first = /^(members|slaves):(.*)$/.exec(rest[0] ?? '');
+      if (!first) throw new Error(`${arg}: missing member delimiter, expected \`members', got \`${rest[0] ?? ''}'`);
+      const members = [first[2], ...rest.slice(1)].filter((x) => x !== '').map((p) => parsePort(p));
+      out.push({ type: 'bundle', fields, basis: uint(parts[1], 0xffff, 'basis'), algorithm, members, dst });
+      return;
+    }
+    case 'dec_mpls_ttl':
+      out.push({ type: 'dec_mpls_ttl' });
+      return;
+    case 'learn':
+      out.push(parseLearn(arg ?? ''));
+      return;
+    case 'set_mpls_label':
+      out.push({ type: 'set_mpls_label', label: uint(need(), 0xfffff, 'mpls label') });
+      return;
+    case 'set_mpls_tc':
+      out.push({ type: 'set_mpls_tc', tc: uint(need(), 7, 'mpls tc') });
+      return;
+    case 'set_mpls_ttl':
+      out.push({ type: 'set_mpls_ttl', ttl: uint(need(), 255, 'mpls ttl') });
+      return;
+    case 'meter':
+      ctx.usable &= P_OF13_UP;
+      out.push({ type: 'meter', meterId: uint(need(), 0xffffffff, 'meter') });
+      return;
+    case 'clear_actions':
+      out.push({ type: 'clear_actions' });
+      return;
+    case 'write_actions': {
+      if (inWrite) throw new Error('write_actions instruction not allowed here');
+      const inner: Action[] = [];
+      for (const w of splitTopLevel(need())) parseOne(w, inner, ctx, true);
+      out.push({ type: 'write_actions', actions: inner });
+      return;
+    }
+    case 'write_metadata': {
+      const [v, m] = need().split('/');
+      const value = parseInteger(v);
+      const mask = m === undefined ? 0xffffffffffffffffn : parseInteger(m);
+      if (value === undefined || mask === undefined) throw new Error(`${arg}: invalid numeric format`);
+      ctx.usable &= P_NXM_OF11_UP;
+      out.push({ type: 'write_metadata', metadata: value, mask });
+      return;
+    }
+    case 'goto_table':
+      out.push({ type: 'goto_table', table: tableId(need()) });
+      return;
+    default:
+      throw new Error(`unknown action ${name}`);
+  }
+}
+
+const INSTRUCTION_ORDER: Record<string, number> = {
+  meter: 1,
+  clear_actions: 3,
+  write_actions: 4,
+  write_metadata: 5,
+  goto_table: 6,
+};
+
+const INSTRUCTION_NAMES: Record<number, string> = {
+  1: 'meter',
+  2: 'apply_actions',
+  3: 'clear_actions',
+  4: 'write_actions',
+  5: 'write_metadata',
+  6: 'goto_table',
+};
+
+/**
+ * OVS's ofpacts_verify: walking the list in order, a conjunction ends the walk (after checking
+ * that only notes accompany it); otherwise instructions must come in OpenFlow 1.1+ order.
+ */
+function verifyOrder(actions: Action[]): void {
+  let last = 0;
+  for (const a of actions) {
+    if (a.type === 'conjunction') {
+      const other = actions.find((x) => x.type !== 'conjunction' && x.type !== 'note');
+      if (other) {
+        throw new Error(
+          `"conjunction" actions may be used along with "note" but not any other kind of action (such as the "${actionName(other)}" action used here)`,
+        );
+      }
+      return;
+    }
+    const order = INSTRUCTION_ORDER[a.type] ?? 2;
+    if (last && (last === 2 ? order < last : order <= last)) {
+      if (order === last) {
+        throw new Error(
+          `duplicate ${INSTRUCTION_NAMES[order]} instruction not allowed, for OpenFlow 1.1+ compatibility`,
+        );
+      }
+      throw new Error(
+        `invalid instruction ordering: ${INSTRUCTION_NAMES[order]} must appear before ${INSTRUCTION_NAMES[last]}, for OpenFlow 1.1+ compatibility`,
+      );
+    }
+    last = order;
+  }
+}
+
+/** Parses an `actions=` string (OVS's ofpacts_parse_instructions). */
+export function parseActions(s: string, ctx: ParseContext): Action[] {
+  const out: Action[] = [];
+  const words = splitTopLevel(s);
+  for (const w of words) parseOne(w, out, ctx, false);
+  if (words.length > 1 && words.includes('drop')) {
+    throw new Error('"drop" must not be accompanied by any other action or instruction');
+  }
+  verifyOrder(out);
+  return out;
+}
+
+/**
+ * Narrows usable protocols for actions that OpenFlow 1.1+ would reject because the match does
+ * not establish their prerequisites (OVS's ofpacts_check "inconsistent match").
+ */
+export function checkActions(actions: Action[], match: Match, ctx: ParseContext, tableId = 0): void {
+  const dlType = match.dlType();
+  const proto = match.numMask('nw_proto') ? match.nwProto() : -1;
+  const ipAny = dlType === ETH_TYPE.IP || dlType === ETH_TYPE.IPV6;
+  let hasVlan = (match.num('vlan_tci') & VLAN_CFI) !== 0;
+  let innerVlan = false;
+  let curType = dlType;
+  const inconsistent = () => {
+    ctx.usable &= P_OF10_STD_ANY | P_OF10_NXM_ANY;
+    if (!ctx.usable) throw new Error('actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT)');
+  };
+  const invalid = (code: string) => new Error(`actions are invalid with specified match (${code})`);
+  // The flow as the actions change it; copied only when an action changes it.
+  let cur = match;
+  const mut = (): Match => {
+    if (cur === match) cur = match.clone();
+    return cur;
+  };
+  const needs = (f: FieldDef) => {
+    if (!prereqOk(f, cur)) throw invalid('OFPBAC_MATCH_INCONSISTENT');
+  };
+  for (const a of actions) {
+    switch (a.type) {
+      case 'set_field':
+        needs(a.field);
+        // Setting the VID or PCP needs a tag to set it in.
+        if ((a.field.name === 'vlan_vid' || a.field.name === 'vlan_pcp') && !(cur.num('vlan_tci') & VLAN_CFI)) {
+          throw invalid('OFPBAC_MATCH_INCONSISTENT');
+        }
+        // Writing the whole TCI may add or remove the tag: OVS takes the written value as the TCI.
+        if (a.field.name === 'vlan_tci') {
+          mut().setSlot('vlan_tci', a.value & 0xffffn, 0xffffn);
+          hasVlan = (Number(a.value) & VLAN_CFI) !== 0;
+        }
+        break;
+      case 'reg_move':
+        needs(a.src.field);
+        needs(a.dst.field);
+        break;
+      case 'output_reg':
+        needs(a.src.field);
+        break;
+      case 'ct':
+        if (!(curType === ETH_TYPE.IP || curType === ETH_TYPE.IPV6)) throw invalid('OFPBAC_MATCH_INCONSISTENT');
+        break;
+      case 'goto_table':
+        if (a.table <= tableId) throw invalid('OFPBIC_BAD_TABLE_ID');
+        break;
+      case 'set_vlan_vid':
+      case 'set_vlan_pcp':
+        if (!hasVlan && !a.push) inconsistent();
+        hasVlan = true;
+        mut().setBits('vlan_tci', BigInt(VLAN_CFI), BigInt(VLAN_CFI));
+        break;
+      case 'strip_vlan':
+        if (!hasVlan) inconsistent();
+        // The outer tag goes; an inner one (pushed earlier) becomes the outer.
+        hasVlan = innerVlan;
+        innerVlan = false;
+        if (hasVlan) mut().setBits('vlan_tci', BigInt(VLAN_CFI), BigInt(VLAN_CFI));
+        else mut().clear('vlan_tci');
+        break;
+      case 'push_vlan':
+        // OVS tracks two tags at most.
+        if (innerVlan) throw invalid('OFPBAC_BAD_TAG');
+        innerVlan = hasVlan;
+        hasVlan = true;
+        mut().setBits('vlan_tci', BigInt(VLAN_CFI), BigInt(VLAN_CFI));
+        break;
+      case 'set_ipv4_src':
+      case 'set_ipv4_dst':
+        if (curType !== ETH_TYPE.IP) inconsistent();
+        break;
+      case 'set_ip_dscp':
+      case 'set_ip_ecn':
+      case 'set_ip_ttl':
+      case 'dec_ttl':
+        if (!ipAny || curType !== dlType) inconsistent();
+        break;
+      case 'set_l4_src':
+      case 'set_l4_dst':
+        if (
+          !ipAny ||
+          curType !== dlType ||
+          match.num('nw_frag') & 2 ||
+          (proto !== IPPROTO.TCP && proto !== IPPROTO.UDP && proto !== IPPROTO.SCTP)
+        ) {
+          inconsistent();
+        }
+        break;
+      case 'dec_mpls_ttl':
+      case 'set_mpls_label':
+      case 'set_mpls_tc':
+      case 'set_mpls_ttl':
+        if (!isMplsType(curType)) inconsistent();
+        break;
+      case 'multipath':
+        needs(a.dst.field);
+        break;
+      case 'bundle':
+        if (a.dst) needs(a.dst.field);
+        break;
+      case 'pop_mpls':
+        if (!isMplsType(curType)) inconsistent();
+        else curType = a.ethertype;
+        mut().setSlot('dl_type', BigInt(a.ethertype), 0xffffn);
+        break;
+      case 'push_mpls':
+        curType = a.ethertype;
+        mut().setSlot('dl_type', BigInt(a.ethertype), 0xffffn);
+        break;
+    }
+  }
+}
+
+/** The keyword an action is written with (for error messages). */
+const OFPACT_NAMES: Partial<Record<Action['type'], string>> = {
+  set_eth_src: 'mod_dl_src',
+  set_eth_dst: 'mod_dl_dst',
+  set_ipv4_src: 'mod_nw_src',
+  set_ipv4_dst: 'mod_nw_dst',
+  set_ip_dscp: 'mod_nw_tos',
+  set_ip_ecn: 'mod_nw_ecn',
+  set_ip_ttl: 'mod_nw_ttl',
+  set_l4_src: 'mod_tp_src',
+  set_l4_dst: 'mod_tp_dst',
+  reg_move: 'move',
+};
+
+export function actionName(a: Action): string {
+  if (a.type === 'controller' && a.viaOutput) return 'output';
+  return OFPACT_NAMES[a.type] ?? a.type;
+}
+
+/** Remembers facts about the flow that encoding for OpenFlow 1.1+ needs (OVS's flow_has_vlan). */
+export function flowHasVlan(match: Match): boolean {
+  return (match.num('vlan_tci') & VLAN_CFI) !== 0;
+}
+
+function formatFieldValue(f: FieldDef, value: bigint, mask: bigint): string {
+  const all = (1n << BigInt(fieldWidth(f))) - 1n;
+  const masked = mask !== all;
+  switch (f.format) {
+    case 'mac':
+      return masked ? `${formatMac(value)}/${formatMac(mask)}` : formatMac(value);
+    case 'ipv4':
+      return formatIpv4Masked(value, mask);
+    case 'ipv6':
+      return formatIpv6Masked(value, mask);
+    case 'port':
+    case 'port11':
+      return formatPort(Number(value));
+    case 'decimal':
+    case 'ethertype':
+      return masked ? `${value}/${hexAlt(mask)}` : `${value}`;
+    default:
+      return masked ? `${hexAlt(value)}/${hexAlt(mask)}` : hexAlt(value);
+  }
+}
+
+function isContiguous(mask: bigint): { ofs: number; nBits: number } | undefined {
+  if (mask === 0n) return undefined;
+  let ofs = 0;
+  while (!((mask >> BigInt(ofs)) & 1n)) ofs++;
+  const shifted = mask >> BigInt(ofs);
+  if ((shifted & (shifted + 1n)) !== 0n) return undefined;
+  return { ofs, nBits: shifted.toString(2).length };
+}
+
+function formatLoad(a: Extract<Action, { type: 'set_field' }>): string {
+  const range = isContiguous(a.mask) ?? { ofs: 0, nBits: fieldWidth(a.field) };
+  const v = (a.value >> BigInt(range.ofs)) & ((1n << BigInt(range.nBits)) - 1n);
+  return `load:${hexAlt(v)}->${formatSubfield({ field: a.field, ofs: range.ofs, nBits: range.nBits })}`;
+}
+
+export function formatAction(a: Action): string {
+  switch (a.type) {
+    case 'output':
+      return a.port < OFPP.MAX ? `output:${a.port}` : formatPort(a.port);
+    case 'controller':
+      if (a.reason === 1 && a.controllerId === 0) return `CONTROLLER:${a.maxLen}`;
+      return `controller(${[
+        a.reason !== 1 ? `reason=${PACKET_IN_REASONS[a.reason] ?? a.reason}` : '',
+        a.maxLen !== 0xffff ? `max_len=${a.maxLen}` : '',
+        a.controllerId !== 0 ? `id=${a.controllerId}` : '',
+      ]
+        .filter(Boolean)
+        .join(',')})`;
+    case 'enqueue':
+      return `enqueue:${formatPort(a.port)}:${a.queue}`;
+    case 'output_trunc':
+      return `output(port=${formatPort(a.port)},max_len=${a.maxLen})`;
+    case 'output_reg':
+      return a.maxLen === 0xffff
+        ? `output:${formatSubfield(a.src)}`
+        : `output(port=${formatSubfield(a.src)},max_len=${a.maxLen})`;
+    case 'set_vlan_vid':
+      return `${a.push ? 'mod_vlan_vid' : 'set_vlan_vid'}:${a.vid}`;
+    case 'set_vlan_pcp':
+      return `${a.push ? 'mod_vlan_pcp' : 'set_vlan_pcp'}:${a.pcp}`;
+    case 'strip_vlan':
+      return a.pop ? 'pop_vlan' : 'strip_vlan';
+    case 'push_vlan':
+      return `push_vlan:0x${a.ethertype.toString(16).padStart(4, '0')}`;
+    case 'set_eth_src':
+      return `mod_dl_src:${formatMac(a.mac)}`;
+    case 'set_eth_dst':
+      return `mod_dl_dst:${formatMac(a.mac)}`;
+    case 'set_ipv4_src':
+      return `mod_nw_src:${formatIpv4(a.ip)}`;
+    case 'set_ipv4_dst':
+      return `mod_nw_dst:${formatIpv4(a.ip)}`;
+    case 'set_ip_dscp':
+      return `mod_nw_tos:${a.tos}`;
+    case 'set_ip_ecn':
+      return `mod_nw_ecn:${a.ecn}`;
+    case 'set_ip_ttl':
+      return `mod_nw_ttl:${a.ttl}`;
+    case 'set_l4_src':
+      return `mod_tp_src:${a.port}`;
+    case 'set_l4_dst':
+      return `mod_tp_dst:${a.port}`;
+    case 'set_field':
+      if (a.fromLoad) return formatLoad(a);
+      return `set_field:${formatFieldValue(a.field, a.value, a.mask)}->${a.field.name}`;
+    case 'reg_move':
+      return `move:${formatSubfield(a.src)}->${formatSubfield(a.dst)}`;
+    case 'resubmit':
+      if (a.inPort !== OFPP.IN_PORT && a.table === 255) return `resubmit:${formatPort(a.inPort)}`;
+      return `resubmit(${a.inPort !== OFPP.IN_PORT ? formatPort(a.inPort) : ''},${a.table !== 255 ? a.table : ''})`;
+    case 'set_tunnel':
+      return `${a.wide ? 'set_tunnel64' : 'set_tunnel'}:${hexAlt(a.tunId)}`;
+    case 'set_queue':
+      return `set_queue:${a.queue}`;
+    case 'pop_queue':
+      return 'pop_queue';
+    case 'dec_ttl':
+      return a.explicit ? `dec_ttl(${a.ids.join(',')})` : 'dec_ttl';
+    case 'note':
+      return `note:${Array.from(a.data, (b) => b.toString(16).padStart(2, '0')).join('.')}`;
+    case 'exit':
+      return 'exit';
+    case 'group':
+      return `group:${a.groupId}`;
+    case 'push_mpls':
+      return `push_mpls:0x${a.ethertype.toString(16).padStart(4, '0')}`;
+    case 'pop_mpls':
+      return `pop_mpls:0x${a.ethertype.toString(16).padStart(4, '0')}`;
+    case 'conjunction':
+      return `conjunction(${a.id},${a.clause + 1}/${a.nClauses})`;
+    case 'ct': {
+      const parts: string[] = [];
+      if (a.commit) parts.push('commit');
+      if (a.table !== 255) parts.push(`table=${a.table}`);
+      if (a.zone) parts.push(`zone=${a.zone}`);
+      return `ct(${parts.join(',')})`;
+    }
+    case 'meter':
+      return `meter:${a.meterId}`;
+    case 'multipath':
+      return `multipath(${HASH_FIELDS[a.fields] ?? `<unknown ${a.fields}>`},${a.basis},${MULTIPATH_ALGORITHMS[a.algorithm] ?? `<unknown ${a.algorithm}>`},${a.nLinks},${a.arg},${formatSubfield(a.dst)})`;
+    case 'bundle':
+      return `${a.dst ? 'bundle_load' : 'bundle'}(${HASH_FIELDS[a.fields] ?? `<unknown ${a.fields}>`},${a.basis},${BUNDLE_ALGORITHMS[a.algorithm] ?? `<unknown ${a.algorithm}>`},ofport,${a.dst ? `${formatSubfield(a.dst)},` : ''}members:${a.members.map(formatPort).join(',')})`;
+    case 'dec_mpls_ttl':
+      return 'dec_mpls_ttl';
+    case 'learn':
+      return formatLearn(a);
+    case 'set_mpls_label':
+      return `set_mpls_label(${a.label})`;
+    case 'set_mpls_tc':
+      return `set_mpls_tc(${a.tc})`;
+    case 'set_mpls_ttl':
+      return `set_mpls_ttl(${a.ttl})`;
+    case 'clear_actions':
+      return 'clear_actions';
+    case 'write_actions':
+      return `write_actions(${formatActions(a.actions)})`;
+    case 'write_metadata':
+      return a.mask === 0xffffffffffffffffn
+        ? `write_metadata:${hexAlt(a.metadata)}`
+        : `write_metadata:${hexAlt(a.metadata)}/${hexAlt(a.mask)}`;
+    case 'goto_table':
+      return `goto_table:${a.table}`;
+  }
+}
+
+export function formatActions(actions: Action[]): string {
+  return actions.length ? actions.map(formatAction).join(',') : 'drop';
+}
+
+export { P_ANY, subfieldName };

@@ -1,0 +1,137 @@
+/**
+ * A growable big-endian byte writer: reserve a header, write the body, patch lengths afterwards
+ * (OpenFlow nests lengths: message, match, instruction, action).
+ */
+export class Writer {
+  buf: Uint8Array;
+  view: DataView;
+  length = 0;
+
+  constructor(capacity = 256) {
+    this.buf = new Uint8Array(capacity);
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  private ensure(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < this.length + n) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(v: number): this {
+    this.ensure(1);
+    this.buf[this.length++] = v & 0xff;
+    return this;
+  }
+
+  u16(v: number): this {
+    this.ensure(2);
+    this.view.setUint16(this.length, v & 0xffff);
+    this.length += 2;
+    return this;
+  }
+
+  u32(v: number): this {
+    this.ensure(4);
+    this.view.setUint32(this.length, v >>> 0);
+    this.length += 4;
+    return this;
+  }
+
+  u64(v: bigint): this {
+    this.ensure(8);
+    this.view.setBigUint64(this.length, BigInt.asUintN(64, v));
+    this.length += 8;
+    return this;
+  }
+
+  /** Writes the low `bytes` bytes of `v`, big-endian. */
+  uint(v: bigint, bytes: number): this {
+    this.ensure(bytes);
+    if (bytes <= 4) {
+      let n = Number(v & 0xffffffffn);
+      for (let i = bytes - 1; i >= 0; i--) {
+        this.buf[this.length + i] = n & 0xff;
+        n = Math.floor(n / 256);
+      }
+      this.length += bytes;
+      return this;
+    }
+    for (let i = bytes - 1; i >= 0; i--) this.buf[this.length++] = Number((v >> BigInt(i * 8)) & 0xffn);
+    return this;
+  }
+
+  bytes(b: Uint8Array): this {
+    this.ensure(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+    return this;
+  }
+
+  zeros(n: number): this {
+    this.ensure(n);
+    this.buf.fill(0, this.length, this.length + n);
+    this.length += n;
+    return this;
+  }
+
+  /** Pads with zeros to a multiple of `align` counted from `start`. */
+  pad(align: number, start = 0): this {
+    const rem = (this.length - start) % align;
+    if (rem) this.zeros(align - rem);
+    return this;
+  }
+
+  setU16(offset: number, v: number): void {
+    this.view.setUint16(offset, v & 0xffff);
+  }
+
+  setU32(offset: number, v: number): void {
+    this.view.setUint32(offset, v >>> 0);
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+}
+
+function readU32(b: Uint8Array, off: number): number {
+  return ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
+}
+
+/** Reads `bytes` bytes big-endian at `off` as a bigint. */
+export function readUint(b: Uint8Array, off: number, bytes: number): bigint {
+  // Common widths through plain numbers; bigint per byte is slow.
+  if (bytes <= 4) {
+    let n = 0;
+    for (let i = 0; i < bytes; i++) n = n * 256 + b[off + i];
+    return BigInt(n);
+  }
+  if (bytes === 6) return BigInt(((b[off] << 8) | b[off + 1]) * 0x100000000 + readU32(b, off + 2));
+  if (bytes === 8) return (BigInt(readU32(b, off)) << 32n) | BigInt(readU32(b, off + 4));
+  let v = 0n;
+  for (let i = 0; i < bytes; i++) v = (v << 8n) | BigInt(b[off + i]);
+  return v;
+}
+
+export function dv(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (const x of b) s += (x < 16 ? '0' : '') + x.toString(16);
+  return s;
+}
+
+export function fromHex(s: string): Uint8Array {
+  const clean = s.replace(/\s+/g, '');
+  if (clean.length % 2 || /[^0-9a-fA-F]/.test(clean)) throw new Error('trailing garbage in hex data');
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(clean.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}

@@ -1,0 +1,249 @@
+import { decodeActions, encodeActions10 } from './action-codec.js';
+import type { Action } from './actions.js';
+import { formatActions } from './actions.js';
+import type { Writer } from './bytes.js';
+import { readUint } from './bytes.js';
+import { decodeError, OFPBRC, OFPET } from './errors.js';
+import { formatMac, formatPort, portFromOf11, portToOf11 } from './format-values.js';
+import { features10to11, features11to10 } from './ports.js';
+
+/** Controller-to-switch configuration messages: role, port_mod, table_mod, meter_mod, group_mod. */
+
+export interface PortMod {
+  portNo: number;
+  hwAddr: bigint;
+  config: number;
+  mask: number;
+  /** Features to advertise, 1.1+ bit order; 0 = unchanged. */
+  advertise: number;
+}
+
+export interface MeterBand {
+  /** 1 = drop, 2 = dscp_remark. */
+  type: number;
+  rate: number;
+  burstSize: number;
+  precLevel: number;
+}
+
+export interface MeterMod {
+  command: number;
+  flags: number;
+  meterId: number;
+  bands: MeterBand[];
+}
+
+export interface Bucket {
+  weight: number;
+  watchPort: number;
+  watchGroup: number;
+  actions: Action[];
+}
+
+export interface GroupMod {
+  command: number;
+  groupType: number;
+  groupId: number;
+  buckets: Bucket[];
+}
+
+const NO_CTX = { flowHasVlan: true, nwProto: 0, dlType: 0 };
+const bad = (at: number, msg: string) => decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, at, msg);
+
+export function encodePortMod(w: Writer, m: PortMod, version: number): void {
+  if (version === 1) {
+    w.u16(m.portNo).uint(m.hwAddr, 6).u32(m.config).u32(m.mask).u32(features11to10(m.advertise)).zeros(4);
+  } else {
+    w.u32(portToOf11(m.portNo)).zeros(4).uint(m.hwAddr, 6).zeros(2).u32(m.config).u32(m.mask).u32(m.advertise).zeros(4);
+  }
+}
+
+export function decodePortMod(b: Uint8Array, version: number): PortMod {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (version === 1) {
+    if (b.length !== 32) throw bad(2, 'port_mod must be 32 bytes');
+    return {
+      portNo: v.getUint16(8),
+      hwAddr: readUint(b, 10, 6),
+      // Only the bits being changed are meaningful.
+      config: v.getUint32(16) & v.getUint32(20),
+      mask: v.getUint32(20),
+      advertise: features10to11(v.getUint32(24)),
+    };
+  }
+  if (b.length !== 40) throw bad(2, 'port_mod must be 40 bytes');
+  const port = portFromOf11(v.getUint32(8));
+  if (port < 0) throw decodeError(OFPET.PORT_MOD_FAILED, 0, 8, 'bad port');
+  return {
+    portNo: port,
+    hwAddr: readUint(b, 16, 6),
+    config: v.getUint32(24) & v.getUint32(28),
+    mask: v.getUint32(28),
+    advertise: v.getUint32(32),
+  };
+}
+
+const CONFIG_NAMES: Record<number, string> = {
+  1: 'PORT_DOWN',
+  2: 'NO_STP',
+  4: 'NO_RECV',
+  8: 'NO_RECV_STP',
+  16: 'NO_FLOOD',
+  32: 'NO_FWD',
+  64: 'NO_PACKET_IN',
+};
+const FEATURE_NAMES = [
+  '10MB-HD',
+  '10MB-FD',
+  '100MB-HD',
+  '100MB-FD',
+  '1GB-HD',
+  '1GB-FD',
+  '10GB-FD',
+  '40GB-FD',
+  '100GB-FD',
+  '1TB-FD',
+  'OTHER',
+  'COPPER',
+  'FIBER',
+  'AUTO_NEG',
+  'AUTO_PAUSE',
+  'AUTO_PAUSE_ASYM',
+];
+
+function names(v: number, name: (bit: number) => string | undefined): string {
+  if (!v) return '0';
+  const parts: string[] = [];
+  for (let i = 0; i < 32; i++) {
+    const bit = (1 << i) >>> 0;
+    if (v & bit) parts.push(name(bit) ?? `0x${bit.toString(16)}`);
+  }
+  return parts.join(' ');
+}
+
+export function formatPortMod(m: PortMod): string {
+  let s = ` port: ${formatPort(m.portNo)}: addr:${formatMac(m.hwAddr)}\n`;
+  s += `     config: ${names(m.config, (b) => CONFIG_NAMES[b])}\n`;
+  s += `     mask:   ${names(m.mask, (b) => CONFIG_NAMES[b])}\n`;
+  s += `     advertise: ${m.advertise ? names(m.advertise, (b) => FEATURE_NAMES[31 - Math.clz32(b)]) : 'UNCHANGED'}`;
+  return s;
+}
+
+export function encodeMeterMod(w: Writer, m: MeterMod): void {
+  w.u16(m.command).u16(m.flags).u32(m.meterId);
+  for (const band of m.bands) {
+    w.u16(band.type).u16(16).u32(band.rate).u32(band.burstSize);
+    if (band.type === 2) w.u8(band.precLevel).zeros(3);
+    else w.zeros(4);
+  }
+}
+
+export function decodeMeterMod(b: Uint8Array): MeterMod {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b.length < 16) throw bad(2, 'meter_mod too short');
+  const m: MeterMod = { command: v.getUint16(8), flags: v.getUint16(10), meterId: v.getUint32(12), bands: [] };
+  if (m.command > 2) throw decodeError(OFPET.METER_MOD_FAILED, 4, 8, 'bad meter command');
+  if ((m.flags & 3) === 3) throw decodeError(OFPET.METER_MOD_FAILED, 5, 10, 'meter cannot be both kbps and pktps');
+  // A delete names only the meter.
+  if (m.command === 2) return { ...m, flags: 0 };
+  for (let p = 16; p < b.length; ) {
+    if (b.length - p < 16) throw decodeError(OFPET.METER_MOD_FAILED, 8, p, 'truncated meter band');
+    const type = v.getUint16(p);
+    const len = v.getUint16(p + 2);
+    if (len !== 16 || p + len > b.length) throw decodeError(OFPET.METER_MOD_FAILED, 8, p, 'bad meter band length');
+    if (type !== 1 && type !== 2) throw decodeError(OFPET.METER_MOD_FAILED, 8, p, 'unknown meter band type');
+    m.bands.push({
+      type,
+      rate: v.getUint32(p + 4),
+      burstSize: v.getUint32(p + 8),
+      precLevel: type === 2 ? b[p + 12] : 0,
+    });
+    p += len;
+  }
+  return m;
+}
+
+function meterId(id: number): string {
+  if (id === 0xffffffff) return 'all';
+  if (id === 0xfffffffe) return 'controller';
+  if (id === 0xfffffffd) return 'slowpath';
+  return String(id);
+}
+
+export function formatMeterMod(m: MeterMod): string {
+  let s = ` ${['ADD', 'MOD', 'DEL'][m.command] ?? `cmd:${m.command}`} meter=${meterId(m.meterId)}`;
+  if (m.flags & 1) s += ' kbps';
+  if (m.flags & 2) s += ' pktps';
+  if (m.flags & 4) s += ' burst';
+  if (m.flags & 8) s += ' stats';
+  s += ' bands=';
+  for (const band of m.bands) {
+    s += `\ntype=${band.type === 1 ? 'drop' : 'dscp_remark'} rate=${band.rate}`;
+    if (m.flags & 4) s += ` burst_size=${band.burstSize}`;
+    if (band.type === 2) s += ` prec_level=${band.precLevel}`;
+  }
+  return s;
+}
+
+export function encodeGroupMod(w: Writer, g: GroupMod, version: number): void {
+  w.u16(g.command).u8(g.groupType).u8(0).u32(g.groupId);
+  for (const bucket of g.buckets) {
+    const start = w.length;
+    w.u16(0).u16(bucket.weight).u32(portToOf11(bucket.watchPort)).u32(bucket.watchGroup).zeros(4);
+    if (version === 1) encodeActions10(w, bucket.actions, NO_CTX);
+    else {
+      // Buckets carry plain OpenFlow 1.1+ actions; reuse the instruction writer's action encoder.
+      for (const a of bucket.actions) encodeBareAction(w, a, version);
+    }
+    w.setU16(start, w.length - start);
+  }
+}
+
+let encodeBareAction: (w: Writer, a: Action, version: number) => void = () => {
+  throw new Error('action encoder not registered');
+};
+
+/** Registered by messages.ts to avoid an import cycle with the instruction encoder. */
+export function registerBareActionEncoder(f: (w: Writer, a: Action, version: number) => void): void {
+  encodeBareAction = f;
+}
+
+export function decodeGroupMod(b: Uint8Array, version: number): GroupMod {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b.length < 16) throw bad(2, 'group_mod too short');
+  const g: GroupMod = { command: v.getUint16(8), groupType: b[10], groupId: v.getUint32(12), buckets: [] };
+  if (g.command > 2) throw decodeError(OFPET.GROUP_MOD_FAILED, 11, 8, 'bad group command');
+  if (g.groupType > 3) throw decodeError(OFPET.GROUP_MOD_FAILED, 10, 10, 'bad group type');
+  for (let p = 16; p < b.length; ) {
+    if (b.length - p < 16) throw decodeError(OFPET.GROUP_MOD_FAILED, 12, p, 'truncated bucket');
+    const len = v.getUint16(p);
+    if (len < 16 || len % 8 || p + len > b.length)
+      throw decodeError(OFPET.GROUP_MOD_FAILED, 12, p, 'bad bucket length');
+    const watch = portFromOf11(v.getUint32(p + 4));
+    g.buckets.push({
+      weight: v.getUint16(p + 2),
+      watchPort: watch < 0 ? 0xffff : watch,
+      watchGroup: v.getUint32(p + 8),
+      actions: decodeActions(b, p + 16, len - 16, version),
+    });
+    p += len;
+  }
+  return g;
+}
+
+const GROUP_TYPES = ['all', 'select', 'indirect', 'ff'];
+
+export function formatGroupMod(g: GroupMod): string {
+  const id = g.groupId === 0xfffffffc ? 'all' : g.groupId === 0xffffffff ? 'any' : String(g.groupId);
+  let s = `\n ${['ADD', 'MOD', 'DEL'][g.command] ?? `cmd:${g.command}`} group_id=${id},type=${GROUP_TYPES[g.groupType] ?? g.groupType}`;
+  for (const bucket of g.buckets) {
+    s += ',bucket=';
+    if (g.groupType === 1) s += `weight:${bucket.weight},`;
+    if (bucket.watchPort !== 0xffff) s += `watch_port:${formatPort(bucket.watchPort)},`;
+    if (bucket.watchGroup !== 0xffffffff) s += `watch_group:${bucket.watchGroup},`;
+    s += `actions=${formatActions(bucket.actions)}`;
+  }
+  return s;
+}
+
+export const ROLES = ['nochange', 'equal', 'primary', 'secondary'];

@@ -1,0 +1,209 @@
+import type { FieldDef } from './fields.js';
+import { OFPP, parsePortName } from './format-values.js';
+
+/** Field values in text, parsed as Open vSwitch's mf_parse does. */
+
+/** An integer as C's strtoull with base 0 reads it: 0x hex, leading-0 octal, else decimal. */
+export function parseInteger(s: string): bigint | undefined {
+  if (/^0[xX][0-9a-fA-F]+$/.test(s)) return BigInt(s);
+  if (/^0[0-7]+$/.test(s)) return BigInt(`0o${s.slice(1)}`);
+  if (/^(0|[1-9]\d*)$/.test(s)) return BigInt(s);
+  return undefined;
+}
+
+/** Port numbers are always decimal. */
+export function parseDecimal(s: string): bigint | undefined {
+  return /^\d+$/.test(s) ? BigInt(s) : undefined;
+}
+
+export function parseMac(s: string): bigint | undefined {
+  const parts = s.split(':');
+  if (parts.length !== 6) return undefined;
+  let v = 0n;
+  for (const p of parts) {
+    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) return undefined;
+    v = (v << 8n) | BigInt(Number.parseInt(p, 16));
+  }
+  return v;
+}
+
+export function parseIpv4(s: string): bigint | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4) return undefined;
+  let v = 0n;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
+    v = (v << 8n) | BigInt(Number(p));
+  }
+  return v;
+}
+
+export function parseIpv6(s: string): bigint | undefined {
+  if (!/^[0-9a-fA-F:.]+$/.test(s)) return undefined;
+  let head = s;
+  let tailV4: bigint | undefined;
+  const lastColon = s.lastIndexOf(':');
+  if (s.includes('.')) {
+    tailV4 = parseIpv4(s.slice(lastColon + 1));
+    if (tailV4 === undefined) return undefined;
+    head = `${s.slice(0, lastColon + 1)}0:0`;
+  }
+  const dbl = head.split('::');
+  if (dbl.length > 2) return undefined;
+  const parseGroups = (x: string): number[] | undefined => {
+    if (x === '') return [];
+    const out: number[] = [];
+    for (const g of x.split(':')) {
+      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
+      out.push(Number.parseInt(g, 16));
+    }
+    return out;
+  };
+  const left = parseGroups(dbl[0]);
+  const right = dbl.length === 2 ? parseGroups(dbl[1]) : [];
+  if (!left || !right) return undefined;
+  let groups: number[];
+  if (dbl.length === 2) {
+    if (left.length + right.length > 7) return undefined;
+    groups = [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
+  } else {
+    if (left.length !== 8) return undefined;
+    groups = left;
+  }
+  let v = 0n;
+  for (const g of groups) v = (v << 16n) | BigInt(g);
+  if (tailV4 !== undefined) v = (v & ~0xffffffffn) | tailV4;
+  return v;
+}
+
+const prefixMask = (len: number, bits: number): bigint =>
+  len === 0 ? 0n : (((1n << BigInt(len)) - 1n) << BigInt(bits - len)) & ((1n << BigInt(bits)) - 1n);
+
+const TCP_FLAGS = ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ece', 'cwr', 'ns'];
+const CT_FLAGS = ['new', 'est', 'rel', 'rpl', 'inv', 'trk', 'snat', 'dnat'];
+
+function parseFlagsField(s: string, names: string[], field: string, allMask: bigint): { value: bigint; mask: bigint } {
+  const num = s.split('/');
+  const v0 = parseInteger(num[0]);
+  if (v0 !== undefined) {
+    const m = num[1] !== undefined ? parseInteger(num[1]) : allMask;
+    if (m === undefined) throw new Error(`${s}: invalid ${field}`);
+    return { value: v0, mask: m };
+  }
+  let value = 0n;
+  let mask = 0n;
+  if (s.startsWith('+') || s.startsWith('-')) {
+    const re = /([+-])([a-z0-9_]+)/g;
+    let consumed = 0;
+    for (let m = re.exec(s); m; m = re.exec(s)) {
+      if (m.index !== consumed) break;
+      consumed += m[0].length;
+      const i = names.indexOf(m[2]);
+      if (i < 0)
+        throw new Error(`${m[2]}: unknown ${field === 'ct_state' ? 'connection tracking state' : 'TCP'} flag(s)`);
+      const bit = 1n << BigInt(i);
+      if (mask & bit) throw new Error(`${s}: Each ${field} flag can be specified only once`);
+      mask |= bit;
+      if (m[1] === '+') value |= bit;
+    }
+    if (consumed !== s.length) throw new Error(`${s}: invalid ${field}`);
+    return { value, mask };
+  }
+  for (const name of s.split('|')) {
+    const i = names.indexOf(name);
+    if (i < 0) throw new Error(`${name}: unknown ${field} flag(s)`);
+    value |= 1n << BigInt(i);
+  }
+  return { value, mask: allMask };
+}
+
+export interface ParsedValue {
+  value: bigint;
+  mask: bigint;
+}
+
+/** Parses VALUE or VALUE/MASK for field `f`; throws with OVS's message on error. */
+export function parseFieldValue(f: FieldDef, s: string): ParsedValue {
+  const width = f.format === 'mac' ? 48 : f.format === 'ipv6' ? 128 : f.format === 'ipv4' ? 32 : f.bits;
+  const all = (1n << BigInt(width)) - 1n;
+  const slash = s.indexOf('/');
+  const valueText = slash >= 0 ? s.slice(0, slash) : s;
+  const maskText = slash >= 0 ? s.slice(slash + 1) : undefined;
+  if (maskText !== undefined && !f.maskable && f.format !== 'tcp_flags' && f.format !== 'ct_state') {
+    throw new Error(`${f.name}: field does not support masking`);
+  }
+  switch (f.format) {
+    case 'mac': {
+      const v = parseMac(valueText);
+      const m = maskText === undefined ? all : parseMac(maskText);
+      if (v === undefined || m === undefined)
+        throw new Error(`${v === undefined ? valueText : maskText}: invalid Ethernet address`);
+      return { value: v, mask: m };
+    }
+    case 'ipv4': {
+      const v = parseIpv4(valueText);
+      if (v === undefined) throw new Error(`${valueText}: invalid IP address`);
+      if (maskText === undefined) return { value: v, mask: all };
+      if (/^\d+$/.test(maskText)) {
+        const len = Number(maskText);
+        if (len > 32) throw new Error(`${s}: invalid IP address`);
+        return { value: v, mask: prefixMask(len, 32) };
+      }
+      const m = parseIpv4(maskText);
+      if (m === undefined) throw new Error(`${s}: invalid IP address`);
+      return { value: v, mask: m };
+    }
+    case 'ipv6': {
+      const v = parseIpv6(valueText);
+      if (v === undefined) throw new Error(`${valueText}: invalid IPv6 address`);
+      if (maskText === undefined) return { value: v, mask: all };
+      if (/^\d+$/.test(maskText)) {
+        const len = Number(maskText);
+        if (len > 128) throw new Error(`${s}: invalid IPv6 address`);
+        return { value: v, mask: prefixMask(len, 128) };
+      }
+      const m = parseIpv6(maskText);
+      if (m === undefined) throw new Error(`${s}: invalid IPv6 address`);
+      return { value: v, mask: m };
+    }
+    case 'port':
+    case 'port11': {
+      const named = parsePortName(valueText);
+      if (named !== undefined) return { value: BigInt(named), mask: 0xffffn };
+      const n = parseDecimal(valueText);
+      if (n === undefined || n > 0xffffffffn) throw new Error(`${s}: port ${valueText} is invalid`);
+      if (n >= BigInt(OFPP.MAX) && n < 0xffffn) {
+        // OVS maps 0xff00..0xfff7 to themselves; reserved values above map to names.
+      }
+      if (n > 0xffffn) throw new Error(`${s}: port ${valueText} is invalid`);
+      return { value: n, mask: 0xffffn };
+    }
+    case 'tcp_flags':
+      return parseFlagsField(s, TCP_FLAGS, 'TCP flag', 0xfffn);
+    case 'ct_state':
+      return parseFlagsField(s, CT_FLAGS, 'ct_state', 0xffffffffn);
+    case 'frag': {
+      const table: Record<string, [bigint, bigint]> = {
+        no: [0n, 3n],
+        yes: [1n, 1n],
+        first: [1n, 3n],
+        later: [3n, 3n],
+        not_later: [0n, 2n],
+      };
+      const e = table[s];
+      if (!e)
+        throw new Error(`${s}: unknown fragment type (valid types are "no", "yes", "first", "later", "not_first"`);
+      return { value: e[0], mask: e[1] };
+    }
+    default: {
+      const v = parseInteger(valueText);
+      if (v === undefined) throw new Error(`${valueText}: bad syntax for ${f.name} value`);
+      const m = maskText === undefined ? all : parseInteger(maskText);
+      if (m === undefined) throw new Error(`${maskText}: bad syntax for ${f.name} mask`);
+      const byteAll = (1n << BigInt(f.bytes * 8)) - 1n;
+      if (v > byteAll || m > byteAll)
+        throw new Error(`${valueText}: value too large for ${f.bytes}-byte field ${f.name}`);
+      return { value: v, mask: maskText === undefined ? all : m };
+    }
+  }
+}

@@ -1,0 +1,840 @@
+import { P_ANY, P_NXM_OF11_UP, P_NXM_OXM_ANY, Protocol } from './protocols.js';
+
+/**
+ * The match fields Open vSwitch exposes (ovs-fields(7)): name, aliases, where the value lives in
+ * the flow ("slot" plus bit shift, like OVS's struct flow), width, masking, prerequisites, the
+ * NXM/OXM headers, and which protocols can match it exactly, by CIDR prefix or bitwise.
+ */
+export type Slot =
+  | 'in_port'
+  | 'dl_src'
+  | 'dl_dst'
+  | 'dl_type'
+  | 'vlan_tci'
+  | 'mpls_lse'
+  | 'nw_src'
+  | 'nw_dst'
+  | 'ipv6_src'
+  | 'ipv6_dst'
+  | 'ipv6_label'
+  | 'nw_proto'
+  | 'nw_tos'
+  | 'nw_ttl'
+  | 'nw_frag'
+  | 'tp_src'
+  | 'tp_dst'
+  | 'tcp_flags'
+  | 'arp_sha'
+  | 'arp_tha'
+  | 'nd_target'
+  | 'metadata'
+  | 'tun_id'
+  | 'tun_src'
+  | 'tun_dst'
+  | 'pkt_mark'
+  | 'conj_id'
+  | 'ct_state'
+  | 'ct_zone'
+  | 'ct_mark'
+  | 'ct_label'
+  | 'actset_output'
+  | 'dp_hash'
+  | 'recirc_id'
+  | `reg${number}`;
+
+export const SLOT_BITS: Record<string, number> = {
+  in_port: 16,
+  dl_src: 48,
+  dl_dst: 48,
+  dl_type: 16,
+  vlan_tci: 16,
+  mpls_lse: 32,
+  nw_src: 32,
+  nw_dst: 32,
+  ipv6_src: 128,
+  ipv6_dst: 128,
+  ipv6_label: 32,
+  nw_proto: 8,
+  nw_tos: 8,
+  nw_ttl: 8,
+  nw_frag: 8,
+  tp_src: 16,
+  tp_dst: 16,
+  tcp_flags: 16,
+  arp_sha: 48,
+  arp_tha: 48,
+  nd_target: 128,
+  metadata: 64,
+  tun_id: 64,
+  tun_src: 32,
+  tun_dst: 32,
+  pkt_mark: 32,
+  conj_id: 32,
+  ct_state: 32,
+  ct_zone: 16,
+  ct_mark: 32,
+  ct_label: 128,
+  actset_output: 32,
+  dp_hash: 32,
+  recirc_id: 32,
+};
+for (let i = 0; i < 16; i++) SLOT_BITS[`reg${i}`] = 32;
+
+/** Register slot names, built once (hot loops would otherwise build the strings per flow). */
+export const REG_SLOTS: readonly Slot[] = Array.from({ length: 16 }, (_, i) => `reg${i}` as Slot);
+
+export type Prereq =
+  | 'none'
+  | 'arp'
+  | 'ipv4'
+  | 'ipv6'
+  | 'ip_any'
+  | 'mpls'
+  | 'tcp'
+  | 'udp'
+  | 'sctp'
+  | 'icmpv4'
+  | 'icmpv6'
+  | 'nd'
+  | 'nd_solicit'
+  | 'nd_advert'
+  | 'vlan';
+
+export type FieldFormat =
+  | 'decimal'
+  | 'hex'
+  | 'mac'
+  | 'ipv4'
+  | 'ipv6'
+  | 'port'
+  | 'port11'
+  | 'tcp_flags'
+  | 'ct_state'
+  | 'frag'
+  | 'ethertype';
+
+/** Which protocols can match a field: exact, CIDR prefix, arbitrary bitwise mask. */
+export interface FieldUsable {
+  exact: number;
+  cidr: number;
+  bitwise: number;
+}
+
+export interface FieldDef {
+  name: string;
+  aliases: string[];
+  slot: Slot;
+  /** Width of the field's value in bits (as OVS prints and parses it). */
+  bits: number;
+  /** Width on the wire (NXM/OXM payload, set_field value). */
+  bytes: number;
+  /** All-ones value of the field's width (precomputed: bigint shifts are slow). */
+  allOnes: bigint;
+  /** Bit position of the field inside its slot. */
+  shift: number;
+  maskable: boolean;
+  prereq: Prereq;
+  format: FieldFormat;
+  usable: FieldUsable;
+  /** NXM header name and value (class<<16 | field<<9 | length), if any. */
+  nxmName?: string;
+  nxm?: number;
+  /** OXM header name and value, with the first OpenFlow version (wire byte) that has it. */
+  oxmName?: string;
+  oxm?: number;
+  oxmSince?: number;
+  /** ONF experimenter OXM (class 0xffff, experimenter 0x4f4e4600), before the standard one. */
+  onfOxm?: number;
+  onfSince?: number;
+  writable: boolean;
+}
+
+export const NXM_HEADER = (cls: number, field: number, len: number): number => ((cls << 16) | (field << 9) | len) >>> 0;
+
+const OF10 = Protocol.OF10_STD | Protocol.OF10_STD_TID;
+const NXMOXM = P_NXM_OXM_ANY;
+const u = (exact: number, cidr: number, bitwise: number): FieldUsable => ({ exact, cidr, bitwise });
+/** Fields every protocol can match exactly, and NXM/OXM/OF1.1 bitwise. */
+const U_ANY_EXACT_OF11_BITWISE = u(P_ANY, P_NXM_OF11_UP, P_NXM_OF11_UP);
+const U_ANY_EXACT_NXM_BITWISE = u(P_ANY, NXMOXM, NXMOXM);
+const U_NXM = u(NXMOXM, NXMOXM, NXMOXM);
+const U_OF11 = u(P_NXM_OF11_UP, P_NXM_OF11_UP, P_NXM_OF11_UP);
+const U_OF11_EXACT = u(P_NXM_OF11_UP, NXMOXM, NXMOXM);
+const U_CIDR_OF10 = u(P_ANY, P_ANY, P_NXM_OF11_UP);
+
+interface Spec {
+  name: string;
+  aliases?: string[];
+  slot: Slot;
+  bits: number;
+  shift?: number;
+  maskable?: boolean;
+  prereq?: Prereq;
+  format: FieldFormat;
+  usable: FieldUsable;
+  nxm?: [string, number, number];
+  oxm?: [string, number, number];
+  onf?: [string, number, number];
+  writable?: boolean;
+}
+
+function nxm(name: string, cls: number, field: number, bytes: number): [string, number, number] {
+  return [name, NXM_HEADER(cls, field, bytes), 0];
+}
+function oxm(name: string, field: number, bytes: number, since = 3): [string, number, number] {
+  return [name, NXM_HEADER(0x8000, field, bytes), since];
+}
+
+const SPECS: Spec[] = [
+  {
+    name: 'in_port',
+    slot: 'in_port',
+    bits: 16,
+    format: 'port',
+    usable: u(P_ANY, P_ANY, P_ANY),
+    maskable: false,
+    nxm: nxm('NXM_OF_IN_PORT', 0, 0, 2),
+  },
+  {
+    name: 'in_port_oxm',
+    slot: 'in_port',
+    bits: 32,
+    format: 'port11',
+    usable: u(P_ANY & ~OF10, P_ANY & ~OF10, P_ANY & ~OF10),
+    maskable: false,
+    oxm: oxm('OXM_OF_IN_PORT', 0, 4),
+  },
+  {
+    name: 'eth_src',
+    aliases: ['dl_src'],
+    slot: 'dl_src',
+    bits: 48,
+    format: 'mac',
+    usable: U_ANY_EXACT_OF11_BITWISE,
+    nxm: nxm('NXM_OF_ETH_SRC', 0, 2, 6),
+    oxm: oxm('OXM_OF_ETH_SRC', 4, 6),
+  },
+  {
+    name: 'eth_dst',
+    aliases: ['dl_dst'],
+    slot: 'dl_dst',
+    bits: 48,
+    format: 'mac',
+    usable: U_ANY_EXACT_OF11_BITWISE,
+    nxm: nxm('NXM_OF_ETH_DST', 0, 1, 6),
+    oxm: oxm('OXM_OF_ETH_DST', 3, 6),
+  },
+  {
+    name: 'eth_type',
+    aliases: ['dl_type'],
+    slot: 'dl_type',
+    bits: 16,
+    format: 'ethertype',
+    maskable: false,
+    usable: u(P_ANY, P_ANY, P_ANY),
+    nxm: nxm('NXM_OF_ETH_TYPE', 0, 3, 2),
+    oxm: oxm('OXM_OF_ETH_TYPE', 5, 2),
+    writable: false,
+  },
+  {
+    name: 'vlan_tci',
+    slot: 'vlan_tci',
+    bits: 16,
+    format: 'hex',
+    usable: U_ANY_EXACT_NXM_BITWISE,
+    nxm: nxm('NXM_OF_VLAN_TCI', 0, 4, 2),
+  },
+  {
+    name: 'dl_vlan',
+    slot: 'vlan_tci',
+    bits: 12,
+    format: 'decimal',
+    maskable: false,
+    usable: u(P_ANY, P_ANY, P_ANY),
+  },
+  {
+    name: 'vlan_vid',
+    slot: 'vlan_tci',
+    bits: 13,
+    format: 'decimal',
+    usable: U_ANY_EXACT_NXM_BITWISE,
+    oxm: oxm('OXM_OF_VLAN_VID', 6, 2),
+  },
+  {
+    name: 'dl_vlan_pcp',
+    slot: 'vlan_tci',
+    bits: 3,
+    shift: 13,
+    format: 'decimal',
+    maskable: false,
+    usable: u(P_ANY, P_ANY, P_ANY),
+  },
+  {
+    name: 'vlan_pcp',
+    slot: 'vlan_tci',
+    bits: 3,
+    shift: 13,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'vlan',
+    usable: u(P_ANY, P_ANY, P_ANY),
+    oxm: oxm('OXM_OF_VLAN_PCP', 7, 1),
+  },
+  {
+    name: 'mpls_label',
+    slot: 'mpls_lse',
+    bits: 20,
+    shift: 12,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'mpls',
+    usable: U_OF11_EXACT,
+    oxm: oxm('OXM_OF_MPLS_LABEL', 34, 4),
+  },
+  {
+    name: 'mpls_tc',
+    slot: 'mpls_lse',
+    bits: 3,
+    shift: 9,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'mpls',
+    usable: U_OF11_EXACT,
+    oxm: oxm('OXM_OF_MPLS_TC', 35, 1),
+  },
+  {
+    name: 'mpls_bos',
+    slot: 'mpls_lse',
+    bits: 1,
+    shift: 8,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'mpls',
+    usable: U_NXM,
+    oxm: oxm('OXM_OF_MPLS_BOS', 36, 1, 4),
+    writable: false,
+  },
+  {
+    name: 'mpls_ttl',
+    slot: 'mpls_lse',
+    bits: 8,
+    shift: 0,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'mpls',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_MPLS_TTL', 1, 30, 1),
+  },
+  {
+    name: 'ip_src',
+    aliases: ['nw_src'],
+    slot: 'nw_src',
+    bits: 32,
+    format: 'ipv4',
+    prereq: 'ipv4',
+    usable: U_CIDR_OF10,
+    nxm: nxm('NXM_OF_IP_SRC', 0, 7, 4),
+    oxm: oxm('OXM_OF_IPV4_SRC', 11, 4),
+  },
+  {
+    name: 'ip_dst',
+    aliases: ['nw_dst'],
+    slot: 'nw_dst',
+    bits: 32,
+    format: 'ipv4',
+    prereq: 'ipv4',
+    usable: U_CIDR_OF10,
+    nxm: nxm('NXM_OF_IP_DST', 0, 8, 4),
+    oxm: oxm('OXM_OF_IPV4_DST', 12, 4),
+  },
+  {
+    name: 'ipv6_src',
+    slot: 'ipv6_src',
+    bits: 128,
+    format: 'ipv6',
+    prereq: 'ipv6',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_IPV6_SRC', 1, 19, 16),
+    oxm: oxm('OXM_OF_IPV6_SRC', 26, 16),
+  },
+  {
+    name: 'ipv6_dst',
+    slot: 'ipv6_dst',
+    bits: 128,
+    format: 'ipv6',
+    prereq: 'ipv6',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_IPV6_DST', 1, 20, 16),
+    oxm: oxm('OXM_OF_IPV6_DST', 27, 16),
+  },
+  {
+    name: 'ipv6_label',
+    slot: 'ipv6_label',
+    bits: 20,
+    format: 'hex',
+    prereq: 'ipv6',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_IPV6_LABEL', 1, 27, 4),
+    oxm: oxm('OXM_OF_IPV6_FLABEL', 28, 4),
+  },
+  {
+    name: 'nw_proto',
+    aliases: ['ip_proto'],
+    slot: 'nw_proto',
+    bits: 8,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'ip_any',
+    usable: u(P_ANY, P_ANY, P_ANY),
+    nxm: nxm('NXM_OF_IP_PROTO', 0, 6, 1),
+    oxm: oxm('OXM_OF_IP_PROTO', 10, 1),
+    writable: false,
+  },
+  {
+    name: 'nw_tos',
+    slot: 'nw_tos',
+    bits: 8,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'ip_any',
+    usable: u(P_ANY, P_ANY, P_ANY),
+    nxm: nxm('NXM_OF_IP_TOS', 0, 5, 1),
+  },
+  {
+    name: 'ip_dscp',
+    slot: 'nw_tos',
+    bits: 6,
+    shift: 2,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'ip_any',
+    usable: u(P_ANY, P_ANY, P_ANY),
+    oxm: oxm('OXM_OF_IP_DSCP', 8, 1),
+  },
+  {
+    name: 'nw_ecn',
+    aliases: ['ip_ecn'],
+    slot: 'nw_tos',
+    bits: 2,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'ip_any',
+    usable: U_OF11,
+    nxm: nxm('NXM_NX_IP_ECN', 1, 28, 1),
+    oxm: oxm('OXM_OF_IP_ECN', 9, 1),
+  },
+  {
+    name: 'nw_ttl',
+    slot: 'nw_ttl',
+    bits: 8,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'ip_any',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_IP_TTL', 1, 29, 1),
+  },
+  {
+    name: 'ip_frag',
+    aliases: ['nw_frag'],
+    slot: 'nw_frag',
+    bits: 2,
+    format: 'frag',
+    prereq: 'ip_any',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_IP_FRAG', 1, 26, 1),
+    writable: false,
+  },
+  {
+    name: 'arp_op',
+    slot: 'nw_proto',
+    bits: 16,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'arp',
+    usable: u(P_ANY, P_ANY, P_ANY),
+    nxm: nxm('NXM_OF_ARP_OP', 0, 15, 2),
+    oxm: oxm('OXM_OF_ARP_OP', 21, 2),
+  },
+  {
+    name: 'arp_spa',
+    slot: 'nw_src',
+    bits: 32,
+    format: 'ipv4',
+    prereq: 'arp',
+    usable: U_CIDR_OF10,
+    nxm: nxm('NXM_OF_ARP_SPA', 0, 16, 4),
+    oxm: oxm('OXM_OF_ARP_SPA', 22, 4),
+  },
+  {
+    name: 'arp_tpa',
+    slot: 'nw_dst',
+    bits: 32,
+    format: 'ipv4',
+    prereq: 'arp',
+    usable: U_CIDR_OF10,
+    nxm: nxm('NXM_OF_ARP_TPA', 0, 17, 4),
+    oxm: oxm('OXM_OF_ARP_TPA', 23, 4),
+  },
+  {
+    name: 'arp_sha',
+    slot: 'arp_sha',
+    bits: 48,
+    format: 'mac',
+    prereq: 'arp',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_ARP_SHA', 1, 17, 6),
+    oxm: oxm('OXM_OF_ARP_SHA', 24, 6),
+  },
+  {
+    name: 'arp_tha',
+    slot: 'arp_tha',
+    bits: 48,
+    format: 'mac',
+    prereq: 'arp',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_ARP_THA', 1, 18, 6),
+    oxm: oxm('OXM_OF_ARP_THA', 25, 6),
+  },
+  {
+    name: 'tcp_src',
+    aliases: ['tp_src'],
+    slot: 'tp_src',
+    bits: 16,
+    format: 'decimal',
+    prereq: 'tcp',
+    usable: U_ANY_EXACT_NXM_BITWISE,
+    nxm: nxm('NXM_OF_TCP_SRC', 0, 9, 2),
+    oxm: oxm('OXM_OF_TCP_SRC', 13, 2),
+  },
+  {
+    name: 'tcp_dst',
+    aliases: ['tp_dst'],
+    slot: 'tp_dst',
+    bits: 16,
+    format: 'decimal',
+    prereq: 'tcp',
+    usable: U_ANY_EXACT_NXM_BITWISE,
+    nxm: nxm('NXM_OF_TCP_DST', 0, 10, 2),
+    oxm: oxm('OXM_OF_TCP_DST', 14, 2),
+  },
+  {
+    name: 'tcp_flags',
+    slot: 'tcp_flags',
+    bits: 12,
+    format: 'tcp_flags',
+    prereq: 'tcp',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_TCP_FLAGS', 1, 34, 2),
+    oxm: oxm('OXM_OF_TCP_FLAGS', 42, 2, 6),
+    onf: ['ONFOXM_ET_TCP_FLAGS', 42, 2],
+    writable: false,
+  },
+  {
+    name: 'udp_src',
+    slot: 'tp_src',
+    bits: 16,
+    format: 'decimal',
+    prereq: 'udp',
+    usable: U_ANY_EXACT_NXM_BITWISE,
+    nxm: nxm('NXM_OF_UDP_SRC', 0, 11, 2),
+    oxm: oxm('OXM_OF_UDP_SRC', 15, 2),
+  },
+  {
+    name: 'udp_dst',
+    slot: 'tp_dst',
+    bits: 16,
+    format: 'decimal',
+    prereq: 'udp',
+    usable: U_ANY_EXACT_NXM_BITWISE,
+    nxm: nxm('NXM_OF_UDP_DST', 0, 12, 2),
+    oxm: oxm('OXM_OF_UDP_DST', 16, 2),
+  },
+  {
+    name: 'sctp_src',
+    slot: 'tp_src',
+    bits: 16,
+    format: 'decimal',
+    prereq: 'sctp',
+    usable: u(P_NXM_OF11_UP, NXMOXM, NXMOXM),
+    oxm: oxm('OXM_OF_SCTP_SRC', 17, 2),
+  },
+  {
+    name: 'sctp_dst',
+    slot: 'tp_dst',
+    bits: 16,
+    format: 'decimal',
+    prereq: 'sctp',
+    usable: u(P_NXM_OF11_UP, NXMOXM, NXMOXM),
+    oxm: oxm('OXM_OF_SCTP_DST', 18, 2),
+  },
+  {
+    name: 'icmp_type',
+    aliases: ['icmpv4_type'],
+    slot: 'tp_src',
+    bits: 8,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'icmpv4',
+    usable: u(P_ANY, P_ANY, P_ANY),
+    nxm: nxm('NXM_OF_ICMP_TYPE', 0, 13, 1),
+    oxm: oxm('OXM_OF_ICMPV4_TYPE', 19, 1),
+  },
+  {
+    name: 'icmp_code',
+    aliases: ['icmpv4_code'],
+    slot: 'tp_dst',
+    bits: 8,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'icmpv4',
+    usable: u(P_ANY, P_ANY, P_ANY),
+    nxm: nxm('NXM_OF_ICMP_CODE', 0, 14, 1),
+    oxm: oxm('OXM_OF_ICMPV4_CODE', 20, 1),
+  },
+  {
+    name: 'icmpv6_type',
+    slot: 'tp_src',
+    bits: 8,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'icmpv6',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_ICMPV6_TYPE', 1, 21, 1),
+    oxm: oxm('OXM_OF_ICMPV6_TYPE', 29, 1),
+  },
+  {
+    name: 'icmpv6_code',
+    slot: 'tp_dst',
+    bits: 8,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'icmpv6',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_ICMPV6_CODE', 1, 22, 1),
+    oxm: oxm('OXM_OF_ICMPV6_CODE', 30, 1),
+  },
+  {
+    name: 'nd_target',
+    slot: 'nd_target',
+    bits: 128,
+    format: 'ipv6',
+    prereq: 'nd',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_ND_TARGET', 1, 23, 16),
+    oxm: oxm('OXM_OF_IPV6_ND_TARGET', 31, 16),
+  },
+  {
+    name: 'nd_sll',
+    slot: 'arp_sha',
+    bits: 48,
+    format: 'mac',
+    prereq: 'nd_solicit',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_ND_SLL', 1, 24, 6),
+    oxm: oxm('OXM_OF_IPV6_ND_SLL', 32, 6),
+  },
+  {
+    name: 'nd_tll',
+    slot: 'arp_tha',
+    bits: 48,
+    format: 'mac',
+    prereq: 'nd_advert',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_ND_TLL', 1, 25, 6),
+    oxm: oxm('OXM_OF_IPV6_ND_TLL', 33, 6),
+  },
+  {
+    name: 'metadata',
+    slot: 'metadata',
+    bits: 64,
+    format: 'hex',
+    usable: U_OF11,
+    oxm: oxm('OXM_OF_METADATA', 2, 8),
+  },
+  {
+    name: 'tun_id',
+    aliases: ['tunnel_id'],
+    slot: 'tun_id',
+    bits: 64,
+    format: 'hex',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_TUN_ID', 1, 16, 8),
+    oxm: oxm('OXM_OF_TUNNEL_ID', 38, 8, 4),
+  },
+  {
+    name: 'tun_src',
+    slot: 'tun_src',
+    bits: 32,
+    format: 'ipv4',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_TUN_IPV4_SRC', 1, 31, 4),
+  },
+  {
+    name: 'tun_dst',
+    slot: 'tun_dst',
+    bits: 32,
+    format: 'ipv4',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_TUN_IPV4_DST', 1, 32, 4),
+  },
+  {
+    name: 'pkt_mark',
+    slot: 'pkt_mark',
+    bits: 32,
+    format: 'hex',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_PKT_MARK', 1, 33, 4),
+  },
+  {
+    name: 'conj_id',
+    slot: 'conj_id',
+    bits: 32,
+    format: 'decimal',
+    maskable: false,
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_CONJ_ID', 1, 37, 4),
+    writable: false,
+  },
+  {
+    name: 'ct_state',
+    slot: 'ct_state',
+    bits: 32,
+    format: 'ct_state',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_CT_STATE', 1, 105, 4),
+    writable: false,
+  },
+  {
+    name: 'ct_zone',
+    slot: 'ct_zone',
+    bits: 16,
+    format: 'hex',
+    maskable: false,
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_CT_ZONE', 1, 106, 2),
+    writable: false,
+  },
+  {
+    name: 'ct_mark',
+    slot: 'ct_mark',
+    bits: 32,
+    format: 'hex',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_CT_MARK', 1, 107, 4),
+  },
+  {
+    name: 'dp_hash',
+    slot: 'dp_hash',
+    bits: 32,
+    format: 'hex',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_DP_HASH', 1, 35, 4),
+  },
+  {
+    name: 'recirc_id',
+    slot: 'recirc_id',
+    bits: 32,
+    format: 'decimal',
+    maskable: false,
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_RECIRC_ID', 1, 36, 4),
+    writable: false,
+  },
+];
+
+for (let i = 0; i < 8; i++) {
+  // xregN is reg(2N) (high half) and reg(2N+1) (low half); Match.setField splits it.
+  SPECS.push({
+    name: `xreg${i}`,
+    slot: `reg${2 * i}`,
+    bits: 64,
+    format: 'hex',
+    usable: U_NXM,
+    oxm: [`OXM_OF_PKT_REG${i}`, NXM_HEADER(0x8001, i, 8), 4],
+  });
+}
+for (let i = 0; i < 16; i++) {
+  SPECS.push({
+    name: `reg${i}`,
+    slot: `reg${i}`,
+    bits: 32,
+    format: 'hex',
+    usable: U_NXM,
+    nxm: nxm(`NXM_NX_REG${i}`, 1, i, 4),
+  });
+}
+
+function build(spec: Spec): FieldDef {
+  const def: FieldDef = {
+    name: spec.name,
+    aliases: spec.aliases ?? [],
+    slot: spec.slot,
+    bits: spec.bits,
+    bytes: spec.bits === 20 ? 4 : Math.ceil(spec.bits / 8),
+    allOnes: (1n << BigInt(spec.bits)) - 1n,
+    shift: spec.shift ?? 0,
+    maskable: spec.maskable ?? true,
+    prereq: spec.prereq ?? 'none',
+    format: spec.format,
+    usable: spec.usable,
+    writable: spec.writable ?? true,
+  };
+  if (spec.nxm) {
+    def.nxmName = spec.nxm[0];
+    def.nxm = spec.nxm[1];
+  }
+  if (spec.oxm) {
+    def.oxmName = spec.oxm[0];
+    def.oxm = spec.oxm[1];
+    def.oxmSince = spec.oxm[2];
+  }
+  if (spec.onf) {
+    def.onfOxm = NXM_HEADER(0xffff, spec.onf[1], spec.onf[2] + 4);
+    def.onfSince = 4;
+  }
+  return def;
+}
+
+export const FIELDS: readonly FieldDef[] = SPECS.map(build);
+
+const byName = new Map<string, FieldDef>();
+const byNxmName = new Map<string, FieldDef>();
+const byHeader = new Map<number, FieldDef>();
+for (const f of FIELDS) {
+  byName.set(f.name, f);
+  for (const a of f.aliases) byName.set(a, f);
+  if (f.nxmName) byNxmName.set(f.nxmName, f);
+  if (f.oxmName) byNxmName.set(f.oxmName, f);
+  // Header lookups ignore the has-mask bit and length; the NXM and OXM headers both map.
+  if (f.nxm !== undefined) byHeader.set(f.nxm >>> 9, f);
+  if (f.oxm !== undefined && !byHeader.has(f.oxm >>> 9)) byHeader.set(f.oxm >>> 9, f);
+  if (f.onfOxm !== undefined) byHeader.set(f.onfOxm >>> 9, f);
+}
+
+export function fieldByName(name: string): FieldDef | undefined {
+  return byName.get(name);
+}
+
+/** NXM_OF_ETH_SRC / OXM_OF_METADATA style names, used by load/move/output:reg. */
+export function fieldByNxmName(name: string): FieldDef | undefined {
+  return byNxmName.get(name);
+}
+
+/** Field for an NXM/OXM header (class and field; has-mask and length ignored). */
+export function fieldByHeader(header: number): FieldDef | undefined {
+  return byHeader.get(header >>> 9);
+}
+
+/** The header OVS writes for a field in a match or set_field of OpenFlow `version` (0 = NXM). */
+export function headerFor(f: FieldDef, version: number): number | undefined {
+  if (version > 0) {
+    if (f.oxm !== undefined && version >= (f.oxmSince ?? 3)) return f.oxm;
+    if (f.onfOxm !== undefined && version >= (f.onfSince ?? 4)) return f.onfOxm;
+  }
+  return f.nxm ?? f.oxm;
+}
+
+/** The name OVS prints for a subfield: the oldest NXM/OXM name. */
+export function subfieldName(f: FieldDef): string {
+  return f.nxmName ?? f.oxmName ?? f.name;
+}

@@ -1,0 +1,273 @@
+import {
+  decodeActions,
+  decodeInstructions,
+  encodeActions10,
+  encodeContextFor,
+  encodeInstructions,
+} from './action-codec.js';
+import { type Action, checkActions, formatActions } from './actions.js';
+import { Writer } from './bytes.js';
+import { decodeError, OFPBMC, OFPBRC, OFPET, OFPFMFC } from './errors.js';
+import { formatPort, portFromOf11, portToOf11 } from './format-values.js';
+import { Match } from './match.js';
+import { DEFAULT_PRIORITY, formatMatch } from './match-format.js';
+import { pullNxMatch, putNxMatch } from './nxm.js';
+import { pullOfp10Match, putOfp10Match } from './ofp10-match.js';
+import { P_ANY, P_OF10_NXM_ANY, P_OF10_STD_ANY, P_TID, Protocol, protocolVersion } from './protocols.js';
+
+export const FLOW_MOD_COMMANDS = ['ADD', 'MOD', 'MOD_STRICT', 'DEL', 'DEL_STRICT'] as const;
+export const FlowModFlag = {
+  SEND_FLOW_REM: 1 << 0,
+  CHECK_OVERLAP: 1 << 1,
+  RESET_COUNTS: 1 << 2,
+  NO_PKT_COUNTS: 1 << 3,
+  NO_BYT_COUNTS: 1 << 4,
+} as const;
+
+/** A flow table modification, independent of the wire version (OVS's ofputil_flow_mod). */
+export interface FlowMod {
+  command: number;
+  tableId: number;
+  priority: number;
+  cookie: bigint;
+  cookieMask: bigint;
+  newCookie: bigint;
+  idleTimeout: number;
+  hardTimeout: number;
+  importance: number;
+  bufferId: number;
+  outPort: number;
+  outGroup: number;
+  flags: number;
+  match: Match;
+  actions: Action[];
+}
+
+export function newFlowMod(): FlowMod {
+  return {
+    command: 0,
+    tableId: 0xff,
+    priority: DEFAULT_PRIORITY,
+    cookie: 0n,
+    cookieMask: 0n,
+    newCookie: 0n,
+    idleTimeout: 0,
+    hardTimeout: 0,
+    importance: 0,
+    bufferId: 0xffffffff,
+    outPort: 0xffff,
+    outGroup: 0xffffffff,
+    flags: 0,
+    match: new Match(),
+    actions: [],
+  };
+}
+
+const ALL64 = 0xffffffffffffffffn;
+const OFPT10_FLOW_MOD = 14;
+const OFPT11_FLOW_MOD = 14;
+const OFPT10_VENDOR = 4;
+const NXT_FLOW_MOD = 13;
+
+/** One reusable buffer: encoding writes here, then copies out exactly the message. */
+const scratch = new Writer(4096);
+
+function flagsToWire(flags: number, version: number): number {
+  if (version === 1) return flags & (FlowModFlag.SEND_FLOW_REM | FlowModFlag.CHECK_OVERLAP);
+  return flags & 0x1f;
+}
+
+/** Encodes a flow_mod for `protocol` (one Protocol bit), as ovs-ofctl would send it. */
+export function encodeFlowMod(fm: FlowMod, protocol: number, xid: number): Uint8Array {
+  const version = protocolVersion(protocol);
+  const w = scratch;
+  w.length = 0;
+  const ctx = encodeContextFor(fm.match);
+  const tid = (protocol & P_TID) !== 0;
+  const command = tid ? (fm.command & 0xff) | (fm.tableId << 8) : fm.command;
+  if (protocol & P_OF10_STD_ANY) {
+    w.u8(1).u8(OFPT10_FLOW_MOD).u16(0).u32(xid);
+    putOfp10Match(w, fm.match);
+    w.u64(fm.newCookie).u16(command).u16(fm.idleTimeout).u16(fm.hardTimeout).u16(fm.priority);
+    w.u32(fm.bufferId).u16(fm.outPort).u16(flagsToWire(fm.flags, 1));
+    encodeActions10(w, fm.actions, ctx);
+  } else if (protocol & P_OF10_NXM_ANY) {
+    w.u8(1).u8(OFPT10_VENDOR).u16(0).u32(xid).u32(0x2320).u32(NXT_FLOW_MOD);
+    w.u64(fm.newCookie).u16(command).u16(fm.idleTimeout).u16(fm.hardTimeout).u16(fm.priority);
+    w.u32(fm.bufferId).u16(fm.outPort).u16(flagsToWire(fm.flags, 1));
+    const matchLenAt = w.length;
+    w.u16(0).zeros(6);
+    const matchStart = w.length;
+    const len = putNxMatch(w, fm.match, 0, fm.cookie, fm.cookieMask);
+    w.pad(8, matchStart);
+    w.setU16(matchLenAt, len);
+    encodeActions10(w, fm.actions, ctx);
+  } else {
+    w.u8(version).u8(OFPT11_FLOW_MOD).u16(0).u32(xid);
+    const cookie = fm.command === 0 ? fm.newCookie : fm.cookie & fm.cookieMask;
+    w.u64(cookie).u64(fm.cookieMask);
+    const table = fm.tableId !== 0xff || fm.command === 3 || fm.command === 4 ? fm.tableId : 0;
+    w.u8(table).u8(fm.command).u16(fm.idleTimeout).u16(fm.hardTimeout).u16(fm.priority);
+    w.u32(fm.bufferId).u32(portToOf11(fm.outPort)).u32(fm.outGroup);
+    w.u16(flagsToWire(fm.flags, version)).u16(version >= 5 && fm.command === 0 ? fm.importance : 0);
+    const matchStart = w.length;
+    w.u16(1).u16(0);
+    const len = putNxMatch(w, fm.match, version);
+    w.setU16(matchStart + 2, len + 4);
+    w.pad(8, matchStart);
+    encodeInstructions(w, fm.actions, version, ctx);
+  }
+  w.setU16(2, w.length);
+  return w.finish();
+}
+
+/** Decodes a flow_mod message body (header already validated) as ovs-ofctl's printer does. */
+/**
+ * OVS checks decoded actions against the match (ofpacts_check_consistency): a field written where
+ * its prerequisites do not hold, ct on non-IP, goto_table backwards, or an action the protocol
+ * cannot express for this match.
+ */
+function checkDecoded(fm: FlowMod, protocol: number): void {
+  const ctx = { usable: P_ANY };
+  try {
+    checkActions(fm.actions, fm.match, ctx, fm.tableId === 0xff ? 0 : fm.tableId);
+  } catch (e) {
+    const m = /\((OFPB\w+)\)/.exec((e as Error).message);
+    if (m?.[1] === 'OFPBIC_BAD_TABLE_ID') throw decodeError(OFPET.BAD_INSTRUCTION, 2, 0, 'goto_table must go forward');
+    if (m?.[1] === 'OFPBAC_BAD_TAG') throw decodeError(OFPET.BAD_ACTION, 12, 0, 'too many VLAN tags');
+    throw decodeError(OFPET.BAD_ACTION, 10, 0, 'actions inconsistent with the match');
+  }
+  if (!(ctx.usable & protocol)) throw decodeError(OFPET.BAD_ACTION, 10, 0, 'actions inconsistent with the match');
+}
+
+export function decodeFlowMod(b: Uint8Array): FlowMod {
+  const fm = decodeFlowModRaw(b);
+  const version = b[0];
+  const protocol =
+    version === 1
+      ? b[1] === OFPT10_FLOW_MOD
+        ? P_OF10_STD_ANY
+        : P_OF10_NXM_ANY
+      : [0, 0, Protocol.OF11_STD, Protocol.OF12_OXM, Protocol.OF13_OXM, Protocol.OF14_OXM, Protocol.OF15_OXM][version];
+  checkDecoded(fm, protocol);
+  return fm;
+}
+
+function decodeFlowModRaw(b: Uint8Array): FlowMod {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const version = b[0];
+  const fm = newFlowMod();
+  const len = b.length;
+  if (version === 1 && b[1] === OFPT10_FLOW_MOD) {
+    if (len < 72) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, 0, 'OpenFlow 1.0 flow_mod too short');
+    const { match, wildcards } = pullOfp10Match(b, 8);
+    fm.match = match;
+    fm.newCookie = v.getBigUint64(48);
+    const command = v.getUint16(56);
+    fm.command = command & 0xff;
+    fm.tableId = command >> 8;
+    fm.idleTimeout = v.getUint16(58);
+    fm.hardTimeout = v.getUint16(60);
+    fm.priority = wildcards ? v.getUint16(62) : 0xffff;
+    fm.bufferId = v.getUint32(64);
+    fm.outPort = v.getUint16(68);
+    fm.flags = v.getUint16(70);
+    fm.actions = decodeActions(b, 72, len - 72, 1);
+    verifyOrder10(fm.actions);
+  } else if (version === 1) {
+    if (len < 48) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, 0, 'NXT_FLOW_MOD too short');
+    fm.newCookie = v.getBigUint64(16);
+    const command = v.getUint16(24);
+    fm.command = command & 0xff;
+    fm.tableId = command >> 8;
+    fm.idleTimeout = v.getUint16(26);
+    fm.hardTimeout = v.getUint16(28);
+    fm.priority = v.getUint16(30);
+    fm.bufferId = v.getUint32(32);
+    fm.outPort = v.getUint16(36);
+    fm.flags = v.getUint16(38);
+    const matchLen = v.getUint16(40);
+    const padded = (matchLen + 7) & ~7;
+    if (48 + padded > len) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, 40, 'nx_match overruns the message');
+    const pulled = pullNxMatch(b, 48, matchLen, 0);
+    fm.match = pulled.match;
+    fm.cookie = pulled.cookie;
+    fm.cookieMask = pulled.cookieMask;
+    if (fm.command === 0 && fm.cookieMask)
+      throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, 48, 'NXM cookie mask on add');
+    fm.actions = decodeActions(b, 48 + padded, len - 48 - padded, 1);
+    verifyOrder10(fm.actions);
+  } else {
+    if (len < 56) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, 0, 'flow_mod too short');
+    const cookie = v.getBigUint64(8);
+    fm.cookieMask = v.getBigUint64(16);
+    fm.tableId = b[24];
+    fm.command = b[25];
+    if (fm.command > 4) throw decodeError(OFPET.FLOW_MOD_FAILED, OFPFMFC.BAD_COMMAND, 25, 'bad flow_mod command');
+    if (fm.command === 0) {
+      fm.newCookie = cookie;
+      fm.cookieMask = 0n;
+    } else {
+      fm.cookie = cookie;
+      fm.newCookie = ALL64;
+    }
+    fm.idleTimeout = v.getUint16(26);
+    fm.hardTimeout = v.getUint16(28);
+    fm.priority = v.getUint16(30);
+    fm.bufferId = v.getUint32(32);
+    const outPort = portFromOf11(v.getUint32(36));
+    if (outPort < 0) throw decodeError(OFPET.FLOW_MOD_FAILED, OFPFMFC.UNKNOWN, 36, 'bad out_port');
+    fm.outPort = outPort;
+    fm.outGroup = v.getUint32(40);
+    fm.flags = v.getUint16(44);
+    fm.importance = version >= 5 ? v.getUint16(46) : 0;
+    const mtype = v.getUint16(48);
+    const mlen = v.getUint16(50);
+    if (mtype !== 1) throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_TYPE, 48, 'match type is not OXM');
+    const padded = (mlen + 7) & ~7;
+    if (mlen < 4 || 48 + padded > len)
+      throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_LEN, 50, 'OXM match overruns the message');
+    fm.match = pullNxMatch(b, 52, mlen - 4, 0).match;
+    fm.actions = decodeInstructions(b, 48 + padded, len - 48 - padded, version);
+  }
+  return fm;
+}
+
+/** OpenFlow 1.0 carries write_metadata as an action; nothing but instructions may follow it. */
+function verifyOrder10(actions: Action[]): void {
+  let seenInstruction = false;
+  for (const a of actions) {
+    if (a.type === 'write_metadata') seenInstruction = true;
+    else if (seenInstruction) throw decodeError(OFPET.BAD_ACTION, 11, 0, 'action follows an instruction');
+  }
+}
+
+function formatFlags(flags: number, version: number): string {
+  let s = '';
+  if (flags & FlowModFlag.SEND_FLOW_REM) s += 'send_flow_rem ';
+  if (flags & FlowModFlag.CHECK_OVERLAP) s += 'check_overlap ';
+  if (flags & FlowModFlag.RESET_COUNTS && version > 2) s += 'reset_counts ';
+  if (flags & FlowModFlag.NO_PKT_COUNTS) s += 'no_packet_counts ';
+  if (flags & FlowModFlag.NO_BYT_COUNTS) s += 'no_byte_counts ';
+  return s;
+}
+
+/** The body ovs-ofctl prints after "OFPT_FLOW_MOD (xid=...):". */
+export function formatFlowModBody(fm: FlowMod, version: number): string {
+  let s = ` ${FLOW_MOD_COMMANDS[fm.command] ?? `cmd:${fm.command}`}`;
+  if (fm.tableId !== 0) s += ` table:${fm.tableId}`;
+  s += ` ${formatMatch(fm.match, fm.priority)}`;
+  if (!s.endsWith(' ')) s += ' ';
+  if (fm.newCookie !== 0n && fm.newCookie !== ALL64) s += `cookie:0x${fm.newCookie.toString(16)} `;
+  if (fm.cookieMask !== 0n) s += `cookie:0x${fm.cookie.toString(16)}/0x${fm.cookieMask.toString(16)} `;
+  if (fm.idleTimeout) s += `idle:${fm.idleTimeout} `;
+  if (fm.hardTimeout) s += `hard:${fm.hardTimeout} `;
+  if (fm.importance) s += `importance:${fm.importance} `;
+  if (fm.bufferId !== 0xffffffff) s += `buf:0x${fm.bufferId.toString(16)} `;
+  if (fm.outPort !== 0xffff) s += `out_port:${formatPort(fm.outPort)} `;
+  s += formatFlags(fm.flags, version);
+  s += `actions=${formatActions(fm.actions)}`;
+  return s;
+}
+
+export { Protocol };

@@ -1,0 +1,186 @@
+/** Text forms of field values, exactly as Open vSwitch prints them. */
+
+export function formatMac(v: bigint): string {
+  let s = '';
+  for (let i = 5; i >= 0; i--) {
+    const b = Number((v >> BigInt(i * 8)) & 0xffn);
+    s += (b < 16 ? '0' : '') + b.toString(16) + (i ? ':' : '');
+  }
+  return s;
+}
+
+export function formatIpv4(v: bigint | number): string {
+  const n = Number(v) >>> 0;
+  return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+/** Prefix length if `mask` is a CIDR mask of `bits` bits, else -1. */
+export function cidrLength(mask: bigint, bits: number): number {
+  const inv = ~mask & ((1n << BigInt(bits)) - 1n);
+  if ((inv & (inv + 1n)) !== 0n) return -1;
+  let n = 0;
+  for (let x = inv; x; x >>= 1n) n++;
+  return bits - n;
+}
+
+export function formatIpv4Masked(v: bigint, m: bigint): string {
+  let s = formatIpv4(v);
+  if (m !== 0xffffffffn) {
+    const len = cidrLength(m, 32);
+    s += len >= 0 ? `/${len}` : `/${formatIpv4(m)}`;
+  }
+  return s;
+}
+
+/** RFC 5952-ish text as glibc's inet_ntop produces it. */
+export function formatIpv6(v: bigint): string {
+  const w: number[] = [];
+  for (let i = 7; i >= 0; i--) w.push(Number((v >> BigInt(i * 16)) & 0xffffn));
+  let bestBase = -1;
+  let bestLen = 0;
+  let curBase = -1;
+  let curLen = 0;
+  for (let i = 0; i < 8; i++) {
+    if (w[i] === 0) {
+      if (curBase < 0) {
+        curBase = i;
+        curLen = 1;
+      } else curLen++;
+      if (curLen > bestLen) {
+        bestBase = curBase;
+        bestLen = curLen;
+      }
+    } else curBase = -1;
+  }
+  if (bestLen < 2) bestBase = -1;
+  let s = '';
+  for (let i = 0; i < 8; i++) {
+    if (bestBase >= 0 && i >= bestBase && i < bestBase + bestLen) {
+      if (i === bestBase) s += ':';
+      continue;
+    }
+    if (i) s += ':';
+    if (i === 6 && bestBase === 0 && (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff))) {
+      s += `${w[6] >> 8}.${w[6] & 255}.${w[7] >> 8}.${w[7] & 255}`;
+      break;
+    }
+    s += w[i].toString(16);
+  }
+  if (bestBase >= 0 && bestBase + bestLen === 8) s += ':';
+  return s;
+}
+
+const ALL128 = (1n << 128n) - 1n;
+
+export function formatIpv6Masked(v: bigint, m: bigint): string {
+  let s = formatIpv6(v);
+  if (m !== ALL128) {
+    const len = cidrLength(m, 128);
+    s += len >= 0 ? `/${len}` : `/${formatIpv6(m)}`;
+  }
+  return s;
+}
+
+/** `%#x`: "0" for zero, else "0x..." */
+export function hexAlt(v: bigint | number): string {
+  const b = BigInt(v);
+  return b === 0n ? '0' : `0x${b.toString(16)}`;
+}
+
+export const OFPP = {
+  MAX: 0xff00,
+  UNSET: 0xfff7,
+  IN_PORT: 0xfff8,
+  TABLE: 0xfff9,
+  NORMAL: 0xfffa,
+  FLOOD: 0xfffb,
+  ALL: 0xfffc,
+  CONTROLLER: 0xfffd,
+  LOCAL: 0xfffe,
+  NONE: 0xffff,
+} as const;
+
+const PORT_NAMES: Record<number, string> = {
+  [OFPP.UNSET]: 'UNSET',
+  [OFPP.IN_PORT]: 'IN_PORT',
+  [OFPP.TABLE]: 'TABLE',
+  [OFPP.NORMAL]: 'NORMAL',
+  [OFPP.FLOOD]: 'FLOOD',
+  [OFPP.ALL]: 'ALL',
+  [OFPP.CONTROLLER]: 'CONTROLLER',
+  [OFPP.LOCAL]: 'LOCAL',
+  [OFPP.NONE]: 'ANY',
+};
+
+export function formatPort(port: number): string {
+  return PORT_NAMES[port] ?? String(port);
+}
+
+/** Parses a port as OVS's ofputil_port_from_string: a name or a number. */
+const PORTS_BY_NAME = new Map<string, number>([
+  ...Object.entries(PORT_NAMES).map(([num, name]): [string, number] => [name, Number(num)]),
+  ['NONE', OFPP.NONE],
+]);
+
+export function parsePortName(s: string): number | undefined {
+  // Port names are letters only; skip the case conversion for numbers and field names.
+  const c = s.charCodeAt(0);
+  if (c >= 48 && c <= 57) return undefined;
+  return PORTS_BY_NAME.get(s.toUpperCase());
+}
+
+/** OpenFlow 1.1+ 32-bit port numbers to OVS's 16-bit ones and back. */
+export function portFromOf11(p: number): number {
+  if (p < OFPP.MAX) return p;
+  if (p >= 0xffffff00) return (p - 0xffff0000) & 0xffff;
+  return -1;
+}
+
+export function portToOf11(p: number): number {
+  return p < OFPP.MAX ? p : (p + 0xffff0000) >>> 0;
+}
+
+const TCP_FLAG_NAMES = ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ece', 'cwr', 'ns'];
+export function tcpFlagName(bit: number): string | undefined {
+  const i = 31 - Math.clz32(bit);
+  return TCP_FLAG_NAMES[i] ?? `[${bit.toString(16)}]`;
+}
+
+const CT_STATE_NAMES = ['new', 'est', 'rel', 'rpl', 'inv', 'trk', 'snat', 'dnat'];
+export function ctStateName(bit: number): string | undefined {
+  return CT_STATE_NAMES[31 - Math.clz32(bit)];
+}
+
+export function formatFlags(flags: number, name: (bit: number) => string | undefined, del: string): string {
+  if (!flags) return '0';
+  const parts: string[] = [];
+  let bad = 0;
+  let f = flags >>> 0;
+  while (f) {
+    const bit = f & -f;
+    const s = name(bit >>> 0);
+    if (s) parts.push(s);
+    else bad |= bit;
+    f = (f & ~bit) >>> 0;
+  }
+  if (bad) parts.push(`0x${(bad >>> 0).toString(16)}`);
+  return parts.join(del);
+}
+
+export function formatFlagsMasked(
+  flags: number,
+  mask: number,
+  maxMask: number,
+  name: (bit: number) => string | undefined,
+): string {
+  if (mask >>> 0 === maxMask >>> 0) return formatFlags(flags, name, '|');
+  if (!mask) return '0/0';
+  let s = '';
+  let m = mask >>> 0;
+  while (m) {
+    const bit = (m & -m) >>> 0;
+    s += (flags & bit ? '+' : '-') + (name(bit) ?? '[Unknown]');
+    m = (m & ~bit) >>> 0;
+  }
+  return s;
+}

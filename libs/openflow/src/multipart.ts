@@ -1,0 +1,565 @@
+import {
+  decodeActions,
+  decodeInstructions,
+  encodeActions10,
+  encodeContextFor,
+  encodeInstructions,
+} from './action-codec.js';
+import type { Action } from './actions.js';
+import { formatActions } from './actions.js';
+import { readUint, type Writer } from './bytes.js';
+import { decodeError, OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
+import { formatPort, portFromOf11, portToOf11 } from './format-values.js';
+import type { Match } from './match.js';
+import { formatMatch } from './match-format.js';
+import { pullNxMatch, putNxMatch } from './nxm.js';
+import { pullOfp10Match, putOfp10Match } from './ofp10-match.js';
+import { decodePort, encodePort, formatPortDesc, PORT_LEN, type PortDesc } from './ports.js';
+
+/** Multipart (OpenFlow 1.0 "stats") requests and replies: desc, flow, aggregate, table, port, port-desc. */
+
+export const MP = { DESC: 0, FLOW: 1, AGGREGATE: 2, TABLE: 3, PORT: 4, PORT_DESC: 13 } as const;
+
+export interface Desc {
+  mfr: string;
+  hw: string;
+  sw: string;
+  serial: string;
+  dp: string;
+}
+
+export interface FlowStatsRequest {
+  tableId: number;
+  outPort: number;
+  outGroup: number;
+  cookie: bigint;
+  cookieMask: bigint;
+  match: Match;
+}
+
+export interface FlowStats {
+  tableId: number;
+  durationSec: number;
+  durationNsec: number;
+  priority: number;
+  idleTimeout: number;
+  hardTimeout: number;
+  flags: number;
+  cookie: bigint;
+  packetCount: bigint;
+  byteCount: bigint;
+  match: Match;
+  actions: Action[];
+}
+
+export interface TableStats {
+  tableId: number;
+  /** OpenFlow 1.0 only: table name, wildcards and capacity (ignored for 1.1+). */
+  name?: string;
+  wildcards?: number;
+  maxEntries?: number;
+  activeCount: number;
+  lookupCount: bigint;
+  matchedCount: bigint;
+}
+
+export interface PortStats {
+  portNo: number;
+  counters: bigint[]; // rx_packets, tx_packets, rx_bytes, tx_bytes, rx_dropped, tx_dropped, rx_errors, tx_errors, rx_frame_err, rx_over_err, rx_crc_err, collisions
+  durationSec: number;
+  durationNsec: number;
+}
+
+export type MultipartRequestBody =
+  | { mp: 'desc' }
+  | { mp: 'flow' | 'aggregate'; request: FlowStatsRequest }
+  | { mp: 'table' }
+  | { mp: 'port'; portNo: number }
+  | { mp: 'port_desc'; portNo: number };
+
+export type MultipartReplyBody =
+  | { mp: 'desc'; desc: Desc }
+  | { mp: 'flow'; flows: FlowStats[] }
+  | { mp: 'aggregate'; packetCount: bigint; byteCount: bigint; flowCount: number }
+  | { mp: 'table'; tables: TableStats[] }
+  | { mp: 'port'; ports: PortStats[] }
+  | { mp: 'port_desc'; ports: PortDesc[] };
+
+const MP_CODES: Record<string, number> = { desc: 0, flow: 1, aggregate: 2, table: 3, port: 4, port_desc: 13 };
+const MP_NAMES: Record<number, MultipartRequestBody['mp']> = {
+  0: 'desc',
+  1: 'flow',
+  2: 'aggregate',
+  3: 'table',
+  4: 'port',
+  13: 'port_desc',
+};
+
+export function multipartCode(mp: string): number {
+  return MP_CODES[mp];
+}
+
+function putString(w: Writer, s: string, n: number): void {
+  const b = new TextEncoder().encode(s).subarray(0, n - 1);
+  w.bytes(b).zeros(n - b.length);
+}
+
+function getString(b: Uint8Array, off: number, n: number): string {
+  let end = off;
+  while (end < off + n && b[end]) end++;
+  return new TextDecoder().decode(b.subarray(off, end));
+}
+
+function putMatch(w: Writer, m: Match, version: number): void {
+  if (version === 1) putOfp10Match(w, m);
+  else {
+    const start = w.length;
+    w.u16(1).u16(0);
+    const len = putNxMatch(w, m, version);
+    w.setU16(start + 2, len + 4);
+    w.pad(8, start);
+  }
+}
+
+/** Returns the match and the offset after it (padded). */
+function pullMatch(b: Uint8Array, off: number, end: number, version: number): [Match, number] {
+  if (version === 1) {
+    if (end - off < 40) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, off, 'truncated ofp_match');
+    return [pullOfp10Match(b, off).match, off + 40];
+  }
+  if (end - off < 4) throw decodeError(OFPET.BAD_MATCH, 1, off, 'truncated match header');
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const type = v.getUint16(off);
+  const len = v.getUint16(off + 2);
+  if (type !== 1) throw decodeError(OFPET.BAD_MATCH, 0, off, 'match type is not OXM');
+  const padded = (len + 7) & ~7;
+  if (len < 4 || off + padded > end) throw decodeError(OFPET.BAD_MATCH, 1, off, 'match overruns its container');
+  return [pullNxMatch(b, off + 4, len - 4, 0).match, off + padded];
+}
+
+export function encodeMultipartRequest(w: Writer, body: MultipartRequestBody, version: number): void {
+  switch (body.mp) {
+    case 'desc':
+    case 'table':
+      return;
+    case 'flow':
+    case 'aggregate': {
+      const r = body.request;
+      if (version === 1) {
+        putOfp10Match(w, r.match);
+        w.u8(r.tableId).u8(0).u16(r.outPort);
+      } else {
+        w.u8(r.tableId).zeros(3).u32(portToOf11(r.outPort)).u32(r.outGroup).zeros(4).u64(r.cookie).u64(r.cookieMask);
+        putMatch(w, r.match, version);
+      }
+      return;
+    }
+    case 'port':
+    case 'port_desc':
+      // OpenFlow 1.3/1.4 port-desc requests have no body.
+      if (body.mp === 'port_desc' && version < 5) return;
+      if (version === 1) w.u16(body.portNo).zeros(6);
+      else w.u32(portToOf11(body.portNo)).zeros(4);
+      return;
+  }
+}
+
+export function decodeMultipartRequest(
+  b: Uint8Array,
+  off: number,
+  mpType: number,
+  version: number,
+): MultipartRequestBody {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const end = b.length;
+  const need = (n: number) => {
+    if (end - off !== n)
+      throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, off, `multipart request body must be ${n} bytes`);
+  };
+  const mp = MP_NAMES[mpType];
+  switch (mp) {
+    case 'desc':
+    case 'table':
+      need(0);
+      return { mp };
+    case 'flow':
+    case 'aggregate': {
+      if (version === 1) {
+        need(44);
+        const { match } = pullOfp10Match(b, off);
+        return {
+          mp,
+          request: {
+            match,
+            tableId: b[off + 40],
+            outPort: v.getUint16(off + 42),
+            outGroup: 0xffffffff,
+            cookie: 0n,
+            cookieMask: 0n,
+          },
+        };
+      }
+      if (end - off < 32) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, off, 'flow stats request too short');
+      const [match, after] = pullMatch(b, off + 32, end, version);
+      if (after !== end) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, after, 'trailing bytes after match');
+      return {
+        mp,
+        request: {
+          tableId: b[off],
+          outPort: portFromOf11(v.getUint32(off + 4)) & 0xffff,
+          outGroup: v.getUint32(off + 8),
+          cookie: v.getBigUint64(off + 16),
+          cookieMask: v.getBigUint64(off + 24),
+          match,
+        },
+      };
+    }
+    case 'port':
+    case 'port_desc':
+      if (mp === 'port_desc' && version === 1) break;
+      if (mp === 'port_desc' && version < 5) {
+        need(0);
+        return { mp, portNo: 0xffff };
+      }
+      need(8);
+      return { mp, portNo: version === 1 ? v.getUint16(off) : portFromOf11(v.getUint32(off)) & 0xffff };
+  }
+  throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_MULTIPART, off - 8, `unsupported multipart type ${mpType}`);
+}
+
+export function encodeMultipartReply(w: Writer, body: MultipartReplyBody, version: number): void {
+  switch (body.mp) {
+    case 'desc':
+      putString(w, body.desc.mfr, 256);
+      putString(w, body.desc.hw, 256);
+      putString(w, body.desc.sw, 256);
+      putString(w, body.desc.serial, 32);
+      putString(w, body.desc.dp, 256);
+      return;
+    case 'aggregate':
+      w.u64(body.packetCount).u64(body.byteCount).u32(body.flowCount).zeros(4);
+      return;
+    case 'flow':
+      for (const f of body.flows) {
+        const start = w.length;
+        w.u16(0).u8(f.tableId).u8(0);
+        if (version === 1) {
+          putOfp10Match(w, f.match);
+          w.u32(f.durationSec).u32(f.durationNsec).u16(f.priority).u16(f.idleTimeout).u16(f.hardTimeout).zeros(6);
+          w.u64(f.cookie).u64(f.packetCount).u64(f.byteCount);
+          encodeActions10(w, f.actions, encodeContextFor(f.match));
+        } else {
+          w.u32(f.durationSec)
+            .u32(f.durationNsec)
+            .u16(f.priority)
+            .u16(f.idleTimeout)
+            .u16(f.hardTimeout)
+            .u16(f.flags)
+            .zeros(4);
+          w.u64(f.cookie).u64(f.packetCount).u64(f.byteCount);
+          putMatch(w, f.match, version);
+          encodeInstructions(w, f.actions, version, encodeContextFor(f.match));
+        }
+        w.setU16(start, w.length - start);
+      }
+      return;
+    case 'table':
+      for (const t of body.tables) {
+        if (version === 1) {
+          w.u8(t.tableId).zeros(3);
+          putString(w, t.name ?? `table${t.tableId}`, 32);
+          w.u32(t.wildcards ?? 0x3fffff)
+            .u32(t.maxEntries ?? 1000000)
+            .u32(t.activeCount)
+            .u64(t.lookupCount)
+            .u64(t.matchedCount);
+        } else w.u8(t.tableId).zeros(3).u32(t.activeCount).u64(t.lookupCount).u64(t.matchedCount);
+      }
+      return;
+    case 'port':
+      for (const p of body.ports) {
+        if (version === 1) w.u16(p.portNo).zeros(6);
+        else w.u32(portToOf11(p.portNo)).zeros(4);
+        for (const c of p.counters) w.u64(c);
+        if (version >= 4) w.u32(p.durationSec).u32(p.durationNsec);
+      }
+      return;
+    case 'port_desc':
+      for (const p of body.ports) encodePort(w, p, version);
+      return;
+  }
+}
+
+/**
+ * Decodes flow stats entries one by one; on a bad entry, returns those before it and the error
+ * (ovs-ofctl prints the good entries, then the error).
+ */
+export function decodeFlowStatsEntries(
+  b: Uint8Array,
+  off: number,
+  version: number,
+): { flows: FlowStats[]; error?: OpenFlowDecodeError } {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const end = b.length;
+  const flows: FlowStats[] = [];
+  const badLen = (at: number, msg: string) => decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, at, msg);
+  let p = off;
+  try {
+    while (p < end) {
+      if (end - p < (version === 1 ? 88 : 56)) throw badLen(p, 'truncated flow stats entry');
+      const len = v.getUint16(p);
+      if (len < (version === 1 ? 88 : 56) || len > end - p)
+        throw badLen(p, `flow stats length ${len} overruns the reply`);
+      const e = p + len;
+      if (version === 1) {
+        const { match } = pullOfp10Match(b, p + 4);
+        flows.push({
+          tableId: b[p + 2],
+          match,
+          durationSec: v.getUint32(p + 44),
+          durationNsec: v.getUint32(p + 48),
+          priority: v.getUint16(p + 52),
+          idleTimeout: v.getUint16(p + 54),
+          hardTimeout: v.getUint16(p + 56),
+          flags: 0,
+          cookie: v.getBigUint64(p + 64),
+          packetCount: v.getBigUint64(p + 72),
+          byteCount: v.getBigUint64(p + 80),
+          actions: decodeActions(b, p + 88, e - p - 88, 1),
+        });
+      } else {
+        const [match, after] = pullMatch(b, p + 48, e, version);
+        flows.push({
+          tableId: b[p + 2],
+          durationSec: v.getUint32(p + 4),
+          durationNsec: v.getUint32(p + 8),
+          priority: v.getUint16(p + 12),
+          idleTimeout: v.getUint16(p + 14),
+          hardTimeout: v.getUint16(p + 16),
+          flags: v.getUint16(p + 18),
+          cookie: v.getBigUint64(p + 24),
+          packetCount: v.getBigUint64(p + 32),
+          byteCount: v.getBigUint64(p + 40),
+          match,
+          actions: decodeInstructions(b, after, e - after, version),
+        });
+      }
+      p = e;
+    }
+  } catch (err) {
+    if (err instanceof OpenFlowDecodeError) return { flows, error: err };
+    throw err;
+  }
+  return { flows };
+}
+
+export function decodeMultipartReply(b: Uint8Array, off: number, mpType: number, version: number): MultipartReplyBody {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const end = b.length;
+  const badLen = (at: number, msg: string) => decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, at, msg);
+  const mp = MP_NAMES[mpType];
+  switch (mp) {
+    case 'desc':
+      if (end - off !== 1056) throw badLen(off, 'desc reply must be 1056 bytes');
+      return {
+        mp,
+        desc: {
+          mfr: getString(b, off, 256),
+          hw: getString(b, off + 256, 256),
+          sw: getString(b, off + 512, 256),
+          serial: getString(b, off + 768, 32),
+          dp: getString(b, off + 800, 256),
+        },
+      };
+    case 'aggregate':
+      if (end - off !== 24) throw badLen(off, 'aggregate reply must be 24 bytes');
+      return {
+        mp,
+        packetCount: v.getBigUint64(off),
+        byteCount: v.getBigUint64(off + 8),
+        flowCount: v.getUint32(off + 16),
+      };
+    case 'flow': {
+      const { flows, error } = decodeFlowStatsEntries(b, off, version);
+      if (error) throw error;
+      return { mp, flows };
+    }
+    case 'table': {
+      const size = version === 1 ? 64 : 24;
+      if ((end - off) % size) throw badLen(off, 'table stats reply is not a whole number of entries');
+      const tables: TableStats[] = [];
+      for (let p = off; p < end; p += size) {
+        if (version === 1) {
+          tables.push({
+            tableId: b[p],
+            name: getString(b, p + 4, 32),
+            wildcards: v.getUint32(p + 36),
+            maxEntries: v.getUint32(p + 40),
+            activeCount: v.getUint32(p + 44),
+            lookupCount: v.getBigUint64(p + 48),
+            matchedCount: v.getBigUint64(p + 56),
+          });
+        } else {
+          tables.push({
+            tableId: b[p],
+            activeCount: v.getUint32(p + 4),
+            lookupCount: v.getBigUint64(p + 8),
+            matchedCount: v.getBigUint64(p + 16),
+          });
+        }
+      }
+      return { mp, tables };
+    }
+    case 'port': {
+      const size = version === 1 ? 104 : version >= 4 ? 112 : 104;
+      if ((end - off) % size) throw badLen(off, 'port stats reply is not a whole number of entries');
+      const ports: PortStats[] = [];
+      for (let p = off; p < end; p += size) {
+        const counters: bigint[] = [];
+        for (let i = 0; i < 12; i++) counters.push(v.getBigUint64(p + 8 + 8 * i));
+        ports.push({
+          portNo: version === 1 ? v.getUint16(p) : portFromOf11(v.getUint32(p)) & 0xffff,
+          counters,
+          durationSec: version >= 4 ? v.getUint32(p + 104) : 0,
+          durationNsec: version >= 4 ? v.getUint32(p + 108) : 0,
+        });
+      }
+      return { mp, ports };
+    }
+    case 'port_desc': {
+      if (version === 1) break;
+      const size = PORT_LEN(version);
+      if ((end - off) % size) throw badLen(off, 'port desc reply is not a whole number of ports');
+      const ports: PortDesc[] = [];
+      for (let p = off; p < end; p += size) ports.push(decodePort(b, p, version));
+      return { mp, ports };
+    }
+  }
+  throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_MULTIPART, off - 8, `unsupported multipart type ${mpType}`);
+}
+
+const MP_TITLES: Record<string, string> = {
+  desc: 'OFPST_DESC',
+  flow: 'OFPST_FLOW',
+  aggregate: 'OFPST_AGGREGATE',
+  table: 'OFPST_TABLE',
+  port: 'OFPST_PORT',
+  port_desc: 'OFPST_PORT_DESC',
+};
+
+export function multipartTitle(mp: string, reply: boolean): string {
+  return `${MP_TITLES[mp]} ${reply ? 'reply' : 'request'}`;
+}
+
+/** The fields an OpenFlow 1.0 table can wildcard, grouped as OVS prints them. */
+function formatWildcards10(wc: number): string {
+  // ovs-ofctl lists fields the table can match "exact or wildcard"; OpenFlow 1.0 tables that
+  // wildcard everything (0x3fffff, what switches report) print this fixed line.
+  if ((wc & 0x3fffff) === 0x3fffff) {
+    return '      exact match or wildcard: in_port eth_{src,dst,type} vlan_{vid,pcp} ip_{src,dst} nw_{proto,tos} tcp_{src,dst}';
+  }
+  return `      wildcards: 0x${wc.toString(16)}`;
+}
+
+/** OVS's ofp_print_duration: seconds, then nanoseconds without trailing zeros. */
+export function formatDuration(sec: number, nsec: number): string {
+  let s = String(sec);
+  if (nsec > 0) {
+    // Nine digits with trailing zeros trimmed, keeping at least three.
+    let frac = String(nsec).padStart(9, '0');
+    while (frac.length > 3 && frac.endsWith('0')) frac = frac.slice(0, -1);
+    s += `.${frac}`;
+  }
+  return `${s}s`;
+}
+
+function formatFlowFlags(flags: number): string {
+  let s = '';
+  if (flags & 1) s += 'send_flow_rem ';
+  if (flags & 2) s += 'check_overlap ';
+  if (flags & 4) s += 'reset_counts ';
+  if (flags & 8) s += 'no_packet_counts ';
+  if (flags & 16) s += 'no_byte_counts ';
+  return s;
+}
+
+export function formatMultipartRequest(body: MultipartRequestBody, version: number): string {
+  switch (body.mp) {
+    case 'desc':
+    case 'table':
+      return '';
+    case 'flow':
+    case 'aggregate': {
+      const r = body.request;
+      let s = '';
+      if (r.tableId !== 0xff) s += ` table=${r.tableId}`;
+      if (r.outPort !== 0xffff) s += ` out_port=${formatPort(r.outPort)}`;
+      const m = formatMatch(r.match);
+      s += ` ${m}`;
+      void version;
+      return s === ' ' ? '' : s.replace(/ $/, '');
+    }
+    case 'port':
+      return ` port_no=${formatPort(body.portNo)}`;
+    case 'port_desc':
+      return ` port=${formatPort(body.portNo)}`;
+  }
+}
+
+export function formatMultipartReply(body: MultipartReplyBody, version: number): string {
+  switch (body.mp) {
+    case 'desc':
+      return `\nManufacturer: ${body.desc.mfr}\nHardware: ${body.desc.hw}\nSoftware: ${body.desc.sw}\nSerial Num: ${body.desc.serial}\nDP Description: ${body.desc.dp}`;
+    case 'aggregate':
+      return ` packet_count=${body.packetCount} byte_count=${body.byteCount} flow_count=${body.flowCount}`;
+    case 'flow':
+      return body.flows
+        .map((f) => {
+          // UINT64_MAX counters are "unknown".
+          const n = (x: bigint) => (x === 0xffffffffffffffffn ? '?' : String(x));
+          let s = `\n cookie=0x${f.cookie.toString(16)}, duration=${formatDuration(f.durationSec, f.durationNsec)}, table=${f.tableId}, n_packets=${n(f.packetCount)}, n_bytes=${n(f.byteCount)}, `;
+          if (f.idleTimeout) s += `idle_timeout=${f.idleTimeout}, `;
+          if (f.hardTimeout) s += `hard_timeout=${f.hardTimeout}, `;
+          s += formatFlowFlags(f.flags);
+          const m = formatMatch(f.match, f.priority);
+          if (m) s += `${m} `;
+          return `${s}actions=${formatActions(f.actions)}`;
+        })
+        .join('');
+    case 'table': {
+      let prev: TableStats | undefined;
+      return body.tables
+        .map((t, i) => {
+          let s = `${i ? '\n' : ''}\n  table ${t.tableId}${t.name !== undefined ? ` ("${t.name}")` : ''}:`;
+          s += `\n    active=${t.activeCount}, lookup=${t.lookupCount}, matched=${t.matchedCount}`;
+          if (version === 1) {
+            if (prev && prev.wildcards === t.wildcards && prev.maxEntries === t.maxEntries)
+              s += '\n    (same features)';
+            else s += `\n    max_entries=${t.maxEntries}\n    matching:\n${formatWildcards10(t.wildcards ?? 0)}`;
+          }
+          prev = t;
+          return s;
+        })
+        .join('');
+    }
+    case 'port': {
+      let s = ` ${body.ports.length} ports`;
+      const c = (x: bigint) => (x === 0xffffffffffffffffn ? '?' : String(x));
+      for (const p of body.ports) {
+        const [rxp, txp, rxb, txb, rxd, txd, rxe, txe, frame, over, crc, coll] = p.counters;
+        s += `\n  port ${formatPort(p.portNo).padStart(2)}: rx pkts=${c(rxp)}, bytes=${c(rxb)}, drop=${c(rxd)}, errs=${c(rxe)}, frame=${c(frame)}, over=${c(over)}, crc=${c(crc)}`;
+        s += `\n           tx pkts=${c(txp)}, bytes=${c(txb)}, drop=${c(txd)}, errs=${c(txe)}, coll=${c(coll)}`;
+        if (version >= 4 && p.durationSec !== 0xffffffff)
+          s += `\n           duration=${formatDuration(p.durationSec, p.durationNsec)}`;
+      }
+      return s;
+    }
+    case 'port_desc':
+      return `\n${[...body.ports]
+        .sort((a, b) => a.portNo - b.portNo)
+        .map((p) => formatPortDesc(p, version))
+        .join('')}`.replace(/\n$/, '');
+  }
+}
+
+export { readUint };

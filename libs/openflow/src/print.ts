@@ -1,0 +1,287 @@
+import { formatActions, PACKET_IN_REASONS } from './actions.js';
+import { formatGroupMod, formatMeterMod, formatPortMod, ROLES } from './control.js';
+import { ERROR_NAMES_10, ERROR_NAMES_11 } from './error-names.js';
+import { OpenFlowDecodeError } from './errors.js';
+import { formatFlowModBody } from './flow-mod.js';
+import { formatPort } from './format-values.js';
+import { formatMatch } from './match-format.js';
+import { decodeMessage, type OpenFlowMessage } from './messages.js';
+import {
+  decodeFlowStatsEntries,
+  formatDuration,
+  formatMultipartReply,
+  formatMultipartRequest,
+  multipartTitle,
+} from './multipart.js';
+import { formatPortDesc } from './ports.js';
+
+/** ovs-ofctl ofp-print: a message as text, with OVS's hex dump for what it cannot decode. */
+
+export function hexDump(b: Uint8Array): string {
+  const lines: string[] = [];
+  for (let off = 0; off < b.length; off += 16) {
+    const n = Math.min(16, b.length - off);
+    let s = `${off.toString(16).padStart(8, '0')}  `;
+    let ascii = '';
+    for (let i = 0; i < n; i++) {
+      const c = b[off + i];
+      s += `${c.toString(16).padStart(2, '0')}${i === 7 ? '-' : ' '}`;
+      ascii += c >= 32 && c < 127 ? String.fromCharCode(c) : '.';
+    }
+    s += `${'   '.repeat(16 - n)}|${ascii}${' '.repeat(16 - n)}|`;
+    lines.push(s);
+  }
+  return lines.join('\n');
+}
+
+const VERSION_SUFFIX = ['', '', ' (OF1.1)', ' (OF1.2)', ' (OF1.3)', ' (OF1.4)', ' (OF1.5)'];
+
+function head(name: string, version: number, xid: number): string {
+  return `${name}${VERSION_SUFFIX[version] ?? ''} (xid=0x${xid.toString(16)}):`;
+}
+
+/** The name of an error (OpenFlow 1.3 numbering, as decode errors carry). */
+export function errorName(type: number, code: number): string {
+  return ERROR_NAMES_11[`${type},${code}`] ?? `OFPET(${type},${code})`;
+}
+
+/** OVS's ds_put_printable: printable ASCII as is, other bytes as octal escapes. */
+function printable(b: Uint8Array): string {
+  let s = '';
+  for (const c of b) {
+    const plain = c >= 32 && c < 127 && c !== 34 && c !== 92;
+    s += plain ? String.fromCharCode(c) : `\\${c.toString(8).padStart(3, '0')}`;
+  }
+  return s;
+}
+
+function formatError(m: Extract<OpenFlowMessage, { type: 'error' }>, b: Uint8Array, verbosity: number): string {
+  const h = head('OFPT_ERROR', m.version, m.xid);
+  const name = (m.version === 1 ? ERROR_NAMES_10 : ERROR_NAMES_11)[`${m.errType},${m.code}`];
+  // An error code the version does not define cannot be decoded by ovs-ofctl.
+  if (!name) return `${h} ***decode error: OFPBRC_BAD_LEN***\n${hexDump(b)}`;
+  let s = `${h} ${name}\n`;
+  // ovs-ofctl's output loses trailing spaces of the text.
+  if (m.errType === 0) return m.data.length ? (s + printable(m.data)).replace(/ +$/, '') : s.slice(0, -1);
+  else if (!m.data.length) s += 'OpenFlow message is empty';
+  else if (m.data.length < 8) s += `OpenFlow packet too short (only ${m.data.length} bytes):\n${hexDump(m.data)}`;
+  else s += ofpPrint(m.data, verbosity - 1);
+  return s;
+}
+
+/** `verbosity` as ovs-ofctl's: 2 by default; messages nested in errors print at one less. */
+export function ofpPrint(b: Uint8Array, verbosity = 2): string {
+  if (b.length >= 4) {
+    const declared = (b[2] << 8) | b[3];
+    if (declared < b.length && declared >= 8) {
+      return `${ofpPrint(b.subarray(0, declared))}\n(***${b.length - declared} leftover bytes following message***)\n${hexDump(b.subarray(declared))}`;
+    }
+    if (declared > b.length) {
+      const name = b.length >= 8 ? messageName(b) : undefined;
+      const pre = name ? `${head(name, b[0], new DataView(b.buffer, b.byteOffset).getUint32(4))}\n` : '';
+      return `${pre}(***truncated to ${b.length} bytes from ${declared}***)\n${hexDump(b)}`;
+    }
+  }
+  const rawTitle = b.length >= 8 ? messageTitle(b) : undefined;
+  const prefix = rawTitle ? `${head(rawTitle, b[0], new DataView(b.buffer, b.byteOffset).getUint32(4))} ` : '';
+  try {
+    const m = decodeMessage(b);
+    switch (m.type) {
+      case 'hello': {
+        const versions: string[] = [];
+        for (let i = 0; i < 32; i++) if (m.bitmap & (1 << i)) versions.push(`0x${i.toString(16).padStart(2, '0')}`);
+        const bitmap = m.bitmap ? m.bitmap : 1 << m.version;
+        if (!m.bitmap)
+          for (let i = 0; i < 32; i++) if (bitmap & (1 << i)) versions.push(`0x${i.toString(16).padStart(2, '0')}`);
+        return `${head('OFPT_HELLO', m.version, m.xid)}\n version bitmap: ${versions.join(', ')}`;
+      }
+      case 'echo_request':
+      case 'echo_reply': {
+        const h = head(m.type === 'echo_request' ? 'OFPT_ECHO_REQUEST' : 'OFPT_ECHO_REPLY', m.version, m.xid);
+        return m.data.length && verbosity > 1
+          ? `${h} ${m.data.length} bytes of payload\n${hexDump(m.data)}`
+          : `${h} ${m.data.length} bytes of payload`;
+      }
+      case 'features_request':
+        return head('OFPT_FEATURES_REQUEST', m.version, m.xid);
+      case 'get_config_request':
+        return head('OFPT_GET_CONFIG_REQUEST', m.version, m.xid);
+      case 'barrier_request':
+        return head('OFPT_BARRIER_REQUEST', m.version, m.xid);
+      case 'barrier_reply':
+        return head('OFPT_BARRIER_REPLY', m.version, m.xid);
+      case 'nx_set_flow_format':
+        return `${head('NXT_SET_FLOW_FORMAT', m.version, m.xid)} format=${({ 0: 'openflow10', 2: 'nxm' } as Record<number, string>)[m.format] ?? `(${m.format})`}`;
+      case 'nx_flow_mod_table_id':
+        return `${head('NXT_FLOW_MOD_TABLE_ID', m.version, m.xid)} ${m.enable ? 'enable' : 'disable'}`;
+      case 'role_request':
+      case 'role_reply': {
+        let s = `${head(m.type === 'role_request' ? 'OFPT_ROLE_REQUEST' : 'OFPT_ROLE_REPLY', m.version, m.xid)} role=${ROLES[m.role]}`;
+        // UINT64_MAX means "no generation id"; nochange never carries one.
+        const requestNoChange = m.type === 'role_request' && m.role === 0;
+        if (!requestNoChange && m.generationId !== 0xffffffffffffffffn) s += ` generation_id=${m.generationId}`;
+        return s;
+      }
+      case 'port_mod':
+        return `${head('OFPT_PORT_MOD', m.version, m.xid)}${formatPortMod(m.portMod)}`;
+      case 'table_mod':
+        return `${head('OFPT_TABLE_MOD', m.version, m.xid)} ${m.tableId === 255 ? 'table_id: ALL_TABLES' : `table_id=${m.tableId}`}`;
+      case 'get_async_request':
+        return head('OFPT_GET_ASYNC_REQUEST', m.version, m.xid);
+      case 'meter_mod':
+        return `${head('OFPT_METER_MOD', m.version, m.xid)}${formatMeterMod(m.meterMod)}`;
+      case 'group_mod':
+        return `${head('OFPT_GROUP_MOD', m.version, m.xid)}${formatGroupMod(m.groupMod)}`;
+      case 'get_config_reply':
+      case 'set_config':
+        return `${head(m.type === 'set_config' ? 'OFPT_SET_CONFIG' : 'OFPT_GET_CONFIG_REPLY', m.version, m.xid)} frags=${FRAG_MODES[m.flags & 3]} miss_send_len=${m.missSendLen}`;
+      case 'features_reply':
+        return formatFeatures(m);
+      case 'port_status':
+        return `${head('OFPT_PORT_STATUS', m.version, m.xid)} ${['ADD', 'DEL', 'MOD'][m.reason] ?? `reason ${m.reason}`}:${formatPortDesc(m.port, m.version).replace(/\n$/, '')}`;
+      case 'flow_removed': {
+        let s = `${head('OFPT_FLOW_REMOVED', m.version, m.xid)} ${formatMatch(m.match, m.priority)}`;
+        s += ` reason=${FLOW_REMOVED_REASONS[m.reason] ?? String(m.reason)}`;
+        if (m.tableId !== 255) s += ` table_id=${m.tableId}`;
+        if (m.cookie) s += ` cookie:0x${m.cookie.toString(16)}`;
+        s += ` duration${formatDuration(m.durationSec, m.durationNsec)} idle${m.idleTimeout}`;
+        if (m.hardTimeout) s += ` hard${m.hardTimeout}`;
+        return `${s} pkts${m.packetCount} bytes${m.byteCount}`;
+      }
+      case 'packet_in': {
+        let s = head('OFPT_PACKET_IN', m.version, m.xid);
+        if (m.tableId) s += ` table_id=${m.tableId}`;
+        if (m.cookie !== 0xffffffffffffffffn) s += ` cookie=0x${m.cookie.toString(16)}`;
+        s += ` total_len=${m.totalLen} ${formatMatch(m.match)}`;
+        s += ` (via ${PACKET_IN_REASONS[m.reason] ?? m.reason}) data_len=${m.data.length}`;
+        if (m.bufferId === 0xffffffff) {
+          s += ' (unbuffered)';
+          if (m.totalLen !== m.data.length) s += ' (***total_len != data_len***)';
+        } else s += ` buffer=0x${m.bufferId.toString(16).padStart(8, '0')}`;
+        // The flow extracted from the packet; an empty packet has an all-zero Ethernet header.
+        if (!m.data.length) s += '\nvlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,dl_type=0x0000';
+        else s += `\n(packet of ${m.data.length} bytes; packet dissection not implemented)`;
+        return s;
+      }
+      case 'packet_out': {
+        let s = `${head('OFPT_PACKET_OUT', m.version, m.xid)} in_port=${formatPort(m.inPort)} actions=${formatActions(m.actions)}`;
+        s +=
+          m.bufferId === 0xffffffff
+            ? ` data_len=${m.data.length}`
+            : ` buffer=0x${m.bufferId.toString(16).padStart(8, '0')}`;
+        return s;
+      }
+      case 'multipart_request':
+        return `${head(multipartTitle(m.body.mp, false), m.version, m.xid)}${m.flags ? ' flags=0x' + m.flags.toString(16) : ''}${formatMultipartRequest(m.body, m.version)}`;
+      case 'multipart_reply':
+        return `${head(multipartTitle(m.body.mp, true), m.version, m.xid)}${m.flags & 1 ? ' flags=[more]' : ''}${formatMultipartReply(m.body, m.version)}`;
+      case 'error':
+        return formatError(m, b, verbosity);
+      case 'flow_mod':
+        return `${head(m.nxm ? 'NXT_FLOW_MOD' : 'OFPT_FLOW_MOD', m.version, m.xid)}${formatFlowModBody(m.flowMod, m.version)}`;
+      default:
+        return `${head(`OFPT_${m.type.toUpperCase()}`, m.version, m.xid)}\n${hexDump(b)}`;
+    }
+  } catch (e) {
+    if (e instanceof OpenFlowDecodeError) {
+      // A flow stats reply prints its good entries before the bad one.
+      const statsReply = b[0] === 1 ? 17 : 19;
+      if (b[1] === statsReply && b.length >= 12 && ((b[8] << 8) | b[9]) === 1 && e.type !== 1) {
+        const body = b[0] === 1 ? 12 : 16;
+        const { flows } = decodeFlowStatsEntries(b, body, b[0]);
+        if (!flows.length) return `${prefix}***decode error: ${errorName(e.type, e.code)}***\n${hexDump(b)}`;
+        const good = formatMultipartReply({ mp: 'flow', flows }, b[0]);
+        return `${prefix.trimEnd()}${good}\n***decode error: ${errorName(e.type, e.code)}***\n${hexDump(b)}`;
+      }
+      // Errors in the framing itself (OFPBRC) come before the message is recognized.
+      const p = e.type === 1 ? '' : prefix;
+      return `${p}***decode error: ${errorName(e.type, e.code)}***\n${hexDump(b)}`;
+    }
+    throw e;
+  }
+}
+
+const FRAG_MODES = ['normal', 'drop', 'reassemble', 'nx-match'];
+const FLOW_REMOVED_REASONS = ['idle', 'hard', 'delete', 'group_delete', 'eviction', 'meter_delete'];
+const CAPS10: [number, string][] = [
+  [1, 'FLOW_STATS'],
+  [2, 'TABLE_STATS'],
+  [4, 'PORT_STATS'],
+  [8, 'STP'],
+  [32, 'IP_REASM'],
+  [64, 'QUEUE_STATS'],
+  [128, 'ARP_MATCH_IP'],
+];
+const CAPS11: [number, string][] = [
+  [1, 'FLOW_STATS'],
+  [2, 'TABLE_STATS'],
+  [4, 'PORT_STATS'],
+  [8, 'GROUP_STATS'],
+  [32, 'IP_REASM'],
+  [64, 'QUEUE_STATS'],
+  [256, 'PORT_BLOCKED'],
+];
+const ACTIONS10: [number, string][] = [
+  [0, 'output'],
+  [11, 'enqueue'],
+  [1, 'set_vlan_vid'],
+  [2, 'set_vlan_pcp'],
+  [3, 'strip_vlan'],
+  [4, 'mod_dl_src'],
+  [5, 'mod_dl_dst'],
+  [6, 'mod_nw_src'],
+  [7, 'mod_nw_dst'],
+  [8, 'mod_nw_tos'],
+  [9, 'mod_tp_src'],
+  [10, 'mod_tp_dst'],
+];
+
+function formatFeatures(m: Extract<OpenFlowMessage, { type: 'features_reply' }>): string {
+  let s = `${head('OFPT_FEATURES_REPLY', m.version, m.xid)} dpid:${m.datapathId.toString(16).padStart(16, '0')}\n`;
+  s += `n_tables:${m.nTables}, n_buffers:${m.nBuffers}`;
+  if (m.auxiliaryId) s += `, auxiliary_id:${m.auxiliaryId}`;
+  const caps = (m.version === 1 ? CAPS10 : CAPS11).filter(([bit]) => m.capabilities & bit).map(([, n]) => n);
+  s += `\ncapabilities: ${caps.length ? caps.join(' ') : '0'}`;
+  if (m.version === 1) {
+    const acts = ACTIONS10.filter(([bit]) => m.actions & (1 << bit)).map(([, n]) => n);
+    if (acts.length) s += `\nactions: ${acts.join(' ')}`;
+    // ovs-ofctl lists ports sorted by number.
+    const ports = [...m.ports].sort((a, b) => a.portNo - b.portNo);
+    for (const p of ports) s += `\n${formatPortDesc(p, 1).replace(/\n$/, '')}`;
+  }
+  return s;
+}
+
+/** The name ovs-ofctl gives a message from its header alone (and multipart type). */
+function messageTitle(b: Uint8Array): string | undefined {
+  const v = b[0];
+  const t = b[1];
+  if (t === 14) return 'OFPT_FLOW_MOD';
+  if (t === 11) return 'OFPT_FLOW_REMOVED';
+  if (t === 13) return 'OFPT_PACKET_OUT';
+  if (t === 12) return 'OFPT_PORT_STATUS';
+  if (t === 6) return 'OFPT_FEATURES_REPLY';
+  if (v === 1 && t === 4 && b.length >= 16 && b[15] === 13) return 'NXT_FLOW_MOD';
+  const statsReq = v === 1 ? 16 : 18;
+  if ((t === statsReq || t === statsReq + 1) && b.length >= 10) {
+    const mp = (
+      { 0: 'desc', 1: 'flow', 2: 'aggregate', 3: 'table', 4: 'port', 13: 'port_desc' } as Record<number, string>
+    )[(b[8] << 8) | b[9]];
+    return mp ? multipartTitle(mp, t !== statsReq) : undefined;
+  }
+  return undefined;
+}
+
+function messageName(b: Uint8Array): string | undefined {
+  const t = b[1];
+  const v = b[0];
+  const names: Record<number, string> = {
+    0: 'OFPT_HELLO',
+    1: 'OFPT_ERROR',
+    2: 'OFPT_ECHO_REQUEST',
+    3: 'OFPT_ECHO_REPLY',
+    14: 'OFPT_FLOW_MOD',
+  };
+  if (t === (v === 1 ? 18 : 20)) return 'OFPT_BARRIER_REQUEST';
+  return names[t];
+}

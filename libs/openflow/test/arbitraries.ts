@@ -1,0 +1,374 @@
+import fc from 'fast-check';
+import {
+  type Action,
+  ERROR_NAMES_10,
+  ERROR_NAMES_11,
+  encodeMessage,
+  type FlowStats,
+  generateFlows,
+  Match,
+  type OpenFlowMessage,
+  type PortDesc,
+  parseFlow,
+} from '../src/index.js';
+
+/** fast-check generators for every message type the codec implements, in canonical form. */
+
+const u32 = fc.integer({ min: 0, max: 0xffffffff });
+const u16 = fc.integer({ min: 0, max: 0xffff });
+const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
+const portNo = fc.oneof(fc.integer({ min: 1, max: 0xfeff }), fc.constant(0xfffe));
+const name = fc.stringMatching(/^[a-z][a-z0-9]{0,14}$/);
+
+const subset = (bits: number[]) => fc.subarray(bits).map((xs) => xs.reduce((a, b) => a | b, 0));
+
+export function arbPort(version: number): fc.Arbitrary<PortDesc> {
+  const featureBits = version === 1 ? [0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15] : [...Array(16).keys()];
+  const features = subset(featureBits.map((b) => 1 << b));
+  return fc.record({
+    portNo,
+    hwAddr: fc.bigInt({ min: 0n, max: (1n << 48n) - 1n }),
+    name,
+    config: subset(version === 1 ? [1, 2, 4, 8, 16, 32, 64] : [1, 4, 32, 64]),
+    state:
+      version === 1
+        ? fc.tuple(fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 3 })).map(([d, stp]) => d | (stp << 8))
+        : subset([1, 2, 4]),
+    curr: features,
+    advertised: features,
+    supported: features,
+    peer: features,
+    currSpeed: version === 1 ? fc.constant(0) : u32,
+    maxSpeed: version === 1 ? fc.constant(0) : u32,
+  });
+}
+
+/** Matches and action lists taken from generated flows (so they are realistic and decodable). */
+const flowParts: { match: Match; actions: Action[]; usable: number }[] = [];
+for (const f of generateFlows(300, 31)) {
+  try {
+    const p = parseFlow(f);
+    flowParts.push({ match: p.fm.match, actions: p.fm.actions, usable: p.usable });
+  } catch {
+    // skip flows our parser rejects
+  }
+}
+const OF10_STD = 3;
+const OF13 = 1 << 6;
+
+function arbFlowPart(version: number) {
+  const usable = flowParts.filter((p) => p.usable & (version === 1 ? OF10_STD : OF13));
+  return fc.constantFrom(...usable);
+}
+
+function arbFlowStats(version: number): fc.Arbitrary<FlowStats> {
+  return fc
+    .record({
+      part: arbFlowPart(version),
+      tableId: fc.integer({ min: 0, max: 254 }),
+      durationSec: u32,
+      durationNsec: fc.integer({ min: 0, max: 999_999_999 }),
+      priority: u16,
+      idleTimeout: u16,
+      hardTimeout: u16,
+      flags: version === 1 ? fc.constant(0) : subset([1, 2, 4, 8, 16]),
+      cookie: u64,
+      packetCount: u64,
+      byteCount: u64,
+    })
+    .map(({ part, ...rest }) => ({ ...rest, match: part.match, actions: part.actions }));
+}
+
+export function arbMessage(version: number): fc.Arbitrary<OpenFlowMessage> {
+  const xid = u32;
+  const base = { version: fc.constant(version), xid };
+  const mpFlags = fc.constant(0);
+  const flowReq = fc
+    .record({
+      part: arbFlowPart(version),
+      tableId: fc.oneof(fc.constant(0xff), fc.integer({ min: 0, max: 254 })),
+      outPort: fc.oneof(fc.constant(0xffff), portNo),
+    })
+    .map(({ part, tableId, outPort }) => ({
+      tableId,
+      outPort,
+      outGroup: 0xffffffff,
+      cookie: 0n,
+      cookieMask: 0n,
+      match: part.match,
+    }));
+  const arbs: fc.Arbitrary<OpenFlowMessage>[] = [
+    fc.record({
+      type: fc.constant('hello' as const),
+      ...base,
+      bitmap: fc.integer({ min: 1, max: 0x7e }).map((b) => b << 1),
+    }),
+    fc.record({
+      type: fc.constantFrom('echo_request' as const, 'echo_reply' as const),
+      ...base,
+      data: fc.uint8Array({ maxLength: 32 }),
+    }),
+    fc.record({
+      type: fc.constantFrom(
+        'features_request' as const,
+        'get_config_request' as const,
+        'barrier_request' as const,
+        'barrier_reply' as const,
+      ),
+      ...base,
+    }),
+    fc.record({
+      type: fc.constantFrom('get_config_reply' as const, 'set_config' as const),
+      ...base,
+      flags: fc.integer({ min: 0, max: 2 }),
+      missSendLen: u16,
+    }),
+    fc.record({
+      type: fc.constant('features_reply' as const),
+      ...base,
+      datapathId: u64,
+      nBuffers: u32,
+      nTables: fc.integer({ min: 1, max: 255 }),
+      auxiliaryId: fc.constant(0),
+      capabilities: version === 1 ? subset([1, 2, 4, 8, 32, 64, 128]) : subset([1, 2, 4, 8, 32, 64, 256]),
+      actions: version === 1 ? subset([...Array(12).keys()].map((b) => 1 << b)) : fc.constant(0),
+      ports: version === 1 ? fc.array(arbPort(1), { maxLength: 3 }) : fc.constant<PortDesc[]>([]),
+    }),
+    fc.record({
+      type: fc.constant('port_status' as const),
+      ...base,
+      reason: fc.integer({ min: 0, max: 2 }),
+      port: arbPort(version),
+    }),
+    fc
+      .record({
+        type: fc.constant('flow_removed' as const),
+        ...base,
+        part: arbFlowPart(version),
+        cookie: u64,
+        priority: u16,
+        reason: fc.integer({ min: 0, max: 2 }),
+        tableId: version === 1 ? fc.constant(255) : fc.integer({ min: 0, max: 254 }),
+        durationSec: u32,
+        durationNsec: fc.integer({ min: 0, max: 999_999_999 }),
+        idleTimeout: u16,
+        hardTimeout: version === 1 ? fc.constant(0) : u16,
+        packetCount: u64,
+        byteCount: u64,
+      })
+      .map(({ part, ...m }) => ({ ...m, match: part.match })),
+    fc.record({
+      type: fc.constant('packet_out' as const),
+      ...base,
+      bufferId: fc.constant(0xffffffff),
+      inPort: fc.oneof(portNo, fc.constant(0xfffd)),
+      actions: fc.constant<Action[]>([{ type: 'output', port: 1, maxLen: 0 }]),
+      data: fc.constant(new Uint8Array(0)),
+    }),
+    fc.record({
+      type: fc.constant('multipart_request' as const),
+      ...base,
+      flags: mpFlags,
+      body: fc.oneof(
+        fc.constant({ mp: 'desc' as const }),
+        fc.constant({ mp: 'table' as const }),
+        fc.record({ mp: fc.constantFrom('flow' as const, 'aggregate' as const), request: flowReq }),
+        fc.record({ mp: fc.constant('port' as const), portNo: fc.oneof(fc.constant(0xffff), portNo) }),
+        ...(version === 1 ? [] : [fc.constant({ mp: 'port_desc' as const, portNo: 0xffff })]),
+      ),
+    }),
+    fc.record({
+      type: fc.constant('multipart_reply' as const),
+      ...base,
+      flags: mpFlags,
+      body: fc.oneof(
+        fc.record({
+          mp: fc.constant('desc' as const),
+          desc: fc.record({ mfr: name, hw: name, sw: name, serial: name, dp: name }),
+        }),
+        fc.record({ mp: fc.constant('aggregate' as const), packetCount: u64, byteCount: u64, flowCount: u32 }),
+        fc.record({ mp: fc.constant('flow' as const), flows: fc.array(arbFlowStats(version), { maxLength: 3 }) }),
+        fc.record({
+          mp: fc.constant('table' as const),
+          tables: fc.array(
+            fc.record({
+              tableId: fc.integer({ min: 0, max: 254 }),
+              activeCount: u32,
+              lookupCount: u64,
+              matchedCount: u64,
+            }),
+            { maxLength: 3 },
+          ),
+        }),
+        fc.record({
+          mp: fc.constant('port' as const),
+          ports: fc.array(
+            fc.record({
+              portNo,
+              counters: fc.array(u64, { minLength: 12, maxLength: 12 }),
+              durationSec: version === 1 ? fc.constant(0) : u32,
+              durationNsec: version === 1 ? fc.constant(0) : fc.integer({ min: 0, max: 999_999_999 }),
+            }),
+            { maxLength: 3 },
+          ),
+        }),
+        ...(version === 1
+          ? []
+          : [
+              fc.record({ mp: fc.constant('port_desc' as const), ports: fc.array(arbPort(version), { maxLength: 3 }) }),
+            ]),
+      ),
+    }),
+  ];
+  const bareActions = fc.array(
+    fc.oneof(
+      portNo.map((port): Action => ({ type: 'output', port, maxLen: 0 })),
+      fc.integer({ min: 0, max: 1000 }).map((queue): Action => ({ type: 'set_queue', queue })),
+      fc.integer({ min: 0, max: 1000 }).map((groupId): Action => ({ type: 'group', groupId })),
+    ),
+    { maxLength: 3 },
+  );
+  arbs.push(
+    fc.record({
+      type: fc.constant('port_mod' as const),
+      ...base,
+      portMod: fc
+        .record({
+          portNo,
+          hwAddr: fc.bigInt({ min: 0n, max: (1n << 48n) - 1n }),
+          config: subset(version === 1 ? [1, 2, 4, 8, 16, 32, 64] : [1, 4, 32, 64]),
+          mask: subset(version === 1 ? [1, 2, 4, 8, 16, 32, 64] : [1, 4, 32, 64]),
+          advertise: subset(
+            (version === 1 ? [0, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15] : [...Array(16).keys()]).map((b) => 1 << b),
+          ),
+        })
+        .map((pm) => ({ ...pm, config: pm.config & pm.mask })),
+    }),
+  );
+  arbs.push(
+    fc
+      .record({
+        type: fc.constant('packet_in' as const),
+        ...base,
+        bufferId: fc.oneof(fc.constant(0xffffffff), u32),
+        totalLen: fc.oneof(fc.constant(0), u16),
+        reason: fc.integer({ min: 0, max: 2 }),
+        tableId: version === 1 ? fc.constant(0) : fc.integer({ min: 0, max: 254 }),
+        cookie: version === 1 ? fc.constant(0xffffffffffffffffn) : fc.oneof(fc.constant(0xffffffffffffffffn), u64),
+        inPort: portNo,
+        tunId: version === 1 ? fc.constant(0n) : fc.oneof(fc.constant(0n), u64),
+        reg: version === 1 ? fc.constant(0n) : fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 0xffffffffn })),
+      })
+      .map(({ inPort, tunId, reg, ...m }) => {
+        const match = new Match();
+        match.setSlot('in_port', BigInt(inPort), 0xffffn);
+        if (tunId) match.setSlot('tun_id', tunId, 0xffffffffffffffffn);
+        if (reg) match.setSlot('reg3', reg, 0xffffffffn);
+        return { ...m, match, data: new Uint8Array(0) };
+      }),
+  );
+  const codes = Object.keys(version === 1 ? ERROR_NAMES_10 : ERROR_NAMES_11).map((k) => k.split(',').map(Number));
+  const embedded = fc.oneof(
+    fc.constant(new Uint8Array(0)),
+    fc.uint8Array({ minLength: 1, maxLength: 7 }),
+    fc
+      .record({ xid: u32, data: fc.uint8Array({ maxLength: 8 }) })
+      .map(({ xid, data }) => encodeMessage({ type: 'echo_request', version, xid, data })),
+    fc
+      .integer({ min: 8, max: 40 })
+      .map((n) => encodeMessage({ type: 'hello', version, xid: 7, bitmap: 0x12 }).subarray(0, Math.min(n, 16))),
+  );
+  arbs.push(
+    fc
+      .record({
+        type: fc.constant('error' as const),
+        ...base,
+        tc: fc.oneof(
+          fc.constantFrom(...codes),
+          fc.tuple(fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 20 })),
+        ),
+        data: embedded,
+        text: fc.stringMatching(/^[ -~]{0,12}$/),
+      })
+      .map(({ tc, text, ...m }) => ({
+        ...m,
+        errType: tc[0],
+        code: tc[1],
+        data: tc[0] === 0 ? new TextEncoder().encode(text) : m.data,
+      })),
+  );
+  if (version >= 4) {
+    arbs.push(
+      fc.record({
+        type: fc.constantFrom('role_request' as const, 'role_reply' as const),
+        ...base,
+        role: fc.integer({ min: 0, max: 3 }),
+        generationId: u64,
+      }),
+      fc.record({
+        type: fc.constant('table_mod' as const),
+        ...base,
+        tableId: fc.oneof(fc.constant(255), fc.integer({ min: 0, max: 254 })),
+        config: fc.constantFrom(0, 3),
+      }),
+      fc.record({ type: fc.constant('get_async_request' as const), ...base }),
+      fc.record({
+        type: fc.constant('meter_mod' as const),
+        ...base,
+        meterMod: fc
+          .record({
+            command: fc.integer({ min: 0, max: 2 }),
+            flags: subset([1, 2, 4, 8]).map((f) => ((f & 3) === 3 ? f & ~2 : f)),
+            meterId: fc.oneof(
+              fc.integer({ min: 1, max: 0xffff0000 }),
+              fc.constantFrom(0xffffffff, 0xfffffffe, 0xfffffffd),
+            ),
+            bands: fc.array(
+              fc
+                .record({
+                  type: fc.constantFrom(1, 2),
+                  rate: u32,
+                  burstSize: u32,
+                  precLevel: fc.integer({ min: 0, max: 63 }),
+                })
+                .map((b) => (b.type === 1 ? { ...b, precLevel: 0 } : b)),
+              { maxLength: 3 },
+            ),
+          })
+          .map((mm) => (mm.command === 2 ? { ...mm, flags: 0, bands: [] } : mm)),
+      }),
+      fc.record({
+        type: fc.constant('group_mod' as const),
+        ...base,
+        // Valid groups only: deletes carry no buckets, weights only for select, liveness (watch)
+        // required for fast_failover and absent for all/indirect, indirect has one bucket.
+        groupMod: fc
+          .record({
+            command: fc.integer({ min: 0, max: 2 }),
+            groupType: fc.integer({ min: 0, max: 3 }),
+            groupId: fc.integer({ min: 0, max: 0xffffff00 }),
+            buckets: fc.array(
+              fc.record({
+                weight: fc.integer({ min: 1, max: 0xffff }),
+                watchPort: portNo,
+                watchGroup: fc.oneof(fc.constant(0xffffffff), fc.integer({ min: 0, max: 0xffffff00 })),
+                actions: bareActions,
+              }),
+              { minLength: 1, maxLength: 3 },
+            ),
+          })
+          .map((g) => {
+            if (g.command === 2) return { ...g, buckets: [] };
+            const buckets = (g.groupType === 2 ? g.buckets.slice(0, 1) : g.buckets).map((bk) => ({
+              ...bk,
+              weight: g.groupType === 1 ? bk.weight : 0,
+              watchPort: g.groupType === 3 ? bk.watchPort : 0xffff,
+              watchGroup: g.groupType === 3 ? bk.watchGroup : 0xffffffff,
+            }));
+            return { ...g, buckets };
+          }),
+      }),
+    );
+  }
+  return fc.oneof(...arbs);
+}

@@ -1,0 +1,198 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  chooseProtocol,
+  generateFlows,
+  parseFlow,
+  parseFlowsOutput,
+  parseVersions,
+  protocolsForVersionBitmap,
+} from '@softswitch/openflow';
+import { afterAll, expect, it } from 'vitest';
+import { describeNeeding } from './support/requirements.js';
+
+/**
+ * Differential test: our flow parser + encoder + decoder + printer against the real
+ * `ovs-ofctl parse-flows`, on seeded random flows, for OpenFlow 1.0, 1.3 and 1.5.
+ */
+const VERSIONS = ['OpenFlow10', 'OpenFlow13', 'OpenFlow15'] as const;
+const FLOWS = 2000;
+const dir = mkdtempSync(join(tmpdir(), 'openflow-diff-'));
+
+function ovs(args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync('ovs-ofctl', args, { encoding: 'utf8', maxBuffer: 1 << 28 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function tryParse(flow: string): ReturnType<typeof parseFlow> | undefined {
+  try {
+    return parseFlow(flow);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Output split into the two header lines and one chunk per printed message. */
+function splitMessages(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    if (out.length < 2 || /^(OFPT|NXT)_/.test(line)) out.push(line);
+    else out[out.length - 1] += `\n${line}`;
+  }
+  return out;
+}
+
+describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow parse-flows vs ovs-ofctl', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  for (const [i, version] of VERSIONS.entries()) {
+    it(`${FLOWS} generated flows print identically with -O ${version}`, () => {
+      const allowed = protocolsForVersionBitmap(parseVersions(version));
+      // ovs-ofctl picks one protocol for a whole file, so flows are grouped by the protocol each
+      // would choose alone; every group is one ovs-ofctl process.
+      const groups = new Map<number, string[]>();
+      let total = 0;
+      for (const flow of generateFlows(FLOWS, 1000 + i)) {
+        const parsed = tryParse(flow);
+        if (!parsed) continue;
+        const p = chooseProtocol(parsed.usable & allowed);
+        if (!p) continue;
+        groups.set(p, [...(groups.get(p) ?? []), flow]);
+        total++;
+      }
+      expect(total).toBeGreaterThan(FLOWS * 0.7);
+      const diffs: string[] = [];
+      let messages = 0;
+      for (const [p, flows] of groups) {
+        const file = join(dir, `${version}-${p}.flows`);
+        writeFileSync(file, `${flows.join('\n')}\n`);
+        const theirs = ovs(['-O', version, 'parse-flows', file]);
+        expect(theirs.stderr.split('\n').filter((l) => l && !/\|(INFO|WARN)\||^[0-9a-f]{8} {2}/.test(l))).toEqual([]);
+        const a = splitMessages(parseFlowsOutput(flows, allowed));
+        const b = splitMessages(theirs.stdout);
+        expect(a.length).toBe(b.length);
+        messages += a.length;
+        for (let k = 0; k < a.length; k++) {
+          if (a[k] !== b[k]) diffs.push(`${flows[k - 2] ?? ''}\n ours:   ${a[k]}\n theirs: ${b[k]}`);
+        }
+      }
+      // Known gaps (see the report): OF1.5 VLAN PCP prerequisites, vlan_tci combined with
+      // dl_vlan, and a few action/match inconsistencies OVS only finds when decoding.
+      if (diffs.length)
+        console.log(`${version}: ${diffs.length}/${messages} differ; first:\n${diffs.slice(0, 3).join('\n')}`);
+      expect(diffs).toEqual([]);
+    });
+  }
+
+  it('each flow alone chooses the same protocol, prints or fails the same (sample of 150 per version)', () => {
+    const flows = generateFlows(150, 77);
+    const diffs: string[] = [];
+    let n = 0;
+    for (const version of VERSIONS) {
+      const allowed = protocolsForVersionBitmap(parseVersions(version));
+      for (const flow of flows) {
+        const theirs = ovs(['-O', version, 'parse-flow', flow]);
+        let ours: string;
+        let ourStatus = 0;
+        try {
+          ours = parseFlowsOutput([flow], allowed);
+        } catch (e) {
+          ours = (e as Error).message;
+          ourStatus = 1;
+        }
+        const theirText =
+          theirs.status === 0
+            ? theirs.stdout
+            : (theirs.stderr.split('\n').find((l) => l.startsWith('ovs-ofctl: ')) ?? '').replace('ovs-ofctl: ', '');
+        n++;
+        if (ourStatus !== (theirs.status === 0 ? 0 : 1) || ours.trim() !== theirText.trim()) {
+          diffs.push(`${version} ${flow}\n ours:   ${ours.trim()}\n theirs: ${theirText.trim()}`);
+        }
+      }
+    }
+    if (diffs.length) console.log(`${diffs.length}/${n} differ; first:\n${diffs.slice(0, 3).join('\n')}`);
+    expect(diffs).toEqual([]);
+  });
+
+  it('prints hand-written edge cases identically (octal numbers, decimal ports and tables, ct(), learn...)', () => {
+    const edge = [
+      'tcp,tp_dst=010,actions=drop',
+      'priority=010,reg0=010,actions=load:010->NXM_NX_REG1[]',
+      'in_port=010,actions=output:010,resubmit(010,010),goto_table:010',
+      'table=010,cookie=010,idle_timeout=010,actions=set_queue:010,group:010,enqueue:010:010',
+      'ip,actions=ct,ct(),ct(table=0)',
+      'actions=learn(table=2,idle_timeout=10,priority=5,cookie=0x5,send_flow_rem,eth_type=0x800,reg1=5,NXM_OF_ETH_DST[]=NXM_OF_ETH_SRC[],load:0x3->NXM_NX_REG2[],output:NXM_NX_REG3[0..15])',
+      'mpls,actions=multipath(symmetric_l4,1024,hrw,12,0,NXM_NX_REG0[0..3]),dec_mpls_ttl,set_mpls_label(5),set_mpls_tc(3),set_mpls_ttl(9)',
+      'actions=bundle(eth_src,0,hrw,ofport,members:4,8),bundle_load(eth_src,0,active_backup,ofport,NXM_NX_REG0[],slaves:1)',
+      'recirc_id=1,ct_zone=3,ip,actions=output(port=1,max_len=100)',
+      'icmp6,icmp_type=135,nd_target=fe80::1/64,nd_sll=1:2:3:4:5:6,actions=drop',
+      'vlan_tci=0x1005/0x1fff,dl_vlan_pcp=3,actions=strip_vlan,push_vlan:0x88a8,mod_vlan_vid:7',
+      'reg0=,ipv4,ip6,actions=drop',
+    ];
+    for (const version of VERSIONS) {
+      for (const flow of edge) {
+        const theirs = ovs(['-O', version, 'parse-flow', flow]);
+        let ours: string;
+        try {
+          ours = parseFlowsOutput([flow], protocolsForVersionBitmap(parseVersions(version)));
+        } catch (e) {
+          ours = `error: ${(e as Error).message}`;
+        }
+        const expected =
+          theirs.status === 0
+            ? theirs.stdout
+            : `error: ${(theirs.stderr.split('\n').find((l) => l.startsWith('ovs-ofctl: ')) ?? '').replace('ovs-ofctl: ', '')}`;
+        expect({ version, flow, out: ours.trim() }).toEqual({ version, flow, out: expected.trim() });
+      }
+    }
+  });
+
+  it('rejects the same malformed flows with the same message', () => {
+    const bad = [
+      'foo=1,actions=drop',
+      'ip',
+      'ip,actions=frobnicate',
+      'cookie=0x5/0xff,actions=drop',
+      'actions=conjunction(1,1/2),output:1',
+      'table=3,actions=goto_table:2',
+      'arp,actions=ct(commit)',
+      'tcp,tcp_flags=+bogus,actions=drop',
+      'actions=resubmit(,)',
+      'priority=70000,actions=drop',
+      'tcp,tp_dst=abc,actions=drop',
+      'reg0=xyz,actions=drop',
+      'ip,nw_src=1.2.3,actions=drop',
+      'dl_src=zz,actions=drop',
+      'actions=note:zz',
+      'ipv6,ipv6_src=zz,actions=drop',
+      'tcp,tp_dst=70000,actions=drop',
+      'reg0=0x1ffffffff,actions=drop',
+      'tcp,tp_dst=08,actions=drop',
+      'foo,actions=drop',
+      'actions=meter:3',
+      'reset_counts,actions=drop',
+      'actions=goto_table:1,goto_table:2',
+      'actions=output:1,drop',
+      'rarp,actions=push_vlan:0x8100,load:722->NXM_OF_VLAN_TCI[0..11],pop_vlan',
+      'ip,actions=set_field:1724->vlan_vid',
+    ];
+    for (const flow of bad) {
+      const theirs = ovs(['parse-flow', flow]);
+      expect(theirs.status).not.toBe(0);
+      let message = '';
+      try {
+        parseFlowsOutput([flow]);
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      const theirMessage = (theirs.stderr.split('\n').find((l) => l.startsWith('ovs-ofctl: ')) ?? '').replace(
+        'ovs-ofctl: ',
+        '',
+      );
+      expect({ flow, message }).toEqual({ flow, message: theirMessage });
+    }
+  });
+});
