@@ -1,0 +1,47 @@
+/**
+ * Datapath actions as translation produces them, printed exactly as the `Datapath actions:` line
+ * of `ovs-appctl ofproto/trace` (OVS's format_odp_actions). A local union until libs/datapath's
+ * action type is unified with it.
+ */
+export interface SetField {
+  /** Attribute member name as OVS prints it (`src`, `dst`, `tos`, `ttl`...). */
+  readonly name: string;
+  /** Value already formatted (`1.2.3.4`, `0x8`, `63`). */
+  readonly value: string;
+  /** Formatted mask when the set is partial (`0xfc`), else undefined. */
+  readonly mask?: string;
+}
+
+export type DpAction =
+  | { readonly type: 'output'; readonly port: number }
+  | { readonly type: 'set'; readonly header: 'eth' | 'ipv4' | 'tcp' | 'udp' | 'sctp'; readonly fields: SetField[] }
+  | { readonly type: 'push_vlan'; readonly tpid: number; readonly vid: number; readonly pcp: number }
+  | { readonly type: 'pop_vlan' }
+  | {
+      readonly type: 'userspace';
+      readonly reason: number;
+      readonly recircId: number;
+      readonly cookie: bigint;
+      readonly controllerId: number;
+      readonly maxLen: number;
+    };
+
+export function formatDatapathAction(a: DpAction): string {
+  switch (a.type) {
+    case 'output':
+      return String(a.port);
+    case 'set':
+      return `set(${a.header}(${a.fields.map((f) => `${f.name}=${f.value}${f.mask === undefined ? '' : `/${f.mask}`}`).join(',')}))`;
+    case 'push_vlan':
+      return `push_vlan(${a.tpid === 0x8100 ? '' : `tpid=0x${a.tpid.toString(16)},`}vid=${a.vid},pcp=${a.pcp})`;
+    case 'pop_vlan':
+      return 'pop_vlan';
+    case 'userspace':
+      return `userspace(pid=0,controller(reason=${a.reason},dont_send=1,continuation=0,recirc_id=${a.recircId},rule_cookie=${a.cookie === 0n ? '0' : `0x${a.cookie.toString(16)}`},controller_id=${a.controllerId},max_len=${a.maxLen}))`;
+  }
+}
+
+/** The whole list, `drop` when empty (as OVS prints it). */
+export function formatDatapathActions(actions: readonly DpAction[]): string {
+  return actions.length === 0 ? 'drop' : actions.map(formatDatapathAction).join(',');
+}

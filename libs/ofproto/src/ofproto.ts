@@ -1,0 +1,129 @@
+import { type FlowMod, flowFileLines, formatMatch, type Match, OFPP, parseFlow } from '@softswitch/openflow';
+import { formatFlow, parseFlowString, VLAN_CFI, W } from '@softswitch/packet';
+import { formatDatapathActions } from './dp-actions.js';
+import { FlowTables, type RemovedFlow } from './flow-table.js';
+import { type Group, parseGroup } from './groups.js';
+import { MacTable } from './mac-learning.js';
+import { keyToMatch } from './match-key.js';
+import { type PortConfig, translate, type XlateBridge, type XlateOptions, type XlateResult } from './xlate.js';
+
+export interface OfprotoOptions {
+  /** Bridge name (`bridge("br0")` in traces). */
+  name: string;
+  /** Every OpenFlow port, LOCAL included (ofport 0xfffe). */
+  ports: readonly PortConfig[];
+  /** Injected clock in milliseconds (default Date.now). */
+  now?: () => number;
+  /** FLOOD/ALL order by ofport (default: `ports` order). */
+  floodOrder?: readonly number[];
+  /** NORMAL flooding order by ofport (default: `ports` order). */
+  normalOrder?: readonly number[];
+  macTableSize?: number;
+  macAgingSeconds?: number;
+}
+
+/** One bridge's OpenFlow pipeline: flow tables, MAC learning, translation, ofproto/trace. */
+export class Ofproto implements XlateBridge {
+  readonly name: string;
+  readonly tables: FlowTables;
+  readonly macs: MacTable;
+  readonly floodOrder: PortConfig[];
+  readonly normalOrder: PortConfig[];
+  private readonly ports = new Map<number, PortConfig>();
+  private readonly groups = new Map<number, Group>();
+  private recircId = 0;
+
+  constructor(readonly options: OfprotoOptions) {
+    const now = options.now ?? Date.now;
+    this.name = options.name;
+    this.tables = new FlowTables(now);
+    this.macs = new MacTable(now, options.macTableSize, options.macAgingSeconds);
+    for (const p of options.ports) this.ports.set(p.ofport, p);
+    const ordered = (order: readonly number[] | undefined) =>
+      order === undefined
+        ? [...options.ports]
+        : order.map((n) => this.ports.get(n)).filter((p): p is PortConfig => p !== undefined);
+    this.floodOrder = ordered(options.floodOrder);
+    this.normalOrder = ordered(options.normalOrder);
+  }
+
+  port(ofport: number): PortConfig | undefined {
+    return this.ports.get(ofport);
+  }
+
+  group(groupId: number): Group | undefined {
+    return this.groups.get(groupId);
+  }
+
+  /** `ovs-ofctl add-group`: adds (or replaces) a group. */
+  addGroup(group: Group): void {
+    this.groups.set(group.groupId, group);
+  }
+
+  /** `ovs-ofctl add-groups BR FILE`: one group per line. */
+  addGroups(text: string): void {
+    for (const line of flowFileLines(text)) this.addGroup(parseGroup(line));
+  }
+
+  deleteGroup(groupId: number): void {
+    this.groups.delete(groupId);
+  }
+
+  nextRecircId(): number {
+    return ++this.recircId;
+  }
+
+  /** Applies a flow-mod that came in OpenFlow `version` (1 = 1.0/NXM); throws FlowModError. */
+  flowMod(fm: FlowMod, version = 1): RemovedFlow[] {
+    return this.tables.apply(fm, version);
+  }
+
+  /** `ovs-ofctl add-flows BR FILE` on this bridge (one flow per line, `#` comments). */
+  addFlows(text: string): void {
+    for (const line of flowFileLines(text)) this.flowMod(parseFlow(line).fm);
+  }
+
+  /** `ovs-ofctl dump-flows BR` body lines (without the `NXST_FLOW reply` header). */
+  dumpFlows(tableId = 0xff): string {
+    return this.tables.dumpFlows(tableId).join('\n');
+  }
+
+  translate(key: Uint32Array, opts: XlateOptions = {}): XlateResult {
+    return translate(this, key, opts);
+  }
+
+  /** `ovs-appctl ofproto/trace BR FLOW` output for a flow in OVS flow syntax (or a key). */
+  trace(flow: string | Uint32Array): string {
+    const key = typeof flow === 'string' ? parseFlowString(flow) : flow;
+    const r = translate(this, key, { trace: true });
+    const final = formatFlow(r.finalFlow);
+    const original = formatFlow(key);
+    return [
+      `Flow: ${original}`,
+      '',
+      `bridge("${this.name}")`,
+      '-'.repeat(this.name.length + 10),
+      ...r.walk,
+      '',
+      `Final flow: ${final === original ? 'unchanged' : final}`,
+      `Megaflow: ${formatMegaflow(key, r.mask)}`,
+      `Datapath actions: ${formatDatapathActions(r.actions)}`,
+      '',
+    ].join('\n');
+  }
+
+  /** `ovs-appctl fdb/show BR`. */
+  fdbShow(): string {
+    return this.macs.show((p) => (p === OFPP.LOCAL ? 'LOCAL' : String(p)));
+  }
+}
+
+/** A megaflow in OVS match syntax, as the `Megaflow:` line prints it (`recirc_id=0,eth,...`). */
+export function formatMegaflow(key: Uint32Array, mask: Uint32Array): string {
+  const m: Match = keyToMatch(key, mask);
+  // An untagged packet's datapath key has no VLAN header at all (OVS's ODP key), so OVS shows
+  // no VLAN match for it; our key keeps the (all-zero) VLAN word in the mask for soundness.
+  if (!(key[W.VLAN0] & VLAN_CFI)) m.clear('vlan_tci');
+  m.setSlot('recirc_id', 0n, 0xffffffffn);
+  return formatMatch(m, 32768);
+}

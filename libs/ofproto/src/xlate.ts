@@ -1,0 +1,787 @@
+import type { Action, FieldDef, Prereq } from '@softswitch/openflow';
+import { formatAction, formatMatch, OFPP } from '@softswitch/openflow';
+import {
+  ETH_TYPE,
+  FIRST_PACKET_WORD,
+  FLOW_WORDS,
+  formatIpv4,
+  formatMac,
+  IP_PROTO,
+  NW_FRAG_ANY,
+  NW_FRAG_LATER,
+  VLAN_CFI,
+  W,
+} from '@softswitch/packet';
+import type { DpAction, SetField } from './dp-actions.js';
+import type { FlowEntry, FlowTables } from './flow-table.js';
+import { actionSetOrder, type Group, type GroupBucket, OFPG_ANY } from './groups.js';
+import type { MacTable } from './mac-learning.js';
+import { orSlotMask, readSlot, writeSlot } from './match-key.js';
+
+/** An OpenFlow port of the bridge, with what NORMAL needs of its Port row. */
+export interface PortConfig {
+  readonly ofport: number;
+  readonly name: string;
+  /** Datapath port number (what `Datapath actions:` prints). */
+  readonly dpPort: number;
+  /** OFPPC_NO_FLOOD: left out of FLOOD. */
+  readonly noFlood?: boolean;
+  /** Port.tag: an access port of this VLAN. */
+  readonly tag?: number;
+  /** Port.trunks: the VLANs a trunk port carries (all when absent). */
+  readonly trunks?: readonly number[];
+}
+
+/** What translation reads of the bridge. */
+export interface XlateBridge {
+  readonly name: string;
+  readonly tables: FlowTables;
+  readonly macs: MacTable;
+  port(ofport: number): PortConfig | undefined;
+  /** Ports in the order FLOOD/ALL visit them (OVS: its ofport hash map order). */
+  readonly floodOrder: readonly PortConfig[];
+  /** Ports in the order NORMAL floods them (OVS: its bundle list order). */
+  readonly normalOrder: readonly PortConfig[];
+  /** Allocates the recirculation id of a controller action (OVS numbers them globally). */
+  nextRecircId(): number;
+  /** The group table. */
+  group(groupId: number): Group | undefined;
+}
+
+export interface XlateOptions {
+  /** Learn source MACs in NORMAL (a real packet; ofproto/trace does not learn). */
+  mayLearn?: boolean;
+  /** Record the per-table walk for ofproto/trace. */
+  trace?: boolean;
+  /** Credit the packet to the flows it hits (bytes = this length). */
+  packetLength?: number;
+  /** Clock for flow `used` times, when packetLength is given. */
+  now?: number;
+}
+
+export interface XlateResult {
+  actions: DpAction[];
+  /** The megaflow mask: every key bit the actions depended on. */
+  mask: Uint32Array;
+  /** The key after every rewrite (the trace's `Final flow:`). */
+  finalFlow: Uint32Array;
+  /** The per-table walk, one line each (with trace: true). */
+  walk: string[];
+}
+
+/** Bound on resubmits per translation (loops in the tables end here). */
+const MAX_RESUBMITS = 4096;
+const MASK16 = 0xffff;
+/** VLAN word masks: TPID (high 16 bits) with VID+CFI or PCP+CFI. */
+const VLAN_VID_CFI_TPID = 0xffff1fff | 0;
+const VLAN_PCP_CFI_TPID = 0xfffff000 | 0;
+
+export class UnsupportedActionError extends Error {}
+
+/** Ethernet + VLAN: the fields a megaflow always matches for every packet (OVS's xlate). */
+function initialWildcards(key: Uint32Array, wc: Uint32Array): void {
+  wc[W.IN_PORT] = 0xffffffff;
+  wc[W.DL_TYPE] = 0xffffffff;
+  const t = key[W.DL_TYPE];
+  if (t === ETH_TYPE.IP || t === ETH_TYPE.IPV6) wc[W.NW] |= (NW_FRAG_ANY | NW_FRAG_LATER) << 24; // nw_frag
+}
+
+const isIp = (k: Uint32Array) => k[W.DL_TYPE] === ETH_TYPE.IP || k[W.DL_TYPE] === ETH_TYPE.IPV6;
+const isIpv4 = (k: Uint32Array) => k[W.DL_TYPE] === ETH_TYPE.IP;
+
+/** One translation's working state (OVS's xlate_ctx). */
+class Ctx {
+  readonly flow: Uint32Array;
+  /** The packet as the datapath has it so far: actions are emitted for differences (commit). */
+  readonly base: Uint32Array;
+  readonly wc = new Uint32Array(FLOW_WORDS);
+  readonly out: DpAction[] = [];
+  readonly walk: string[] = [];
+  actionSet: Action[] = [];
+  depth = 0;
+  resubmits = 0;
+  exited = false;
+  tableId = 0;
+  rule: FlowEntry | null = null;
+  /** The action being run is its list's last (a trailing resubmit is a tail call, as in OVS). */
+  lastAction = false;
+
+  constructor(
+    readonly br: XlateBridge,
+    key: Uint32Array,
+    readonly opts: XlateOptions,
+  ) {
+    this.flow = Uint32Array.from(key);
+    this.base = Uint32Array.from(key);
+    initialWildcards(key, this.wc);
+  }
+
+  note(indentExtra: number, text: string): void {
+    if (this.opts.trace) this.walk.push(`${' '.repeat(4 + 8 * this.depth + indentExtra)}${text}`);
+  }
+
+  // ---- tables ----
+
+  lookupTable(tableId: number, isGoto: boolean): void {
+    if (tableId >= this.br.tables.tables.length) return;
+    const saveTable = this.tableId;
+    const saveRule = this.rule;
+    this.tableId = tableId;
+    const wc = this.wc;
+    const nwSrcWc = wc[W.NW_SRC];
+    const nwDstWc = wc[W.NW_DST];
+    const r = this.br.tables.tables[tableId].lookup(this.flow, wc);
+    if (this.nwIrrelevant()) {
+      // No flow that could match this packet looks at nw_src/nw_dst: the bits the classifier's
+      // prefix tries examined there decided nothing.
+      wc[W.NW_SRC] = nwSrcWc;
+      wc[W.NW_DST] = nwDstWc;
+    }
+    const indent = this.opts.trace ? ' '.repeat(1 + 4 * this.depth) : '';
+    if (r === null) {
+      if (this.opts.trace) this.walk.push(`${indent}${tableId}. No match.`, `${' '.repeat(4 + 8 * this.depth)}drop`);
+      this.tableId = saveTable;
+      this.rule = saveRule;
+      return;
+    }
+    const e = r.data;
+    if (this.opts.packetLength !== undefined) {
+      e.packets++;
+      e.bytes += BigInt(this.opts.packetLength);
+      if (this.opts.now !== undefined) e.used = this.opts.now;
+    }
+    if (this.opts.trace) {
+      const m = formatMatch(e.match);
+      this.walk.push(
+        `${indent}${tableId}. ${m ? `${m}, ` : ''}priority ${e.priority}${e.cookie ? `, cookie 0x${e.cookie.toString(16)}` : ''}`,
+      );
+    }
+    this.rule = e;
+    this.doActions(e.actions);
+    if (!isGoto) {
+      this.tableId = saveTable;
+      this.rule = saveRule;
+    }
+  }
+
+  /** True if no flow in any table matching on nw_src/nw_dst can match this packet's dl_type. */
+  nwIrrelevant(): boolean {
+    const u = this.br.tables.nwUsers;
+    if (u.any !== 0) return false;
+    const t = this.flow[W.DL_TYPE];
+    if (t === ETH_TYPE.IP) return u.ip === 0;
+    if (t === ETH_TYPE.ARP || t === ETH_TYPE.RARP) return u.arp === 0;
+    return true;
+  }
+
+  doActions(actions: readonly Action[]): void {
+    for (let i = 0; i < actions.length; i++) {
+      const a = actions[i];
+      if (this.exited) return;
+      this.lastAction = i === actions.length - 1;
+      if (this.opts.trace && a.type !== 'goto_table' && a.type !== 'write_actions' && a.type !== 'clear_actions') {
+        this.note(0, formatAction(a));
+      }
+      this.doAction(a);
+    }
+  }
+
+  doAction(a: Action): void {
+    const f = this.flow;
+    const wc = this.wc;
+    switch (a.type) {
+      case 'output':
+        this.output(a.port, a.maxLen);
+        return;
+      case 'enqueue':
+        this.output(a.port, 0);
+        return;
+      case 'controller':
+        this.controller(a.reason, a.controllerId, a.maxLen);
+        return;
+      case 'resubmit': {
+        if (this.resubmits >= MAX_RESUBMITS) {
+          this.note(0, '>>>> Resubmit depth exceeded <<<<');
+          this.exited = true;
+          return;
+        }
+        const table = a.table === 0xff ? this.tableId : a.table;
+        const savedPort = f[W.IN_PORT];
+        if (a.inPort !== OFPP.IN_PORT) f[W.IN_PORT] = a.inPort;
+        const nest = this.lastAction ? 0 : 1;
+        this.resubmits++;
+        this.depth += nest;
+        this.lookupTable(table, false);
+        this.depth -= nest;
+        f[W.IN_PORT] = savedPort;
+        return;
+      }
+      case 'goto_table':
+        if (this.opts.trace) this.note(0, formatAction(a));
+        this.lookupTable(a.table, true);
+        return;
+      case 'write_actions':
+        if (this.opts.trace) this.note(0, formatAction(a));
+        this.writeActionSet(a.actions);
+        return;
+      case 'clear_actions':
+        this.note(0, 'clear_actions');
+        this.actionSet = [];
+        return;
+      case 'write_metadata': {
+        const v = readSlot(f, 'metadata');
+        writeSlot(f, 'metadata', (v & ~a.mask) | (a.metadata & a.mask), 0xffffffffffffffffn);
+        return;
+      }
+      case 'group':
+        this.group(a.groupId);
+        return;
+      case 'note':
+      case 'meter':
+        return;
+      case 'exit':
+        this.exited = true;
+        return;
+      case 'set_eth_src':
+      case 'set_eth_dst': {
+        const slot = a.type === 'set_eth_src' ? 'dl_src' : 'dl_dst';
+        orSlotMask(wc, slot, 0xffffffffffffn);
+        writeSlot(f, slot, a.mac, 0xffffffffffffn);
+        return;
+      }
+      case 'set_ipv4_src':
+      case 'set_ipv4_dst':
+        if (isIpv4(f)) {
+          const word = a.type === 'set_ipv4_src' ? W.NW_SRC : W.NW_DST;
+          wc[word] = 0xffffffff;
+          f[word] = a.ip >>> 0;
+        }
+        return;
+      case 'set_ip_dscp':
+        if (isIp(f)) {
+          wc[W.NW] |= 0xfc << 16;
+          f[W.NW] = ((f[W.NW] & ~(0xfc << 16)) | ((a.tos & 0xfc) << 16)) >>> 0;
+        }
+        return;
+      case 'set_ip_ecn':
+        if (isIp(f)) {
+          wc[W.NW] |= 0x03 << 16;
+          f[W.NW] = ((f[W.NW] & ~(0x03 << 16)) | ((a.ecn & 3) << 16)) >>> 0;
+        }
+        return;
+      case 'set_ip_ttl':
+        if (isIp(f)) {
+          wc[W.NW] |= 0xff << 8;
+          f[W.NW] = ((f[W.NW] & ~(0xff << 8)) | ((a.ttl & 0xff) << 8)) >>> 0;
+        }
+        return;
+      case 'set_l4_src':
+      case 'set_l4_dst':
+        if (isIp(f) && !((f[W.NW] >>> 24) & NW_FRAG_LATER)) {
+          wc[W.NW] |= 0xff;
+          const shift = a.type === 'set_l4_src' ? 16 : 0;
+          wc[W.TP] |= MASK16 << shift;
+          f[W.TP] = ((f[W.TP] & ~(MASK16 << shift)) | ((a.port & MASK16) << shift)) >>> 0;
+        }
+        return;
+      case 'dec_ttl':
+        this.decTtl(a.ids);
+        return;
+      case 'set_vlan_vid':
+        // VID and CFI as OVS (plus the TPID, which a re-tag may fill in); the commit un-wildcards
+        // the rest if it re-tags.
+        wc[W.VLAN0] |= VLAN_VID_CFI_TPID;
+        if (f[W.VLAN0] & VLAN_CFI || a.push) {
+          if (!(f[W.VLAN0] >>> 16)) f[W.VLAN0] |= 0x8100 << 16;
+          f[W.VLAN0] = ((f[W.VLAN0] & ~0xfff) | (a.vid & 0xfff) | VLAN_CFI) >>> 0;
+        }
+        return;
+      case 'set_vlan_pcp':
+        wc[W.VLAN0] |= VLAN_PCP_CFI_TPID;
+        if (f[W.VLAN0] & VLAN_CFI || a.push) {
+          if (!(f[W.VLAN0] >>> 16)) f[W.VLAN0] |= 0x8100 << 16;
+          f[W.VLAN0] = ((f[W.VLAN0] & ~0xe000) | ((a.pcp & 7) << 13) | VLAN_CFI) >>> 0;
+        }
+        return;
+      case 'strip_vlan':
+        // Popping moves the inner tag out: later lookups then read the original VLAN1.
+        wc[W.VLAN0] |= VLAN_CFI;
+        if (f[W.VLAN0] & VLAN_CFI) this.unwildcardVlans();
+        f[W.VLAN0] = f[W.VLAN0] & VLAN_CFI ? f[W.VLAN1] : 0;
+        f[W.VLAN1] = 0;
+        return;
+      case 'push_vlan':
+        this.unwildcardVlans();
+        f[W.VLAN1] = f[W.VLAN0];
+        // As OVS: the new tag starts as VID 0, PCP 0 (set_field fills it in), not a copy.
+        f[W.VLAN0] = ((a.ethertype << 16) | VLAN_CFI) >>> 0;
+        return;
+      case 'set_field':
+        this.setField(a.field, a.value, a.mask);
+        return;
+      case 'reg_move': {
+        const src = readSlot(f, a.src.field.slot);
+        const sShift = BigInt(a.src.field.shift + a.src.ofs);
+        const dShift = BigInt(a.dst.field.shift + a.dst.ofs);
+        const bits = (1n << BigInt(a.src.nBits)) - 1n;
+        orSlotMask(wc, a.src.field.slot, bits << sShift);
+        orSlotMask(wc, a.dst.field.slot, bits << dShift);
+        writeSlot(f, a.dst.field.slot, ((src >> sShift) & bits) << dShift, bits << dShift);
+        return;
+      }
+      default:
+        throw new UnsupportedActionError(`action ${a.type} is not supported by translation yet`);
+    }
+  }
+
+  /**
+   * VLAN rewrites and NORMAL depend on the whole tag stack (TPID, PCP, the inner tag once the
+   * outer is popped), so the megaflow matches all of it.
+   */
+  unwildcardVlans(): void {
+    this.wc[W.VLAN0] = 0xffffffff;
+    this.wc[W.VLAN1] = 0xffffffff;
+  }
+
+  /** OVS's mf_are_prereqs_ok, un-wildcarding what it examines. */
+  prereqsOk(p: Prereq): boolean {
+    const f = this.flow;
+    const t = f[W.DL_TYPE];
+    const proto = f[W.NW] & 0xff;
+    const needProto = (dl: boolean, n: number) => {
+      if (!dl) return false;
+      this.wc[W.NW] |= 0xff;
+      return proto === n;
+    };
+    switch (p) {
+      case 'none':
+        return true;
+      case 'vlan':
+        this.wc[W.VLAN0] |= VLAN_CFI;
+        return (f[W.VLAN0] & VLAN_CFI) !== 0;
+      case 'arp':
+        return t === ETH_TYPE.ARP || t === ETH_TYPE.RARP;
+      case 'ipv4':
+        return t === ETH_TYPE.IP;
+      case 'ipv6':
+        return t === ETH_TYPE.IPV6;
+      case 'ip_any':
+        return isIp(f);
+      case 'mpls':
+        return t === ETH_TYPE.MPLS || t === ETH_TYPE.MPLS_MCAST;
+      case 'tcp':
+        return needProto(isIp(f), IP_PROTO.TCP);
+      case 'udp':
+        return needProto(isIp(f), IP_PROTO.UDP);
+      case 'sctp':
+        return needProto(isIp(f), IP_PROTO.SCTP);
+      case 'icmpv4':
+        return needProto(isIpv4(f), IP_PROTO.ICMP);
+      case 'icmpv6':
+        return needProto(t === ETH_TYPE.IPV6, IP_PROTO.ICMPV6);
+      default:
+        return false;
+    }
+  }
+
+  setField(field: FieldDef, value: bigint, mask: bigint): void {
+    const f = this.flow;
+    if (!this.prereqsOk(field.prereq)) return;
+    switch (field.name) {
+      case 'vlan_vid':
+      case 'dl_vlan': {
+        // OpenFlow 1.2+ set_field of the VID does not push a tag; on a tagged packet it keeps CFI.
+        this.wc[W.VLAN0] |= VLAN_VID_CFI_TPID;
+        if (!(f[W.VLAN0] & VLAN_CFI)) return;
+        const m = Number(mask) & 0xfff;
+        f[W.VLAN0] = ((f[W.VLAN0] & ~m) | (Number(value) & m) | VLAN_CFI) >>> 0;
+        return;
+      }
+      case 'vlan_pcp':
+      case 'dl_vlan_pcp': {
+        this.wc[W.VLAN0] |= VLAN_PCP_CFI_TPID;
+        if (!(f[W.VLAN0] & VLAN_CFI)) return;
+        f[W.VLAN0] = ((f[W.VLAN0] & ~0xe000) | ((Number(value) & 7) << 13)) >>> 0;
+        return;
+      }
+      case 'ip_dscp':
+        this.wc[W.NW] |= 0xfc << 16;
+        f[W.NW] = ((f[W.NW] & ~(0xfc << 16)) | ((Number(value) & 0x3f) << 18)) >>> 0;
+        return;
+      case 'nw_ecn':
+        this.wc[W.NW] |= 0x03 << 16;
+        f[W.NW] = ((f[W.NW] & ~(0x03 << 16)) | ((Number(value) & 3) << 16)) >>> 0;
+        return;
+      case 'nw_tos':
+        this.wc[W.NW] |= 0xfc << 16;
+        f[W.NW] = ((f[W.NW] & ~(0xfc << 16)) | ((Number(value) & 0xfc) << 16)) >>> 0;
+        return;
+    }
+    const shift = BigInt(field.shift);
+    const m = (mask & ((1n << BigInt(field.bits)) - 1n)) << shift;
+    orSlotMask(this.wc, field.slot, m);
+    writeSlot(f, field.slot, value << shift, m);
+  }
+
+  writeActionSet(actions: readonly Action[]): void {
+    // As OVS: the set accumulates; execution keeps the last of each kind (all the set-field
+    // actions, in order) in the OpenFlow action-set order (actionSetOrder).
+    this.actionSet.push(...actions);
+  }
+
+  // ---- groups ----
+
+  group(groupId: number, depth = 0): void {
+    const g = this.br.group(groupId);
+    if (g === undefined) return;
+    switch (g.type) {
+      case 'all':
+        for (const b of g.buckets) this.bucket(b);
+        return;
+      case 'indirect':
+        if (g.buckets.length) this.bucket(g.buckets[0]);
+        return;
+      case 'ff': {
+        const b = g.buckets.find((x) => this.bucketAlive(x, depth));
+        if (b !== undefined) this.bucket(b);
+        return;
+      }
+      case 'select':
+        throw new UnsupportedActionError('select groups are not supported by translation yet');
+    }
+  }
+
+  /** A bucket runs its actions as an action set on a copy of the flow (OVS's xlate_group_bucket). */
+  bucket(b: GroupBucket): void {
+    const saved = Uint32Array.from(this.flow);
+    const savedExit = this.exited;
+    this.depth++;
+    this.doActions(actionSetOrder(b.actions));
+    this.depth--;
+    this.flow.set(saved);
+    this.exited = savedExit;
+  }
+
+  bucketAlive(b: GroupBucket, depth: number): boolean {
+    if (b.watchPort === OFPP.NONE && b.watchGroup === OFPG_ANY) return true;
+    if (b.watchPort !== OFPP.NONE && b.watchPort !== OFPP.CONTROLLER && this.br.port(b.watchPort) !== undefined)
+      return true;
+    if (b.watchGroup !== OFPG_ANY && depth < 32) {
+      const g = this.br.group(b.watchGroup);
+      return g?.buckets.some((x) => this.bucketAlive(x, depth + 1)) ?? false;
+    }
+    return false;
+  }
+
+  decTtl(ids: readonly number[]): void {
+    const f = this.flow;
+    if (!isIp(f)) return;
+    this.wc[W.NW] |= 0xff << 8;
+    const ttl = (f[W.NW] >>> 8) & 0xff;
+    if (ttl > 1) {
+      f[W.NW] = ((f[W.NW] & ~(0xff << 8)) | ((ttl - 1) << 8)) >>> 0;
+      return;
+    }
+    // TTL expired: a packet-in per controller id (reason invalid_ttl), then stop.
+    for (const id of ids.length ? ids : [0]) this.controller(2, id, 65535);
+    this.exited = true;
+  }
+
+  // ---- outputs ----
+
+  output(port: number, maxLen: number): void {
+    const inPort = this.flow[W.IN_PORT];
+    switch (port) {
+      case OFPP.IN_PORT:
+        this.outputTo(this.br.port(inPort));
+        return;
+      case OFPP.NORMAL:
+        this.normal();
+        return;
+      case OFPP.FLOOD:
+      case OFPP.ALL:
+        for (const p of this.br.floodOrder) {
+          if (p.ofport === inPort || (port === OFPP.FLOOD && p.noFlood)) continue;
+          this.outputTo(p);
+        }
+        return;
+      case OFPP.CONTROLLER:
+        this.controller(1, 0, maxLen);
+        return;
+      case OFPP.TABLE:
+      case OFPP.NONE:
+        return;
+      default:
+        if (port === inPort) {
+          this.note(1, '>> skipping output to input port');
+          return;
+        }
+        this.outputTo(this.br.port(port));
+    }
+  }
+
+  outputTo(p: PortConfig | undefined): void {
+    if (p === undefined) return;
+    this.commit();
+    this.out.push({ type: 'output', port: p.dpPort });
+  }
+
+  controller(reason: number, controllerId: number, maxLen: number): void {
+    const e = this.rule;
+    // A controller action in a table-miss flow (priority 0, match-all) reports an explicit miss.
+    const miss = e !== null && e.priority === 0 && e.match.slots.size === 0;
+    this.commit();
+    this.out.push({
+      type: 'userspace',
+      reason: miss && reason === 1 ? 6 : reason,
+      recircId: this.br.nextRecircId(),
+      cookie: e?.cookie ?? 0n,
+      controllerId,
+      maxLen,
+    });
+  }
+
+  // ---- NORMAL ----
+
+  normal(): void {
+    const f = this.flow;
+    const wc = this.wc;
+    const inPort = f[W.IN_PORT];
+    wc[W.DL_SRC] = wc[W.DL_SRC + 1] = wc[W.DL_DST] = wc[W.DL_DST + 1] = 0xffffffff;
+    // The VLAN decisions read only the VID and CFI bits (OVS's NORMAL un-wildcards the same).
+    wc[W.VLAN0] |= 0x1fff;
+    const inp = this.br.port(inPort);
+    if (inp === undefined) {
+      this.note(1, '-> no input bundle, dropping');
+      return;
+    }
+    const dstHi = f[W.DL_DST];
+    const dstLo = f[W.DL_DST + 1];
+    if (dstHi === 0x0180 && (dstLo & 0xfffffff0) >>> 0 === 0xc2000000) {
+      this.note(1, '-> dropping packet to reserved multicast address');
+      return;
+    }
+    const tci = f[W.VLAN0] & MASK16;
+    const vid = tci & VLAN_CFI ? tci & 0xfff : 0;
+    let vlan: number;
+    if (inp.tag !== undefined) {
+      if (vid !== 0) {
+        this.note(
+          1,
+          `-> dropping VLAN ${vid} tagged packet received on port ${inp.name} configured as VLAN ${inp.tag} access port`,
+        );
+        return;
+      }
+      vlan = inp.tag;
+    } else {
+      if (inp.trunks !== undefined && inp.trunks.length > 0 && !inp.trunks.includes(vid)) {
+        this.note(
+          1,
+          `-> dropping VLAN ${vid} packet received on port ${inp.name} not configured for trunking VLAN ${vid}`,
+        );
+        return;
+      }
+      vlan = vid;
+    }
+    const src = (BigInt(f[W.DL_SRC]) << 32n) | BigInt(f[W.DL_SRC + 1]);
+    const srcMulticast = (f[W.DL_SRC] & 0x0100) !== 0;
+    if (this.opts.mayLearn && !srcMulticast) this.br.macs.learn(vlan, src, inPort);
+    if (!(dstHi & 0x0100)) {
+      const dst = (BigInt(dstHi) << 32n) | BigInt(dstLo);
+      const out = this.br.macs.lookup(vlan, dst);
+      if (out !== undefined) {
+        if (out === inPort) {
+          this.note(1, '-> learned port is input port, dropping');
+          return;
+        }
+        this.note(1, `-> forwarding to learned port`);
+        this.outputNormal(this.br.port(out), vlan);
+        return;
+      }
+      this.note(1, '-> no learned MAC for destination, flooding');
+    } else {
+      this.note(1, '-> no learned MAC for destination, flooding');
+    }
+    for (const p of this.br.normalOrder) {
+      if (p.ofport === inPort || p.noFlood || !carriesVlan(p, vlan)) continue;
+      this.outputNormal(p, vlan);
+    }
+  }
+
+  outputNormal(p: PortConfig | undefined, vlan: number): void {
+    if (p === undefined) return;
+    const f = this.flow;
+    const saved = f[W.VLAN0];
+    // OVS's xvlan_output_translate/xvlan_put: an access port sends untagged; a trunk keeps the
+    // VLAN and the PCP, so a priority-tagged (VID 0) frame stays tagged.
+    const tagged = (saved & VLAN_CFI) !== 0;
+    const tci = p.tag !== undefined ? 0 : vlan | (tagged ? saved & 0xe000 : 0);
+    const tpid = tagged ? saved >>> 16 : 0x8100;
+    f[W.VLAN0] = tci ? ((tpid << 16) | tci | VLAN_CFI) >>> 0 : 0;
+    // Re-tagging emits actions that carry the PCP and TPID: only then do they matter.
+    if (f[W.VLAN0] !== saved && (tagged || f[W.VLAN0] !== 0)) this.unwildcardVlans();
+    this.outputTo(p);
+    f[W.VLAN0] = saved;
+  }
+
+  // ---- commit: emit datapath actions for what changed (OVS's commit_odp_actions) ----
+
+  commit(): void {
+    // Fast path: nothing rewritten since the last commit (the common pure-forwarding case).
+    const f = this.flow;
+    const b = this.base;
+    let same = true;
+    for (let i = FIRST_PACKET_WORD; i < FLOW_WORDS; i++) {
+      if (f[i] !== b[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return;
+    this.commitEth();
+    this.commitNw();
+    this.commitPorts();
+    this.commitVlan();
+  }
+
+  private changedField(word: number, words: number, mask?: number): boolean {
+    for (let i = 0; i < words; i++) {
+      if (((this.flow[word + i] ^ this.base[word + i]) & (mask ?? 0xffffffff)) !== 0) return true;
+    }
+    return false;
+  }
+
+  private commitEth(): void {
+    const fields: SetField[] = [];
+    for (const [name, word] of [
+      ['src', W.DL_SRC],
+      ['dst', W.DL_DST],
+    ] as const) {
+      if (!this.changedField(word, 2)) continue;
+      const mask = (this.wc[word] & MASK16) === MASK16 && this.wc[word + 1] === 0xffffffff;
+      fields.push({
+        name,
+        value: formatMac(this.flow[word], this.flow[word + 1]),
+        mask: mask ? undefined : formatMac(this.wc[word] & MASK16, this.wc[word + 1]),
+      });
+      this.base[word] = this.flow[word];
+      this.base[word + 1] = this.flow[word + 1];
+    }
+    if (fields.length) this.out.push({ type: 'set', header: 'eth', fields });
+  }
+
+  private commitNw(): void {
+    const f = this.flow;
+    if (f[W.DL_TYPE] !== ETH_TYPE.IP) return;
+    const dirty =
+      this.changedField(W.NW_SRC, 1) || this.changedField(W.NW_DST, 1) || this.changedField(W.NW, 1, 0x00ffff00);
+    if (!dirty) return;
+    // OVS leaves the L3 header alone when nw_proto is 0; that choice depends on nw_proto.
+    this.wc[W.NW] |= 0xff;
+    if ((f[W.NW] & 0xff) === 0) return;
+    const fields: SetField[] = [];
+    for (const [name, word] of [
+      ['src', W.NW_SRC],
+      ['dst', W.NW_DST],
+    ] as const) {
+      if (!this.changedField(word, 1)) continue;
+      const m = this.wc[word];
+      fields.push({ name, value: formatIpv4(f[word]), mask: m === 0xffffffff ? undefined : formatIpv4(m) });
+      this.base[word] = f[word];
+    }
+    for (const [name, shift] of [
+      ['tos', 16],
+      ['ttl', 8],
+    ] as const) {
+      const bits = 0xff << shift;
+      if (!this.changedField(W.NW, 1, bits)) continue;
+      const m = (this.wc[W.NW] >>> shift) & 0xff;
+      const v = (f[W.NW] >>> shift) & m;
+      fields.push({
+        name,
+        value: name === 'tos' ? hexAlt(v) : String(v),
+        mask: m === 0xff ? undefined : hexAlt(m),
+      });
+      this.base[W.NW] = ((this.base[W.NW] & ~bits) | (f[W.NW] & bits)) >>> 0;
+    }
+    if (fields.length) this.out.push({ type: 'set', header: 'ipv4', fields });
+  }
+
+  private commitPorts(): void {
+    const f = this.flow;
+    if (!isIp(f) || !this.changedField(W.TP, 1)) return;
+    this.wc[W.NW] |= 0xff;
+    const proto = f[W.NW] & 0xff;
+    const header =
+      proto === IP_PROTO.TCP ? 'tcp' : proto === IP_PROTO.UDP ? 'udp' : proto === IP_PROTO.SCTP ? 'sctp' : '';
+    if (header === '') return;
+    const fields: SetField[] = [];
+    for (const [name, shift] of [
+      ['src', 16],
+      ['dst', 0],
+    ] as const) {
+      const bits = MASK16 << shift;
+      if (!this.changedField(W.TP, 1, bits)) continue;
+      const m = (this.wc[W.TP] >>> shift) & MASK16;
+      fields.push({
+        name,
+        value: String((f[W.TP] >>> shift) & MASK16),
+        mask: m === MASK16 ? undefined : hexAlt(m),
+      });
+      this.base[W.TP] = ((this.base[W.TP] & ~bits) | (f[W.TP] & bits)) >>> 0;
+    }
+    if (fields.length) this.out.push({ type: 'set', header, fields });
+  }
+
+  private commitVlan(): void {
+    const f = this.flow;
+    const b = this.base;
+    const stack = (k: Uint32Array) => {
+      const s: number[] = [];
+      for (let i = 0; i < 2 && k[W.VLAN0 + i] & VLAN_CFI; i++) s.push(k[W.VLAN0 + i]);
+      return s;
+    };
+    const fs = stack(f);
+    const bs = stack(b);
+    // Keep the longest common bottom of the two stacks; pop the rest of base, push the rest of flow.
+    let common = 0;
+    while (common < fs.length && common < bs.length && fs[fs.length - 1 - common] === bs[bs.length - 1 - common])
+      common++;
+    if (common === fs.length && common === bs.length) return;
+    // Re-tagging: the pops and pushes depend on the whole tag stack (PCP, TPID included).
+    this.unwildcardVlans();
+    for (let i = 0; i < bs.length - common; i++) this.out.push({ type: 'pop_vlan' });
+    for (let i = fs.length - common - 1; i >= 0; i--) {
+      const v = fs[i];
+      this.out.push({ type: 'push_vlan', tpid: v >>> 16 || 0x8100, vid: v & 0xfff, pcp: (v >>> 13) & 7 });
+    }
+    b[W.VLAN0] = f[W.VLAN0];
+    b[W.VLAN1] = f[W.VLAN1];
+  }
+}
+
+/** C's `%#x`: `0` for zero, else `0x...`. */
+const hexAlt = (v: number) => (v === 0 ? '0' : `0x${v.toString(16)}`);
+
+function carriesVlan(p: PortConfig, vlan: number): boolean {
+  if (p.tag !== undefined) return p.tag === vlan;
+  return p.trunks === undefined || p.trunks.length === 0 || p.trunks.includes(vlan);
+}
+
+/**
+ * Translates a packet's flow key through the bridge's tables from table 0: the datapath actions
+ * and the megaflow mask (sound: every key equal to `key` under `mask` translates to the same
+ * actions).
+ */
+export function translate(br: XlateBridge, key: Uint32Array, opts: XlateOptions = {}): XlateResult {
+  const ctx = new Ctx(br, key, opts);
+  ctx.lookupTable(0, true);
+  if (ctx.actionSet.length && !ctx.exited) {
+    const set = ctx.actionSet;
+    ctx.actionSet = [];
+    ctx.note(0, '');
+    if (opts.trace) ctx.walk.push('', 'Action set:');
+    ctx.doActions(actionSetOrder(set));
+  }
+  return { actions: ctx.out, mask: ctx.wc, finalFlow: ctx.flow, walk: ctx.walk };
+}
