@@ -1,0 +1,509 @@
+/**
+ * The datapath: ports on netdevs, and per received batch, for each packet: extract the flow into
+ * a preallocated key, hash it, look it up in the flow cache (EMC, then megaflows); on a hit credit
+ * the flow and run its actions; on a miss ask the upcall handler (bounded per batch and per
+ * second), install the megaflow it returns and run its actions. Outputs are collected per port
+ * and sent with one `sendBatch` per port at the end of the batch. Every drop is counted under a
+ * named reason.
+ *
+ * Single-threaded: everything runs on the event loop that delivers the netdevs' batches. The
+ * caches and counters are not shared with any other thread. Work that re-enters during a batch
+ * (a device delivering synchronously, a packet-out from a userspace callback) is deferred.
+ */
+import { FlowCache, type FlowCacheOptions, type MegaflowEntry } from '@softswitch/flowcache';
+import type { Netdev, RxBatch } from '@softswitch/netdev';
+import {
+  createFlowKey,
+  extractFlow,
+  FIRST_PACKET_WORD,
+  FLOW_WORDS,
+  HeaderOffsets,
+  hashAdd,
+  hashFinish,
+  hashWords,
+  keysEqual,
+  type ParsedPacket,
+  W,
+} from '@softswitch/packet';
+import { type DpAction, parseActions } from './actions.js';
+import { DropCounters } from './drop-reasons.js';
+import { type CompiledActions, compileActions, type ExecContext, runActions } from './execute.js';
+
+/** What a megaflow of this datapath carries: compiled actions plus dump metadata. */
+export interface DpFlowData {
+  readonly compiled: CompiledActions;
+  /** Matches `packet_type(ns=0,id=0)` exactly (printed in dumps). */
+  readonly packetType: boolean;
+  /** The key as dumps print it: the packet's whole key for upcalls, the parsed one for dpctl. */
+  readonly printKey: Uint32Array;
+  /** Key hash and install serial number: what the flow's UFID is made from (see flowUfid). */
+  readonly hash: number;
+  readonly serial: number;
+}
+
+export type DpFlow = MegaflowEntry<DpFlowData>;
+
+/** An upcall's answer: the actions for the packet and the megaflow mask that covers it. */
+export interface UpcallResult {
+  /**
+   * The actions: a list, precompiled actions, or their text as `Datapath actions:` prints it
+   * (compiled once per distinct text and cached, for translators that produce text).
+   */
+  readonly actions: readonly DpAction[] | CompiledActions | string;
+  readonly mask: Uint32Array;
+  /** Install the megaflow (default true); false runs the actions for this packet only. */
+  readonly install?: boolean;
+}
+
+/**
+ * Called on a miss with the packet's key (a reused buffer: read it, copy it if kept, never write
+ * it), the frame (valid only during the call) and the input port. Undefined means no answer:
+ * the packet is dropped as `no_flow` and nothing is installed.
+ */
+export type UpcallHandler = (key: Uint32Array, packet: Uint8Array, inPort: number) => UpcallResult | undefined;
+
+/** Receives what a `userspace(...)` action sends up (a copy of the packet). */
+export type UserspaceHandler = (packet: Uint8Array, inPort: number, args: string) => void;
+
+export interface DatapathOptions {
+  /** Name as dpctl prints it (default `dummy@ovs-dummy`). */
+  readonly name?: string;
+  readonly upcall?: UpcallHandler;
+  readonly userspace?: UserspaceHandler;
+  /** Flow cache tuning (key width is fixed). */
+  readonly cache?: Omit<FlowCacheOptions, 'words'>;
+  /** Upcalls allowed per received batch (default unlimited). */
+  readonly maxUpcallsPerBatch?: number;
+  /** Upcalls allowed per second, as a token bucket with one second of burst (default unlimited). */
+  readonly maxUpcallsPerSecond?: number;
+  /** Clock in ms (default performance.now). */
+  readonly clock?: () => number;
+}
+
+export interface DpPort {
+  readonly portNo: number;
+  readonly netdev: Netdev;
+  /** What dpctl/show prints in parentheses. */
+  readonly typeLabel: string;
+  /** Frames queued for this batch's single `sendBatch`. */
+  readonly queue: Uint8Array[];
+  queued: number;
+}
+
+export interface DatapathStats {
+  hit: number;
+  missed: number;
+  lost: number;
+  emcHits: number;
+  megaflowHits: number;
+  upcalls: number;
+  flows: number;
+  masks: number;
+  /** Average megaflow subtables probed per megaflow lookup. */
+  masksHitPerPacket: number;
+}
+
+/**
+ * The EMC hash of a freshly extracted key, like the RSS hash Open vSwitch uses for its EMC: only
+ * the words that tell flows apart in practice (in_port, Ethernet, VLAN, MPLS, IP addresses, the
+ * packed nw word, transport ports). Metadata words are zero after extraction, and ARP/ND words
+ * rarely vary alone; the EMC compares whole keys, so a collision only costs a slot.
+ */
+function emcHash(key: Uint32Array): number {
+  let h = hashAdd(0, key[W.IN_PORT]);
+  for (let i = FIRST_PACKET_WORD; i <= W.NW; i++) h = hashAdd(h, key[i]);
+  h = hashAdd(h, key[W.TP]);
+  return hashFinish(h, (W.NW - FIRST_PACKET_WORD + 3) * 4);
+}
+
+/** Batches and executions queued while one runs, at most (a port loop stops there). */
+const MAX_DEFERRED = 1024;
+
+let flowCounter = 0;
+
+/** A flow's UFID in Open vSwitch's text form, derived from its install-time hash and number. */
+export function flowUfid(data: DpFlowData): string {
+  const h = (n: number, w: number) => (n >>> 0).toString(16).padStart(w, '0').slice(-w);
+  const words = Uint32Array.of(data.hash, data.serial);
+  const a = hashWords(words, 1);
+  const b = hashWords(words, 2);
+  const c = hashWords(words, 3);
+  return `${h(a, 8)}-${h(b >>> 16, 4)}-${h(b, 4)}-${h(c >>> 16, 4)}-${h(c, 4)}${h(data.hash, 8)}`;
+}
+
+function flowData(compiled: CompiledActions, packetType: boolean, key: Uint32Array, hash: number): DpFlowData {
+  flowCounter = (flowCounter + 1) >>> 0;
+  return { compiled, packetType, printKey: key.slice(), hash, serial: flowCounter };
+}
+
+export class Datapath {
+  readonly name: string;
+  readonly cache: FlowCache<DpFlowData>;
+  readonly drops = new DropCounters();
+  upcallHandler: UpcallHandler | undefined;
+  userspaceHandler: UserspaceHandler | undefined;
+  private readonly ports = new Map<number, DpPort>();
+  /** Ports indexed by number for the per-packet output path. */
+  private portTable: (DpPort | undefined)[] = [];
+  private readonly activePorts: DpPort[] = [];
+  private readonly clock: () => number;
+  private readonly maxUpcallsPerBatch: number;
+  private readonly maxUpcallsPerSecond: number;
+  private upcallTokens: number;
+  private lastRefill: number;
+  private upcallsThisBatch = 0;
+  private hit = 0;
+  private missed = 0;
+  private lost = 0;
+  private upcalls = 0;
+  private inPort = 0;
+  private readonly pkt: ParsedPacket;
+  private readonly ctx: ExecContext;
+
+  constructor(options: DatapathOptions = {}) {
+    this.name = options.name ?? 'dummy@ovs-dummy';
+    this.clock = options.clock ?? (() => performance.now());
+    this.cache = new FlowCache<DpFlowData>({ clock: this.clock, ...options.cache, words: FLOW_WORDS });
+    this.upcallHandler = options.upcall;
+    this.userspaceHandler = options.userspace;
+    this.maxUpcallsPerBatch = options.maxUpcallsPerBatch ?? Number.POSITIVE_INFINITY;
+    this.maxUpcallsPerSecond = options.maxUpcallsPerSecond ?? Number.POSITIVE_INFINITY;
+    this.upcallTokens = this.maxUpcallsPerSecond;
+    this.lastRefill = this.clock();
+    this.pkt = { data: new Uint8Array(0), key: createFlowKey(), offsets: new HeaderOffsets() };
+    this.ctx = {
+      pkt: this.pkt,
+      truncate: 0,
+      output: (port, frame) => this.queueOutput(port, frame),
+      userspace: (args, frame) => {
+        if (this.userspaceHandler === undefined) this.drops.add('userspace_error');
+        else this.userspaceHandler(frame, this.inPort, args);
+      },
+      drop: (reason) => this.drops.add(reason),
+    };
+  }
+
+  // ---- Ports ----
+
+  /**
+   * Attaches `netdev` as port `portNo` (default: the lowest free number from 1) and starts
+   * receiving from it. Throws if the number or the name is taken.
+   */
+  addPort(netdev: Netdev, portNo?: number, typeLabel?: string): number {
+    for (const p of this.ports.values())
+      if (p.netdev.name === netdev.name) throw new Error(`${this.name}: port "${netdev.name}" already exists`);
+    let no = portNo;
+    if (no === undefined) {
+      no = 1;
+      while (this.ports.has(no)) no++;
+    } else if (this.ports.has(no)) {
+      throw new Error(`${this.name}: port number ${no} is in use`);
+    }
+    if (!Number.isInteger(no) || no < 0 || no > 0xffff) throw new Error(`${this.name}: bad port number ${no}`);
+    const label = typeLabel ?? (netdev.type === 'internal' ? 'dummy-internal' : netdev.type);
+    const port: DpPort = { portNo: no, netdev, typeLabel: label, queue: [], queued: 0 };
+    this.ports.set(no, port);
+    this.portTable[no] = port;
+    const inPort = no;
+    netdev.onReceive((batch: RxBatch) => this.processBatch(inPort, batch.frames, batch.count));
+    return no;
+  }
+
+  /** Detaches a port (by number or netdev name); flows keep their actions (outputs to it then drop). */
+  removePort(port: number | string): void {
+    const p = typeof port === 'number' ? this.ports.get(port) : this.portByName(port);
+    if (!p) throw new Error(`${this.name}: no port ${port}`);
+    p.netdev.onReceive(undefined);
+    this.ports.delete(p.portNo);
+    this.portTable[p.portNo] = undefined;
+  }
+
+  portByName(name: string): DpPort | undefined {
+    for (const p of this.ports.values()) if (p.netdev.name === name) return p;
+    return undefined;
+  }
+
+  get portList(): DpPort[] {
+    return [...this.ports.values()].sort((a, b) => a.portNo - b.portNo);
+  }
+
+  portName = (no: number): string | undefined => this.ports.get(no)?.netdev.name;
+  portNumber = (name: string): number | undefined => this.portByName(name)?.portNo;
+
+  // ---- Packet path ----
+
+  /**
+   * Processes `frames[0..count)` received on `inPort` and sends the resulting outputs, one
+   * `sendBatch` per output port. The frames may be rewritten in place.
+   */
+  processBatch(inPort: number, frames: readonly Uint8Array[], count = frames.length): void {
+    if (this.busy) {
+      // Re-entered from an output device that delivers synchronously (a patch-like loop): the
+      // packet buffers and output queues are in use, so run it once the current batch is done.
+      const copies: Uint8Array[] = [];
+      for (let i = 0; i < count; i++) copies.push(frames[i].slice());
+      this.defer(() => this.runBatch(inPort, copies, copies.length));
+      return;
+    }
+    this.busy = true;
+    try {
+      this.runBatch(inPort, frames, count);
+      this.runDeferred();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private busy = false;
+  private readonly deferred: (() => void)[] = [];
+
+  private defer(work: () => void): void {
+    if (this.deferred.length >= MAX_DEFERRED) {
+      this.drops.add('recursion_too_deep');
+      return;
+    }
+    this.deferred.push(work);
+  }
+
+  private runDeferred(): void {
+    // Bounded: a loop between ports that re-injects forever stops after MAX_DEFERRED rounds.
+    let rounds = 0;
+    while (this.deferred.length > 0) {
+      const work = this.deferred.shift() as () => void;
+      if (++rounds > MAX_DEFERRED) {
+        this.drops.add('recursion_too_deep', this.deferred.length + 1);
+        this.deferred.length = 0;
+        return;
+      }
+      work();
+    }
+  }
+
+  private runBatch(inPort: number, frames: readonly Uint8Array[], count: number): void {
+    const now = this.clock();
+    this.upcallsThisBatch = 0;
+    this.inPort = inPort;
+    for (let i = 0; i < count; i++) this.processPacket(frames[i], inPort, now);
+    this.flushOutputs();
+  }
+
+  private processPacket(frame: Uint8Array, inPort: number, now: number): void {
+    if (frame.length < 14) {
+      this.drops.add('invalid_packet');
+      return;
+    }
+    const pkt = this.pkt;
+    const key = pkt.key;
+    pkt.data = frame;
+    extractFlow(frame, inPort, key, pkt.offsets);
+    const hash = emcHash(key);
+    const flow = this.cache.lookup(key, hash);
+    if (flow !== undefined) {
+      this.hit++;
+      // As Open vSwitch, whatever the key holds in tcp_flags counts (for ND: the option type).
+      this.cache.credit(flow, frame.length, key[W.TCP_FLAGS] & 0xfff, now);
+      runActions(flow.actions.compiled, this.ctx);
+      return;
+    }
+    this.missed++;
+    this.upcall(frame, inPort, hash, now);
+  }
+
+  private upcall(frame: Uint8Array, inPort: number, hash: number, now: number): void {
+    if (!this.takeUpcallToken(now)) {
+      this.lost++;
+      this.drops.add('upcall_limit');
+      return;
+    }
+    const handler = this.upcallHandler;
+    const key = this.pkt.key;
+    let result: UpcallResult | undefined;
+    this.upcalls++;
+    try {
+      result = handler?.(key, frame, inPort);
+    } catch {
+      result = undefined;
+    }
+    if (result === undefined) {
+      this.drops.add('no_flow');
+      return;
+    }
+    const compiled = this.compileResult(result.actions);
+    if (result.install !== false) {
+      this.cache.insert(key, result.mask, flowData(compiled, true, key, hash), now);
+    }
+    runActions(compiled, this.ctx);
+  }
+
+  private readonly textCache = new Map<string, CompiledActions>();
+
+  private compileResult(actions: UpcallResult['actions']): CompiledActions {
+    if (typeof actions === 'string') {
+      let c = this.textCache.get(actions);
+      if (c === undefined) {
+        c = compileActions(parseActions(actions, this.portNumber));
+        // Bounded: translations of a busy switch produce few distinct action lists.
+        if (this.textCache.size >= 4096) this.textCache.clear();
+        this.textCache.set(actions, c);
+      }
+      return c;
+    }
+    return Array.isArray(actions) ? compileActions(actions as readonly DpAction[]) : (actions as CompiledActions);
+  }
+
+  private takeUpcallToken(now: number): boolean {
+    if (this.upcallsThisBatch >= this.maxUpcallsPerBatch) return false;
+    if (this.maxUpcallsPerSecond !== Number.POSITIVE_INFINITY) {
+      const elapsed = now - this.lastRefill;
+      if (elapsed > 0) {
+        this.upcallTokens = Math.min(
+          this.maxUpcallsPerSecond,
+          this.upcallTokens + (elapsed * this.maxUpcallsPerSecond) / 1000,
+        );
+        this.lastRefill = now;
+      }
+      if (this.upcallTokens < 1) return false;
+      this.upcallTokens--;
+    }
+    this.upcallsThisBatch++;
+    return true;
+  }
+
+  private queueOutput(portNo: number, frame: Uint8Array): void {
+    const port = this.portTable[portNo];
+    if (port === undefined) {
+      this.drops.add('invalid_port');
+      return;
+    }
+    const dev = port.netdev;
+    if (dev.adminState === 'down') {
+      this.drops.add('port_down');
+      return;
+    }
+    let max = dev.mtu + 14;
+    if (frame[12] === 0x81 && frame[13] === 0x00) max += 4;
+    if (frame.length > max) {
+      this.drops.add('mtu_exceeded');
+      return;
+    }
+    if (port.queued === 0) this.activePorts.push(port);
+    port.queue[port.queued++] = frame;
+  }
+
+  private flushOutputs(): void {
+    const active = this.activePorts;
+    for (let i = 0; i < active.length; i++) {
+      const port = active[i];
+      const n = port.queued;
+      const sent = port.netdev.sendBatch(port.queue, n);
+      if (sent < n) this.drops.add('queue_full', n - sent);
+      port.queued = 0;
+    }
+    active.length = 0;
+  }
+
+  /** Runs `actions` on a copy of `frame` as if received on `inPort` (dpctl execute / packet-out). */
+  execute(frame: Uint8Array, inPort: number, actions: readonly DpAction[] | CompiledActions | string): void {
+    const compiled = this.compileResult(actions);
+    const copy = frame.slice();
+    const run = () => {
+      this.pkt.data = copy;
+      this.inPort = inPort;
+      extractFlow(copy, inPort, this.pkt.key, this.pkt.offsets);
+      runActions(compiled, this.ctx);
+      this.flushOutputs();
+    };
+    // Called from a userspace callback in the middle of a batch: run after it.
+    if (this.busy) {
+      this.defer(run);
+      return;
+    }
+    this.busy = true;
+    try {
+      run();
+      this.runDeferred();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  // ---- Flow table (dpctl) ----
+
+  /** The installed megaflow with exactly this key and mask, if any. */
+  findFlow(key: Uint32Array, mask: Uint32Array): DpFlow | undefined {
+    const masked = createFlowKey();
+    for (let i = 0; i < FLOW_WORDS; i++) masked[i] = key[i] & mask[i];
+    for (const f of this.cache.megaflows.entries()) if (keysEqual(f.mask, mask) && keysEqual(f.key, masked)) return f;
+    return undefined;
+  }
+
+  flows(): DpFlow[] {
+    return this.cache.megaflows.entries();
+  }
+
+  /** Installs a megaflow; returns it, or undefined when the cache refused it (flow limit, masks). */
+  installFlow(
+    key: Uint32Array,
+    mask: Uint32Array,
+    actions: readonly DpAction[],
+    packetType = false,
+  ): DpFlow | undefined {
+    const data = flowData(compileActions(actions), packetType, key, hashWords(key));
+    return this.cache.insert(key, mask, data, this.clock());
+  }
+
+  setFlowActions(flow: DpFlow, actions: readonly DpAction[]): void {
+    flow.actions = { ...flow.actions, compiled: compileActions(actions) };
+  }
+
+  removeFlow(flow: DpFlow): void {
+    this.cache.remove(flow);
+  }
+
+  /** Removes every megaflow (and so every EMC entry). */
+  flush(): void {
+    for (const f of this.cache.megaflows.entries()) this.cache.remove(f);
+    this.cache.emc.clear();
+  }
+
+  /**
+   * Rechecks every megaflow with ofproto's translation (`retranslate(key, mask)` gives the
+   * actions and mask translation needs now, or null to delete); see FlowCache.revalidate.
+   */
+  revalidate(
+    retranslate: (key: Uint32Array, mask: Uint32Array) => { actions: readonly DpAction[]; mask: Uint32Array } | null,
+  ) {
+    return this.cache.revalidate(
+      (flow) => {
+        const r = retranslate(flow.key, flow.mask);
+        if (r === null) return null;
+        return { actions: { ...flow.actions, compiled: compileActions(r.actions) }, mask: r.mask };
+      },
+      (a, b) => a.compiled.text === b.compiled.text,
+    );
+  }
+
+  /** Evicts idle megaflows (see FlowCache.expire). */
+  expire(now = this.clock()): number {
+    return this.cache.expire(now);
+  }
+
+  get stats(): DatapathStats {
+    const c = this.cache.stats;
+    return {
+      hit: this.hit,
+      missed: this.missed,
+      lost: this.lost,
+      emcHits: c.emcHits,
+      megaflowHits: c.megaflowHits,
+      upcalls: this.upcalls,
+      flows: c.flows,
+      masks: c.masks,
+      masksHitPerPacket: c.subtablesPerLookup,
+    };
+  }
+
+  now(): number {
+    return this.clock();
+  }
+}

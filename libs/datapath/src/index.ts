@@ -1,0 +1,15 @@
+export * from './actions.js';
+export * from './datapath.js';
+export * from './dpctl.js';
+export * from './drop-reasons.js';
+export { type CompiledActions, compileActions, type ExecContext, runActions } from './execute.js';
+export * from './odp-flow.js';
+export {
+  type AttrField,
+  formatAttrFields,
+  KEY_ATTRS,
+  type KeyAttrName,
+  OdpSyntaxError,
+  parseAttrFields,
+  splitTopLevel,
+} from './odp-key.js';
