@@ -162,6 +162,26 @@ export const VSCTL_SESSION: string[][] = [
   ['get', 'open_vswitch', '.', 'external_ids'],
   ['init'],
   ['show'],
+  ['set', 'bridge', 'br0', 'external_ids:note="a\\\\b"'],
+  [
+    '--oneline',
+    'list-br',
+    '--',
+    'br-exists',
+    'br0',
+    '--',
+    'get',
+    'bridge',
+    'br0',
+    'external_ids',
+    '--',
+    'br-get-external-id',
+    'br0',
+    '--',
+    '--columns=name,external_ids',
+    'list',
+    'bridge',
+  ],
 ];
 
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;

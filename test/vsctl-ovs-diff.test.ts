@@ -1,4 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runVsctl } from '../apps/vsctl/src/run.js';
 import { type OurServer, startOurServer } from './configdb-support.js';
@@ -35,6 +38,18 @@ async function realVsctlAsync(sandbox: OvsSandbox, args: string[]): Promise<Outc
 /** Both tools name themselves in messages, and ovs-vsctl adds log-style lines. */
 function cleanStderr(s: string): string {
   return normalizeUuids(s.replace(/^\S+\|\d+\|\w+\|\w+\|.*\n/gm, '').replace(/^(ovs-)?vsctl: /gm, ''));
+}
+
+/**
+ * Runs `add-port` for several ports at once (interleaved in one process, so every run reads the
+ * same snapshot): without verification all but one update of the bridge's ports would be lost.
+ */
+async function concurrentAddPorts(db: string, bridge: string, n: number): Promise<string> {
+  expect((await runVsctl([db, '--no-wait', 'add-br', bridge])).status).toBe(0);
+  const names = Array.from({ length: n }, (_, i) => `${bridge}p${i}`);
+  const runs = await Promise.all(names.map((p) => runVsctl([db, '--no-wait', 'add-port', bridge, p])));
+  expect(runs.map((r) => r.status)).toEqual(names.map(() => 0));
+  return (await runVsctl([db, 'list-ports', bridge])).stdout;
 }
 
 describeNeeding({ binaries: ['ovs-vsctl', 'ovsdb-server'] }, 'our vsctl against real ovsdb-server', () => {
@@ -92,6 +107,11 @@ describeNeeding({ binaries: ['ovs-vsctl', 'ovsdb-server'] }, 'our vsctl against 
     const timedOut = await runVsctl([db, '--timeout=1', 'wait-until', 'bridge', 'waitbr', 'fail_mode=standalone']);
     expect(timedOut.status).not.toBe(0);
   });
+
+  it('verifies what it read like ovs-vsctl, so concurrent runs lose no update (real server)', async () => {
+    const ports = await concurrentAddPorts(`--db=unix:${target.dbSocket}`, 'racebr', 8);
+    expect(ports.split('\n').filter(Boolean)).toHaveLength(8);
+  });
 });
 
 describeNeeding({ binaries: ['ovs-vsctl'] }, 'our vsctl against our server', () => {
@@ -114,6 +134,11 @@ describeNeeding({ binaries: ['ovs-vsctl'] }, 'our vsctl against our server', () 
     expect(r.stdout).toBe((await runVsctl([db, 'list-br'])).stdout);
   });
 
+  it('verifies what it read like ovs-vsctl, so concurrent runs lose no update (our server)', async () => {
+    const ports = await concurrentAddPorts(`--db=unix:${ours.socket}`, 'racebr', 8);
+    expect(ports).toBe(`${Array.from({ length: 8 }, (_, i) => `racebrp${i}`).join('\n')}\n`);
+  });
+
   it('finds the database at <rundir>/db.sock without --db', async () => {
     const r = await runVsctl(['--no-wait', 'add-br', 'viarundir', '--', 'br-exists', 'viarundir'], {
       ...process.env,
@@ -121,6 +146,24 @@ describeNeeding({ binaries: ['ovs-vsctl'] }, 'our vsctl against our server', () 
     });
     expect(r).toMatchObject({ status: 0, stderr: '' });
     expect((await runVsctl(['--rundir', ours.dir, 'list-br'])).stdout).toContain('viarundir\n');
+  });
+
+  it('with --retry keeps trying to connect until the server is up, or until --timeout', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vsctl-retry-'));
+    try {
+      const pending = runVsctl([`--db=unix:${join(dir, 'db.sock')}`, '--retry', '--timeout=30', '--no-wait', 'init']);
+      const late = await startOurServer({ dir });
+      try {
+        expect(await pending).toMatchObject({ status: 0, stderr: '' });
+      } finally {
+        await late.stop();
+      }
+      const gaveUp = await runVsctl([`--db=unix:${join(dir, 'none.sock')}`, '--retry', '--timeout=0.3', 'list-br']);
+      expect(gaveUp.status).toBe(2);
+      expect(gaveUp.stderr).toMatch(/timeout expired/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('exits 2 when the database cannot be reached, 1 on a usage error', async () => {

@@ -17,6 +17,10 @@ export interface GlobalOptions {
   data: DataFormat;
   headings: boolean;
   dryRun: boolean;
+  /** Each command's (non-table) output on one line, newlines as `\n` and backslashes doubled. */
+  oneline: boolean;
+  /** Keep trying to connect (until --timeout, if given) instead of failing at once. */
+  retry: boolean;
   help: boolean;
   version: boolean;
 }
@@ -36,6 +40,7 @@ const GLOBAL_FLAGS = new Set([
   '-v',
   '--verbose',
   '--no-syslog',
+  '--retry',
 ]);
 
 /**
@@ -50,6 +55,8 @@ export function parseArgv(argv: string[]): { global: GlobalOptions; commands: Pa
     data: 'string',
     headings: true,
     dryRun: false,
+    oneline: false,
+    retry: false,
     help: false,
     version: false,
   };
@@ -151,6 +158,12 @@ function applyGlobal(g: GlobalOptions, name: string, value: string): void {
       return;
     case '--dry-run':
       g.dryRun = true;
+      return;
+    case '--oneline':
+      g.oneline = true;
+      return;
+    case '--retry':
+      g.retry = true;
       return;
     case '--help':
     case '-h':

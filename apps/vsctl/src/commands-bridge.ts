@@ -1,4 +1,4 @@
-import { compareAtoms, type Datum } from '@softswitch/configdb';
+import { compareAtoms, type Datum } from '@softswitch/configdb/values';
 import { setColumnArgs } from './commands-db.js';
 import type { Context, VBridge, VPort } from './context.js';
 import { UserError } from './errors.js';

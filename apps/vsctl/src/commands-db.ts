@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   type Atom,
   type ColumnType,
@@ -8,10 +7,10 @@ import {
   defaultDatum,
   isUuid,
   type TableSchema,
-} from '@softswitch/configdb';
+} from '@softswitch/configdb/values';
 import type { Context } from './context.js';
 import { UserError } from './errors.js';
-import type { VRow } from './model.js';
+import { provisionalUuid, type VRow } from './model.js';
 import { type Cell, renderRows } from './output.js';
 import { atomToString, datumToString, parseAtom, parseDatum, parsePartialDatum } from './value.js';
 
@@ -64,7 +63,7 @@ export function resolveSymbol(ctx: Context): (name: string) => string {
     let s = ctx.symbols.get(name);
     if (!s) {
       // Checked once all commands ran: every referenced id must be created by some command.
-      s = { uuid: randomUUID(), created: false, referenced: true };
+      s = { uuid: provisionalUuid(), created: false, referenced: true };
       ctx.symbols.set(name, s);
     }
     s.referenced = true;
@@ -171,6 +170,7 @@ function listColumns(ctx: Context, table: TableSchema): string[] {
 
 function printRows(ctx: Context, table: TableSchema, rows: VRow[]): void {
   const cols = listColumns(ctx, table);
+  ctx.isTable = true;
   ctx.output += renderRows(
     cols,
     rows.map((r) => rowCells(ctx, table, r, cols)),
@@ -426,7 +426,7 @@ export function cmdCreate(ctx: Context, args: string[]): void {
     if (s?.created) throw new UserError(`row id "${id}" may only be specified on one --id option`);
     // A row referenced before its create (forward reference) takes the UUID already handed out.
     if (s) s.created = true;
-    else ctx.symbols.set(id, { uuid: randomUUID(), created: true });
+    else ctx.symbols.set(id, { uuid: provisionalUuid(), created: true });
     uuid = (ctx.symbols.get(id) as { uuid: string }).uuid;
   }
   const row = ctx.model.insert(table.name, {}, uuid);

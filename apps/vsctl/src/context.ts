@@ -1,4 +1,4 @@
-import { type ColumnType, compareAtoms, type Datum, type TableSchema } from '@softswitch/configdb';
+import { type ColumnType, compareAtoms, type Datum, type TableSchema } from '@softswitch/configdb/values';
 import { UserError } from './errors.js';
 import type { Model, VRow } from './model.js';
 import type { OutputOptions } from './output.js';
@@ -33,6 +33,8 @@ export interface VIface {
 /** Everything one vsctl command sees: the working copy, its options, the shared --id symbols. */
 export class Context {
   output = '';
+  /** The output is a table (list, find): --oneline leaves tables as they are, as ovs-vsctl does. */
+  isTable = false;
   /** Set by commands such as br-exists that exit with a status of their own. */
   exitStatus?: number;
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   type Atom,
   type ColumnType,
@@ -8,8 +7,21 @@ import {
   defaultDatum,
   parseDatumLoose,
   type TableSchema,
-} from '@softswitch/configdb';
+} from '@softswitch/configdb/values';
 import { datumToJsonText } from './value.js';
+
+/**
+ * A UUID for a row or symbol this run creates, replaced by the server's before anything is
+ * printed. It only has to be unique within the run, so Math.random does: loading node:crypto
+ * would cost every invocation a few milliseconds of start-up.
+ */
+export function provisionalUuid(): string {
+  const hex = (n: number) =>
+    Math.floor(Math.random() * 16 ** n)
+      .toString(16)
+      .padStart(n, '0');
+  return `${hex(8)}-${hex(4)}-4${hex(3)}-${(8 + Math.floor(Math.random() * 4)).toString(16)}${hex(3)}-${hex(6)}${hex(6)}`;
+}
 
 export interface VRow {
   uuid: string;
@@ -26,7 +38,7 @@ export class Model {
   readonly tables = new Map<string, Map<string, VRow>>();
   private readonly inserted = new Map<string, string>(); // provisional uuid -> uuid-name
   private readonly deleted = new Map<string, string>(); // uuid -> table
-  private readonly modified = new Map<string, Set<string>>(); // uuid -> columns
+  private readonly modified = new Map<string, Map<string, Datum>>(); // uuid -> column -> value as read
 
   constructor(readonly schema: DatabaseSchema) {
     for (const t of schema.tables.keys()) this.tables.set(t, new Map());
@@ -70,7 +82,7 @@ export class Model {
     return undefined;
   }
 
-  insert(table: string, values: Record<string, Datum> = {}, uuid: string = randomUUID()): VRow {
+  insert(table: string, values: Record<string, Datum> = {}, uuid: string = provisionalUuid()): VRow {
     const t = this.tableSchema(table);
     const cols = new Map<string, Datum>();
     for (const c of t.columns.values()) cols.set(c.name, values[c.name] ?? defaultDatum(c.type));
@@ -85,15 +97,16 @@ export class Model {
   }
 
   set(row: VRow, column: string, value: Datum): void {
-    if (datumEquals(row.cols.get(column) as Datum, value)) return;
+    const before = row.cols.get(column) as Datum;
+    if (datumEquals(before, value)) return;
     row.cols.set(column, value);
     if (this.inserted.has(row.uuid)) return;
     let m = this.modified.get(row.uuid);
     if (!m) {
-      m = new Set();
+      m = new Map();
       this.modified.set(row.uuid, m);
     }
-    m.add(column);
+    if (!m.has(column)) m.set(column, before);
   }
 
   delete(row: VRow): void {
@@ -126,6 +139,32 @@ export class Model {
     return ['set', d.keys.map((k) => ref(k))];
   }
 
+  /**
+   * "wait" operations (timeout 0) asserting that every column this run modifies still holds the
+   * value it was read with, as ovs-vsctl verifies what it read: two concurrent runs that both
+   * rewrite, say, a bridge's ports cannot both commit; the loser fails with "timed out" and
+   * retries on a fresh snapshot. They must come first in the transaction.
+   */
+  verifications(): unknown[] {
+    const ops: unknown[] = [];
+    for (const [uuid, cols] of this.modified) {
+      const row = this.find(uuid);
+      if (!row) continue;
+      const expected: Record<string, unknown> = {};
+      for (const [c, before] of cols) expected[c] = this.datumJson(before, this.columnType(row.table, c));
+      ops.push({
+        op: 'wait',
+        timeout: 0,
+        table: row.table,
+        where: [['_uuid', '==', ['uuid', uuid]]],
+        columns: [...cols.keys()],
+        until: '==',
+        rows: [expected],
+      });
+    }
+    return ops;
+  }
+
   /** The operations that turn the database as read into the working copy. */
   operations(): unknown[] {
     const ops: unknown[] = [];
@@ -143,7 +182,7 @@ export class Model {
       const row = this.find(uuid);
       if (!row) continue;
       const r: Record<string, unknown> = {};
-      for (const c of cols) r[c] = this.datumJson(row.cols.get(c) as Datum, this.columnType(row.table, c));
+      for (const c of cols.keys()) r[c] = this.datumJson(row.cols.get(c) as Datum, this.columnType(row.table, c));
       ops.push({ op: 'update', table: row.table, where: [['_uuid', '==', ['uuid', uuid]]], row: r });
     }
     for (const [uuid, table] of this.deleted) {

@@ -1,4 +1,4 @@
-import type { ColumnType, Datum } from '@softswitch/configdb';
+import type { ColumnType, Datum } from '@softswitch/configdb/values';
 import { datumToBare, datumToJsonText, datumToString } from './value.js';
 
 export type TableFormat = 'list' | 'table' | 'csv' | 'json' | 'html';

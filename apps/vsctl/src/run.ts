@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type DatabaseSchema, parseSchema } from '@softswitch/configdb';
+import { type DatabaseSchema, parseSchema } from '@softswitch/configdb/values';
 import { type Connection, connectRemote, type JsonValue, RpcError } from '@softswitch/jsonrpc';
 import { type GlobalOptions, type ParsedCommand, parseArgv } from './argv.js';
 import { COMMANDS } from './commands.js';
@@ -45,6 +45,8 @@ Database commands:
 Options:
   --db=DATABASE      connect to DATABASE (default: unix:<rundir>/db.sock)
   --no-wait          do not wait for switchd to reconfigure
+  --retry            keep trying to connect to the database (until --timeout)
+  --oneline          print each command's output on one line
   -t, --timeout=SECS wait at most SECS seconds
   -f, --format=FORMAT  list, table, csv or json (for list/find)
   -d, --data=FORMAT    string, bare or json (cell format)
@@ -66,13 +68,16 @@ async function snapshot(conn: Connection, schema: DatabaseSchema): Promise<Model
   return model;
 }
 
-/** One attempt: run every command on a fresh snapshot; returns undefined to retry after a change. */
+/**
+ * One attempt: run every command on a fresh snapshot. Returns 'changed' to retry after the next
+ * change (wait-until), 'conflict' to retry at once (a verification failed).
+ */
 async function attempt(
   conn: Connection,
   schema: DatabaseSchema,
   g: GlobalOptions,
   commands: ParsedCommand[],
-): Promise<RunResult | undefined> {
+): Promise<RunResult | 'changed' | 'conflict'> {
   const model = await snapshot(conn, schema);
   const symbols = new Map<string, VsctlSymbol>();
   const out = { format: g.format, data: g.data, headings: g.headings };
@@ -82,7 +87,7 @@ async function attempt(
     const cols = cmd.options.get('--columns');
     const ctx = new Context(model, cmd.options, symbols, out, typeof cols === 'string' ? cols.split(',') : undefined);
     if (cmd.name === 'wait-until') {
-      if (!waitUntilSatisfied(ctx, cmd.args)) return undefined;
+      if (!waitUntilSatisfied(ctx, cmd.args)) return 'changed';
       continue;
     }
     COMMANDS[cmd.name].run(ctx, cmd.args);
@@ -93,9 +98,10 @@ async function attempt(
     if (!s.created)
       throw new UserError(`row id "${name}" is referenced but never created (e.g. with "-- --id=${name} create ...")`);
   }
-  let stdout = outputs.map((c) => c.output).join('');
+  let stdout = outputs.map((c) => (g.oneline && !c.isTable ? onelineText(c.output) : c.output)).join('');
   if (model.changed && !g.dryRun) {
-    const ops = model.operations();
+    const verifications = model.verifications();
+    const ops = [...verifications, ...model.operations()];
     const wait = !g.noWait;
     if (wait) {
       ops.push({ op: 'mutate', table: 'Open_vSwitch', where: [], mutations: [['next_cfg', '+=', 1]] });
@@ -107,10 +113,12 @@ async function attempt(
       uuid?: [string, string];
       rows?: { next_cfg: number }[];
     } | null)[];
+    // A verification failed: another client changed what this run read. Start over.
+    if (results.slice(0, verifications.length).some((r) => r?.error === 'timed out')) return 'conflict';
     const err = results.find((r) => r?.error);
     if (err) throw new UserError(`transaction error: ${JSON.stringify(sortKeys(err))}`);
     // Swap provisional UUIDs for the ones the server assigned.
-    let i = 0;
+    let i = verifications.length;
     for (const provisional of model.insertedNames.keys()) {
       const real = results[i++]?.uuid?.[1];
       if (real) stdout = stdout.split(provisional).join(real);
@@ -121,6 +129,12 @@ async function attempt(
     }
   }
   return { status: exitStatus ?? 0, stdout, stderr: '' };
+}
+
+/** ovs-vsctl --oneline: drop one trailing newline, escape the rest and backslashes, end the line. */
+function onelineText(output: string): string {
+  const body = output.endsWith('\n') ? output.slice(0, -1) : output;
+  return `${body.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}\n`;
 }
 
 function sortKeys(o: object): object {
@@ -179,6 +193,24 @@ function monitorChanges(conn: Connection, requests: Record<string, JsonValue>) {
   };
 }
 
+/**
+ * Connects once, or with --retry keeps trying (backing off from 100 ms to 1 s) until the
+ * deadline, as ovs-vsctl --retry does while ovsdb-server is starting.
+ */
+async function connectDb(remote: string, retry: boolean, deadline: number): Promise<Connection> {
+  for (let backoffMs = 100; ; backoffMs = Math.min(backoffMs * 2, 1000)) {
+    try {
+      return await connectRemote(remote);
+    } catch (err) {
+      const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      if (!retry) throw new UnreachableError(`${remote}: database connection failed (${why})`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new UnreachableError(`${remote}: timeout expired while connecting (${why})`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(backoffMs, left)));
+    }
+  }
+}
+
 /** Runs vsctl with `argv`; never throws, never exits: returns what to print and the status. */
 export async function runVsctl(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<RunResult> {
   let conn: Connection | undefined;
@@ -190,19 +222,14 @@ export async function runVsctl(argv: string[], env: NodeJS.ProcessEnv = process.
     // cli-kit pulls in oclif; load it only when the run directory must be resolved.
     const remote =
       g.db ?? `unix:${join((await import('@softswitch/cli-kit')).resolveRunDir(g.rundir, env), 'db.sock')}`;
-    try {
-      conn = await connectRemote(remote);
-    } catch (err) {
-      throw new UnreachableError(
-        `${remote}: database connection failed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      );
-    }
-    const schema = parseSchema(await conn.request('get_schema', [DB]));
     const deadline = deadlineOf(g);
+    conn = await connectDb(remote, g.retry, deadline);
+    const schema = parseSchema(await conn.request('get_schema', [DB]));
     let changes: ReturnType<typeof monitorChanges> | undefined;
     for (;;) {
       const r = await attempt(conn, schema, g, commands);
-      if (r) return r;
+      if (r === 'conflict') continue;
+      if (r !== 'changed') return r;
       const all: Record<string, JsonValue> = {};
       for (const t of schema.tables.keys()) all[t] = [{}];
       changes ??= monitorChanges(conn, all);

@@ -1,4 +1,11 @@
-import { type Atom, type BaseType, type ColumnType, compareAtoms, type Datum, isUuid } from '@softswitch/configdb';
+import {
+  type Atom,
+  type BaseType,
+  type ColumnType,
+  compareAtoms,
+  type Datum,
+  isUuid,
+} from '@softswitch/configdb/values';
 import { UserError } from './errors.js';
 
 /**

@@ -118,7 +118,7 @@ export function checkAtomConstraints(a: Atom, base: BaseType): void {
       else range = `less than or equal to ${hi}`;
       throw new OvsdbError('constraint violation', `${n} is not ${range}`);
     }
-  } else if (base.type === 'string') {
+  } else if (base.type === 'string' && (base.minLength !== undefined || base.maxLength !== undefined)) {
     const len = [...(a as string)].length;
     if (base.minLength !== undefined && len < base.minLength) {
       throw new OvsdbError(
@@ -137,6 +137,8 @@ export function checkAtomConstraints(a: Atom, base: BaseType): void {
 
 /** Sorts pairs by key and rejects duplicates (RFC 7047: sets and maps have unique keys). */
 function normalize(keys: Atom[], values: Atom[] | undefined, json: unknown): Datum {
+  // Most values are scalars: nothing to sort.
+  if (keys.length <= 1) return values ? { keys, values } : { keys };
   const idx = keys.map((_, i) => i).sort((i, j) => compareAtoms(keys[i], keys[j]));
   const k = idx.map((i) => keys[i]);
   for (let i = 1; i < k.length; i++) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import {
   closeSync,
   copyFileSync,
@@ -19,9 +19,15 @@ import {
 const MAGIC = 'OVSDB JSON ';
 
 export function encodeRecord(json: unknown): Buffer {
-  const body = Buffer.from(`${JSON.stringify(json)}\n`, 'utf8');
-  const sha1 = createHash('sha1').update(body).digest('hex');
-  return Buffer.concat([Buffer.from(`${MAGIC}${body.length} ${sha1}\n`), body]);
+  return Buffer.from(encodeRecordText(JSON.stringify(json)), 'utf8');
+}
+
+/** One record (header and body) around an already serialised JSON text. */
+export function encodeRecordText(jsonText: string): string {
+  const body = `${jsonText}\n`;
+  // Hashing the string hashes its UTF-8 bytes, so the body is encoded only once (by the caller).
+  const sha1 = hash('sha1', body, 'hex');
+  return `${MAGIC}${Buffer.byteLength(body, 'utf8')} ${sha1}\n${body}`;
 }
 
 export interface ReadLogResult {
@@ -47,7 +53,7 @@ export function parseLog(data: Buffer): ReadLogResult {
     const start = nl + 1;
     if (start + len > data.length) return stop(`record of ${len} bytes is truncated (${data.length - start} present)`);
     const body = data.subarray(start, start + len);
-    const sha1 = createHash('sha1').update(body).digest('hex');
+    const sha1 = hash('sha1', body, 'hex');
     if (sha1 !== m[2]) return stop(`record SHA-1 ${sha1} does not match header ${m[2]}`);
     let json: unknown;
     try {
@@ -78,17 +84,26 @@ export class LogWriter {
   }
 
   append(json: unknown, durable: boolean): void {
-    this.appendMany([json], durable);
+    this.appendTexts([JSON.stringify(json)], durable);
   }
 
   /** Several records with one write(2) (group commit), then fsync if asked. */
   appendMany(jsons: unknown[], durable: boolean): void {
-    const recs = jsons.map(encodeRecord);
-    const buf = recs.length === 1 ? recs[0] : Buffer.concat(recs);
+    this.appendTexts(
+      jsons.map((j) => JSON.stringify(j)),
+      durable,
+    );
+  }
+
+  /** Like appendMany, for records already serialised as JSON texts. */
+  appendTexts(jsonTexts: string[], durable: boolean): void {
+    let text = '';
+    for (const t of jsonTexts) text += encodeRecordText(t);
+    const buf = Buffer.from(text, 'utf8');
     let done = 0;
     while (done < buf.length) done += writeSync(this.fd, buf, done);
     this.bytes += buf.length;
-    this.records += recs.length;
+    this.records += jsonTexts.length;
     if (durable) fsyncSync(this.fd);
   }
 

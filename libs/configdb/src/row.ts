@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { type Datum, datumToJson, sharedDefaultDatum } from './datum.js';
 import type { ColumnSchema, ColumnType, TableSchema } from './schema.js';
 
@@ -11,8 +11,32 @@ export interface Row {
 
 export const UUID_TYPE: ColumnType = { key: { type: 'uuid' }, min: 1, max: 1 };
 
+/** Random bytes drawn 16 at a time for version-4 UUIDs (one getrandom call per 256 UUIDs). */
+const pool = Buffer.alloc(16 * 256);
+let poolUsed = pool.length;
+/** The UUID's text is assembled here and decoded once: no intermediate strings. */
+const text = Buffer.alloc(36);
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+/** Where each of the 16 bytes goes in the 36-character text (dashes at 8, 13, 18, 23). */
+const TEXT_OFFSET = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+text[8] = text[13] = text[18] = text[23] = 0x2d;
+
+/** A random (version 4) UUID, as randomUUID() but cheaper: this is on every commit's path. */
 export function newUuid(): string {
-  return randomUUID();
+  if (poolUsed === pool.length) {
+    randomFillSync(pool);
+    poolUsed = 0;
+  }
+  for (let i = 0; i < 16; i++) {
+    let b = pool[poolUsed + i];
+    if (i === 6) b = (b & 0x0f) | 0x40;
+    else if (i === 8) b = (b & 0x3f) | 0x80;
+    const o = TEXT_OFFSET[i];
+    text[o] = HEX[b >> 4];
+    text[o + 1] = HEX[b & 0x0f];
+  }
+  poolUsed += 16;
+  return text.toString('latin1', 0, 36);
 }
 
 export function newRow(table: TableSchema, uuid: string): Row {

@@ -1,6 +1,6 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Connection, type JsonValue, RpcError } from '@softswitch/jsonrpc';
+import { Connection, type Id, type JsonValue, RpcError } from '@softswitch/jsonrpc';
 import { type ChangeSet, type Commit, Database } from './database.js';
 import { OvsdbError } from './errors.js';
 import { Monitor, type MonitorVersion, mergeChanges } from './monitor.js';
@@ -31,7 +31,10 @@ interface PendingWait {
   session: Session;
   db: ServedDatabase;
   ops: unknown[];
+  /** The transact request's id, as JSON text (what "cancel" names). */
+  requestId: string;
   resolve: (v: JsonValue) => void;
+  reject: (err: Error) => void;
   deadline: number;
   timer?: NodeJS.Timeout;
 }
@@ -134,7 +137,10 @@ export class OvsdbServer {
     const conn = new Connection(socket, { maxMessageBytes: this.options.maxMessageBytes });
     const session = new Session(conn);
     this.sessions.add(session);
-    conn.handler = (method, params) => this.handle(session, method, params);
+    conn.handler = (method, params, _conn, id) => this.handle(session, method, params, id);
+    conn.on('notification', (method: string, params: JsonValue[]) => {
+      if (method === 'cancel') this.cancel(session, params);
+    });
     conn.on('close', () => this.dropSession(session));
     return session;
   }
@@ -168,7 +174,22 @@ export class OvsdbServer {
     return d;
   }
 
-  private handle(session: Session, method: string, params: JsonValue[]): JsonValue | Promise<JsonValue> {
+  /**
+   * RFC 7047 4.1.4: a "cancel" notification names a "transact" request still waiting (on a
+   * "wait" operation); that request gets the error "canceled". Others are done already.
+   */
+  private cancel(session: Session, params: JsonValue[]): void {
+    if (params.length !== 1) return;
+    const requestId = JSON.stringify(params[0]);
+    for (const w of this.pendingWaits) {
+      if (w.session !== session || w.requestId !== requestId) continue;
+      clearTimeout(w.timer);
+      this.pendingWaits.delete(w);
+      w.reject(new RpcError('canceled'));
+    }
+  }
+
+  private handle(session: Session, method: string, params: JsonValue[], id: Id): JsonValue | Promise<JsonValue> {
     switch (method) {
       case 'list_dbs':
         return [...this.dbs.keys()];
@@ -180,7 +201,7 @@ export class OvsdbServer {
         session.changeAware = params[0] === true;
         return {};
       case 'transact':
-        return this.transact(session, params);
+        return this.transact(session, params, id);
       case 'monitor':
         return this.monitor(session, params, 1);
       case 'monitor_cond':
@@ -256,7 +277,7 @@ export class OvsdbServer {
     if (q.length === 0) this.lockQueues.delete(name);
   }
 
-  private transact(session: Session, params: JsonValue[]): JsonValue | Promise<JsonValue> {
+  private transact(session: Session, params: JsonValue[], id: Id): JsonValue | Promise<JsonValue> {
     const d = this.lookupDb(params[0]);
     const ops = params.slice(1);
     if (
@@ -267,8 +288,16 @@ export class OvsdbServer {
     }
     const outcome = this.execute(session, d, ops);
     if (outcome.waitTimeoutMs === undefined) return this.finish(d, outcome);
-    return new Promise((resolve) => {
-      const w: PendingWait = { session, db: d, ops, resolve, deadline: Date.now() + outcome.waitTimeoutMs! };
+    return new Promise((resolve, reject) => {
+      const w: PendingWait = {
+        session,
+        db: d,
+        ops,
+        requestId: JSON.stringify(id),
+        resolve,
+        reject,
+        deadline: Date.now() + outcome.waitTimeoutMs!,
+      };
       if (Number.isFinite(outcome.waitTimeoutMs)) {
         w.timer = setTimeout(() => {
           this.pendingWaits.delete(w);
@@ -341,11 +370,17 @@ export class OvsdbServer {
     const batch = this.unflushed;
     this.unflushed = [];
     const byDb = new Map<ServedDatabase, Commit[]>();
+    let lastDb: ServedDatabase | undefined;
+    let lastList: Commit[] = [];
     for (const p of batch) {
       if (!p.commit || !p.db) continue;
-      const list = byDb.get(p.db) ?? [];
-      list.push(p.commit);
-      byDb.set(p.db, list);
+      // Usually every commit is to the same database: skip the map lookup then.
+      if (p.db !== lastDb) {
+        lastDb = p.db;
+        lastList = byDb.get(p.db) ?? [];
+        byDb.set(p.db, lastList);
+      }
+      lastList.push(p.commit);
     }
     let failure: unknown;
     for (const [d, commits] of byDb) {

@@ -66,6 +66,45 @@ export function commitToRecord(schema: DatabaseSchema, commit: Commit): Record<s
   return rec;
 }
 
+/**
+ * The log record for one commit as JSON text (what JSON.stringify(commitToRecord(...)) gives),
+ * built without the intermediate objects: this is on every commit's path.
+ */
+export function commitToRecordText(schema: DatabaseSchema, commit: Commit): string | undefined {
+  let text = '{';
+  for (const [tname, rows] of commit.changes) {
+    const table = schema.tables.get(tname) as TableSchema;
+    let t = '';
+    for (const [uuid, ch] of rows) {
+      let row: string;
+      if (!ch.new) row = 'null';
+      else {
+        row = '';
+        for (const c of table.columns.values()) {
+          if (c.ephemeral) continue;
+          const d = ch.new.cols.get(c.name) as Datum;
+          if (ch.old) {
+            const before = ch.old.cols.get(c.name) as Datum;
+            if (before === d || datumEquals(before, d)) continue;
+          } else {
+            const def = sharedDefaultDatum(c.type);
+            if (d === def || datumEquals(d, def)) continue;
+          }
+          row += `${row ? ',' : ''}${JSON.stringify(c.name)}:${JSON.stringify(datumToJson(d, c.type))}`;
+        }
+        if (ch.old && !row) continue;
+        row = `{${row}}`;
+      }
+      t += `${t ? ',' : ''}"${uuid}":${row}`;
+    }
+    if (t) text += `${text.length > 1 ? ',' : ''}${JSON.stringify(tname)}:{${t}}`;
+  }
+  if (text.length === 1) return undefined;
+  text += `,"_date":${commit.date}`;
+  if (commit.comment) text += `,"_comment":${JSON.stringify(commit.comment)}`;
+  return `${text}}`;
+}
+
 /** Applies one transaction record read from a log (either OVS format: full values or `_is_diff`). */
 export function applyRecord(db: Database, rec: Record<string, unknown>): void {
   const isDiff = rec._is_diff === true;
@@ -184,16 +223,14 @@ export class FileStorage {
 
   /** Appends several commits' records with a single write(2) (and one fsync if any is durable). */
   writeMany(commits: Commit[]): void {
-    const recs: unknown[] = [];
+    const texts: string[] = [];
+    let durable = false;
     for (const c of commits) {
-      const rec = commitToRecord(this.db.schema, c);
-      if (rec) recs.push(rec);
+      const text = commitToRecordText(this.db.schema, c);
+      if (text) texts.push(text);
+      durable ||= c.durable;
     }
-    if (recs.length)
-      this.writer.appendMany(
-        recs,
-        commits.some((c) => c.durable),
-      );
+    if (texts.length) this.writer.appendTexts(texts, durable);
     if (this.shouldCompact()) this.compact();
   }
 

@@ -13,7 +13,14 @@ import {
 } from './datum.js';
 import { OvsdbError, syntaxError } from './errors.js';
 import { columnSchema, copyRow, newRow, newUuid, type Row, rowToJson } from './row.js';
-import { type Atom, type ColumnType, type DatabaseSchema, isRootTable, type TableSchema } from './schema.js';
+import {
+  type Atom,
+  type ColumnSchema,
+  type ColumnType,
+  type DatabaseSchema,
+  isRootTable,
+  type TableSchema,
+} from './schema.js';
 
 /** What the caller of `executeTransaction` supplies beyond the database. */
 export interface TxnContext {
@@ -44,6 +51,12 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** A transaction in progress: a copy-on-write overlay over the committed database. */
 class Overlay {
   readonly changes: ChangeSet = new Map();
+  /**
+   * Rows this transaction created or copied, which it may change in place. A set rather than a
+   * flag on the row: adding and deleting a property would leave committed rows in V8's slow
+   * dictionary mode.
+   */
+  private readonly owned = new Set<Row>();
 
   constructor(readonly db: Database) {}
 
@@ -66,17 +79,17 @@ class Overlay {
   writable(table: string, uuid: string): Row {
     const tc = this.tableChanges(table);
     const ch = tc.get(uuid);
-    if (ch?.new && (ch.new as Row & { owned?: boolean }).owned) return ch.new;
+    if (ch?.new && this.owned.has(ch.new)) return ch.new;
     const base = ch ? ch.new : this.db.table(table).get(uuid);
-    const copy = copyRow(base as Row) as Row & { owned?: boolean };
-    copy.owned = true;
+    const copy = copyRow(base as Row);
+    this.owned.add(copy);
     if (ch) ch.new = copy;
     else tc.set(uuid, { old: base, new: copy });
     return copy;
   }
 
   insert(table: string, row: Row): void {
-    (row as Row & { owned?: boolean }).owned = true;
+    this.owned.add(row);
     const tc = this.tableChanges(table);
     const ch = tc.get(row.uuid);
     if (ch) ch.new = row;
@@ -114,10 +127,11 @@ class Overlay {
 }
 
 /** Where OVS's operation parser reports a problem: "Parsing ovsdb operation N of M failed: ...". */
-let opWhere = '';
+let opIndex = 0;
+let opCount = 0;
 
 function parseFailure(op: unknown, details: string): OvsdbError {
-  return syntaxError(op, `Parsing ovsdb operation ${opWhere} failed: ${details}`);
+  return syntaxError(op, `Parsing ovsdb operation ${opIndex + 1} of ${opCount} failed: ${details}`);
 }
 
 function getTable(schema: DatabaseSchema, op: Record<string, unknown>): TableSchema {
@@ -132,10 +146,11 @@ function parseRowColumns(
   table: TableSchema,
   named: (n: string) => string,
   forUpdate: boolean,
+  out = new Map<string, Datum>(),
 ): Map<string, Datum> {
   if (!isObject(json)) throw syntaxError(json, 'Row must be a JSON object.');
-  const out = new Map<string, Datum>();
-  for (const [name, value] of Object.entries(json)) {
+  for (const name in json) {
+    const value = json[name];
     const col = table.columns.get(name);
     if (!col) {
       if (name === '_uuid' || name === '_version') {
@@ -295,7 +310,8 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
 
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
-    opWhere = `${i + 1} of ${ops.length}`;
+    opIndex = i;
+    opCount = ops.length;
     try {
       if (!isObject(op)) throw syntaxError(op, 'Operation must be a JSON object.');
       results.push(executeOp(op));
@@ -314,7 +330,6 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
   for (const [t, m] of ov.changes) {
     for (const [uuid, ch] of m) {
       if (!ch.new) continue;
-      delete (ch.new as Row & { owned?: boolean }).owned;
       if (!ch.old) continue;
       // A modification that changed nothing is no change at all (as in OVS).
       let same = true;
@@ -356,14 +371,16 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
           if (s && op.uuid === undefined) uuid = s.uuid;
           symbols.set(name, { uuid, created: true });
         }
-        if (ov.get(table.name, uuid)) {
+        // A UUID this server generated (122 random bits) cannot collide: only a requested one
+        // needs the (cache-unfriendly) lookup in a table that may hold millions of rows.
+        if (op.uuid !== undefined && ov.get(table.name, uuid)) {
           throw new OvsdbError(
             'duplicate uuid',
             `This UUID would duplicate a UUID already present within the table or deleted within the same transaction.`,
           );
         }
         const row = newRow(table, uuid);
-        for (const [k, v] of parseRowColumns(op.row ?? {}, table, named, false)) row.cols.set(k, v);
+        parseRowColumns(op.row ?? {}, table, named, false, row.cols);
         ov.insert(table.name, row);
         return { uuid: ['uuid', uuid] };
       }
@@ -491,6 +508,39 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
   }
 }
 
+/** What commit-time checks need to know about a table's columns, computed once per schema. */
+interface TableChecks {
+  columns: ColumnSchema[];
+  /** Columns whose key or value is a strong reference. */
+  strongRefColumns: ColumnSchema[];
+  /** Columns whose key or value is a weak reference. */
+  weakRefColumns: ColumnSchema[];
+  /** Columns whose element count can be out of bounds (min > 0 or a finite max). */
+  countedColumns: ColumnSchema[];
+}
+
+const checksCache = new WeakMap<DatabaseSchema, Map<string, TableChecks>>();
+
+function tableChecks(schema: DatabaseSchema, table: string): TableChecks {
+  let bySchema = checksCache.get(schema);
+  if (!bySchema) {
+    bySchema = new Map();
+    for (const t of schema.tables.values()) {
+      const columns = [...t.columns.values()];
+      const refOf = (c: ColumnSchema, weak: boolean) =>
+        [c.type.key, c.type.value].some((b) => b?.refTable && (b.refType === 'weak') === weak);
+      bySchema.set(t.name, {
+        columns,
+        strongRefColumns: columns.filter((c) => refOf(c, false)),
+        weakRefColumns: columns.filter((c) => refOf(c, true)),
+        countedColumns: columns.filter((c) => c.type.min > 0 || c.type.max !== Number.POSITIVE_INFINITY),
+      });
+    }
+    checksCache.set(schema, bySchema);
+  }
+  return bySchema.get(table) as TableChecks;
+}
+
 /** Strong and weak references out of a row, as [table, uuid, column, isStrong]. */
 function* refsOf(table: TableSchema, row: Row): Iterable<[string, string, string, boolean]> {
   for (const c of table.columns.values()) {
@@ -539,12 +589,12 @@ function isReferenced(schema: DatabaseSchema, ov: Overlay, table: string, uuid: 
 function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
   // As OVS: strong references of new and modified rows must resolve, before garbage collection.
   for (const [tname, rows] of ov.changes) {
-    const t = schema.tables.get(tname) as TableSchema;
+    const strongRefColumns = tableChecks(schema, tname).strongRefColumns;
+    if (strongRefColumns.length === 0) continue;
     for (const [uuid, ch] of rows) {
       if (!ch.new) continue;
-      for (const c of t.columns.values()) {
+      for (const c of strongRefColumns) {
         const { key, value } = c.type;
-        if (!(key.refTable && key.refType !== 'weak') && !(value?.refTable && value.refType !== 'weak')) continue;
         const d = ch.new.cols.get(c.name) as Datum;
         if (ch.old && ch.old.cols.get(c.name) === d) continue;
         for (const [b, atoms] of [
@@ -573,13 +623,16 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
   };
   for (const [tname, rows] of ov.changes) {
     const t = schema.tables.get(tname) as TableSchema;
+    const root = isRootTable(schema, t);
+    const refs = tableChecks(schema, tname).strongRefColumns.length > 0;
+    if (root && !refs) continue;
     for (const [uuid, ch] of rows) {
-      if (ch.new && !ch.old) consider(tname, uuid);
-      if (ch.old) for (const [rt, ru, , strong] of refsOf(t, ch.old)) if (strong) consider(rt, ru);
+      if (ch.new && !ch.old && !root) candidates.push([tname, uuid]);
+      if (ch.old && refs) for (const [rt, ru, , strong] of refsOf(t, ch.old)) if (strong) consider(rt, ru);
     }
   }
-  const gcDone = new Set<string>();
-  while (candidates.length) {
+  const gcDone = candidates.length ? new Set<string>() : undefined;
+  while (candidates.length && gcDone) {
     const [tname, uuid] = candidates.pop() as [string, string];
     const key = `${tname}/${uuid}`;
     if (gcDone.has(key)) continue;
@@ -593,10 +646,11 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
   }
 
   // Deleted rows must not remain strongly referenced; weak references to them disappear.
-  const deleted = new Map<string, Set<string>>();
+  let deleted: Map<string, Set<string>> | undefined;
   for (const [tname, rows] of ov.changes) {
     for (const [uuid, ch] of rows) {
       if (!ch.new) {
+        deleted ??= new Map();
         let s = deleted.get(tname);
         if (!s) {
           s = new Set();
@@ -606,7 +660,7 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
       }
     }
   }
-  for (const [tname, uuids] of deleted) {
+  for (const [tname, uuids] of deleted ?? []) {
     for (const uuid of uuids) {
       const n = isReferenced(schema, ov, tname, uuid);
       if (n > 0) {
@@ -628,13 +682,13 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
   }
 
   // Weak references of new and modified rows to rows that do not exist are dropped.
-  for (const [tname, rows] of [...ov.changes]) {
-    const t = schema.tables.get(tname) as TableSchema;
-    for (const [uuid, ch] of [...rows]) {
+  // (Pruning may copy rows into the change set: iterate over a copy, and only where needed.)
+  for (const tname of ov.changes.keys()) {
+    const weakRefColumns = tableChecks(schema, tname).weakRefColumns;
+    if (weakRefColumns.length === 0) continue;
+    for (const [uuid, ch] of [...(ov.changes.get(tname) as Map<string, RowChange>)]) {
       if (!ch.new) continue;
-      for (const c of t.columns.values()) {
-        const { key, value } = c.type;
-        if (!(key.refType === 'weak' && key.refTable) && !(value?.refType === 'weak' && value.refTable)) continue;
+      for (const c of weakRefColumns) {
         const d = ch.new.cols.get(c.name) as Datum;
         const pruned = pruneRefs(d, c.type, (u, refTable) => ov.get(refTable, u) !== undefined, true);
         if (pruned) ov.writable(tname, uuid).cols.set(c.name, pruned);
@@ -645,11 +699,12 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
   // Counts (mutations and weak-reference removal can break them) and maxRows.
   for (const [tname, rows] of ov.changes) {
     const t = schema.tables.get(tname) as TableSchema;
+    const countedColumns = tableChecks(schema, tname).countedColumns;
     let inserted = false;
     for (const [uuid, ch] of rows) {
       if (!ch.new) continue;
       if (!ch.old) inserted = true;
-      for (const c of t.columns.values()) {
+      for (const c of countedColumns) {
         const d = ch.new.cols.get(c.name) as Datum;
         if (d.keys.length < c.type.min || d.keys.length > c.type.max) {
           throw new OvsdbError(

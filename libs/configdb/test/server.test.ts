@@ -154,6 +154,31 @@ describe('OVSDB server', () => {
     ]);
     expect((timedOut as { error: string }[])[0].error).toBe('timed out');
   });
+
+  it('answers a waiting transact with "canceled" when a cancel notification names it', async () => {
+    const a = await fx.connect();
+    await a.request('transact', insertRoot);
+    const b = await fx.connect();
+    // A fresh connection numbers its requests from 0: this one is id 0.
+    const waiting = b.request('transact', [
+      'Test',
+      {
+        op: 'wait',
+        table: 'Root',
+        timeout: 60000,
+        where: [],
+        columns: ['counter'],
+        until: '==',
+        rows: [{ counter: 9 }],
+      },
+    ]);
+    b.notify('cancel', [1]); // names no waiting request: ignored
+    b.notify('cancel', [0]);
+    await expect(waiting).rejects.toMatchObject({ error: 'canceled' });
+    // The session goes on, and the cancelled wait no longer fires.
+    await a.request('transact', ['Test', { op: 'update', table: 'Root', where: [], row: { counter: 9 } }]);
+    expect(await b.request('echo', ['still here'])).toEqual(['still here']);
+  });
 });
 
 describe('bad input', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeRecord, executeTransaction, FileStorage, parseLog, parseSchema, schemaToJson } from '../src/index.js';
+import { commitToRecord, commitToRecordText } from '../src/storage.js';
 import { cleanup, TEST_SCHEMA } from './helpers.js';
 
 let dir: string;
@@ -22,6 +23,45 @@ function commit(st: FileStorage, ops: unknown[], durable = false): void {
 const logRow = (n: number) => ({ op: 'insert', table: 'Log', row: { text: `t${n}`, n } });
 
 describe('record format', () => {
+  it('serialises commits directly to the text JSON.stringify gives for the record object', () => {
+    const st = FileStorage.open(join(dir, 'text.db'), TEST_SCHEMA);
+    const steps: unknown[][] = [
+      [
+        'Test',
+        { op: 'insert', table: 'Root', row: { counter: 3, children: ['named-uuid', 'a'] } },
+        {
+          op: 'insert',
+          table: 'Child',
+          'uuid-name': 'a',
+          row: {
+            name: 'a "quoted" \\ é',
+            tags: ['set', [3, 1]],
+            options: ['map', [['k', 'v']]],
+            status: ['map', [['s', 't']]],
+          },
+        },
+        { op: 'insert', table: 'Log', row: {} },
+        { op: 'comment', comment: 'first\nline' },
+      ],
+      ['Test', { op: 'update', table: 'Child', where: [], row: { tag: 7, status: ['map', [['x', 'y']]] } }],
+      ['Test', { op: 'update', table: 'Child', where: [], row: { status: ['map', []] } }],
+      [
+        'Test',
+        { op: 'delete', table: 'Log', where: [] },
+        { op: 'mutate', table: 'Root', where: [], mutations: [['counter', '+=', 1]] },
+      ],
+    ];
+    for (const ops of steps) {
+      const out = executeTransaction(st.db, ops.slice(1));
+      if (!out.changes) throw new Error(JSON.stringify(out.results));
+      const c = { changes: out.changes, durable: false, txnId: 'x', date: 1700000000000, comment: out.comment };
+      const rec = commitToRecord(st.db.schema, c);
+      expect(commitToRecordText(st.db.schema, c)).toBe(rec === undefined ? undefined : JSON.stringify(rec));
+      st.db.apply(out.changes);
+    }
+    st.close();
+  });
+
   it('frames each record as OVSDB JSON <len> <sha1> with the newline counted and hashed', () => {
     const rec = encodeRecord({ a: 1 }).toString();
     const body = '{"a":1}\n';

@@ -21,7 +21,13 @@ export interface ConnectionOptions {
 }
 
 /** Handles a request; the returned value is the result, a thrown RpcError becomes the error reply. */
-export type RequestHandler = (method: string, params: JsonValue[], conn: Connection) => JsonValue | Promise<JsonValue>;
+export type RequestHandler = (
+  method: string,
+  params: JsonValue[],
+  conn: Connection,
+  /** The request's id (what a later "cancel" notification names). */
+  id: Id,
+) => JsonValue | Promise<JsonValue>;
 
 /**
  * One JSON-RPC 1.0 session over any byte stream. Events: 'notification' (method, params),
@@ -32,6 +38,14 @@ export class Connection extends EventEmitter {
   private nextId = 0;
   private readonly pending = new Map<string, { resolve: (v: JsonValue) => void; reject: (e: Error) => void }>();
   private closed = false;
+  /** Messages sent during the current turn, written together by `flushOutbox` (one write(2)). */
+  private outbox: string[] = [];
+  private readonly flushOutbox = (): void => {
+    const texts = this.outbox;
+    if (texts.length === 0) return;
+    this.outbox = [];
+    if (!this.closed) this.stream.write(texts.length === 1 ? texts[0] : texts.join(''));
+  };
   handler: RequestHandler | undefined;
 
   constructor(
@@ -64,14 +78,22 @@ export class Connection extends EventEmitter {
     this.send({ type: 'notification', method, params });
   }
 
+  /**
+   * Queues a message; everything sent before the current microtask queue drains goes out in one
+   * write, so replies to pipelined requests (and their monitor updates) share a system call.
+   */
   send(msg: Message): void {
     if (this.closed) return;
-    this.stream.write(encodeMessage(msg));
+    if (this.outbox.length === 0) queueMicrotask(this.flushOutbox);
+    this.outbox.push(encodeMessage(msg));
   }
 
-  /** Closes the session; pending requests fail. */
+  /** Closes the session after writing what was sent; pending requests fail. */
   close(): void {
-    if (!this.closed) this.stream.end();
+    if (!this.closed) {
+      this.flushOutbox();
+      this.stream.end();
+    }
     this.shutdown();
   }
 
@@ -113,6 +135,7 @@ export class Connection extends EventEmitter {
   /** Bad input: like Open vSwitch, report it and drop the connection. */
   private failProtocol(err: Error): void {
     this.emit('protocol-error', err);
+    this.flushOutbox();
     this.shutdown(err);
   }
 
@@ -147,7 +170,7 @@ export class Connection extends EventEmitter {
     }
     let result: JsonValue | Promise<JsonValue>;
     try {
-      result = this.handler(method, params, this);
+      result = this.handler(method, params, this, id);
     } catch (err) {
       this.replyError(err, id);
       return;

@@ -89,6 +89,28 @@ describe('Connection', () => {
     client.close();
   });
 
+  it('writes the replies to requests that arrive together with one write, in order', async () => {
+    const writes: string[] = [];
+    const sink = new Duplex({
+      read() {},
+      write(chunk, _enc, done) {
+        writes.push(String(chunk));
+        done();
+      },
+    });
+    const server = new Connection(sink);
+    server.handler = (method, params) => (method === 'later' ? Promise.resolve(params[0]) : params[0]);
+    sink.push('{"method":"now","params":[1],"id":1}{"method":"now","params":[2],"id":2}');
+    sink.push('{"method":"later","params":[3],"id":3}');
+    await new Promise((r) => setImmediate(r));
+    const replies = writes.flatMap((w) => new JsonFramer().push(Buffer.from(w)));
+    expect(replies.map((r) => (r as { result: unknown }).result)).toEqual([1, 2, 3]);
+    expect(writes.length).toBeLessThan(3);
+    server.notify('bye', []);
+    server.close(); // what was queued is written before the end
+    expect(writes.at(-1)).toContain('"bye"');
+  });
+
   it('closes on malformed input and fails pending requests', async () => {
     const [client, server] = pair();
     const closed = new Promise((r) => server.on('close', r));
