@@ -6,7 +6,10 @@ const root = import.meta.dirname;
 
 // Tests import workspace libraries by name; point those names at the sources so tests never
 // depend on a stale build.
-const alias = [{ find: /^@softswitch\/([a-z0-9-]+)$/, replacement: join(root, 'libs/$1/src/index.ts') }];
+const alias = [
+  { find: /^@softswitch\/([a-z0-9-]+)$/, replacement: join(root, 'libs/$1/src/index.ts') },
+  { find: /^@softswitch\/([a-z0-9-]+)\/([a-z0-9-]+)$/, replacement: join(root, 'libs/$1/src/$2.ts') },
+];
 
 const packageDirs = ['libs', 'apps'].flatMap((group) =>
   readdirSync(join(root, group))
