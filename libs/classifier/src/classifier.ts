@@ -1,7 +1,17 @@
 import { hashAdd, hashFinish } from './hash.js';
 import { PrefixTrie, prefixLength, TrieWalk } from './prefix-trie.js';
 import { type Conjunction, type Match, NO_CONJUNCTIONS, Rule, VERSION_MAX } from './rule.js';
-import { type LookupOracle, Subtable, type SubtableLayout } from './subtable.js';
+import {
+  type LookupOracle,
+  REC_FLAGS,
+  REC_MERGED,
+  REC_NEXT,
+  REC_PRIORITY,
+  REC_SOFT,
+  REC_VALUE,
+  Subtable,
+  type SubtableLayout,
+} from './subtable.js';
 
 /** A field the classifier keeps a prefix trie for (e.g. nw_src: 1 word; ipv6_dst: 4 words). */
 export interface PrefixField {
@@ -43,6 +53,12 @@ export interface ClassifierOptions {
    */
   readonly merge?: boolean;
   readonly collisionLimit?: number;
+  /**
+   * Bucket fill up to which a rule joins an existing compatible subtable before a new relaxed
+   * subtable is made for it; past it (when no new relaxed subtable can be made) the least crowded
+   * compatible bucket under `collisionLimit` still takes it. Default 16.
+   */
+  readonly softCollisionLimit?: number;
   /**
    * Trie skips (prefix and port tries) and merged-rule mismatches un-wildcard the leading bits
    * they examined rounded up to a multiple of this (never past the field's mask). 1 gives the widest megaflows; larger values give fewer
@@ -98,6 +114,8 @@ export class Classifier<T = unknown> implements LookupOracle {
   private readonly trieFields: readonly PrefixField[];
   private readonly trieGen: Int32Array;
   private readonly trieWalks: TrieWalk[];
+  /** Per trie, the most leading bits a trie skip of the current search needs un-wildcarded. */
+  private readonly trieSkipMax: Int32Array;
   private gen = 0;
   private readonly conjIdWord: number;
   private readonly partitionWord: number;
@@ -108,6 +126,7 @@ export class Classifier<T = unknown> implements LookupOracle {
   private readonly homes = new Map<number, MaskHomes<T>[]>();
   private readonly merge: boolean;
   private readonly collisionLimit: number;
+  private readonly softCollisionLimit: number;
   private readonly trieBitsGranularity: number;
   /** Subtables by descending max priority. */
   private readonly ordered: Subtable<T>[] = [];
@@ -116,6 +135,23 @@ export class Classifier<T = unknown> implements LookupOracle {
   private readonly soft: Rule<T>[] = [];
   private nSoft = 0;
   private readonly scratch: Uint32Array;
+  /** Slab that new rules' values are carved from (never reused: a removed rule keeps its value). */
+  private slab = new Uint32Array(0);
+  private slabNext = 0;
+  /**
+   * Highest addVersion of any rule inserted, and rules made invisible (removeVersion set): a
+   * lookup in a version at least the former while the latter is 0 sees every rule, and skips the
+   * per-rule version checks.
+   */
+  private maxAddVersion = 0;
+  /**
+   * What a lookup reads before touching a subtable, flat in priority order and rebuilt after
+   * changes: max priority, and per trie the prefix length to check (0: none).
+   */
+  private orderDirty = true;
+  private orderMaxPri = new Float64Array(0);
+  private orderPlens = new Int32Array(0);
+  private nInvisible = 0;
 
   constructor(options: ClassifierOptions) {
     const words = options.words;
@@ -142,9 +178,10 @@ export class Classifier<T = unknown> implements LookupOracle {
         throw new Error(`classifier: ${name} ${w} outside the ${words}-word key`);
       }
     }
-    this.tries = this.trieFields.map((f) => new PrefixTrie(f.words * 32));
+    this.tries = this.trieFields.map((f) => new PrefixTrie(f.words * 32, 64, ROOT_INDEX_MIN_NODES));
     this.trieGen = new Int32Array(this.tries.length).fill(-1);
     this.trieWalks = this.trieFields.map((f) => new TrieWalk(f.words * 32));
+    this.trieSkipMax = new Int32Array(this.tries.length);
     this.partitionWord = options.partitioning === false ? -1 : (options.partitionWord ?? -1);
     this.conjIdWord = options.conjIdWord ?? -1;
     const fields = this.trieFields;
@@ -159,6 +196,7 @@ export class Classifier<T = unknown> implements LookupOracle {
     this.scratch = new Uint32Array(words);
     this.merge = options.merge ?? true;
     this.collisionLimit = options.collisionLimit ?? 32;
+    this.softCollisionLimit = options.softCollisionLimit ?? 16;
     this.trieBitsGranularity = Math.max(1, options.trieBitsGranularity ?? 1);
   }
 
@@ -194,8 +232,11 @@ export class Classifier<T = unknown> implements LookupOracle {
     }
     const version = options.version ?? this.version;
     checkVersion(version, 'insert');
-    const rule = new Rule(match, priority, data, conjunctions, version);
-    this.attach(rule);
+    // Rules of one mask share its mask array, and values are views into shared slabs: two typed
+    // arrays of their own would be about half of a rule's memory.
+    const homes = this.homesFor(match.mask, true)!;
+    const rule = new Rule(match, priority, data, conjunctions, version, { mask: homes.mask, value: this.valueView() });
+    this.attach(rule, homes);
     return rule;
   }
 
@@ -204,6 +245,8 @@ export class Classifier<T = unknown> implements LookupOracle {
     const st = rule.subtable as Subtable<T> | null;
     if (st === null) throw new Error('classifier.remove: rule is not in a classifier');
     const oldMax = st.maxPriority;
+    this.orderDirty = true;
+    if (rule.removeVersion !== VERSION_MAX) this.nInvisible--;
     st.delete(rule);
     this.nRules--;
     for (let k = 0; k < st.trieIdx.length; k++)
@@ -217,11 +260,13 @@ export class Classifier<T = unknown> implements LookupOracle {
   /** Makes `rule` invisible from `version` on (a bundle's delete); remove it later with `remove`. */
   makeInvisible(rule: Rule<T>, version: number): void {
     checkVersion(version, 'makeInvisible');
+    if (rule.subtable !== null && rule.removeVersion === VERSION_MAX) this.nInvisible++;
     rule.removeVersion = version;
   }
 
   /** Undoes `makeInvisible` (a bundle that was aborted). */
   restoreVisibility(rule: Rule<T>): void {
+    if (rule.subtable !== null && rule.removeVersion !== VERSION_MAX) this.nInvisible--;
     rule.removeVersion = VERSION_MAX;
   }
 
@@ -310,8 +355,8 @@ export class Classifier<T = unknown> implements LookupOracle {
     let n = 0;
     for (const st of this.ordered) n += st.byteLength;
     for (const t of this.tries) n += t.byteLength;
-    // Rule object (~80 bytes) and its two key arrays (typed-array header ~64 bytes each).
-    n += this.nRules * (80 + 2 * (64 + this.words * 4));
+    // Rule object (~120 bytes), its value view (~64 bytes, words in a shared slab); masks are shared.
+    n += this.nRules * (120 + 64 + this.words * 4);
     return n;
   }
 
@@ -332,6 +377,7 @@ export class Classifier<T = unknown> implements LookupOracle {
     if (plen <= walk.end) return plen;
     // Round up (never past plen): fewer distinct megaflow masks for a little width.
     const g = this.trieBitsGranularity;
+    if (g === 1) return walk.end;
     const bits = Math.ceil(walk.end / g) * g;
     return Math.min(bits, plen);
   }
@@ -346,32 +392,97 @@ export class Classifier<T = unknown> implements LookupOracle {
     let visited = 0;
     let hashed = 0;
     let checked = 0;
+    if (this.orderDirty) this.flattenOrder();
+    const walks = this.trieWalks;
+    const skipBits = this.trieSkipMax;
+    for (let t = 0; t < walks.length; t++) {
+      walks[t].reset();
+      this.trieGen[t] = this.gen;
+      skipBits[t] = 0;
+    }
+    const maxPri = this.orderMaxPri;
+    const plens = this.orderPlens;
+    const nTries = tries.length;
+    const allVisible = version >= this.maxAddVersion && this.nInvisible === 0;
     for (let k = 0; k < ordered.length; k++) {
-      const st = ordered[k];
-      if (st.maxPriority <= hardPri) break;
+      if (maxPri[k] <= hardPri) break;
       visited++;
-      const id = st.find(key, wc, this, tries);
+      // Trie checks from the flat per-subtable prefix lengths: a skipped subtable is never read.
+      let skipped = false;
+      for (let t = 0, at = k * nTries; t < nTries; t++, at++) {
+        const plen = plens[at];
+        if (plen === 0) continue;
+        // Fast path: the walk already went deep enough and a stored prefix of this length matches.
+        const walk = walks[t];
+        if (walk.depth >= plen && ((walk.plens[plen >>> 5] >>> (plen & 31)) & 1) !== 0) continue;
+        const bits = this.trieSkipBits(t, plen, key);
+        if (bits < 0) continue;
+        // Trie skips un-wildcard leading bits of the field: keep the longest, apply once at the end.
+        if (bits > skipBits[t]) skipBits[t] = bits;
+        skipped = true;
+        break;
+      }
+      if (skipped) continue;
+      const st = ordered[k];
+      const id = st.probe(key, wc, this);
       if (id < 0) {
         if (id === -1) hashed++;
         continue;
       }
       hashed++;
-      for (let r = st.heads[id]; r !== null; r = r.next) {
-        if (r.priority <= hardPri) break;
-        if (r.addVersion > version || version >= r.removeVersion) continue;
-        if (!r.exact) {
-          // A merged rule: checked word by word. A match needs its whole mask in the megaflow; a
-          // mismatch only the leading bits of one word, up to its first differing bit.
-          checked++;
-          if (!this.checkMerged(st.merged, r.slot, key, wc)) continue;
+      if (!st.int32Priorities) {
+        // Slow path (a priority outside int32): walk the Rule objects.
+        for (let r = st.heads[id]; r !== null; r = r.next) {
+          if (r.priority <= hardPri) break;
+          if (r.addVersion > version || version >= r.removeVersion) continue;
+          if (!r.exact) {
+            checked++;
+            if (!this.checkMerged(st.records, r.slot * st.recordSize + REC_VALUE, key, wc)) continue;
+          }
+          if (r.conjunctions.length !== 0) {
+            if (allowSoft) this.soft[this.nSoft++] = r;
+            continue;
+          }
+          hard = r;
+          hardPri = r.priority;
+          break;
         }
-        if (r.conjunctions.length !== 0) {
-          if (allowSoft) this.soft[this.nSoft++] = r;
-          continue;
+        continue;
+      }
+      // Walk the bucket's records (no Rule object is read until one wins).
+      const recs = st.records;
+      const size = st.recordSize;
+      for (let slot = st.slotHeads[id]; slot >= 0; ) {
+        const at = slot * size;
+        const pri = recs[at + REC_PRIORITY];
+        if (pri <= hardPri) break;
+        const cur = slot;
+        slot = recs[at + REC_NEXT];
+        if (!allVisible && !st.slotRules[cur]!.visibleIn(version)) continue;
+        const flags = recs[at + REC_FLAGS];
+        if (flags !== 0) {
+          if ((flags & REC_MERGED) !== 0) {
+            // A merged rule: checked word by word. A match needs its whole mask in the megaflow;
+            // a mismatch only the leading bits of one word, up to its first differing bit.
+            checked++;
+            if (!this.checkMerged(recs, at + REC_VALUE, key, wc)) continue;
+          }
+          if ((flags & REC_SOFT) !== 0) {
+            if (allowSoft) this.soft[this.nSoft++] = st.slotRules[cur]!;
+            continue;
+          }
         }
-        hard = r;
-        hardPri = r.priority;
+        hard = st.slotRules[cur]!;
+        hardPri = pri;
         break;
+      }
+    }
+    if (wc !== null) {
+      for (let t = 0; t < nTries; t++) {
+        const f = tries[t];
+        for (let i = 0, n = skipBits[t]; i < f.words && n > 0; i++, n -= 32) {
+          wc[f.word + i] |= n >= 32 ? -1 : -1 << (32 - n);
+        }
       }
     }
     this.stats.subtablesVisited += visited;
@@ -380,14 +491,19 @@ export class Classifier<T = unknown> implements LookupOracle {
     return hard;
   }
 
-  /** True if the merged rule in `slot` of `packed` matches `key`; ORs into `wc` the bits that decide it. */
-  private checkMerged(packed: Int32Array, slot: number, key: Uint32Array, wc: Uint32Array | null): boolean {
+  /**
+   * True if the merged rule whose value words start at `vb` in `packed` (mask words follow)
+   * matches `key`; ORs into `wc` the bits that decide it.
+   */
+  private checkMerged(packed: Int32Array, vb: number, key: Uint32Array, wc: Uint32Array | null): boolean {
     const n = this.words;
-    const vb = slot * 2 * n;
     const mb = vb + n;
+    // On a mismatch, the differing word whose deciding bits add the fewest new bits to `wc` (the
+    // first one on ties); costs are only counted when a second word differs.
     let bestWord = -1;
     let bestBits = 0;
-    let bestCost = 33;
+    let bestCost = -1;
+    const g = this.trieBitsGranularity;
     for (let i = 0; i < n; i++) {
       const mi = packed[mb + i];
       const diff = (key[i] ^ packed[vb + i]) & mi;
@@ -395,17 +511,21 @@ export class Classifier<T = unknown> implements LookupOracle {
       if (wc === null) return false;
       // Bits of the mask down to the first differing bit: any key sharing them differs there too.
       let lead = Math.clz32(diff) + 1;
-      if (this.trieBitsGranularity > 1)
-        lead = Math.min(32, Math.ceil(lead / this.trieBitsGranularity) * this.trieBitsGranularity);
-      const need = mi & (lead === 32 ? -1 : ~(0xffffffff >>> lead));
-      let fresh = need & ~wc[i];
-      let cost = 0;
-      for (; fresh !== 0; fresh &= fresh - 1) cost++;
+      if (g > 1) lead = Math.min(32, Math.ceil(lead / g) * g);
+      const need = mi & (-1 << (32 - lead));
+      const fresh = need & ~wc[i];
+      if (fresh === 0) return false; // Already decided by bits in the megaflow.
+      if (bestWord < 0) {
+        bestWord = i;
+        bestBits = need;
+        continue;
+      }
+      if (bestCost < 0) bestCost = popcount(bestBits & ~wc[bestWord]);
+      const cost = popcount(fresh);
       if (cost < bestCost) {
         bestCost = cost;
         bestWord = i;
         bestBits = need;
-        if (cost === 0) break;
       }
     }
     if (bestWord >= 0) {
@@ -459,8 +579,38 @@ export class Classifier<T = unknown> implements LookupOracle {
     return hard;
   }
 
-  private attach(rule: Rule<T>): void {
-    const st = this.placeRule(rule);
+  /** A zeroed `words`-word view for a new rule's value, carved from a shared slab. */
+  private valueView(): Uint32Array {
+    const n = this.words;
+    if (this.slabNext + n > this.slab.length) {
+      this.slab = new Uint32Array(n * SLAB_RULES);
+      this.slabNext = 0;
+    }
+    const view = this.slab.subarray(this.slabNext, this.slabNext + n);
+    this.slabNext += n;
+    return view;
+  }
+
+  private flattenOrder(): void {
+    const ordered = this.ordered;
+    const nTries = this.trieFields.length;
+    if (this.orderMaxPri.length < ordered.length) {
+      this.orderMaxPri = new Float64Array(ordered.length * 2);
+      this.orderPlens = new Int32Array(ordered.length * 2 * nTries);
+    }
+    this.orderPlens.fill(0);
+    for (let k = 0; k < ordered.length; k++) {
+      const st = ordered[k];
+      this.orderMaxPri[k] = st.maxPriority;
+      for (let j = 0; j < st.trieIdx.length; j++) this.orderPlens[k * nTries + st.trieIdx[j]] = st.triePlen[j];
+    }
+    this.orderDirty = false;
+  }
+
+  private attach(rule: Rule<T>, homes: MaskHomes<T>): void {
+    this.orderDirty = true;
+    const st = this.placeRule(rule, homes);
+    if (rule.addVersion > this.maxAddVersion) this.maxAddVersion = rule.addVersion;
     const oldMax = st.maxPriority;
     st.add(rule);
     this.nRules++;
@@ -471,17 +621,28 @@ export class Classifier<T = unknown> implements LookupOracle {
   }
 
   /** Picks the subtable for a new rule: its exact mask, else a compatible one with room, else a new one. */
-  private placeRule(rule: Rule<T>): Subtable<T> {
-    const homes = this.homesFor(rule.mask, true)!;
+  private placeRule(rule: Rule<T>, homes: MaskHomes<T>): Subtable<T> {
     homes.rules++;
     if (homes.exact !== null) return homes.exact;
     if (this.merge) {
-      for (const st of homes.tables) if (st.foreignIn(rule.value) < this.collisionLimit) return st;
+      const soft = Math.min(this.softCollisionLimit, this.collisionLimit);
+      for (const st of homes.tables) if (st.foreignIn(rule.value) < soft) return st;
       // Coarsest first: byte-granular, then nibble-granular relaxations of the rule's mask.
       for (const granularity of RELAX_STEPS) {
         const relaxed = relaxMask(rule.mask, granularity);
         if (this.subtableFor(relaxed) === undefined) return this.createSubtable(relaxed);
       }
+      // No new relaxed subtable possible: the least crowded compatible bucket under the hard limit.
+      let best: Subtable<T> | null = null;
+      let bestForeign = this.collisionLimit;
+      for (const st of homes.tables) {
+        const f = st.foreignIn(rule.value);
+        if (f < bestForeign) {
+          best = st;
+          bestForeign = f;
+        }
+      }
+      if (best !== null) return best;
     }
     return this.createSubtable(rule.mask);
   }
@@ -603,6 +764,12 @@ export class Classifier<T = unknown> implements LookupOracle {
   }
 }
 
+// Trie size from which a 32-bit prefix trie keeps a root index (see PrefixTrie).
+const ROOT_INDEX_MIN_NODES = 1024;
+
+// Rules per value slab: small enough that a few long-lived rules pin little memory.
+const SLAB_RULES = 256;
+
 // Relaxation granularities tried in turn for a new merged subtable (bits per kept unit).
 const RELAX_STEPS: readonly number[] = [16, 8, 4];
 
@@ -610,6 +777,12 @@ function checkVersion(version: number, what: string): void {
   if (!Number.isInteger(version) || version < 0 || version >= VERSION_MAX) {
     throw new Error(`classifier.${what}: version ${version} outside [0, ${VERSION_MAX})`);
   }
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
 }
 
 function maskHash(mask: Uint32Array): number {

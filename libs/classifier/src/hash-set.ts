@@ -2,18 +2,17 @@
  * An open-addressing multiset of 32-bit hashes (linear probing, backward-shift deletion), used as
  * a subtable's per-stage index: "does any bucket of this subtable have this partial hash?". A
  * collision only makes the answer a false "maybe", which the final stage resolves, so storing
- * hashes alone is enough.
+ * hashes alone is enough. Each slot is a (hash, count) pair in one array, so a probe touches one
+ * cache line; count 0 marks an empty slot.
  */
 export class HashCountSet {
-  private hashes: Uint32Array;
-  private counts: Uint32Array;
+  private slots: Uint32Array;
   private mask: number;
   private used = 0;
 
   constructor(capacity = 8) {
     const cap = 1 << Math.max(3, Math.ceil(Math.log2(capacity)));
-    this.hashes = new Uint32Array(cap);
-    this.counts = new Uint32Array(cap);
+    this.slots = new Uint32Array(cap * 2);
     this.mask = cap - 1;
   }
 
@@ -22,52 +21,53 @@ export class HashCountSet {
   }
 
   get byteLength(): number {
-    return this.hashes.byteLength + this.counts.byteLength;
+    return this.slots.byteLength;
   }
 
   has(hash: number): boolean {
-    const hashes = this.hashes;
-    const counts = this.counts;
+    const slots = this.slots;
     const mask = this.mask;
-    for (let i = hash & mask; counts[i] !== 0; i = (i + 1) & mask) {
-      if (hashes[i] === hash) return true;
+    for (let i = hash & mask; slots[2 * i + 1] !== 0; i = (i + 1) & mask) {
+      if (slots[2 * i] === hash) return true;
     }
     return false;
   }
 
   add(hash: number): void {
+    const slots = this.slots;
     const mask = this.mask;
     let i = hash & mask;
-    for (; this.counts[i] !== 0; i = (i + 1) & mask) {
-      if (this.hashes[i] === hash) {
-        this.counts[i]++;
+    for (; slots[2 * i + 1] !== 0; i = (i + 1) & mask) {
+      if (slots[2 * i] === hash) {
+        slots[2 * i + 1]++;
         return;
       }
     }
-    this.hashes[i] = hash;
-    this.counts[i] = 1;
+    slots[2 * i] = hash;
+    slots[2 * i + 1] = 1;
     if (++this.used * 2 > mask + 1) this.resize((mask + 1) * 2);
   }
 
   /** Drops one reference to `hash`; it must be present. */
   delete(hash: number): void {
+    const slots = this.slots;
     const mask = this.mask;
     let i = hash & mask;
-    while (this.hashes[i] !== hash || this.counts[i] === 0) {
-      if (this.counts[i] === 0) throw new Error(`HashCountSet.delete: hash ${hash} is not present`);
+    while (slots[2 * i] !== hash || slots[2 * i + 1] === 0) {
+      if (slots[2 * i + 1] === 0) throw new Error(`HashCountSet.delete: hash ${hash} is not present`);
       i = (i + 1) & mask;
     }
-    if (--this.counts[i] !== 0) return;
+    if (--slots[2 * i + 1] !== 0) return;
     this.used--;
     // Backward-shift deletion keeps probe chains unbroken without tombstones.
     let hole = i;
-    for (let j = (i + 1) & mask; this.counts[j] !== 0; j = (j + 1) & mask) {
-      const home = this.hashes[j] & mask;
+    for (let j = (i + 1) & mask; slots[2 * j + 1] !== 0; j = (j + 1) & mask) {
+      const home = slots[2 * j] & mask;
       const movable = hole <= j ? home <= hole || home > j : home <= hole && home > j;
       if (movable) {
-        this.hashes[hole] = this.hashes[j];
-        this.counts[hole] = this.counts[j];
-        this.counts[j] = 0;
+        slots[2 * hole] = slots[2 * j];
+        slots[2 * hole + 1] = slots[2 * j + 1];
+        slots[2 * j + 1] = 0;
         hole = j;
       }
     }
@@ -75,17 +75,17 @@ export class HashCountSet {
   }
 
   private resize(capacity: number): void {
-    const oldHashes = this.hashes;
-    const oldCounts = this.counts;
-    this.hashes = new Uint32Array(capacity);
-    this.counts = new Uint32Array(capacity);
-    this.mask = capacity - 1;
-    for (let k = 0; k < oldCounts.length; k++) {
-      if (oldCounts[k] === 0) continue;
-      let i = oldHashes[k] & this.mask;
-      while (this.counts[i] !== 0) i = (i + 1) & this.mask;
-      this.hashes[i] = oldHashes[k];
-      this.counts[i] = oldCounts[k];
+    const old = this.slots;
+    const slots = new Uint32Array(capacity * 2);
+    const mask = capacity - 1;
+    for (let k = 0; k < old.length; k += 2) {
+      if (old[k + 1] === 0) continue;
+      let i = old[k] & mask;
+      while (slots[2 * i + 1] !== 0) i = (i + 1) & mask;
+      slots[2 * i] = old[k];
+      slots[2 * i + 1] = old[k + 1];
     }
+    this.slots = slots;
+    this.mask = mask;
   }
 }

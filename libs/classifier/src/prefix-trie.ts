@@ -15,8 +15,20 @@ export class PrefixTrie {
   /** Field width in bits. */
   readonly bits: number;
   private readonly words: number;
+  /** Int32s per node: 4 for one-word fields, 8 for wider ones. */
+  private readonly stride: number;
   /**
-   * All node data interleaved, `STRIDE` int32s per node so a node's fields share a cache line:
+   * Root index of a 32-bit trie (null if not asked for): per value of the leading `rootBits` bits,
+   * the walk state after them (node, depth, end, matched prefix lengths), or node -1 when stale.
+   * Saves a lookup the dense top levels of the trie; entries are dropped when a change under them
+   * could alter them, and recomputed on demand.
+   */
+  private root: Int32Array | null = null;
+  /** Leading bits the root index covers (0 while there is none). */
+  private rootBits = 0;
+  private readonly rootIndexMinNodes: number;
+  /**
+   * All node data interleaved, `this.stride` int32s per node so a node's fields share a cache line:
    * 0-child, 1-child (0 = none), depth, count of prefixes ending here, then `words` words of the
    * node's path (its prefix, zero past its depth). Node 0 is the root (depth 0).
    */
@@ -24,11 +36,18 @@ export class PrefixTrie {
   private free: number[] = [];
   private next = 1;
 
-  constructor(bits: number, capacity = 64) {
+  /**
+   * `rootIndexMinNodes` (32-bit tries only): build the root index once the trie has this many
+   * nodes (it pays off, and costs its 64 KiB, only on large tries); -1 never.
+   */
+  constructor(bits: number, capacity = 64, rootIndexMinNodes = -1) {
     if (bits > 128) throw new Error(`PrefixTrie: at most 128 bits, got ${bits}`);
     this.bits = bits;
     this.words = Math.ceil(bits / 32);
-    this.nodes = new Int32Array(capacity * STRIDE);
+    this.stride = this.words === 1 ? 4 : 8;
+    // The index pays off (and is allocated) only once the trie is large.
+    this.rootIndexMinNodes = bits === 32 ? rootIndexMinNodes : -1;
+    this.nodes = new Int32Array(capacity * this.stride);
   }
 
   /** Nodes in use (including the root). */
@@ -37,27 +56,40 @@ export class PrefixTrie {
   }
 
   get byteLength(): number {
-    return this.nodes.byteLength;
+    return this.nodes.byteLength + (this.root?.byteLength ?? 0);
   }
 
   /** Adds a prefix of `plen` bits taken from `value[word...]`. */
   insert(value: Uint32Array, word: number, plen: number): void {
+    const d = this.insertAt(value, word, plen);
+    if (this.root !== null) this.invalidateRoot(value[word], d);
+    // Grow the index with the trie: 12 bits (64 KiB) from rootIndexMinNodes, 16 bits (1 MiB) from
+    // 32 times that, when the trie itself is at least half as big.
+    const min = this.rootIndexMinNodes;
+    if (min >= 0 && this.rootBits < 16 && this.next >= (this.rootBits === 0 ? min : min * 32)) {
+      this.rootBits = this.rootBits === 0 ? 12 : 16;
+      this.root = new Int32Array(4 << this.rootBits).fill(-1);
+    }
+  }
+
+  /** `insert`; returns the depth of the node under which the trie changed. */
+  private insertAt(value: Uint32Array, word: number, plen: number): number {
     let node = 0;
     let d = 0;
     for (;;) {
       if (d === plen) {
-        this.nodes[node * STRIDE + ENDS]++;
-        return;
+        this.nodes[node * this.stride + META] += ENDS_ONE;
+        return d;
       }
       const bit = bitAt(value, word, d);
-      const c = this.nodes[node * STRIDE + bit];
+      const c = this.nodes[node * this.stride + bit];
       if (c === 0) {
         // (Allocate before indexing: allocation may replace the array.)
         const leaf = this.newNode(value, word, plen, 1);
-        this.nodes[node * STRIDE + bit] = leaf;
-        return;
+        this.nodes[node * this.stride + bit] = leaf;
+        return d;
       }
-      const cd = this.nodes[c * STRIDE + DEPTH];
+      const cd = this.nodes[c * this.stride + META] & DEPTH_MASK;
       const m = this.mismatch(value, word, c, d, Math.min(cd, plen));
       if (m === cd) {
         node = c;
@@ -66,13 +98,13 @@ export class PrefixTrie {
       }
       // The new prefix leaves (or ends inside) the edge to c at depth m: split the edge there.
       const split = this.newNode(value, word, m, m === plen ? 1 : 0);
-      this.nodes[node * STRIDE + bit] = split;
-      this.nodes[split * STRIDE + this.pathBit(c, m)] = c;
+      this.nodes[node * this.stride + bit] = split;
+      this.nodes[split * this.stride + this.pathBit(c, m)] = c;
       if (m < plen) {
         const leaf = this.newNode(value, word, plen, 1);
-        this.nodes[split * STRIDE + bitAt(value, word, m)] = leaf;
+        this.nodes[split * this.stride + bitAt(value, word, m)] = leaf;
       }
-      return;
+      return d;
     }
   }
 
@@ -83,28 +115,35 @@ export class PrefixTrie {
     let parent = -1;
     let node = 0;
     let d = 0;
+    let parentDepth = 0;
+    let grandDepth = 0;
     while (d < plen) {
-      const c = nodes[node * STRIDE + bitAt(value, word, d)];
-      const cd = c === 0 ? 0 : nodes[c * STRIDE + DEPTH];
+      const c = nodes[node * this.stride + bitAt(value, word, d)];
+      const cd = c === 0 ? 0 : nodes[c * this.stride + META] & DEPTH_MASK;
       if (c === 0 || cd > plen || this.mismatch(value, word, c, d, cd) !== cd) {
         throw new Error(`PrefixTrie.remove: /${plen} prefix is not present`);
       }
       grand = parent;
       parent = node;
+      grandDepth = parentDepth;
+      parentDepth = d;
       node = c;
       d = cd;
     }
-    const at = node * STRIDE;
-    if (nodes[at + ENDS] === 0) throw new Error(`PrefixTrie.remove: /${plen} prefix is not present`);
-    if (--nodes[at + ENDS] !== 0 || node === 0) return;
+    // Whatever changes below is under the grandparent (released nodes may be reused elsewhere).
+    if (this.root !== null) this.invalidateRoot(value[word], grand < 0 ? 0 : grandDepth);
+    const at = node * this.stride;
+    if (nodes[at + META] < ENDS_ONE) throw new Error(`PrefixTrie.remove: /${plen} prefix is not present`);
+    nodes[at + META] -= ENDS_ONE;
+    if (nodes[at + META] >= ENDS_ONE || node === 0) return;
     const c0 = nodes[at];
     const c1 = nodes[at + 1];
     if (c0 !== 0 && c1 !== 0) return;
     // The node no longer ends a prefix and does not branch: unlink it.
     this.replaceChild(parent, node, c0 | c1);
     this.release(node);
-    const pa = parent * STRIDE;
-    if (c0 === 0 && c1 === 0 && parent !== 0 && nodes[pa + ENDS] === 0) {
+    const pa = parent * this.stride;
+    if (c0 === 0 && c1 === 0 && parent !== 0 && nodes[pa + META] < ENDS_ONE) {
       // Its parent may now be a useless pass-through node too.
       this.replaceChild(grand, parent, nodes[pa] | nodes[pa + 1]);
       this.release(parent);
@@ -138,13 +177,13 @@ export class PrefixTrie {
     let node = walk.node;
     let d = walk.depth;
     while (d < target) {
-      const at = node * STRIDE;
+      const at = node * this.stride;
       const c = nodes[at + ((key[word + (d >>> 5)] >>> (31 - (d & 31))) & 1)];
       if (c === 0) {
         walk.end = nodes[at] === 0 && nodes[at + 1] === 0 ? d : d + 1;
         break;
       }
-      const cd = nodes[c * STRIDE + DEPTH];
+      const cd = nodes[c * this.stride + META] & DEPTH_MASK;
       const m = this.mismatch(key, word, c, d, cd);
       if (m < cd) {
         // The key leaves the trie inside this edge: no prefix longer than m matches.
@@ -154,7 +193,7 @@ export class PrefixTrie {
       }
       node = c;
       d = cd;
-      if (nodes[c * STRIDE + ENDS] !== 0) walk.plens[d >>> 5] |= 1 << (d & 31);
+      if (nodes[c * this.stride + META] >= ENDS_ONE) walk.plens[d >>> 5] |= 1 << (d & 31);
     }
     if (d === this.bits) walk.end = d;
     walk.node = node;
@@ -174,18 +213,30 @@ export class PrefixTrie {
 
   /** `advance` for single-word fields (IPv4 addresses): the whole edge check is one masked XOR. */
   private advance32(walk: TrieWalk, k: number, target: number): void {
+    const root = this.root;
+    if (root !== null && walk.depth === 0 && walk.node === 0) {
+      // Start from the root index: the walk state after the key's leading `rootBits` bits.
+      const e = (k >>> (32 - this.rootBits)) * 4;
+      if (root[e] < 0) this.fillRoot(e, k);
+      walk.node = root[e];
+      walk.depth = root[e + 1];
+      walk.end = root[e + 2];
+      walk.plens[0] |= root[e + 3];
+      if (walk.end >= 0) return;
+    }
     const nodes = this.nodes;
     let node = walk.node;
     let d = walk.depth;
     while (d < target) {
-      const at = node * STRIDE;
+      const at = node * 4;
       const c = nodes[at + ((k >>> (31 - d)) & 1)];
       if (c === 0) {
         walk.end = nodes[at] === 0 && nodes[at + 1] === 0 ? d : d + 1;
         break;
       }
-      const ct = c * STRIDE;
-      const cd = nodes[ct + DEPTH];
+      const ct = c * 4;
+      const meta = nodes[ct + META];
+      const cd = meta & DEPTH_MASK;
       // Bits d..cd-1 (from the most significant) of the key against the edge.
       const diff = (k ^ nodes[ct + PATH]) & (0xffffffff >>> d) & (cd === 32 ? -1 : ~(0xffffffff >>> cd));
       if (diff !== 0) {
@@ -196,17 +247,69 @@ export class PrefixTrie {
       }
       node = c;
       d = cd;
-      if (nodes[ct + ENDS] !== 0) walk.plens[d >>> 5] |= 1 << (d & 31);
+      if (meta >= ENDS_ONE) walk.plens[d >>> 5] |= 1 << (d & 31);
     }
     if (d === 32) walk.end = 32;
     walk.node = node;
     walk.depth = d;
   }
 
+  /**
+   * Computes root index entry `e` (for keys whose leading `rootBits` bits are k's): the walk from
+   * the root that reads no bit past `rootBits`, as `advance32` would do it (node, depth, end,
+   * matched prefix lengths). An edge reaching past `rootBits` is left for the lookup to check.
+   */
+  private fillRoot(e: number, k: number): void {
+    const nodes = this.nodes;
+    const rootBits = this.rootBits;
+    let node = 0;
+    let d = 0;
+    let end = -1;
+    let plens = 0;
+    while (d < rootBits) {
+      const at = node * 4;
+      const c = nodes[at + ((k >>> (31 - d)) & 1)];
+      if (c === 0) {
+        end = nodes[at] === 0 && nodes[at + 1] === 0 ? d : d + 1;
+        break;
+      }
+      const ct = c * 4;
+      const meta = nodes[ct + META];
+      const cd = meta & DEPTH_MASK;
+      const upto = Math.min(cd, rootBits);
+      const diff = (k ^ nodes[ct + PATH]) & (0xffffffff >>> d) & ~(0xffffffff >>> upto);
+      if (diff !== 0) {
+        const m = Math.clz32(diff);
+        end = m + 1;
+        d = m;
+        break;
+      }
+      if (cd > rootBits) break;
+      node = c;
+      d = cd;
+      if (meta >= ENDS_ONE) plens |= 1 << d;
+    }
+    const root = this.root!;
+    root[e] = node;
+    root[e + 1] = d;
+    root[e + 2] = end;
+    root[e + 3] = plens;
+  }
+
+  /** Drops the root index entries of keys sharing `value`'s leading `bits` bits. */
+  private invalidateRoot(value: number, bits: number): void {
+    const root = this.root!;
+    const rootBits = this.rootBits;
+    const b = Math.min(bits, rootBits);
+    const count = 1 << (rootBits - b);
+    const first = ((value >>> (32 - rootBits)) & ~(count - 1)) * 4;
+    for (let e = first, n = 0; n < count; n++, e += 4) root[e] = -1;
+  }
+
   /** First bit position in [from, to) where `key[word...]` differs from node n's path, or `to`. */
   private mismatch(key: Uint32Array, word: number, n: number, from: number, to: number): number {
     const nodes = this.nodes;
-    const base = n * STRIDE + PATH;
+    const base = n * this.stride + PATH;
     for (let w = from >>> 5; w * 32 < to; w++) {
       const lo = Math.max(from - w * 32, 0);
       const hi = Math.min(to - w * 32, 32);
@@ -219,11 +322,11 @@ export class PrefixTrie {
   }
 
   private pathBit(n: number, d: number): number {
-    return (this.nodes[n * STRIDE + PATH + (d >>> 5)] >>> (31 - (d & 31))) & 1;
+    return (this.nodes[n * this.stride + PATH + (d >>> 5)] >>> (31 - (d & 31))) & 1;
   }
 
   private replaceChild(parent: number, old: number, replacement: number): void {
-    const at = parent * STRIDE;
+    const at = parent * this.stride;
     if (this.nodes[at] === old) this.nodes[at] = replacement;
     else this.nodes[at + 1] = replacement;
   }
@@ -231,11 +334,10 @@ export class PrefixTrie {
   private newNode(value: Uint32Array, word: number, depth: number, ends: number): number {
     const n = this.allocate();
     const nodes = this.nodes;
-    const at = n * STRIDE;
+    const at = n * this.stride;
     nodes[at] = 0;
     nodes[at + 1] = 0;
-    nodes[at + DEPTH] = depth;
-    nodes[at + ENDS] = ends;
+    nodes[at + META] = depth | (ends * ENDS_ONE);
     for (let w = 0; w < this.words; w++) {
       const keep = Math.min(Math.max(depth - w * 32, 0), 32);
       nodes[at + PATH + w] = keep === 0 ? 0 : value[word + w] & (keep === 32 ? -1 : ~(0xffffffff >>> keep));
@@ -244,17 +346,17 @@ export class PrefixTrie {
   }
 
   private release(n: number): void {
-    const at = n * STRIDE;
+    const at = n * this.stride;
     this.nodes[at] = 0;
     this.nodes[at + 1] = 0;
-    this.nodes[at + ENDS] = 0;
+    this.nodes[at + META] = 0;
     this.free.push(n);
   }
 
   private allocate(): number {
     if (this.free.length > 0) return this.free.pop()!;
     const id = this.next++;
-    if ((id + 1) * STRIDE > this.nodes.length) {
+    if ((id + 1) * this.stride > this.nodes.length) {
       const nodes = new Int32Array(this.nodes.length * 2);
       nodes.set(this.nodes);
       this.nodes = nodes;
@@ -263,10 +365,13 @@ export class PrefixTrie {
   }
 }
 
-const STRIDE = 8;
-const DEPTH = 2;
-const ENDS = 3;
-const PATH = 4;
+// Node layout: 0-child, 1-child, META (depth in the low 8 bits, count of prefixes ending here
+// above them), then the path words. One-word (IPv4) tries use 4 int32s per node, four nodes per
+// cache line; wider tries 8.
+const META = 2;
+const PATH = 3;
+const DEPTH_MASK = 0xff;
+const ENDS_ONE = 0x100;
 
 function bitAt(value: Uint32Array, word: number, d: number): number {
   return (value[word + (d >>> 5)] >>> (31 - (d & 31))) & 1;

@@ -48,14 +48,26 @@ export class Rule<T = unknown> implements Match {
    * subtable (false) is checked word by word when its bucket is reached.
    */
   exact = true;
-  /** Internal: for a merged rule, its slot in the subtable's packed value/mask store. */
+  /** Internal: its record slot in its subtable (see `Subtable.records`), -1 when not in a classifier. */
   slot = -1;
 
-  constructor(match: Match, priority: number, data: T, conjunctions: readonly Conjunction[], addVersion: number) {
+  /**
+   * `storage` (optional, used by the classifier to save memory): a mask array equal to
+   * `match.mask` to share with other rules of the same mask (never written), and a zeroed
+   * `value` view of the right length (e.g. a piece of a shared slab).
+   */
+  constructor(
+    match: Match,
+    priority: number,
+    data: T,
+    conjunctions: readonly Conjunction[],
+    addVersion: number,
+    storage?: { readonly mask: Uint32Array; readonly value: Uint32Array },
+  ) {
     const n = match.mask.length;
     if (match.value.length !== n) throw new Error(`rule value has ${match.value.length} words, mask has ${n}`);
-    this.mask = Uint32Array.from(match.mask);
-    this.value = new Uint32Array(n);
+    this.mask = storage?.mask ?? Uint32Array.from(match.mask);
+    this.value = storage?.value ?? new Uint32Array(n);
     for (let i = 0; i < n; i++) this.value[i] = match.value[i] & match.mask[i];
     this.priority = priority;
     this.data = data;

@@ -49,12 +49,19 @@ export class Subtable<T> {
   /** Per bucket id: rules whose mask is finer than the subtable's (each costs a full check on lookup). */
   private readonly foreign: number[] = [];
   /**
-   * Merged rules' value then mask words, `2 * width` per slot, packed so that checking one touches
-   * one or two cache lines instead of the rule's two typed arrays.
+   * What a lookup reads of each rule, one record of `recordSize` int32s per slot so a bucket walk
+   * touches one or two cache lines per rule and no Rule object: priority, next slot in the bucket
+   * (-1 at the end), flags (`REC_MERGED`, `REC_SOFT`), then for merged rules the value and mask
+   * words. `slotHeads[id]` is a bucket's first slot (-1 when empty), `slotRules[slot]` the rule.
    */
-  merged: Int32Array;
-  private readonly mergedFree: number[] = [];
-  private mergedNext = 0;
+  records: Int32Array;
+  readonly recordSize: number;
+  readonly slotHeads: number[] = [];
+  readonly slotRules: (Rule<T> | null)[] = [];
+  private readonly freeSlots: number[] = [];
+  private nextSlot = 0;
+  /** False once a rule's priority is not an int32: lookups then walk the Rule objects instead. */
+  int32Priorities = true;
   /** Trie indexes and prefix lengths to check before hashing (only tries where the mask is a non-empty prefix). */
   readonly trieIdx: Int32Array;
   readonly triePlen: Int32Array;
@@ -78,7 +85,8 @@ export class Subtable<T> {
   constructor(id: number, mask: Uint32Array, layout: SubtableLayout) {
     this.id = id;
     this.mask = Uint32Array.from(mask);
-    this.merged = new Int32Array(mask.length * 2 * 4);
+    this.recordSize = REC_VALUE + 2 * mask.length;
+    this.records = new Int32Array(this.recordSize * 4);
     const words: number[] = [];
     for (let w = 0; w < mask.length; w++) if (mask[w] !== 0) words.push(w);
     this.words = Int32Array.from(words);
@@ -138,12 +146,17 @@ export class Subtable<T> {
         if (wc !== null) {
           const f = tries[t];
           for (let i = 0, n = bits; i < f.words && n > 0; i++, n -= 32) {
-            wc[f.word + i] |= n >= 32 ? 0xffffffff : ~(0xffffffff >>> n);
+            wc[f.word + i] |= n >= 32 ? -1 : -1 << (32 - n);
           }
         }
         return -2;
       }
     }
+    return this.probe(key, wc, oracle);
+  }
+
+  /** `find` after the trie checks (the classifier does those itself from its flat tables). */
+  probe(key: Uint32Array, wc: Uint32Array | null, oracle: LookupOracle): number {
     if (this.partitionTag !== 0 && (oracle.partitionTags & this.partitionTag) === 0) {
       if (wc !== null) wc[this.partitionWord] = 0xffffffff;
       return -2;
@@ -187,7 +200,7 @@ export class Subtable<T> {
       if (bits >= 0) {
         const g = this.granularity;
         if (g > 1) bits = Math.min(Math.ceil(bits / g) * g, 32);
-        wc[words[j]] |= masks[j] & (bits >= 32 ? 0xffffffff : ~(0xffffffff >>> bits));
+        wc[words[j]] |= masks[j] & (bits >= 32 ? -1 : bits === 0 ? 0 : -1 << (32 - bits));
         return;
       }
     }
@@ -204,6 +217,7 @@ export class Subtable<T> {
       id = this.table.insertMasked(hash, value, this.words, this.masks);
       this.heads[id] = null;
       this.tails[id] = null;
+      this.slotHeads[id] = -1;
       this.foreign[id] = 0;
       this.forEachStageHash(value, (s, h) => this.stageSets[s].add(h));
       for (let p = 0; p < this.portTries.length; p++) {
@@ -223,20 +237,33 @@ export class Subtable<T> {
     const prev = next === null ? tail : next.prev;
     rule.next = next;
     rule.prev = prev;
-    if (prev === null) this.heads[id] = rule;
-    else prev.next = rule;
-    if (next === null) this.tails[id] = rule;
-    else next.prev = rule;
     rule.bucket = id;
     rule.subtable = this;
     rule.exact = sameMask(rule.mask, this.mask);
+    const slot = this.allocateSlot();
+    rule.slot = slot;
+    this.slotRules[slot] = rule;
+    const at = slot * this.recordSize;
+    const recs = this.records;
+    if ((rule.priority | 0) !== rule.priority) this.int32Priorities = false;
+    recs[at + REC_PRIORITY] = rule.priority | 0;
+    recs[at + REC_NEXT] = next === null ? -1 : next.slot;
+    recs[at + REC_FLAGS] = (rule.exact ? 0 : REC_MERGED) | (rule.conjunctions.length !== 0 ? REC_SOFT : 0);
     if (!rule.exact) {
       this.foreign[id]++;
-      rule.slot = this.allocateMerged();
       const w = this.mask.length;
-      this.merged.set(rule.value, rule.slot * 2 * w);
-      this.merged.set(rule.mask, rule.slot * 2 * w + w);
+      recs.set(rule.value, at + REC_VALUE);
+      recs.set(rule.mask, at + REC_VALUE + w);
     }
+    if (prev === null) {
+      this.heads[id] = rule;
+      this.slotHeads[id] = slot;
+    } else {
+      prev.next = rule;
+      recs[prev.slot * this.recordSize + REC_NEXT] = slot;
+    }
+    if (next === null) this.tails[id] = rule;
+    else next.prev = rule;
     this.nRules++;
     this.priorityCounts.set(rule.priority, (this.priorityCounts.get(rule.priority) ?? 0) + 1);
     if (rule.priority > this.maxPriority) this.maxPriority = rule.priority;
@@ -248,17 +275,22 @@ export class Subtable<T> {
     const id = rule.bucket;
     if (rule.subtable !== this || id < 0) throw new Error('Subtable.delete: rule is not in this subtable');
     const { prev, next } = rule;
-    if (prev === null) this.heads[id] = next;
-    else prev.next = next;
+    const nextSlot = next === null ? -1 : next.slot;
+    if (prev === null) {
+      this.heads[id] = next;
+      this.slotHeads[id] = nextSlot;
+    } else {
+      prev.next = next;
+      this.records[prev.slot * this.recordSize + REC_NEXT] = nextSlot;
+    }
     if (next === null) this.tails[id] = prev;
     else next.prev = prev;
     rule.next = null;
     rule.prev = null;
-    if (!rule.exact) {
-      this.foreign[id]--;
-      this.mergedFree.push(rule.slot);
-      rule.slot = -1;
-    }
+    if (!rule.exact) this.foreign[id]--;
+    this.slotRules[rule.slot] = null;
+    this.freeSlots.push(rule.slot);
+    rule.slot = -1;
     rule.bucket = -1;
     rule.subtable = null;
     this.nRules--;
@@ -310,19 +342,18 @@ export class Subtable<T> {
   }
 
   get byteLength(): number {
-    let n = this.table.byteLength + this.heads.length * 8 + 200;
+    let n = this.table.byteLength + this.heads.length * 24 + this.records.byteLength + this.slotRules.length * 8 + 200;
     for (const s of this.stageSets) n += s.byteLength;
     return n;
   }
 
-  private allocateMerged(): number {
-    if (this.mergedFree.length > 0) return this.mergedFree.pop()!;
-    const slot = this.mergedNext++;
-    const stride = this.mask.length * 2;
-    if ((slot + 1) * stride > this.merged.length) {
-      const grown = new Int32Array(this.merged.length * 2);
-      grown.set(this.merged);
-      this.merged = grown;
+  private allocateSlot(): number {
+    if (this.freeSlots.length > 0) return this.freeSlots.pop()!;
+    const slot = this.nextSlot++;
+    if ((slot + 1) * this.recordSize > this.records.length) {
+      const grown = new Int32Array(this.records.length * 2);
+      grown.set(this.records);
+      this.records = grown;
     }
     return slot;
   }
@@ -343,6 +374,14 @@ export class Subtable<T> {
     }
   }
 }
+
+/** Record layout (see `Subtable.records`). */
+export const REC_PRIORITY = 0;
+export const REC_NEXT = 1;
+export const REC_FLAGS = 2;
+export const REC_VALUE = 3;
+export const REC_MERGED = 1;
+export const REC_SOFT = 2;
 
 function sameMask(a: Uint32Array, b: Uint32Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

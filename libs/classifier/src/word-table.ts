@@ -9,8 +9,8 @@
  */
 export class WordTable {
   readonly width: number;
-  private slotHash: Uint32Array;
-  private slotId: Int32Array;
+  /** (hash, id) pairs, so a probe touches one cache line; id -1 marks an empty slot. */
+  private slots: Int32Array;
   private slotMask: number;
   /** Tuple words, `width` per id, stored signed so they compare directly with `&` results. */
   keys: Int32Array;
@@ -23,8 +23,7 @@ export class WordTable {
   constructor(width: number, capacity = 8) {
     this.width = width;
     const cap = 1 << Math.max(3, Math.ceil(Math.log2(capacity * 2)));
-    this.slotHash = new Uint32Array(cap);
-    this.slotId = new Int32Array(cap).fill(-1);
+    this.slots = emptySlots(cap);
     this.slotMask = cap - 1;
     this.keys = new Int32Array(Math.max(1, width) * (cap >>> 1));
     this.hashes = new Uint32Array(cap >>> 1);
@@ -36,20 +35,20 @@ export class WordTable {
 
   /** Bytes held by the typed arrays. */
   get byteLength(): number {
-    return this.slotHash.byteLength + this.slotId.byteLength + this.keys.byteLength + this.hashes.byteLength;
+    return this.slots.byteLength + this.keys.byteLength + this.hashes.byteLength;
   }
 
   /** Id of the tuple equal to the masked projection of `key`, or -1. */
   findMasked(hash: number, key: Uint32Array, words: Int32Array, masks: Uint32Array): number {
-    const slotHash = this.slotHash;
-    const slotId = this.slotId;
+    const slots = this.slots;
     const keys = this.keys;
     const width = this.width;
     const m = this.slotMask;
+    const h = hash | 0;
     for (let i = hash & m; ; i = (i + 1) & m) {
-      const id = slotId[i];
+      const id = slots[2 * i + 1];
       if (id < 0) return -1;
-      if (slotHash[i] !== hash) continue;
+      if (slots[2 * i] !== h) continue;
       let base = id * width;
       let j = 0;
       for (; j < width; j++, base++) {
@@ -63,10 +62,12 @@ export class WordTable {
   findExact(hash: number, key: Uint32Array, offset = 0): number {
     const width = this.width;
     const m = this.slotMask;
+    const slots = this.slots;
+    const h = hash | 0;
     for (let i = hash & m; ; i = (i + 1) & m) {
-      const id = this.slotId[i];
+      const id = slots[2 * i + 1];
       if (id < 0) return -1;
-      if (this.slotHash[i] !== hash) continue;
+      if (slots[2 * i] !== h) continue;
       let base = id * width;
       let j = 0;
       for (; j < width; j++, base++) {
@@ -96,20 +97,21 @@ export class WordTable {
   remove(id: number): void {
     const hash = this.hashes[id];
     const m = this.slotMask;
+    const slots = this.slots;
     let i = hash & m;
-    while (this.slotId[i] !== id) {
-      if (this.slotId[i] < 0) throw new Error(`WordTable.remove: id ${id} is not present`);
+    while (slots[2 * i + 1] !== id) {
+      if (slots[2 * i + 1] < 0) throw new Error(`WordTable.remove: id ${id} is not present`);
       i = (i + 1) & m;
     }
     let hole = i;
-    this.slotId[hole] = -1;
-    for (let j = (i + 1) & m; this.slotId[j] >= 0; j = (j + 1) & m) {
-      const home = this.slotHash[j] & m;
+    slots[2 * hole + 1] = -1;
+    for (let j = (i + 1) & m; slots[2 * j + 1] >= 0; j = (j + 1) & m) {
+      const home = slots[2 * j] & m;
       const movable = hole <= j ? home <= hole || home > j : home <= hole && home > j;
       if (movable) {
-        this.slotHash[hole] = this.slotHash[j];
-        this.slotId[hole] = this.slotId[j];
-        this.slotId[j] = -1;
+        slots[2 * hole] = slots[2 * j];
+        slots[2 * hole + 1] = slots[2 * j + 1];
+        slots[2 * j + 1] = -1;
         hole = j;
       }
     }
@@ -134,28 +136,37 @@ export class WordTable {
     }
     this.hashes[id] = hash;
     const m = this.slotMask;
+    const slots = this.slots;
     let i = hash & m;
-    while (this.slotId[i] >= 0) i = (i + 1) & m;
-    this.slotHash[i] = hash;
-    this.slotId[i] = id;
+    while (slots[2 * i + 1] >= 0) i = (i + 1) & m;
+    slots[2 * i] = hash;
+    slots[2 * i + 1] = id;
     this.used++;
     return id;
   }
 
   private grow(): void {
     const cap = (this.slotMask + 1) * 2;
-    const oldId = this.slotId;
-    this.slotHash = new Uint32Array(cap);
-    this.slotId = new Int32Array(cap).fill(-1);
-    this.slotMask = cap - 1;
-    for (let k = 0; k < oldId.length; k++) {
-      const id = oldId[k];
+    const old = this.slots;
+    const slots = emptySlots(cap);
+    const m = cap - 1;
+    for (let k = 1; k < old.length; k += 2) {
+      const id = old[k];
       if (id < 0) continue;
       const hash = this.hashes[id];
-      let i = hash & this.slotMask;
-      while (this.slotId[i] >= 0) i = (i + 1) & this.slotMask;
-      this.slotHash[i] = hash;
-      this.slotId[i] = id;
+      let i = hash & m;
+      while (slots[2 * i + 1] >= 0) i = (i + 1) & m;
+      slots[2 * i] = hash;
+      slots[2 * i + 1] = id;
     }
+    this.slots = slots;
+    this.slotMask = m;
   }
+}
+
+/** `cap` empty (hash, id) slots. */
+function emptySlots(cap: number): Int32Array {
+  const slots = new Int32Array(cap * 2);
+  for (let i = 1; i < slots.length; i += 2) slots[i] = -1;
+  return slots;
 }

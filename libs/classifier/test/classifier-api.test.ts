@@ -276,4 +276,43 @@ describe('helpers', () => {
       ),
     );
   });
+  it('PrefixTrie root index gives the same walks as a plain trie through interleaved changes and lookups', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 1, max: 32 }), fc.nat()),
+          { minLength: 1, maxLength: 300 },
+        ),
+        (ops) => {
+          const plain = new PrefixTrie(32);
+          // Index from the start (16 bits after the second insert) and from 8 nodes (12 bits, then 16 from 256).
+          const indexedTries = [new PrefixTrie(32, 4, 0), new PrefixTrie(32, 4, 8)];
+          const stored: [number, number][] = [];
+          const a = new Uint32Array(2);
+          const b = new Uint32Array(2);
+          for (const [add, raw, len, pick] of ops) {
+            // Values clustered in a few /8s so changes land under cached root entries.
+            const v = ((raw & 0x3ffffff) | ((raw >>> 30) << 24)) >>> 0;
+            if (add || stored.length === 0) {
+              stored.push([v, len]);
+              plain.insert(Uint32Array.of(v), 0, len);
+              for (const t of indexedTries) t.insert(Uint32Array.of(v), 0, len);
+            } else {
+              const [rv, rl] = stored.splice(pick % stored.length, 1)[0];
+              plain.remove(Uint32Array.of(rv), 0, rl);
+              for (const t of indexedTries) t.remove(Uint32Array.of(rv), 0, rl);
+            }
+            for (const k of [v, v ^ 1, v ^ 0x100000, v ^ 0x800000, ...stored.slice(-3).map(([x]) => x ^ 0x80)]) {
+              const key = Uint32Array.of(k);
+              const want = plain.lookup(key, 0, a);
+              for (const t of indexedTries) {
+                expect(t.lookup(key, 0, b)).toBe(want);
+                expect([...b]).toEqual([...a]);
+              }
+            }
+          }
+        },
+      ),
+    );
+  });
 });
