@@ -87,6 +87,32 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow parse-flows vs ovs-ofctl'
     });
   }
 
+  it('a file whose later flows narrow the protocol prints as ovs-ofctl does (whole-file choice)', () => {
+    // parseFlowsOutput prints while it reads and redoes the file when a later flow changes the
+    // chosen protocol: these files change it after 1, 300 and 600 flows.
+    const plain = Array.from(
+      { length: 300 },
+      (_, k) => `priority=${k},ip,nw_src=10.0.${k >> 8}.${k & 255},actions=drop`,
+    );
+    const flows = [
+      ...plain,
+      'tcp6,tp_dst=80,actions=output:1', // IPv6 transport fields: NXM/OXM only
+      ...plain,
+      'table=3,reg0=7,actions=resubmit(,4)', // registers and a table id
+      'cookie=0x5,actions=drop',
+    ];
+    for (const version of ['OpenFlow10', 'OpenFlow13', 'OpenFlow15']) {
+      const allowed = protocolsForVersionBitmap(parseVersions(version));
+      for (const [n, list] of [flows, flows.slice(300), [...plain.slice(0, 1), ...flows.slice(300)]].entries()) {
+        const file = join(dir, `narrow-${version}-${n}.flows`);
+        writeFileSync(file, `${list.join('\n')}\n`);
+        const theirs = ovs(['-O', version, 'parse-flows', file]);
+        expect(theirs.status).toBe(0);
+        expect(parseFlowsOutput(list, allowed)).toBe(theirs.stdout);
+      }
+    }
+  });
+
   it('each flow alone chooses the same protocol, prints or fails the same (sample of 150 per version)', () => {
     const flows = generateFlows(150, 77);
     const diffs: string[] = [];
@@ -120,6 +146,16 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow parse-flows vs ovs-ofctl'
   it('prints hand-written edge cases identically (octal numbers, decimal ports and tables, ct(), learn...)', () => {
     const edge = [
       'tcp,tp_dst=010,actions=drop',
+      'ct_label=0,actions=drop',
+      'ct_label=010/0x1,actions=drop',
+      'ct_label=0xffffffffffffffffffffffffffffffff,actions=drop',
+      'ct_label=0x12345678901234567890/0xffffffff00000000ffffffff00000000,ct_state=+trk,ct_zone=3,ct_mark=1,pkt_mark=2,metadata=3,reg0=1,tun_id=5,actions=drop',
+      'tcp,ct_label=0x10/0x10,tp_dst=80,actions=move:NXM_NX_CT_LABEL[0..31]->NXM_NX_REG0[]',
+      'ct_label=0xff/0,actions=drop',
+      'tcp,actions=fin_timeout(idle_timeout=10,hard_timeout=20)',
+      'tcp6,actions=fin_timeout(hard_timeout=0x10),fin_timeout(),fin_timeout,output:1',
+      'ip,actions=fin_timeout(idle_timeout=010)',
+      'tcp,actions=write_actions(fin_timeout(idle_timeout=1))',
       'priority=010,reg0=010,actions=load:010->NXM_NX_REG1[]',
       'in_port=010,actions=output:010,resubmit(010,010),goto_table:010',
       'table=010,cookie=010,idle_timeout=010,actions=set_queue:010,group:010,enqueue:010:010',
@@ -170,6 +206,17 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow parse-flows vs ovs-ofctl'
       'ipv6,ipv6_src=zz,actions=drop',
       'tcp,tp_dst=70000,actions=drop',
       'reg0=0x1ffffffff,actions=drop',
+      'reg0=1/0x1ffffffff,actions=drop',
+      'reg0=0x1ffffffff/1,actions=drop',
+      'ct_label=0x1ffffffffffffffffffffffffffffffff,actions=drop',
+      'ct_label=0x1/0x1ffffffffffffffffffffffffffffffff,actions=drop',
+      'actions=set_field:1->ct_mark',
+      'actions=load:1->NXM_NX_CT_LABEL[0..15]',
+      'actions=move:NXM_NX_REG0[]->NXM_NX_CT_MARK[]',
+      'actions=write_actions(set_field:0x5->ct_label)',
+      'tcp,actions=fin_timeout(idle_timeout=70000)',
+      'tcp,actions=fin_timeout(foo=1)',
+      'tcp,actions=fin_timeout:5',
       'tcp,tp_dst=08,actions=drop',
       'foo,actions=drop',
       'actions=meter:3',

@@ -22,6 +22,7 @@ const NXAST = {
   RESUBMIT_TABLE: 14,
   OUTPUT_REG: 15,
   EXIT: 17,
+  FIN_TIMEOUT: 19,
   DEC_TTL: 18,
   CONTROLLER: 20,
   DEC_TTL_CNT_IDS: 21,
@@ -324,6 +325,10 @@ export function encodeAction(w: Writer, a: Action, version: number, ctx: EncodeC
       nxHeader(w, NXAST.EXIT, 16);
       w.zeros(6);
       return;
+    case 'fin_timeout':
+      nxHeader(w, NXAST.FIN_TIMEOUT, 16);
+      w.u16(a.idleTimeout).u16(a.hardTimeout).zeros(2);
+      return;
     case 'group':
       if (of10) {
         nxHeader(w, NXAST.GROUP, 16);
@@ -587,6 +592,10 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
     case NXAST.EXIT:
       bad(16);
       out.push({ type: 'exit' });
+      return;
+    case NXAST.FIN_TIMEOUT:
+      bad(16);
+      out.push({ type: 'fin_timeout', idleTimeout: v.getUint16(p + 10), hardTimeout: v.getUint16(p + 12) });
       return;
     case NXAST.DEC_TTL:
       bad(16);

@@ -53,6 +53,8 @@ export type Action =
   | { type: 'dec_ttl'; ids: number[]; explicit: boolean }
   | { type: 'note'; data: Uint8Array }
   | { type: 'exit' }
+  /** Nicira fin_timeout: idle/hard timeouts the flow takes once it sees a TCP FIN or RST (0 = keep). */
+  | { type: 'fin_timeout'; idleTimeout: number; hardTimeout: number }
   | { type: 'group'; groupId: number }
   | { type: 'push_mpls' | 'pop_mpls'; ethertype: number }
   | { type: 'conjunction'; id: number; clause: number; nClauses: number }
@@ -172,6 +174,31 @@ function parseNote(arg: string): Action {
   return { type: 'note', data };
 }
 
+/** `fin_timeout(idle_timeout=N,hard_timeout=N)`, each optional (OVS's parse_FIN_TIMEOUT). */
+function parseFinTimeout(arg: string): Action {
+  const a = { type: 'fin_timeout' as const, idleTimeout: 0, hardTimeout: 0 };
+  for (const kv of arg.split(',')) {
+    const item = kv.trim();
+    if (!item) continue;
+    const eq = item.indexOf('=');
+    const key = eq < 0 ? item : item.slice(0, eq);
+    const value = eq < 0 ? '' : item.slice(eq + 1);
+    if (key !== 'idle_timeout' && key !== 'hard_timeout') {
+      throw new Error(`invalid key '${key}' in 'fin_timeout' argument`);
+    }
+    const n = parseInteger(value);
+    if (n === undefined || n > 0xffffn) throw new Error(`invalid ${key} "${value}"`);
+    if (key === 'idle_timeout') a.idleTimeout = Number(n);
+    else a.hardTimeout = Number(n);
+  }
+  return a;
+}
+
+/** ct_mark and ct_label are written only by ct(commit,exec(...)), never by plain actions (as in OVS). */
+function rejectCtWrite(f: FieldDef): void {
+  if (f.name === 'ct_mark' || f.name === 'ct_label') throw new Error('cannot set CT fields outside of ct action');
+}
+
 function parseLoad(arg: string): Action {
   const arrow = arg.indexOf('->');
   if (arrow < 0) throw new Error(`${arg}: missing \`->'`);
@@ -182,6 +209,7 @@ function parseLoad(arg: string): Action {
     throw new Error(`${arg}: value ${hexAlt(v)} does not fit into ${dst.nBits} bits`);
   }
   if (!dst.field.writable) throw new Error(`destination field ${dst.field.name} is not writable`);
+  rejectCtWrite(dst.field);
   const shift = BigInt(dst.ofs);
   const mask = ((1n << BigInt(dst.nBits)) - 1n) << shift;
   return { type: 'set_field', field: dst.field, value: v << shift, mask, fromLoad: true };
@@ -194,6 +222,7 @@ function parseSetField(arg: string, ctx: ParseContext): Action {
   const field = fieldByName(name);
   if (!field) throw new Error(`${name} is not a valid OXM field name`);
   if (!field.writable) throw new Error(`${name} is read-only`);
+  rejectCtWrite(field);
   const { value, mask } = parseFieldValue(field, arg.slice(0, arrow).trim());
   const all = (1n << BigInt(fieldWidth(field))) - 1n;
   let m = mask;
@@ -237,19 +266,32 @@ function parseCt(arg: string): Action {
   return a;
 }
 
+/**
+ * Length of a leading `[A-Za-z_0-9]+` followed by one of `:(=` (where the argument starts), or
+ * -1: the same test as a regex, without one per action word.
+ */
+function actionNameEnd(word: string): number {
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95) continue;
+    return i > 0 && (c === 58 || c === 40 || c === 61) ? i : -1;
+  }
+  return -1;
+}
+
 /** Parses one action (`name`, `name:arg` or `name(arg)`) into `out`. */
 function parseOne(word: string, out: Action[], ctx: ParseContext, inWrite: boolean): void {
   let name = word;
   let arg: string | undefined;
   let paren = false;
-  const m = /^([A-Za-z_0-9]+)([:(=])/.exec(word);
-  if (m) {
-    name = m[1];
-    if (m[2] === '(') {
+  const sep = actionNameEnd(word);
+  if (sep > 0) {
+    name = word.slice(0, sep);
+    if (word.charCodeAt(sep) === 40) {
       if (!word.endsWith(')')) throw new Error(`${word}: syntax error at \`${word}' (missing \`)'?)`);
-      arg = word.slice(m[0].length, -1);
+      arg = word.slice(sep + 1, -1);
       paren = true;
-    } else arg = word.slice(m[0].length);
+    } else arg = word.slice(sep + 1);
   }
   const need = (): string => {
     if (arg === undefined) throw new Error(`${name}: missing argument`);
@@ -384,6 +426,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, inWrite: boole
           `source field ${formatSubfield(src)} (${src.nBits} bits) and destination field ${formatSubfield(dst)} (${dst.nBits} bits) differ in width`,
         );
       }
+      rejectCtWrite(dst.field);
       out.push({ type: 'reg_move', src, dst });
       return;
     }
@@ -411,6 +454,9 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, inWrite: boole
       return;
     case 'exit':
       out.push({ type: 'exit' });
+      return;
+    case 'fin_timeout':
+      out.push(parseFinTimeout(arg ?? ''));
       return;
     case 'group':
       out.push({ type: 'group', groupId: uint(need(), 0xffffffff, 'group') });
@@ -634,6 +680,10 @@ export function checkActions(actions: Action[], match: Match, ctx: ParseContext,
       case 'output_reg':
         needs(a.src.field);
         break;
+      case 'fin_timeout':
+        // Only TCP flows see FINs (OVS's ofpact_check__).
+        if (proto !== IPPROTO.TCP) inconsistent();
+        break;
       case 'ct':
         if (!(curType === ETH_TYPE.IP || curType === ETH_TYPE.IPV6)) throw invalid('OFPBAC_MATCH_INCONSISTENT');
         break;
@@ -834,6 +884,12 @@ export function formatAction(a: Action): string {
       return `note:${Array.from(a.data, (b) => b.toString(16).padStart(2, '0')).join('.')}`;
     case 'exit':
       return 'exit';
+    case 'fin_timeout': {
+      const parts: string[] = [];
+      if (a.idleTimeout) parts.push(`idle_timeout=${a.idleTimeout}`);
+      if (a.hardTimeout) parts.push(`hard_timeout=${a.hardTimeout}`);
+      return `fin_timeout(${parts.join(',')})`;
+    }
     case 'group':
       return `group:${a.groupId}`;
     case 'push_mpls':

@@ -53,6 +53,12 @@ export const OFPBMC = {
 export const OFPFMFC = { UNKNOWN: 0, BAD_TABLE_ID: 2, BAD_COMMAND: 6, BAD_FLAGS: 7 } as const;
 
 export class OpenFlowDecodeError extends Error {
+  /**
+   * Set when the message was recognized and the error lies in its entries (ovs-ofctl then names
+   * the message before the error, even for OFPBRC errors).
+   */
+  inBody?: boolean;
+
   constructor(
     readonly type: number,
     readonly code: number,

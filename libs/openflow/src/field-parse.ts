@@ -5,37 +5,95 @@ import { OFPP, parsePortName } from './format-values.js';
 
 /** An integer as C's strtoull with base 0 reads it: 0x hex, leading-0 octal, else decimal. */
 export function parseInteger(s: string): bigint | undefined {
-  if (/^0[xX][0-9a-fA-F]+$/.test(s)) return BigInt(s);
-  if (/^0[0-7]+$/.test(s)) return BigInt(`0o${s.slice(1)}`);
-  if (/^(0|[1-9]\d*)$/.test(s)) return BigInt(s);
-  return undefined;
+  // Hand-rolled scan (no regex, no bigint until the end): this runs for most words of a flow.
+  const n = s.length;
+  if (n === 0) return undefined;
+  const c0 = s.charCodeAt(0);
+  if (c0 === 48 && n > 1) {
+    const c1 = s.charCodeAt(1);
+    if (c1 === 120 || c1 === 88) {
+      if (n === 2) return undefined;
+      for (let i = 2; i < n; i++) if (hexDigit(s.charCodeAt(i)) < 0) return undefined;
+      if (n <= 15) return BigInt(Number.parseInt(s.slice(2), 16));
+      return BigInt(s);
+    }
+    for (let i = 1; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 55) return undefined;
+    }
+    if (n <= 17) return BigInt(Number.parseInt(s.slice(1), 8));
+    return BigInt(`0o${s.slice(1)}`);
+  }
+  return parseDecimal(s);
+}
+
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
 }
 
 /** Port numbers are always decimal. */
 export function parseDecimal(s: string): bigint | undefined {
-  return /^\d+$/.test(s) ? BigInt(s) : undefined;
+  const n = s.length;
+  if (n === 0) return undefined;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return undefined;
+    v = v * 10 + (c - 48);
+  }
+  // Up to 15 digits are exact in a double; longer ones go through BigInt's own parser.
+  return n <= 15 ? BigInt(v) : BigInt(s);
 }
 
 export function parseMac(s: string): bigint | undefined {
-  const parts = s.split(':');
-  if (parts.length !== 6) return undefined;
-  let v = 0n;
-  for (const p of parts) {
-    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) return undefined;
-    v = (v << 8n) | BigInt(Number.parseInt(p, 16));
+  // Six groups of 1-2 hex digits separated by ':'; built as a number (48 bits fit a double).
+  let v = 0;
+  let groups = 0;
+  let digits = 0;
+  let cur = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 58;
+    if (c === 58) {
+      if (digits === 0 || ++groups > 6) return undefined;
+      v = v * 256 + cur;
+      cur = 0;
+      digits = 0;
+      continue;
+    }
+    const d = hexDigit(c);
+    if (d < 0 || ++digits > 2) return undefined;
+    cur = cur * 16 + d;
   }
-  return v;
+  return groups === 6 ? BigInt(v) : undefined;
 }
 
 export function parseIpv4(s: string): bigint | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  let v = 0n;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    v = (v << 8n) | BigInt(Number(p));
+  const n = parseIpv4Number(s);
+  return n < 0 ? undefined : BigInt(n);
+}
+
+/** Dotted quad as an unsigned number, or -1. */
+function parseIpv4Number(s: string): number {
+  let v = 0;
+  let parts = 0;
+  let digits = 0;
+  let cur = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || cur > 255 || ++parts > 4) return -1;
+      v = v * 256 + cur;
+      cur = 0;
+      digits = 0;
+      continue;
+    }
+    if (c < 48 || c > 57 || ++digits > 3) return -1;
+    cur = cur * 10 + (c - 48);
   }
-  return v;
+  return parts === 4 ? v : -1;
 }
 
 export function parseIpv6(s: string): bigint | undefined {
@@ -201,8 +259,8 @@ export function parseFieldValue(f: FieldDef, s: string): ParsedValue {
       const m = maskText === undefined ? all : parseInteger(maskText);
       if (m === undefined) throw new Error(`${maskText}: bad syntax for ${f.name} mask`);
       const byteAll = (1n << BigInt(f.bytes * 8)) - 1n;
-      if (v > byteAll || m > byteAll)
-        throw new Error(`${valueText}: value too large for ${f.bytes}-byte field ${f.name}`);
+      if (v > byteAll) throw new Error(`${s}: value too large for ${f.bytes}-byte field ${f.name}`);
+      if (m > byteAll) throw new Error(`${s}: mask too large for ${f.bytes}-byte field ${f.name}`);
       return { value: v, mask: maskText === undefined ? all : m };
     }
   }

@@ -723,6 +723,15 @@ const SPECS: Spec[] = [
     nxm: nxm('NXM_NX_CT_MARK', 1, 107, 4),
   },
   {
+    // 128 bits: set by ct(commit,exec(set_field:...->ct_label)); matched like ct_mark.
+    name: 'ct_label',
+    slot: 'ct_label',
+    bits: 128,
+    format: 'hex',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_CT_LABEL', 1, 108, 16),
+  },
+  {
     name: 'dp_hash',
     slot: 'dp_hash',
     bits: 32,

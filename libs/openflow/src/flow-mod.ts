@@ -79,6 +79,14 @@ function flagsToWire(flags: number, version: number): number {
 
 /** Encodes a flow_mod for `protocol` (one Protocol bit), as ovs-ofctl would send it. */
 export function encodeFlowMod(fm: FlowMod, protocol: number, xid: number): Uint8Array {
+  return encodeFlowModTransient(fm, protocol, xid).slice();
+}
+
+/**
+ * encodeFlowMod without the copy: a view of a shared buffer that the next encode overwrites.
+ * For callers that consume the bytes at once (parse-flows prints each message right away).
+ */
+export function encodeFlowModTransient(fm: FlowMod, protocol: number, xid: number): Uint8Array {
   const version = protocolVersion(protocol);
   const w = scratch;
   w.length = 0;
@@ -118,7 +126,7 @@ export function encodeFlowMod(fm: FlowMod, protocol: number, xid: number): Uint8
     encodeInstructions(w, fm.actions, version, ctx);
   }
   w.setU16(2, w.length);
-  return w.finish();
+  return w.buf.subarray(0, w.length);
 }
 
 /** Decodes a flow_mod message body (header already validated) as ovs-ofctl's printer does. */

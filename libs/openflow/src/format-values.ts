@@ -1,13 +1,14 @@
 /** Text forms of field values, exactly as Open vSwitch prints them. */
 
 export function formatMac(v: bigint): string {
-  let s = '';
-  for (let i = 5; i >= 0; i--) {
-    const b = Number((v >> BigInt(i * 8)) & 0xffn);
-    s += (b < 16 ? '0' : '') + b.toString(16) + (i ? ':' : '');
-  }
-  return s;
+  const n = Number(v & 0xffffffffffffn);
+  const hi = Math.floor(n / 0x100000000);
+  const lo = n >>> 0;
+  return `${hex2((hi >>> 8) & 255)}:${hex2(hi & 255)}:${hex2(lo >>> 24)}:${hex2((lo >>> 16) & 255)}:${hex2((lo >>> 8) & 255)}:${hex2(lo & 255)}`;
 }
+
+const HEX2: string[] = Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
+const hex2 = (b: number): string => HEX2[b];
 
 export function formatIpv4(v: bigint | number): string {
   const n = Number(v) >>> 0;
@@ -16,11 +17,17 @@ export function formatIpv4(v: bigint | number): string {
 
 /** Prefix length if `mask` is a CIDR mask of `bits` bits, else -1. */
 export function cidrLength(mask: bigint, bits: number): number {
+  if (bits <= 32) {
+    // Number arithmetic: the common IPv4 case must not allocate bigints.
+    const full = bits === 32 ? 0xffffffff : 2 ** bits - 1;
+    const inv = (full - (Number(mask & BigInt(full)) >>> 0)) >>> 0;
+    if (inv !== 0 && (inv & (inv + 1)) >>> 0 !== 0) return -1;
+    if (inv === 0xffffffff) return bits - 32;
+    return bits - (inv === 0 ? 0 : 32 - Math.clz32(inv));
+  }
   const inv = ~mask & ((1n << BigInt(bits)) - 1n);
   if ((inv & (inv + 1n)) !== 0n) return -1;
-  let n = 0;
-  for (let x = inv; x; x >>= 1n) n++;
-  return bits - n;
+  return bits - (inv === 0n ? 0 : inv.toString(2).length);
 }
 
 export function formatIpv4Masked(v: bigint, m: bigint): string {

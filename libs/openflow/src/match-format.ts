@@ -54,6 +54,11 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
   if (zone)
     out.push(zone.mask === 0xffffn ? `ct_zone=${zone.value}` : `ct_zone=${zone.value}/0x${zone.mask.toString(16)}`);
   u32('ct_mark', 'ct_mark');
+  const label = m.get('ct_label');
+  if (label) {
+    const full = label.mask === (1n << 128n) - 1n;
+    out.push(full ? `ct_label=${hexAlt(label.value)}` : `ct_label=${hexAlt(label.value)}/${hexAlt(label.mask)}`);
+  }
 
   // With recirc_id matched (a datapath "megaflow"), OVS names the Ethernet packet type when any
   // Ethernet-layer field is matched.

@@ -1,5 +1,6 @@
 import { decodeActions, encodeActions10, encodeInstructions } from './action-codec.js';
 import type { Action } from './actions.js';
+import { type AsyncConfig, decodeAsyncConfig, encodeAsyncConfig } from './async-config.js';
 import { Writer } from './bytes.js';
 import {
   decodeGroupMod,
@@ -30,6 +31,14 @@ import { pullNxMatch, putNxMatch } from './nxm.js';
 import { pullOfp10Match, putOfp10Match } from './ofp10-match.js';
 import { decodePort, encodePort, PORT_LEN, type PortDesc } from './ports.js';
 import { P_OF10_NXM_ANY, P_OF10_STD_ANY, Protocol } from './protocols.js';
+import {
+  decodeQueueGetConfigReply,
+  decodeQueueGetConfigRequest,
+  encodeQueueGetConfigReply,
+  encodeQueueGetConfigRequest,
+  type QueueConfig,
+  queueGetConfigTypes,
+} from './queue-config.js';
 
 /** OpenFlow messages as a discriminated union keyed by `type`; codecs over Uint8Array. */
 
@@ -126,6 +135,9 @@ export type OpenFlowMessage =
   | { type: 'port_mod'; version: number; xid: number; portMod: PortMod }
   | { type: 'table_mod'; version: number; xid: number; tableId: number; config: number }
   | { type: 'get_async_request'; version: number; xid: number }
+  | { type: 'set_async' | 'get_async_reply'; version: number; xid: number; config: AsyncConfig }
+  | { type: 'queue_get_config_request'; version: number; xid: number; port: number }
+  | { type: 'queue_get_config_reply'; version: number; xid: number; port: number; queues: QueueConfig[] }
   | { type: 'meter_mod'; version: number; xid: number; meterMod: MeterMod }
   | { type: 'group_mod'; version: number; xid: number; groupMod: GroupMod }
   | { type: 'unknown'; version: number; xid: number; msgType: number; body: Uint8Array };
@@ -277,6 +289,24 @@ export function encodeMessage(m: OpenFlowMessage): Uint8Array {
       break;
     case 'get_async_request':
       header(26);
+      break;
+    case 'queue_get_config_request':
+    case 'queue_get_config_reply': {
+      const types = queueGetConfigTypes(m.version);
+      if (!types) throw new Error(`OpenFlow version ${m.version} has no queue_get_config messages`);
+      if (m.type === 'queue_get_config_request') {
+        header(types[0]);
+        encodeQueueGetConfigRequest(w, m.port, m.version);
+      } else {
+        header(types[1]);
+        encodeQueueGetConfigReply(w, m.port, m.queues, m.version);
+      }
+      break;
+    }
+    case 'get_async_reply':
+    case 'set_async':
+      header(m.type === 'set_async' ? 28 : 27);
+      encodeAsyncConfig(w, m.config, m.version);
       break;
     case 'meter_mod':
       header(29);
@@ -519,6 +549,13 @@ export function decodeMessage(b: Uint8Array): OpenFlowMessage {
       throw badRequest(OFPBRC.BAD_EXPERIMENTER, 8, 'unknown experimenter message');
   }
   if (version === 1 && t === 15) return { type: 'port_mod', version, xid, portMod: decodePortMod(b, 1) };
+  const queueTypes = queueGetConfigTypes(version);
+  if (queueTypes && t === queueTypes[0]) {
+    return { type: 'queue_get_config_request', version, xid, port: decodeQueueGetConfigRequest(b, version) };
+  }
+  if (queueTypes && t === queueTypes[1]) {
+    return { type: 'queue_get_config_reply', version, xid, ...decodeQueueGetConfigReply(b, version) };
+  }
   if (version > 1) {
     switch (t) {
       case 15:
@@ -551,6 +588,13 @@ export function decodeMessage(b: Uint8Array): OpenFlowMessage {
         if (version >= 4) {
           exact(8);
           return { type: 'get_async_request', version, xid };
+        }
+        break;
+      case 27:
+      case 28:
+        if (version >= 4) {
+          const config = decodeAsyncConfig(b, version, t === 28);
+          return { type: t === 28 ? 'set_async' : 'get_async_reply', version, xid, config };
         }
         break;
       case 29:

@@ -12,6 +12,26 @@ import { decodeError, OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
 import { formatPort, portFromOf11, portToOf11 } from './format-values.js';
 import type { Match } from './match.js';
 import { formatMatch } from './match-format.js';
+import {
+  decodeGroupMeterRequest,
+  decodeMeterConfigs,
+  decodeMeterFeatures,
+  decodeMeterStats,
+  encodeGroupMeterRequest,
+  encodeMeterConfigs,
+  encodeMeterFeatures,
+  encodeMeterStats,
+  formatGroupMeterRequest,
+  formatMeterConfigs,
+  formatMeterFeatures,
+  formatMeterStats,
+  GROUP_METER_MP_CODES,
+  GROUP_METER_MP_NAMES,
+  type GroupMeterRequestBody,
+  type MeterConfig,
+  type MeterFeatures,
+  type MeterStats,
+} from './multipart-group-meter.js';
 import { pullNxMatch, putNxMatch } from './nxm.js';
 import { pullOfp10Match, putOfp10Match } from './ofp10-match.js';
 import { decodePort, encodePort, formatPortDesc, PORT_LEN, type PortDesc } from './ports.js';
@@ -75,7 +95,8 @@ export type MultipartRequestBody =
   | { mp: 'flow' | 'aggregate'; request: FlowStatsRequest }
   | { mp: 'table' }
   | { mp: 'port'; portNo: number }
-  | { mp: 'port_desc'; portNo: number };
+  | { mp: 'port_desc'; portNo: number }
+  | GroupMeterRequestBody;
 
 export type MultipartReplyBody =
   | { mp: 'desc'; desc: Desc }
@@ -83,9 +104,20 @@ export type MultipartReplyBody =
   | { mp: 'aggregate'; packetCount: bigint; byteCount: bigint; flowCount: number }
   | { mp: 'table'; tables: TableStats[] }
   | { mp: 'port'; ports: PortStats[] }
-  | { mp: 'port_desc'; ports: PortDesc[] };
+  | { mp: 'port_desc'; ports: PortDesc[] }
+  | { mp: 'meter_features'; features: MeterFeatures }
+  | { mp: 'meter_config'; configs: MeterConfig[] }
+  | { mp: 'meter'; stats: MeterStats[] };
 
-const MP_CODES: Record<string, number> = { desc: 0, flow: 1, aggregate: 2, table: 3, port: 4, port_desc: 13 };
+const MP_CODES: Record<string, number> = {
+  desc: 0,
+  flow: 1,
+  aggregate: 2,
+  table: 3,
+  port: 4,
+  port_desc: 13,
+  ...GROUP_METER_MP_CODES,
+};
 const MP_NAMES: Record<number, MultipartRequestBody['mp']> = {
   0: 'desc',
   1: 'flow',
@@ -139,6 +171,14 @@ function pullMatch(b: Uint8Array, off: number, end: number, version: number): [M
 
 export function encodeMultipartRequest(w: Writer, body: MultipartRequestBody, version: number): void {
   switch (body.mp) {
+    case 'group':
+    case 'group_desc':
+    case 'group_features':
+    case 'meter':
+    case 'meter_config':
+    case 'meter_features':
+      encodeGroupMeterRequest(w, body, version);
+      return;
     case 'desc':
     case 'table':
       return;
@@ -176,6 +216,11 @@ export function decodeMultipartRequest(
     if (end - off !== n)
       throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, off, `multipart request body must be ${n} bytes`);
   };
+  const groupMeter = GROUP_METER_MP_NAMES[mpType];
+  if (groupMeter) {
+    const r = decodeGroupMeterRequest(b, off, groupMeter, version);
+    if (r) return r;
+  }
   const mp = MP_NAMES[mpType];
   switch (mp) {
     case 'desc':
@@ -229,6 +274,15 @@ export function decodeMultipartRequest(
 
 export function encodeMultipartReply(w: Writer, body: MultipartReplyBody, version: number): void {
   switch (body.mp) {
+    case 'meter_features':
+      encodeMeterFeatures(w, body.features);
+      return;
+    case 'meter_config':
+      encodeMeterConfigs(w, body.configs);
+      return;
+    case 'meter':
+      encodeMeterStats(w, body.stats);
+      return;
     case 'desc':
       putString(w, body.desc.mfr, 256);
       putString(w, body.desc.hw, 256);
@@ -357,6 +411,15 @@ export function decodeMultipartReply(b: Uint8Array, off: number, mpType: number,
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const end = b.length;
   const badLen = (at: number, msg: string) => decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, at, msg);
+  if (mpType === GROUP_METER_MP_CODES.meter_features && version >= 4) {
+    return { mp: 'meter_features', features: decodeMeterFeatures(b, off) };
+  }
+  if (mpType === GROUP_METER_MP_CODES.meter_config && version >= 4) {
+    return { mp: 'meter_config', configs: decodeMeterConfigs(b, off) };
+  }
+  if (mpType === GROUP_METER_MP_CODES.meter && version >= 4) {
+    return { mp: 'meter', stats: decodeMeterStats(b, off) };
+  }
   const mp = MP_NAMES[mpType];
   switch (mp) {
     case 'desc':
@@ -445,6 +508,12 @@ const MP_TITLES: Record<string, string> = {
   table: 'OFPST_TABLE',
   port: 'OFPST_PORT',
   port_desc: 'OFPST_PORT_DESC',
+  group: 'OFPST_GROUP',
+  group_desc: 'OFPST_GROUP_DESC',
+  group_features: 'OFPST_GROUP_FEATURES',
+  meter: 'OFPST_METER',
+  meter_config: 'OFPST_METER_CONFIG',
+  meter_features: 'OFPST_METER_FEATURES',
 };
 
 export function multipartTitle(mp: string, reply: boolean): string {
@@ -503,11 +572,19 @@ export function formatMultipartRequest(body: MultipartRequestBody, version: numb
       return ` port_no=${formatPort(body.portNo)}`;
     case 'port_desc':
       return ` port=${formatPort(body.portNo)}`;
+    default:
+      return formatGroupMeterRequest(body);
   }
 }
 
 export function formatMultipartReply(body: MultipartReplyBody, version: number): string {
   switch (body.mp) {
+    case 'meter_features':
+      return formatMeterFeatures(body.features);
+    case 'meter_config':
+      return formatMeterConfigs(body.configs);
+    case 'meter':
+      return formatMeterStats(body.stats);
     case 'desc':
       return `\nManufacturer: ${body.desc.mfr}\nHardware: ${body.desc.hw}\nSoftware: ${body.desc.sw}\nSerial Num: ${body.desc.serial}\nDP Description: ${body.desc.dp}`;
     case 'aggregate':

@@ -158,6 +158,7 @@ export function putNxMatch(w: Writer, m: Match, version: number, cookie = 0n, co
   putSlot('ct_state', 'ct_state');
   putSlot('ct_zone', 'ct_zone');
   putSlot('ct_mark', 'ct_mark');
+  putSlot('ct_label', 'ct_label');
   putSlot('metadata', 'metadata');
   if (cookieMask) {
     const masked = cookieMask !== 0xffffffffffffffffn;

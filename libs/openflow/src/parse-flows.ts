@@ -1,4 +1,4 @@
-import { encodeFlowMod, type FlowMod } from './flow-mod.js';
+import { encodeFlowModTransient, type FlowMod } from './flow-mod.js';
 import { parseFlow } from './flow-parse.js';
 import { ofpPrint } from './print.js';
 import { chooseProtocol, P_ANY, P_OF10_NXM_ANY, P_OF10_STD_ANY, protocolName, protocolsToString } from './protocols.js';
@@ -8,6 +8,61 @@ export const DEFAULT_ALLOWED_PROTOCOLS = P_OF10_STD_ANY | P_OF10_NXM_ANY;
 
 /** What `ovs-ofctl parse-flow(s)` prints for a list of flows under `allowed` protocols. */
 export function parseFlowsOutput(flows: string[], allowed: number = DEFAULT_ALLOWED_PROTOCOLS): string {
+  return streamedOutput(flows, allowed) ?? retainedOutput(flows, allowed);
+}
+
+/**
+ * The common case without keeping 100k flow_mods alive (their garbage dominated the run time):
+ * print each flow as soon as it is parsed, under the protocol that the flows so far allow. When a
+ * later flow narrows the choice to another protocol, give up (undefined) so that the caller
+ * redoes the file the plain way; at worst that doubles the work for the prefix read so far.
+ */
+function streamedOutput(flows: string[], allowed: number): string | undefined {
+  let usable = P_ANY;
+  let chosen = chooseProtocol(usable & allowed);
+  if (!chosen) return undefined;
+  // Printed lines go to bytes outside the JS heap: 100k retained strings (ropes of many pieces)
+  // made every young-generation GC copy them, which cost more than the printing itself.
+  const out = new TextSink();
+  let xid = 1;
+  for (const text of flows) {
+    const parsed = parseFlow(text);
+    usable &= parsed.usable;
+    if (chooseProtocol(usable & allowed) !== chosen) {
+      // The first flow may still pick the protocol: nothing printed yet means nothing to redo.
+      if (xid > 1) return undefined;
+      chosen = chooseProtocol(usable & allowed);
+      if (!chosen) return undefined;
+    }
+    out.line(ofpPrint(encodeFlowModTransient(parsed.fm, chosen, xid++)));
+  }
+  return `usable protocols: ${protocolsToString(usable)}\nchosen protocol: ${protocolName(chosen)}\n${out.text()}`;
+}
+
+/** Lines of text accumulated as UTF-8 in a growable byte buffer, outside the JS heap. */
+class TextSink {
+  private buf = new Uint8Array(1 << 16);
+  private length = 0;
+  private readonly encoder = new TextEncoder();
+
+  line(s: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit, plus the newline.
+    const need = this.length + s.length * 3 + 1;
+    if (need > this.buf.length) {
+      const next = new Uint8Array(Math.max(need, this.buf.length * 2));
+      next.set(this.buf.subarray(0, this.length));
+      this.buf = next;
+    }
+    this.length += this.encoder.encodeInto(s, this.buf.subarray(this.length)).written;
+    this.buf[this.length++] = 10;
+  }
+
+  text(): string {
+    return new TextDecoder().decode(this.buf.subarray(0, this.length));
+  }
+}
+
+function retainedOutput(flows: string[], allowed: number): string {
   const fms: FlowMod[] = [];
   let usable = P_ANY;
   for (const text of flows) {
@@ -20,7 +75,7 @@ export function parseFlowsOutput(flows: string[], allowed: number = DEFAULT_ALLO
   if (!chosen) throw new ParseFlowsError('no usable protocol', lines.join('\n'));
   lines.push(`chosen protocol: ${protocolName(chosen)}`);
   let xid = 1;
-  for (const fm of fms) lines.push(ofpPrint(encodeFlowMod(fm, chosen, xid++)));
+  for (const fm of fms) lines.push(ofpPrint(encodeFlowModTransient(fm, chosen, xid++)));
   return `${lines.join('\n')}\n`;
 }
 

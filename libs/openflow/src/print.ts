@@ -1,4 +1,5 @@
 import { formatActions, PACKET_IN_REASONS } from './actions.js';
+import { ASYNC_ERROR_NAMES, formatAsyncConfig } from './async-config.js';
 import { formatGroupMod, formatMeterMod, formatPortMod, ROLES } from './control.js';
 import { ERROR_NAMES_10, ERROR_NAMES_11 } from './error-names.js';
 import { OpenFlowDecodeError } from './errors.js';
@@ -13,7 +14,14 @@ import {
   formatMultipartRequest,
   multipartTitle,
 } from './multipart.js';
+import {
+  decodeMeterStatsPrefix,
+  formatMeterStats,
+  GROUP_METER_MP_NAMES,
+  groupMeterMpAvailable,
+} from './multipart-group-meter.js';
 import { formatPortDesc } from './ports.js';
+import { formatQueueGetConfigReply, queueGetConfigTypes } from './queue-config.js';
 
 /** ovs-ofctl ofp-print: a message as text, with OVS's hex dump for what it cannot decode. */
 
@@ -42,7 +50,8 @@ function head(name: string, version: number, xid: number): string {
 
 /** The name of an error (OpenFlow 1.3 numbering, as decode errors carry). */
 export function errorName(type: number, code: number): string {
-  return ERROR_NAMES_11[`${type},${code}`] ?? `OFPET(${type},${code})`;
+  const key = `${type},${code}`;
+  return ERROR_NAMES_11[key] ?? ASYNC_ERROR_NAMES[key] ?? `OFPET(${type},${code})`;
 }
 
 /** OVS's ds_put_printable: printable ASCII as is, other bytes as octal escapes. */
@@ -128,6 +137,13 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
         return `${head('OFPT_TABLE_MOD', m.version, m.xid)} ${m.tableId === 255 ? 'table_id: ALL_TABLES' : `table_id=${m.tableId}`}`;
       case 'get_async_request':
         return head('OFPT_GET_ASYNC_REQUEST', m.version, m.xid);
+      case 'queue_get_config_request':
+        return `${head('OFPT_QUEUE_GET_CONFIG_REQUEST', m.version, m.xid)} port=${formatPort(m.port)}`;
+      case 'queue_get_config_reply':
+        return `${head('OFPT_QUEUE_GET_CONFIG_REPLY', m.version, m.xid)}${formatQueueGetConfigReply(m.port, m.queues)}`;
+      case 'set_async':
+      case 'get_async_reply':
+        return `${head(m.type === 'set_async' ? 'OFPT_SET_ASYNC' : 'OFPT_GET_ASYNC_REPLY', m.version, m.xid)}${formatAsyncConfig(m.config)}`;
       case 'meter_mod':
         return `${head('OFPT_METER_MOD', m.version, m.xid)}${formatMeterMod(m.meterMod)}`;
       case 'group_mod':
@@ -193,8 +209,15 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
         const good = formatMultipartReply({ mp: 'flow', flows }, b[0]);
         return `${prefix.trimEnd()}${good}\n***decode error: ${errorName(e.type, e.code)}***\n${hexDump(b)}`;
       }
+      // So does a meter stats reply (OpenFlow 1.3+).
+      if (b[0] >= 4 && b[1] === 19 && b.length >= 16 && ((b[8] << 8) | b[9]) === 9) {
+        const good = decodeMeterStatsPrefix(b, 16);
+        if (good.length) {
+          return `${prefix.trimEnd()}${formatMeterStats(good)}\n***decode error: ${errorName(e.type, e.code)}***\n${hexDump(b)}`;
+        }
+      }
       // Errors in the framing itself (OFPBRC) come before the message is recognized.
-      const p = e.type === 1 ? '' : prefix;
+      const p = e.type === 1 && !e.inBody ? '' : prefix;
       return `${p}***decode error: ${errorName(e.type, e.code)}***\n${hexDump(b)}`;
     }
     throw e;
@@ -261,12 +284,25 @@ function messageTitle(b: Uint8Array): string | undefined {
   if (t === 13) return 'OFPT_PACKET_OUT';
   if (t === 12) return 'OFPT_PORT_STATUS';
   if (t === 6) return 'OFPT_FEATURES_REPLY';
+  const queueTypes = queueGetConfigTypes(v);
+  if (queueTypes && t === queueTypes[0]) return 'OFPT_QUEUE_GET_CONFIG_REQUEST';
+  if (queueTypes && t === queueTypes[1]) return 'OFPT_QUEUE_GET_CONFIG_REPLY';
+  if (v >= 4 && t === 27) return 'OFPT_GET_ASYNC_REPLY';
+  if (v >= 4 && t === 28) return 'OFPT_SET_ASYNC';
   if (v === 1 && t === 4 && b.length >= 16 && b[15] === 13) return 'NXT_FLOW_MOD';
   const statsReq = v === 1 ? 16 : 18;
   if ((t === statsReq || t === statsReq + 1) && b.length >= 10) {
-    const mp = (
-      { 0: 'desc', 1: 'flow', 2: 'aggregate', 3: 'table', 4: 'port', 13: 'port_desc' } as Record<number, string>
-    )[(b[8] << 8) | b[9]];
+    const code = (b[8] << 8) | b[9];
+    const groupMeter = GROUP_METER_MP_NAMES[code];
+    const basic: Record<number, string> = {
+      0: 'desc',
+      1: 'flow',
+      2: 'aggregate',
+      3: 'table',
+      4: 'port',
+      13: 'port_desc',
+    };
+    const mp = groupMeter && groupMeterMpAvailable(groupMeter, v) ? groupMeter : basic[code];
     return mp ? multipartTitle(mp, t !== statsReq) : undefined;
   }
   return undefined;
@@ -283,5 +319,9 @@ function messageName(b: Uint8Array): string | undefined {
     14: 'OFPT_FLOW_MOD',
   };
   if (t === (v === 1 ? 18 : 20)) return 'OFPT_BARRIER_REQUEST';
-  return names[t];
+  if (t === (v === 1 ? 19 : 21)) return 'OFPT_BARRIER_REPLY';
+  if (t === 10) return 'OFPT_PACKET_IN';
+  if (v > 1 && t === 16) return 'OFPT_PORT_MOD';
+  if (v > 1 && t === 17) return 'OFPT_TABLE_MOD';
+  return names[t] ?? messageTitle(b);
 }

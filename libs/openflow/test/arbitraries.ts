@@ -1,18 +1,131 @@
 import fc from 'fast-check';
 import {
   type Action,
+  type AsyncConfig,
+  type AsyncMasks,
   ERROR_NAMES_10,
   ERROR_NAMES_11,
   encodeMessage,
   type FlowStats,
+  type GroupMeterRequestBody,
   generateFlows,
   Match,
+  type MeterConfig,
+  type MeterFeatures,
+  type MeterStats,
   type OpenFlowMessage,
   type PortDesc,
   parseFlow,
 } from '../src/index.js';
 
 /** fast-check generators for every message type the codec implements, in canonical form. */
+
+const u8 = fc.integer({ min: 0, max: 255 });
+
+/** Group and meter multipart requests of OpenFlow 1.3+ (`version` is the wire version). */
+export function arbGroupMeterRequest(version: number): fc.Arbitrary<GroupMeterRequestBody> {
+  const groupId = fc.oneof(fc.integer({ min: 0, max: 0xffffff00 }), fc.constantFrom(0xfffffffc, 0xffffffff));
+  const meterId = fc.oneof(
+    fc.integer({ min: 0, max: 0xffff0000 }),
+    fc.constantFrom(0xfffffffd, 0xfffffffe, 0xffffffff),
+  );
+  return fc.oneof(
+    fc.record({ mp: fc.constant('group' as const), groupId }),
+    // Before OpenFlow 1.5 a group-desc request has no body: it asks for all groups.
+    fc.record({ mp: fc.constant('group_desc' as const), groupId: version >= 6 ? groupId : fc.constant(0xfffffffc) }),
+    fc.record({ mp: fc.constantFrom('meter' as const, 'meter_config' as const), meterId }),
+    fc.record({ mp: fc.constantFrom('group_features' as const, 'meter_features' as const) }),
+  );
+}
+
+const anyU32 = fc.integer({ min: 0, max: 0xffffffff });
+
+const anyU64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
+
+/** A meter stats reply entry. */
+export const arbMeterStats: fc.Arbitrary<MeterStats> = fc.record({
+  meterId: anyU32,
+  flowCount: anyU32,
+  packetInCount: anyU64,
+  byteInCount: anyU64,
+  durationSec: anyU32,
+  durationNsec: fc.integer({ min: 0, max: 999_999_999 }),
+  bands: fc.array(fc.record({ packetCount: anyU64, byteCount: anyU64 }), { maxLength: 3 }),
+});
+
+/** Queue-config request and reply of OpenFlow 1.0-1.3 (1.0 asks about physical ports only). */
+export function arbQueueGetConfig(version: number): fc.Arbitrary<OpenFlowMessage>[] {
+  const base = { version: fc.constant(version), xid: anyU32 };
+  const requestPort =
+    version === 1
+      ? fc.integer({ min: 0, max: 0xfeff })
+      : fc.oneof(fc.integer({ min: 0, max: 0xfeff }), fc.constant(0xffff));
+  const rate = fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.constant(0xffff), fc.integer({ min: 1001, max: 0xfffe }));
+  const queue = fc.record({ queueId: anyU32, port: fc.integer({ min: 0, max: 0xfeff }), minRate: rate, maxRate: rate });
+  return [
+    fc.record({ type: fc.constant('queue_get_config_request' as const), ...base, port: requestPort }),
+    fc
+      .record({
+        type: fc.constant('queue_get_config_reply' as const),
+        ...base,
+        port: requestPort,
+        queues: fc.array(queue, { maxLength: 3 }),
+      })
+      // OpenFlow 1.0 and 1.1 queues carry no port of their own: they take the reply's.
+      .map((m) => (version <= 2 ? { ...m, queues: m.queues.map((q) => ({ ...q, port: m.port })) } : m)),
+  ];
+}
+
+/** A meter-config reply entry: drop bands carry no precedence level. */
+export const arbMeterConfig: fc.Arbitrary<MeterConfig> = fc.record({
+  meterId: fc.oneof(fc.integer({ min: 0, max: 0xffff0000 }), anyU32),
+  flags: fc.integer({ min: 0, max: 15 }),
+  bands: fc.array(
+    fc
+      .record({
+        type: fc.constantFrom(1, 2),
+        rate: anyU32,
+        burstSize: anyU32,
+        precLevel: fc.integer({ min: 0, max: 255 }),
+      })
+      .map((b) => (b.type === 1 ? { ...b, precLevel: 0 } : b)),
+    { maxLength: 3 },
+  ),
+});
+export const arbMeterFeatures: fc.Arbitrary<MeterFeatures> = fc.record({
+  maxMeter: anyU32,
+  bandTypes: fc.oneof(fc.constantFrom(0, 2, 4, 6), anyU32),
+  capabilities: fc.oneof(fc.integer({ min: 0, max: 15 }), anyU32),
+  maxBands: u8,
+  maxColor: u8,
+});
+
+/**
+ * Async config masks a version can carry: OpenFlow 1.3's fixed form has three masks of the
+ * reasons it defines; 1.4+ properties carry all six with the bits OVS accepts in a set-async.
+ */
+export function arbAsyncConfig(version: number): fc.Arbitrary<AsyncConfig> {
+  const bits = (mask: number) => fc.integer({ min: 0, max: mask }).map((x) => x & mask);
+  const masks: fc.Arbitrary<AsyncMasks> =
+    version <= 4
+      ? fc.record({
+          packetIn: bits(0x7),
+          portStatus: bits(0x7),
+          flowRemoved: bits(0x3f),
+          roleStatus: fc.constant(0),
+          tableStatus: fc.constant(0),
+          requestForward: fc.constant(0),
+        })
+      : fc.record({
+          packetIn: bits(0x3f),
+          portStatus: bits(0x7),
+          flowRemoved: bits(0x3f),
+          roleStatus: bits(0x7),
+          tableStatus: bits(0x18),
+          requestForward: bits(0x3),
+        });
+  return fc.record({ primary: masks, secondary: masks });
+}
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const u16 = fc.integer({ min: 0, max: 0xffff });
@@ -175,6 +288,7 @@ export function arbMessage(version: number): fc.Arbitrary<OpenFlowMessage> {
         fc.record({ mp: fc.constantFrom('flow' as const, 'aggregate' as const), request: flowReq }),
         fc.record({ mp: fc.constant('port' as const), portNo: fc.oneof(fc.constant(0xffff), portNo) }),
         ...(version === 1 ? [] : [fc.constant({ mp: 'port_desc' as const, portNo: 0xffff })]),
+        ...(version >= 4 ? [arbGroupMeterRequest(version)] : []),
       ),
     }),
     fc.record({
@@ -187,6 +301,9 @@ export function arbMessage(version: number): fc.Arbitrary<OpenFlowMessage> {
           desc: fc.record({ mfr: name, hw: name, sw: name, serial: name, dp: name }),
         }),
         fc.record({ mp: fc.constant('aggregate' as const), packetCount: u64, byteCount: u64, flowCount: u32 }),
+        ...(version >= 4
+          ? [fc.record({ mp: fc.constant('meter_features' as const), features: arbMeterFeatures })]
+          : []),
         fc.record({ mp: fc.constant('flow' as const), flows: fc.array(arbFlowStats(version), { maxLength: 3 }) }),
         fc.record({
           mp: fc.constant('table' as const),
@@ -297,6 +414,7 @@ export function arbMessage(version: number): fc.Arbitrary<OpenFlowMessage> {
         data: tc[0] === 0 ? new TextEncoder().encode(text) : m.data,
       })),
   );
+  if (version <= 4) arbs.push(...arbQueueGetConfig(version));
   if (version >= 4) {
     arbs.push(
       fc.record({
@@ -312,6 +430,11 @@ export function arbMessage(version: number): fc.Arbitrary<OpenFlowMessage> {
         config: fc.constantFrom(0, 3),
       }),
       fc.record({ type: fc.constant('get_async_request' as const), ...base }),
+      fc.record({
+        type: fc.constantFrom('set_async' as const, 'get_async_reply' as const),
+        ...base,
+        config: arbAsyncConfig(version),
+      }),
       fc.record({
         type: fc.constant('meter_mod' as const),
         ...base,

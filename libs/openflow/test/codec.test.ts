@@ -90,6 +90,26 @@ describe('message codec', () => {
     }
     expect(checked).toBeGreaterThan(500);
   });
+
+  it('round-trips fin_timeout actions and ct_label matches (fast-check) in every protocol that can carry them', () => {
+    const protocols = [Protocol.OF10_STD_TID, Protocol.OF10_NXM_TID, Protocol.OF13_OXM, Protocol.OF15_OXM];
+    const u16 = fc.integer({ min: 0, max: 0xffff });
+    const u128 = fc.bigInt({ min: 0n, max: (1n << 128n) - 1n });
+    fc.assert(
+      fc.property(u16, u16, u128, u128, fc.boolean(), (idle, hard, label, mask, tcp) => {
+        const flow = `${tcp ? 'tcp,' : ''}ct_label=0x${label.toString(16)}/0x${mask.toString(16)},actions=fin_timeout(idle_timeout=${idle},hard_timeout=${hard})`;
+        const { fm, usable } = parseFlow(flow);
+        expect(fm.actions).toEqual([{ type: 'fin_timeout', idleTimeout: idle, hardTimeout: hard }]);
+        for (const p of protocols) {
+          if (!(usable & p)) continue;
+          const decoded = decodeFlowMod(encodeFlowMod(fm, p, 1));
+          expect(decoded.actions).toEqual(fm.actions);
+          expect(decoded.match.get('ct_label')).toEqual(fm.match.get('ct_label'));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe('Framer', () => {

@@ -10,7 +10,7 @@ import {
   prng,
   tryDecodeMessage,
 } from '../src/index.js';
-import { arbMessage } from './arbitraries.js';
+import { arbAsyncConfig, arbMessage } from './arbitraries.js';
 
 /**
  * Random and mutated messages through the decoder: nothing but messages or OpenFlow errors may
@@ -31,6 +31,12 @@ for (const flow of generateFlows(300, 42)) {
 // Every other message type too (multipart replies with entries, ports, flow_removed...).
 for (const version of [1, 4]) {
   for (const m of fc.sample(arbMessage(version), { numRuns: 300, seed: 99 + version })) seeds.push(encodeMessage(m));
+}
+// OpenFlow 1.4/1.5 property forms (async config), whose property lengths can lie.
+for (const version of [5, 6]) {
+  for (const config of fc.sample(arbAsyncConfig(version), { numRuns: 20, seed: 5 + version })) {
+    seeds.push(encodeMessage({ type: 'set_async', version, xid: 1, config }));
+  }
 }
 
 /**

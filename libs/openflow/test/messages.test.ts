@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeMessage, encodeMessage, OpenFlowDecodeError, tryDecodeMessage } from '../src/index.js';
-import { arbMessage } from './arbitraries.js';
+import { arbAsyncConfig, arbMessage } from './arbitraries.js';
+
+const u32 = fc.integer({ min: 0, max: 0xffffffff });
 
 describe('every message type round-trips', () => {
   for (const version of [1, 4]) {
@@ -31,6 +33,36 @@ describe('every message type round-trips', () => {
       expect(seen.size).toBeGreaterThanOrEqual(version === 1 ? 22 : 30);
     });
   }
+
+  it('set-async and get-async-reply round-trip in the OpenFlow 1.3 fixed and 1.4+ property forms', () => {
+    for (const version of [4, 5, 6]) {
+      fc.assert(
+        fc.property(
+          fc.constantFrom('set_async' as const, 'get_async_reply' as const),
+          arbAsyncConfig(version),
+          u32,
+          (type, config, xid) => {
+            const m = { type, version, xid, config };
+            const bytes = encodeMessage(m);
+            expect(bytes.length).toBe(version === 4 ? 32 : 8 + 12 * 8);
+            expect(decodeMessage(bytes)).toEqual(m);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    }
+  });
+
+  it('a set-async with reasons its version lacks is OFPACFC_INVALID, a reply keeps them', () => {
+    const props = (mask: number) => [0x05, 0x1c, 0, 16, 0, 0, 0, 1, 0, 1, 0, 8, mask >>> 24, 0, 0, mask & 0xff];
+    const bad = tryDecodeMessage(Uint8Array.from(props(0x40)));
+    expect(bad).toBeInstanceOf(OpenFlowDecodeError);
+    expect([(bad as OpenFlowDecodeError).type, (bad as OpenFlowDecodeError).code]).toEqual([15, 0]);
+    const reply = Uint8Array.from(props(0xff000040));
+    reply[1] = 0x1b;
+    const m = decodeMessage(reply);
+    expect(m.type === 'get_async_reply' && m.config.primary.packetIn).toBe(0xff000040);
+  });
 
   it('decodes what it encodes for every type without loss of the header', () => {
     const m = decodeMessage(encodeMessage({ type: 'barrier_request', version: 6, xid: 9 }));

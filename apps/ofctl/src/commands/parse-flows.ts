@@ -21,21 +21,35 @@ export default class ParseFlows extends BaseCommand {
     }
     const lines = text.split('\n');
     const flows: string[] = [];
+    const lineNumbers: number[] = [];
     for (let i = 0; i < lines.length; i++) {
       const hash = lines[i].indexOf('#');
       const line = (hash >= 0 ? lines[i].slice(0, hash) : lines[i]).trim();
       if (!line) continue;
-      try {
-        of.parseFlow(line);
-      } catch (e) {
-        throw new UserError(`${args.file}:${i + 1}: ${(e as Error).message}`);
-      }
       flows.push(line);
+      lineNumbers.push(i + 1);
     }
+    // Flows are parsed once, by the printer; only when one fails is the file searched for the
+    // first bad line (the one ovs-ofctl names), so the common case pays no second parse.
+    const badLine = (e: unknown): UserError => {
+      for (let k = 0; k < flows.length; k++) {
+        try {
+          of.parseFlow(flows[k]);
+        } catch (err) {
+          return new UserError(`${args.file}:${lineNumbers[k]}: ${(err as Error).message}`);
+        }
+      }
+      return new UserError((e as Error).message);
+    };
     try {
       if (flags.format === 'json') {
         const { toJson } = await import('../json.js');
-        const parsed = flows.map((f) => of.parseFlow(f));
+        let parsed: ReturnType<typeof of.parseFlow>[];
+        try {
+          parsed = flows.map((f) => of.parseFlow(f));
+        } catch (e) {
+          throw badLine(e);
+        }
         const usable = parsed.reduce((u, p) => u & p.usable, of.P_ANY);
         process.stdout.write(
           `${toJson({ usableProtocols: of.protocolsToString(usable), flowMods: parsed.map((p) => p.fm) })}\n`,
@@ -44,8 +58,12 @@ export default class ParseFlows extends BaseCommand {
       }
       process.stdout.write(of.parseFlowsOutput(flows, allowedProtocols(of, flags)));
     } catch (e) {
-      if (e instanceof of.ParseFlowsError) process.stdout.write(`${e.partialOutput}\n`);
-      throw new UserError((e as Error).message);
+      if (e instanceof UserError) throw e;
+      if (e instanceof of.ParseFlowsError) {
+        process.stdout.write(`${e.partialOutput}\n`);
+        throw new UserError(e.message);
+      }
+      throw badLine(e);
     }
   }
 }
