@@ -1,0 +1,32 @@
+import type { Ofproto } from '@softswitch/ofproto';
+
+/** One OpenFlow port as the listener reports it (features, port-desc, port stats). */
+export interface PortInfo {
+  ofport: number;
+  name: string;
+  mac: Uint8Array;
+  up: boolean;
+  mtu: number;
+  stats: {
+    rxPackets: number;
+    txPackets: number;
+    rxBytes: number;
+    txBytes: number;
+    rxDropped: number;
+    txDropped: number;
+    rxErrors: number;
+    txErrors: number;
+  };
+}
+
+/** What the OpenFlow listener needs from a bridge. */
+export interface OpenFlowBridge {
+  readonly name: string;
+  readonly ofproto: Ofproto;
+  datapathId(): bigint;
+  ports(): PortInfo[];
+  /** Flows changed through OpenFlow: the bridge revalidates its datapath. */
+  flowsChanged(): void;
+  /** packet-out: run `actions` (OpenFlow actions as libs/openflow decodes them) on `packet` as if received on `inPort`. */
+  packetOut(packet: Uint8Array, inPort: number, actions: unknown[]): void;
+}

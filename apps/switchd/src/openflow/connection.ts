@@ -1,0 +1,624 @@
+import type { Socket } from 'node:net';
+import { type FlowEntry, FlowModError, type RemovedFlow } from '@softswitch/ofproto';
+import {
+  encodeMessage,
+  encodeMultipartReply,
+  type FlowStats,
+  type FlowStatsRequest,
+  Framer,
+  Match,
+  newFlowMod,
+  OFPBRC,
+  OFPET,
+  OpenFlowDecodeError,
+  type OpenFlowMessage,
+  tryDecodeMessage,
+  Writer,
+} from '@softswitch/openflow';
+import type { OpenFlowBridge, PortInfo } from './bridge-api.js';
+import { encodeErrorReply, encodeTextError } from './errors.js';
+import { encodeGroupDesc, encodeGroupStats, GroupModError, type GroupTable } from './groups.js';
+import { packMultipartReply } from './multipart-out.js';
+import {
+  decodeNxStatsRequest,
+  encodeNxAggregate,
+  encodeNxFlowStats,
+  isNxStatsRequest,
+  NXST_AGGREGATE,
+  NXST_FLOW,
+  nxStatsPrefix,
+} from './nx-stats.js';
+import { encodeAggregate15, encodeFlowStats15 } from './of15-stats.js';
+import { decodePacketOut14, isPacketOut14, type PacketOut } from './packet-out.js';
+import { encodePortDesc, encodePortStats, portDesc } from './ports-out.js';
+import { encodeTableFeatures } from './table-features.js';
+
+/** Versions this switch speaks: OpenFlow 1.0 (wire 1) to 1.5 (wire 6), as OVS 3.1. */
+export const MIN_VERSION = 1;
+export const MAX_VERSION = 6;
+const VERSION_BITMAP = 0x7e;
+const NO_BUFFER = 0xffffffff;
+const N_TABLES = 254;
+const HIDDEN_TABLE = 254;
+const OFPBRC_BUFFER_UNKNOWN = 8;
+const OFPMP = { DESC: 0, FLOW: 1, AGGREGATE: 2, TABLE: 3, PORT: 4, PORT_DESC: 13 } as const;
+/** OVS's capabilities: flow, table, port, queue stats and ARP match (1.0); group stats (1.1+). */
+const CAPABILITIES_10 = 0x01 | 0x02 | 0x04 | 0x40 | 0x80;
+const CAPABILITIES_11 = 0x01 | 0x02 | 0x04 | 0x08 | 0x40;
+/** OpenFlow 1.0 actions bitmap: output, set_vlan_vid ... set_tp_dst, enqueue. */
+const ACTIONS_10 = 0xfff;
+/** Rule flags a flow keeps (OVS's OFPUTIL_FF_STATE): send_flow_rem, no_pkt_counts, no_byt_counts. */
+const FLOW_STATE_FLAGS = 0x01 | 0x08 | 0x10;
+const NXFF_OPENFLOW10 = 0;
+const NXFF_NXM = 2;
+
+/** A packet the bridge sends to its controllers (a `controller` action or a table miss). */
+export interface PacketIn {
+  packet: Uint8Array;
+  inPort: number;
+  /** OFPR_*: 0 no match (table miss), 1 action, 2 invalid TTL. */
+  reason: number;
+  tableId: number;
+  cookie: bigint;
+  /** The controller action's max_len; a miss uses the connection's miss_send_len. */
+  maxLen?: number;
+}
+
+export type PortStatusReason = 'add' | 'delete' | 'modify';
+const PORT_REASONS: Record<PortStatusReason, number> = { add: 0, delete: 1, modify: 2 };
+
+export interface ConnectionHost {
+  readonly bridge: OpenFlowBridge;
+  readonly startedMs: number;
+  readonly groups: GroupTable;
+  log(m: string): void;
+  /** Flow-removed for every connection that asked for it. */
+  flowsRemoved(removed: RemovedFlow[]): void;
+}
+
+const desc = {
+  mfr: 'softswitch',
+  hw: 'softswitch',
+  sw: '0.1.0',
+  serial: 'None',
+  dp: 'None',
+};
+
+/** One OpenFlow client: framing, hello negotiation, then request → reply in arrival order. */
+export class Connection {
+  /** Negotiated version; 0 until the peer's hello arrives. */
+  version = 0;
+  private readonly framer = new Framer();
+  private flowFormat = NXFF_OPENFLOW10;
+  /** OVS gives service (ofctl) connections miss_send_len 0. */
+  private missSendLen = 0;
+  private configFlags = 0;
+  private role = 1; // OFPCR_ROLE_EQUAL
+  private closed = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly host: ConnectionHost,
+  ) {
+    this.send(encodeMessage({ type: 'hello', version: MAX_VERSION, xid: 0, bitmap: VERSION_BITMAP }));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+  }
+
+  private get now(): number {
+    return (this.host.bridge.ofproto.options.now ?? Date.now)();
+  }
+
+  private send(b: Uint8Array): void {
+    if (!this.closed && !this.socket.destroyed) this.socket.write(b);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: Uint8Array[];
+    try {
+      frames = this.framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    } catch (e) {
+      // A length below the header size: the stream cannot be resynchronized.
+      const err = e as OpenFlowDecodeError;
+      this.send(encodeErrorReply(this.version || MAX_VERSION, err.type, err.code, chunk.subarray(0, 64), 0));
+      this.host.log(`closing connection: ${err.message}`);
+      this.socket.end();
+      this.closed = true;
+      return;
+    }
+    for (const f of frames) {
+      if (this.closed) return;
+      try {
+        this.handleFrame(f);
+      } catch (e) {
+        // Never let one message's failure take the switch down: answer it and go on.
+        this.host.log(`error handling message: ${(e as Error).stack ?? e}`);
+        this.send(encodeErrorReply(this.version, OFPET.BAD_REQUEST, OFPBRC.EPERM, f));
+      }
+    }
+  }
+
+  private handleFrame(b: Uint8Array) {
+    if (this.version === 0) return this.negotiate(b);
+    if (b[0] !== this.version) {
+      if (b[1] === 0) return; // a stray hello
+      return this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_VERSION, b);
+    }
+    if (isNxStatsRequest(b)) return this.nxStats(b);
+    if (isPortDescRequest10(b)) {
+      const ports = this.host.bridge.ports().map((p) => encodePortDesc(portDesc(p), 1));
+      for (const msg of packMultipartReply(1, readXid(b), OFPMP.PORT_DESC, ports)) this.send(msg);
+      return;
+    }
+    if (isTableFeaturesRequest(b)) {
+      // ovs-ofctl (1.3+) asks for table names before flow commands; no names is a valid answer.
+      const entries = Array.from({ length: N_TABLES }, (_, t) => encodeTableFeatures(t));
+      for (const msg of packMultipartReply(this.version, readXid(b), OFPMP_TABLE_FEATURES, entries)) this.send(msg);
+      return;
+    }
+    if (isPacketOut14(b)) return this.packetOut14(b);
+    if (isNiciraMessage(b)) {
+      const handled = this.nicira(b);
+      if (handled) return;
+    }
+    const m = tryDecodeMessage(b);
+    if (m instanceof OpenFlowDecodeError) return this.sendError(m.type, m.code, b);
+    this.dispatch(m, b);
+  }
+
+  private sendError(type: number, code: number, offending: Uint8Array): void {
+    this.send(encodeErrorReply(this.version, type, code, offending));
+  }
+
+  /** Version negotiation as OVS: highest version both bitmaps (or header versions) allow. */
+  private negotiate(b: Uint8Array) {
+    const peerVersion = b[0];
+    const replyVersion = Math.min(Math.max(peerVersion, MIN_VERSION), MAX_VERSION);
+    const xid = b.length >= 8 ? new DataView(b.buffer, b.byteOffset).getUint32(4) : 0;
+    const fail = (why: string, text: string) => {
+      this.host.log(`closing connection: ${why}`);
+      this.send(encodeTextError(replyVersion, xid, OFPET.HELLO_FAILED, 0, text));
+      this.socket.end();
+      this.closed = true;
+    };
+    if (b.length < 8 || b[1] !== 0) return fail('first message is not a hello', 'expected hello');
+    // Any version may say hello: read its bitmap here (decodeMessage rejects unknown versions).
+    let bitmap = 0;
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    for (let p = 8; p + 4 <= b.length; ) {
+      const len = v.getUint16(p + 2);
+      if (len < 4) break;
+      if (v.getUint16(p) === 1 && len >= 8 && p + 8 <= b.length) bitmap = v.getUint32(p + 4);
+      p += (len + 7) & ~7;
+    }
+    const theirs = bitmap || (peerVersion >= 31 ? 0xfffffffe : ((1 << (peerVersion + 1)) - 1) & ~1);
+    const common = theirs & VERSION_BITMAP;
+    if (!common) {
+      const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
+      return fail(
+        'no common OpenFlow version',
+        `We support versions ${hex(MIN_VERSION)} to ${hex(MAX_VERSION)} inclusive but you support no later than version ${hex(peerVersion)}.`,
+      );
+    }
+    this.version = 31 - Math.clz32(common);
+  }
+
+  private dispatch(m: OpenFlowMessage, raw: Uint8Array) {
+    const { version, xid } = m;
+    switch (m.type) {
+      case 'hello':
+      case 'echo_reply':
+      case 'error':
+        return;
+      case 'echo_request':
+        return this.send(encodeMessage({ type: 'echo_reply', version, xid, data: m.data }));
+      case 'features_request':
+        return this.send(this.featuresReply(xid));
+      case 'get_config_request':
+        return this.send(
+          encodeMessage({
+            type: 'get_config_reply',
+            version,
+            xid,
+            flags: this.configFlags,
+            missSendLen: this.missSendLen,
+          }),
+        );
+      case 'set_config':
+        this.configFlags = m.flags;
+        this.missSendLen = m.missSendLen;
+        return;
+      case 'barrier_request':
+        // Messages are handled synchronously in arrival order: all earlier ones are done.
+        return this.send(encodeMessage({ type: 'barrier_reply', version, xid }));
+      case 'nx_set_flow_format':
+        if (m.format !== NXFF_OPENFLOW10 && m.format !== NXFF_NXM)
+          return this.sendError(OFPET.BAD_REQUEST, OFPBRC.EPERM, raw);
+        this.flowFormat = m.format;
+        return;
+      case 'nx_flow_mod_table_id':
+        // The flow-mod decoder reads the table from the command's high byte either way.
+        return;
+      case 'flow_mod':
+        return this.flowMod(m.flowMod, raw);
+      case 'packet_out':
+        return this.packetOut(m, raw);
+      case 'role_request':
+        if (m.role !== 0) this.role = m.role;
+        return this.send(
+          encodeMessage({ type: 'role_reply', version, xid, role: this.role, generationId: m.generationId }),
+        );
+      case 'multipart_request':
+        return this.multipart(m, raw);
+      case 'group_mod':
+        try {
+          this.host.groups.apply(m.groupMod);
+        } catch (e) {
+          if (e instanceof GroupModError) return this.sendError(e.errorType, e.errorCode, raw);
+          throw e;
+        }
+        this.host.bridge.flowsChanged();
+        return;
+      case 'port_mod':
+      case 'table_mod':
+        return; // accepted; port and table configuration are the bridge's (nothing to change here)
+      default:
+        return this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_TYPE, raw);
+    }
+  }
+
+  /**
+   * Nicira extension messages libs/openflow leaves undecoded; returns false to let the decoder
+   * handle (or refuse) the rest. Unknown subtypes get OFPBRC_BAD_SUBTYPE as from OVS.
+   */
+  private nicira(b: Uint8Array): boolean {
+    const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const subtype = v.getUint32(12);
+    switch (subtype) {
+      case NXT.FLOW_MOD:
+      case NXT.SET_FLOW_FORMAT:
+      case NXT.FLOW_MOD_TABLE_ID:
+        return false;
+      case NXT.SET_PACKET_IN_FORMAT: {
+        // Only standard packet-ins are encoded: refusing the Nicira formats makes ovs-ofctl
+        // fall back to the standard one.
+        const format = b.length === 20 ? v.getUint32(16) : -1;
+        if (format !== NXPIF_STANDARD) this.sendError(OFPET.BAD_REQUEST, OFPBRC.EPERM, b);
+        return true;
+      }
+      case NXT.SET_ASYNC_CONFIG:
+      case NXT.SET_CONTROLLER_ID:
+        return true; // accepted: one controller id, every async message on
+      default:
+        this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_EXP_TYPE, b);
+        return true;
+    }
+  }
+
+  /** OFPT_PACKET_IN (standard format); service connections get them once miss_send_len is set. */
+  notifyPacketIn(pin: PacketIn): void {
+    const version = this.version;
+    if (version === 0 || version === 2 || this.missSendLen === 0) return;
+    const maxLen = pin.maxLen ?? this.missSendLen;
+    const match = new Match();
+    match.setSlot('in_port', BigInt(pin.inPort), 0xffffn);
+    this.send(
+      encodeMessage({
+        type: 'packet_in',
+        version,
+        xid: 0,
+        bufferId: NO_BUFFER,
+        totalLen: pin.packet.length,
+        reason: pin.reason,
+        tableId: pin.tableId,
+        cookie: pin.cookie,
+        match,
+        data: pin.packet.subarray(0, Math.min(maxLen, pin.packet.length)),
+      }),
+    );
+  }
+
+  private packetOut(po: PacketOut, raw: Uint8Array) {
+    // No buffers (n_buffers 0): a packet-out must carry its packet.
+    if (po.bufferId !== NO_BUFFER) return this.sendError(OFPET.BAD_REQUEST, OFPBRC_BUFFER_UNKNOWN, raw);
+    this.host.bridge.packetOut(po.data, po.inPort, po.actions);
+  }
+
+  private packetOut14(raw: Uint8Array) {
+    let po: PacketOut;
+    try {
+      po = decodePacketOut14(raw);
+    } catch (e) {
+      if (e instanceof OpenFlowDecodeError) return this.sendError(e.type, e.code, raw);
+      throw e;
+    }
+    this.packetOut(po, raw);
+  }
+
+  private featuresReply(xid: number): Uint8Array {
+    const v = this.version;
+    return encodeMessage({
+      type: 'features_reply',
+      version: v,
+      xid,
+      datapathId: this.host.bridge.datapathId(),
+      nBuffers: 0,
+      nTables: N_TABLES,
+      auxiliaryId: 0,
+      capabilities: v === 1 ? CAPABILITIES_10 : CAPABILITIES_11,
+      actions: v === 1 ? ACTIONS_10 : 0,
+      ports: v === 1 ? this.host.bridge.ports().map(portDesc) : [],
+    });
+  }
+
+  private flowMod(fm: ReturnType<typeof newFlowMod>, raw: Uint8Array) {
+    const bridge = this.host.bridge;
+    // OVS keeps table 254 for itself (read-only): OpenFlow sees 254 tables, 0 to 253.
+    if (fm.tableId === HIDDEN_TABLE) return this.sendError(OFPET.BAD_REQUEST, OFPBRC.EPERM, raw);
+    let removed: RemovedFlow[];
+    try {
+      removed = bridge.ofproto.flowMod(fm, this.version);
+    } catch (e) {
+      if (e instanceof FlowModError) return this.sendError(e.errorType, e.errorCode, raw);
+      if (e instanceof OpenFlowDecodeError) return this.sendError(e.type, e.code, raw);
+      throw e;
+    }
+    bridge.flowsChanged();
+    if (removed.length) this.host.flowsRemoved(removed);
+    // OVS applies the flow-mod, then reports the buffer it cannot find.
+    if (fm.bufferId !== NO_BUFFER) this.sendError(OFPET.BAD_REQUEST, OFPBRC_BUFFER_UNKNOWN, raw);
+  }
+
+  /** Sends flow-removed for flows added with send_flow_rem (OpenFlow 1.0 std format, 1.1-1.3). */
+  notifyRemoved(removed: RemovedFlow[]): void {
+    if (this.version === 0 || this.version > 4 || (this.version === 1 && this.flowFormat !== NXFF_OPENFLOW10)) return;
+    const now = this.now;
+    for (const { entry, reason } of removed) {
+      if (!(entry.flags & 1)) continue;
+      const ms = now - entry.created;
+      this.send(
+        encodeMessage({
+          type: 'flow_removed',
+          version: this.version,
+          xid: 0,
+          cookie: entry.cookie,
+          priority: entry.priority,
+          reason,
+          tableId: entry.tableId,
+          durationSec: Math.floor(ms / 1000),
+          durationNsec: (ms % 1000) * 1_000_000,
+          idleTimeout: entry.idleTimeout,
+          hardTimeout: entry.hardTimeout,
+          packetCount: entry.packets,
+          byteCount: entry.bytes,
+          match: entry.match,
+        }),
+      );
+    }
+  }
+
+  /** OFPT_PORT_STATUS: reason, pad, then the port in this connection's version's form. */
+  notifyPortStatus(reason: PortStatusReason, port: PortInfo): void {
+    if (this.version === 0) return;
+    const body = encodePortDesc(portDesc(port), this.version);
+    const w = new Writer(16 + body.length);
+    w.u8(this.version)
+      .u8(OFPT_PORT_STATUS)
+      .u16(16 + body.length)
+      .u32(0);
+    w.u8(PORT_REASONS[reason]).zeros(7).bytes(body);
+    this.send(w.finish());
+  }
+
+  /** Flows a flow/aggregate stats request selects (loose match, cookie, out_port/out_group). */
+  private selectFlows(req: FlowStatsRequest): FlowEntry[] {
+    const fm = newFlowMod();
+    fm.match = req.match;
+    fm.tableId = req.tableId;
+    fm.outPort = req.outPort;
+    fm.outGroup = req.outGroup;
+    fm.cookie = req.cookie;
+    fm.cookieMask = req.cookieMask;
+    return this.host.bridge.ofproto.tables.select(fm, false);
+  }
+
+  private flowStats(e: FlowEntry, now: number): FlowStats {
+    const ms = Math.max(0, now - e.created);
+    return {
+      tableId: e.tableId,
+      durationSec: Math.floor(ms / 1000),
+      durationNsec: (ms % 1000) * 1_000_000,
+      priority: e.priority,
+      idleTimeout: e.idleTimeout,
+      hardTimeout: e.hardTimeout,
+      flags: e.flags & FLOW_STATE_FLAGS,
+      cookie: e.cookie,
+      packetCount: e.packets,
+      byteCount: e.bytes,
+      match: e.match,
+      actions: e.actions,
+    };
+  }
+
+  private withFlows(raw: Uint8Array, req: FlowStatsRequest, use: (flows: FlowEntry[]) => void) {
+    let flows: FlowEntry[];
+    try {
+      flows = this.selectFlows(req);
+    } catch (e) {
+      if (e instanceof FlowModError) return this.sendError(e.errorType, e.errorCode, raw);
+      throw e;
+    }
+    use(flows);
+  }
+
+  private nxStats(raw: Uint8Array) {
+    let r: ReturnType<typeof decodeNxStatsRequest>;
+    try {
+      r = decodeNxStatsRequest(raw);
+    } catch (e) {
+      if (e instanceof OpenFlowDecodeError) return this.sendError(e.type, e.code, raw);
+      throw e;
+    }
+    const xid = new DataView(raw.buffer, raw.byteOffset).getUint32(4);
+    this.withFlows(raw, r.request, (flows) => {
+      const now = this.now;
+      if (r.subtype === NXST_FLOW) {
+        const entries = flows.map((e) =>
+          encodeNxFlowStats(
+            this.flowStats(e, now),
+            Math.floor((now - e.used) / 1000),
+            Math.floor((now - e.modified) / 1000),
+          ),
+        );
+        for (const msg of packMultipartReply(1, xid, 0xffff, entries, nxStatsPrefix(NXST_FLOW))) this.send(msg);
+      } else {
+        const agg = aggregate(flows);
+        const body = encodeNxAggregate(agg.packets, agg.bytes, agg.count);
+        for (const msg of packMultipartReply(1, xid, 0xffff, [body], nxStatsPrefix(NXST_AGGREGATE))) this.send(msg);
+      }
+    });
+  }
+
+  private multipart(m: Extract<OpenFlowMessage, { type: 'multipart_request' }>, raw: Uint8Array) {
+    const { version, xid, body } = m;
+    const reply = (mpType: number, entries: Uint8Array[]) => {
+      for (const msg of packMultipartReply(version, xid, mpType, entries)) this.send(msg);
+    };
+    const encoded = (b: Parameters<typeof encodeMultipartReply>[1]) => {
+      const w = new Writer(256);
+      encodeMultipartReply(w, b, version);
+      return w.finish();
+    };
+    const bridge = this.host.bridge;
+    switch (body.mp) {
+      case 'desc':
+        return reply(OFPMP.DESC, [encoded({ mp: 'desc', desc })]);
+      case 'flow':
+      case 'aggregate':
+        return this.withFlows(raw, body.request, (flows) => {
+          const now = this.now;
+          if (version >= 6) {
+            if (body.mp === 'flow') {
+              reply(
+                OFPMP.FLOW,
+                flows.map((e) => encodeFlowStats15(this.flowStats(e, now), e.importance, now - e.used)),
+              );
+            } else {
+              const agg = aggregate(flows);
+              reply(OFPMP.AGGREGATE, [encodeAggregate15(agg.packets, agg.bytes, agg.count)]);
+            }
+          } else if (body.mp === 'flow') {
+            reply(
+              OFPMP.FLOW,
+              flows.map((e) => encoded({ mp: 'flow', flows: [this.flowStats(e, now)] })),
+            );
+          } else {
+            const agg = aggregate(flows);
+            reply(OFPMP.AGGREGATE, [
+              encoded({ mp: 'aggregate', packetCount: agg.packets, byteCount: agg.bytes, flowCount: agg.count }),
+            ]);
+          }
+        });
+      case 'table': {
+        const tables = bridge.ofproto.tables.tables;
+        const entries: Uint8Array[] = [];
+        for (let t = 0; t < N_TABLES; t++) {
+          entries.push(
+            encoded({
+              mp: 'table',
+              tables: [
+                {
+                  tableId: t,
+                  name: t === 0 ? 'classifier' : `table${t}`,
+                  activeCount: tables[t].size,
+                  lookupCount: 0n,
+                  matchedCount: 0n,
+                },
+              ],
+            }),
+          );
+        }
+        return reply(OFPMP.TABLE, entries);
+      }
+      case 'port': {
+        const ms = Date.now() - this.host.startedMs;
+        const ports = bridge.ports().filter((p) => body.portNo === 0xffff || p.ofport === body.portNo);
+        return reply(
+          OFPMP.PORT,
+          ports.map((p) => encodePortStats(p, version, ms)),
+        );
+      }
+      case 'port_desc': {
+        const ports = bridge.ports().filter((p) => body.portNo === 0xffff || p.ofport === body.portNo);
+        return reply(
+          OFPMP.PORT_DESC,
+          ports.map((p) => encodePortDesc(portDesc(p), version)),
+        );
+      }
+      case 'group_desc':
+      case 'group': {
+        // OpenFlow 1.5 groups carry bucket properties: not encoded yet.
+        if (version >= 6) return this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_MULTIPART, raw);
+        const groups = this.host.groups.list(body.groupId);
+        const ms = Date.now() - this.host.startedMs;
+        return body.mp === 'group_desc'
+          ? reply(
+              OFPMP_GROUP_DESC,
+              groups.map((g) => encodeGroupDesc(g, version)),
+            )
+          : reply(
+              OFPMP_GROUP,
+              groups.map((g) => encodeGroupStats(g, version, ms)),
+            );
+      }
+      default:
+        return this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_MULTIPART, raw);
+    }
+  }
+}
+
+const OFPMP_TABLE_FEATURES = 12;
+const NXT = {
+  FLOW_MOD: 13,
+  SET_FLOW_FORMAT: 12,
+  FLOW_MOD_TABLE_ID: 15,
+  SET_PACKET_IN_FORMAT: 16,
+  SET_ASYNC_CONFIG: 19,
+  SET_CONTROLLER_ID: 20,
+} as const;
+const NXPIF_STANDARD = 0;
+
+/** An OFPT_EXPERIMENTER (OFPT_VENDOR) message from Nicira (0x2320). */
+function isNiciraMessage(b: Uint8Array): boolean {
+  return b[1] === 4 && b.length >= 16 && ((b[8] << 24) | (b[9] << 16) | (b[10] << 8) | b[11]) === 0x2320;
+}
+const OFPT_PORT_STATUS = 12;
+const OFPMP_GROUP = 6;
+const OFPMP_GROUP_DESC = 7;
+
+function readXid(b: Uint8Array): number {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(4);
+}
+
+/** OpenFlow 1.0 OFPST_PORT_DESC (an OVS extension of 1.0's stats numbering; no body). */
+function isPortDescRequest10(b: Uint8Array): boolean {
+  return b[0] === 1 && b[1] === 16 && b.length === 12 && ((b[8] << 8) | b[9]) === OFPMP.PORT_DESC;
+}
+
+function isTableFeaturesRequest(b: Uint8Array): boolean {
+  return b[0] >= 4 && b[1] === 18 && b.length >= 16 && ((b[8] << 8) | b[9]) === OFPMP_TABLE_FEATURES;
+}
+
+function aggregate(flows: FlowEntry[]): { packets: bigint; bytes: bigint; count: number } {
+  let packets = 0n;
+  let bytes = 0n;
+  for (const e of flows) {
+    packets += e.packets;
+    bytes += e.bytes;
+  }
+  return { packets, bytes, count: flows.length };
+}

@@ -1,0 +1,81 @@
+import { ERROR_NAMES_10, ERROR_NAMES_11, encodeMessage, Writer } from '@softswitch/openflow';
+
+/**
+ * OVS 3.1 echoes the whole offending message in an error reply (OpenFlow asks for at least 64
+ * bytes), so ovs-ofctl can print it decoded; bounded by the 16-bit message length.
+ */
+const ERROR_DATA_MAX = 0xffff - 24;
+
+/**
+ * OpenFlow 1.0 has no numbers for many 1.1+ errors; OVS sends those as a Nicira vendor error
+ * (OFPT_ERROR type NXET_VENDOR 0xb0c2, code NXVC_VENDOR_ERROR 0, then vendor 0x2320 and the
+ * Nicira type/code). The pairs below are what ovs-ofctl 3.1 decodes to each name.
+ */
+const NXET_VENDOR = 0xb0c2;
+const NX_VENDOR_ID = 0x2320;
+const NX10: Record<string, [number, number]> = {
+  OFPBMC_BAD_VALUE: [1, 258],
+  OFPBMC_BAD_MASK: [1, 259],
+  OFPBMC_BAD_PREREQ: [1, 260],
+  OFPBMC_DUP_FIELD: [1, 261],
+  OFPBMC_BAD_WILDCARDS: [1, 262],
+  OFPBRC_BAD_TABLE_ID: [1, 512],
+  OFPRRFC_BAD_ROLE: [1, 513],
+  OFPBRC_BAD_PORT: [1, 514],
+  OFPBAC_MATCH_INCONSISTENT: [1, 522],
+  OFPBAC_BAD_SET_TYPE: [1, 523],
+  OFPBAC_BAD_SET_LEN: [1, 524],
+  OFPBAC_BAD_SET_ARGUMENT: [1, 525],
+  OFPBAC_BAD_OUT_GROUP: [2, 9],
+  OFPBIC_UNSUP_INST: [2, 257],
+  OFPFMFC_BAD_FLAGS: [3, 258],
+};
+/** NXBRC_UNENCODABLE_ERROR: for an error OpenFlow 1.0 cannot express at all. */
+const UNENCODABLE_10: [number, number] = [1, 521];
+const GROUP_MOD_FAILED = 6;
+
+const NAME_TO_10 = new Map<string, { type: number; code: number }>();
+for (const [key, name] of Object.entries(ERROR_NAMES_10)) {
+  const [type, code] = key.split(',').map(Number);
+  NAME_TO_10.set(name, { type, code });
+}
+
+/** How an error (OpenFlow 1.3 numbering) goes on the wire for `version`. */
+export type WireError = { type: number; code: number; vendor?: [number, number] };
+
+export function errorForVersion(type: number, code: number, version: number): WireError {
+  if (version !== 1) return { type, code };
+  const name = ERROR_NAMES_11[`${type},${code}`];
+  const std = name ? NAME_TO_10.get(name) : undefined;
+  if (std) return std;
+  // Group errors keep their 1.1 numbers inside the vendor error.
+  const nx = (name && NX10[name]) || (type === GROUP_MOD_FAILED ? [type, code] : UNENCODABLE_10);
+  return { type: NXET_VENDOR, code: 0, vendor: nx as [number, number] };
+}
+
+function readXid(b: Uint8Array): number {
+  return b.length >= 8 ? new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(4) : 0;
+}
+
+/** An OFPT_ERROR reply to `offending` (its xid; the message itself as data). */
+export function encodeErrorReply(
+  version: number,
+  type: number,
+  code: number,
+  offending: Uint8Array,
+  xid = readXid(offending),
+): Uint8Array {
+  const e = errorForVersion(type, code, version);
+  let data = offending.subarray(0, ERROR_DATA_MAX);
+  if (e.vendor) {
+    const w = new Writer(8 + data.length);
+    w.u32(NX_VENDOR_ID).u16(e.vendor[0]).u16(e.vendor[1]).bytes(data);
+    data = w.finish();
+  }
+  return encodeMessage({ type: 'error', version, xid, errType: e.type, code: e.code, data });
+}
+
+/** An error whose data is text (OFPET_HELLO_FAILED carries an ASCII explanation). */
+export function encodeTextError(version: number, xid: number, type: number, code: number, text: string): Uint8Array {
+  return encodeMessage({ type: 'error', version, xid, errType: type, code, data: new TextEncoder().encode(text) });
+}

@@ -1,0 +1,101 @@
+import type { Group, GroupType, Ofproto } from '@softswitch/ofproto';
+import { encodeAction, encodeContextFor, type GroupMod, Match, OFPET, portToOf11, Writer } from '@softswitch/openflow';
+
+/** OFPGMFC_* codes (OpenFlow 1.1+). */
+const OFPGMFC = { GROUP_EXISTS: 0, INVALID_GROUP: 1, UNKNOWN_GROUP: 8 } as const;
+const OFPGC = { ADD: 0, MODIFY: 1, DELETE: 2 } as const;
+const OFPG_MAX = 0xffffff00;
+const OFPG_ALL = 0xfffffffc;
+const TYPES: GroupType[] = ['all', 'select', 'indirect', 'ff'];
+
+export class GroupModError extends Error {
+  constructor(
+    readonly errorType: number,
+    readonly errorCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The groups a bridge's OpenFlow clients created. Ofproto stores groups by id without listing
+ * them, so the listener remembers the ids it added (for dump-groups and `delete all`).
+ */
+export class GroupTable {
+  private readonly ids = new Set<number>();
+
+  constructor(private readonly ofproto: Ofproto) {}
+
+  apply(gm: GroupMod): void {
+    const exists = this.ofproto.group(gm.groupId) !== undefined;
+    switch (gm.command) {
+      case OFPGC.ADD:
+      case OFPGC.MODIFY:
+        if (gm.groupId > OFPG_MAX) throw new GroupModError(OFPET.GROUP_MOD_FAILED, OFPGMFC.INVALID_GROUP, 'bad id');
+        if (gm.command === OFPGC.ADD && exists)
+          throw new GroupModError(OFPET.GROUP_MOD_FAILED, OFPGMFC.GROUP_EXISTS, `group ${gm.groupId} exists`);
+        if (gm.command === OFPGC.MODIFY && !exists)
+          throw new GroupModError(OFPET.GROUP_MOD_FAILED, OFPGMFC.UNKNOWN_GROUP, `no group ${gm.groupId}`);
+        this.ofproto.addGroup(toGroup(gm));
+        this.ids.add(gm.groupId);
+        return;
+      case OFPGC.DELETE:
+        for (const id of gm.groupId === OFPG_ALL ? [...this.ids] : [gm.groupId]) {
+          this.ofproto.deleteGroup(id);
+          this.ids.delete(id);
+        }
+        return;
+    }
+  }
+
+  /** Groups in id order (OVS's dump-groups order is by id too once sorted by ovs-ofctl). */
+  list(groupId = OFPG_ALL): Group[] {
+    const out: Group[] = [];
+    for (const id of [...this.ids].sort((a, b) => a - b)) {
+      if (groupId !== OFPG_ALL && id !== groupId) continue;
+      const g = this.ofproto.group(id);
+      if (g) out.push(g);
+    }
+    return out;
+  }
+}
+
+function toGroup(gm: GroupMod): Group {
+  return {
+    groupId: gm.groupId,
+    type: TYPES[gm.groupType],
+    buckets: gm.buckets.map((b, i) => ({
+      bucketId: i,
+      weight: b.weight,
+      watchPort: b.watchPort,
+      watchGroup: b.watchGroup,
+      actions: b.actions,
+    })),
+  };
+}
+
+/** One ofp_group_desc entry with ofp11_buckets (OpenFlow 1.1 to 1.4). */
+export function encodeGroupDesc(g: Group, version: number): Uint8Array {
+  const w = new Writer(128);
+  w.u16(0).u8(TYPES.indexOf(g.type)).u8(0).u32(g.groupId);
+  const ctx = encodeContextFor(new Match());
+  for (const b of g.buckets) {
+    const start = w.length;
+    w.u16(0).u16(b.weight).u32(portToOf11(b.watchPort)).u32(b.watchGroup).zeros(4);
+    for (const a of b.actions) encodeAction(w, a, version, ctx);
+    w.setU16(start, w.length - start);
+  }
+  w.setU16(0, w.length);
+  return w.finish();
+}
+
+/** One ofp_group_stats entry (counters are not kept per group yet: zeros, as an unused group). */
+export function encodeGroupStats(g: Group, version: number, ms: number): Uint8Array {
+  const w = new Writer(64);
+  const len = (version >= 4 ? 40 : 32) + 16 * g.buckets.length;
+  w.u16(len).zeros(2).u32(g.groupId).u32(0).zeros(4).u64(0n).u64(0n);
+  if (version >= 4) w.u32(Math.floor(ms / 1000)).u32((ms % 1000) * 1_000_000);
+  for (const _ of g.buckets) w.u64(0n).u64(0n);
+  return w.finish();
+}

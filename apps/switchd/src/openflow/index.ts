@@ -1,0 +1,88 @@
+import { chmodSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { RemovedFlow } from '@softswitch/ofproto';
+import type { OpenFlowBridge, PortInfo } from './bridge-api.js';
+import { Connection, type ConnectionHost, type PacketIn, type PortStatusReason } from './connection.js';
+import { GroupTable } from './groups.js';
+
+export type { OpenFlowBridge, PortInfo } from './bridge-api.js';
+export { Connection, type PacketIn, type PortStatusReason } from './connection.js';
+
+export interface OpenFlowListenerOptions {
+  /** Unix socket path, `<rundir>/<bridge>.mgmt`. */
+  path: string;
+  bridge: OpenFlowBridge;
+  log?: (m: string) => void;
+  ptcp?: { port: number; host?: string };
+}
+
+export interface OpenFlowListener {
+  close(): Promise<void>;
+  connections(): number;
+  /** Flows the bridge removed itself (idle/hard timeouts from `ofproto.tables.expire()`): flow-removed to clients. */
+  flowsRemoved(removed: RemovedFlow[]): void;
+  /** A packet for the controllers (controller action or table miss): OFPT_PACKET_IN to clients that want it. */
+  packetIn(pin: PacketIn): void;
+  /** A port was added, deleted or changed: OFPT_PORT_STATUS to every client. */
+  portStatus(reason: PortStatusReason, port: PortInfo): void;
+}
+
+function listen(server: Server, ...args: [string] | [number, string]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    const done = () => {
+      server.off('error', reject);
+      resolve();
+    };
+    if (args.length === 1) server.listen(args[0], done);
+    else server.listen(args[0], args[1], done);
+  });
+}
+
+/** Serves OpenFlow for one bridge on a Unix socket (mode 0600) and, optionally, TCP. */
+export async function startOpenFlowListener(options: OpenFlowListenerOptions): Promise<OpenFlowListener> {
+  const log = options.log ?? (() => {});
+  const live = new Set<Connection>();
+  const host: ConnectionHost = {
+    bridge: options.bridge,
+    startedMs: Date.now(),
+    groups: new GroupTable(options.bridge.ofproto),
+    log,
+    flowsRemoved(removed: RemovedFlow[]) {
+      for (const c of live) c.notifyRemoved(removed);
+    },
+  };
+  const accept = (socket: Socket) => {
+    const conn = new Connection(socket, host);
+    live.add(conn);
+    socket.on('error', (e) => log(`OpenFlow connection error: ${e.message}`));
+    socket.on('close', () => live.delete(conn));
+  };
+  const servers: Server[] = [];
+  rmSync(options.path, { force: true });
+  const unix = createServer(accept);
+  await listen(unix, options.path);
+  chmodSync(options.path, 0o600);
+  servers.push(unix);
+  if (options.ptcp) {
+    const tcp = createServer(accept);
+    await listen(tcp, options.ptcp.port, options.ptcp.host ?? '0.0.0.0');
+    servers.push(tcp);
+  }
+  return {
+    connections: () => live.size,
+    flowsRemoved: (removed) => host.flowsRemoved(removed),
+    packetIn(pin) {
+      for (const c of live) c.notifyPacketIn(pin);
+    },
+    portStatus(reason, port) {
+      for (const c of live) c.notifyPortStatus(reason, port);
+    },
+    async close() {
+      for (const c of live) c.close();
+      live.clear();
+      await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      rmSync(options.path, { force: true });
+    },
+  };
+}
