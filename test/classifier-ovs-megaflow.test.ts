@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Classifier, expandRange } from '@softswitch/classifier';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type OvsSandbox, startOvsSandbox } from './support/ovs.js';
+import { dummyBridgeArgs, type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
 
 /**
@@ -127,26 +127,7 @@ describeNeeding(
     let ovs: OvsSandbox;
     beforeAll(() => {
       ovs = startOvsSandbox();
-      ovs.vsctl(
-        'add-br',
-        'br0',
-        '--',
-        'set',
-        'bridge',
-        'br0',
-        'datapath_type=dummy',
-        'fail-mode=secure',
-        '--',
-        'add-port',
-        'br0',
-        'p1',
-        '--',
-        'set',
-        'interface',
-        'p1',
-        'type=dummy',
-        'ofport_request=1',
-      );
+      ovs.vsctl(...dummyBridgeArgs('br0', [{ name: 'p1', ofport: 1 }], { bridge: ['fail-mode=secure'] }));
     });
     afterAll(() => ovs?.stop());
 

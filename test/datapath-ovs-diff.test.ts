@@ -4,7 +4,7 @@ import { createNetdev, DummyNetdev, type FrameOffload } from '@softswitch/netdev
 import { composePacket, mutateFrames, samplePackets } from '@softswitch/packet';
 import { readCaptureFile } from '@softswitch/pcap';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type OvsSandbox, startOvsSandbox } from './support/ovs.js';
+import { dummyBridgeArgs, type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
 
 /**
@@ -128,31 +128,12 @@ describeNeeding(
 
     beforeAll(async () => {
       ovs = startOvsSandbox();
-      const iface = (name: string, ofport: number) => [
-        '--',
-        'add-port',
-        'br0',
-        name,
-        '--',
-        'set',
-        'interface',
-        name,
-        'type=dummy',
-        `ofport_request=${ofport}`,
-        `options:tx_pcap=${join(ovs.dir, `${name}.pcap`)}`,
-      ];
       ovs.vsctl(
-        'add-br',
-        'br0',
-        '--',
-        'set',
-        'bridge',
-        'br0',
-        'datapath_type=dummy',
-        'fail_mode=secure',
-        ...iface('p1', 1),
-        ...iface('p2', 2),
-        ...iface('p3', 3),
+        ...dummyBridgeArgs(
+          'br0',
+          ['p1', 'p2', 'p3'].map((name, i) => ({ name, ofport: i + 1, txPcap: true })),
+          { bridge: ['fail_mode=secure'], pcapDir: ovs.dir },
+        ),
       );
       ovs.appctl('revalidator/pause');
 
@@ -277,31 +258,12 @@ describeNeeding(
 
     beforeAll(async () => {
       ovs = startOvsSandbox();
-      const iface = (name: string, ofport: number) => [
-        '--',
-        'add-port',
-        'br0',
-        name,
-        '--',
-        'set',
-        'interface',
-        name,
-        'type=dummy',
-        `ofport_request=${ofport}`,
-        `options:tx_pcap=${join(ovs.dir, `${name}.pcap`)}`,
-      ];
       ovs.vsctl(
-        'add-br',
-        'br0',
-        '--',
-        'set',
-        'bridge',
-        'br0',
-        'datapath_type=dummy',
-        'fail_mode=secure',
-        ...iface('p1', 1),
-        ...iface('p2', 2),
-        ...iface('p3', 3),
+        ...dummyBridgeArgs(
+          'br0',
+          ['p1', 'p2', 'p3'].map((name, i) => ({ name, ofport: i + 1, txPcap: true })),
+          { bridge: ['fail_mode=secure'], pcapDir: ovs.dir },
+        ),
       );
       ovs.appctl('revalidator/pause');
       const dp = new Datapath();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DummyNetdev } from '@softswitch/netdev';
 import { readCaptureFile } from '@softswitch/pcap';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type OvsSandbox, startOvsSandbox } from './support/ovs.js';
+import { dummyBridgeArgs, type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
 
 async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
@@ -54,58 +54,16 @@ describeNeeding(
       ovs = startOvsSandbox();
       const d = ovs.dir;
       ovs.vsctl(
-        'add-br',
-        'br0',
-        '--',
-        'set',
-        'bridge',
-        'br0',
-        'datapath_type=dummy',
-        'fail-mode=secure',
-        '--',
-        'add-port',
-        'br0',
-        'p1',
-        '--',
-        'set',
-        'interface',
-        'p1',
-        'type=dummy',
-        `options:pstream=punix:${join(d, 'p1.sock')}`,
-        'ofport_request=1',
-        '--',
-        'add-port',
-        'br0',
-        'p2',
-        '--',
-        'set',
-        'interface',
-        'p2',
-        'type=dummy',
-        `options:tx_pcap=${join(d, 'p2-tx.pcap')}`,
-        'ofport_request=2',
-        '--',
-        'add-port',
-        'br0',
-        'p3',
-        '--',
-        'set',
-        'interface',
-        'p3',
-        'type=dummy',
-        `options:stream=unix:${join(d, 'ours.sock')}`,
-        'ofport_request=3',
-        '--',
-        'add-port',
-        'br0',
-        'p4',
-        '--',
-        'set',
-        'interface',
-        'p4',
-        'type=dummy',
-        `options:tx_pcap=${join(d, 'p4-tx.pcap')}`,
-        'ofport_request=4',
+        ...dummyBridgeArgs(
+          'br0',
+          [
+            { name: 'p1', ofport: 1, iface: [`options:pstream=punix:${join(d, 'p1.sock')}`] },
+            { name: 'p2', ofport: 2, iface: [`options:tx_pcap=${join(d, 'p2-tx.pcap')}`] },
+            { name: 'p3', ofport: 3, iface: [`options:stream=unix:${join(d, 'ours.sock')}`] },
+            { name: 'p4', ofport: 4, iface: [`options:tx_pcap=${join(d, 'p4-tx.pcap')}`] },
+          ],
+          { bridge: ['fail-mode=secure'] },
+        ),
       );
       ovs.run(
         'ovs-ofctl',

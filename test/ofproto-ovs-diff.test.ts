@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { formatDatapathActions, formatMegaflow, Ofproto, type PortConfig } from '@softswitch/ofproto';
 import { parseFlowString } from '@softswitch/packet';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type OvsSandbox, startOvsSandbox } from './support/ovs.js';
+import { dummyBridgeArgs, type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
 
 /**
@@ -143,13 +143,17 @@ describeNeeding(
 
     beforeAll(() => {
       ovs = startOvsSandbox();
-      // biome-ignore format: one vsctl transaction, one line per port
       ovs.vsctl(
-        'add-br', 'br0', '--', 'set', 'bridge', 'br0', 'datapath_type=dummy', 'fail-mode=secure',
-        '--', 'add-port', 'br0', 'p1', '--', 'set', 'interface', 'p1', 'type=dummy', 'ofport_request=1',
-        '--', 'add-port', 'br0', 'p2', '--', 'set', 'interface', 'p2', 'type=dummy', 'ofport_request=2',
-        '--', 'add-port', 'br0', 'p3', 'tag=10', '--', 'set', 'interface', 'p3', 'type=dummy', 'ofport_request=3',
-        '--', 'add-port', 'br0', 'p4', 'trunks=10,20', '--', 'set', 'interface', 'p4', 'type=dummy', 'ofport_request=4',
+        ...dummyBridgeArgs(
+          'br0',
+          [
+            { name: 'p1', ofport: 1 },
+            { name: 'p2', ofport: 2 },
+            { name: 'p3', ofport: 3, port: ['tag=10'] },
+            { name: 'p4', ofport: 4, port: ['trunks=10,20'] },
+          ],
+          { bridge: ['fail-mode=secure'] },
+        ),
       );
       // Datapath port numbers, from dpif/show ("p1 1/1: (dummy)", "br0 65534/100: ...").
       const dp = new Map<string, number>();

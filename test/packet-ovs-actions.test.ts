@@ -45,7 +45,7 @@ import {
 } from '@softswitch/packet';
 import { readCaptureFile } from '@softswitch/pcap';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type OvsSandbox, startOvsSandbox } from './support/ovs.js';
+import { dummyBridgeArgs, type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
 
 /**
@@ -159,27 +159,14 @@ describeNeeding(
       ovs = startOvsSandbox();
       txPcap = join(ovs.dir, 'p2.pcap');
       ovs.vsctl(
-        'add-br',
-        'br0',
-        '--',
-        'set',
-        'bridge',
-        'br0',
-        'datapath_type=dummy',
-        'protocols=OpenFlow10,OpenFlow13',
-      );
-      ovs.vsctl('add-port', 'br0', 'p1', '--', 'set', 'interface', 'p1', 'type=dummy', 'ofport_request=1');
-      ovs.vsctl(
-        'add-port',
-        'br0',
-        'p2',
-        '--',
-        'set',
-        'interface',
-        'p2',
-        'type=dummy',
-        'ofport_request=2',
-        `options:tx_pcap=${txPcap}`,
+        ...dummyBridgeArgs(
+          'br0',
+          [
+            { name: 'p1', ofport: 1 },
+            { name: 'p2', ofport: 2, txPcap: true },
+          ],
+          { bridge: ['protocols=OpenFlow10,OpenFlow13'], pcapDir: ovs.dir },
+        ),
       );
     });
     afterAll(() => ovs?.stop());

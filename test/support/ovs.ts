@@ -102,3 +102,38 @@ export function startOvsSandbox(options: OvsSandboxOptions = {}): OvsSandbox {
     stop,
   };
 }
+
+/** One dummy port of `dummyBridgeArgs`. */
+export interface DummyPortSpec {
+  name: string;
+  ofport?: number;
+  /** Port columns, e.g. `tag=10`, `trunks=10,20`. */
+  port?: string[];
+  /** More Interface settings, e.g. `options:pstream=punix:/tmp/p1.sock`. */
+  iface?: string[];
+  /** Capture what the port transmits in `<pcapDir>/<name>.pcap`. */
+  txPcap?: boolean;
+}
+
+/**
+ * `ovs-vsctl` arguments that create a `datapath_type=dummy` bridge and its dummy ports in one
+ * transaction — the set-up most differential tests share. Works with `vsctl` too.
+ */
+export function dummyBridgeArgs(
+  bridge: string,
+  ports: DummyPortSpec[],
+  options: { bridge?: string[]; pcapDir?: string } = {},
+): string[] {
+  const args = ['add-br', bridge, '--', 'set', 'bridge', bridge, 'datapath_type=dummy', ...(options.bridge ?? [])];
+  for (const p of ports) {
+    args.push('--', 'add-port', bridge, p.name, ...(p.port ?? []));
+    args.push('--', 'set', 'interface', p.name, 'type=dummy');
+    if (p.ofport !== undefined) args.push(`ofport_request=${p.ofport}`);
+    if (p.txPcap) {
+      if (!options.pcapDir) throw new Error(`dummyBridgeArgs: ${p.name} wants tx_pcap but no pcapDir was given`);
+      args.push(`options:tx_pcap=${join(options.pcapDir, `${p.name}.pcap`)}`);
+    }
+    args.push(...(p.iface ?? []));
+  }
+  return args;
+}
