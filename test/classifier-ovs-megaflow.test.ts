@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Classifier, expandRange } from '@softswitch/classifier';
+import { Classifier, expandRange, SeededRng } from '@softswitch/classifier';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dummyBridgeArgs, type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
@@ -16,24 +16,6 @@ import { describeNeeding } from './support/requirements.js';
 const W = 5;
 const FIELDS = ['nw_src', 'nw_dst', 'nw_proto', 'tp_src', 'tp_dst'] as const;
 
-class Rng {
-  constructor(private s: number) {}
-  u32(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
-  int(n: number): number {
-    return this.u32() % n;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-}
-
 const ipStr = (v: number) => [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
 const plenMask = (l: number) => (l === 0 ? 0 : (0xffffffff << (32 - l)) >>> 0);
 
@@ -43,7 +25,7 @@ interface GenRule {
   priority: number;
 }
 
-function generateTable(rng: Rng, n: number): GenRule[] {
+function generateTable(rng: SeededRng, n: number): GenRule[] {
   const nets = Array.from({ length: 12 }, () => rng.u32());
   const ports = [22, 53, 80, 443, 1024, 8080];
   const rules: GenRule[] = [];
@@ -132,7 +114,7 @@ describeNeeding(
     afterAll(() => ovs?.stop());
 
     it('agrees on the rule, is sound per OVS, and is about as wide as OVS', () => {
-      const rng = new Rng(20260525);
+      const rng = new SeededRng(20260525);
       const rules = generateTable(rng, 120);
       const file = join(ovs.dir, 'flows.txt');
       writeFileSync(file, `${rules.map(ovsFlow).join('\n')}\n`);

@@ -113,9 +113,16 @@ export function expandRule(r: ClassBenchRule): Match[] {
   return out;
 }
 
-class Xorshift {
-  constructor(private s: number) {}
-  next(): number {
+/**
+ * xorshift32: a tiny deterministic PRNG, so generated rule sets and test tables are reproducible
+ * from a seed (a zero seed would stick at zero, so it is replaced).
+ */
+export class SeededRng {
+  private s: number;
+  constructor(seed: number) {
+    this.s = seed >>> 0 || 0x9e3779b9;
+  }
+  u32(): number {
     let x = this.s;
     x ^= x << 13;
     x ^= x >>> 17;
@@ -123,8 +130,14 @@ class Xorshift {
     this.s = x >>> 0;
     return this.s;
   }
-  below(n: number): number {
-    return this.next() % n;
+  int(n: number): number {
+    return this.u32() % n;
+  }
+  chance(p: number): boolean {
+    return this.u32() / 4294967296 < p;
+  }
+  pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)];
   }
 }
 
@@ -135,8 +148,8 @@ export type ClassBenchShape = 'acl' | 'fw' | 'ipc';
  * pool of networks with shape-typical lengths, well-known or ranged ports, TCP/UDP/any protocol.
  */
 export function generateRuleSet(shape: ClassBenchShape, n: number, seed = 1): ClassBenchRule[] {
-  const rng = new Xorshift(seed);
-  const nets = Array.from({ length: Math.max(16, n >>> 4) }, () => rng.next());
+  const rng = new SeededRng(seed);
+  const nets = Array.from({ length: Math.max(16, n >>> 4) }, () => rng.u32());
   const lens: Record<ClassBenchShape, number[]> = {
     acl: [32, 32, 32, 24, 28, 16, 0],
     fw: [32, 24, 16, 8, 0, 0, 0],
@@ -144,28 +157,28 @@ export function generateRuleSet(shape: ClassBenchShape, n: number, seed = 1): Cl
   };
   const ports = [80, 443, 22, 25, 53, 1521, 8080, 3306];
   const pickPort = (wildcardBias: number): [number, number] => {
-    const r = rng.below(100);
+    const r = rng.int(100);
     if (r < wildcardBias) return [0, 65535];
     if (r < wildcardBias + 40) {
-      const p = ports[rng.below(ports.length)];
+      const p = ports[rng.int(ports.length)];
       return [p, p];
     }
-    if (r < wildcardBias + 55) return rng.below(2) === 0 ? [1024, 65535] : [0, 1023];
-    const lo = rng.below(65536);
-    return [lo, Math.min(65535, lo + rng.below(2000))];
+    if (r < wildcardBias + 55) return rng.int(2) === 0 ? [1024, 65535] : [0, 1023];
+    const lo = rng.int(65536);
+    return [lo, Math.min(65535, lo + rng.int(2000))];
   };
   const out: ClassBenchRule[] = [];
   for (let i = 0; i < n; i++) {
-    const srcLen = lens[shape][rng.below(lens[shape].length)];
-    const dstLen = lens[shape][rng.below(lens[shape].length)];
+    const srcLen = lens[shape][rng.int(lens[shape].length)];
+    const dstLen = lens[shape][rng.int(lens[shape].length)];
     const [sportLo, sportHi] = shape === 'acl' ? [0, 65535] : pickPort(60);
     const [dportLo, dportHi] = pickPort(shape === 'fw' ? 30 : 20);
-    const protoRoll = rng.below(10);
+    const protoRoll = rng.int(10);
     const proto = protoRoll < 6 ? 6 : protoRoll < 9 ? 17 : 0;
     out.push({
-      src: (nets[rng.below(nets.length)] ^ (rng.next() & 0xff)) >>> 0,
+      src: (nets[rng.int(nets.length)] ^ (rng.u32() & 0xff)) >>> 0,
       srcLen,
-      dst: (nets[rng.below(nets.length)] ^ (rng.next() & 0xffff)) >>> 0,
+      dst: (nets[rng.int(nets.length)] ^ (rng.u32() & 0xffff)) >>> 0,
       dstLen,
       sportLo,
       sportHi,
@@ -182,18 +195,18 @@ export function generateRuleSet(shape: ClassBenchShape, n: number, seed = 1): Cl
 
 /** Generates `n` packet keys inside random rules (random where wildcarded), repeating in bursts. */
 export function generateTrace(rules: readonly ClassBenchRule[], n: number, seed = 7): Uint32Array {
-  const rng = new Xorshift(seed);
+  const rng = new SeededRng(seed);
   const keys = new Uint32Array(n * 6);
   let i = 0;
   while (i < n) {
-    const r = rules[rng.below(rules.length)];
-    const src = ((r.src & prefixMask(r.srcLen)) | (rng.next() & ~prefixMask(r.srcLen))) >>> 0;
-    const dst = ((r.dst & prefixMask(r.dstLen)) | (rng.next() & ~prefixMask(r.dstLen))) >>> 0;
-    const sport = r.sportLo + rng.below(r.sportHi - r.sportLo + 1);
-    const dport = r.dportLo + rng.below(r.dportHi - r.dportLo + 1);
-    const proto = (r.proto & r.protoMask) | (rng.below(256) & ~r.protoMask);
-    const flags = (r.flags & r.flagsMask) | (rng.below(65536) & ~r.flagsMask);
-    const burst = 1 + (rng.below(8) === 0 ? rng.below(16) : 0);
+    const r = rules[rng.int(rules.length)];
+    const src = ((r.src & prefixMask(r.srcLen)) | (rng.u32() & ~prefixMask(r.srcLen))) >>> 0;
+    const dst = ((r.dst & prefixMask(r.dstLen)) | (rng.u32() & ~prefixMask(r.dstLen))) >>> 0;
+    const sport = r.sportLo + rng.int(r.sportHi - r.sportLo + 1);
+    const dport = r.dportLo + rng.int(r.dportHi - r.dportLo + 1);
+    const proto = (r.proto & r.protoMask) | (rng.int(256) & ~r.protoMask);
+    const flags = (r.flags & r.flagsMask) | (rng.int(65536) & ~r.flagsMask);
+    const burst = 1 + (rng.int(8) === 0 ? rng.int(16) : 0);
     for (let b = 0; b < burst && i < n; b++, i++)
       keys.set([src, dst, proto & 0xff, flags & 0xffff, sport, dport], i * 6);
   }

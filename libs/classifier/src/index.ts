@@ -7,6 +7,7 @@ export {
   generateTrace,
   parseRuleSet,
   parseTrace,
+  SeededRng,
 } from './classbench.js';
 export {
   Classifier,

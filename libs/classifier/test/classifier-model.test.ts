@@ -1,7 +1,7 @@
-import { Classifier, type Rule } from '@softswitch/classifier';
+import { Classifier, type Rule, SeededRng } from '@softswitch/classifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Layout, type ModelRule, modelLookup, NEVER, Rng, RuleGen, V4, V6 } from './support.js';
+import { type Layout, type ModelRule, modelLookup, NEVER, RuleGen, V4, V6 } from './support.js';
 
 interface Table {
   cls: Classifier<number>;
@@ -86,7 +86,7 @@ function buildTable(layout: Layout, seed: number, nRules: number, features = ALL
     cls: newClassifier(layout, features),
     model: [],
     handles: [],
-    gen: new RuleGen(layout, new Rng(seed)),
+    gen: new RuleGen(layout, new SeededRng(seed)),
     usedPriorities: new Set(),
   };
   while (t.model.length < nRules) addRule(t, 0);

@@ -1,29 +1,4 @@
-import { type Conjunction, expandRange, type Match, VERSION_MAX } from '@softswitch/classifier';
-
-/** A small deterministic PRNG (xorshift32) so generated tables are reproducible from a seed. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0 || 0x9e3779b9;
-  }
-  u32(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
-  int(n: number): number {
-    return this.u32() % n;
-  }
-  chance(p: number): boolean {
-    return this.u32() / 4294967296 < p;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)];
-  }
-}
+import { type Conjunction, expandRange, type Match, type SeededRng, VERSION_MAX } from '@softswitch/classifier';
 
 /** A key layout for tests: which word holds what. */
 export interface Layout {
@@ -85,7 +60,7 @@ export class RuleGen {
   private readonly addrPool: Uint32Array[];
   constructor(
     readonly layout: Layout,
-    readonly rng: Rng,
+    readonly rng: SeededRng,
     poolSize = 24,
   ) {
     this.addrPool = [];

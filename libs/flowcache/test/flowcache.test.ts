@@ -1,26 +1,9 @@
-import { Classifier, hashWords, type Rule } from '@softswitch/classifier';
+import { Classifier, hashWords, type Rule, SeededRng } from '@softswitch/classifier';
 import { ExactMatchCache, FlowCache, MegaflowCache, MegaflowEntry } from '@softswitch/flowcache';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 const W = 4;
-
-class Rng {
-  constructor(private s: number) {
-    this.s = s >>> 0 || 1;
-  }
-  u32(): number {
-    let x = this.s;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.s = x >>> 0;
-    return this.s;
-  }
-  int(n: number): number {
-    return this.u32() % n;
-  }
-}
 
 const key = (...w: number[]) => Uint32Array.from({ length: W }, (_, i) => w[i] ?? 0);
 const ALL = key(0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff);
@@ -136,19 +119,19 @@ describe('megaflow cache', () => {
 });
 
 describe('revalidation', () => {
-  function table(rng: Rng, n: number): Classifier<number> {
+  function table(rng: SeededRng, n: number): Classifier<number> {
     const c = new Classifier<number>({ words: W, stages: [2, W], prefixFields: [{ word: 0, words: 1 }] });
     for (let i = 0; i < n; i++) addRandomRule(c, rng, i);
     return c;
   }
-  function addRandomRule(c: Classifier<number>, rng: Rng, tag: number): Rule<number> {
+  function addRandomRule(c: Classifier<number>, rng: SeededRng, tag: number): Rule<number> {
     const plen = rng.int(33);
     const m0 = plen === 0 ? 0 : (0xffffffff << (32 - plen)) >>> 0;
     const mask = key(m0, rng.int(2) ? 0xff : 0, rng.int(3) === 0 ? 0xffff : 0, 0);
     const value = key(rng.u32() & 0xf000000f, rng.int(4), rng.int(4), 0);
     return c.insert({ value, mask }, rng.int(1000), tag);
   }
-  const packet = (rng: Rng) => key(rng.u32() & 0xf000000f, rng.int(5), rng.int(5), rng.int(2));
+  const packet = (rng: SeededRng) => key(rng.u32() & 0xf000000f, rng.int(5), rng.int(5), rng.int(2));
 
   /** The datapath's miss path: classify with wildcards and install the megaflow. */
   function handle(cache: FlowCache<Rule<number> | null>, c: Classifier<number>, k: Uint32Array): Rule<number> | null {
@@ -163,7 +146,7 @@ describe('revalidation', () => {
   it('fixes or evicts every stale megaflow (checked against a cacheless lookup)', () => {
     fc.assert(
       fc.property(fc.integer(), (seed) => {
-        const rng = new Rng(seed);
+        const rng = new SeededRng(seed);
         const c = table(rng, 40);
         const cache = new FlowCache<Rule<number> | null>({ words: W, emcInsertProbability: 0.5, seed });
         const packets = Array.from({ length: 300 }, () => packet(rng));
