@@ -147,6 +147,9 @@ describeNeeding({ binaries: ['ovs-vsctl', 'ovs-appctl', 'ovs-vswitchd', 'ovsdb-s
     sw.vsctl('add-port', 'br0', 'bad', '--', 'set', 'interface', 'bad', 'type=patch');
     expect(sw.vsctl('get', 'interface', 'bad', 'error').trim()).toContain('patch');
     expect(sw.appctl('ofproto/list')).toBe('br0\n');
+    expect(sw.appctl('ofproto/trace', 'br0', 'in_port=p2,dl_dst=50:54:00:00:00:01')).toMatch(
+      /^Flow: in_port=2,[\s\S]*\nDatapath actions: 1\n/,
+    );
     // Counters reach the DB periodically (every 5 s, as Open vSwitch's default), not per packet.
     await waitFor(
       'Interface statistics',
@@ -276,6 +279,8 @@ describeNeeding({ binaries: ['ovs-vsctl', 'ovs-appctl', 'ovs-vswitchd', 'ovsdb-s
     ).toBeGreaterThan(2);
     // After h2's move to p5, p4's frames for h2 went to p5, not to the stale p2.
     expect(await frames(join(proc.rundir, 'p5.pcap'))).toContain(frame(40, 2));
+    // ...and back to p2 once a cached flow showed h2 there again.
+    expect((await frames(join(proc.rundir, 'p2.pcap'))).at(-1)).toBe(frame(40, 2));
 
     // The same megaflows (counters aside: OVS does not count the packet of an upcall either,
     // but its revalidators may have run at other moments).

@@ -1,21 +1,28 @@
 import { Idl } from '@softswitch/configdb';
+import { readBridgeConfigs } from './bridge-config.js';
+import type { BridgeSet } from './bridge-set.js';
+import { StatusReporter } from './status.js';
 
 /**
  * Follows the Open_vSwitch database through the IDL and acknowledges each configuration
  * generation: when `next_cfg` moves, the switch applies the new contents and then copies it to
  * `cur_cfg`, which is what `vsctl` (and real `ovs-vsctl`) wait for without `--no-wait`.
- * Today it assigns OpenFlow port numbers; bridges, ports and the OpenFlow pipeline are applied
- * here too once the datapath exists (the switchd issue).
+ * On every change it assigns OpenFlow port numbers, brings the bridges (when it has a
+ * `BridgeSet`) in line with the DB, and reports their state back.
  */
 export class ConfigFollower {
   private readonly idl: Idl;
   private appliedCfg = -1;
   private applying = false;
   private again = false;
+  private readonly status = new StatusReporter();
+  private statsTimer: NodeJS.Timeout | undefined;
 
   constructor(
     remotes: string[],
     private readonly log: (message: string) => void,
+    private readonly bridges?: BridgeSet,
+    private readonly statsIntervalMs = 5000,
   ) {
     this.idl = new Idl({ remotes, database: 'Open_vSwitch' });
   }
@@ -29,9 +36,31 @@ export class ConfigFollower {
 
   async start(): Promise<void> {
     this.idl.on('change', () => void this.reconfigure());
-    this.idl.on('connected', () => void this.reconfigure());
+    this.idl.on('connected', () => {
+      this.status.reset();
+      void this.reconfigure();
+    });
     await this.idl.connect();
     await this.reconfigure();
+    if (this.bridges) {
+      this.statsTimer = setInterval(() => void this.reportStatistics(), this.statsIntervalMs);
+      this.statsTimer.unref();
+    }
+  }
+
+  /** Interface statistics go to the DB periodically, not per packet (as Open vSwitch). */
+  private async reportStatistics(): Promise<void> {
+    if (!this.bridges || this.applying) return;
+    try {
+      const ops = this.status.ops(this.bridges, true, this.bridgeUuids());
+      if (ops.length) await this.idl.transact(ops);
+    } catch (err) {
+      this.log(`config DB: ${(err as Error).message}`);
+    }
+  }
+
+  private bridgeUuids(): Map<string, string> {
+    return new Map(this.idl.rows('Bridge').map((r) => [String(this.idl.get('Bridge', r, 'name')), r.uuid]));
   }
 
   private needsOfports(): boolean {
@@ -39,6 +68,7 @@ export class ConfigFollower {
   }
 
   stop(): void {
+    if (this.statsTimer) clearInterval(this.statsTimer);
     this.idl.close();
   }
 
@@ -46,10 +76,11 @@ export class ConfigFollower {
    * OpenFlow port numbers, as Open vSwitch assigns them: the bridge's own internal interface is
    * LOCAL (65534), `ofport_request` is honoured when free, other interfaces take the lowest free
    * number. A number once given stays with its interface. Returns the updates to write back
-   * (ovs-vsctl checks `ofport` after each change it waits for).
+   * (ovs-vsctl checks `ofport` after each change it waits for) and every interface's number.
    */
-  private assignOfports(): unknown[] {
+  private assignOfports(): { ops: unknown[]; ofports: Map<string, number> } {
     const ops: unknown[] = [];
+    const ofports = new Map<string, number>();
     const ifaceRows = new Map(this.idl.rows('Interface').map((r) => [r.uuid, r]));
     const portRows = new Map(this.idl.rows('Port').map((r) => [r.uuid, r]));
     const uuids = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).map(String);
@@ -84,11 +115,12 @@ export class ConfigFollower {
       }
       for (const iface of ifaces) {
         const ofport = wanted.get(iface.uuid)!;
+        ofports.set(iface.uuid, ofport);
         if (this.idl.get('Interface', iface, 'ofport') === ofport) continue;
         ops.push({ op: 'update', table: 'Interface', where: [['_uuid', '==', ['uuid', iface.uuid]]], row: { ofport } });
       }
     }
-    return ops;
+    return { ops, ofports };
   }
 
   private async reconfigure(): Promise<void> {
@@ -104,8 +136,15 @@ export class ConfigFollower {
         if (!root) return;
         const next = Number(this.idl.get('Open_vSwitch', root, 'next_cfg') ?? 0);
         const cur = Number(this.idl.get('Open_vSwitch', root, 'cur_cfg') ?? 0);
-        if (next === this.appliedCfg && cur === next && !this.needsOfports()) continue;
-        const ops: unknown[] = this.assignOfports();
+        if (!this.bridges && next === this.appliedCfg && cur === next && !this.needsOfports()) continue;
+        const { ops, ofports } = this.assignOfports();
+        if (this.bridges) {
+          const other = this.idl.get('Open_vSwitch', root, 'other_config');
+          const maxIdle = Number(other instanceof Map ? other.get('max-idle') : undefined);
+          this.bridges.maxIdleMs = Number.isInteger(maxIdle) && maxIdle >= 500 ? maxIdle : 10_000;
+          await this.bridges.reconcile(readBridgeConfigs(this.idl, ofports));
+          ops.push(...this.status.ops(this.bridges, false, this.bridgeUuids()));
+        }
         this.appliedCfg = next;
         if (cur !== next) {
           ops.push({

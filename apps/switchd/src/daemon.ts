@@ -2,7 +2,11 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ConfigDbServerHandle, startConfigDbServer } from '@softswitch/configdb';
 import { UnixctlServer } from '@softswitch/unixctl';
+import { registerSwitchCommands } from './appctl.js';
+import type { Bridge } from './bridge.js';
+import { BridgeSet } from './bridge-set.js';
 import { ConfigFollower } from './config-follower.js';
+import { type OpenFlowHookup, openFlowHookup } from './openflow-hookup.js';
 
 export interface DaemonOptions {
   rundir: string;
@@ -27,6 +31,9 @@ export class Daemon {
   readonly control: UnixctlServer;
   private db: ConfigDbServerHandle | undefined;
   private follower: ConfigFollower | undefined;
+  private bridges: BridgeSet | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private openflow: OpenFlowHookup | undefined;
   private readonly pidPath: string;
   private readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
@@ -70,8 +77,18 @@ export class Daemon {
         });
       }
       if (!this.options.dbOnly) {
-        this.follower = new ConfigFollower(this.dbRemotes, this.options.log);
+        const bridges = new BridgeSet(this.options.log);
+        this.bridges = bridges;
+        await bridges.start();
+        this.openflow = await openFlowHookup(this.options.rundir, this.options.log);
+        bridges.onBridgeAdded = (b: Bridge) => this.openflow?.open(b);
+        bridges.onBridgeRemoved = (b: Bridge) => this.openflow?.close(b);
+        registerSwitchCommands(this.control, bridges);
+        this.follower = new ConfigFollower(this.dbRemotes, this.options.log, bridges);
         await this.follower.start();
+        // Idle megaflows, MAC aging and flow timeouts, once a second.
+        this.tickTimer = setInterval(() => bridges.tick(), 1000);
+        this.tickTimer.unref();
       }
       await this.control.listen(this.controlPath);
     } catch (err) {
@@ -90,6 +107,8 @@ export class Daemon {
     this.stopping = true;
     await this.control.close();
     this.follower?.stop();
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    await this.bridges?.close();
     if (this.db) {
       await this.db.close();
       rmSync(this.dbSocketPath, { force: true });

@@ -1,0 +1,269 @@
+import { Datapath, type DpAction, parseActions, type UpcallResult } from '@softswitch/datapath';
+import { createNetdev, type Netdev } from '@softswitch/netdev';
+import { formatDatapathActions } from '@softswitch/ofproto';
+import { createFlowKey, W } from '@softswitch/packet';
+import { Bridge, type BridgeHost } from './bridge.js';
+import type { BridgeConfig, PortDbConfig } from './bridge-config.js';
+import { chooseDpPort } from './dp-port.js';
+
+const DEFAULT_MAX_IDLE_MS = 10_000;
+
+/** Counters `upcall/show` and `coverage/show` print. */
+export interface UpcallCounters {
+  upcalls: number;
+  failed: number;
+  revalidations: number;
+  macChanges: number;
+}
+
+/**
+ * Every bridge of the switch over ONE datapath (as Open vSwitch's userspace datapath): the
+ * datapath's port numbers map back to (bridge, OpenFlow port); a miss goes up to that bridge's
+ * ofproto, and any change that could alter a translation revalidates the installed megaflows.
+ */
+export class BridgeSet implements BridgeHost {
+  readonly datapath: Datapath;
+  readonly bridges = new Map<string, Bridge>();
+  readonly counters: UpcallCounters = { upcalls: 0, failed: 0, revalidations: 0, macChanges: 0 };
+  /** Datapath port → owning bridge and its OpenFlow port number there. */
+  private readonly owners = new Map<number, { bridge: Bridge; ofport: number }>();
+  private readonly dpNames = new Map<number, string>();
+  private readonly scratch = createFlowKey();
+  private readonly parsed = new Map<string, DpAction[]>();
+  private revalidatePending = false;
+  /** Packet count of each megaflow at its last stats push. */
+  private readonly pushed = new WeakMap<object, number>();
+  private dpLocal: Netdev | undefined;
+  /** Called when a bridge is created or removed (OpenFlow listener hookup). */
+  onBridgeAdded: (bridge: Bridge) => void = () => undefined;
+  onBridgeRemoved: (bridge: Bridge) => void = () => undefined;
+
+  constructor(private readonly log: (message: string) => void) {
+    this.datapath = new Datapath({ upcall: (key, packet, inPort) => this.upcall(key, packet, inPort) });
+  }
+
+  /** The datapath's own port 0, as Open vSwitch's dummy datapath shows (`ovs-dummy`). */
+  async start(): Promise<void> {
+    const dev = createNetdev('internal', 'ovs-dummy', {});
+    if ((await dev.open()) === undefined) {
+      this.dpLocal = dev;
+      this.datapath.addPort(dev, 0, 'dummy-internal');
+      this.dpNames.set(0, 'ovs-dummy');
+    }
+  }
+
+  // ---- BridgeHost ----
+
+  attach(bridge: Bridge, netdev: Netdev, name: string, ofport: number): number {
+    const no = chooseDpPort(name, (n) => this.dpNames.has(n));
+    this.datapath.addPort(netdev, no);
+    this.owners.set(no, { bridge, ofport });
+    this.dpNames.set(no, name);
+    return no;
+  }
+
+  detach(dpPort: number): void {
+    this.datapath.removePort(dpPort);
+    this.owners.delete(dpPort);
+    this.dpNames.delete(dpPort);
+  }
+
+  flowsChanged(): void {
+    this.scheduleRevalidate();
+  }
+
+  packetOut(packet: Uint8Array, dpInPort: number, actionsText: string): void {
+    this.datapath.execute(packet, dpInPort, this.actions(actionsText));
+  }
+
+  // ---- Upcalls and revalidation ----
+
+  private actions(text: string): DpAction[] {
+    let a = this.parsed.get(text);
+    if (a === undefined) {
+      a = parseActions(text);
+      if (this.parsed.size > 10_000) this.parsed.clear();
+      this.parsed.set(text, a);
+    }
+    return a;
+  }
+
+  /** The key as the bridge sees it: in_port is the OpenFlow port, not the datapath's. */
+  private bridgeKey(key: Uint32Array, dpPort: number): Bridge | undefined {
+    const owner = this.owners.get(dpPort);
+    if (!owner) return undefined;
+    this.scratch.set(key);
+    this.scratch[W.IN_PORT] = owner.ofport;
+    return owner.bridge;
+  }
+
+  private upcall(key: Uint32Array, packet: Uint8Array, inPort: number): UpcallResult | undefined {
+    this.counters.upcalls++;
+    const bridge = this.bridgeKey(key, inPort);
+    if (!bridge) {
+      this.counters.failed++;
+      return undefined;
+    }
+    const macs = bridge.ofproto.macs;
+    const before = macs.learned + macs.moved;
+    try {
+      const r = bridge.ofproto.translate(this.scratch, {
+        mayLearn: true,
+        packetLength: packet.length,
+        now: Date.now(),
+      });
+      if (macs.learned + macs.moved !== before) {
+        this.counters.macChanges++;
+        this.scheduleRevalidate();
+      }
+      return { actions: formatDatapathActions(r.actions), mask: r.mask };
+    } catch (err) {
+      this.counters.failed++;
+      this.log(`${bridge.name}: translation failed: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /**
+   * Revalidates after the current batch: a microtask runs once the synchronous datapath work
+   * that caused it returns, before any further packet is read.
+   */
+  scheduleRevalidate(): void {
+    if (this.revalidatePending) return;
+    this.revalidatePending = true;
+    queueMicrotask(() => this.revalidateIfPending());
+  }
+
+  /**
+   * Open vSwitch's revalidators push each megaflow's new packets through translation with MAC
+   * learning on, so a host seen only by cached flows (no upcall) is still learned, e.g. back
+   * after a move. Done here for flows whose packet count grew since the last push.
+   */
+  pushStats(): void {
+    let changed = false;
+    for (const flow of this.datapath.flows()) {
+      const seen = this.pushed.get(flow) ?? 0;
+      if (flow.packets === seen) continue;
+      this.pushed.set(flow, flow.packets);
+      const bridge = this.bridgeKey(flow.key, flow.key[W.IN_PORT]);
+      if (!bridge) continue;
+      const macs = bridge.ofproto.macs;
+      const before = macs.learned + macs.moved;
+      try {
+        bridge.ofproto.translate(this.scratch, { mayLearn: true });
+      } catch {
+        continue;
+      }
+      if (macs.learned + macs.moved !== before) changed = true;
+    }
+    if (changed) {
+      this.counters.macChanges++;
+      this.revalidateNow();
+    }
+  }
+
+  /** Runs a scheduled revalidation now (between injected packets, which arrive synchronously). */
+  revalidateIfPending(): void {
+    if (!this.revalidatePending) return;
+    this.revalidatePending = false;
+    this.revalidateNow();
+  }
+
+  revalidateNow(): void {
+    this.counters.revalidations++;
+    this.datapath.revalidate((key) => {
+      const bridge = this.bridgeKey(key, key[W.IN_PORT]);
+      if (!bridge) return null;
+      try {
+        const r = bridge.ofproto.translate(this.scratch, {});
+        return { actions: this.actions(formatDatapathActions(r.actions)), mask: r.mask };
+      } catch {
+        return null;
+      }
+    });
+  }
+
+  // ---- Reconfiguration ----
+
+  /** Brings the bridges in line with the DB, touching only what changed. */
+  async reconcile(configs: readonly BridgeConfig[]): Promise<void> {
+    const wanted = new Map(configs.map((c) => [c.name, c]));
+    for (const [name, bridge] of this.bridges) {
+      if (wanted.has(name)) continue;
+      this.bridges.delete(name);
+      this.onBridgeRemoved(bridge);
+      await bridge.close();
+    }
+    for (const config of configs) {
+      let bridge = this.bridges.get(config.name);
+      if (!bridge) {
+        bridge = new Bridge(config.name, this, config.failMode);
+        this.bridges.set(config.name, bridge);
+        this.onBridgeAdded(bridge);
+      }
+      bridge.setFailMode(config.failMode);
+      bridge.hwaddr = config.otherConfig.hwaddr;
+      bridge.datapathIdOverride = config.otherConfig['datapath-id'];
+      const ifaces = new Map<string, { port: PortDbConfig; index: number }>();
+      for (const port of config.ports)
+        port.ifaces.forEach((iface, index) => {
+          ifaces.set(iface.name, { port, index });
+        });
+      for (const [name, entry] of [...bridge.ifaces]) {
+        const w = ifaces.get(name);
+        const next = w?.port.ifaces[w.index];
+        if (!next || next.type !== entry.config.type || next.ofport !== entry.config.ofport)
+          await bridge.removeIface(name);
+      }
+      for (const { port, index } of ifaces.values()) {
+        const iface = port.ifaces[index];
+        const vlan = vlanConfig(port);
+        if (bridge.ifaces.has(iface.name)) await bridge.updateIface(iface, vlan);
+        else {
+          // A name can sit in only one bridge; wait for the other to let go of it.
+          if ([...this.bridges.values()].some((b) => b !== bridge && b.ifaces.has(iface.name))) continue;
+          await bridge.addIface(iface, vlan);
+          if (bridge.ifaces.get(iface.name)?.error) this.log(`${iface.name}: ${bridge.ifaces.get(iface.name)?.error}`);
+        }
+      }
+      bridge.syncPorts();
+    }
+    this.revalidateNow();
+  }
+
+  /** Megaflow idle time, ms (`Open_vSwitch other_config:max-idle`, OVS's default 10 s). */
+  maxIdleMs = DEFAULT_MAX_IDLE_MS;
+
+  /** Periodic housekeeping: idle megaflows, MAC aging, flow timeouts. */
+  tick(): void {
+    this.pushStats();
+    // The flow cache's idle time is fixed at 10 s; shifting its clock gives it max-idle's.
+    this.datapath.expire(this.datapath.now() + DEFAULT_MAX_IDLE_MS - this.maxIdleMs);
+    let changed = false;
+    for (const b of this.bridges.values()) {
+      if (b.ofproto.macs.expire() > 0) changed = true;
+      if (b.ofproto.tables.expire().length > 0) changed = true;
+    }
+    if (changed) this.scheduleRevalidate();
+  }
+
+  dpPortName(no: number): string | undefined {
+    return this.dpNames.get(no);
+  }
+
+  async close(): Promise<void> {
+    for (const bridge of this.bridges.values()) {
+      this.onBridgeRemoved(bridge);
+      await bridge.close();
+    }
+    this.bridges.clear();
+    await this.dpLocal?.close();
+  }
+}
+
+/** Port.tag/trunks/vlan_mode as ofproto's access/trunk model takes them. */
+function vlanConfig(port: PortDbConfig): { tag?: number; trunks?: readonly number[] } {
+  const mode = port.vlanMode ?? (port.tag !== undefined ? 'access' : 'trunk');
+  if (mode === 'access' && port.tag !== undefined) return { tag: port.tag };
+  return port.trunks.length > 0 ? { trunks: port.trunks } : {};
+}

@@ -1,0 +1,273 @@
+import { createNetdev, type Netdev, type NetdevStats } from '@softswitch/netdev';
+import {
+  FlowModCommand,
+  FlowTables,
+  formatDatapathActions,
+  Ofproto,
+  type PortConfig,
+  translate,
+  type XlateBridge,
+} from '@softswitch/ofproto';
+import { type Action, newFlowMod, parseFlow } from '@softswitch/openflow';
+import { createFlowKey, extractFlow } from '@softswitch/packet';
+import type { IfaceConfig } from './bridge-config.js';
+
+/** OpenFlow's LOCAL port number. */
+export const OFPP_LOCAL = 0xfffe;
+
+/** One interface of a bridge: its device (when it opened) and where it sits. */
+export interface BridgeIface {
+  config: IfaceConfig;
+  /** The Port row's VLAN settings, as ofproto takes them. */
+  vlan: { tag?: number; trunks?: readonly number[] };
+  /** The opened device, or undefined when it failed (`error` says why). */
+  netdev: Netdev | undefined;
+  dpPort: number | undefined;
+  error: string | undefined;
+}
+
+export interface PortStats {
+  rxPackets: number;
+  txPackets: number;
+  rxBytes: number;
+  txBytes: number;
+  rxDropped: number;
+  txDropped: number;
+  rxErrors: number;
+  txErrors: number;
+}
+
+/** What the bridge needs from the set that owns the one datapath. */
+export interface BridgeHost {
+  attach(bridge: Bridge, netdev: Netdev, name: string, ofport: number): number;
+  detach(dpPort: number): void;
+  flowsChanged(): void;
+  packetOut(packet: Uint8Array, dpInPort: number, actionsText: string): void;
+}
+
+/**
+ * One bridge: its OpenFlow pipeline (an `Ofproto`) and its interfaces, each a netdev attached to
+ * the shared datapath. Ports come and go one at a time; the others are left alone.
+ */
+export class Bridge {
+  readonly ofproto: Ofproto;
+  readonly ifaces = new Map<string, BridgeIface>();
+  failMode: string | undefined;
+  hwaddr: string | undefined;
+  datapathIdOverride: string | undefined;
+  listener: { close(): Promise<void> } | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly host: BridgeHost,
+    failMode: string | undefined,
+  ) {
+    this.failMode = failMode;
+    this.ofproto = new Ofproto({ name, ports: [] });
+    this.flushed();
+  }
+
+  /**
+   * A changed fail mode flushes every flow (Open vSwitch does so when no controller is
+   * configured) and, as after any flush, a bridge that may act as a plain switch gets its
+   * `priority=0,actions=NORMAL` flow back.
+   */
+  setFailMode(failMode: string | undefined): void {
+    if ((failMode === 'secure') === (this.failMode === 'secure')) {
+      this.failMode = failMode;
+      return;
+    }
+    this.failMode = failMode;
+    this.ofproto.flowMod(parseFlow('', FlowModCommand.DELETE).fm);
+    this.flushed();
+    this.flowsChanged();
+  }
+
+  private flushed(): void {
+    if (this.failMode !== 'secure') this.ofproto.addFlows('priority=0,actions=NORMAL');
+  }
+
+  /** Opens and attaches a new interface; a device that fails to open is kept with its error. */
+  async addIface(config: IfaceConfig, vlan: BridgeIface['vlan']): Promise<void> {
+    const entry: BridgeIface = { config, vlan, netdev: undefined, dpPort: undefined, error: undefined };
+    this.ifaces.set(config.name, entry);
+    if (config.type === 'patch') {
+      entry.error = 'patch ports are not supported yet';
+      return;
+    }
+    let netdev: Netdev;
+    try {
+      netdev = createNetdev(config.type, config.name, config.options);
+    } catch (err) {
+      entry.error = (err as Error).message;
+      return;
+    }
+    const error = await netdev.open();
+    if (error !== undefined) {
+      entry.error = error;
+      await netdev.close().catch(() => undefined);
+      return;
+    }
+    if (config.mtuRequest !== undefined) netdev.setMtu(config.mtuRequest);
+    if (this.ifaces.get(config.name) !== entry) {
+      // Removed while opening.
+      await netdev.close();
+      return;
+    }
+    entry.netdev = netdev;
+    entry.dpPort = this.host.attach(this, netdev, config.name, config.ofport);
+  }
+
+  async removeIface(name: string): Promise<void> {
+    const entry = this.ifaces.get(name);
+    if (!entry) return;
+    this.ifaces.delete(name);
+    if (entry.dpPort !== undefined) this.host.detach(entry.dpPort);
+    this.ofproto.macs.flush(entry.config.ofport);
+    await entry.netdev?.close();
+  }
+
+  /** Applies changed options in place (a stream reconnects, a capture reopens). */
+  async updateIface(config: IfaceConfig, vlan: BridgeIface['vlan']): Promise<void> {
+    const entry = this.ifaces.get(config.name);
+    if (!entry) return;
+    const before = JSON.stringify(entry.config.options);
+    entry.config = config;
+    entry.vlan = vlan;
+    if (entry.netdev && JSON.stringify(config.options) !== before) {
+      entry.error = await entry.netdev.setConfig(config.options);
+    }
+    if (entry.netdev && config.mtuRequest !== undefined && entry.netdev.mtu !== config.mtuRequest)
+      entry.netdev.setMtu(config.mtuRequest);
+  }
+
+  /** Hands ofproto the current port list (only attached interfaces forward). */
+  syncPorts(): void {
+    const ports: PortConfig[] = [];
+    for (const e of [...this.ifaces.values()].sort((a, b) => a.config.ofport - b.config.ofport)) {
+      if (e.dpPort === undefined) continue;
+      ports.push({ ofport: e.config.ofport, name: e.config.name, dpPort: e.dpPort, ...e.vlan });
+    }
+    setOfprotoPorts(this.ofproto, ports);
+  }
+
+  ifaceByOfport(ofport: number): BridgeIface | undefined {
+    for (const e of this.ifaces.values()) if (e.config.ofport === ofport) return e;
+    return undefined;
+  }
+
+  /** The bridge's MAC: `other_config:hwaddr`, else the lowest port MAC, else the LOCAL port's. */
+  mac(): Uint8Array {
+    if (this.hwaddr && /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(this.hwaddr))
+      return Uint8Array.from(this.hwaddr.split(':').map((x) => Number.parseInt(x, 16)));
+    let best: Uint8Array | undefined;
+    let local: Uint8Array | undefined;
+    for (const e of this.ifaces.values()) {
+      const mac = e.netdev?.mac;
+      if (!mac) continue;
+      if (e.config.type === 'internal') {
+        if (e.config.ofport === OFPP_LOCAL) local = mac;
+        continue;
+      }
+      if (mac[0] & 1 || mac.every((b) => b === 0)) continue;
+      if (!best || Buffer.compare(mac, best) < 0) best = mac;
+    }
+    return best ?? local ?? new Uint8Array(6);
+  }
+
+  /** Open vSwitch's datapath ID: `other_config:datapath-id`, else the bridge MAC in 64 bits. */
+  datapathId(): bigint {
+    if (this.datapathIdOverride && /^[0-9a-f]{16}$/i.test(this.datapathIdOverride))
+      return BigInt(`0x${this.datapathIdOverride}`);
+    let id = 0n;
+    for (const b of this.mac()) id = (id << 8n) | BigInt(b);
+    return id;
+  }
+
+  ports(): {
+    ofport: number;
+    name: string;
+    mac: Uint8Array;
+    up: boolean;
+    mtu: number;
+    stats: PortStats;
+  }[] {
+    return [...this.ifaces.values()]
+      .filter((e) => e.netdev !== undefined)
+      .map((e) => {
+        const dev = e.netdev as Netdev;
+        return {
+          ofport: e.config.ofport,
+          name: e.config.name,
+          mac: dev.mac,
+          up: dev.adminState === 'up' && dev.linkState === 'up',
+          mtu: dev.mtu,
+          stats: portStats(dev.stats),
+        };
+      });
+  }
+
+  /** Flows changed through OpenFlow: revalidate the datapath. */
+  flowsChanged(): void {
+    this.host.flowsChanged();
+  }
+
+  /**
+   * packet-out: `actions` run as the only flow of a scratch table 0 that shares this bridge's
+   * ports, MAC table and groups (a `resubmit`/`goto_table` in them sees only that table).
+   */
+  packetOut(packet: Uint8Array, inPort: number, actions: unknown[]): void {
+    const tables = new FlowTables(Date.now);
+    const fm = newFlowMod();
+    fm.tableId = 0;
+    fm.priority = 0;
+    fm.actions = actions as Action[];
+    tables.apply(fm, 4);
+    const of = this.ofproto;
+    const scratch: XlateBridge = {
+      name: this.name,
+      tables,
+      macs: of.macs,
+      port: (n) => of.port(n),
+      floodOrder: of.floodOrder,
+      normalOrder: of.normalOrder,
+      nextRecircId: () => of.nextRecircId(),
+      group: (g) => of.group(g),
+    };
+    const key = createFlowKey();
+    extractFlow(packet, inPort, key);
+    const r = translate(scratch, key, {});
+    this.host.packetOut(packet, this.ifaceByOfport(inPort)?.dpPort ?? 0, formatDatapathActions(r.actions));
+  }
+
+  async close(): Promise<void> {
+    await this.listener?.close().catch(() => undefined);
+    for (const name of [...this.ifaces.keys()]) await this.removeIface(name);
+  }
+}
+
+export function portStats(s: NetdevStats): PortStats {
+  return {
+    rxPackets: s.rx_packets,
+    txPackets: s.tx_packets,
+    rxBytes: s.rx_bytes,
+    txBytes: s.tx_bytes,
+    rxDropped: s.rx_dropped,
+    txDropped: s.tx_dropped,
+    rxErrors: s.rx_errors,
+    txErrors: s.tx_errors,
+  };
+}
+
+/**
+ * Replaces an Ofproto's port list in place, keeping its flow tables and MAC table.
+ * libs/ofproto fixes the ports at construction; until it offers `setPorts`, this reaches into
+ * the private map and the two order arrays it reads at translation time.
+ */
+function setOfprotoPorts(ofproto: Ofproto, ports: PortConfig[]): void {
+  const internals = ofproto as unknown as { ports: Map<number, PortConfig> };
+  internals.ports.clear();
+  for (const p of ports) internals.ports.set(p.ofport, p);
+  ofproto.floodOrder.splice(0, ofproto.floodOrder.length, ...ports);
+  ofproto.normalOrder.splice(0, ofproto.normalOrder.length, ...ports);
+}
