@@ -2,7 +2,6 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Flags } from '@oclif/core';
 import { BaseCommand, ensurePrivateDir, resolveDbFile, resolveRunDir, UserError } from '@softswitch/cli-kit';
-import { Daemon } from './daemon.js';
 import { DETACHED_ENV, detach, reportReady } from './detach.js';
 
 export default class Switchd extends BaseCommand {
@@ -45,6 +44,8 @@ export default class Switchd extends BaseCommand {
     };
     const dbFile = resolveDbFile(flags['db-file']);
     if (!flags.db) mkdirSync(dirname(dbFile), { recursive: true, mode: 0o700 });
+    // The switch itself loads only when it runs, so `--help` and `--version` stay quick.
+    const { Daemon } = await import('./daemon.js');
     const daemon = new Daemon({
       rundir,
       dbFile,

@@ -1,41 +1,19 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Bridge } from './bridge.js';
-
-type StartListener = (options: {
-  path: string;
-  bridge: Bridge;
-  log?: (m: string) => void;
-}) => Promise<{ close(): Promise<void> }>;
+import { startOpenFlowListener } from './openflow/index.js';
 
 export interface OpenFlowHookup {
   open(bridge: Bridge): void;
   close(bridge: Bridge): void;
 }
 
-/**
- * Starts an OpenFlow listener on `<rundir>/<bridge>.mgmt` per bridge when the listener module
- * (`./openflow/`) is present; without it the switch runs with no OpenFlow connections.
- */
-export async function openFlowHookup(rundir: string, log: (m: string) => void): Promise<OpenFlowHookup | undefined> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const candidate = ['index.js', 'index.ts'].map((f) => join(here, 'openflow', f)).find((p) => existsSync(p));
-  if (!candidate) return undefined;
-  let start: StartListener | undefined;
-  try {
-    const mod = (await import(candidate)) as { startOpenFlowListener?: StartListener };
-    start = mod.startOpenFlowListener;
-  } catch (err) {
-    log(`OpenFlow listener unavailable: ${(err as Error).message}`);
-  }
-  if (!start) return undefined;
-  const begin = start;
+/** Starts an OpenFlow listener on `<rundir>/<bridge>.mgmt` per bridge, and stops it with the bridge. */
+export async function openFlowHookup(rundir: string, log: (m: string) => void): Promise<OpenFlowHookup> {
   return {
     open(bridge) {
-      begin({ path: join(rundir, `${bridge.name}.mgmt`), bridge, log })
-        .then((l) => {
-          bridge.listener = l;
+      startOpenFlowListener({ path: join(rundir, `${bridge.name}.mgmt`), bridge, log })
+        .then((listener) => {
+          bridge.listener = listener;
         })
         .catch((err: Error) => log(`${bridge.name}: OpenFlow listener: ${err.message}`));
     },
