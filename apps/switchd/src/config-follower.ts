@@ -89,7 +89,11 @@ export class ConfigFollower {
       const ifaces = uuids(this.idl.get('Bridge', bridge, 'ports'))
         .flatMap((p) => (portRows.has(p) ? uuids(this.idl.get('Port', portRows.get(p)!, 'interfaces')) : []))
         .map((i) => ifaceRows.get(i))
-        .filter((r) => r !== undefined);
+        .filter((r) => r !== undefined)
+        // By name, so that ports added together number predictably (p1 before p2).
+        .sort((a, b) =>
+          String(this.idl.get('Interface', a, 'name')).localeCompare(String(this.idl.get('Interface', b, 'name'))),
+        );
       const used = new Set<number>();
       const wanted = new Map<string, number>();
       for (const iface of ifaces) {
