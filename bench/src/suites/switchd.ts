@@ -1,0 +1,158 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchResult, Suite } from '../harness.js';
+
+/**
+ * switchd end to end: flow-mods per second when real `ovs-ofctl add-flows` loads 100k flows into
+ * a softswitch bridge, beside the same file loaded into a real ovs-vswitchd bridge (dummy
+ * datapath) in the same run. Skipped (no results) when Open vSwitch is not installed.
+ */
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const FLOWS = 100_000;
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 1 << 30, timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Distinct flows: one per (src, dst port) pair, so every add is a new rule. */
+function flowFile(dir: string): string {
+  const lines: string[] = [];
+  for (let i = 0; i < FLOWS; i++) {
+    lines.push(
+      `priority=${100 + (i % 7)},tcp,nw_src=10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255},tp_dst=${1 + (i % 1000)},actions=output:2`,
+    );
+  }
+  const file = join(dir, 'flows.txt');
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return file;
+}
+
+async function startSoftswitch(dir: string): Promise<{ mgmt: string; stop(): void }> {
+  const rundir = join(dir, 'ss');
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(repo, 'bin', 'switchd'), '--rundir', rundir, '--db-file', join(rundir, 'conf.db')],
+    { stdio: 'ignore' },
+  );
+  const deadline = Date.now() + 15_000;
+  while (!existsSync(join(rundir, 'db.sock')) || !existsSync(join(rundir, 'switchd.ctl'))) {
+    if (Date.now() > deadline) throw new Error('switchd did not start');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  run('ovs-vsctl', [
+    `--db=unix:${join(rundir, 'db.sock')}`,
+    'add-br',
+    'br0',
+    '--',
+    'set',
+    'bridge',
+    'br0',
+    'fail-mode=secure',
+  ]);
+  return { mgmt: `unix:${join(rundir, 'br0.mgmt')}`, stop: () => child.kill('SIGTERM') };
+}
+
+function startOvs(dir: string): { mgmt: string; stop(): void } {
+  const ovsdir = join(dir, 'ovs');
+  run('mkdir', ['-p', ovsdir]);
+  const env = { ...process.env, OVS_RUNDIR: ovsdir, OVS_DBDIR: ovsdir, OVS_LOGDIR: ovsdir };
+  const db = join(ovsdir, 'conf.db');
+  run('ovsdb-tool', ['create', db, '/usr/share/openvswitch/vswitch.ovsschema'], env);
+  run('ovsdb-server', [db, `--remote=punix:${join(ovsdir, 'db.sock')}`, '--pidfile', '--detach', '--no-chdir'], env);
+  run('ovs-vsctl', [`--db=unix:${join(ovsdir, 'db.sock')}`, '--no-wait', 'init'], env);
+  run(
+    'ovs-vswitchd',
+    [
+      `unix:${join(ovsdir, 'db.sock')}`,
+      '--enable-dummy=override',
+      '--disable-system',
+      '--pidfile',
+      '--detach',
+      '--no-chdir',
+    ],
+    env,
+  );
+  run(
+    'ovs-vsctl',
+    [
+      `--db=unix:${join(ovsdir, 'db.sock')}`,
+      'add-br',
+      'br0',
+      '--',
+      'set',
+      'bridge',
+      'br0',
+      'datapath_type=dummy',
+      'fail-mode=secure',
+    ],
+    env,
+  );
+  return {
+    mgmt: `unix:${join(ovsdir, 'br0.mgmt')}`,
+    stop() {
+      for (const d of ['ovs-vswitchd', 'ovsdb-server']) {
+        const pid = join(ovsdir, `${d}.pid`);
+        if (existsSync(pid)) process.kill(Number(readFileSync(pid, 'utf8')), 'SIGTERM');
+      }
+    },
+  };
+}
+
+/** Seconds for `ovs-ofctl add-flows` of the whole file, emptying the table first. */
+function loadSeconds(mgmt: string, file: string, protocol: string): number {
+  run('ovs-ofctl', ['-O', protocol, 'del-flows', mgmt]);
+  const t0 = performance.now();
+  run('ovs-ofctl', ['-O', protocol, 'add-flows', mgmt, file]);
+  return (performance.now() - t0) / 1000;
+}
+
+export const suite: Suite = {
+  name: 'switchd',
+  async run(): Promise<BenchResult[]> {
+    if (spawnSync('sh', ['-c', 'command -v ovs-vswitchd']).status !== 0) {
+      console.log('switchd bench: ovs-vswitchd not installed; nothing measured');
+      return [];
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'bench-switchd-'));
+    const file = flowFile(dir);
+    const ss = await startSoftswitch(dir);
+    const ovs = startOvs(dir);
+    const results: BenchResult[] = [];
+    try {
+      for (const protocol of ['OpenFlow10', 'OpenFlow13']) {
+        // Alternate, best of two each: the machine is shared and noisy.
+        const theirs = Math.min(loadSeconds(ovs.mgmt, file, protocol), loadSeconds(ovs.mgmt, file, protocol));
+        const ours = Math.min(loadSeconds(ss.mgmt, file, protocol), loadSeconds(ss.mgmt, file, protocol));
+        const base = `ovs-ofctl add-flows ${FLOWS / 1000}k ${protocol} → ovs-vswitchd`;
+        results.push(
+          {
+            name: base,
+            value: FLOWS / theirs,
+            unit: 'flow-mods/s',
+            higherIsBetter: true,
+            params: { flows: FLOWS, protocol },
+          },
+          {
+            name: `ovs-ofctl add-flows ${FLOWS / 1000}k ${protocol} → switchd`,
+            value: FLOWS / ours,
+            unit: 'flow-mods/s',
+            higherIsBetter: true,
+            params: { flows: FLOWS, protocol },
+            baseline: base,
+          },
+        );
+      }
+    } finally {
+      ss.stop();
+      ovs.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return results;
+  },
+};
