@@ -7,6 +7,11 @@ const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** Options that take a value and may stand before the command name. */
 const OPTIONS_WITH_VALUE = new Set<string>(['--format', '--rundir', '-O', '--protocols', '-F', '--flow-format']);
 
+/** ovs-ofctl's `--sort` and `--rsort` take an optional field; alone they mean by priority. */
+function defaultSortField(argv: string[]): string[] {
+  return argv.map((a) => (a === '--sort' || a === '--rsort' ? `${a}=priority` : a));
+}
+
 export async function main(argv: string[]): Promise<void> {
-  await runCli(packageDir, argv, OPTIONS_WITH_VALUE);
+  await runCli(packageDir, defaultSortField(argv), OPTIONS_WITH_VALUE);
 }

@@ -1,7 +1,45 @@
-import { Idl } from '@softswitch/configdb';
+import { Idl, type IdlChange } from '@softswitch/configdb';
 import { readBridgeConfigs } from './bridge-config.js';
 import type { BridgeSet } from './bridge-set.js';
 import { StatusReporter } from './status.js';
+
+/** Columns switchd writes itself: a change that touches only these needs no reconfiguration. */
+const SELF_WRITTEN: Record<string, ReadonlySet<string>> = {
+  Interface: new Set([
+    'statistics',
+    'admin_state',
+    'link_state',
+    'link_resets',
+    'link_speed',
+    'duplex',
+    'mac_in_use',
+    'mtu',
+    'error',
+    'ofport',
+    'ifindex',
+    'status',
+  ]),
+  Bridge: new Set(['datapath_id', 'datapath_version', 'status']),
+  Port: new Set(['statistics', 'status']),
+  Open_vSwitch: new Set(['cur_cfg']),
+};
+
+/**
+ * Whether a batch of DB changes is only switchd's own reporting (statistics every few seconds,
+ * link state, cur_cfg): reconfiguring on those would revalidate every megaflow for nothing.
+ */
+export function onlySelfWritten(changes: readonly IdlChange[]): boolean {
+  return changes.every((c) => {
+    if (c.kind !== 'modify' || !c.old || !c.new) return false;
+    const own = SELF_WRITTEN[c.table];
+    if (!own) return false;
+    for (const [column, value] of c.new.cols) {
+      // The IDL keeps the same datum object for a column an update did not touch.
+      if (c.old.cols.get(column) !== value && !own.has(column)) return false;
+    }
+    return true;
+  });
+}
 
 /**
  * Follows the Open_vSwitch database through the IDL and acknowledges each configuration
@@ -35,7 +73,9 @@ export class ConfigFollower {
   }
 
   async start(): Promise<void> {
-    this.idl.on('change', () => void this.reconfigure());
+    this.idl.on('change', (changes: IdlChange[]) => {
+      if (!onlySelfWritten(changes)) void this.reconfigure();
+    });
     this.idl.on('connected', () => {
       this.status.reset();
       void this.reconfigure();

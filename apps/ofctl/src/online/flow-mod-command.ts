@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { UserError } from '@softswitch/cli-kit';
+import type { ProtocolOptions } from '../protocol-flags.js';
+
+/**
+ * The body shared by add-flow(s), mod-flows and del-flows: flows from the command line or a file
+ * (`-` is stdin), sent with `command` (0 add, 1 modify, 2 modify strict, 3 delete, 4 delete strict).
+ */
+export async function runFlowModCommand(
+  spec: string,
+  source: { flow?: string; file?: string },
+  command: number,
+  flags: ProtocolOptions & { rundir?: string },
+): Promise<void> {
+  const of = await import('@softswitch/openflow');
+  const { runOnline } = await import('./run.js');
+  const { sendFlowMods, readFlowFile, FlowFileError } = await import('./flow-mods.js');
+  const { parseFlowArg } = await import('./session.js');
+  let flows: { fm: import('@softswitch/openflow').FlowMod; usable: number }[];
+  if (source.file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(source.file === '-' ? 0 : source.file, 'utf8');
+    } catch (e) {
+      throw new UserError(`${source.file}: open failed (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    try {
+      flows = readFlowFile(of, source.file, text, command);
+    } catch (e) {
+      if (e instanceof FlowFileError) throw new UserError(e.message);
+      throw e;
+    }
+  } else if (source.flow !== undefined) {
+    flows = [parseFlowArg(of, source.flow, command)];
+  } else {
+    const fm = of.newFlowMod();
+    fm.command = command;
+    flows = [{ fm, usable: of.P_ANY }];
+  }
+  await runOnline((track) => sendFlowMods(of, spec, flows, flags, track));
+}

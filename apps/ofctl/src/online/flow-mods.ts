@@ -1,0 +1,54 @@
+import type { FlowMod } from '@softswitch/openflow';
+import type { ProtocolOptions } from '../protocol-flags.js';
+import type { OfConnection } from './connection.js';
+import { allowedProtocolsFor, flowModPreference, openSwitch, setProtocol } from './session.js';
+
+type Of = typeof import('@softswitch/openflow');
+
+/**
+ * Sends flow mods as ovs-ofctl does: one protocol for all of them (the first that every flow
+ * allows), each flow mod followed by a barrier, stopping at the first error reply.
+ */
+export async function sendFlowMods(
+  of: Of,
+  spec: string,
+  flows: { fm: FlowMod; usable: number }[],
+  flags: ProtocolOptions & { rundir?: string },
+  track: (c: OfConnection) => OfConnection,
+): Promise<void> {
+  const allowed = allowedProtocolsFor(of, flags);
+  let usable = allowed;
+  for (const f of flows) usable &= f.usable;
+  if (!usable) {
+    throw new (await import('@softswitch/cli-kit')).UserError(
+      `none of the usable flow formats (${of.protocolsToString(flows.reduce((u, f) => u & f.usable, of.P_ANY))}) is among the allowed flow formats (${of.protocolsToString(allowed)})`,
+    );
+  }
+  // ovs-ofctl looks up table and port names on two short connections first (4 xids).
+  const conn = track(await openSwitch(of, spec, flags, 4));
+  const protocol = await setProtocol(of, conn, usable, allowed, flowModPreference(), true);
+  for (const f of flows) {
+    await conn.transactNoReply(of.encodeFlowMod(f.fm, protocol, conn.takeXid()));
+  }
+}
+
+/** Flows of a file: one per line, `#` comments and blank lines skipped; errors name the line. */
+export function readFlowFile(of: Of, name: string, text: string, command: number): { fm: FlowMod; usable: number }[] {
+  const out: { fm: FlowMod; usable: number }[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const hash = lines[i].indexOf('#');
+    const line = (hash >= 0 ? lines[i].slice(0, hash) : lines[i]).trim();
+    if (!line) continue;
+    try {
+      out.push(of.parseFlow(line, command));
+    } catch (e) {
+      throw new FlowFileError(`${name}:${i + 1}: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+export class FlowFileError extends Error {
+  readonly exitCode = 1;
+}
