@@ -13,6 +13,7 @@ import { UnixctlCommandError, type UnixctlServer } from '@softswitch/unixctl';
 import type { Bridge } from './bridge.js';
 import { OFPP_LOCAL } from './bridge.js';
 import type { BridgeSet } from './bridge-set.js';
+import { registerReplayCommand } from './replay.js';
 
 const DPCTL_COMMANDS = [
   'show',
@@ -244,6 +245,8 @@ export function registerSwitchCommands(server: UnixctlServer, set: BridgeSet): v
     }
     return '';
   });
+
+  registerReplayCommand(server, set);
 }
 
 function findNetdev(set: BridgeSet, name: string): Netdev | undefined {

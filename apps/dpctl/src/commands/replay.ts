@@ -1,0 +1,143 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Flags } from '@oclif/core';
+import { renderJson, renderTable, UserError } from '@softswitch/cli-kit';
+import { createFlowKey, extractFlow, formatFlow } from '@softswitch/packet';
+import { readCaptureFile } from '@softswitch/pcap';
+import { DpctlCommand } from '../dpctl-command.js';
+
+/** What switchd's `dpctl/replay --format json` answers. */
+interface ReplaySummary {
+  bridge: string;
+  inPort: string;
+  packets: number;
+  elapsedMs: number;
+  packetsPerSecond: number;
+  hit: number;
+  missed: number;
+  lost: number;
+  upcalls: number;
+  drops: Record<string, number>;
+  outputs?: Record<string, number>;
+}
+
+/** The first difference between what a port should have sent and what it sent. */
+interface PortDifference {
+  port: string;
+  expectedPackets: number;
+  actualPackets: number;
+  /** Index of the first differing packet (a missing packet counts as differing). */
+  index: number;
+  expected: string | undefined;
+  actual: string | undefined;
+}
+
+export default class Replay extends DpctlCommand {
+  static override summary = "Replay a capture through a bridge's datapath (dpctl/replay), optionally checking outputs.";
+  static override description =
+    'switchd reads PCAP and feeds its frames, in batches of 32, as received on IN_PORT of BRIDGE. ' +
+    'With --out, what every port of the bridge transmits is written to DIR/<port>.pcap; with --expect, ' +
+    'each DIR/<port>.pcap there is compared with what the port sent (exit 1 on any difference).';
+  static override strict = false;
+  static override usage = 'replay PCAP --bridge BR --in-port PORT [--loop N] [--out DIR] [--expect DIR]';
+  static override flags = {
+    bridge: Flags.string({ char: 'b', description: 'bridge to replay into', required: true }),
+    'in-port': Flags.string({ char: 'i', description: 'input port (OpenFlow port number or name)', required: true }),
+    loop: Flags.integer({ description: 'replay the capture N times', default: 1, min: 1 }),
+    out: Flags.string({ description: 'write each port’s transmitted frames to DIR/<port>.pcap' }),
+    expect: Flags.string({ description: 'compare each DIR/<port>.pcap with what that port transmitted' }),
+  };
+
+  async run(): Promise<void> {
+    const { argv, flags } = await this.parse(Replay);
+    const [pcap] = this.positional(argv, 1, 1, Replay.usage);
+    // switchd reads and writes the files itself, from its own working directory: pass absolute paths.
+    const tempOut = flags.expect !== undefined && flags.out === undefined;
+    const outDir =
+      flags.out !== undefined ? resolve(flags.out) : tempOut ? mkdtempSync(join(tmpdir(), 'replay-')) : undefined;
+    try {
+      const args = [flags.bridge, flags['in-port'], resolve(pcap), '--loop', String(flags.loop), '--format', 'json'];
+      if (outDir !== undefined) args.push('--out', outDir);
+      const summary = JSON.parse(await this.send(flags, 'dpctl/replay', args)) as ReplaySummary;
+      const differences =
+        flags.expect !== undefined && outDir !== undefined ? await compareOutputs(resolve(flags.expect), outDir) : [];
+      if (flags.format === 'json')
+        this.log(renderJson(flags.expect === undefined ? summary : { ...summary, differences }));
+      else {
+        this.log(renderSummary(summary));
+        if (flags.expect !== undefined) this.log(renderDifferences(differences));
+      }
+      if (differences.length > 0)
+        throw new UserError(`replay: ${differences.length} port(s) differ from ${flags.expect}`);
+    } finally {
+      if (tempOut && outDir !== undefined) rmSync(outDir, { recursive: true, force: true });
+    }
+  }
+}
+
+function renderSummary(s: ReplaySummary): string {
+  const rows: (string | number)[][] = [
+    ['packets', s.packets],
+    ['elapsed (ms)', s.elapsedMs],
+    ['packets/s', s.packetsPerSecond],
+    ['hit', s.hit],
+    ['missed', s.missed],
+    ['lost', s.lost],
+    ['upcalls', s.upcalls],
+  ];
+  for (const [reason, n] of Object.entries(s.drops)) rows.push([`drop ${reason}`, n]);
+  for (const [port, n] of Object.entries(s.outputs ?? {})) rows.push([`output ${port}`, n]);
+  return renderTable([`replay ${s.bridge} in_port ${s.inPort}`, 'value'], rows);
+}
+
+function renderDifferences(diffs: PortDifference[]): string {
+  if (diffs.length === 0) return 'outputs match the expected captures';
+  let out = '';
+  for (const d of diffs) {
+    out += `port ${d.port}: expected ${d.expectedPackets} packets, got ${d.actualPackets}; first difference at packet ${d.index}\n`;
+    out += `  expected: ${d.expected ?? '(none)'}\n`;
+    out += `  actual:   ${d.actual ?? '(none)'}\n`;
+  }
+  return out.trimEnd();
+}
+
+/** Each `<port>.pcap` of `expectDir` against the same file in `outDir` (missing: nothing sent). */
+async function compareOutputs(expectDir: string, outDir: string): Promise<PortDifference[]> {
+  let names: string[];
+  try {
+    names = readdirSync(expectDir).filter((n) => n.endsWith('.pcap'));
+  } catch (err) {
+    throw new UserError(`--expect ${expectDir}: ${(err as Error).message}`);
+  }
+  const diffs: PortDifference[] = [];
+  for (const name of names.sort()) {
+    const expected = await readCaptureFile(join(expectDir, name));
+    const actualPath = join(outDir, name);
+    const actual = existsSync(actualPath) ? await readCaptureFile(actualPath) : [];
+    const n = Math.max(expected.length, actual.length);
+    for (let i = 0; i < n; i++) {
+      const e = expected[i]?.data;
+      const a = actual[i]?.data;
+      if (e !== undefined && a !== undefined && Buffer.from(e).equals(a)) continue;
+      diffs.push({
+        port: name.slice(0, -'.pcap'.length),
+        expectedPackets: expected.length,
+        actualPackets: actual.length,
+        index: i,
+        expected: describeFrame(e),
+        actual: describeFrame(a),
+      });
+      break;
+    }
+  }
+  return diffs;
+}
+
+/** A frame as its flow, plus its bytes when the flows read the same. */
+function describeFrame(frame: Uint8Array | undefined): string | undefined {
+  if (frame === undefined) return undefined;
+  const key = createFlowKey();
+  extractFlow(frame, 0, key);
+  return `${formatFlow(key)} len=${frame.length} ${Buffer.from(frame).toString('hex')}`;
+}
