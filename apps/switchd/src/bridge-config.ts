@@ -26,6 +26,8 @@ export interface BridgeConfig {
   readonly failMode?: string;
   readonly otherConfig: Record<string, string>;
   readonly ports: readonly PortDbConfig[];
+  /** The bridge's Controller rows. */
+  readonly controllers: readonly { readonly uuid: string; readonly target: string }[];
 }
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
@@ -44,6 +46,7 @@ const optString = (v: unknown): string | undefined => (typeof v === 'string' && 
 export function readBridgeConfigs(idl: Idl, ofports: ReadonlyMap<string, number>): BridgeConfig[] {
   const ifaceRows = new Map(idl.rows('Interface').map((r) => [r.uuid, r]));
   const portRows = new Map(idl.rows('Port').map((r) => [r.uuid, r]));
+  const controllerRows = new Map(idl.rows('Controller').map((r) => [r.uuid, r]));
   const bridges: BridgeConfig[] = [];
   for (const br of idl.rows('Bridge')) {
     const ports: PortDbConfig[] = [];
@@ -79,6 +82,10 @@ export function readBridgeConfigs(idl: Idl, ofports: ReadonlyMap<string, number>
       failMode: optString(idl.get('Bridge', br, 'fail_mode')),
       otherConfig: strMap(idl.get('Bridge', br, 'other_config')),
       ports,
+      controllers: list(idl.get('Bridge', br, 'controller'))
+        .map((u) => controllerRows.get(String(u)))
+        .filter((r) => r !== undefined)
+        .map((r) => ({ uuid: r.uuid, target: String(idl.get('Controller', r, 'target')) })),
     });
   }
   return bridges;

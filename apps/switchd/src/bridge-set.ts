@@ -7,6 +7,9 @@ import type { BridgeConfig, PortDbConfig } from './bridge-config.js';
 import { chooseDpPort } from './dp-port.js';
 
 const DEFAULT_MAX_IDLE_MS = 10_000;
+/** A table miss sent to the controllers (reason 7, OVS's implicit miss: "no_match" on the wire). */
+const IMPLICIT_MISS =
+  'userspace(pid=0,controller(reason=7,dont_send=0,continuation=0,recirc_id=0,rule_cookie=0,controller_id=0,max_len=65535))';
 
 /** Counters `upcall/show` and `coverage/show` print. */
 export interface UpcallCounters {
@@ -39,7 +42,10 @@ export class BridgeSet implements BridgeHost {
   onBridgeRemoved: (bridge: Bridge) => void = () => undefined;
 
   constructor(private readonly log: (message: string) => void) {
-    this.datapath = new Datapath({ upcall: (key, packet, inPort) => this.upcall(key, packet, inPort) });
+    this.datapath = new Datapath({
+      upcall: (key, packet, inPort) => this.upcall(key, packet, inPort),
+      userspace: (packet, inPort, args) => this.userspace(packet, inPort, args),
+    });
   }
 
   /** The datapath's own port 0, as Open vSwitch's dummy datapath shows (`ovs-dummy`). */
@@ -116,11 +122,34 @@ export class BridgeSet implements BridgeHost {
         this.counters.macChanges++;
         this.scheduleRevalidate();
       }
-      return { actions: formatDatapathActions(r.actions), mask: r.mask };
+      return { actions: this.withMiss(bridge, formatDatapathActions(r.actions)), mask: r.mask };
     } catch (err) {
       this.counters.failed++;
       this.log(`${bridge.name}: translation failed: ${(err as Error).message}`);
       return undefined;
+    }
+  }
+
+  /**
+   * OVS's miss rule: a packet no table-0 flow matches goes to the controllers (an implicit miss)
+   * while some connection wants misses; otherwise it is dropped. Checked on the bridge's key in
+   * `scratch`, which the translation just used (its mask already covers table 0's lookup).
+   */
+  private withMiss(bridge: Bridge, actions: string): string {
+    if (actions !== 'drop' && actions !== '') return actions;
+    const table0 = bridge.ofproto.tables.tables[0];
+    if (table0 === undefined || table0.lookup(this.scratch) !== null || !bridge.missesToController()) return actions;
+    return IMPLICIT_MISS;
+  }
+
+  /** A `userspace(...)` action: the packet goes to the controllers of the bridge it came in on. */
+  private userspace(packet: Uint8Array, dpInPort: number, args: string): void {
+    const owner = this.owners.get(dpInPort);
+    if (!owner) return;
+    try {
+      owner.bridge.controllerPacket(packet, owner.ofport, args);
+    } catch (err) {
+      this.log(`${owner.bridge.name}: packet-in failed: ${(err as Error).message}`);
     }
   }
 
@@ -176,7 +205,7 @@ export class BridgeSet implements BridgeHost {
       if (!bridge) return null;
       try {
         const r = bridge.ofproto.translate(this.scratch, {});
-        return { actions: this.actions(formatDatapathActions(r.actions)), mask: r.mask };
+        return { actions: this.actions(this.withMiss(bridge, formatDatapathActions(r.actions))), mask: r.mask };
       } catch {
         return null;
       }
@@ -202,6 +231,7 @@ export class BridgeSet implements BridgeHost {
         this.onBridgeAdded(bridge);
       }
       bridge.setFailMode(config.failMode);
+      bridge.setControllers(config.controllers);
       bridge.hwaddr = config.otherConfig.hwaddr;
       bridge.datapathIdOverride = config.otherConfig['datapath-id'];
       const ifaces = new Map<string, { port: PortDbConfig; index: number }>();

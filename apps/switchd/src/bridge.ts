@@ -11,6 +11,8 @@ import {
 import { type Action, newFlowMod, parseFlow } from '@softswitch/openflow';
 import { createFlowKey, extractFlow } from '@softswitch/packet';
 import type { IfaceConfig } from './bridge-config.js';
+import { parseControllerArgs } from './controller-args.js';
+import type { PacketIn } from './openflow/connection.js';
 
 /** OpenFlow's LOCAL port number. */
 export const OFPP_LOCAL = 0xfffe;
@@ -37,6 +39,15 @@ export interface PortStats {
   txErrors: number;
 }
 
+/** What the bridge uses of its OpenFlow listener. */
+export interface BridgeListener {
+  close(): Promise<void>;
+  packetIn?(pin: PacketIn): void;
+  wantsMisses?(): boolean;
+  setControllers?(targets: readonly string[]): void;
+  connectedControllers?(): string[];
+}
+
 /** What the bridge needs from the set that owns the one datapath. */
 export interface BridgeHost {
   attach(bridge: Bridge, netdev: Netdev, name: string, ofport: number): number;
@@ -55,7 +66,9 @@ export class Bridge {
   failMode: string | undefined;
   hwaddr: string | undefined;
   datapathIdOverride: string | undefined;
-  listener: { close(): Promise<void> } | undefined;
+  listener: BridgeListener | undefined;
+  /** Controller rows from the DB; applied to the listener once it runs. */
+  controllers: readonly { readonly uuid: string; readonly target: string }[] = [];
 
   constructor(
     readonly name: string,
@@ -81,6 +94,21 @@ export class Bridge {
     this.ofproto.flowMod(parseFlow('', FlowModCommand.DELETE).fm);
     this.flushed();
     this.flowsChanged();
+  }
+
+  setControllers(controllers: readonly { readonly uuid: string; readonly target: string }[]): void {
+    this.controllers = controllers;
+    this.listener?.setControllers?.(controllers.map((c) => c.target));
+  }
+
+  /** Active controller targets connected now (`Controller.is_connected`). */
+  connectedControllers(): string[] {
+    return this.listener?.connectedControllers?.() ?? [];
+  }
+
+  /** Whether a table miss goes to the controllers (OVS's miss rule) rather than being dropped. */
+  missesToController(): boolean {
+    return this.listener?.wantsMisses?.() ?? false;
   }
 
   private flushed(): void {
@@ -240,10 +268,49 @@ export class Bridge {
     this.host.packetOut(packet, this.ifaceByOfport(inPort)?.dpPort ?? 0, formatDatapathActions(r.actions));
   }
 
+  /**
+   * A `userspace(...controller(...))` datapath action fired for a packet received on `inPort`
+   * (an OpenFlow port): an OpenFlow packet-in to the bridge's connections, as OVS's
+   * ofproto-dpif-upcall does for a controller action.
+   */
+  controllerPacket(packet: Uint8Array, inPort: number, args: string): void {
+    const c = parseControllerArgs(args);
+    if (c === undefined) return;
+    this.listener?.packetIn?.({
+      packet,
+      inPort,
+      reason: c.reason,
+      tableId: this.controllerTable(packet, inPort, c.cookie),
+      cookie: c.cookie,
+      maxLen: c.maxLen,
+    });
+  }
+
+  /**
+   * The table whose rule sent the packet up. The datapath action does not carry it (OVS keeps
+   * it in the frozen state behind recirc_id); the first table whose matching rule has the
+   * cookie and a controller action is the answer for every pipeline that does not rewrite the
+   * packet before sending it up; otherwise table 0.
+   */
+  private controllerTable(packet: Uint8Array, inPort: number, cookie: bigint): number {
+    const key = createFlowKey();
+    extractFlow(packet, inPort, key);
+    const tables = this.ofproto.tables.tables;
+    for (let t = 0; t < tables.length; t++) {
+      const rule = tables[t].lookup(key)?.data;
+      if (rule !== undefined && rule.cookie === cookie && rule.actions.some(isControllerAction)) return t;
+    }
+    return 0;
+  }
+
   async close(): Promise<void> {
     await this.listener?.close().catch(() => undefined);
     for (const name of [...this.ifaces.keys()]) await this.removeIface(name);
   }
+}
+
+function isControllerAction(a: Action): boolean {
+  return a.type === 'controller' || (a.type === 'output' && a.port === 0xfffd);
 }
 
 export function portStats(s: NetdevStats): PortStats {

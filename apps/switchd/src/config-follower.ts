@@ -21,6 +21,7 @@ const SELF_WRITTEN: Record<string, ReadonlySet<string>> = {
   ]),
   Bridge: new Set(['datapath_id', 'datapath_version', 'status']),
   Port: new Set(['statistics', 'status']),
+  Controller: new Set(['is_connected', 'status', 'role']),
   Open_vSwitch: new Set(['cur_cfg']),
 };
 

@@ -8,7 +8,7 @@ const map = (entries: [string, string | number][]): unknown => ['map', entries];
 /**
  * What the switch reports back into the DB, as Open vSwitch does: per Interface `admin_state`,
  * `link_state`, `mac_in_use`, `mtu`, `error` and (when asked) `statistics`; per Bridge
- * `datapath_id`. Only values that changed since the last write are sent.
+ * `datapath_id`; per Controller `is_connected`. Only values that changed since the last write are sent.
  */
 export class StatusReporter {
   private readonly written = new Map<string, string>();
@@ -19,6 +19,9 @@ export class StatusReporter {
     for (const bridge of set.bridges.values()) {
       const uuid = bridgeUuids.get(bridge.name);
       if (uuid) this.diff(ops, 'Bridge', uuid, { datapath_id: bridge.datapathId().toString(16).padStart(16, '0') });
+      const connected = bridge.connectedControllers();
+      for (const c of bridge.controllers)
+        this.diff(ops, 'Controller', c.uuid, { is_connected: connected.includes(c.target) });
       for (const e of bridge.ifaces.values()) {
         const dev = e.netdev;
         const row: Row = { error: e.error === undefined ? ['set', []] : e.error };

@@ -52,15 +52,39 @@ const FLOW_STATE_FLAGS = 0x01 | 0x08 | 0x10;
 const NXFF_OPENFLOW10 = 0;
 const NXFF_NXM = 2;
 
+/**
+ * ofproto's packet-in reasons as each OpenFlow version spells them (OVS's
+ * encode_packet_in_reason): action_set/group/packet_out (4/5/3 in 1.4) are "action" before 1.4;
+ * an explicit miss (6, a controller action in a table-miss flow) is "action" before 1.3 and
+ * "no match" after; an implicit miss (7) is always "no match".
+ */
+function wireReason(reason: number, version: number): number {
+  switch (reason) {
+    case 3:
+    case 4:
+    case 5:
+      return version < 5 ? 1 : reason;
+    case 6:
+      return version < 4 ? 1 : 0;
+    case 7:
+      return 0;
+    default:
+      return reason;
+  }
+}
+
+/** OFP_DEFAULT_MISS_SEND_LEN: a controller connection's miss_send_len until it sets one. */
+const OFP_DEFAULT_MISS_SEND_LEN = 128;
+
 /** A packet the bridge sends to its controllers (a `controller` action or a table miss). */
 export interface PacketIn {
   packet: Uint8Array;
   inPort: number;
-  /** OFPR_*: 0 no match (table miss), 1 action, 2 invalid TTL. */
+  /** OFPR_*: 0 no match, 1 action, 2 invalid TTL, 3-5 OF1.4's; OVS's internal 6 explicit / 7 implicit miss. */
   reason: number;
   tableId: number;
   cookie: bigint;
-  /** The controller action's max_len; a miss uses the connection's miss_send_len. */
+  /** The controller action's max_len (informational: with no buffers the whole packet goes up, as in OVS). */
   maxLen?: number;
 }
 
@@ -90,8 +114,8 @@ export class Connection {
   version = 0;
   private readonly framer = new Framer();
   private flowFormat = NXFF_OPENFLOW10;
-  /** OVS gives service (ofctl) connections miss_send_len 0. */
-  private missSendLen = 0;
+  /** OVS gives service (ofctl) connections miss_send_len 0, controller connections 128. */
+  private missSendLen: number;
   private configFlags = 0;
   private role = 1; // OFPCR_ROLE_EQUAL
   private closed = false;
@@ -99,7 +123,9 @@ export class Connection {
   constructor(
     private readonly socket: Socket,
     private readonly host: ConnectionHost,
+    kind: 'service' | 'controller' = 'service',
   ) {
+    this.missSendLen = kind === 'controller' ? OFP_DEFAULT_MISS_SEND_LEN : 0;
     this.send(encodeMessage({ type: 'hello', version: MAX_VERSION, xid: 0, bitmap: VERSION_BITMAP }));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
   }
@@ -110,6 +136,11 @@ export class Connection {
 
   private send(b: Uint8Array): void {
     if (!this.closed && !this.socket.destroyed) this.socket.write(b);
+  }
+
+  /** Table misses become packet-ins for this connection (OVS: miss_send_len > 0). */
+  wantsMisses(): boolean {
+    return !this.closed && this.missSendLen > 0;
   }
 
   close(): void {
@@ -228,10 +259,14 @@ export class Connection {
             missSendLen: this.missSendLen,
           }),
         );
-      case 'set_config':
+      case 'set_config': {
+        const before = this.wantsMisses();
         this.configFlags = m.flags;
         this.missSendLen = m.missSendLen;
+        // Table misses go up only while someone wants them: cached miss flows must change.
+        if (this.wantsMisses() !== before) this.host.bridge.flowsChanged();
         return;
+      }
       case 'barrier_request':
         // Messages are handled synchronously in arrival order: all earlier ones are done.
         return this.send(encodeMessage({ type: 'barrier_reply', version, xid }));
@@ -303,7 +338,6 @@ export class Connection {
   notifyPacketIn(pin: PacketIn): void {
     const version = this.version;
     if (version === 0 || version === 2 || this.missSendLen === 0) return;
-    const maxLen = pin.maxLen ?? this.missSendLen;
     const match = new Match();
     match.setSlot('in_port', BigInt(pin.inPort), 0xffffn);
     this.send(
@@ -313,11 +347,13 @@ export class Connection {
         xid: 0,
         bufferId: NO_BUFFER,
         totalLen: pin.packet.length,
-        reason: pin.reason,
+        reason: wireReason(pin.reason, version),
         tableId: pin.tableId,
         cookie: pin.cookie,
         match,
-        data: pin.packet.subarray(0, Math.min(maxLen, pin.packet.length)),
+        // Open vSwitch keeps no buffers (buffer_id is always NO_BUFFER) and then sends the whole
+        // packet whatever max_len / miss_send_len say, as 3.1 does.
+        data: pin.packet,
       }),
     );
   }

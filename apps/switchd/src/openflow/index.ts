@@ -1,6 +1,7 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { RemovedFlow } from '@softswitch/ofproto';
+import { ActiveController } from './active.js';
 import type { OpenFlowBridge, PortInfo } from './bridge-api.js';
 import { Connection, type ConnectionHost, type PacketIn, type PortStatusReason } from './connection.js';
 import { GroupTable } from './groups.js';
@@ -23,6 +24,12 @@ export interface OpenFlowListener {
   flowsRemoved(removed: RemovedFlow[]): void;
   /** A packet for the controllers (controller action or table miss): OFPT_PACKET_IN to clients that want it. */
   packetIn(pin: PacketIn): void;
+  /** Whether a table miss should become a packet-in (some connection has miss_send_len > 0). */
+  wantsMisses(): boolean;
+  /** The bridge's Controller targets: active ones (`tcp:`, `unix:`) are connected to and kept up. */
+  setControllers(targets: readonly string[]): void;
+  /** Active controller targets currently connected. */
+  connectedControllers(): string[];
   /** A port was added, deleted or changed: OFPT_PORT_STATUS to every client. */
   portStatus(reason: PortStatusReason, port: PortInfo): void;
 }
@@ -52,20 +59,26 @@ export async function startOpenFlowListener(options: OpenFlowListenerOptions): P
       for (const c of live) c.notifyRemoved(removed);
     },
   };
-  const accept = (socket: Socket) => {
-    const conn = new Connection(socket, host);
+  const accept = (socket: Socket, kind: 'service' | 'controller' = 'service') => {
+    const conn = new Connection(socket, host, kind);
     live.add(conn);
     socket.on('error', (e) => log(`OpenFlow connection error: ${e.message}`));
-    socket.on('close', () => live.delete(conn));
+    socket.on('close', () => {
+      live.delete(conn);
+      // Misses may no longer have anyone to go to.
+      if (conn.wantsMisses()) options.bridge.flowsChanged();
+    });
+    if (conn.wantsMisses()) options.bridge.flowsChanged();
   };
+  const active = new Map<string, ActiveController>();
   const servers: Server[] = [];
   rmSync(options.path, { force: true });
-  const unix = createServer(accept);
+  const unix = createServer((s) => accept(s));
   await listen(unix, options.path);
   chmodSync(options.path, 0o600);
   servers.push(unix);
   if (options.ptcp) {
-    const tcp = createServer(accept);
+    const tcp = createServer((s) => accept(s));
     await listen(tcp, options.ptcp.port, options.ptcp.host ?? '0.0.0.0');
     servers.push(tcp);
   }
@@ -75,10 +88,28 @@ export async function startOpenFlowListener(options: OpenFlowListenerOptions): P
     packetIn(pin) {
       for (const c of live) c.notifyPacketIn(pin);
     },
+    wantsMisses() {
+      for (const c of live) if (c.wantsMisses()) return true;
+      return false;
+    },
+    setControllers(targets) {
+      for (const [t, a] of active) {
+        if (targets.includes(t)) continue;
+        a.stop();
+        active.delete(t);
+      }
+      for (const t of targets) {
+        if (active.has(t) || !/^(tcp|unix):/.test(t)) continue;
+        active.set(t, new ActiveController(t, (s) => accept(s, 'controller'), log));
+      }
+    },
+    connectedControllers: () => [...active.values()].filter((a) => a.connected).map((a) => a.target),
     portStatus(reason, port) {
       for (const c of live) c.notifyPortStatus(reason, port);
     },
     async close() {
+      for (const a of active.values()) a.stop();
+      active.clear();
       for (const c of live) c.close();
       live.clear();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
