@@ -5,7 +5,7 @@ import type { Writer } from './bytes.js';
 import { readUint } from './bytes.js';
 import { decodeError, OFPBRC, OFPET } from './errors.js';
 import { formatMac, formatPort, portFromOf11, portToOf11 } from './format-values.js';
-import { features10to11, features11to10 } from './ports.js';
+import { bitNames, features10to11, features11to10, PORT_CONFIG_NAMES, PORT_FEATURE_NAMES } from './ports.js';
 
 /** Controller-to-switch configuration messages: role, port_mod, table_mod, meter_mod, group_mod. */
 
@@ -83,49 +83,11 @@ export function decodePortMod(b: Uint8Array, version: number): PortMod {
   };
 }
 
-const CONFIG_NAMES: Record<number, string> = {
-  1: 'PORT_DOWN',
-  2: 'NO_STP',
-  4: 'NO_RECV',
-  8: 'NO_RECV_STP',
-  16: 'NO_FLOOD',
-  32: 'NO_FWD',
-  64: 'NO_PACKET_IN',
-};
-const FEATURE_NAMES = [
-  '10MB-HD',
-  '10MB-FD',
-  '100MB-HD',
-  '100MB-FD',
-  '1GB-HD',
-  '1GB-FD',
-  '10GB-FD',
-  '40GB-FD',
-  '100GB-FD',
-  '1TB-FD',
-  'OTHER',
-  'COPPER',
-  'FIBER',
-  'AUTO_NEG',
-  'AUTO_PAUSE',
-  'AUTO_PAUSE_ASYM',
-];
-
-function names(v: number, name: (bit: number) => string | undefined): string {
-  if (!v) return '0';
-  const parts: string[] = [];
-  for (let i = 0; i < 32; i++) {
-    const bit = (1 << i) >>> 0;
-    if (v & bit) parts.push(name(bit) ?? `0x${bit.toString(16)}`);
-  }
-  return parts.join(' ');
-}
-
 export function formatPortMod(m: PortMod): string {
   let s = ` port: ${formatPort(m.portNo)}: addr:${formatMac(m.hwAddr)}\n`;
-  s += `     config: ${names(m.config, (b) => CONFIG_NAMES[b])}\n`;
-  s += `     mask:   ${names(m.mask, (b) => CONFIG_NAMES[b])}\n`;
-  s += `     advertise: ${m.advertise ? names(m.advertise, (b) => FEATURE_NAMES[31 - Math.clz32(b)]) : 'UNCHANGED'}`;
+  s += `     config: ${bitNames(m.config, (b) => PORT_CONFIG_NAMES[b])}\n`;
+  s += `     mask:   ${bitNames(m.mask, (b) => PORT_CONFIG_NAMES[b])}\n`;
+  s += `     advertise: ${m.advertise ? bitNames(m.advertise, (b) => PORT_FEATURE_NAMES[31 - Math.clz32(b)]) : 'UNCHANGED'}`;
   return s;
 }
 

@@ -20,7 +20,8 @@ export interface PortDesc {
   maxSpeed: number;
 }
 
-const FEATURE_NAMES = [
+/** OFPPF_* bit names, lowest bit first, as ovs-ofctl prints them. */
+export const PORT_FEATURE_NAMES = [
   '10MB-HD',
   '10MB-FD',
   '100MB-HD',
@@ -38,7 +39,8 @@ const FEATURE_NAMES = [
   'AUTO_PAUSE',
   'AUTO_PAUSE_ASYM',
 ];
-const CONFIG_NAMES: Record<number, string> = {
+/** OFPPC_* bit names. */
+export const PORT_CONFIG_NAMES: Record<number, string> = {
   1: 'PORT_DOWN',
   2: 'NO_STP',
   4: 'NO_RECV',
@@ -58,7 +60,8 @@ export function features11to10(f: number): number {
   return (f & 0x7f) | ((f >> 4) & 0xf80);
 }
 
-function bitNames(v: number, names: (bit: number) => string | undefined): string {
+/** Space-separated names of the set bits, `0` for none (unknown bits in hex), as ovs-ofctl prints flags. */
+export function bitNames(v: number, names: (bit: number) => string | undefined): string {
   if (!v) return '0';
   const parts: string[] = [];
   for (let i = 0; i < 32; i++) {
@@ -82,7 +85,7 @@ export function formatPortDesc(p: PortDesc, version: number): string {
     name += ch;
   }
   let s = ` ${formatPort(p.portNo)}(${name}): addr:${formatMac(p.hwAddr)}\n`;
-  s += `     config:     ${bitNames(p.config, (b) => CONFIG_NAMES[b])}\n`;
+  s += `     config:     ${bitNames(p.config, (b) => PORT_CONFIG_NAMES[b])}\n`;
   const stp = p.state & 0x300;
   let state: string;
   if (stp) {
@@ -92,7 +95,7 @@ export function formatPortDesc(p: PortDesc, version: number): string {
   } else state = bitNames(p.state, (b) => STATE_NAMES[b]);
   s += `     state:      ${state}\n`;
   const feat = (label: string, f: number) => {
-    if (f) s += `     ${label}${bitNames(f, (b) => FEATURE_NAMES[31 - Math.clz32(b)])}\n`;
+    if (f) s += `     ${label}${bitNames(f, (b) => PORT_FEATURE_NAMES[31 - Math.clz32(b)])}\n`;
   };
   feat('current:    ', p.curr);
   feat('advertised: ', p.advertised);
