@@ -140,6 +140,24 @@ describeNeeding(
     const trace = (flow: string) => ovs.appctl('ofproto/trace', 'br0', flow);
     const datapath = (flow: string) =>
       /^Datapath actions: (.*)$/m.exec(ovs.appctl('ofproto/trace', 'br0', flow))?.[1] ?? '';
+    /**
+     * For `n` generated packets: our datapath actions equal OVS's, and keys drawn inside our
+     * megaflow translate to the same actions (soundness).
+     */
+    const agreesAndIsSound = (ours: Ofproto, rng: Rng, n: number) => {
+      for (let i = 0; i < n; i++) {
+        const flow = genPacket(rng);
+        const key = parseFlowString(flow);
+        const r = ours.translate(key);
+        const mine = normalise(formatDatapathActions(r.actions));
+        expect(mine, `${flow}\n${ours.trace(flow)}`).toBe(normalise(datapath(flow)));
+        for (let j = 0; j < 4; j++) {
+          const k2 = Uint32Array.from(key);
+          for (let w = 0; w < k2.length; w++) k2[w] = ((key[w] & r.mask[w]) | (rng.u32() & ~r.mask[w])) >>> 0;
+          expect(normalise(formatDatapathActions(ours.translate(k2).actions)), `${flow}: not sound`).toBe(mine);
+        }
+      }
+    };
 
     beforeAll(() => {
       ovs = startOvsSandbox();
@@ -270,19 +288,7 @@ describeNeeding(
       ovs.ofctl('-O', 'OpenFlow13', 'add-flows', 'br0', file);
       const ours = new Ofproto({ name: 'br0', ports, floodOrder, normalOrder });
       ours.addFlows(flows.join('\n'));
-      const rng = new Rng(1313);
-      for (let i = 0; i < 60; i++) {
-        const flow = genPacket(rng);
-        const key = parseFlowString(flow);
-        const r = ours.translate(key);
-        const mine = normalise(formatDatapathActions(r.actions));
-        expect(mine, `${flow}\n${ours.trace(flow)}`).toBe(normalise(datapath(flow)));
-        for (let j = 0; j < 4; j++) {
-          const k2 = Uint32Array.from(key);
-          for (let w = 0; w < k2.length; w++) k2[w] = ((key[w] & r.mask[w]) | (rng.u32() & ~r.mask[w])) >>> 0;
-          expect(normalise(formatDatapathActions(ours.translate(k2).actions)), `${flow}: not sound`).toBe(mine);
-        }
-      }
+      agreesAndIsSound(ours, new Rng(1313), 60);
     });
 
     it('agrees on groups: all, indirect, fast-failover (buckets run as action sets)', () => {
@@ -311,19 +317,7 @@ describeNeeding(
       const ours = new Ofproto({ name: 'br0', ports, floodOrder, normalOrder });
       ours.addGroups(groups.join('\n'));
       ours.addFlows(flows.join('\n'));
-      const rng = new Rng(777);
-      for (let i = 0; i < 50; i++) {
-        const flow = genPacket(rng);
-        const key = parseFlowString(flow);
-        const r = ours.translate(key);
-        const mine = normalise(formatDatapathActions(r.actions));
-        expect(mine, `${flow}\n${ours.trace(flow)}`).toBe(normalise(datapath(flow)));
-        for (let j = 0; j < 4; j++) {
-          const k2 = Uint32Array.from(key);
-          for (let w = 0; w < k2.length; w++) k2[w] = ((key[w] & r.mask[w]) | (rng.u32() & ~r.mask[w])) >>> 0;
-          expect(normalise(formatDatapathActions(ours.translate(k2).actions)), `${flow}: not sound`).toBe(mine);
-        }
-      }
+      agreesAndIsSound(ours, new Rng(777), 50);
       ovs.ofctl('-O', 'OpenFlow13', 'del-groups', 'br0');
     });
   },

@@ -164,36 +164,19 @@ export class PcapngDecoder {
         this.interfaces.push(iface);
         return;
       }
-      case PcapngBlock.ENHANCED_PACKET: {
-        this.needBody(type, end - body, 20, at);
-        const iface = this.iface(view.getUint32(body, le), at + 8);
-        const capturedLength = view.getUint32(body + 12, le);
-        this.packet(
-          buf,
-          iface,
-          view.getUint32(body + 4, le),
-          view.getUint32(body + 8, le),
-          body + 20,
-          end,
-          capturedLength,
-          view.getUint32(body + 16, le),
-          at,
-          out,
-        );
-        return;
-      }
+      case PcapngBlock.ENHANCED_PACKET:
       case PcapngBlock.PACKET_OBSOLETE: {
+        // Same layout but for the interface id: 32 bits in an EPB, 16 (plus drop count) in the old one.
         this.needBody(type, end - body, 20, at);
-        const iface = this.iface(view.getUint16(body, le), at + 8);
-        const capturedLength = view.getUint32(body + 12, le);
+        const ifaceId = type === PcapngBlock.ENHANCED_PACKET ? view.getUint32(body, le) : view.getUint16(body, le);
         this.packet(
           buf,
-          iface,
+          this.iface(ifaceId, at + 8),
           view.getUint32(body + 4, le),
           view.getUint32(body + 8, le),
           body + 20,
           end,
-          capturedLength,
+          view.getUint32(body + 12, le),
           view.getUint32(body + 16, le),
           at,
           out,
