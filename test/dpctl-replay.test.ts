@@ -1,9 +1,12 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodePcap, readCaptureFile } from '@softswitch/pcap';
+import { unixctlCall } from '@softswitch/unixctl';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CaptureStreamReader } from '../apps/dpctl/src/live/capture-stream.js';
 import { type DummyPortSpec, dummyBridgeArgs, type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
 import { binPath, type RunningSwitchd, repoRoot, startSwitchd, waitFor } from './support/switchd.js';
@@ -194,4 +197,190 @@ for (const [name, flows, bridgeArgs] of [
       });
     },
   );
+}
+
+describeNeeding(
+  { binaries: ['ovs-ofctl', 'ovs-vsctl', 'script'] },
+  'dpctl replay pacing, progress and concurrency',
+  () => {
+    let sw: RunningSwitchd;
+    let dpctl: (...a: string[]) => ReturnType<typeof run>;
+    let input: Awaited<ReturnType<typeof readCaptureFile>>;
+    // Straight on the control socket (as appctl does, without a process start per call): the
+    // calls must answer while the replay is still running.
+    const call = (command: string, ...args: string[]) =>
+      unixctlCall(join(sw.rundir, 'switchd.ctl'), command, args, 10_000);
+    const status = async (job: number) => JSON.parse(await call('dpctl/replay-status', String(job)));
+    const detach = async (...a: string[]) =>
+      JSON.parse(await call('dpctl/replay', 'br0', 'p1', MIX, ...a, '--detach')) as { job: number; total: number };
+    const finish = async (job: number) => {
+      let last = await status(job);
+      while (last.state === 'running') {
+        await new Promise((r) => setTimeout(r, 20));
+        last = await status(job);
+      }
+      return last;
+    };
+
+    // The newest job's status, refreshed in the background (waitFor's checks are synchronous).
+    let newest = '';
+    let poller: NodeJS.Timeout | undefined;
+    const lastJobStatus = () => newest;
+
+    beforeAll(async () => {
+      ({ sw, dpctl } = await switchdBridge(['in_port=1,actions=output:2'], ['fail_mode=secure']));
+      input = await readCaptureFile(MIX);
+      let probe = 1;
+      poller = setInterval(() => {
+        call('dpctl/replay-status', String(probe))
+          .then((s) => {
+            newest = s;
+            if (!s.includes('"running"')) probe++;
+          })
+          .catch(() => undefined);
+      }, 25);
+    });
+    afterAll(async () => {
+      clearInterval(poller);
+      await sw?.stop();
+    });
+
+    it('--rate paces the packets: none leaves early, and the run lasts (N-1)/rate', async () => {
+      // What p1 receives, timestamped by switchd as each batch enters the datapath (before any
+      // processing, so an upcall's time does not shift the clock the schedule is checked on).
+      const cap = JSON.parse(await call('dpctl/capture', 'p1', '--count', String(input.length)));
+      const records = readCaptureSocket(cap.socket);
+      const rate = 1000;
+      const r = dpctl('replay', MIX, '-b', 'br0', '-i', 'p1', '--rate', String(rate), '--format', 'json');
+      expect(r.stderr).toBe('');
+      const summary = JSON.parse(r.stdout);
+      expect(summary.packets).toBe(input.length);
+      const minMs = ((input.length - 1) * 1000) / rate;
+      expect(summary.elapsedMs).toBeGreaterThanOrEqual(minMs - 1);
+      // Pacing can run late on a loaded machine, never ahead of the rate.
+      expect(summary.packetsPerSecond).toBeLessThanOrEqual(rate * 1.02);
+      expect(summary.packetsPerSecond).toBeGreaterThan(rate * 0.5);
+
+      const times = (await records).map((t) => Number(t) / 1e6); // ms
+      expect(times).toHaveLength(input.length);
+      // Packet i is due i/rate after the start, which is just before the first packet enters;
+      // timer jitter only delays packets. The slack covers the process being descheduled between
+      // the start and the first packet on this loaded machine.
+      const slackMs = 5;
+      for (let i = 1; i < times.length; i++) {
+        expect(times[i] - times[0], `packet ${i}`).toBeGreaterThanOrEqual((i * 1000) / rate - slackMs);
+      }
+      expect(times[times.length - 1] - times[0]).toBeGreaterThanOrEqual(minMs - slackMs);
+    });
+
+    it('keeps answering other commands while a replay runs, and reports its progress', async () => {
+      const { job, total } = await detach('--loop', '6', '--rate', '1500');
+      expect(total).toBe(6 * input.length);
+      // These answer while the replay is mid-way: the replay yields to the event loop.
+      expect(await call('ofproto/list')).toBe('br0\n');
+      expect(await call('dpctl/show')).toContain('port 2: p2 (dummy)');
+      const mid = await status(job);
+      expect(mid.state).toBe('running');
+      expect(mid.packets).toBeLessThan(total);
+      expect(mid.packets).toBeGreaterThan(0);
+      const last = await finish(job);
+      expect(last).toMatchObject({ state: 'done', packets: total, total });
+      expect(last.summary).toMatchObject({ packets: total, bridge: 'br0', inPort: 'p1' });
+      expect(last.summary.emcHits + last.summary.megaflowHits).toBe(last.summary.hit);
+      expect(last.elapsedMs).toBeGreaterThanOrEqual(((total - 1) * 1000) / 1500 - 1);
+    });
+
+    it('cancels a running replay and still gives its counts', async () => {
+      const { job, total } = await detach('--loop', '20', '--rate', '500');
+      expect(await call('dpctl/replay-cancel', String(job))).toBe('');
+      const last = await finish(job);
+      expect(last.state).toBe('cancelled');
+      expect(last.packets).toBeLessThan(total);
+      expect(last.summary.packets).toBe(last.packets);
+      await expect(call('dpctl/replay-status', '999')).rejects.toThrow('no replay job 999');
+    });
+
+    it('Ctrl-C cancels the replay in switchd and still prints the counts', async () => {
+      const child = spawn(
+        process.execPath,
+        [
+          binPath('dpctl'),
+          'replay',
+          MIX,
+          '-b',
+          'br0',
+          '-i',
+          'p1',
+          '--loop',
+          '50',
+          '--rate',
+          '1000',
+          '--format',
+          'json',
+        ],
+        { env: { ...process.env, SOFTSWITCH_RUNDIR: sw.rundir }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      let err = '';
+      child.stdout?.on('data', (d) => {
+        out += d;
+      });
+      child.stderr?.on('data', (d) => {
+        err += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      // Running once switchd has a job for it with packets going.
+      await waitFor('the replay to run', () => {
+        const s = lastJobStatus();
+        return s.includes('"state":"running"') && /"packets":[1-9]/.test(s);
+      });
+      child.kill('SIGINT');
+      expect(await exited).toBe(1);
+      const summary = JSON.parse(out);
+      expect(summary.packets).toBeGreaterThan(0);
+      expect(summary.packets).toBeLessThan(50 * input.length);
+      expect(err).toContain(`replay: interrupted after ${summary.packets} packets`);
+    });
+
+    it('draws an ink progress bar on a terminal, then the summary', () => {
+      // A pseudo-terminal (util-linux script) of known width, as a user's shell would give.
+      const cmd = `stty cols 120 rows 30; '${process.execPath}' '${binPath('dpctl')}' replay '${MIX}' -b br0 -i p1 --loop 2 --rate 1500`;
+      const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+        encoding: 'utf8',
+        env: { ...process.env, SOFTSWITCH_RUNDIR: sw.rundir },
+      });
+      expect(r.status).toBe(0);
+      const screen = r.stdout.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+      // Redrawn in place while it runs, ending full.
+      expect(screen).toMatch(/replay br0:p1 █+░+ \d+\/600 packets +\d+% [\d.]+k? pkt\/s [\d.]+ s/);
+      expect(screen).toMatch(/replay br0:p1 █{30} 600\/600 packets 100% /);
+      expect(screen).toMatch(/packets\s*│\s*600\s*│/);
+    });
+
+    it('prints no progress bar when stdout is not a terminal, and the cache hit rates in the summary', () => {
+      const r = dpctl('replay', MIX, '-b', 'br0', '-i', 'p1', '--rate', '5000');
+      expect(r.status).toBe(0);
+      expect(r.stdout.startsWith('┌')).toBe(true);
+      expect(r.stdout).not.toContain('█');
+      expect(r.stdout).toMatch(/EMC hit rate\s*│\s*[\d.]+%/);
+      expect(r.stdout).toMatch(/megaflow hit rate\s*│\s*[\d.]+%/);
+      expect(dpctl('replay', MIX, '-b', 'br0', '-i', 'p1', '--rate', 'fast').stderr).toContain(
+        '--rate: "fast" is not a number of packets per second > 0',
+      );
+    });
+  },
+);
+
+/** Reads a capture socket to its end; the timestamp (ns) of each record. */
+function readCaptureSocket(path: string): Promise<bigint[]> {
+  return new Promise((resolve, reject) => {
+    const reader = new CaptureStreamReader();
+    const times: bigint[] = [];
+    const s = connect(path);
+    s.on('data', (d: Buffer) => {
+      for (const r of reader.push(d)) times.push(r.timestampNs);
+    });
+    s.on('error', reject);
+    s.on('close', () => resolve(times));
+  });
 }

@@ -26,6 +26,7 @@ function bridgeConfig(failMode?: string): BridgeConfig {
     name: 'br0',
     failMode,
     otherConfig: {},
+    controllers: [],
     ports: PORTS.map((n) => ({
       name: `p${n}`,
       trunks: [],

@@ -16,7 +16,7 @@ export function missingRequirement(needs: Needs): string | undefined {
   if (needs.root && process.getuid?.() !== 0) return 'needs root';
   const missing = (needs.binaries ?? []).filter((b) => !hasBinary(b));
   if (missing.length)
-    return `needs ${missing.join(', ')} (Debian: openvswitch-switch, openvswitch-testcontroller, iperf3)`;
+    return `needs ${missing.join(', ')} (Debian: openvswitch-switch, openvswitch-testcontroller, iperf3, iputils-ping, tcpdump)`;
   return undefined;
 }
 

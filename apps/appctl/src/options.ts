@@ -78,3 +78,30 @@ export function parseAppctlArgv(argv: string[]): AppctlOptions {
   }
   return opts;
 }
+
+/** `dpif/top`'s own arguments: `--interval SECS` (default 1) and `--flows N` (default 10). */
+export function parseTopArgs(args: string[]): { intervalMs: number; topFlows: number } {
+  let intervalMs = 1000;
+  let topFlows = 10;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(0, eq) : a;
+    const value = () => {
+      const v = eq > 0 ? a.slice(eq + 1) : args[++i];
+      if (v === undefined) throw new UserError(`dpif/top: ${name} needs a value`);
+      return v;
+    };
+    if (name === '--interval' || name === '-i') {
+      const v = value();
+      const secs = Number(v);
+      if (!Number.isFinite(secs) || secs <= 0) throw new UserError(`dpif/top: --interval "${v}" is not seconds > 0`);
+      intervalMs = secs * 1000;
+    } else if (name === '--flows' || name === '-n') {
+      const v = value();
+      if (!/^\d+$/.test(v)) throw new UserError(`dpif/top: --flows "${v}" is not a count`);
+      topFlows = Number(v);
+    } else throw new UserError(`dpif/top: unknown argument "${a}" (usage: dpif/top [--interval SECS] [--flows N])`);
+  }
+  return { intervalMs, topFlows };
+}

@@ -5,7 +5,16 @@ import { runCli } from '@softswitch/cli-kit';
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Options that take a value and may stand before the command name. */
-const OPTIONS_WITH_VALUE = new Set<string>(['--format', '--rundir', '-O', '--protocols', '-F', '--flow-format']);
+const OPTIONS_WITH_VALUE = new Set<string>([
+  '--format',
+  '--rundir',
+  '-O',
+  '--protocols',
+  '-F',
+  '--flow-format',
+  '-P',
+  '--packet-in-format',
+]);
 
 /** ovs-ofctl's `--sort` and `--rsort` take an optional field; alone they mean by priority. */
 function defaultSortField(argv: string[]): string[] {

@@ -13,7 +13,9 @@ import { UnixctlCommandError, type UnixctlServer } from '@softswitch/unixctl';
 import type { Bridge } from './bridge.js';
 import { OFPP_LOCAL } from './bridge.js';
 import type { BridgeSet } from './bridge-set.js';
+import { registerCaptureCommands } from './capture.js';
 import { registerReplayCommand } from './replay.js';
+import { registerTopCommands } from './top.js';
 
 const DPCTL_COMMANDS = [
   'show',
@@ -26,6 +28,7 @@ const DPCTL_COMMANDS = [
   'del-flows',
   'add-if',
   'del-if',
+  'offload-stats-show',
 ] as const;
 
 const HEX_PACKET = /^([0-9a-fA-F]{2})+$/;
@@ -247,6 +250,8 @@ export function registerSwitchCommands(server: UnixctlServer, set: BridgeSet): v
   });
 
   registerReplayCommand(server, set);
+  registerCaptureCommands(server, set);
+  registerTopCommands(server, set);
 }
 
 function findNetdev(set: BridgeSet, name: string): Netdev | undefined {

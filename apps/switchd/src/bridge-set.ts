@@ -1,10 +1,11 @@
 import { Datapath, type DpAction, parseActions, type UpcallResult } from '@softswitch/datapath';
 import { createNetdev, type Netdev } from '@softswitch/netdev';
-import { formatDatapathActions } from '@softswitch/ofproto';
+import { formatDatapathActions, XlateCache } from '@softswitch/ofproto';
 import { createFlowKey, W } from '@softswitch/packet';
 import { Bridge, type BridgeHost } from './bridge.js';
 import type { BridgeConfig, PortDbConfig } from './bridge-config.js';
 import { chooseDpPort } from './dp-port.js';
+import { stopOffload } from './offload.js';
 
 const DEFAULT_MAX_IDLE_MS = 10_000;
 /** A table miss sent to the controllers (reason 7, OVS's implicit miss: "no_match" on the wire). */
@@ -34,8 +35,16 @@ export class BridgeSet implements BridgeHost {
   private readonly scratch = createFlowKey();
   private readonly parsed = new Map<string, DpAction[]>();
   private revalidatePending = false;
-  /** Packet count of each megaflow at its last stats push. */
-  private readonly pushed = new WeakMap<object, number>();
+  /** Per megaflow: the rules its translation hit and the counts already credited to them. */
+  private readonly pushed = new WeakMap<
+    object,
+    { packets: number; bytes: number; generation: number; cache: XlateCache }
+  >();
+  /** Bumped by every revalidation: rule lists built before it are rebuilt on the next push. */
+  private cacheGeneration = 0;
+  /** The datapath's hit counter at the last push (nothing to push while it stays the same). */
+  private pushedHits = -1;
+  private pushing = false;
   private dpLocal: Netdev | undefined;
   /** Called when a bridge is created or removed (OpenFlow listener hookup). */
   onBridgeAdded: (bridge: Bridge) => void = () => undefined;
@@ -110,15 +119,15 @@ export class BridgeSet implements BridgeHost {
       this.counters.failed++;
       return undefined;
     }
-    const macs = bridge.ofproto.macs;
-    const before = macs.learned + macs.moved;
+    const before = this.macChanges();
     try {
       const r = bridge.ofproto.translate(this.scratch, {
         mayLearn: true,
+        selectInline: true,
         packetLength: packet.length,
         now: Date.now(),
       });
-      if (macs.learned + macs.moved !== before) {
+      if (this.macChanges() !== before) {
         this.counters.macChanges++;
         this.scheduleRevalidate();
       }
@@ -164,26 +173,42 @@ export class BridgeSet implements BridgeHost {
   }
 
   /**
-   * Open vSwitch's revalidators push each megaflow's new packets through translation with MAC
-   * learning on, so a host seen only by cached flows (no upcall) is still learned, e.g. back
-   * after a move. Done here for flows whose packet count grew since the last push.
+   * Open vSwitch's revalidators push each megaflow's new packets to the rules its translation
+   * went through (its xlate cache) and through MAC learning, so `dump-flows` counts cached
+   * packets and a host seen only by cached flows (no upcall) is still learned, e.g. back after
+   * a move. Done here for flows whose packet count grew since the last push; the rule list is
+   * built on the first push after install or after a revalidation (which pushes first).
    */
   pushStats(): void {
+    const hits = this.datapath.stats.hit;
+    if (this.pushing || hits === this.pushedHits) return;
+    this.pushing = true;
     let changed = false;
-    for (const flow of this.datapath.flows()) {
-      const seen = this.pushed.get(flow) ?? 0;
-      if (flow.packets === seen) continue;
-      this.pushed.set(flow, flow.packets);
-      const bridge = this.bridgeKey(flow.key, flow.key[W.IN_PORT]);
-      if (!bridge) continue;
-      const macs = bridge.ofproto.macs;
-      const before = macs.learned + macs.moved;
-      try {
-        bridge.ofproto.translate(this.scratch, { mayLearn: true });
-      } catch {
-        continue;
+    try {
+      this.pushedHits = hits;
+      // Megaflow times are on the datapath's clock; ofproto's rules use wall-clock ms.
+      const toWall = Date.now() - this.datapath.now();
+      for (const flow of this.datapath.flows()) {
+        const seen = this.pushed.get(flow);
+        if (flow.packets === (seen?.packets ?? 0)) continue;
+        const bridge = this.bridgeKey(flow.key, flow.key[W.IN_PORT]);
+        if (!bridge) continue;
+        const before = this.macChanges();
+        let cache = seen?.generation === this.cacheGeneration ? seen.cache : undefined;
+        try {
+          if (cache === undefined) {
+            cache = new XlateCache();
+            bridge.ofproto.translate(this.scratch, { mayLearn: true, selectInline: true, cache });
+          } else bridge.ofproto.translate(this.scratch, { mayLearn: true, selectInline: true });
+        } catch {
+          continue;
+        }
+        cache.credit(flow.packets - (seen?.packets ?? 0), flow.bytes - (seen?.bytes ?? 0), flow.used + toWall);
+        this.pushed.set(flow, { packets: flow.packets, bytes: flow.bytes, generation: this.cacheGeneration, cache });
+        if (this.macChanges() !== before) changed = true;
       }
-      if (macs.learned + macs.moved !== before) changed = true;
+    } finally {
+      this.pushing = false;
     }
     if (changed) {
       this.counters.macChanges++;
@@ -199,12 +224,15 @@ export class BridgeSet implements BridgeHost {
   }
 
   revalidateNow(): void {
+    // Stats gathered under the old translations go to the old rules first (as OVS's revalidator).
+    this.pushStats();
+    this.cacheGeneration++;
     this.counters.revalidations++;
     this.datapath.revalidate((key) => {
       const bridge = this.bridgeKey(key, key[W.IN_PORT]);
       if (!bridge) return null;
       try {
-        const r = bridge.ofproto.translate(this.scratch, {});
+        const r = bridge.ofproto.translate(this.scratch, { selectInline: true });
         return { actions: this.actions(this.withMiss(bridge, formatDatapathActions(r.actions))), mask: r.mask };
       } catch {
         return null;
@@ -227,6 +255,7 @@ export class BridgeSet implements BridgeHost {
       let bridge = this.bridges.get(config.name);
       if (!bridge) {
         bridge = new Bridge(config.name, this, config.failMode);
+        bridge.ofproto.tables.syncStats = () => this.pushStats();
         this.bridges.set(config.name, bridge);
         this.onBridgeAdded(bridge);
       }
@@ -258,7 +287,36 @@ export class BridgeSet implements BridgeHost {
       }
       bridge.syncPorts();
     }
+    this.linkPatchPorts();
     this.revalidateNow();
+  }
+
+  /**
+   * Links patch ports whose `options:peer` name each other (OVS needs both ends to agree); a
+   * patch port without its counterpart leads nowhere.
+   */
+  private linkPatchPorts(): void {
+    const patches = new Map<string, { bridge: Bridge; ofport: number; peer: string }>();
+    for (const bridge of this.bridges.values()) {
+      bridge.ofproto.patchPeers.clear();
+      for (const e of bridge.ifaces.values()) {
+        const peer = e.config.options.peer;
+        if (e.config.type === 'patch' && e.error === undefined && peer !== undefined)
+          patches.set(e.config.name, { bridge, ofport: e.config.ofport, peer });
+      }
+    }
+    for (const [name, end] of patches) {
+      const other = patches.get(end.peer);
+      if (other === undefined || other.peer !== name) continue;
+      end.bridge.ofproto.patchPeers.set(end.ofport, { bridge: other.bridge.ofproto, ofport: other.ofport });
+    }
+  }
+
+  /** MAC learning changes over every bridge (a translation may cross patch ports). */
+  private macChanges(): number {
+    let n = 0;
+    for (const b of this.bridges.values()) n += b.ofproto.macs.learned + b.ofproto.macs.moved;
+    return n;
   }
 
   /** Megaflow idle time, ms (`Open_vSwitch other_config:max-idle`, OVS's default 10 s). */
@@ -271,6 +329,7 @@ export class BridgeSet implements BridgeHost {
     this.datapath.expire(this.datapath.now() + DEFAULT_MAX_IDLE_MS - this.maxIdleMs);
     let changed = false;
     for (const b of this.bridges.values()) {
+      b.failOpenRun();
       if (b.ofproto.macs.expire() > 0) changed = true;
       if (b.ofproto.tables.expire().length > 0) changed = true;
     }
@@ -282,6 +341,7 @@ export class BridgeSet implements BridgeHost {
   }
 
   async close(): Promise<void> {
+    await stopOffload(this); // hardware entries out first (tc filters removed)
     for (const bridge of this.bridges.values()) {
       this.onBridgeRemoved(bridge);
       await bridge.close();

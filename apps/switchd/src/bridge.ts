@@ -16,6 +16,8 @@ import type { PacketIn } from './openflow/connection.js';
 
 /** OpenFlow's LOCAL port number. */
 export const OFPP_LOCAL = 0xfffe;
+/** Fail-open trigger: 3 × Open vSwitch's default (and minimum) inactivity probe of 5 s. */
+const FAIL_OPEN_AFTER_MS = 15_000;
 
 /** One interface of a bridge: its device (when it opened) and where it sits. */
 export interface BridgeIface {
@@ -69,6 +71,8 @@ export class Bridge {
   listener: BridgeListener | undefined;
   /** Controller rows from the DB; applied to the listener once it runs. */
   controllers: readonly { readonly uuid: string; readonly target: string }[] = [];
+  /** When a controller was last connected (or the first one configured), for fail-open. */
+  private lastConnectedMs = Date.now();
 
   constructor(
     readonly name: string,
@@ -81,9 +85,9 @@ export class Bridge {
   }
 
   /**
-   * A changed fail mode flushes every flow (Open vSwitch does so when no controller is
-   * configured) and, as after any flush, a bridge that may act as a plain switch gets its
-   * `priority=0,actions=NORMAL` flow back.
+   * A changed fail mode flushes every flow when no controller is configured (as Open vSwitch)
+   * and, as after any flush, a bridge that may act as a plain switch gets its
+   * `priority=0,actions=NORMAL` flow back. A secure bridge never fails open.
    */
   setFailMode(failMode: string | undefined): void {
     if ((failMode === 'secure') === (this.failMode === 'secure')) {
@@ -91,14 +95,52 @@ export class Bridge {
       return;
     }
     this.failMode = failMode;
-    this.ofproto.flowMod(parseFlow('', FlowModCommand.DELETE).fm);
-    this.flushed();
+    if (failMode === 'secure') this.setFailOpen(false);
+    if (this.controllers.length === 0) this.flush();
     this.flowsChanged();
   }
 
+  /** Open vSwitch flushes every flow when a bridge gets its first controller or loses its last. */
   setControllers(controllers: readonly { readonly uuid: string; readonly target: string }[]): void {
+    const had = this.controllers.length > 0;
     this.controllers = controllers;
     this.listener?.setControllers?.(controllers.map((c) => c.target));
+    if (had === controllers.length > 0) return;
+    this.lastConnectedMs = Date.now();
+    this.setFailOpen(false);
+    this.flush();
+    this.flowsChanged();
+  }
+
+  /**
+   * Fail-open, as Open vSwitch's fail_open.c: a standalone bridge whose controllers have all
+   * been disconnected for three inactivity-probe intervals (15 s with the default 5 s probe)
+   * flushes its flows and acts as a learning switch through a hidden rule above every flow,
+   * until a controller connects again. Called periodically (`now` in ms).
+   */
+  failOpenRun(now = Date.now()): void {
+    if (this.controllers.length === 0 || this.failMode === 'secure') return;
+    if (this.connectedControllers().length > 0) {
+      this.lastConnectedMs = now;
+      if (this.ofproto.failOpen) {
+        this.setFailOpen(false);
+        this.flowsChanged();
+      }
+      return;
+    }
+    if (this.ofproto.failOpen || now - this.lastConnectedMs < FAIL_OPEN_AFTER_MS) return;
+    this.setFailOpen(true);
+    this.flush();
+    this.flowsChanged();
+  }
+
+  private setFailOpen(on: boolean): void {
+    this.ofproto.failOpen = on;
+  }
+
+  private flush(): void {
+    this.ofproto.flowMod(parseFlow('', FlowModCommand.DELETE).fm);
+    this.flushed();
   }
 
   /** Active controller targets connected now (`Controller.is_connected`). */
@@ -112,7 +154,7 @@ export class Bridge {
   }
 
   private flushed(): void {
-    if (this.failMode !== 'secure') this.ofproto.addFlows('priority=0,actions=NORMAL');
+    if (this.failMode !== 'secure' && this.controllers.length === 0) this.ofproto.addFlows('priority=0,actions=NORMAL');
   }
 
   /** Opens and attaches a new interface; a device that fails to open is kept with its error. */
@@ -120,7 +162,11 @@ export class Bridge {
     const entry: BridgeIface = { config, vlan, netdev: undefined, dpPort: undefined, error: undefined };
     this.ifaces.set(config.name, entry);
     if (config.type === 'patch') {
-      entry.error = 'patch ports are not supported yet';
+      // No device and no datapath port: output to it continues in the peer's bridge (linked by
+      // the bridge set once both ends exist). OVS's netdev-vport refuses these peers.
+      const peer = config.options.peer;
+      if (!peer) entry.error = `${config.name}: patch type requires valid 'peer' argument`;
+      else if (peer === config.name) entry.error = `${config.name}: patch interface cannot have itself as peer`;
       return;
     }
     let netdev: Netdev;
@@ -173,6 +219,8 @@ export class Bridge {
   syncPorts(): void {
     const ports: PortConfig[] = [];
     for (const e of [...this.ifaces.values()].sort((a, b) => a.config.ofport - b.config.ofport)) {
+      if (e.config.type === 'patch' && e.error === undefined)
+        ports.push({ ofport: e.config.ofport, name: e.config.name, dpPort: -1, patch: true, ...e.vlan });
       if (e.dpPort === undefined) continue;
       ports.push({ ofport: e.config.ofport, name: e.config.name, dpPort: e.dpPort, ...e.vlan });
     }
@@ -264,7 +312,7 @@ export class Bridge {
     };
     const key = createFlowKey();
     extractFlow(packet, inPort, key);
-    const r = translate(scratch, key, {});
+    const r = translate(scratch, key, { selectInline: true });
     this.host.packetOut(packet, this.ifaceByOfport(inPort)?.dpPort ?? 0, formatDatapathActions(r.actions));
   }
 

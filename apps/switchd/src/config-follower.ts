@@ -1,6 +1,7 @@
 import { Idl, type IdlChange } from '@softswitch/configdb';
 import { readBridgeConfigs } from './bridge-config.js';
 import type { BridgeSet } from './bridge-set.js';
+import { applyOffloadConfig } from './offload.js';
 import { StatusReporter } from './status.js';
 
 /** Columns switchd writes itself: a change that touches only these needs no reconfiguration. */
@@ -81,6 +82,10 @@ export class ConfigFollower {
       this.status.reset();
       void this.reconfigure();
     });
+    // A cluster member that is not (or no longer) the leader, as ovs-vswitchd logs it.
+    this.idl.on('unsuitable', (remote: string, reason: string) =>
+      this.log(`${remote}: ${reason}; trying another server`),
+    );
     await this.idl.connect();
     await this.reconfigure();
     if (this.bridges) {
@@ -187,6 +192,12 @@ export class ConfigFollower {
           const other = this.idl.get('Open_vSwitch', root, 'other_config');
           const maxIdle = Number(other instanceof Map ? other.get('max-idle') : undefined);
           this.bridges.maxIdleMs = Number.isInteger(maxIdle) && maxIdle >= 500 ? maxIdle : 10_000;
+          // Hardware offload (other_config:hw-offload, see offload.ts).
+          await applyOffloadConfig(
+            this.bridges,
+            other instanceof Map ? (other as Map<string, string>) : undefined,
+            this.log,
+          );
           await this.bridges.reconcile(readBridgeConfigs(this.idl, ofports));
           ops.push(...this.status.ops(this.bridges, false, this.bridgeUuids()));
         }

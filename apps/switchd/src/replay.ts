@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DROP_REASON_NAMES, type DropReason } from '@softswitch/datapath';
-import type { Netdev } from '@softswitch/netdev';
 import { type CapturedPacket, LinkType, PcapWriter, readCaptureFile } from '@softswitch/pcap';
 import { UnixctlCommandError, type UnixctlServer } from '@softswitch/unixctl';
 import type { Bridge } from './bridge.js';
 import type { BridgeSet } from './bridge-set.js';
+import { portTaps } from './capture-taps.js';
 
 /** Frames handed to the datapath at once, as a netdev's receive burst. */
 const REPLAY_BATCH = 32;
@@ -17,6 +17,9 @@ export interface ReplaySummary {
   elapsedMs: number;
   packetsPerSecond: number;
   hit: number;
+  /** Of the hits: found in the exact-match cache, and in the megaflow cache. */
+  emcHits: number;
+  megaflowHits: number;
   missed: number;
   lost: number;
   upcalls: number;
@@ -33,16 +36,38 @@ interface ReplayRequest {
   loop: number;
   outDir: string | undefined;
   json: boolean;
+  /** Packets per second, 0 for as fast as possible. */
+  rate: number;
+  /** Answer at once with the job number instead of waiting for the end. */
+  detach: boolean;
 }
 
-const USAGE = 'BRIDGE IN_PORT PCAP [--loop N] [--out DIR] [--format json]';
+const USAGE = 'BRIDGE IN_PORT PCAP [--loop N] [--rate PPS] [--out DIR] [--format json] [--detach]';
 
-/** `dpctl/replay`: feeds a capture into the datapath as received on one port of a bridge. */
+/**
+ * `dpctl/replay`: feeds a capture into the datapath as received on one port of a bridge. It
+ * answers when done (the summary), or at once with `--detach` (`{"job":N,"total":N}`); then
+ * `dpctl/replay-status JOB` reports progress and, at the end, the summary, and
+ * `dpctl/replay-cancel JOB` stops it. Either way switchd keeps serving while it runs.
+ */
 export function registerReplayCommand(server: UnixctlServer, set: BridgeSet): void {
-  server.register('dpctl/replay', USAGE, 3, 9, async (args) => {
+  const jobs = new ReplayJobs(set);
+  server.register('dpctl/replay', USAGE, 3, 12, async (args) => {
     const req = parseReplayArgs(args);
-    const summary = await replay(set, req);
+    const job = jobs.start(await prepareReplay(set, req));
+    if (req.detach) return `${JSON.stringify({ job: job.id, total: job.status().total })}\n`;
+    await job.done;
+    if (job.state === 'failed') throw new UnixctlCommandError(job.error ?? 'replay failed');
+    const summary = job.summary as ReplaySummary;
     return req.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary);
+  });
+  server.register('dpctl/replay-status', 'JOB', 1, 1, (args) => {
+    return `${JSON.stringify(jobs.get(args[0]).status())}\n`;
+  });
+  server.register('dpctl/replay-cancel', 'JOB', 1, 1, (args) => {
+    const job = jobs.get(args[0]);
+    job.cancelRequested = true;
+    return '';
   });
 }
 
@@ -51,6 +76,8 @@ function parseReplayArgs(args: string[]): ReplayRequest {
   let loop = 1;
   let outDir: string | undefined;
   let json = false;
+  let rate = 0;
+  let detach = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => {
@@ -62,13 +89,18 @@ function parseReplayArgs(args: string[]): ReplayRequest {
       loop = Number(value());
       if (!Number.isInteger(loop) || loop < 1)
         throw new UnixctlCommandError(`--loop: "${args[i]}" is not a count >= 1`);
-    } else if (a === '--out') outDir = value();
+    } else if (a === '--rate') {
+      rate = Number(value());
+      if (!Number.isFinite(rate) || rate <= 0)
+        throw new UnixctlCommandError(`--rate: "${args[i]}" is not a number of packets per second > 0`);
+    } else if (a === '--detach') detach = true;
+    else if (a === '--out') outDir = value();
     else if (a === '--format') json = value() === 'json';
     else if (a.startsWith('--')) throw new UnixctlCommandError(`unknown option ${a} (usage: ${USAGE})`);
     else positional.push(a);
   }
   if (positional.length !== 3) throw new UnixctlCommandError(`"dpctl/replay" needs ${USAGE}`);
-  return { bridge: positional[0], inPort: positional[1], pcap: positional[2], loop, outDir, json };
+  return { bridge: positional[0], inPort: positional[1], pcap: positional[2], loop, outDir, json, rate, detach };
 }
 
 function findInPort(bridge: Bridge, spec: string): { name: string; dpPort: number } {
@@ -79,27 +111,15 @@ function findInPort(bridge: Bridge, spec: string): { name: string; dpPort: numbe
   throw new UnixctlCommandError(`${bridge.name}: no port "${spec}" attached to the datapath`);
 }
 
-/**
- * Wraps a port's send path so every transmitted frame is also written to a capture; returns the
- * undo. Only `sendBatch`: the datapath sends through it, and a device's `send` goes through it too.
- */
-function tapSends(netdev: Netdev, writer: PcapWriter, count: { n: number }): () => void {
-  const dev = netdev as unknown as Record<string, unknown>;
-  const hadOwn = Object.hasOwn(dev, 'sendBatch');
-  const sendBatch = netdev.sendBatch;
-  dev.sendBatch = (frames: readonly Uint8Array[], n = frames.length, offloads?: unknown): number => {
-    // Written (copied) at once: the datapath reuses its buffers.
-    for (let i = 0; i < n; i++) writer.write(frames[i], 0n);
-    count.n += n;
-    return sendBatch.call(netdev, frames, n, offloads as never);
-  };
-  return () => {
-    if (hadOwn) dev.sendBatch = sendBatch;
-    else Reflect.deleteProperty(dev, 'sendBatch');
-  };
+/** Everything a replay needs once its request is checked: resolved bridge, port and packets. */
+interface PreparedReplay {
+  req: ReplayRequest;
+  bridge: Bridge;
+  inPort: { name: string; dpPort: number };
+  packets: CapturedPacket[];
 }
 
-async function replay(set: BridgeSet, req: ReplayRequest): Promise<ReplaySummary> {
+async function prepareReplay(set: BridgeSet, req: ReplayRequest): Promise<PreparedReplay> {
   const bridge = set.bridges.get(req.bridge);
   if (!bridge) throw new UnixctlCommandError(`no such bridge "${req.bridge}"`);
   const inPort = findInPort(bridge, req.inPort);
@@ -114,74 +134,306 @@ async function replay(set: BridgeSet, req: ReplayRequest): Promise<ReplaySummary
     throw new UnixctlCommandError(
       `${req.pcap}: packet ${foreign.index} has link type ${foreign.linkType}, not Ethernet`,
     );
-
-  const undo: (() => void)[] = [];
-  const writers: PcapWriter[] = [];
-  const counts = new Map<string, { n: number }>();
   if (req.outDir !== undefined) {
     try {
       mkdirSync(req.outDir, { recursive: true });
     } catch (err) {
       throw new UnixctlCommandError(`--out ${req.outDir}: ${(err as Error).message}`);
     }
-    for (const e of bridge.ifaces.values()) {
-      if (!e.netdev || e.dpPort === undefined) continue;
-      const writer = PcapWriter.open(join(req.outDir, `${e.config.name}.pcap`));
-      const count = { n: 0 };
-      writers.push(writer);
-      counts.set(e.config.name, count);
-      undo.push(tapSends(e.netdev, writer, count));
-    }
   }
+  return { req, bridge, inPort, packets };
+}
 
-  const dp = set.datapath;
-  const before = dp.stats;
-  const dropsBefore = DROP_REASON_NAMES.map((r) => dp.drops.get(r));
-  const upcallsBefore = set.counters.upcalls;
-  const batch: Uint8Array[] = new Array(REPLAY_BATCH);
+/** Where the hot loop is in the (looped) capture. */
+interface FeedState {
+  readonly set: BridgeSet;
+  readonly dpPort: number;
+  readonly packets: readonly CapturedPacket[];
+  readonly total: number;
+  readonly batch: Uint8Array[];
+  /** Packets fed so far, over all rounds. */
+  sent: number;
+  /** The datapath's copies of the packets (made on first use). */
+  copies?: PacketCopies;
+}
+
+/**
+ * The frames the datapath gets: copies, since it may rewrite frames in place and each round must
+ * start clean. When the capture's packets are views into one buffer (as the pcap reader makes
+ * them), the copies are views into one mirror of it, so a burst is refilled with a single copy;
+ * otherwise each packet has its own copy. Allocated once; no allocation per packet after that.
+ */
+interface PacketCopies {
+  views: Uint8Array[];
+  mirror: Uint8Array | undefined;
+  source: Uint8Array | undefined;
+}
+
+function packetCopies(packets: readonly CapturedPacket[]): PacketCopies {
+  const buffer = packets[0]?.data.buffer;
+  if (buffer !== undefined && packets.every((p) => p.data.buffer === buffer)) {
+    const source = new Uint8Array(buffer);
+    const mirror = source.slice();
+    const views = packets.map((p) => new Uint8Array(mirror.buffer, p.data.byteOffset, p.data.length));
+    return { views, mirror, source };
+  }
+  return { views: packets.map((p) => p.data.slice()), mirror: undefined, source: undefined };
+}
+
+/** Refills the copies of packets [from, to) and returns their views. */
+function refill(copies: PacketCopies, packets: readonly CapturedPacket[], from: number, to: number): Uint8Array[] {
+  const { mirror, source, views } = copies;
+  if (mirror !== undefined && source !== undefined) {
+    const start = packets[from].data.byteOffset;
+    const last = packets[to - 1].data;
+    mirror.set(source.subarray(start, last.byteOffset + last.length), start);
+  } else for (let i = from; i < to; i++) views[i].set(packets[i].data);
+  return views;
+}
+
+/**
+ * The hot loop: feeds up to `max` more packets to the datapath in bursts of REPLAY_BATCH, as
+ * received batches; returns how many it fed. The caller (driveReplay) decides how many and when.
+ */
+function feedPackets(state: FeedState, max: number): number {
+  const { packets, batch } = state;
+  if (state.copies === undefined) state.copies = packetCopies(packets);
+  const copies = state.copies;
+  const dp = state.set.datapath;
+  const end = Math.min(state.total, state.sent + max);
+  const fed = end - state.sent;
+  while (state.sent < end) {
+    const at = state.sent % packets.length;
+    const n = Math.min(REPLAY_BATCH, packets.length - at, end - state.sent);
+    // The datapath may rewrite frames in place: it gets fresh copies (see PacketCopies).
+    const views = refill(copies, packets, at, at + n);
+    for (let j = 0; j < n; j++) batch[j] = views[at + j];
+    dp.processBatch(state.dpPort, batch, n);
+    // As a received batch: changes it caused (MAC learning) revalidate before the next one.
+    state.set.revalidateIfPending();
+    state.sent += n;
+  }
+  return fed;
+}
+
+/** Work done between two yields to the event loop when running flat out, ms. */
+const SLICE_MS = 5;
+/** Packets fed between two clock reads. */
+const SLICE_PACKETS = REPLAY_BATCH * 8;
+
+export interface DriveControl {
+  /** Packets per second, or 0 for as fast as possible. */
+  rate: number;
+  /** Polled between slices: true stops the run early. */
+  cancelled: () => boolean;
+  /** Polled between slices: false (the input port went away) fails the run. */
+  stillValid: () => boolean;
+}
+
+/**
+ * The scheduler around feedPackets: runs it in time slices and yields to the event loop between
+ * them, so switchd keeps answering its control socket and OpenFlow while a replay runs. With a
+ * rate, packet i is due at start + i/rate: each wake-up feeds what is due, then sleeps (a timer,
+ * never a spin) until the next packet is.
+ */
+export async function driveReplay(total: number, feed: (max: number) => number, control: DriveControl): Promise<void> {
   const start = performance.now();
   let sent = 0;
-  try {
-    for (let round = 0; round < req.loop; round++) {
-      for (let i = 0; i < packets.length; i += REPLAY_BATCH) {
-        const n = Math.min(REPLAY_BATCH, packets.length - i);
-        // The datapath may rewrite frames in place: give it copies so each loop starts clean.
-        for (let j = 0; j < n; j++) batch[j] = packets[i + j].data.slice();
-        dp.processBatch(inPort.dpPort, batch, n);
-        // As a received batch: changes it caused (MAC learning) revalidate before the next one.
-        set.revalidateIfPending();
-        sent += n;
+  while (sent < total) {
+    if (control.cancelled()) return;
+    if (!control.stillValid()) throw new UnixctlCommandError('the input port went away during the replay');
+    const sliceEnd = performance.now() + SLICE_MS;
+    if (control.rate > 0) {
+      // Packets due by now (the first at once), fed within this slice's budget.
+      let due = Math.min(total, Math.floor(((performance.now() - start) * control.rate) / 1000) + 1);
+      while (sent < due && performance.now() < sliceEnd) {
+        sent += feed(Math.min(due - sent, SLICE_PACKETS));
+        due = Math.min(total, Math.floor(((performance.now() - start) * control.rate) / 1000) + 1);
+      }
+      if (sent >= total) break;
+      const nextDue = start + (sent * 1000) / control.rate;
+      const wait = nextDue - performance.now();
+      if (wait > 0) await sleep(wait);
+      else await yieldToLoop();
+    } else {
+      do sent += feed(SLICE_PACKETS);
+      while (sent < total && performance.now() < sliceEnd);
+      if (sent < total) await yieldToLoop();
+    }
+  }
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A running or finished replay, as `dpctl/replay-status` reports it. */
+export interface ReplayStatus {
+  job: number;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  bridge: string;
+  inPort: string;
+  /** Packets fed so far and in all. */
+  packets: number;
+  total: number;
+  elapsedMs: number;
+  packetsPerSecond: number;
+  summary?: ReplaySummary;
+  error?: string;
+}
+
+export class ReplayJob {
+  state: ReplayStatus['state'] = 'running';
+  summary: ReplaySummary | undefined;
+  error: string | undefined;
+  cancelRequested = false;
+  readonly done: Promise<void>;
+  private readonly start = performance.now();
+  private end: number | undefined;
+  private readonly feed: FeedState;
+
+  constructor(
+    readonly id: number,
+    private readonly set: BridgeSet,
+    private readonly prep: PreparedReplay,
+  ) {
+    this.feed = {
+      set,
+      dpPort: prep.inPort.dpPort,
+      packets: prep.packets,
+      total: prep.packets.length * prep.req.loop,
+      batch: new Array(REPLAY_BATCH),
+      sent: 0,
+    };
+    this.done = this.run().then(
+      () => {
+        this.state = this.cancelRequested ? 'cancelled' : 'done';
+      },
+      (err: Error) => {
+        this.state = 'failed';
+        this.error = err.message;
+      },
+    );
+  }
+
+  private async run(): Promise<void> {
+    const { req, bridge } = this.prep;
+    const dp = this.set.datapath;
+    const undo: (() => void)[] = [];
+    const writers: PcapWriter[] = [];
+    const counts = new Map<string, { n: number }>();
+    if (req.outDir !== undefined) {
+      const taps = portTaps(dp);
+      for (const e of bridge.ifaces.values()) {
+        if (!e.netdev || e.dpPort === undefined) continue;
+        const writer = PcapWriter.open(join(req.outDir, `${e.config.name}.pcap`));
+        const count = { n: 0 };
+        writers.push(writer);
+        counts.set(e.config.name, count);
+        // Written (copied) at once: the datapath reuses its buffers. Timestamps 0: the files
+        // depend on the input alone.
+        undo.push(
+          taps.add(e.dpPort, (direction, frame) => {
+            if (direction !== 'tx') return;
+            writer.write(frame, 0n);
+            count.n++;
+          }),
+        );
       }
     }
-  } finally {
-    for (const u of undo) u();
-    for (const w of writers) await w.close();
+    const before = dp.stats;
+    const dropsBefore = DROP_REASON_NAMES.map((r) => dp.drops.get(r));
+    const upcallsBefore = this.set.counters.upcalls;
+    const dpPort = this.prep.inPort.dpPort;
+    try {
+      await driveReplay(this.feed.total, (max) => feedPackets(this.feed, max), {
+        rate: req.rate,
+        cancelled: () => this.cancelRequested,
+        stillValid: () => dp.portName(dpPort) !== undefined,
+      });
+    } finally {
+      this.end = performance.now();
+      for (const u of undo) u();
+      for (const w of writers) await w.close();
+    }
+    const after = dp.stats;
+    const drops: Partial<Record<DropReason, number>> = {};
+    DROP_REASON_NAMES.forEach((r, i) => {
+      const d = dp.drops.get(r) - dropsBefore[i];
+      if (d > 0) drops[r] = d;
+    });
+    const elapsedMs = this.elapsedMs;
+    const sent = this.feed.sent;
+    const summary: ReplaySummary = {
+      bridge: bridge.name,
+      inPort: this.prep.inPort.name,
+      packets: sent,
+      elapsedMs: Math.round(elapsedMs * 1000) / 1000,
+      packetsPerSecond: elapsedMs > 0 ? Math.round((sent * 1000) / elapsedMs) : 0,
+      hit: after.hit - before.hit,
+      emcHits: after.emcHits - before.emcHits,
+      megaflowHits: after.megaflowHits - before.megaflowHits,
+      missed: after.missed - before.missed,
+      lost: after.lost - before.lost,
+      upcalls: this.set.counters.upcalls - upcallsBefore,
+      drops,
+    };
+    if (req.outDir !== undefined) {
+      summary.outDir = req.outDir;
+      summary.outputs = Object.fromEntries([...counts].map(([name, c]) => [name, c.n]));
+    }
+    this.summary = summary;
   }
-  const elapsedMs = performance.now() - start;
-  const after = dp.stats;
-  const drops: Partial<Record<DropReason, number>> = {};
-  DROP_REASON_NAMES.forEach((r, i) => {
-    const d = dp.drops.get(r) - dropsBefore[i];
-    if (d > 0) drops[r] = d;
-  });
-  const summary: ReplaySummary = {
-    bridge: bridge.name,
-    inPort: inPort.name,
-    packets: sent,
-    elapsedMs: Math.round(elapsedMs * 1000) / 1000,
-    packetsPerSecond: elapsedMs > 0 ? Math.round((sent * 1000) / elapsedMs) : 0,
-    hit: after.hit - before.hit,
-    missed: after.missed - before.missed,
-    lost: after.lost - before.lost,
-    upcalls: set.counters.upcalls - upcallsBefore,
-    drops,
-  };
-  if (req.outDir !== undefined) {
-    summary.outDir = req.outDir;
-    summary.outputs = Object.fromEntries([...counts].map(([name, c]) => [name, c.n]));
+
+  get elapsedMs(): number {
+    return (this.end ?? performance.now()) - this.start;
   }
-  return summary;
+
+  status(): ReplayStatus {
+    const elapsedMs = this.elapsedMs;
+    const packets = this.feed.sent;
+    const status: ReplayStatus = {
+      job: this.id,
+      state: this.state,
+      bridge: this.prep.bridge.name,
+      inPort: this.prep.inPort.name,
+      packets,
+      total: this.feed.total,
+      elapsedMs: Math.round(elapsedMs * 1000) / 1000,
+      packetsPerSecond: elapsedMs > 0 ? Math.round((packets * 1000) / elapsedMs) : 0,
+    };
+    if (this.summary !== undefined) status.summary = this.summary;
+    if (this.error !== undefined) status.error = this.error;
+    return status;
+  }
 }
+
+/** Replays by job number; the last MAX_FINISHED_JOBS finished ones stay for their status. */
+class ReplayJobs {
+  private readonly jobs = new Map<number, ReplayJob>();
+  private nextId = 1;
+
+  constructor(private readonly set: BridgeSet) {}
+
+  start(prep: PreparedReplay): ReplayJob {
+    const job = new ReplayJob(this.nextId++, this.set, prep);
+    this.jobs.set(job.id, job);
+    this.prune();
+    return job;
+  }
+
+  get(text: string): ReplayJob {
+    const job = this.jobs.get(Number(text));
+    if (job === undefined) throw new UnixctlCommandError(`no replay job ${text}`);
+    return job;
+  }
+
+  private prune(): void {
+    const finished = [...this.jobs.values()].filter((j) => j.state !== 'running');
+    for (const j of finished.slice(0, Math.max(0, finished.length - MAX_FINISHED_JOBS))) this.jobs.delete(j.id);
+  }
+}
+
+const MAX_FINISHED_JOBS = 16;
 
 function formatSummary(s: ReplaySummary): string {
   let out = `replayed ${s.packets} packets into ${s.bridge} port ${s.inPort} in ${s.elapsedMs} ms (${s.packetsPerSecond} packets/s)\n`;

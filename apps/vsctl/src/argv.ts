@@ -21,6 +21,8 @@ export interface GlobalOptions {
   oneline: boolean;
   /** Keep trying to connect (until --timeout, if given) instead of failing at once. */
   retry: boolean;
+  /** With several --db remotes, accept a clustered server only if it is the leader (default). */
+  leaderOnly: boolean;
   help: boolean;
   version: boolean;
 }
@@ -41,6 +43,7 @@ const GLOBAL_FLAGS = new Set([
   '--verbose',
   '--no-syslog',
   '--retry',
+  '--no-leader-only',
 ]);
 
 /**
@@ -57,6 +60,7 @@ export function parseArgv(argv: string[]): { global: GlobalOptions; commands: Pa
     dryRun: false,
     oneline: false,
     retry: false,
+    leaderOnly: true,
     help: false,
     version: false,
   };
@@ -164,6 +168,9 @@ function applyGlobal(g: GlobalOptions, name: string, value: string): void {
       return;
     case '--retry':
       g.retry = true;
+      return;
+    case '--no-leader-only':
+      g.leaderOnly = false;
       return;
     case '--help':
     case '-h':

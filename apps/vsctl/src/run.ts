@@ -1,6 +1,7 @@
 import { join } from 'node:path';
+import { type ClusterMemory, connectSuitable, NoSuitableServerError, splitRemotes } from '@softswitch/configdb/cluster';
 import { type DatabaseSchema, parseSchema } from '@softswitch/configdb/values';
-import { type Connection, connectRemote, type JsonValue, RpcError } from '@softswitch/jsonrpc';
+import { type Connection, ConnectionClosedError, type JsonValue, RpcError } from '@softswitch/jsonrpc';
 import { type GlobalOptions, type ParsedCommand, parseArgv } from './argv.js';
 import { COMMANDS } from './commands.js';
 import { waitUntilSatisfied } from './commands-db.js';
@@ -46,6 +47,7 @@ Options:
   --db=DATABASE      connect to DATABASE (default: unix:<rundir>/db.sock)
   --no-wait          do not wait for switchd to reconfigure
   --retry            keep trying to connect to the database (until --timeout)
+  --no-leader-only   accept a clustered server that is not the leader
   --oneline          print each command's output on one line
   -t, --timeout=SECS wait at most SECS seconds
   -f, --format=FORMAT  list, table, csv or json (for list/find)
@@ -68,6 +70,12 @@ async function snapshot(conn: Connection, schema: DatabaseSchema): Promise<Model
   return model;
 }
 
+/** A committed run: what to print, and the `next_cfg` to wait for unless --no-wait. */
+interface Committed {
+  result: RunResult;
+  nextCfg?: number;
+}
+
 /**
  * One attempt: run every command on a fresh snapshot. Returns 'changed' to retry after the next
  * change (wait-until), 'conflict' to retry at once (a verification failed).
@@ -77,7 +85,7 @@ async function attempt(
   schema: DatabaseSchema,
   g: GlobalOptions,
   commands: ParsedCommand[],
-): Promise<RunResult | 'changed' | 'conflict'> {
+): Promise<Committed | 'changed' | 'conflict'> {
   const model = await snapshot(conn, schema);
   const symbols = new Map<string, VsctlSymbol>();
   const out = { format: g.format, data: g.data, headings: g.headings };
@@ -98,6 +106,7 @@ async function attempt(
     if (!s.created)
       throw new UserError(`row id "${name}" is referenced but never created (e.g. with "-- --id=${name} create ...")`);
   }
+  let nextCfg: number | undefined;
   let stdout = outputs.map((c) => (g.oneline && !c.isTable ? onelineText(c.output) : c.output)).join('');
   if (model.changed && !g.dryRun) {
     const verifications = model.verifications();
@@ -123,12 +132,9 @@ async function attempt(
       const real = results[i++]?.uuid?.[1];
       if (real) stdout = stdout.split(provisional).join(real);
     }
-    if (wait) {
-      const nextCfg = results[ops.length - 2]?.rows?.[0]?.next_cfg;
-      if (nextCfg !== undefined) await waitForCurCfg(conn, nextCfg, deadlineOf(g));
-    }
+    if (wait) nextCfg = results[ops.length - 2]?.rows?.[0]?.next_cfg;
   }
-  return { status: exitStatus ?? 0, stdout, stderr: '' };
+  return { result: { status: exitStatus ?? 0, stdout, stderr: '' }, nextCfg };
 }
 
 /** ovs-vsctl --oneline: drop one trailing newline, escape the rest and backslashes, end the line. */
@@ -158,10 +164,11 @@ async function waitForCurCfg(conn: Connection, nextCfg: number, deadline: number
 
 let monitorSeq = 0;
 
-/** A monitor whose updates wake a waiter (wait-until, --wait). */
+/** A monitor whose updates wake a waiter (wait-until, --wait); a lost connection fails the wait. */
 function monitorChanges(conn: Connection, requests: Record<string, JsonValue>) {
-  let wake: (() => void) | undefined;
+  let wake: ((err?: Error) => void) | undefined;
   let pending = false;
+  let lost: Error | undefined;
   const id = `vsctl-wait-${monitorSeq++}`;
   conn.on('notification', (m: string, p: JsonValue[]) => {
     if ((m === 'update2' || m === 'update') && p[0] === id) {
@@ -169,24 +176,34 @@ function monitorChanges(conn: Connection, requests: Record<string, JsonValue>) {
       wake?.();
     }
   });
+  conn.once('close', () => {
+    lost = new ConnectionClosedError('connection closed');
+    wake?.(lost);
+  });
   const started = conn.request('monitor_cond', [DB, id, requests]);
+  started.catch(() => {}); // Reported by next(), if anyone waits.
   return {
+    async ready(): Promise<void> {
+      await started;
+    },
     async next(deadline: number): Promise<void> {
       await started;
       if (pending) {
         pending = false;
         return;
       }
+      if (lost) throw lost;
       await new Promise<void>((resolve, reject) => {
         const ms = deadline - Date.now();
         const timer = Number.isFinite(ms)
           ? setTimeout(() => reject(new UserError('timeout expired')), Math.max(0, ms))
           : undefined;
-        wake = () => {
+        wake = (err) => {
           clearTimeout(timer);
           wake = undefined;
           pending = false;
-          resolve();
+          if (err) reject(err);
+          else resolve();
         };
       });
     },
@@ -194,18 +211,28 @@ function monitorChanges(conn: Connection, requests: Record<string, JsonValue>) {
 }
 
 /**
- * Connects once, or with --retry keeps trying (backing off from 100 ms to 1 s) until the
- * deadline, as ovs-vsctl --retry does while ovsdb-server is starting.
+ * Connects to the first suitable server among `remotes` (with several, a clustered one must be
+ * the leader unless --no-leader-only), or with --retry keeps trying (backing off from 100 ms to
+ * 1 s) until the deadline, as ovs-vsctl --retry does while ovsdb-server is starting or a
+ * cluster is electing a leader.
  */
-async function connectDb(remote: string, retry: boolean, deadline: number): Promise<Connection> {
+async function connectDb(
+  remotes: string[],
+  g: GlobalOptions,
+  memory: ClusterMemory,
+  start: number,
+  deadline: number,
+): Promise<{ conn: Connection; position: number }> {
   for (let backoffMs = 100; ; backoffMs = Math.min(backoffMs * 2, 1000)) {
     try {
-      return await connectRemote(remote);
+      return await connectSuitable(remotes, { database: DB, leaderOnly: g.leaderOnly, memory, start });
     } catch (err) {
-      const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-      if (!retry) throw new UnreachableError(`${remote}: database connection failed (${why})`);
+      const e = err as NoSuitableServerError;
+      const where = remotes.length === 1 ? remotes[0] : remotes.join(',');
+      const why = err instanceof NoSuitableServerError ? (remotes.length === 1 ? e.reason : e.message) : String(err);
+      if (!g.retry) throw new UnreachableError(`${where}: database connection failed (${why})`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new UnreachableError(`${remote}: timeout expired while connecting (${why})`);
+      if (left <= 0) throw new UnreachableError(`${where}: timeout expired while connecting (${why})`);
       await new Promise((resolve) => setTimeout(resolve, Math.min(backoffMs, left)));
     }
   }
@@ -220,20 +247,59 @@ export async function runVsctl(argv: string[], env: NodeJS.ProcessEnv = process.
     if (g.version) return { status: 0, stdout: `vsctl (softswitch) 0.1.0\nDB Schema 8.3.1\n`, stderr: '' };
     if (commands.length === 0) throw new UserError('missing command name (use --help for help)');
     // cli-kit pulls in oclif; load it only when the run directory must be resolved.
-    const remote =
-      g.db ?? `unix:${join((await import('@softswitch/cli-kit')).resolveRunDir(g.rundir, env), 'db.sock')}`;
+    const remotes = g.db
+      ? splitRemotes(g.db)
+      : [`unix:${join((await import('@softswitch/cli-kit')).resolveRunDir(g.rundir, env), 'db.sock')}`];
     const deadline = deadlineOf(g);
-    conn = await connectDb(remote, g.retry, deadline);
-    const schema = parseSchema(await conn.request('get_schema', [DB]));
+    const memory: ClusterMemory = { minIndex: 0 };
+    let position = 0;
+    /** A lost server (a killed cluster leader, say): on to the next suitable one. */
+    const reconnect = async (): Promise<Connection> => {
+      conn?.close();
+      const next = await connectDb(remotes, g, memory, position, deadline);
+      position = next.position;
+      conn = next.conn;
+      return conn;
+    };
+    const first = await reconnect();
+    const schema = parseSchema(await first.request('get_schema', [DB]));
     let changes: ReturnType<typeof monitorChanges> | undefined;
     for (;;) {
-      const r = await attempt(conn, schema, g, commands);
+      const c = conn as Connection;
+      let r: Awaited<ReturnType<typeof attempt>>;
+      try {
+        r = await attempt(c, schema, g, commands);
+      } catch (err) {
+        if (!(err instanceof ConnectionClosedError)) throw err;
+        // As ovs-vsctl (TXN_TRY_AGAIN): the outcome is unknown, so run again on a fresh snapshot.
+        position++;
+        await reconnect();
+        changes = undefined;
+        continue;
+      }
       if (r === 'conflict') continue;
-      if (r !== 'changed') return r;
-      const all: Record<string, JsonValue> = {};
-      for (const t of schema.tables.keys()) all[t] = [{}];
-      changes ??= monitorChanges(conn, all);
-      await changes.next(deadline);
+      if (r !== 'changed') {
+        if (r.nextCfg !== undefined)
+          await waitForCurCfgAnywhere(r.nextCfg, deadline, () => conn as Connection, reconnect);
+        return r.result;
+      }
+      try {
+        if (!changes) {
+          // Watch first, then look again: a change between the snapshot and the monitor would
+          // otherwise go unseen and the wait would never end.
+          const all: Record<string, JsonValue> = {};
+          for (const t of schema.tables.keys()) all[t] = [{}];
+          changes = monitorChanges(c, all);
+          await changes.ready();
+          continue;
+        }
+        await changes.next(deadline);
+      } catch (err) {
+        if (!(err instanceof ConnectionClosedError)) throw err;
+        position++;
+        await reconnect();
+        changes = undefined;
+      }
     }
   } catch (err) {
     const e = err as Error & { exitCode?: number };
@@ -241,5 +307,23 @@ export async function runVsctl(argv: string[], env: NodeJS.ProcessEnv = process.
     return { status, stdout: '', stderr: `vsctl: ${e.message}\n` };
   } finally {
     conn?.close();
+  }
+}
+
+/** The commit is in: wait for switchd, moving to another server if this one goes away. */
+async function waitForCurCfgAnywhere(
+  nextCfg: number,
+  deadline: number,
+  current: () => Connection,
+  reconnect: () => Promise<Connection>,
+): Promise<void> {
+  for (;;) {
+    try {
+      await waitForCurCfg(current(), nextCfg, deadline);
+      return;
+    } catch (err) {
+      if (!(err instanceof ConnectionClosedError)) throw err;
+      await reconnect();
+    }
   }
 }

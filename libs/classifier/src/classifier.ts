@@ -3,6 +3,7 @@ import { PrefixTrie, prefixLength, TrieWalk } from './prefix-trie.js';
 import { type Conjunction, type Match, NO_CONJUNCTIONS, Rule, VERSION_MAX } from './rule.js';
 import {
   type LookupOracle,
+  REC_EXTRA,
   REC_FLAGS,
   REC_MERGED,
   REC_NEXT,
@@ -112,11 +113,9 @@ export class Classifier<T = unknown> implements LookupOracle {
   private readonly layout: SubtableLayout;
   private readonly tries: PrefixTrie[];
   private readonly trieFields: readonly PrefixField[];
-  private readonly trieGen: Int32Array;
   private readonly trieWalks: TrieWalk[];
   /** Per trie, the most leading bits a trie skip of the current search needs un-wildcarded. */
   private readonly trieSkipMax: Int32Array;
-  private gen = 0;
   private readonly conjIdWord: number;
   private readonly partitionWord: number;
   private readonly partitions = new Map<number, { tags: number; counts: Int32Array }>();
@@ -151,6 +150,11 @@ export class Classifier<T = unknown> implements LookupOracle {
   private orderDirty = true;
   private orderMaxPri = new Float64Array(0);
   private orderPlens = new Int32Array(0);
+  /** Per ordered subtable, its trie tag as a bit in one of two words (both 0: untagged). */
+  private orderTagLo = new Int32Array(0);
+  private orderTagHi = new Int32Array(0);
+  /** Trie tags (0..63) not held by a subtable. */
+  private readonly freeTags: number[] = Array.from({ length: TRIE_TAGS }, (_, i) => TRIE_TAGS - 1 - i);
   private nInvisible = 0;
 
   constructor(options: ClassifierOptions) {
@@ -178,8 +182,7 @@ export class Classifier<T = unknown> implements LookupOracle {
         throw new Error(`classifier: ${name} ${w} outside the ${words}-word key`);
       }
     }
-    this.tries = this.trieFields.map((f) => new PrefixTrie(f.words * 32, 64, ROOT_INDEX_MIN_NODES));
-    this.trieGen = new Int32Array(this.tries.length).fill(-1);
+    this.tries = this.trieFields.map((f) => new PrefixTrie(f.words * 32, 64, ROOT_INDEX_MIN_NODES, true));
     this.trieWalks = this.trieFields.map((f) => new TrieWalk(f.words * 32));
     this.trieSkipMax = new Int32Array(this.tries.length);
     this.partitionWord = options.partitioning === false ? -1 : (options.partitionWord ?? -1);
@@ -250,7 +253,7 @@ export class Classifier<T = unknown> implements LookupOracle {
     st.delete(rule);
     this.nRules--;
     for (let k = 0; k < st.trieIdx.length; k++)
-      this.tries[st.trieIdx[k]].remove(rule.value, this.trieFields[st.trieIdx[k]].word, st.triePlen[k]);
+      this.tries[st.trieIdx[k]].remove(rule.value, this.trieFields[st.trieIdx[k]].word, st.triePlen[k], st.trieTag);
     if (st.partitionTag !== 0) this.partitionRemove(rule.value[this.partitionWord], st);
     this.releaseHome(rule.mask);
     if (st.nRules === 0) this.dropSubtable(st);
@@ -365,15 +368,19 @@ export class Classifier<T = unknown> implements LookupOracle {
     return this.tries.map((t) => t.nodeCount);
   }
 
-  // LookupOracle: each lookup walks each trie lazily, only as deep as its subtables ask.
-  trieSkipBits(t: number, plen: number, key: Uint32Array): number {
+  /**
+   * -1 if the subtable with trie tag bits (`tagLo`, `tagHi`; both 0: untagged) and prefix length
+   * `plen` on trie `t` may match `key`, else the leading bits of the field that show it cannot.
+   * Each lookup walks each trie lazily, only as deep as its subtables ask.
+   */
+  private trieSkipBits(t: number, plen: number, key: Uint32Array, tagLo: number, tagHi: number): number {
     const walk = this.trieWalks[t];
-    if (this.trieGen[t] !== this.gen) {
-      this.trieGen[t] = this.gen;
-      walk.reset();
-    }
     if (walk.depth < plen) this.tries[t].advance(walk, key, this.trieFields[t].word, plen);
-    if (walk.depth >= plen) return (walk.plens[plen >>> 5] >>> (plen & 31)) & 1 ? -1 : plen;
+    if (walk.depth >= plen) {
+      // A tagged subtable needs one of its own prefixes to match, not just any of that length.
+      if ((tagLo | tagHi) !== 0) return ((walk.tagsLo & tagLo) | (walk.tagsHi & tagHi)) !== 0 ? -1 : plen;
+      return (walk.plens[plen >>> 5] >>> (plen & 31)) & 1 ? -1 : plen;
+    }
     if (plen <= walk.end) return plen;
     // Round up (never past plen): fewer distinct megaflow masks for a little width.
     const g = this.trieBitsGranularity;
@@ -383,7 +390,6 @@ export class Classifier<T = unknown> implements LookupOracle {
   }
 
   private search(key: Uint32Array, version: number, wc: Uint32Array | null, allowSoft: boolean): Rule<T> | null {
-    this.gen++;
     if (this.partitionedSubtables > 0) this.partitionTags = this.partitions.get(key[this.partitionWord])?.tags ?? 0;
     const ordered = this.ordered;
     const tries = this.trieFields;
@@ -397,25 +403,28 @@ export class Classifier<T = unknown> implements LookupOracle {
     const skipBits = this.trieSkipMax;
     for (let t = 0; t < walks.length; t++) {
       walks[t].reset();
-      this.trieGen[t] = this.gen;
       skipBits[t] = 0;
     }
     const maxPri = this.orderMaxPri;
     const plens = this.orderPlens;
+    const tagsLo = this.orderTagLo;
+    const tagsHi = this.orderTagHi;
     const nTries = tries.length;
     const allVisible = version >= this.maxAddVersion && this.nInvisible === 0;
     for (let k = 0; k < ordered.length; k++) {
       if (maxPri[k] <= hardPri) break;
       visited++;
-      // Trie checks from the flat per-subtable prefix lengths: a skipped subtable is never read.
+      // Trie checks from the flat per-subtable prefix lengths and tags: a skipped subtable is never read.
       let skipped = false;
+      const tagLo = tagsLo[k];
+      const tagHi = tagsHi[k];
       for (let t = 0, at = k * nTries; t < nTries; t++, at++) {
         const plen = plens[at];
         if (plen === 0) continue;
-        // Fast path: the walk already went deep enough and a stored prefix of this length matches.
+        // Fast path: the walk already went deep enough and one of this subtable's prefixes matches.
         const walk = walks[t];
-        if (walk.depth >= plen && ((walk.plens[plen >>> 5] >>> (plen & 31)) & 1) !== 0) continue;
-        const bits = this.trieSkipBits(t, plen, key);
+        if (walk.depth >= plen && ((walk.tagsLo & tagLo) | (walk.tagsHi & tagHi)) !== 0) continue;
+        const bits = this.trieSkipBits(t, plen, key, tagLo, tagHi);
         if (bits < 0) continue;
         // Trie skips un-wildcard leading bits of the field: keep the longest, apply once at the end.
         if (bits > skipBits[t]) skipBits[t] = bits;
@@ -437,7 +446,8 @@ export class Classifier<T = unknown> implements LookupOracle {
           if (r.addVersion > version || version >= r.removeVersion) continue;
           if (!r.exact) {
             checked++;
-            if (!this.checkMerged(st.records, r.slot * st.recordSize + REC_VALUE, key, wc)) continue;
+            const rat = r.slot * st.recordSize;
+            if (!this.checkMerged(st.records, rat + REC_VALUE, st.records[rat + REC_EXTRA], key, wc)) continue;
           }
           if (r.conjunctions.length !== 0) {
             if (allowSoft) this.soft[this.nSoft++] = r;
@@ -465,7 +475,7 @@ export class Classifier<T = unknown> implements LookupOracle {
             // A merged rule: checked word by word. A match needs its whole mask in the megaflow;
             // a mismatch only the leading bits of one word, up to its first differing bit.
             checked++;
-            if (!this.checkMerged(recs, at + REC_VALUE, key, wc)) continue;
+            if (!this.checkMerged(recs, at + REC_VALUE, recs[at + REC_EXTRA], key, wc)) continue;
           }
           if ((flags & REC_SOFT) !== 0) {
             if (allowSoft) this.soft[this.nSoft++] = st.slotRules[cur]!;
@@ -493,18 +503,29 @@ export class Classifier<T = unknown> implements LookupOracle {
 
   /**
    * True if the merged rule whose value words start at `vb` in `packed` (mask words follow)
-   * matches `key`; ORs into `wc` the bits that decide it.
+   * matches `key`, given that its bucket matched: only the words in `extra` (bit i: word i; -1:
+   * every word) can differ. ORs into `wc` the bits that decide it.
    */
-  private checkMerged(packed: Int32Array, vb: number, key: Uint32Array, wc: Uint32Array | null): boolean {
+  private checkMerged(
+    packed: Int32Array,
+    vb: number,
+    extra: number,
+    key: Uint32Array,
+    wc: Uint32Array | null,
+  ): boolean {
     const n = this.words;
     const mb = vb + n;
+    // Words lo..hi-1 hold every bit of `extra` (-1: all words; `>>> i` keeps reading 1s past 32).
+    const lo = 31 - Math.clz32(extra & -extra);
+    const hi = extra === -1 ? n : 32 - Math.clz32(extra);
     // On a mismatch, the differing word whose deciding bits add the fewest new bits to `wc` (the
     // first one on ties); costs are only counted when a second word differs.
     let bestWord = -1;
     let bestBits = 0;
     let bestCost = -1;
     const g = this.trieBitsGranularity;
-    for (let i = 0; i < n; i++) {
+    for (let i = lo; i < hi; i++) {
+      if (((extra >>> i) & 1) === 0) continue;
       const mi = packed[mb + i];
       const diff = (key[i] ^ packed[vb + i]) & mi;
       if (diff === 0) continue;
@@ -532,7 +553,8 @@ export class Classifier<T = unknown> implements LookupOracle {
       wc![bestWord] |= bestBits;
       return false;
     }
-    if (wc !== null) for (let i = 0; i < n; i++) wc[i] |= packed[mb + i];
+    // The bucket's words are in `wc` already (the probe that found it put them there).
+    if (wc !== null) for (let i = lo; i < hi; i++) wc[i] |= packed[mb + i];
     return true;
   }
 
@@ -597,11 +619,16 @@ export class Classifier<T = unknown> implements LookupOracle {
     if (this.orderMaxPri.length < ordered.length) {
       this.orderMaxPri = new Float64Array(ordered.length * 2);
       this.orderPlens = new Int32Array(ordered.length * 2 * nTries);
+      this.orderTagLo = new Int32Array(ordered.length * 2);
+      this.orderTagHi = new Int32Array(ordered.length * 2);
     }
     this.orderPlens.fill(0);
     for (let k = 0; k < ordered.length; k++) {
       const st = ordered[k];
       this.orderMaxPri[k] = st.maxPriority;
+      const tag = st.trieTag;
+      this.orderTagLo[k] = tag >= 0 && tag < 32 ? 1 << tag : 0;
+      this.orderTagHi[k] = tag >= 32 ? 1 << (tag - 32) : 0;
       for (let j = 0; j < st.trieIdx.length; j++) this.orderPlens[k * nTries + st.trieIdx[j]] = st.triePlen[j];
     }
     this.orderDirty = false;
@@ -615,7 +642,7 @@ export class Classifier<T = unknown> implements LookupOracle {
     st.add(rule);
     this.nRules++;
     for (let k = 0; k < st.trieIdx.length; k++)
-      this.tries[st.trieIdx[k]].insert(rule.value, this.trieFields[st.trieIdx[k]].word, st.triePlen[k]);
+      this.tries[st.trieIdx[k]].insert(rule.value, this.trieFields[st.trieIdx[k]].word, st.triePlen[k], st.trieTag);
     if (st.partitionTag !== 0) this.partitionAdd(rule.value[this.partitionWord], st);
     if (st.maxPriority !== oldMax) this.reorder(st);
   }
@@ -625,17 +652,21 @@ export class Classifier<T = unknown> implements LookupOracle {
     homes.rules++;
     if (homes.exact !== null) return homes.exact;
     if (this.merge) {
+      // Never merge into the match-everything subtable (mask all zero): every lookup that gets
+      // that far walks its one bucket rule by rule, and no trie can skip it.
       const soft = Math.min(this.softCollisionLimit, this.collisionLimit);
-      for (const st of homes.tables) if (st.foreignIn(rule.value) < soft) return st;
-      // Coarsest first: byte-granular, then nibble-granular relaxations of the rule's mask.
+      for (const st of homes.tables) if (st.maskBits !== 0 && st.foreignIn(rule.value) < soft) return st;
+      // Coarsest first: 16-bit, byte, then nibble-granular relaxations of the rule's mask.
       for (const granularity of RELAX_STEPS) {
         const relaxed = relaxMask(rule.mask, granularity);
+        if (isZero(relaxed)) continue;
         if (this.subtableFor(relaxed) === undefined) return this.createSubtable(relaxed);
       }
       // No new relaxed subtable possible: the least crowded compatible bucket under the hard limit.
       let best: Subtable<T> | null = null;
       let bestForeign = this.collisionLimit;
       for (const st of homes.tables) {
+        if (st.maskBits === 0) continue;
         const f = st.foreignIn(rule.value);
         if (f < bestForeign) {
           best = st;
@@ -696,6 +727,8 @@ export class Classifier<T = unknown> implements LookupOracle {
 
   private createSubtable(mask: Uint32Array): Subtable<T> {
     const st = new Subtable<T>(this.nextSubtableId++, mask, this.layout);
+    // The first 64 subtables with a prefix field get trie tags (later ones use the prefix length alone).
+    if (st.trieIdx.length > 0 && this.freeTags.length > 0) st.trieTag = this.freeTags.pop()!;
     const h = maskHash(mask);
     const list = this.byMask.get(h);
     if (list === undefined) this.byMask.set(h, [st]);
@@ -715,6 +748,10 @@ export class Classifier<T = unknown> implements LookupOracle {
     this.ordered.splice(st.order, 1);
     for (let k = st.order; k < this.ordered.length; k++) this.ordered[k].order = k;
     st.order = -1;
+    if (st.trieTag >= 0) {
+      this.freeTags.push(st.trieTag);
+      st.trieTag = -1;
+    }
     for (const list of this.homes.values()) {
       for (const e of list) {
         const i = e.tables.indexOf(st);
@@ -767,6 +804,9 @@ export class Classifier<T = unknown> implements LookupOracle {
 // Trie size from which a 32-bit prefix trie keeps a root index (see PrefixTrie).
 const ROOT_INDEX_MIN_NODES = 1024;
 
+// Subtables that can be told apart by trie tags (two 32-bit words per trie node and walk).
+const TRIE_TAGS = 64;
+
 // Rules per value slab: small enough that a few long-lived rules pin little memory.
 const SLAB_RULES = 256;
 
@@ -793,6 +833,11 @@ function maskHash(mask: Uint32Array): number {
 
 function sameWords(a: Uint32Array, b: Uint32Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i] >>> 0) return false;
+  return true;
+}
+
+function isZero(words: Uint32Array): boolean {
+  for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
   return true;
 }
 

@@ -1,3 +1,6 @@
+import { hashFinish } from './hash.js';
+import { HashCountSet } from './hash-set.js';
+
 /**
  * A path-compressed binary trie of the prefixes that rules match on one field (nw_src, nw_dst: 32
  * bits; IPv6 addresses: 128 bits over 4 words, most significant word first).
@@ -10,6 +13,13 @@
  * Nodes exist only where a prefix ends or two paths branch; each stores its depth and its whole
  * path (the prefix bits down to it), so a walk verifies a whole edge with one masked compare per
  * word instead of one step per bit. Node data lives in typed arrays with a free list.
+ *
+ * A _tagged_ trie also records, per node, which of up to 64 owners (the classifier's subtables)
+ * stored a prefix ending there, and a walk ORs the tags of the prefixes it passes: "some stored
+ * p-bit prefix matches" becomes "this subtable stored a prefix that matches", which skips every
+ * subtable whose own prefixes miss the key even when another subtable's prefix of the same length
+ * matches. The answer still depends on the key's leading p bits only (a subtable's prefixes all
+ * have one length), so a skip un-wildcards just as much.
  */
 export class PrefixTrie {
   /** Field width in bits. */
@@ -33,6 +43,14 @@ export class PrefixTrie {
    * node's path (its prefix, zero past its depth). Node 0 is the root (depth 0).
    */
   private nodes: Int32Array;
+  /** Tagged tries: per node, the 64 owner bits as two int32s, and per (node, owner) the prefix count. */
+  private tags: Int32Array | null;
+  /** Prefix count per (node, owner), keyed by a bijective mix of node * 64 + tag (no per-entry objects). */
+  private readonly tagCounts = new HashCountSet();
+  /** Int32s per root index entry: node, depth, end, plens, and for tagged tries the two tag words. */
+  private readonly rootStride: number;
+  /** Node where the last `insertAt` stored its prefix. */
+  private lastEnd = 0;
   private free: number[] = [];
   private next = 1;
 
@@ -40,7 +58,7 @@ export class PrefixTrie {
    * `rootIndexMinNodes` (32-bit tries only): build the root index once the trie has this many
    * nodes (it pays off, and costs its 64 KiB, only on large tries); -1 never.
    */
-  constructor(bits: number, capacity = 64, rootIndexMinNodes = -1) {
+  constructor(bits: number, capacity = 64, rootIndexMinNodes = -1, tagged = false) {
     if (bits > 128) throw new Error(`PrefixTrie: at most 128 bits, got ${bits}`);
     this.bits = bits;
     this.words = Math.ceil(bits / 32);
@@ -48,6 +66,8 @@ export class PrefixTrie {
     // The index pays off (and is allocated) only once the trie is large.
     this.rootIndexMinNodes = bits === 32 ? rootIndexMinNodes : -1;
     this.nodes = new Int32Array(capacity * this.stride);
+    this.tags = tagged ? new Int32Array(capacity * 2) : null;
+    this.rootStride = tagged ? 6 : 4;
   }
 
   /** Nodes in use (including the root). */
@@ -56,19 +76,25 @@ export class PrefixTrie {
   }
 
   get byteLength(): number {
-    return this.nodes.byteLength + (this.root?.byteLength ?? 0);
+    return (
+      this.nodes.byteLength + (this.root?.byteLength ?? 0) + (this.tags?.byteLength ?? 0) + this.tagCounts.byteLength
+    );
   }
 
-  /** Adds a prefix of `plen` bits taken from `value[word...]`. */
-  insert(value: Uint32Array, word: number, plen: number): void {
+  /**
+   * Adds a prefix of `plen` bits taken from `value[word...]`; in a tagged trie, `tag` (0..63, or
+   * -1 for none) names its owner.
+   */
+  insert(value: Uint32Array, word: number, plen: number, tag = -1): void {
     const d = this.insertAt(value, word, plen);
+    if (tag >= 0 && this.tags !== null) this.addTag(this.lastEnd, tag);
     if (this.root !== null) this.invalidateRoot(value[word], d);
     // Grow the index with the trie: 12 bits (64 KiB) from rootIndexMinNodes, 16 bits (1 MiB) from
     // 32 times that, when the trie itself is at least half as big.
     const min = this.rootIndexMinNodes;
     if (min >= 0 && this.rootBits < 16 && this.next >= (this.rootBits === 0 ? min : min * 32)) {
       this.rootBits = this.rootBits === 0 ? 12 : 16;
-      this.root = new Int32Array(4 << this.rootBits).fill(-1);
+      this.root = new Int32Array(this.rootStride << this.rootBits).fill(-1);
     }
   }
 
@@ -79,6 +105,7 @@ export class PrefixTrie {
     for (;;) {
       if (d === plen) {
         this.nodes[node * this.stride + META] += ENDS_ONE;
+        this.lastEnd = node;
         return d;
       }
       const bit = bitAt(value, word, d);
@@ -87,6 +114,7 @@ export class PrefixTrie {
         // (Allocate before indexing: allocation may replace the array.)
         const leaf = this.newNode(value, word, plen, 1);
         this.nodes[node * this.stride + bit] = leaf;
+        this.lastEnd = leaf;
         return d;
       }
       const cd = this.nodes[c * this.stride + META] & DEPTH_MASK;
@@ -100,16 +128,18 @@ export class PrefixTrie {
       const split = this.newNode(value, word, m, m === plen ? 1 : 0);
       this.nodes[node * this.stride + bit] = split;
       this.nodes[split * this.stride + this.pathBit(c, m)] = c;
+      this.lastEnd = split;
       if (m < plen) {
         const leaf = this.newNode(value, word, plen, 1);
         this.nodes[split * this.stride + bitAt(value, word, m)] = leaf;
+        this.lastEnd = leaf;
       }
       return d;
     }
   }
 
-  /** Removes one copy of a prefix added by `insert`. */
-  remove(value: Uint32Array, word: number, plen: number): void {
+  /** Removes one copy of a prefix added by `insert` (with the same `tag`). */
+  remove(value: Uint32Array, word: number, plen: number, tag = -1): void {
     const nodes = this.nodes;
     let grand = -1;
     let parent = -1;
@@ -135,6 +165,7 @@ export class PrefixTrie {
     const at = node * this.stride;
     if (nodes[at + META] < ENDS_ONE) throw new Error(`PrefixTrie.remove: /${plen} prefix is not present`);
     nodes[at + META] -= ENDS_ONE;
+    if (tag >= 0 && this.tags !== null) this.dropTag(node, tag);
     if (nodes[at + META] >= ENDS_ONE || node === 0) return;
     const c0 = nodes[at];
     const c1 = nodes[at + 1];
@@ -193,7 +224,13 @@ export class PrefixTrie {
       }
       node = c;
       d = cd;
-      if (nodes[c * this.stride + META] >= ENDS_ONE) walk.plens[d >>> 5] |= 1 << (d & 31);
+      if (nodes[c * this.stride + META] >= ENDS_ONE) {
+        walk.plens[d >>> 5] |= 1 << (d & 31);
+        if (this.tags !== null) {
+          walk.tagsLo |= this.tags[2 * c];
+          walk.tagsHi |= this.tags[2 * c + 1];
+        }
+      }
     }
     if (d === this.bits) walk.end = d;
     walk.node = node;
@@ -216,15 +253,20 @@ export class PrefixTrie {
     const root = this.root;
     if (root !== null && walk.depth === 0 && walk.node === 0) {
       // Start from the root index: the walk state after the key's leading `rootBits` bits.
-      const e = (k >>> (32 - this.rootBits)) * 4;
+      const e = (k >>> (32 - this.rootBits)) * this.rootStride;
       if (root[e] < 0) this.fillRoot(e, k);
       walk.node = root[e];
       walk.depth = root[e + 1];
       walk.end = root[e + 2];
       walk.plens[0] |= root[e + 3];
+      if (this.rootStride === 6) {
+        walk.tagsLo |= root[e + 4];
+        walk.tagsHi |= root[e + 5];
+      }
       if (walk.end >= 0) return;
     }
     const nodes = this.nodes;
+    const tags = this.tags;
     let node = walk.node;
     let d = walk.depth;
     while (d < target) {
@@ -247,7 +289,13 @@ export class PrefixTrie {
       }
       node = c;
       d = cd;
-      if (meta >= ENDS_ONE) walk.plens[d >>> 5] |= 1 << (d & 31);
+      if (meta >= ENDS_ONE) {
+        walk.plens[d >>> 5] |= 1 << (d & 31);
+        if (tags !== null) {
+          walk.tagsLo |= tags[2 * c];
+          walk.tagsHi |= tags[2 * c + 1];
+        }
+      }
     }
     if (d === 32) walk.end = 32;
     walk.node = node;
@@ -266,6 +314,9 @@ export class PrefixTrie {
     let d = 0;
     let end = -1;
     let plens = 0;
+    let tagsLo = 0;
+    let tagsHi = 0;
+    const tags = this.tags;
     while (d < rootBits) {
       const at = node * 4;
       const c = nodes[at + ((k >>> (31 - d)) & 1)];
@@ -287,13 +338,23 @@ export class PrefixTrie {
       if (cd > rootBits) break;
       node = c;
       d = cd;
-      if (meta >= ENDS_ONE) plens |= 1 << d;
+      if (meta >= ENDS_ONE) {
+        plens |= 1 << d;
+        if (tags !== null) {
+          tagsLo |= tags[2 * c];
+          tagsHi |= tags[2 * c + 1];
+        }
+      }
     }
     const root = this.root!;
     root[e] = node;
     root[e + 1] = d;
     root[e + 2] = end;
     root[e + 3] = plens;
+    if (tags !== null) {
+      root[e + 4] = tagsLo;
+      root[e + 5] = tagsHi;
+    }
   }
 
   /** Drops the root index entries of keys sharing `value`'s leading `bits` bits. */
@@ -302,8 +363,21 @@ export class PrefixTrie {
     const rootBits = this.rootBits;
     const b = Math.min(bits, rootBits);
     const count = 1 << (rootBits - b);
-    const first = ((value >>> (32 - rootBits)) & ~(count - 1)) * 4;
-    for (let e = first, n = 0; n < count; n++, e += 4) root[e] = -1;
+    const stride = this.rootStride;
+    const first = ((value >>> (32 - rootBits)) & ~(count - 1)) * stride;
+    for (let e = first, n = 0; n < count; n++, e += stride) root[e] = -1;
+  }
+
+  private addTag(node: number, tag: number): void {
+    const key = hashFinish(node * 64 + tag, 0);
+    if (!this.tagCounts.has(key)) this.tags![2 * node + (tag >>> 5)] |= 1 << (tag & 31);
+    this.tagCounts.add(key);
+  }
+
+  private dropTag(node: number, tag: number): void {
+    const key = hashFinish(node * 64 + tag, 0);
+    this.tagCounts.delete(key);
+    if (!this.tagCounts.has(key)) this.tags![2 * node + (tag >>> 5)] &= ~(1 << (tag & 31));
   }
 
   /** First bit position in [from, to) where `key[word...]` differs from node n's path, or `to`. */
@@ -350,6 +424,10 @@ export class PrefixTrie {
     this.nodes[at] = 0;
     this.nodes[at + 1] = 0;
     this.nodes[at + META] = 0;
+    if (this.tags !== null) {
+      this.tags[2 * n] = 0;
+      this.tags[2 * n + 1] = 0;
+    }
     this.free.push(n);
   }
 
@@ -360,6 +438,11 @@ export class PrefixTrie {
       const nodes = new Int32Array(this.nodes.length * 2);
       nodes.set(this.nodes);
       this.nodes = nodes;
+      if (this.tags !== null) {
+        const tags = new Int32Array(this.tags.length * 2);
+        tags.set(this.tags);
+        this.tags = tags;
+      }
     }
     return id;
   }
@@ -385,6 +468,9 @@ export class TrieWalk {
   end = -1;
   /** Bit p set: a stored prefix of length p matches the key (valid for p <= depth). */
   readonly plens: Uint32Array;
+  /** Tagged tries: owners (bit = tag) of the stored prefixes that match the key, up to depth. */
+  tagsLo = 0;
+  tagsHi = 0;
   constructor(bits: number) {
     this.plens = new Uint32Array((bits >>> 5) + 1);
   }
@@ -392,6 +478,8 @@ export class TrieWalk {
     this.node = 0;
     this.depth = 0;
     this.end = -1;
+    this.tagsLo = 0;
+    this.tagsHi = 0;
     const plens = this.plens;
     for (let i = 0; i < plens.length; i++) plens[i] = 0;
   }

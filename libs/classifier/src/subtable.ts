@@ -4,10 +4,8 @@ import { PrefixTrie, TrieWalk } from './prefix-trie.js';
 import type { Rule } from './rule.js';
 import { WordTable } from './word-table.js';
 
-/** What a subtable needs from its classifier during a lookup (trie and partition answers). */
+/** What a subtable needs from its classifier during a lookup (the partition answer). */
 export interface LookupOracle {
-  /** -1 if a rule with a `plen`-bit prefix on trie `t` may match `key`; else the leading bits to un-wildcard to skip. */
-  trieSkipBits(t: number, plen: number, key: Uint32Array): number;
   /** Tag bits of the subtables holding rules with the key's partition value. */
   partitionTags: number;
 }
@@ -46,13 +44,21 @@ export class Subtable<T> {
   /** Rule list head and tail per bucket id (doubly linked, descending priority). */
   readonly heads: (Rule<T> | null)[] = [];
   private readonly tails: (Rule<T> | null)[] = [];
+  /**
+   * Live bucket ids (dense, unordered) and each id's position there: a subtable with at most
+   * `LINEAR_BUCKETS` buckets is probed by comparing the key with each bucket's words, which is
+   * cheaper than hashing (the long tail of small subtables that low-priority lookups reach).
+   */
+  private liveIds = new Int32Array(8);
+  private nLive = 0;
+  private readonly livePos: number[] = [];
   /** Per bucket id: rules whose mask is finer than the subtable's (each costs a full check on lookup). */
   private readonly foreign: number[] = [];
   /**
    * What a lookup reads of each rule, one record of `recordSize` int32s per slot so a bucket walk
    * touches one or two cache lines per rule and no Rule object: priority, next slot in the bucket
-   * (-1 at the end), flags (`REC_MERGED`, `REC_SOFT`), then for merged rules the value and mask
-   * words. `slotHeads[id]` is a bucket's first slot (-1 when empty), `slotRules[slot]` the rule.
+   * (-1 at the end), flags (`REC_MERGED`, `REC_SOFT`), then for merged rules the words to check
+   * (`REC_EXTRA`) and the value and mask words. `slotHeads[id]` is a bucket's first slot (-1 when empty), `slotRules[slot]` the rule.
    */
   records: Int32Array;
   readonly recordSize: number;
@@ -65,6 +71,8 @@ export class Subtable<T> {
   /** Trie indexes and prefix lengths to check before hashing (only tries where the mask is a non-empty prefix). */
   readonly trieIdx: Int32Array;
   readonly triePlen: Int32Array;
+  /** Owner tag of this subtable's prefixes in the classifier's tries (0..63), -1 if none. */
+  trieTag = -1;
   /** Non-zero if the mask matches the partition word exactly. */
   readonly partitionTag: number;
   /** Port tries: index into `words`, significant length (32 - trailing zeros of the mask), trie of bucket values. */
@@ -128,39 +136,17 @@ export class Subtable<T> {
 
   /**
    * Finds the bucket matching `key`, or -1, ORing into `wc` (if given) the bits that the decision
-   * depended on: the trie prefix bits or the partition word for a skip; for a miss, a port trie's
-   * leading bits or else the stages up to the one that missed; the whole mask for a hit. Returns
-   * -2 when a trie or the partition skipped the subtable without hashing.
+   * depended on: the partition word for a skip; for a miss, a port trie's leading bits or else the
+   * stages up to the one that missed; the whole mask for a hit. Returns -2 when the partition
+   * skipped the subtable without hashing. (The classifier does the trie checks before, from its
+   * flat tables.)
    */
-  find(
-    key: Uint32Array,
-    wc: Uint32Array | null,
-    oracle: LookupOracle,
-    tries: readonly { word: number; words: number }[],
-  ): number {
-    const trieIdx = this.trieIdx;
-    for (let k = 0; k < trieIdx.length; k++) {
-      const t = trieIdx[k];
-      const bits = oracle.trieSkipBits(t, this.triePlen[k], key);
-      if (bits >= 0) {
-        if (wc !== null) {
-          const f = tries[t];
-          for (let i = 0, n = bits; i < f.words && n > 0; i++, n -= 32) {
-            wc[f.word + i] |= n >= 32 ? -1 : -1 << (32 - n);
-          }
-        }
-        return -2;
-      }
-    }
-    return this.probe(key, wc, oracle);
-  }
-
-  /** `find` after the trie checks (the classifier does those itself from its flat tables). */
   probe(key: Uint32Array, wc: Uint32Array | null, oracle: LookupOracle): number {
     if (this.partitionTag !== 0 && (oracle.partitionTags & this.partitionTag) === 0) {
       if (wc !== null) wc[this.partitionWord] = 0xffffffff;
       return -2;
     }
+    if (this.nLive <= LINEAR_BUCKETS) return this.probeLinear(key, wc);
     const words = this.words;
     const masks = this.masks;
     const ends = this.stageEnds;
@@ -183,6 +169,38 @@ export class Subtable<T> {
       else for (let j = 0; j < n; j++) wc[words[j]] |= masks[j];
     }
     return id;
+  }
+
+  /**
+   * `probe` for a few buckets: compare the key with each. A miss un-wildcards the stages up to the
+   * first one that no bucket matches (what the staged hash lookup decides, without its false
+   * "maybe" on a hash collision).
+   */
+  private probeLinear(key: Uint32Array, wc: Uint32Array | null): number {
+    const words = this.words;
+    const masks = this.masks;
+    const keys = this.table.keys;
+    const live = this.liveIds;
+    const n = words.length;
+    let longest = 0;
+    for (let b = 0, nb = this.nLive; b < nb; b++) {
+      const id = live[b];
+      let j = 0;
+      for (let base = id * n; j < n; j++, base++) if (keys[base] !== (key[words[j]] & masks[j])) break;
+      if (j === n) {
+        if (wc !== null) for (let i = 0; i < n; i++) wc[words[i]] |= masks[i];
+        return id;
+      }
+      if (j > longest) longest = j;
+    }
+    if (wc !== null) {
+      // The first stage that no bucket matches in full decided the miss.
+      const ends = this.stageEnds;
+      let s = 0;
+      while (ends[s] <= longest) s++;
+      this.wildcardMiss(key, wc, ends[s]);
+    }
+    return -1;
   }
 
   /**
@@ -219,6 +237,7 @@ export class Subtable<T> {
       this.tails[id] = null;
       this.slotHeads[id] = -1;
       this.foreign[id] = 0;
+      this.addLive(id);
       this.forEachStageHash(value, (s, h) => this.stageSets[s].add(h));
       for (let p = 0; p < this.portTries.length; p++) {
         const j = this.portIdx[p];
@@ -252,6 +271,9 @@ export class Subtable<T> {
     if (!rule.exact) {
       this.foreign[id]++;
       const w = this.mask.length;
+      let extra = 0;
+      for (let i = 0; i < w; i++) if ((rule.mask[i] & ~this.mask[i]) !== 0) extra |= 1 << i;
+      recs[at + REC_EXTRA] = w > 32 ? -1 : extra;
       recs.set(rule.value, at + REC_VALUE);
       recs.set(rule.mask, at + REC_VALUE + w);
     }
@@ -305,6 +327,7 @@ export class Subtable<T> {
     } else this.priorityCounts.set(rule.priority, count);
     if (this.heads[id] !== null) return false;
     this.table.remove(id);
+    this.dropLive(id);
     this.forEachStageHash(rule.value, (s, h) => this.stageSets[s].delete(h));
     for (let p = 0; p < this.portTries.length; p++) {
       const j = this.portIdx[p];
@@ -347,6 +370,23 @@ export class Subtable<T> {
     return n;
   }
 
+  private addLive(id: number): void {
+    if (this.nLive === this.liveIds.length) {
+      const grown = new Int32Array(this.liveIds.length * 2);
+      grown.set(this.liveIds);
+      this.liveIds = grown;
+    }
+    this.livePos[id] = this.nLive;
+    this.liveIds[this.nLive++] = id;
+  }
+
+  private dropLive(id: number): void {
+    const at = this.livePos[id];
+    const last = this.liveIds[--this.nLive];
+    this.liveIds[at] = last;
+    this.livePos[last] = at;
+  }
+
   private allocateSlot(): number {
     if (this.freeSlots.length > 0) return this.freeSlots.pop()!;
     const slot = this.nextSlot++;
@@ -375,11 +415,19 @@ export class Subtable<T> {
   }
 }
 
+/** Subtables with at most this many buckets are probed by comparison instead of hashing. */
+const LINEAR_BUCKETS = 8;
+
 /** Record layout (see `Subtable.records`). */
 export const REC_PRIORITY = 0;
 export const REC_NEXT = 1;
 export const REC_FLAGS = 2;
-export const REC_VALUE = 3;
+/**
+ * Merged rules: bit i set if the rule's mask has bits in word i beyond the subtable's (only those
+ * words need checking: the bucket already matched the rest); -1 (all) for keys over 32 words.
+ */
+export const REC_EXTRA = 3;
+export const REC_VALUE = 4;
 export const REC_MERGED = 1;
 export const REC_SOFT = 2;
 

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { type Connection, connectRemote, type JsonValue } from '@softswitch/jsonrpc';
+import { type ClusterMemory, remember, type ServerDbState, unsuitableReason, watchServerDbState } from './cluster.js';
 import { applyDatumDiff, type Datum, parseDatumLoose } from './datum.js';
 import { newRow, type Row } from './row.js';
 import { type Atom, type ColumnType, type DatabaseSchema, parseSchema, type TableSchema } from './schema.js';
@@ -23,7 +24,7 @@ export interface IdlOptions {
   tables?: Record<string, string[] | undefined>;
   /** Reconnect after a lost connection (default true). */
   reconnect?: boolean;
-  /** Only accept a clustered server that is the leader (default true). */
+  /** Only accept a clustered server that is the leader (default true, as ovs-vsctl and ovs-vswitchd). */
   leaderOnly?: boolean;
 }
 
@@ -50,6 +51,8 @@ export class Idl extends EventEmitter {
   private remoteIndex = 0;
   private closed = false;
   private monitorSeq = 0;
+  /** Cluster id and newest raft index seen, so a failover never goes to older data. */
+  private readonly cluster: ClusterMemory = { minIndex: 0 };
 
   constructor(readonly options: IdlOptions) {
     super();
@@ -63,10 +66,10 @@ export class Idl extends EventEmitter {
   async connect(): Promise<void> {
     let lastErr: unknown;
     for (let i = 0; i < this.options.remotes.length; i++) {
-      const remote = this.options.remotes[(this.remoteIndex + i) % this.options.remotes.length];
+      const position = (this.remoteIndex + i) % this.options.remotes.length;
       try {
-        await this.session(remote);
-        this.remoteIndex = (this.remoteIndex + i) % this.options.remotes.length;
+        await this.session(this.options.remotes[position]);
+        this.remoteIndex = position;
         return;
       } catch (err) {
         lastErr = err;
@@ -75,10 +78,29 @@ export class Idl extends EventEmitter {
     throw lastErr instanceof Error ? lastErr : new Error(String(lastErr));
   }
 
+  /**
+   * The server's `_Server` row for the database is monitored for the whole session (as ovsdb-cs
+   * does, even with a single remote): a server that is (or becomes) unsuitable — not the leader,
+   * cut off from its cluster, another cluster, older data than already seen — is dropped for the
+   * next remote.
+   */
   private async session(remote: string): Promise<void> {
     const conn = await connectRemote(remote);
     try {
-      if (this.options.leaderOnly !== false && this.options.remotes.length > 1) await this.checkLeader(conn);
+      const check = (state: ServerDbState | undefined): string | undefined =>
+        state ? unsuitableReason(state, this.cluster, this.options.leaderOnly !== false) : undefined;
+      const state = await watchServerDbState(conn, this.options.database, `idl-server${this.monitorSeq++}`, (s) => {
+        const reason = check(s);
+        if (!reason) return remember(this.cluster, s);
+        this.emit('unsuitable', remote, reason);
+        conn.close();
+      }).catch(() => undefined); // No _Server database: an old or foreign standalone server.
+      const reason = check(state);
+      if (reason) {
+        this.emit('unsuitable', remote, reason);
+        throw new Error(`${remote}: ${reason}`);
+      }
+      remember(this.cluster, state);
       if (!this.schema) this.schema = parseSchema(await conn.request('get_schema', [this.options.database]));
       const requests: Record<string, JsonValue> = {};
       for (const t of this.schema.tables.values()) {
@@ -87,11 +109,12 @@ export class Idl extends EventEmitter {
         requests[t.name] = [cols ? { columns: cols } : {}];
         if (!this.tables.has(t.name)) this.tables.set(t.name, new Map());
       }
+      const id = `idl${this.monitorSeq++}`;
       conn.on('notification', (method: string, params: JsonValue[]) => {
+        if (params[0] !== id) return;
         if (method === 'update3') this.applyUpdates(params[2], params[1] as string, false);
         else if (method === 'update2') this.applyUpdates(params[1], undefined, false);
       });
-      const id = `idl${this.monitorSeq++}`;
       const reply = (await conn.request('monitor_cond_since', [
         this.options.database,
         id,
@@ -104,30 +127,10 @@ export class Idl extends EventEmitter {
       conn.close();
       throw err;
     }
+    if (conn.isClosed) throw new Error(`${remote}: connection closed`);
     this.conn = conn;
     conn.on('close', () => this.onClose(conn));
     this.emit('connected', remote);
-  }
-
-  /** With several remotes, only a clustered server's leader will do. */
-  private async checkLeader(conn: Connection): Promise<void> {
-    let rows: { model: string; leader: boolean; connected: boolean }[] = [];
-    try {
-      const r = (await conn.request('transact', [
-        '_Server',
-        {
-          op: 'select',
-          table: 'Database',
-          where: [['name', '==', this.options.database]],
-          columns: ['model', 'leader', 'connected'],
-        },
-      ])) as { rows: typeof rows }[];
-      rows = r[0]?.rows ?? [];
-    } catch {
-      return; // No _Server database: an old or standalone server.
-    }
-    const row = rows[0];
-    if (row && row.model === 'clustered' && (!row.leader || !row.connected)) throw new Error('not the cluster leader');
   }
 
   private onClose(conn: Connection): void {
@@ -140,7 +143,7 @@ export class Idl extends EventEmitter {
       if (this.closed) return;
       this.remoteIndex = (this.remoteIndex + 1) % this.options.remotes.length;
       this.connect().catch(() => {
-        delay = Math.min(delay * 2, 2000);
+        delay = Math.min(delay * 2, 1000);
         setTimeout(retry, delay);
       });
     };

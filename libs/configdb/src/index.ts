@@ -1,3 +1,15 @@
+export {
+  type ClusterMemory,
+  connectSuitable,
+  NoSuitableServerError,
+  parseServerDbRow,
+  readServerDbState,
+  type ServerDbState,
+  type SuitableConnection,
+  splitRemotes,
+  unsuitableReason,
+  watchServerDbState,
+} from './cluster.js';
 export { type Clause, evalConditions, parseConditions } from './condition.js';
 export { type ChangeSet, type Commit, Database, type RowChange } from './database.js';
 export { applyDatumDiff, datumDiff } from './datum.js';

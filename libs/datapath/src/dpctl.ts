@@ -46,7 +46,11 @@ export interface DumpFlowsOptions {
   names?: boolean;
   /** `filter=FLOW`: only flows whose match agrees with FLOW on FLOW's fields. */
   filter?: string;
-  /** `type=`: `ovs`/`all` (everything), `emc` (flows an EMC entry points to), `megaflow` (the others). */
+  /**
+   * `type=` (a comma-separated list, as Open vSwitch takes it): `all`; `ovs` (flows only software
+   * holds), `offloaded`, `non-offloaded`, a provider layer (`tc`, `sim`); our own `emc` (flows an
+   * EMC entry points to) and `megaflow` (the others).
+   */
   type?: string;
 }
 
@@ -139,18 +143,47 @@ export class Dpctl {
     const actions = formatActions(flow.actions.compiled.actions, { portName });
     const stats = `packets:${flow.packets}, bytes:${flow.bytes}, used:${used}${flags}`;
     if (!options.verbose) return `${match}, ${stats}, actions:${actions}`;
+    // As Open vSwitch's format_dpif_flow: a flow a provider holds prints `offloaded:yes, dp:LAYER`
+    // and, like its tc flows, no dp-extra-info.
+    const layer = this.dp.offload?.layerOf(flow);
+    if (layer !== undefined)
+      return `ufid:${flowUfid(flow.actions)}, ${match}, ${stats}, offloaded:yes, dp:${layer}, actions:${actions}`;
     const cache = (emc ?? emcFlows(this.dp)).has(flow) ? 'emc' : 'megaflow';
     return `ufid:${flowUfid(flow.actions)}, ${match}, ${stats}, dp:ovs, actions:${actions}, dp-extra-info:cache(${cache})`;
+  }
+
+  /** Which dump types a flow passes (Open vSwitch's flow_passes_type_filter, plus emc/megaflow). */
+  private passesType(flow: DpFlow, types: readonly string[], emc: Set<DpFlow>): boolean {
+    const layer = this.dp.offload?.layerOf(flow);
+    for (const t of types) {
+      if (t === 'all') return true;
+      if (t === 'ovs' && layer === undefined) return true;
+      if (t === 'offloaded' && layer !== undefined) return true;
+      if (t === 'non-offloaded' && layer === undefined) return true;
+      if (layer !== undefined && t === layer) return true;
+      if (t === 'emc' && layer === undefined && emc.has(flow)) return true;
+      if (t === 'megaflow' && layer === undefined && !emc.has(flow)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * `dpctl/offload-stats-show`: Open vSwitch's `HW Offload stats:` block, one `Total NAME: N`
+   * line per counter of the offload layer (none without one).
+   */
+  offloadStatsShow(): string {
+    let out = 'HW Offload stats:\n';
+    for (const c of this.dp.offload?.counters() ?? [])
+      out += `     Total${c.name.padStart(34)}:${String(c.value).padStart(8)}\n`;
+    return out;
   }
 
   /** `dpctl/dump-flows [-m] [--names] [filter=FLOW] [type=TYPE]`. */
   dumpFlows(options: DumpFlowsOptions = {}): string {
     const emc = emcFlows(this.dp);
     let flows = this.dp.flows();
-    const type = options.type ?? 'all';
-    if (type === 'emc') flows = flows.filter((f) => emc.has(f));
-    else if (type === 'megaflow') flows = flows.filter((f) => !emc.has(f));
-    else if (type !== 'all' && type !== 'ovs') flows = [];
+    const types = (options.type ?? 'all').split(',');
+    if (!types.includes('all')) flows = flows.filter((f) => this.passesType(f, types, emc));
     if (options.filter !== undefined) {
       const filter = this.parseFlow(options.filter);
       flows = flows.filter((f) => {
@@ -315,6 +348,8 @@ export class Dpctl {
         return this.delFlow(rest[0]);
       case 'del-flows':
         return this.delFlows();
+      case 'offload-stats-show':
+        return this.offloadStatsShow();
       case 'add-if':
         need(1);
         for (const spec of rest) await this.addIf(spec);

@@ -13,3 +13,4 @@ export {
   parseAttrFields,
   splitTopLevel,
 } from './odp-key.js';
+export * from './offload-hook.js';

@@ -88,6 +88,18 @@ export class ExactMatchCache<A> {
     this.keys.set(key.subarray(0, this.words), slot * this.words);
   }
 
+  /** The flows some live slot points to (for reporting, e.g. `dpctl/dump-flows type=emc`). */
+  cachedFlows(): Set<MegaflowEntry<A>> {
+    const out = new Set<MegaflowEntry<A>>();
+    for (const flow of this.flows) if (flow !== null && !flow.dead) out.add(flow);
+    return out;
+  }
+
+  /** True if a live slot points to `flow`. */
+  holds(flow: MegaflowEntry<A>): boolean {
+    return !flow.dead && this.flows.includes(flow);
+  }
+
   clear(): void {
     this.flows.fill(null);
     this.used = 0;

@@ -67,7 +67,7 @@ export class FlowCache<A> {
   flowLimit: number;
   private readonly maxFlows: number;
   private readonly minFlowLimit: number;
-  private readonly idleTimeout: number;
+  private idle: number;
   private readonly overLimitIdleTimeout: number;
   private readonly clock: () => number;
   private emcHits = 0;
@@ -86,7 +86,7 @@ export class FlowCache<A> {
     this.maxFlows = options.maxFlows ?? 200_000;
     this.minFlowLimit = Math.min(options.minFlowLimit ?? 1000, this.maxFlows);
     this.flowLimit = this.maxFlows;
-    this.idleTimeout = options.idleTimeout ?? 10_000;
+    this.idle = checkIdleTimeout(options.idleTimeout ?? 10_000);
     this.overLimitIdleTimeout = options.overLimitIdleTimeout ?? 100;
     this.clock = options.clock ?? (() => performance.now());
   }
@@ -184,10 +184,19 @@ export class FlowCache<A> {
     return result;
   }
 
+  /** Idle time (ms) after which `expire` evicts a megaflow; settable at run time (OVS other_config:max-idle). */
+  get idleTimeout(): number {
+    return this.idle;
+  }
+
+  set idleTimeout(ms: number) {
+    this.idle = checkIdleTimeout(ms);
+  }
+
   /** Evicts megaflows idle since `now - idleTimeout` (a much shorter idle time while over the flow limit). Returns how many. */
   expire(now: number): number {
     const overLimit = this.megaflows.size > this.flowLimit;
-    const cutoff = now - (overLimit ? this.overLimitIdleTimeout : this.idleTimeout);
+    const cutoff = now - (overLimit ? this.overLimitIdleTimeout : this.idle);
     let n = 0;
     for (const flow of this.megaflows.entries()) {
       if (flow.used < cutoff) {
@@ -225,4 +234,10 @@ export class FlowCache<A> {
     else if (durationMs < 1000 && limit < (nFlows * 1000) / durationMs) limit += 1000;
     this.flowLimit = Math.min(this.maxFlows, Math.max(limit, this.minFlowLimit));
   }
+}
+
+function checkIdleTimeout(ms: number): number {
+  if (!(Number.isFinite(ms) && ms >= 0))
+    throw new Error(`flowcache: idleTimeout must be a non-negative number of ms, got ${ms}`);
+  return ms;
 }

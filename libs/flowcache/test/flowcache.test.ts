@@ -49,6 +49,21 @@ describe('exact-match cache', () => {
     expect(cache.emc.lookup(k, hashWords(k))).toBeUndefined();
     expect(cache.lookup(k, hashWords(k))).toBeUndefined();
   });
+
+  it('reports the live flows its slots point to', () => {
+    const cache = new FlowCache<string>({ words: W, emcInsertProbability: 1 });
+    const a = cache.insert(key(1), ALL, 'a', 0)!;
+    const b = cache.insert(key(2), ALL, 'b', 0)!;
+    const c = cache.insert(key(3), ALL, 'c', 0)!;
+    for (const k of [key(1), key(2)]) cache.lookup(k, hashWords(k)); // megaflow hits, copied in
+    expect(cache.emc.cachedFlows()).toEqual(new Set([a, b]));
+    expect([a, b, c].map((f) => cache.emc.holds(f))).toEqual([true, true, false]);
+    cache.remove(a);
+    expect(cache.emc.cachedFlows()).toEqual(new Set([b]));
+    expect(cache.emc.holds(a)).toBe(false);
+    cache.emc.clear();
+    expect(cache.emc.cachedFlows().size).toBe(0);
+  });
 });
 
 describe('megaflow cache', () => {
@@ -61,6 +76,22 @@ describe('megaflow cache', () => {
     cache.credit(f, 1500, 0x10, 9);
     expect([f.packets, f.bytes, f.tcpFlags, f.used]).toEqual([2, 1560, 0x12, 9]);
     expect(cache.stats).toMatchObject({ megaflowHits: 1, misses: 1, flows: 1, masks: 1 });
+  });
+
+  it('expires with an idle timeout that can change at run time, and rejects a bad one', () => {
+    const cache = new FlowCache<string>({ words: W, idleTimeout: 1000 });
+    expect(cache.idleTimeout).toBe(1000);
+    cache.insert(key(1), ALL, 'a', 0);
+    cache.insert(key(2), ALL, 'b', 500);
+    expect(cache.expire(999)).toBe(0);
+    cache.idleTimeout = 200; // like ovs-vsctl set Open_vSwitch . other_config:max-idle=200
+    expect(cache.expire(600)).toBe(1); // used at 0: idle 600 ms > 200
+    expect(cache.stats.flows).toBe(1);
+    expect(() => {
+      cache.idleTimeout = -1;
+    }).toThrow(/idleTimeout/);
+    expect(() => new FlowCache<string>({ words: W, idleTimeout: Number.NaN })).toThrow(/idleTimeout/);
+    expect(cache.idleTimeout).toBe(200);
   });
 
   it('refuses flows past the flow limit and expires idle ones sooner while over it', () => {

@@ -17,6 +17,9 @@ export type DpAction =
   | { readonly type: 'set'; readonly header: 'eth' | 'ipv4' | 'tcp' | 'udp' | 'sctp'; readonly fields: SetField[] }
   | { readonly type: 'push_vlan'; readonly tpid: number; readonly vid: number; readonly pcp: number }
   | { readonly type: 'pop_vlan' }
+  /** The datapath hashes the packet into dp_hash (`hash(sym_l4(0))`), for a recirculation. */
+  | { readonly type: 'hash'; readonly algorithm: 'sym_l4' | 'l4'; readonly basis: number }
+  | { readonly type: 'recirc'; readonly id: number }
   | {
       readonly type: 'userspace';
       readonly reason: number;
@@ -36,6 +39,10 @@ export function formatDatapathAction(a: DpAction): string {
       return `push_vlan(${a.tpid === 0x8100 ? '' : `tpid=0x${a.tpid.toString(16)},`}vid=${a.vid},pcp=${a.pcp})`;
     case 'pop_vlan':
       return 'pop_vlan';
+    case 'hash':
+      return `hash(${a.algorithm}(${a.basis}))`;
+    case 'recirc':
+      return `recirc(0x${a.id.toString(16)})`;
     case 'userspace':
       return `userspace(pid=0,controller(reason=${a.reason},dont_send=1,continuation=0,recirc_id=${a.recircId},rule_cookie=${a.cookie === 0n ? '0' : `0x${a.cookie.toString(16)}`},controller_id=${a.controllerId},max_len=${a.maxLen}))`;
   }

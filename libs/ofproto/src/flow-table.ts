@@ -112,6 +112,12 @@ export class FlowTables {
   }
 
   /**
+   * Brings flow counters up to date before they are read or flows change (the owner credits
+   * cached datapath flows' new packets to their rules here, as OVS's revalidators push stats).
+   */
+  syncStats: (() => void) | undefined;
+
+  /**
    * Flows that match on the nw_src/nw_dst words, by the packets they can apply to: IPv4 (dl_type
    * 0x0800), ARP/RARP, or any (no dl_type). Translation uses it to keep the bits the prefix tries
    * looked at out of the megaflow of packets no such flow can match (OVS checks a trie field's
@@ -141,6 +147,7 @@ export class FlowTables {
    * selects nothing adds the flow.
    */
   apply(fm: FlowMod, version = 1): RemovedFlow[] {
+    this.syncStats?.();
     switch (fm.command) {
       case FlowModCommand.ADD:
         this.add(fm);
@@ -206,6 +213,7 @@ export class FlowTables {
 
   /** Flows selected by a modify/delete, in priority order then table order. */
   select(fm: FlowMod, strict: boolean): FlowEntry[] {
+    this.syncStats?.();
     const km = matchToKey(fm.match);
     const out: FlowEntry[] = [];
     const first = fm.tableId === 0xff ? 0 : fm.tableId;
@@ -264,6 +272,7 @@ export class FlowTables {
 
   /** Removes flows whose idle or hard timeout has passed at the clock's current time. */
   expire(): RemovedFlow[] {
+    this.syncStats?.();
     const t = this.now();
     const out: RemovedFlow[] = [];
     for (const cls of this.tables) {
@@ -284,6 +293,7 @@ export class FlowTables {
 
   /** Every flow, table by table, each table in descending priority. */
   entries(tableId = 0xff): FlowEntry[] {
+    this.syncStats?.();
     const out: FlowEntry[] = [];
     for (let t = 0; t < N_TABLES; t++) {
       if (tableId !== 0xff && t !== tableId) continue;

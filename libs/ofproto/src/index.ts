@@ -4,4 +4,6 @@ export * from './groups.js';
 export * from './mac-learning.js';
 export * from './match-key.js';
 export * from './ofproto.js';
+export * from './select-group.js';
 export * from './xlate.js';
+export * from './xlate-cache.js';

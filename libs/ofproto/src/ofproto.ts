@@ -5,7 +5,14 @@ import { FlowTables, type RemovedFlow } from './flow-table.js';
 import { type Group, parseGroup } from './groups.js';
 import { MacTable } from './mac-learning.js';
 import { keyToMatch } from './match-key.js';
-import { type PortConfig, translate, type XlateBridge, type XlateOptions, type XlateResult } from './xlate.js';
+import {
+  type PatchPeer,
+  type PortConfig,
+  translate,
+  type XlateBridge,
+  type XlateOptions,
+  type XlateResult,
+} from './xlate.js';
 
 export interface OfprotoOptions {
   /** Bridge name (`bridge("br0")` in traces). */
@@ -32,6 +39,10 @@ export class Ofproto implements XlateBridge {
   private readonly ports = new Map<number, PortConfig>();
   private readonly groups = new Map<number, Group>();
   private recircId = 0;
+  /** See XlateBridge.failOpen: the bridge's owner turns it on and off. */
+  failOpen = false;
+  /** Linked patch ports: ofport here → the peer bridge and port (see `linkPatch`). */
+  readonly patchPeers = new Map<number, PatchPeer>();
 
   constructor(readonly options: OfprotoOptions) {
     const now = options.now ?? Date.now;
@@ -67,6 +78,10 @@ export class Ofproto implements XlateBridge {
 
   deleteGroup(groupId: number): void {
     this.groups.delete(groupId);
+  }
+
+  patchPeer(ofport: number): PatchPeer | undefined {
+    return this.patchPeers.get(ofport);
   }
 
   nextRecircId(): number {
@@ -126,4 +141,13 @@ export function formatMegaflow(key: Uint32Array, mask: Uint32Array): string {
   if (!(key[W.VLAN0] & VLAN_CFI)) m.clear('vlan_tci');
   m.setSlot('recirc_id', 0n, 0xffffffffn);
   return formatMatch(m, 32768);
+}
+
+/**
+ * Links two patch ports both ways (`options:peer` on each side, as OVS requires): output to one
+ * continues in the other's bridge as if received there.
+ */
+export function linkPatch(a: Ofproto, aPort: number, b: Ofproto, bPort: number): void {
+  a.patchPeers.set(aPort, { bridge: b, ofport: bPort });
+  b.patchPeers.set(bPort, { bridge: a, ofport: aPort });
 }

@@ -17,6 +17,8 @@ import type { FlowEntry, FlowTables } from './flow-table.js';
 import { actionSetOrder, type Group, type GroupBucket, OFPG_ANY } from './groups.js';
 import type { MacTable } from './mac-learning.js';
 import { orSlotMask, readSlot, writeSlot } from './match-key.js';
+import { dpHashTable, symL4Hash } from './select-group.js';
+import type { XlateCache } from './xlate-cache.js';
 
 /** An OpenFlow port of the bridge, with what NORMAL needs of its Port row. */
 export interface PortConfig {
@@ -30,6 +32,17 @@ export interface PortConfig {
   readonly tag?: number;
   /** Port.trunks: the VLANs a trunk port carries (all when absent). */
   readonly trunks?: readonly number[];
+  /**
+   * A patch port (`type=patch`): no datapath port; output continues in the peer bridge
+   * (XlateBridge.patchPeer), as OVS's patch_port_output.
+   */
+  readonly patch?: boolean;
+}
+
+/** Where a patch port leads: the peer bridge and the peer port's OpenFlow number there. */
+export interface PatchPeer {
+  readonly bridge: XlateBridge;
+  readonly ofport: number;
 }
 
 /** What translation reads of the bridge. */
@@ -46,7 +59,17 @@ export interface XlateBridge {
   nextRecircId(): number;
   /** The group table. */
   group(groupId: number): Group | undefined;
+  /**
+   * Fail-open (OVS's fail_open.c): a standalone bridge whose controllers have been unreachable
+   * for a while acts as a learning switch, through a hidden table-0 rule that outranks every flow.
+   */
+  readonly failOpen?: boolean;
+  /** The other end of patch port `ofport`, when it is linked. */
+  patchPeer?(ofport: number): PatchPeer | undefined;
 }
+
+/** Priority of the hidden fail-open rule (OVS's FAIL_OPEN_PRIORITY), as traces print it. */
+export const FAIL_OPEN_PRIORITY = 0xf0f0f0;
 
 export interface XlateOptions {
   /** Learn source MACs in NORMAL (a real packet; ofproto/trace does not learn). */
@@ -57,6 +80,13 @@ export interface XlateOptions {
   packetLength?: number;
   /** Clock for flow `used` times, when packetLength is given. */
   now?: number;
+  /** Collects the rules the translation hits (for crediting a megaflow's statistics later). */
+  cache?: XlateCache;
+  /**
+   * Choose select-group buckets during translation (hashing the flow) instead of emitting OVS's
+   * `hash(...),recirc(...)`: for a datapath without recirculation. ofproto/trace leaves it off.
+   */
+  selectInline?: boolean;
 }
 
 export interface XlateResult {
@@ -101,13 +131,16 @@ class Ctx {
   depth = 0;
   resubmits = 0;
   exited = false;
+  /** Stop the action list being run, not the pipeline (OVS's dec_ttl on an expired TTL). */
+  stopList = false;
   tableId = 0;
   rule: FlowEntry | null = null;
   /** The action being run is its list's last (a trailing resubmit is a tail call, as in OVS). */
   lastAction = false;
 
   constructor(
-    readonly br: XlateBridge,
+    /** The bridge being walked (changes while a patch port's peer bridge runs). */
+    public br: XlateBridge,
     key: Uint32Array,
     readonly opts: XlateOptions,
   ) {
@@ -145,6 +178,7 @@ class Ctx {
       return;
     }
     const e = r.data;
+    this.opts.cache?.rules.push(e);
     if (this.opts.packetLength !== undefined) {
       e.packets++;
       e.bytes += BigInt(this.opts.packetLength);
@@ -157,6 +191,7 @@ class Ctx {
       );
     }
     this.rule = e;
+    if (e.actions.length === 0) this.note(0, 'drop'); // as OVS's trace prints an empty action list
     this.doActions(e.actions);
     if (!isGoto) {
       this.tableId = saveTable;
@@ -183,6 +218,10 @@ class Ctx {
         this.note(0, formatAction(a));
       }
       this.doAction(a);
+      if (this.stopList) {
+        this.stopList = false;
+        return;
+      }
     }
   }
 
@@ -447,8 +486,37 @@ class Ctx {
         return;
       }
       case 'select':
-        throw new UnsupportedActionError('select groups are not supported by translation yet');
+        this.selectGroup(g);
+        return;
     }
+  }
+
+  /**
+   * A select group without a selection method, as OVS 3.1 (dp_hash): the datapath hashes the
+   * packet and recirculates, and the bucket is chosen on the second pass from the dp_hash table.
+   * Translation freezes here (nothing after it runs in this pass). With `selectInline` the hash
+   * and the choice happen here instead.
+   */
+  selectGroup(g: Group): void {
+    const table = dpHashTable(g);
+    if (!this.opts.selectInline && table !== null) {
+      this.note(1, '-> no live bucket'); // what OVS's trace says of the first pass
+      this.commit();
+      this.out.push({ type: 'hash', algorithm: 'sym_l4', basis: 0 }, { type: 'recirc', id: this.br.nextRecircId() });
+      this.exited = true;
+      return;
+    }
+    const hash = symL4Hash(this.flow, this.wc);
+    const n = table === null ? g.buckets.length : table.mask + 1;
+    for (let i = 0; i < n; i++) {
+      const index = table === null ? (hash + i) % n : table.buckets[(hash + i) & table.mask];
+      const b = g.buckets[index];
+      if (b.weight === 0 || !this.bucketAlive(b, 0)) continue;
+      this.note(1, `-> using bucket ${b.bucketId}`);
+      this.bucket(b);
+      return;
+    }
+    this.note(1, '-> no live bucket');
   }
 
   /** A bucket runs its actions as an action set on a copy of the flow (OVS's xlate_group_bucket). */
@@ -482,9 +550,10 @@ class Ctx {
       f[W.NW] = ((f[W.NW] & ~(0xff << 8)) | ((ttl - 1) << 8)) >>> 0;
       return;
     }
-    // TTL expired: a packet-in per controller id (reason invalid_ttl), then stop.
+    // TTL expired: a packet-in per controller id (reason invalid_ttl), then this action list
+    // stops; whoever resubmitted carries on (OVS's compose_dec_ttl).
     for (const id of ids.length ? ids : [0]) this.controller(2, id, 65535);
-    this.exited = true;
+    this.stopList = true;
   }
 
   // ---- outputs ----
@@ -522,8 +591,51 @@ class Ctx {
 
   outputTo(p: PortConfig | undefined): void {
     if (p === undefined) return;
+    if (p.patch) {
+      this.patchOutput(p);
+      return;
+    }
     this.commit();
     this.out.push({ type: 'output', port: p.dpPort });
+  }
+
+  /**
+   * OVS's patch_port_output: the peer bridge sees the packet as received on the peer port, with
+   * metadata and registers cleared and its own action set; afterwards the flow, bridge and
+   * action set are as before (the next commit undoes the peer's rewrites), and the peer's exit
+   * does not stop this bridge.
+   */
+  patchOutput(p: PortConfig): void {
+    const peer = this.br.patchPeer?.(p.ofport);
+    if (peer === undefined) return;
+    const f = this.flow;
+    const saved = Uint32Array.from(f);
+    const { br, actionSet, tableId, rule, depth } = this;
+    const nest = this.lastAction ? 0 : 1;
+    f[W.IN_PORT] = peer.ofport;
+    f.fill(0, W.METADATA, W.METADATA + 2);
+    f.fill(0, W.REG0, W.REG0 + 16);
+    this.br = peer.bridge;
+    this.actionSet = [];
+    if (this.opts.trace) {
+      const indent = ' '.repeat(4 * nest + 4 * depth);
+      const title = `bridge("${peer.bridge.name}")`;
+      this.walk.push('', `${indent}${title}`, `${indent}${'-'.repeat(title.length)}`);
+    }
+    this.depth += 2 * nest;
+    this.lookupTable(0, true);
+    if (this.actionSet.length && !this.exited) {
+      const set = this.actionSet;
+      this.actionSet = [];
+      this.doActions(actionSetOrder(set));
+    }
+    this.depth = depth;
+    this.br = br;
+    this.actionSet = actionSet;
+    this.tableId = tableId;
+    this.rule = rule;
+    this.exited = false;
+    f.set(saved);
   }
 
   controller(reason: number, controllerId: number, maxLen: number): void {
@@ -775,7 +887,11 @@ function carriesVlan(p: PortConfig, vlan: number): boolean {
  */
 export function translate(br: XlateBridge, key: Uint32Array, opts: XlateOptions = {}): XlateResult {
   const ctx = new Ctx(br, key, opts);
-  ctx.lookupTable(0, true);
+  if (br.failOpen) {
+    // The hidden rule matches everything at the top of table 0: no other flow is looked at.
+    if (opts.trace) ctx.walk.push(` 0. priority ${FAIL_OPEN_PRIORITY}`);
+    ctx.doActions([{ type: 'output', port: OFPP.NORMAL, maxLen: 0 }]);
+  } else ctx.lookupTable(0, true);
   if (ctx.actionSet.length && !ctx.exited) {
     const set = ctx.actionSet;
     ctx.actionSet = [];

@@ -1,10 +1,10 @@
 import { decodeActions, encodeActions10 } from './action-codec.js';
 import type { Action } from './actions.js';
-import { formatActions } from './actions.js';
 import type { Writer } from './bytes.js';
 import { readUint } from './bytes.js';
 import { decodeError, OFPBRC, OFPET } from './errors.js';
 import { formatMac, formatPort, portFromOf11, portToOf11 } from './format-values.js';
+import { formatGroupDesc } from './multipart-groups.js';
 import { bitNames, features10to11, features11to10, PORT_CONFIG_NAMES, PORT_FEATURE_NAMES } from './ports.js';
 
 /** Controller-to-switch configuration messages: role, port_mod, table_mod, meter_mod, group_mod. */
@@ -161,6 +161,12 @@ export function encodeGroupMod(w: Writer, g: GroupMod, version: number): void {
   }
 }
 
+/** A bucket's actions, bare (no instruction wrapper), for group-mods and group-desc replies. */
+export function encodeBucketActions(w: Writer, bucket: Bucket, version: number): void {
+  if (version === 1) encodeActions10(w, bucket.actions, NO_CTX);
+  else for (const a of bucket.actions) encodeBareAction(w, a, version);
+}
+
 let encodeBareAction: (w: Writer, a: Action, version: number) => void = () => {
   throw new Error('action encoder not registered');
 };
@@ -193,19 +199,10 @@ export function decodeGroupMod(b: Uint8Array, version: number): GroupMod {
   return g;
 }
 
-const GROUP_TYPES = ['all', 'select', 'indirect', 'ff'];
-
+/** OVS's ofputil_group_mod_format (OpenFlow 1.1-1.4: no bucket ids). */
 export function formatGroupMod(g: GroupMod): string {
-  const id = g.groupId === 0xfffffffc ? 'all' : g.groupId === 0xffffffff ? 'any' : String(g.groupId);
-  let s = `\n ${['ADD', 'MOD', 'DEL'][g.command] ?? `cmd:${g.command}`} group_id=${id},type=${GROUP_TYPES[g.groupType] ?? g.groupType}`;
-  for (const bucket of g.buckets) {
-    s += ',bucket=';
-    if (g.groupType === 1) s += `weight:${bucket.weight},`;
-    if (bucket.watchPort !== 0xffff) s += `watch_port:${formatPort(bucket.watchPort)},`;
-    if (bucket.watchGroup !== 0xffffffff) s += `watch_group:${bucket.watchGroup},`;
-    s += `actions=${formatActions(bucket.actions)}`;
-  }
-  return s;
+  const command = ({ 0: 'ADD', 1: 'MOD', 2: 'DEL', 32768: 'ADD_OR_MOD' } as Record<number, string>)[g.command];
+  return `\n ${command ?? `cmd:${g.command}`} ${formatGroupDesc(g)}`;
 }
 
 export const ROLES = ['nochange', 'equal', 'primary', 'secondary'];

@@ -325,16 +325,22 @@ export function encodeMessage(m: OpenFlowMessage): Uint8Array {
   return w.finish();
 }
 
+/**
+ * Group buckets carry bare action lists parsed without a flow: like OVS, a mod_vlan_vid there
+ * pushes a VLAN header first (the flow is not known to have one).
+ */
+const BUCKET_CTX = { flowHasVlan: false, nwProto: 0, dlType: 0 };
+
 /** Packet-out and group buckets carry bare action lists (no instructions). */
-function encodeInstructionlessAction(w: Writer, a: Action, version: number): void {
+function encodeInstructionlessAction(w: Writer, a: Action, version: number, ctx = NO_CTX): void {
   const tmp = new Writer(64);
-  encodeInstructions(tmp, [a], version, NO_CTX);
+  encodeInstructions(tmp, [a], version, ctx);
   // Strip the apply_actions wrapper (8 bytes) that encodeInstructions adds.
   const bytes = tmp.finish();
   w.bytes(bytes.subarray(bytes.length >= 8 && bytes[1] === 4 ? 8 : 0));
 }
 
-registerBareActionEncoder(encodeInstructionlessAction);
+registerBareActionEncoder((w, a, version) => encodeInstructionlessAction(w, a, version, BUCKET_CTX));
 
 const badRequest = (code: number, off: number, msg: string) => decodeError(OFPET.BAD_REQUEST, code, off, msg);
 

@@ -8,6 +8,7 @@ import {
 import type { Action } from './actions.js';
 import { formatActions } from './actions.js';
 import { readUint, type Writer } from './bytes.js';
+import { encodeBucketActions } from './control.js';
 import { decodeError, OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
 import { formatPort, portFromOf11, portToOf11 } from './format-values.js';
 import type { Match } from './match.js';
@@ -32,6 +33,20 @@ import {
   type MeterFeatures,
   type MeterStats,
 } from './multipart-group-meter.js';
+import {
+  decodeGroupDescEntries,
+  decodeGroupFeatures,
+  decodeGroupStatsEntries,
+  encodeGroupDescs,
+  encodeGroupFeatures,
+  encodeGroupStats,
+  formatGroupDescs,
+  formatGroupFeatures,
+  formatGroupStats,
+  type GroupDesc,
+  type GroupFeatures,
+  type GroupStats,
+} from './multipart-groups.js';
 import { pullNxMatch, putNxMatch } from './nxm.js';
 import { pullOfp10Match, putOfp10Match } from './ofp10-match.js';
 import { decodePort, encodePort, formatPortDesc, PORT_LEN, type PortDesc } from './ports.js';
@@ -107,7 +122,10 @@ export type MultipartReplyBody =
   | { mp: 'port_desc'; ports: PortDesc[] }
   | { mp: 'meter_features'; features: MeterFeatures }
   | { mp: 'meter_config'; configs: MeterConfig[] }
-  | { mp: 'meter'; stats: MeterStats[] };
+  | { mp: 'meter'; stats: MeterStats[] }
+  | { mp: 'group_desc'; groups: GroupDesc[] }
+  | { mp: 'group'; stats: GroupStats[] }
+  | { mp: 'group_features'; features: GroupFeatures };
 
 const MP_CODES: Record<string, number> = {
   desc: 0,
@@ -274,6 +292,15 @@ export function decodeMultipartRequest(
 
 export function encodeMultipartReply(w: Writer, body: MultipartReplyBody, version: number): void {
   switch (body.mp) {
+    case 'group_desc':
+      encodeGroupDescs(w, body.groups, version, encodeBucketActions);
+      return;
+    case 'group':
+      encodeGroupStats(w, body.stats, version);
+      return;
+    case 'group_features':
+      encodeGroupFeatures(w, body.features);
+      return;
     case 'meter_features':
       encodeMeterFeatures(w, body.features);
       return;
@@ -419,6 +446,20 @@ export function decodeMultipartReply(b: Uint8Array, off: number, mpType: number,
   }
   if (mpType === GROUP_METER_MP_CODES.meter && version >= 4) {
     return { mp: 'meter', stats: decodeMeterStats(b, off) };
+  }
+  // Group replies of OpenFlow 1.1-1.4 (1.5 buckets carry properties: not decoded here).
+  if (mpType === GROUP_METER_MP_CODES.group_desc && version >= 2 && version <= 5) {
+    const { groups, error } = decodeGroupDescEntries(b, off, version);
+    if (error) throw error;
+    return { mp: 'group_desc', groups };
+  }
+  if (mpType === GROUP_METER_MP_CODES.group && version >= 2) {
+    const { stats, error } = decodeGroupStatsEntries(b, off, version);
+    if (error) throw error;
+    return { mp: 'group', stats };
+  }
+  if (mpType === GROUP_METER_MP_CODES.group_features && version >= 3) {
+    return { mp: 'group_features', features: decodeGroupFeatures(b, off) };
   }
   const mp = MP_NAMES[mpType];
   switch (mp) {
@@ -579,6 +620,12 @@ export function formatMultipartRequest(body: MultipartRequestBody, version: numb
 
 export function formatMultipartReply(body: MultipartReplyBody, version: number): string {
   switch (body.mp) {
+    case 'group_desc':
+      return formatGroupDescs(body.groups);
+    case 'group':
+      return formatGroupStats(body.stats);
+    case 'group_features':
+      return formatGroupFeatures(body.features);
     case 'meter_features':
       return formatMeterFeatures(body.features);
     case 'meter_config':

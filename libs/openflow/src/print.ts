@@ -20,6 +20,13 @@ import {
   GROUP_METER_MP_NAMES,
   groupMeterMpAvailable,
 } from './multipart-group-meter.js';
+import {
+  decodeGroupDescEntries,
+  decodeGroupStatsEntries,
+  formatGroupDescs,
+  formatGroupStats,
+} from './multipart-groups.js';
+import { packetToString } from './packet-text.js';
 import { formatPortDesc } from './ports.js';
 import { formatQueueGetConfigReply, queueGetConfigTypes } from './queue-config.js';
 
@@ -174,9 +181,8 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
           s += ' (unbuffered)';
           if (m.totalLen !== m.data.length) s += ' (***total_len != data_len***)';
         } else s += ` buffer=0x${m.bufferId.toString(16).padStart(8, '0')}`;
-        // The flow extracted from the packet; an empty packet has an all-zero Ethernet header.
-        if (!m.data.length) s += '\nvlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,dl_type=0x0000';
-        else s += `\n(packet of ${m.data.length} bytes; packet dissection not implemented)`;
+        // The flow extracted from the packet, as at ovs-ofctl's default verbosity.
+        if (verbosity > 0) s += `\n${packetToString(m.data)}`;
         return s;
       }
       case 'packet_out': {
@@ -209,6 +215,11 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
         const good = formatMultipartReply({ mp: 'flow', flows }, b[0]);
         return `${prefix.trimEnd()}${good}\n***decode error: ${errorName(e.type, e.code)}***\n${hexDump(b)}`;
       }
+      // So do group-desc and group stats replies.
+      const groupGood = b.length >= 16 && b[0] >= 2 && b[1] === 19 ? goodGroupEntries(b) : '';
+      if (groupGood) {
+        return `${prefix.trimEnd()}${groupGood}\n***decode error: ${errorName(e.type, e.code)}***\n${hexDump(b)}`;
+      }
       // So does a meter stats reply (OpenFlow 1.3+).
       if (b[0] >= 4 && b[1] === 19 && b.length >= 16 && ((b[8] << 8) | b[9]) === 9) {
         const good = decodeMeterStatsPrefix(b, 16);
@@ -222,6 +233,20 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
     }
     throw e;
   }
+}
+
+/** The printed group-desc or group stats entries before a bad one ('' when none). */
+function goodGroupEntries(b: Uint8Array): string {
+  const code = (b[8] << 8) | b[9];
+  if (code === 7 && b[0] <= 5) {
+    const { groups } = decodeGroupDescEntries(b, 16, b[0]);
+    return groups.length ? formatGroupDescs(groups) : '';
+  }
+  if (code === 6) {
+    const { stats } = decodeGroupStatsEntries(b, 16, b[0]);
+    return stats.length ? formatGroupStats(stats) : '';
+  }
+  return '';
 }
 
 const FRAG_MODES = ['normal', 'drop', 'reassemble', 'nx-match'];

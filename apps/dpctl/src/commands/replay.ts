@@ -6,21 +6,8 @@ import { renderJson, renderTable, UserError } from '@softswitch/cli-kit';
 import { createFlowKey, extractFlow, formatFlow } from '@softswitch/packet';
 import { readCaptureFile } from '@softswitch/pcap';
 import { DpctlCommand } from '../dpctl-command.js';
-
-/** What switchd's `dpctl/replay --format json` answers. */
-interface ReplaySummary {
-  bridge: string;
-  inPort: string;
-  packets: number;
-  elapsedMs: number;
-  packetsPerSecond: number;
-  hit: number;
-  missed: number;
-  lost: number;
-  upcalls: number;
-  drops: Record<string, number>;
-  outputs?: Record<string, number>;
-}
+import { formatPercent } from '../live/format-rate.js';
+import { followReplay, type ReplayStatus, type ReplaySummary } from '../live/replay-job.js';
 
 /** The first difference between what a port should have sent and what it sent. */
 interface PortDifference {
@@ -40,11 +27,13 @@ export default class Replay extends DpctlCommand {
     'With --out, what every port of the bridge transmits is written to DIR/<port>.pcap; with --expect, ' +
     'each DIR/<port>.pcap there is compared with what the port sent (exit 1 on any difference).';
   static override strict = false;
-  static override usage = 'replay PCAP --bridge BR --in-port PORT [--loop N] [--out DIR] [--expect DIR]';
+  static override usage =
+    'replay PCAP --bridge BR --in-port PORT [--loop N] [--rate PPS] [--out DIR] [--expect DIR] [--format json]';
   static override flags = {
     bridge: Flags.string({ char: 'b', description: 'bridge to replay into', required: true }),
     'in-port': Flags.string({ char: 'i', description: 'input port (OpenFlow port number or name)', required: true }),
     loop: Flags.integer({ description: 'replay the capture N times', default: 1, min: 1 }),
+    rate: Flags.string({ description: 'send PPS packets per second (default: as fast as possible)' }),
     out: Flags.string({ description: 'write each port’s transmitted frames to DIR/<port>.pcap' }),
     expect: Flags.string({ description: 'compare each DIR/<port>.pcap with what that port transmitted' }),
   };
@@ -52,14 +41,23 @@ export default class Replay extends DpctlCommand {
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Replay);
     const [pcap] = this.positional(argv, 1, 1, Replay.usage);
+    const rate = flags.rate === undefined ? undefined : Number(flags.rate);
+    if (rate !== undefined && (!Number.isFinite(rate) || rate <= 0))
+      throw new UserError(`--rate: "${flags.rate}" is not a number of packets per second > 0`);
     // switchd reads and writes the files itself, from its own working directory: pass absolute paths.
     const tempOut = flags.expect !== undefined && flags.out === undefined;
     const outDir =
       flags.out !== undefined ? resolve(flags.out) : tempOut ? mkdtempSync(join(tmpdir(), 'replay-')) : undefined;
     try {
       const args = [flags.bridge, flags['in-port'], resolve(pcap), '--loop', String(flags.loop), '--format', 'json'];
+      if (rate !== undefined) args.push('--rate', String(rate));
       if (outDir !== undefined) args.push('--out', outDir);
-      const summary = JSON.parse(await this.send(flags, 'dpctl/replay', args)) as ReplaySummary;
+      args.push('--detach');
+      const { job, total } = JSON.parse(await this.send(flags, 'dpctl/replay', args)) as { job: number; total: number };
+      const final = await this.follow(flags, job, total, flags.format !== 'json' && process.stdout.isTTY === true);
+      if (final.state === 'failed' || final.summary === undefined)
+        throw new UserError(`replay: ${final.error ?? 'switchd gave no summary'}`);
+      const summary = final.summary;
       const differences =
         flags.expect !== undefined && outDir !== undefined ? await compareOutputs(resolve(flags.expect), outDir) : [];
       if (flags.format === 'json')
@@ -70,8 +68,39 @@ export default class Replay extends DpctlCommand {
       }
       if (differences.length > 0)
         throw new UserError(`replay: ${differences.length} port(s) differ from ${flags.expect}`);
+      if (final.state === 'cancelled') throw new UserError(`replay: interrupted after ${summary.packets} packets`);
     } finally {
       if (tempOut && outDir !== undefined) rmSync(outDir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Follows the detached job to its end: an ink progress bar on a terminal (refreshed as
+   * statuses arrive), nothing otherwise; Ctrl-C cancels the replay and still prints the summary.
+   */
+  private async follow(
+    flags: { target: string; timeout: number; rundir?: string; bridge: string; 'in-port': string },
+    job: number,
+    total: number,
+    showProgress: boolean,
+  ): Promise<ReplayStatus> {
+    let onSigint: () => void = () => undefined;
+    const interrupted = new Promise<void>((r) => {
+      onSigint = () => r();
+    });
+    process.once('SIGINT', onSigint);
+    const progress = showProgress ? await import('../live/replay-progress-view.js') : undefined;
+    const view = progress?.startReplayProgress(total, `replay ${flags.bridge}:${flags['in-port']}`);
+    try {
+      return await followReplay(
+        (c, a) => this.send(flags, c, a),
+        job,
+        (s) => view?.update(s),
+        interrupted,
+      );
+    } finally {
+      process.off('SIGINT', onSigint);
+      view?.stop();
     }
   }
 }
@@ -82,6 +111,8 @@ function renderSummary(s: ReplaySummary): string {
     ['elapsed (ms)', s.elapsedMs],
     ['packets/s', s.packetsPerSecond],
     ['hit', s.hit],
+    ['EMC hit rate', formatPercent(s.emcHits ?? 0, s.packets)],
+    ['megaflow hit rate', formatPercent(s.megaflowHits ?? 0, s.packets)],
     ['missed', s.missed],
     ['lost', s.lost],
     ['upcalls', s.upcalls],

@@ -26,6 +26,8 @@ export class OfConnection {
   private failure?: Error;
   private nextXid = 1;
   version = 0;
+  /** Answer echo requests inside receive() (off for monitor and snoop, which print them). */
+  autoEcho = true;
 
   private constructor(
     private readonly of: Of,
@@ -107,7 +109,7 @@ export class OfConnection {
     for (;;) {
       const m = this.queue.shift();
       if (m) {
-        if (m[1] === 2 /* OFPT_ECHO_REQUEST */) {
+        if (m[1] === 2 /* OFPT_ECHO_REQUEST */ && this.autoEcho) {
           const reply = m.slice();
           reply[1] = 3;
           this.socket.write(reply);

@@ -16,20 +16,36 @@ export async function sendFlowMods(
   flags: ProtocolOptions & { rundir?: string },
   track: (c: OfConnection) => OfConnection,
 ): Promise<void> {
-  const allowed = allowedProtocolsFor(of, flags);
-  let usable = allowed;
-  for (const f of flows) usable &= f.usable;
-  if (!usable) {
-    throw new (await import('@softswitch/cli-kit')).UserError(
-      `none of the usable flow formats (${of.protocolsToString(flows.reduce((u, f) => u & f.usable, of.P_ANY))}) is among the allowed flow formats (${of.protocolsToString(allowed)})`,
-    );
-  }
+  const usable = flows.reduce((u, f) => u & f.usable, of.P_ANY);
   // ovs-ofctl looks up table and port names on two short connections first (4 xids).
-  const conn = track(await openSwitch(of, spec, flags, 4));
-  const protocol = await setProtocol(of, conn, usable, allowed, flowModPreference(), true);
+  const { conn, protocol } = await openForFlowMod(of, spec, usable, flags, track, 4);
   for (const f of flows) {
     await conn.transactNoReply(of.encodeFlowMod(f.fm, protocol, conn.takeXid()));
   }
+}
+
+/**
+ * ovs-ofctl's open_vconn_for_flow_mod: fails before connecting when no usable protocol is
+ * allowed; keeps the connection's initial protocol when usable, else switches to the first
+ * usable one. `lookupXids` are the xids ovs-ofctl spends on name lookups first.
+ */
+export async function openForFlowMod(
+  of: Of,
+  spec: string,
+  usable: number,
+  flags: ProtocolOptions & { rundir?: string },
+  track: (c: OfConnection) => OfConnection,
+  lookupXids: number,
+): Promise<{ conn: OfConnection; protocol: number }> {
+  const allowed = allowedProtocolsFor(of, flags);
+  if (!(usable & allowed)) {
+    throw new (await import('@softswitch/cli-kit')).UserError(
+      `none of the usable flow formats (${of.protocolsToString(usable)}) is among the allowed flow formats (${of.protocolsToString(allowed)})`,
+    );
+  }
+  const conn = track(await openSwitch(of, spec, flags, lookupXids));
+  const protocol = await setProtocol(of, conn, usable & allowed, allowed, flowModPreference(), true);
+  return { conn, protocol };
 }
 
 /** Flows of a file: one per line, `#` comments and blank lines skipped; errors name the line. */

@@ -37,8 +37,9 @@ export async function openSwitch(
   spec: string,
   flags: ProtocolOptions & { rundir?: string },
   lookupXids = 0,
+  suffix = 'mgmt',
 ): Promise<OfConnection> {
-  const target = resolveSwitch(spec, flags.rundir);
+  const target = resolveSwitch(spec, flags.rundir, suffix);
   return OfConnection.open(of, target, versionBitmap(of, flags), lookupXids);
 }
 

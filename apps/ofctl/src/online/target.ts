@@ -12,11 +12,11 @@ export type SwitchTarget = (
  * Resolves ovs-ofctl's SWITCH argument: `unix:PATH`, `tcp:HOST[:PORT]` (6653 by default), or a
  * bridge name meaning `<rundir>/<bridge>.mgmt`.
  */
-export function resolveSwitch(spec: string, rundirFlag?: string): SwitchTarget {
-  return { ...resolve(spec, rundirFlag), spec };
+export function resolveSwitch(spec: string, rundirFlag?: string, suffix = 'mgmt'): SwitchTarget {
+  return { ...resolve(spec, rundirFlag, suffix), spec };
 }
 
-function resolve(spec: string, rundirFlag?: string): SwitchTarget {
+function resolve(spec: string, rundirFlag: string | undefined, suffix: string): SwitchTarget {
   if (spec.startsWith('unix:')) return { kind: 'unix', path: spec.slice(5), name: spec };
   if (spec.startsWith('tcp:')) {
     const rest = spec.slice(4);
@@ -31,7 +31,7 @@ function resolve(spec: string, rundirFlag?: string): SwitchTarget {
     if (!existsSync(spec)) throw new UnreachableError(`${spec} is not a bridge or a socket`);
     return { kind: 'unix', path: spec, name: `unix:${spec}` };
   }
-  const path = join(resolveRunDir(rundirFlag), `${spec}.mgmt`);
+  const path = join(resolveRunDir(rundirFlag), `${spec}.${suffix}`);
   if (!existsSync(path)) throw new UnreachableError(`${spec} is not a bridge or a socket`);
   return { kind: 'unix', path, name: `unix:${path}` };
 }

@@ -1,22 +1,30 @@
 import type { Socket } from 'node:net';
 import { type FlowEntry, FlowModError, type RemovedFlow } from '@softswitch/ofproto';
 import {
+  type BundleMessage,
+  bundleKind,
+  decodeBundleMessage,
+  encodeBundleControl,
   encodeMessage,
   encodeMultipartReply,
   type FlowStats,
   type FlowStatsRequest,
-  Framer,
   Match,
   newFlowMod,
+  OFPBCT,
+  OFPBFC,
   OFPBRC,
   OFPET,
+  OFPET_BUNDLE_FAILED,
   OpenFlowDecodeError,
   type OpenFlowMessage,
   tryDecodeMessage,
   Writer,
 } from '@softswitch/openflow';
 import type { OpenFlowBridge, PortInfo } from './bridge-api.js';
-import { encodeErrorReply, encodeTextError } from './errors.js';
+import { BundleError, BundleSet } from './bundles.js';
+import { encodeBundleError, encodeErrorReply, encodeTextError } from './errors.js';
+import { checkFlowMod, commitFlowMods } from './flow-txn.js';
 import { encodeGroupDesc, encodeGroupStats, GroupModError, type GroupTable } from './groups.js';
 import { packMultipartReply } from './multipart-out.js';
 import {
@@ -31,6 +39,17 @@ import {
 import { encodeAggregate15, encodeFlowStats15 } from './of15-stats.js';
 import { decodePacketOut14, isPacketOut14, type PacketOut } from './packet-out.js';
 import { encodePortDesc, encodePortStats, portDesc } from './ports-out.js';
+import {
+  isStateChange,
+  OFPBRC_IS_SLAVE,
+  OFPET_ROLE_REQUEST_FAILED,
+  OFPRRFC,
+  ROLE,
+  type RoleCoordinator,
+  type RoleHolder,
+  roleFromNx,
+  roleToNx,
+} from './roles.js';
 import { encodeTableFeatures } from './table-features.js';
 
 /** Versions this switch speaks: OpenFlow 1.0 (wire 1) to 1.5 (wire 6), as OVS 3.1. */
@@ -39,12 +58,13 @@ export const MAX_VERSION = 6;
 const VERSION_BITMAP = 0x7e;
 const NO_BUFFER = 0xffffffff;
 const N_TABLES = 254;
-const HIDDEN_TABLE = 254;
 const OFPBRC_BUFFER_UNKNOWN = 8;
 const OFPMP = { DESC: 0, FLOW: 1, AGGREGATE: 2, TABLE: 3, PORT: 4, PORT_DESC: 13 } as const;
 /** OVS's capabilities: flow, table, port, queue stats and ARP match (1.0); group stats (1.1+). */
 const CAPABILITIES_10 = 0x01 | 0x02 | 0x04 | 0x40 | 0x80;
 const CAPABILITIES_11 = 0x01 | 0x02 | 0x04 | 0x08 | 0x40;
+/** OpenFlow 1.4+ adds OFPC_BUNDLES. */
+const OFPC_BUNDLES = 0x200;
 /** OpenFlow 1.0 actions bitmap: output, set_vlan_vid ... set_tp_dst, enqueue. */
 const ACTIONS_10 = 0xfff;
 /** Rule flags a flow keeps (OVS's OFPUTIL_FF_STATE): send_flow_rem, no_pkt_counts, no_byt_counts. */
@@ -98,6 +118,10 @@ export interface ConnectionHost {
   log(m: string): void;
   /** Flow-removed for every connection that asked for it. */
   flowsRemoved(removed: RemovedFlow[]): void;
+  /** The bridge-wide part of roles (master election id, one master). */
+  readonly roles: RoleCoordinator;
+  /** Every live connection of the bridge (a new master demotes the others). */
+  connections(): Iterable<Connection>;
 }
 
 const desc = {
@@ -109,21 +133,28 @@ const desc = {
 };
 
 /** One OpenFlow client: framing, hello negotiation, then request → reply in arrival order. */
-export class Connection {
+export class Connection implements RoleHolder {
   /** Negotiated version; 0 until the peer's hello arrives. */
   version = 0;
-  private readonly framer = new Framer();
+  /** The start of a message the last read cut off (bytes of the next read complete it). */
+  private partial: Uint8Array | undefined;
+  /** Inside one read's batch of messages: revalidation waits for its end. */
+  private inBatch = false;
+  private changedInBatch = false;
   private flowFormat = NXFF_OPENFLOW10;
   /** OVS gives service (ofctl) connections miss_send_len 0, controller connections 128. */
   private missSendLen: number;
   private configFlags = 0;
-  private role = 1; // OFPCR_ROLE_EQUAL
+  role: number = ROLE.EQUAL;
   private closed = false;
+  private readonly bundles = new BundleSet();
 
   constructor(
     private readonly socket: Socket,
     private readonly host: ConnectionHost,
     kind: 'service' | 'controller' = 'service',
+    /** Gets a copy of every message after the hellos, both ways (`.snoop` monitors of a controller connection). */
+    private readonly tap?: (message: Uint8Array) => void,
   ) {
     this.missSendLen = kind === 'controller' ? OFP_DEFAULT_MISS_SEND_LEN : 0;
     this.send(encodeMessage({ type: 'hello', version: MAX_VERSION, xid: 0, bitmap: VERSION_BITMAP }));
@@ -135,7 +166,21 @@ export class Connection {
   }
 
   private send(b: Uint8Array): void {
-    if (!this.closed && !this.socket.destroyed) this.socket.write(b);
+    if (this.closed || this.socket.destroyed) return;
+    this.socket.write(b);
+    if (this.tap && this.version !== 0) this.tap(b);
+  }
+
+  /**
+   * Another connection became master: this one is now a slave. OpenFlow 1.4+ tells it with
+   * OFPT_ROLE_STATUS (reason OFPCRR_MASTER_REQUEST), as OVS does.
+   */
+  demoted(): void {
+    if (this.version < 5) return;
+    const w = new Writer(24);
+    w.u8(this.version).u8(OFPT_ROLE_STATUS).u16(24).u32(0);
+    w.u32(this.role).u8(0).zeros(3).u64(this.host.roles.replyGenerationId());
+    this.send(w.finish());
   }
 
   /** Table misses become packet-ins for this connection (OVS: miss_send_len > 0). */
@@ -145,32 +190,72 @@ export class Connection {
 
   close(): void {
     this.closed = true;
+    this.bundles.clear();
     this.socket.destroy();
   }
 
+  /**
+   * One read: every complete message in it is handled in order, synchronously, with the replies
+   * corked into one write and the bridge told about flow changes once at the end. Messages are
+   * views into the read's buffer (no copy); only a message cut off at the end is copied.
+   */
   private onData(chunk: Buffer): void {
-    let frames: Uint8Array[];
+    let buf: Uint8Array = chunk;
+    if (this.partial) {
+      buf = new Uint8Array(this.partial.length + chunk.length);
+      buf.set(this.partial);
+      buf.set(chunk, this.partial.length);
+      this.partial = undefined;
+    }
+    this.socket.cork();
+    this.inBatch = true;
+    let p = 0;
     try {
-      frames = this.framer.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    } catch (e) {
-      // A length below the header size: the stream cannot be resynchronized.
-      const err = e as OpenFlowDecodeError;
-      this.send(encodeErrorReply(this.version || MAX_VERSION, err.type, err.code, chunk.subarray(0, 64), 0));
-      this.host.log(`closing connection: ${err.message}`);
-      this.socket.end();
-      this.closed = true;
-      return;
-    }
-    for (const f of frames) {
-      if (this.closed) return;
-      try {
-        this.handleFrame(f);
-      } catch (e) {
-        // Never let one message's failure take the switch down: answer it and go on.
-        this.host.log(`error handling message: ${(e as Error).stack ?? e}`);
-        this.send(encodeErrorReply(this.version, OFPET.BAD_REQUEST, OFPBRC.EPERM, f));
+      while (buf.length - p >= 4 && !this.closed) {
+        const len = (buf[p + 2] << 8) | buf[p + 3];
+        if (len < OFP_HEADER_LEN) {
+          // A length below the header size: the stream cannot be resynchronized.
+          this.send(
+            encodeErrorReply(
+              this.version || MAX_VERSION,
+              OFPET.BAD_REQUEST,
+              OFPBRC.BAD_LEN,
+              buf.subarray(p, p + 64),
+              0,
+            ),
+          );
+          this.host.log(`closing connection: framed length ${len} is below the header size`);
+          this.socket.end();
+          this.closed = true;
+          return;
+        }
+        if (buf.length - p < len) break;
+        const f = buf.subarray(p, p + len);
+        p += len;
+        if (this.tap && this.version !== 0 && f[1] !== 0) this.tap(f);
+        try {
+          this.handleFrame(f);
+        } catch (e) {
+          // Never let one message's failure take the switch down: answer it and go on.
+          this.host.log(`error handling message: ${(e as Error).stack ?? e}`);
+          this.send(encodeErrorReply(this.version, OFPET.BAD_REQUEST, OFPBRC.EPERM, f));
+        }
       }
+      if (p < buf.length && !this.closed) this.partial = buf.slice(p);
+    } finally {
+      this.inBatch = false;
+      if (this.changedInBatch) {
+        this.changedInBatch = false;
+        this.host.bridge.flowsChanged();
+      }
+      this.socket.uncork();
     }
+  }
+
+  /** Flows (or who wants misses) changed: the bridge revalidates, once per read batch. */
+  private flowsChanged(): void {
+    if (this.inBatch) this.changedInBatch = true;
+    else this.host.bridge.flowsChanged();
   }
 
   private handleFrame(b: Uint8Array) {
@@ -179,10 +264,12 @@ export class Connection {
       if (b[1] === 0) return; // a stray hello
       return this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_VERSION, b);
     }
+    // As OVS, a slave's state change is refused before the message is even decoded.
+    if (this.role === ROLE.SLAVE && isStateChange(b)) return this.sendError(OFPET.BAD_REQUEST, OFPBRC_IS_SLAVE, b);
     if (isNxStatsRequest(b)) return this.nxStats(b);
-    if (isPortDescRequest10(b)) {
-      const ports = this.host.bridge.ports().map((p) => encodePortDesc(portDesc(p), 1));
-      for (const msg of packMultipartReply(1, readXid(b), OFPMP.PORT_DESC, ports)) this.send(msg);
+    if (isBodylessPortDescRequest(b)) {
+      const ports = this.host.bridge.ports().map((p) => encodePortDesc(portDesc(p), this.version));
+      for (const msg of packMultipartReply(this.version, readXid(b), OFPMP.PORT_DESC, ports)) this.send(msg);
       return;
     }
     if (isTableFeaturesRequest(b)) {
@@ -192,6 +279,7 @@ export class Connection {
       return;
     }
     if (isPacketOut14(b)) return this.packetOut14(b);
+    if (bundleKind(b)) return this.bundle(b);
     if (isNiciraMessage(b)) {
       const handled = this.nicira(b);
       if (handled) return;
@@ -264,7 +352,7 @@ export class Connection {
         this.configFlags = m.flags;
         this.missSendLen = m.missSendLen;
         // Table misses go up only while someone wants them: cached miss flows must change.
-        if (this.wantsMisses() !== before) this.host.bridge.flowsChanged();
+        if (this.wantsMisses() !== before) this.flowsChanged();
         return;
       }
       case 'barrier_request':
@@ -282,11 +370,18 @@ export class Connection {
         return this.flowMod(m.flowMod, raw);
       case 'packet_out':
         return this.packetOut(m, raw);
-      case 'role_request':
-        if (m.role !== 0) this.role = m.role;
+      case 'role_request': {
+        const roles = this.host.roles;
+        if (m.role !== ROLE.NOCHANGE) {
+          // Every OpenFlow 1.2+ master/slave request carries a generation id (all ones included, as OVS 3.1 reads it).
+          if (m.role !== ROLE.EQUAL && !roles.setElectionId(m.generationId))
+            return this.sendError(OFPET_ROLE_REQUEST_FAILED, OFPRRFC.STALE, raw);
+          roles.setRole(this, m.role, this.host.connections());
+        }
         return this.send(
-          encodeMessage({ type: 'role_reply', version, xid, role: this.role, generationId: m.generationId }),
+          encodeMessage({ type: 'role_reply', version, xid, role: this.role, generationId: roles.replyGenerationId() }),
         );
+      }
       case 'multipart_request':
         return this.multipart(m, raw);
       case 'group_mod':
@@ -296,7 +391,7 @@ export class Connection {
           if (e instanceof GroupModError) return this.sendError(e.errorType, e.errorCode, raw);
           throw e;
         }
-        this.host.bridge.flowsChanged();
+        this.flowsChanged();
         return;
       case 'port_mod':
       case 'table_mod':
@@ -325,6 +420,18 @@ export class Connection {
         if (format !== NXPIF_STANDARD) this.sendError(OFPET.BAD_REQUEST, OFPBRC.EPERM, b);
         return true;
       }
+      case NXT.ROLE_REQUEST: {
+        const role = b.length === 20 ? roleFromNx(v.getUint32(16)) : undefined;
+        if (b.length !== 20) this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, b);
+        else if (role === undefined) this.sendError(OFPET_ROLE_REQUEST_FAILED, OFPRRFC.BAD_ROLE, b);
+        else {
+          this.host.roles.setRole(this, role, this.host.connections());
+          const w = new Writer(20);
+          w.u8(this.version).u8(4).u16(20).u32(readXid(b)).u32(0x2320).u32(NXT.ROLE_REPLY).u32(roleToNx(this.role));
+          this.send(w.finish());
+        }
+        return true;
+      }
       case NXT.SET_ASYNC_CONFIG:
       case NXT.SET_CONTROLLER_ID:
         return true; // accepted: one controller id, every async message on
@@ -337,7 +444,7 @@ export class Connection {
   /** OFPT_PACKET_IN (standard format); service connections get them once miss_send_len is set. */
   notifyPacketIn(pin: PacketIn): void {
     const version = this.version;
-    if (version === 0 || version === 2 || this.missSendLen === 0) return;
+    if (version === 0 || version === 2 || this.missSendLen === 0 || this.role === ROLE.SLAVE) return;
     const match = new Match();
     match.setSlot('in_port', BigInt(pin.inPort), 0xffffn);
     this.send(
@@ -385,7 +492,7 @@ export class Connection {
       nBuffers: 0,
       nTables: N_TABLES,
       auxiliaryId: 0,
-      capabilities: v === 1 ? CAPABILITIES_10 : CAPABILITIES_11,
+      capabilities: v === 1 ? CAPABILITIES_10 : v >= 5 ? CAPABILITIES_11 | OFPC_BUNDLES : CAPABILITIES_11,
       actions: v === 1 ? ACTIONS_10 : 0,
       ports: v === 1 ? this.host.bridge.ports().map(portDesc) : [],
     });
@@ -393,24 +500,88 @@ export class Connection {
 
   private flowMod(fm: ReturnType<typeof newFlowMod>, raw: Uint8Array) {
     const bridge = this.host.bridge;
-    // OVS keeps table 254 for itself (read-only): OpenFlow sees 254 tables, 0 to 253.
-    if (fm.tableId === HIDDEN_TABLE) return this.sendError(OFPET.BAD_REQUEST, OFPBRC.EPERM, raw);
     let removed: RemovedFlow[];
     try {
+      checkFlowMod(fm, bridge.ofproto);
       removed = bridge.ofproto.flowMod(fm, this.version);
     } catch (e) {
-      if (e instanceof FlowModError) return this.sendError(e.errorType, e.errorCode, raw);
-      if (e instanceof OpenFlowDecodeError) return this.sendError(e.type, e.code, raw);
+      if (e instanceof FlowModError || e instanceof OpenFlowDecodeError) return this.sendError(...errorOf(e), raw);
       throw e;
     }
-    bridge.flowsChanged();
+    this.flowsChanged();
     if (removed.length) this.host.flowsRemoved(removed);
     // OVS applies the flow-mod, then reports the buffer it cannot find.
     if (fm.bufferId !== NO_BUFFER) this.sendError(OFPET.BAD_REQUEST, OFPBRC_BUFFER_UNKNOWN, raw);
   }
 
+  /**
+   * OFPT_BUNDLE_CONTROL / OFPT_BUNDLE_ADD_MESSAGE (and OpenFlow 1.3's ONF form). Adds are
+   * decoded when they arrive (decode errors refer to the add message, as in OVS); a commit
+   * applies every flow-mod in one synchronous step or, if one fails, none: the failing message
+   * gets its error, then the commit gets OFPBFC_MSG_FAILED.
+   */
+  private bundle(raw: Uint8Array) {
+    let m: BundleMessage;
+    try {
+      m = decodeBundleMessage(raw);
+      BundleSet.checkFlags(m.flags);
+      if (m.kind === 'add') return this.bundleAdd(m, raw);
+      this.bundleControl(m);
+    } catch (e) {
+      if (e instanceof BundleError) return this.send(encodeBundleError(this.version, e.code, raw));
+      if (e instanceof OpenFlowDecodeError) {
+        if (e.type === OFPET_BUNDLE_FAILED) return this.send(encodeBundleError(this.version, e.code, raw));
+        return this.sendError(e.type, e.code, raw);
+      }
+      throw e;
+    }
+  }
+
+  private bundleAdd(m: Extract<BundleMessage, { kind: 'add' }>, raw: Uint8Array) {
+    const inner = m.message;
+    const decoded = inner[1] === OFPT_FLOW_MOD ? tryDecodeMessage(inner) : undefined;
+    if (decoded instanceof OpenFlowDecodeError) return this.sendError(decoded.type, decoded.code, raw);
+    if (decoded?.type !== 'flow_mod')
+      throw new BundleError(OFPBFC.MSG_UNSUP, `message type ${inner[1]} cannot go in a bundle here`);
+    this.bundles.add(m.bundleId, m.flags, { fm: decoded.flowMod, version: this.version, raw });
+  }
+
+  private bundleControl(m: Extract<BundleMessage, { kind: 'control' }>) {
+    const reply = (ctrlType: number) =>
+      this.send(
+        encodeBundleControl({ version: m.version, xid: m.xid, onf: m.onf, bundleId: m.bundleId, ctrlType, flags: 0 }),
+      );
+    switch (m.ctrlType) {
+      case OFPBCT.OPEN_REQUEST:
+        this.bundles.open(m.bundleId, m.flags);
+        return reply(OFPBCT.OPEN_REPLY);
+      case OFPBCT.CLOSE_REQUEST:
+        this.bundles.close(m.bundleId, m.flags);
+        return reply(OFPBCT.CLOSE_REPLY);
+      case OFPBCT.DISCARD_REQUEST:
+        this.bundles.discard(m.bundleId);
+        return reply(OFPBCT.DISCARD_REPLY);
+      case OFPBCT.COMMIT_REQUEST: {
+        const entries = this.bundles.take(m.bundleId, m.flags);
+        const bridge = this.host.bridge;
+        const r = commitFlowMods(bridge.ofproto, entries);
+        if (!r.ok) {
+          const [type, code] = errorOf(r.error);
+          this.sendError(type, code, entries[r.index].raw);
+          throw new BundleError(OFPBFC.MSG_FAILED, 'a message of the bundle failed');
+        }
+        if (entries.length) this.flowsChanged();
+        if (r.removed.length) this.host.flowsRemoved(r.removed);
+        return reply(OFPBCT.COMMIT_REPLY);
+      }
+      default:
+        throw new BundleError(OFPBFC.BAD_TYPE, `bundle control type ${m.ctrlType} is not a request`);
+    }
+  }
+
   /** Sends flow-removed for flows added with send_flow_rem (OpenFlow 1.0 std format, 1.1-1.3). */
   notifyRemoved(removed: RemovedFlow[]): void {
+    if (this.role === ROLE.SLAVE) return;
     if (this.version === 0 || this.version > 4 || (this.version === 1 && this.flowFormat !== NXFF_OPENFLOW10)) return;
     const now = this.now;
     for (const { entry, reason } of removed) {
@@ -618,11 +789,23 @@ export class Connection {
 }
 
 const OFPMP_TABLE_FEATURES = 12;
+const OFPT_FLOW_MOD = 14;
+const OFP_HEADER_LEN = 8;
+const OFPT_ROLE_STATUS = 30;
+
+/** The (type, code) an exception from applying a flow-mod answers with. */
+function errorOf(e: unknown): [number, number] {
+  if (e instanceof FlowModError) return [e.errorType, e.errorCode];
+  if (e instanceof OpenFlowDecodeError) return [e.type, e.code];
+  return [OFPET.BAD_REQUEST, OFPBRC.EPERM];
+}
 const NXT = {
   FLOW_MOD: 13,
   SET_FLOW_FORMAT: 12,
   FLOW_MOD_TABLE_ID: 15,
   SET_PACKET_IN_FORMAT: 16,
+  ROLE_REQUEST: 10,
+  ROLE_REPLY: 11,
   SET_ASYNC_CONFIG: 19,
   SET_CONTROLLER_ID: 20,
 } as const;
@@ -640,9 +823,14 @@ function readXid(b: Uint8Array): number {
   return new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(4);
 }
 
-/** OpenFlow 1.0 OFPST_PORT_DESC (an OVS extension of 1.0's stats numbering; no body). */
-function isPortDescRequest10(b: Uint8Array): boolean {
-  return b[0] === 1 && b[1] === 16 && b.length === 12 && ((b[8] << 8) | b[9]) === OFPMP.PORT_DESC;
+/**
+ * A port-desc request without a body: OpenFlow 1.0's OFPST_PORT_DESC (an OVS extension of 1.0's
+ * stats numbering) and 1.1-1.4's OFPMP_PORT_DESC (only 1.5 adds a port number; the lib's decoder
+ * wants one from 1.4 on, so these are answered here).
+ */
+function isBodylessPortDescRequest(b: Uint8Array): boolean {
+  if (b[0] === 1) return b[1] === 16 && b.length === 12 && ((b[8] << 8) | b[9]) === OFPMP.PORT_DESC;
+  return b[0] <= 5 && b[1] === 18 && b.length === 16 && ((b[8] << 8) | b[9]) === OFPMP.PORT_DESC;
 }
 
 function isTableFeaturesRequest(b: Uint8Array): boolean {

@@ -1,4 +1,4 @@
-import { ERROR_NAMES_10, ERROR_NAMES_11, encodeMessage, Writer } from '@softswitch/openflow';
+import { bundleErrorForVersion, ERROR_NAMES_10, ERROR_NAMES_11, encodeMessage, Writer } from '@softswitch/openflow';
 
 /**
  * OVS 3.1 echoes the whole offending message in an error reply (OpenFlow asks for at least 64
@@ -78,4 +78,16 @@ export function encodeErrorReply(
 /** An error whose data is text (OFPET_HELLO_FAILED carries an ASCII explanation). */
 export function encodeTextError(version: number, xid: number, type: number, code: number, text: string): Uint8Array {
   return encodeMessage({ type: 'error', version, xid, errType: type, code, data: new TextEncoder().encode(text) });
+}
+
+/** OFPET_BUNDLE_FAILED / `code` in `version`'s form: OpenFlow 1.3 carries it as an ONF experimenter error. */
+export function encodeBundleError(version: number, code: number, offending: Uint8Array): Uint8Array {
+  const e = bundleErrorForVersion(code, version);
+  let data = offending.subarray(0, ERROR_DATA_MAX);
+  if (e.experimenter !== undefined) {
+    const w = new Writer(4 + data.length);
+    w.u32(e.experimenter).bytes(data);
+    data = w.finish();
+  }
+  return encodeMessage({ type: 'error', version, xid: readXid(offending), errType: e.type, code: e.code, data });
 }

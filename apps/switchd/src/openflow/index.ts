@@ -5,6 +5,8 @@ import { ActiveController } from './active.js';
 import type { OpenFlowBridge, PortInfo } from './bridge-api.js';
 import { Connection, type ConnectionHost, type PacketIn, type PortStatusReason } from './connection.js';
 import { GroupTable } from './groups.js';
+import { RoleCoordinator } from './roles.js';
+import { SnoopSet } from './snoop.js';
 
 export type { OpenFlowBridge, PortInfo } from './bridge-api.js';
 export { Connection, type PacketIn, type PortStatusReason } from './connection.js';
@@ -15,6 +17,8 @@ export interface OpenFlowListenerOptions {
   bridge: OpenFlowBridge;
   log?: (m: string) => void;
   ptcp?: { port: number; host?: string };
+  /** Where `.snoop` listens (passive monitors of the controller connection); default: `path` with `.mgmt` → `.snoop`. */
+  snoopPath?: string | false;
 }
 
 export interface OpenFlowListener {
@@ -58,9 +62,12 @@ export async function startOpenFlowListener(options: OpenFlowListenerOptions): P
     flowsRemoved(removed: RemovedFlow[]) {
       for (const c of live) c.notifyRemoved(removed);
     },
+    roles: new RoleCoordinator(),
+    connections: () => live,
   };
-  const accept = (socket: Socket, kind: 'service' | 'controller' = 'service') => {
-    const conn = new Connection(socket, host, kind);
+  const snoops = new SnoopSet(log);
+  const accept = (socket: Socket, kind: 'service' | 'controller' = 'service', target?: string) => {
+    const conn = new Connection(socket, host, kind, target === undefined ? undefined : snoops.tap(target));
     live.add(conn);
     socket.on('error', (e) => log(`OpenFlow connection error: ${e.message}`));
     socket.on('close', () => {
@@ -77,6 +84,16 @@ export async function startOpenFlowListener(options: OpenFlowListenerOptions): P
   await listen(unix, options.path);
   chmodSync(options.path, 0o600);
   servers.push(unix);
+  const snoopPath =
+    options.snoopPath ?? (options.path.endsWith('.mgmt') ? `${options.path.slice(0, -5)}.snoop` : false);
+  if (snoopPath) {
+    rmSync(snoopPath, { force: true });
+    // OVS attaches a snooper to the (best) controller connection; with none configured it hangs up.
+    const snoop = createServer((s) => snoops.add(s, [...active.keys()][0]));
+    await listen(snoop, snoopPath);
+    chmodSync(snoopPath, 0o600);
+    servers.push(snoop);
+  }
   if (options.ptcp) {
     const tcp = createServer((s) => accept(s));
     await listen(tcp, options.ptcp.port, options.ptcp.host ?? '0.0.0.0');
@@ -97,10 +114,11 @@ export async function startOpenFlowListener(options: OpenFlowListenerOptions): P
         if (targets.includes(t)) continue;
         a.stop();
         active.delete(t);
+        snoops.drop(t);
       }
       for (const t of targets) {
         if (active.has(t) || !/^(tcp|unix):/.test(t)) continue;
-        active.set(t, new ActiveController(t, (s) => accept(s, 'controller'), log));
+        active.set(t, new ActiveController(t, (s) => accept(s, 'controller', t), log));
       }
     },
     connectedControllers: () => [...active.values()].filter((a) => a.connected).map((a) => a.target),
@@ -112,8 +130,10 @@ export async function startOpenFlowListener(options: OpenFlowListenerOptions): P
       active.clear();
       for (const c of live) c.close();
       live.clear();
+      snoops.closeAll();
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       rmSync(options.path, { force: true });
+      if (snoopPath) rmSync(snoopPath, { force: true });
     },
   };
 }

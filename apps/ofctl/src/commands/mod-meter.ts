@@ -1,0 +1,18 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '@softswitch/cli-kit';
+import { onlineFlags, switchArg } from '../online/flags.js';
+
+export default class ModMeter extends BaseCommand {
+  static override description = "modify SWITCH's meter METER";
+  static override args = {
+    switch: switchArg,
+    meter: Args.string({ required: true, description: 'meter (meter=N,kbps|pktps,...,bands=type=drop,rate=R)' }),
+  };
+  static override flags = { ...onlineFlags };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(ModMeter);
+    const { runMeterMod } = await import('../online/group-meter.js');
+    await runMeterMod(args.switch, args.meter, 1, flags);
+  }
+}

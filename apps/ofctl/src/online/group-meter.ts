@@ -1,0 +1,173 @@
+import { readFileSync } from 'node:fs';
+import { UserError } from '@softswitch/cli-kit';
+import type { GroupMod, MeterMod } from '@softswitch/openflow';
+import type { ProtocolOptions } from '../protocol-flags.js';
+import { dumpTransaction } from './dump-transaction.js';
+import { openForFlowMod } from './flow-mods.js';
+import { openSwitch } from './session.js';
+
+type Of = typeof import('@softswitch/openflow');
+type Flags = ProtocolOptions & { rundir?: string };
+
+/** Xids ovs-ofctl spends looking up port and table names before a group command's connection. */
+const NAME_LOOKUP_XIDS = 4;
+
+function parseOrFail<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new UserError((e as Error).message);
+  }
+}
+
+/** Group mods from the command line or a file ("-" is stdin); file lines may name a command. */
+export function readGroupMods(
+  of: Of,
+  source: { text?: string; file?: string },
+  command: number,
+): { gms: GroupMod[]; usable: number } {
+  if (source.file === undefined) {
+    const { gm, usable } = parseOrFail(() => of.parseGroupMod(source.text ?? '', command));
+    return { gms: [gm], usable };
+  }
+  let text: string;
+  try {
+    text = readFileSync(source.file === '-' ? 0 : source.file, 'utf8');
+  } catch (e) {
+    throw new UserError(`${source.file}: open failed (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const gms: GroupMod[] = [];
+  let usable = of.P_OF11_UP;
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const hash = lines[i].indexOf('#');
+    const line = (hash >= 0 ? lines[i].slice(0, hash) : lines[i]).trim();
+    if (!line) continue;
+    try {
+      const parsed = of.parseGroupMod(line, command === of.OFPGC.ADD ? of.GROUP_FILE_COMMAND : command);
+      gms.push(parsed.gm);
+      usable &= parsed.usable;
+    } catch (e) {
+      throw new UserError(`${source.file}:${i + 1}: ${(e as Error).message}`);
+    }
+  }
+  return { gms, usable };
+}
+
+const GROUP_COMMAND_NAMES: Record<number, string> = {
+  0: 'add-group',
+  1: 'mod-group',
+  2: 'del-group',
+  32768: 'mod-group',
+};
+
+/** add-group(s), mod-group, del-groups: each group mod confirmed by a barrier. */
+export async function runGroupMods(
+  spec: string,
+  source: { text?: string; file?: string },
+  command: number,
+  flags: Flags,
+): Promise<void> {
+  const of = await import('@softswitch/openflow');
+  const { runOnline } = await import('./run.js');
+  const { gms, usable } = readGroupMods(of, source, command);
+  await runOnline(async (track) => {
+    const { conn } = await openForFlowMod(of, spec, usable, flags, track, NAME_LOOKUP_XIDS);
+    if (conn.version === 1) {
+      throw new UserError(
+        `${GROUP_COMMAND_NAMES[command] ?? 'group-mod'} needs OpenFlow 1.1 or later ('-O OpenFlow11')`,
+      );
+    }
+    for (const groupMod of gms) {
+      await conn.transactNoReply(
+        of.encodeMessage({ type: 'group_mod', version: conn.version, xid: conn.takeXid(), groupMod }),
+      );
+    }
+  });
+}
+
+/** dump-groups [GROUP], dump-group-stats [group_id=GROUP], dump-group-features. */
+export async function runGroupRequest(
+  spec: string,
+  kind: 'group_desc' | 'group' | 'group_features',
+  arg: string | undefined,
+  flags: Flags,
+): Promise<void> {
+  const of = await import('@softswitch/openflow');
+  const { runOnline } = await import('./run.js');
+  let groupId = 0xfffffffc;
+  let lookups = 0;
+  if (kind === 'group') {
+    // The argument is a group_mod text (group_id=...), parsed with name lookups.
+    groupId = parseOrFail(() => of.parseGroupMod(arg ?? '', of.OFPGC.DELETE)).gm.groupId;
+    lookups = NAME_LOOKUP_XIDS;
+  } else if (kind === 'group_desc' && arg !== undefined) {
+    const id = /^\d+$/.test(arg) ? Number(arg) : arg.toLowerCase() === 'any' ? 0xffffffff : 0xfffffffc;
+    if (id <= 0xffffffff) groupId = id;
+  }
+  await runOnline(async (track) => {
+    const conn = track(await openSwitch(of, spec, flags, lookups));
+    const min = kind === 'group_features' ? 3 : 2;
+    if (conn.version < min) {
+      const name = { group_desc: 'dump-groups', group: 'dump-group-stats', group_features: 'dump-group-features' }[
+        kind
+      ];
+      throw new UserError(`${name} needs OpenFlow 1.${min - 1} or later ('-O OpenFlow1${min - 1}')`);
+    }
+    const body = kind === 'group_features' ? { mp: kind } : { mp: kind, groupId };
+    const request = of.encodeMessage({
+      type: 'multipart_request',
+      version: conn.version,
+      xid: conn.takeXid(),
+      flags: 0,
+      body: body as import('@softswitch/openflow').MultipartRequestBody,
+    });
+    process.stdout.write(await dumpTransaction(of, conn, request));
+  });
+}
+
+/** add-meter, mod-meter, del-meter(s): one meter mod confirmed by a barrier. */
+export async function runMeterMod(
+  spec: string,
+  text: string | undefined,
+  command: number,
+  flags: Flags,
+): Promise<void> {
+  const of = await import('@softswitch/openflow');
+  const { runOnline } = await import('./run.js');
+  let mm: MeterMod;
+  let usable = of.P_OF13_UP;
+  if (text === undefined) mm = { command, flags: 0, meterId: 0xffffffff, bands: [] };
+  else ({ mm, usable } = parseOrFail(() => of.parseMeterMod(text, command)));
+  await runOnline(async (track) => {
+    const { conn } = await openForFlowMod(of, spec, usable, flags, track, 0);
+    await conn.transactNoReply(
+      of.encodeMessage({ type: 'meter_mod', version: conn.version, xid: conn.takeXid(), meterMod: mm }),
+    );
+  });
+}
+
+/** dump-meters [METER], meter-stats [METER], meter-features. */
+export async function runMeterRequest(
+  spec: string,
+  kind: 'meter_config' | 'meter' | 'meter_features',
+  text: string | undefined,
+  flags: Flags,
+): Promise<void> {
+  const of = await import('@softswitch/openflow');
+  const { runOnline } = await import('./run.js');
+  const meterId =
+    text === undefined ? 0xffffffff : parseOrFail(() => of.parseMeterMod(text, of.METER_REQUEST)).mm.meterId;
+  await runOnline(async (track) => {
+    const { conn } = await openForFlowMod(of, spec, of.P_OF13_UP, flags, track, 0);
+    const body = kind === 'meter_features' ? { mp: kind } : { mp: kind, meterId };
+    const request = of.encodeMessage({
+      type: 'multipart_request',
+      version: conn.version,
+      xid: conn.takeXid(),
+      flags: 0,
+      body: body as import('@softswitch/openflow').MultipartRequestBody,
+    });
+    process.stdout.write(await dumpTransaction(of, conn, request));
+  });
+}
