@@ -48,7 +48,8 @@ describe('select groups', () => {
   it('trace: hash and recirculate, nothing after the group in this pass', () => {
     const br = bridge('priority=1,actions=mod_nw_tos:8,group:1,output:4');
     br.addGroups('group_id=1,type=select,bucket=output:1,bucket=output:2');
-    expect(actions(br, 'in_port=3,ip,nw_tos=0')).toMatch(
+    // nw_proto must be non-zero: OVS leaves an L3 header alone when nw_proto is 0.
+    expect(actions(br, 'in_port=3,tcp,nw_tos=0')).toMatch(
       /^set\(ipv4\(tos=0x8\/0xfc\)\),hash\(sym_l4\(0\)\),recirc\(0x\d+\)$/,
     );
   });
@@ -77,11 +78,13 @@ describe('xlate cache', () => {
     const cache = new XlateCache();
     br.translate(parseFlowString('in_port=1,ip'), { cache });
     expect(cache.rules.map((e) => e.tableId)).toEqual([0, 1]);
-    cache.credit(7, 700, 123);
-    cache.credit(0, 0, 999); // nothing new: nothing changes
+    const used = Date.now() + 60_000; // later than the rules' creation
+    cache.credit(7, 700, used);
+    cache.credit(0, 0, used + 1); // nothing new: nothing changes
+    cache.credit(1, 100, 5); // an older time never moves `used` back
     expect(br.tables.entries().map((e) => [e.packets, e.bytes, e.used])).toEqual([
-      [7n, 700n, 123],
-      [7n, 700n, 123],
+      [8n, 800n, used],
+      [8n, 800n, used],
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { decodeActions, encodeActions10, encodeInstructions } from './action-codec.js';
 import type { Action } from './actions.js';
 import { type AsyncConfig, decodeAsyncConfig, encodeAsyncConfig } from './async-config.js';
+import { ONF_VENDOR_ID } from './bundle.js';
 import { Writer } from './bytes.js';
 import {
   decodeGroupMod,
@@ -61,6 +62,10 @@ export const OFPT = {
 
 /** Barrier request/reply type numbers differ between OpenFlow 1.0 and 1.1+. */
 export const barrierType = (version: number, reply: boolean): number => (version === 1 ? 18 : 20) + (reply ? 1 : 0);
+
+/** OFPT_ROLE_STATUS (OpenFlow 1.4+); OpenFlow 1.3 has ONFT_ROLE_STATUS (ONF extension 1911), the same body. */
+export const OFPT_ROLE_STATUS = 30;
+export const ONFT_ROLE_STATUS = 1911;
 
 export const MAX_VERSION = 6;
 export const HEADER_LEN = 8;
@@ -132,6 +137,8 @@ export type OpenFlowMessage =
   | { type: 'multipart_request'; version: number; xid: number; flags: number; body: MultipartRequestBody }
   | { type: 'multipart_reply'; version: number; xid: number; flags: number; body: MultipartReplyBody }
   | { type: 'role_request' | 'role_reply'; version: number; xid: number; role: number; generationId: bigint }
+  /** OFPT_ROLE_STATUS (OpenFlow 1.4+) or ONFT_ROLE_STATUS (the ONF extension for OpenFlow 1.3). */
+  | { type: 'role_status'; version: number; xid: number; role: number; reason: number; generationId: bigint }
   | { type: 'port_mod'; version: number; xid: number; portMod: PortMod }
   | { type: 'table_mod'; version: number; xid: number; tableId: number; config: number }
   | { type: 'get_async_request'; version: number; xid: number }
@@ -279,6 +286,14 @@ export function encodeMessage(m: OpenFlowMessage): Uint8Array {
       header(m.type === 'role_request' ? 24 : 25);
       w.u32(m.role).zeros(4).u64(m.generationId);
       break;
+    case 'role_status':
+      if (m.version < 4) throw new Error(`OpenFlow version ${m.version} has no role status message`);
+      if (m.version === 4) {
+        header(OFPT.EXPERIMENTER);
+        w.u32(ONF_VENDOR_ID).u32(ONFT_ROLE_STATUS);
+      } else header(OFPT_ROLE_STATUS);
+      w.u32(m.role).u8(m.reason).zeros(3).u64(m.generationId);
+      break;
     case 'port_mod':
       header(m.version === 1 ? 15 : 16);
       encodePortMod(w, m.portMod, m.version);
@@ -343,6 +358,26 @@ function encodeInstructionlessAction(w: Writer, a: Action, version: number, ctx 
 registerBareActionEncoder((w, a, version) => encodeInstructionlessAction(w, a, version, BUCKET_CTX));
 
 const badRequest = (code: number, off: number, msg: string) => decodeError(OFPET.BAD_REQUEST, code, off, msg);
+
+/**
+ * The body of a role status at `at` (struct ofp14_role_status, then properties OVS skips), as
+ * OVS's ofputil_decode_role_status: its length a multiple of 8 past the fixed part, a known role.
+ */
+function decodeRoleStatus(b: Uint8Array, at: number): Extract<OpenFlowMessage, { type: 'role_status' }> {
+  if (b.length < at + 16 || (b.length - at - 16) % 8)
+    throw badRequest(OFPBRC.BAD_LEN, 2, `role status of ${b.length} bytes`);
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const role = v.getUint32(at);
+  if (role > 3) throw decodeError(OFPET.ROLE_REQUEST_FAILED, 2, at, 'bad role');
+  return {
+    type: 'role_status',
+    version: b[0],
+    xid: v.getUint32(4),
+    role,
+    reason: b[at + 4],
+    generationId: v.getBigUint64(at + 8),
+  };
+}
 
 /**
  * Decodes one complete message. Total: any input yields a message or throws an
@@ -552,6 +587,9 @@ export function decodeMessage(b: Uint8Array): OpenFlowMessage {
         exact(24);
         return { type: 'nx_flow_mod_table_id', version, xid, enable: b[16] !== 0 };
       }
+      if (version === 4 && v.getUint32(8) === ONF_VENDOR_ID && v.getUint32(12) === ONFT_ROLE_STATUS) {
+        return decodeRoleStatus(b, 16);
+      }
       throw badRequest(OFPBRC.BAD_EXPERIMENTER, 8, 'unknown experimenter message');
   }
   if (version === 1 && t === 15) return { type: 'port_mod', version, xid, portMod: decodePortMod(b, 1) };
@@ -605,6 +643,9 @@ export function decodeMessage(b: Uint8Array): OpenFlowMessage {
         break;
       case 29:
         if (version >= 4) return { type: 'meter_mod', version, xid, meterMod: decodeMeterMod(b) };
+        break;
+      case OFPT_ROLE_STATUS:
+        if (version >= 5) return decodeRoleStatus(b, 8);
         break;
     }
   }

@@ -1,12 +1,13 @@
 import { formatActions, PACKET_IN_REASONS } from './actions.js';
 import { ASYNC_ERROR_NAMES, formatAsyncConfig } from './async-config.js';
+import { ONF_VENDOR_ID } from './bundle.js';
 import { formatGroupMod, formatMeterMod, formatPortMod, ROLES } from './control.js';
 import { ERROR_NAMES_10, ERROR_NAMES_11 } from './error-names.js';
 import { OpenFlowDecodeError } from './errors.js';
 import { formatFlowModBody } from './flow-mod.js';
 import { formatPort } from './format-values.js';
 import { formatMatch } from './match-format.js';
-import { decodeMessage, type OpenFlowMessage } from './messages.js';
+import { decodeMessage, OFPT_ROLE_STATUS, ONFT_ROLE_STATUS, type OpenFlowMessage } from './messages.js';
 import {
   decodeFlowStatsEntries,
   formatDuration,
@@ -138,6 +139,12 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
         if (!requestNoChange && m.generationId !== 0xffffffffffffffffn) s += ` generation_id=${m.generationId}`;
         return s;
       }
+      case 'role_status': {
+        // OVS's ofputil_format_role_status: the generation id unless all ones, then the reason.
+        let s = `${head(m.version === 4 ? 'ONFT_ROLE_STATUS' : 'OFPT_ROLE_STATUS', m.version, m.xid)} role=${ROLES[m.role]}`;
+        if (m.generationId !== 0xffffffffffffffffn) s += ` generation_id=${m.generationId}`;
+        return `${s} reason=${ROLE_STATUS_REASONS[m.reason] ?? '(unknown)'}`;
+      }
       case 'port_mod':
         return `${head('OFPT_PORT_MOD', m.version, m.xid)}${formatPortMod(m.portMod)}`;
       case 'table_mod':
@@ -250,6 +257,7 @@ function goodGroupEntries(b: Uint8Array): string {
 }
 
 const FRAG_MODES = ['normal', 'drop', 'reassemble', 'nx-match'];
+const ROLE_STATUS_REASONS = ['primary_request', 'configuration_changed', 'experimenter_data_changed'];
 const FLOW_REMOVED_REASONS = ['idle', 'hard', 'delete', 'group_delete', 'eviction', 'meter_delete'];
 const CAPS10: [number, string][] = [
   [1, 'FLOW_STATS'],
@@ -314,6 +322,11 @@ function messageTitle(b: Uint8Array): string | undefined {
   if (queueTypes && t === queueTypes[1]) return 'OFPT_QUEUE_GET_CONFIG_REPLY';
   if (v >= 4 && t === 27) return 'OFPT_GET_ASYNC_REPLY';
   if (v >= 4 && t === 28) return 'OFPT_SET_ASYNC';
+  if (v >= 5 && t === OFPT_ROLE_STATUS) return 'OFPT_ROLE_STATUS';
+  if (v === 4 && t === 4 && b.length >= 16) {
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    if (dv.getUint32(8) === ONF_VENDOR_ID && dv.getUint32(12) === ONFT_ROLE_STATUS) return 'ONFT_ROLE_STATUS';
+  }
   if (v === 1 && t === 4 && b.length >= 16 && b[15] === 13) return 'NXT_FLOW_MOD';
   const statsReq = v === 1 ? 16 : 18;
   if ((t === statsReq || t === statsReq + 1) && b.length >= 10) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, encodeMessage, OpenFlowDecodeError, tryDecodeMessage } from '../src/index.js';
+import { decodeMessage, encodeMessage, OpenFlowDecodeError, ofpPrint, tryDecodeMessage } from '../src/index.js';
 import { arbAsyncConfig, arbMessage } from './arbitraries.js';
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
@@ -62,6 +62,31 @@ describe('every message type round-trips', () => {
     reply[1] = 0x1b;
     const m = decodeMessage(reply);
     expect(m.type === 'get_async_reply' && m.config.primary.packetIn).toBe(0xff000040);
+  });
+
+  it('role status: ONFT_ROLE_STATUS for OpenFlow 1.3, OFPT_ROLE_STATUS for 1.4+, as ovs-vswitchd sends them', () => {
+    const status = { type: 'role_status' as const, xid: 0, role: 3, reason: 0, generationId: 4101n };
+    const hex = (version: number) => Buffer.from(encodeMessage({ ...status, version })).toString('hex');
+    expect(hex(4)).toBe('04040020000000004f4e46000000077700000003000000000000000000001005');
+    expect(hex(5)).toBe('051e00180000000000000003000000000000000000001005');
+    expect(() => encodeMessage({ ...status, version: 3 })).toThrow();
+    for (const version of [4, 5, 6])
+      expect(decodeMessage(encodeMessage({ ...status, version }))).toEqual({ ...status, version });
+    expect(ofpPrint(Buffer.from(hex(4), 'hex'))).toBe(
+      'ONFT_ROLE_STATUS (OF1.3) (xid=0x0): role=secondary generation_id=4101 reason=primary_request',
+    );
+    const noGeneration = encodeMessage({ ...status, version: 5, role: 2, reason: 7, generationId: 2n ** 64n - 1n });
+    expect(ofpPrint(noGeneration)).toBe('OFPT_ROLE_STATUS (OF1.4) (xid=0x0): role=primary reason=(unknown)');
+    // Properties (multiples of 8 bytes) may follow; anything else is a bad length, a role past 3 a bad role.
+    const bad = (h: string) => {
+      const e = tryDecodeMessage(Buffer.from(h, 'hex'));
+      return e instanceof OpenFlowDecodeError ? [e.type, e.code] : e.type;
+    };
+    expect(bad(`${hex(4).replace(/^040400200/, '040400280')}0000000000000000`)).toBe('role_status');
+    expect(bad(`${hex(4).replace(/^040400200/, '040400240')}00000000`)).toEqual([1, 6]);
+    expect(bad(hex(4).replace('4f4e4600000007770000000300', '4f4e4600000007770000000500'))).toEqual([11, 2]);
+    // OpenFlow 1.2 and 1.3 have no OFPT_ROLE_STATUS (type 30).
+    expect(bad(hex(5).replace(/^05/, '04'))).toBe('unknown');
   });
 
   it('decodes what it encodes for every type without loss of the header', () => {

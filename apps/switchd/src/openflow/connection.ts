@@ -172,15 +172,23 @@ export class Connection implements RoleHolder {
   }
 
   /**
-   * Another connection became master: this one is now a slave. OpenFlow 1.4+ tells it with
-   * OFPT_ROLE_STATUS (reason OFPCRR_MASTER_REQUEST), as OVS does.
+   * Another connection became master: this one is now a slave. As OVS's ofconn_send_role_status,
+   * OpenFlow 1.4+ tells it with OFPT_ROLE_STATUS and OpenFlow 1.3 with the ONF extension's
+   * ONFT_ROLE_STATUS (reason OFPCRR_MASTER_REQUEST, xid 0); earlier versions are not told.
    */
   demoted(): void {
-    if (this.version < 5) return;
-    const w = new Writer(24);
-    w.u8(this.version).u8(OFPT_ROLE_STATUS).u16(24).u32(0);
-    w.u32(this.role).u8(0).zeros(3).u64(this.host.roles.replyGenerationId());
-    this.send(w.finish());
+    if (this.version < 4) return;
+    const generationId = this.host.roles.replyGenerationId();
+    this.send(
+      encodeMessage({
+        type: 'role_status',
+        version: this.version,
+        xid: 0,
+        role: this.role,
+        reason: OFPCRR_MASTER_REQUEST,
+        generationId,
+      }),
+    );
   }
 
   /** Table misses become packet-ins for this connection (OVS: miss_send_len > 0). */
@@ -791,7 +799,8 @@ export class Connection implements RoleHolder {
 const OFPMP_TABLE_FEATURES = 12;
 const OFPT_FLOW_MOD = 14;
 const OFP_HEADER_LEN = 8;
-const OFPT_ROLE_STATUS = 30;
+/** OFPCRR_MASTER_REQUEST: a role status because another controller became master. */
+const OFPCRR_MASTER_REQUEST = 0;
 
 /** The (type, code) an exception from applying a flow-mod answers with. */
 function errorOf(e: unknown): [number, number] {

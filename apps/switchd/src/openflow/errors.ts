@@ -43,9 +43,21 @@ for (const [key, name] of Object.entries(ERROR_NAMES_10)) {
 /** How an error (OpenFlow 1.3 numbering) goes on the wire for `version`. */
 export type WireError = { type: number; code: number; vendor?: [number, number] };
 
+/**
+ * Errors OpenFlow 1.0 and 1.1 carry under another error's number (OVS's ofp-errors.h lists both
+ * for the pair; ovs-ofctl names the first): OFPBRC_IS_SLAVE is OF1.0-1.1 (1,5), which reads back
+ * as OFPBRC_EPERM.
+ */
+const SHARED_10_11: Record<string, { type: number; code: number }> = {
+  OFPBRC_IS_SECONDARY: { type: 1, code: 5 },
+};
+
 export function errorForVersion(type: number, code: number, version: number): WireError {
-  if (version !== 1) return { type, code };
+  if (version !== 1 && version !== 2) return { type, code };
   const name = ERROR_NAMES_11[`${type},${code}`];
+  const shared = name ? SHARED_10_11[name] : undefined;
+  if (shared) return shared;
+  if (version !== 1) return { type, code };
   const std = name ? NAME_TO_10.get(name) : undefined;
   if (std) return std;
   // Group errors keep their 1.1 numbers inside the vendor error.
