@@ -1,4 +1,4 @@
-import type { Action } from './actions.js';
+import type { Action, Nat } from './actions.js';
 import { readUint, type Writer } from './bytes.js';
 import { decodeError, OFPBAC, OFPBIC, OFPET } from './errors.js';
 import { type FieldDef, fieldByHeader, fieldByName, headerFor } from './fields.js';
@@ -41,7 +41,24 @@ const NXAST = {
   DEC_MPLS_TTL: 26,
   SET_MPLS_LABEL: 30,
   SET_MPLS_TC: 31,
+  STACK_PUSH: 27,
+  STACK_POP: 28,
+  SAMPLE: 29,
+  NAT: 36,
+  CONTROLLER2: 37,
+  SAMPLE2: 38,
+  SAMPLE3: 41,
+  CLONE: 42,
+  CT_CLEAR: 43,
+  LEARN2: 45,
+  ENCAP: 46,
+  DECAP: 47,
+  DEC_NSH_TTL: 48,
+  CHECK_PKT_LARGER: 49,
 } as const;
+
+/** NXAC2PT_* properties of NXAST_CONTROLLER2. */
+const NXAC2PT = { MAX_LEN: 0, CONTROLLER_ID: 1, REASON: 2, USERDATA: 3, PAUSE: 4, METER_ID: 5 } as const;
 
 /** What encoding needs to know about the flow (OVS remembers these from ofpacts_check). */
 export interface EncodeContext {
@@ -68,6 +85,31 @@ const ofsNbits = (ofs: number, nBits: number): number => (ofs << 6) | (nBits - 1
 
 function nxmHeader0(f: FieldDef): number {
   return headerFor(f, 0) as number;
+}
+
+/** nx_put_mff_header(version 0): the field's NXM header, else its OXM (8 bytes if experimenter). */
+function putFieldHeader(w: Writer, f: FieldDef): void {
+  const header = headerFor(f, 0) as number;
+  w.u32(header);
+  if (header >>> 16 === 0xffff) w.u32(0x4f4e4600);
+}
+
+/** Appends a property (OVS's ofpprop_put) padded to 8 bytes. */
+function putProp(w: Writer, type: number, payload: (w: Writer) => void): void {
+  const start = w.length;
+  w.u16(type).u16(0);
+  payload(w);
+  w.setU16(start + 2, w.length - start);
+  w.pad(8, start);
+}
+
+/** An action whose length covers what `body` appends after its 16-byte Nicira header. */
+function nxVariable(w: Writer, subtype: number, body: () => void): void {
+  const start = w.length;
+  nxHeader(w, subtype, 0);
+  body();
+  w.pad(8, start);
+  w.setU16(start + 2, w.length - start);
 }
 
 function putRegLoad(w: Writer, f: FieldDef, value: bigint, mask: bigint): void {
@@ -110,7 +152,7 @@ const F = (n: string): FieldDef => fieldByName(n) as FieldDef;
 function setFieldModern(w: Writer, a: Extract<Action, { type: 'set_field' }>, version: number): void {
   const fieldAll = (1n << BigInt(fieldWidth(a.field))) - 1n;
   const full = a.mask === fieldAll || (a.field.name === 'vlan_vid' && (a.mask & 0xfffn) === 0xfffn);
-  if (version >= 6) putSetField(w, a.field, a.value, a.mask, version);
+  if (version >= 6) putSetField(w, a.field, a.unmasked ?? a.value, a.mask, version);
   else if (a.fromLoad) putRegLoad(w, a.field, a.value, a.mask);
   else if (version < 3) setFieldLegacy(w, a, version);
   else if (full) putSetField(w, a.field, a.value, fieldAll, version);
@@ -172,8 +214,20 @@ export function encodeAction(w: Writer, a: Action, version: number, ctx: EncodeC
       putOutput(w, a.port, a.maxLen, version);
       return;
     case 'controller':
-      if (a.reason === 1 && a.controllerId === 0) putOutput(w, OFPP.CONTROLLER, a.maxLen, version);
-      else {
+      if (a.userdata?.length || a.pause || a.meterId || a.v2) {
+        nxVariable(w, NXAST.CONTROLLER2, () => {
+          w.zeros(6);
+          // ofpprop_put_u16 counts its two pad bytes in the property length; u8 does not.
+          if (a.maxLen !== 0xffff) putProp(w, NXAC2PT.MAX_LEN, (x) => x.u16(a.maxLen).u16(0));
+          if (a.controllerId) putProp(w, NXAC2PT.CONTROLLER_ID, (x) => x.u16(a.controllerId).u16(0));
+          if (a.reason !== 1) putProp(w, NXAC2PT.REASON, (x) => x.u8(a.reason));
+          if (a.userdata?.length) putProp(w, NXAC2PT.USERDATA, (x) => x.bytes(a.userdata as Uint8Array));
+          if (a.pause) putProp(w, NXAC2PT.PAUSE, () => {});
+          if (a.meterId) putProp(w, NXAC2PT.METER_ID, (x) => x.u32(a.meterId as number));
+        });
+      } else if (a.reason === 1 && a.controllerId === 0 && a.v2 !== false) {
+        putOutput(w, OFPP.CONTROLLER, a.maxLen, version);
+      } else {
         nxHeader(w, NXAST.CONTROLLER, 16);
         w.u16(a.maxLen).u16(a.controllerId).u8(a.reason).u8(0);
       }
@@ -350,14 +404,112 @@ export function encodeAction(w: Writer, a: Action, version: number, ctx: EncodeC
       nxHeader(w, NXAST.CONJUNCTION, 16);
       w.u8(a.clause).u8(a.nClauses).u32(a.id);
       return;
-    case 'ct':
+    case 'ct': {
+      const start = w.length;
       nxHeader(w, NXAST.CT, 24);
-      w.u16(a.commit ? 1 : 0)
-        .u32(0)
-        .u16(a.zone)
-        .u8(a.table)
+      w.u16((a.commit ? 1 : 0) | (a.force ? 2 : 0));
+      if (a.zoneSrc) w.u32(nxmHeader0(a.zoneSrc.field)).u16(ofsNbits(a.zoneSrc.ofs, a.zoneSrc.nBits));
+      else w.u32(0).u16(a.zone);
+      w.u8(a.table)
         .zeros(3)
-        .u16(0);
+        .u16(a.alg ?? 0);
+      const c = { ...ctx };
+      for (const inner of a.actions ?? []) encodeAction(w, inner, version, c);
+      w.setU16(start + 2, w.length - start);
+      return;
+    }
+    case 'nat': {
+      const start = w.length;
+      nxHeader(w, NXAST.NAT, 16);
+      w.u16(0).u16(a.flags).u16(0);
+      let present = 0;
+      if (a.af === 4) {
+        if (a.min) {
+          present |= 1;
+          w.u32(Number(a.min));
+        }
+        if (a.max) {
+          present |= 2;
+          w.u32(Number(a.max));
+        }
+      } else if (a.af === 6) {
+        if (a.min) {
+          present |= 4;
+          w.uint(a.min, 16);
+        }
+        if (a.max) {
+          present |= 8;
+          w.uint(a.max, 16);
+        }
+      }
+      if (a.af && a.protoMin) {
+        present |= 16;
+        w.u16(a.protoMin);
+      }
+      if (a.af && a.protoMax) {
+        present |= 32;
+        w.u16(a.protoMax);
+      }
+      w.pad(8, start);
+      w.setU16(start + 2, w.length - start);
+      w.setU16(start + 14, present);
+      return;
+    }
+    case 'ct_clear':
+      nxHeader(w, NXAST.CT_CLEAR, 16);
+      w.zeros(6);
+      return;
+    case 'clone': {
+      const start = w.length;
+      nxHeader(w, NXAST.CLONE, 16);
+      w.zeros(6);
+      const c = { ...ctx };
+      for (const inner of a.actions) {
+        encodeAction(w, inner, version, c);
+        trackVlan(inner, c);
+      }
+      w.setU16(start + 2, w.length - start);
+      return;
+    }
+    case 'sample':
+      if (a.direction || a.samplingPort !== OFPP.NONE) {
+        nxHeader(w, a.direction ? NXAST.SAMPLE3 : NXAST.SAMPLE2, 32);
+        w.u16(a.probability).u32(a.collectorSetId).u32(a.obsDomainId).u32(a.obsPointId);
+        w.u16(a.samplingPort).u8(a.direction).zeros(5);
+      } else {
+        nxHeader(w, NXAST.SAMPLE, 24);
+        w.u16(a.probability).u32(a.collectorSetId).u32(a.obsDomainId).u32(a.obsPointId);
+      }
+      return;
+    case 'check_pkt_larger': {
+      const start = w.length;
+      nxHeader(w, NXAST.CHECK_PKT_LARGER, 24);
+      w.u16(a.pktLen).u16(a.dst.ofs);
+      putFieldHeader(w, a.dst.field);
+      w.pad(8, start);
+      if (w.length - start < 24) w.zeros(24 - (w.length - start));
+      w.setU16(start + 2, w.length - start);
+      return;
+    }
+    case 'stack_push':
+    case 'stack_pop': {
+      const start = w.length;
+      nxHeader(w, a.type === 'stack_push' ? NXAST.STACK_PUSH : NXAST.STACK_POP, 24);
+      w.u16(a.sub.ofs);
+      putFieldHeader(w, a.sub.field);
+      w.u16(a.sub.nBits);
+      w.pad(8, start);
+      if (w.length - start < 24) w.zeros(24 - (w.length - start));
+      w.setU16(start + 2, w.length - start);
+      return;
+    }
+    case 'dec_nsh_ttl':
+      nxHeader(w, NXAST.DEC_NSH_TTL, 16);
+      w.zeros(6);
+      return;
+    case 'decap':
+      nxHeader(w, NXAST.DECAP, 16);
+      w.u16(0).u32(a.packetType);
       return;
     case 'multipath':
       nxHeader(w, NXAST.MULTIPATH, 32);
@@ -514,7 +666,7 @@ function subfieldFromWire(header: number, ofs: number, nBits: number, off: numbe
   return { field, ofs, nBits };
 }
 
-function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Action[]): void {
+function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Action[], version: number): void {
   if (len < 16) throw badAction(OFPBAC.BAD_LEN, p, 'Nicira action too short');
   const subtype = v.getUint16(p + 8);
   const bad = (want: number) => {
@@ -609,15 +761,19 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
       out.push({ type: 'dec_ttl', ids, explicit: true });
       return;
     }
-    case NXAST.CONTROLLER:
+    case NXAST.CONTROLLER: {
       bad(16);
-      out.push({
+      const a: Action = {
         type: 'controller',
         maxLen: v.getUint16(p + 10),
         controllerId: v.getUint16(p + 12),
         reason: b[p + 14],
-      });
+      };
+      // Kept as an NXAST_CONTROLLER when re-encoded (not folded into an output).
+      if (a.reason === 1 && a.controllerId === 0) a.v2 = false;
+      out.push(a);
       return;
+    }
     case NXAST.WRITE_METADATA:
       bad(32);
       out.push({ type: 'write_metadata', metadata: v.getBigUint64(p + 16), mask: v.getBigUint64(p + 24) });
@@ -636,9 +792,62 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
       return;
     }
     case NXAST.CT:
-      if (len < 24) throw badAction(OFPBAC.BAD_LEN, p, 'ct action too short');
-      if (len > 24) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'nested ct actions are not supported');
-      out.push({ type: 'ct', commit: (v.getUint16(p + 10) & 1) !== 0, zone: v.getUint16(p + 16), table: b[p + 18] });
+      out.push(decodeCt(b, v, p, len, version));
+      return;
+    case NXAST.NAT:
+      out.push(decodeNat(b, v, p, len));
+      return;
+    case NXAST.CT_CLEAR:
+      bad(16);
+      out.push({ type: 'ct_clear' });
+      return;
+    case NXAST.CLONE:
+      out.push({ type: 'clone', actions: decodeActions(b, p + 16, len - 16, version) });
+      return;
+    case NXAST.SAMPLE:
+    case NXAST.SAMPLE2:
+    case NXAST.SAMPLE3: {
+      bad(subtype === NXAST.SAMPLE ? 24 : 32);
+      const probability = v.getUint16(p + 10);
+      const direction = subtype === NXAST.SAMPLE3 ? b[p + 26] : 0;
+      if (!probability || direction > 2) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad sample probability or direction');
+      out.push({
+        type: 'sample',
+        probability,
+        collectorSetId: v.getUint32(p + 12),
+        obsDomainId: v.getUint32(p + 16),
+        obsPointId: v.getUint32(p + 20),
+        samplingPort: subtype === NXAST.SAMPLE ? OFPP.NONE : v.getUint16(p + 24),
+        direction,
+      });
+      return;
+    }
+    case NXAST.CHECK_PKT_LARGER: {
+      bad(24);
+      const dst = subfieldFromWire(v.getUint32(p + 14), v.getUint16(p + 12), 1, p);
+      if (!dst.field.writable) throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, 'check_pkt_larger to a read-only field');
+      out.push({ type: 'check_pkt_larger', pktLen: v.getUint16(p + 10), dst });
+      return;
+    }
+    case NXAST.STACK_PUSH:
+    case NXAST.STACK_POP: {
+      bad(24);
+      const sub = subfieldFromWire(v.getUint32(p + 12), v.getUint16(p + 10), v.getUint16(p + 16), p);
+      out.push({ type: subtype === NXAST.STACK_PUSH ? 'stack_push' : 'stack_pop', sub });
+      return;
+    }
+    case NXAST.CONTROLLER2:
+      out.push(decodeController2(b, v, p, len));
+      return;
+    case NXAST.LEARN2:
+      out.push(decodeLearn(b, p, len, true));
+      return;
+    case NXAST.DEC_NSH_TTL:
+    case NXAST.DECAP:
+      // Defined for OpenFlow 1.3 and later only.
+      if (version < 4) throw badAction(OFPBAC.BAD_EXP_TYPE, p, `unknown Nicira action subtype ${subtype}`);
+      bad(16);
+      out.push(subtype === NXAST.DECAP ? { type: 'decap', packetType: v.getUint32(p + 12) } : { type: 'dec_nsh_ttl' });
       return;
     case NXAST.MULTIPATH: {
       bad(32);
@@ -704,6 +913,135 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
   }
 }
 
+function decodeCt(b: Uint8Array, v: DataView, p: number, len: number, version: number): Action {
+  if (len < 24) throw badAction(OFPBAC.BAD_LEN, p, 'ct action too short');
+  const flags = v.getUint16(p + 10);
+  if (flags & ~3 || (flags & 2 && !(flags & 1))) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad ct flags');
+  const a: Extract<Action, { type: 'ct' }> = {
+    type: 'ct',
+    commit: (flags & 1) !== 0,
+    table: b[p + 18],
+    zone: 0,
+    alg: v.getUint16(p + 22),
+  };
+  if (flags & 2) a.force = true;
+  const zoneSrc = v.getUint32(p + 12);
+  const zoneBits = v.getUint16(p + 16);
+  if (zoneSrc) {
+    a.zoneSrc = subfieldFromWire(zoneSrc, zoneBits >> 6, (zoneBits & 0x3f) + 1, p);
+    if (a.zoneSrc.nBits !== 16) throw badAction(OFPBAC.BAD_SET_LEN, p, 'ct zone must be 16 bits');
+  } else a.zone = zoneBits;
+  const inner = decodeActions(b, p + 24, len - 24, version);
+  for (const x of inner) {
+    const dst = x.type === 'set_field' ? x.field : x.type === 'reg_move' ? x.dst.field : undefined;
+    if (x.type !== 'nat' && !(dst && (dst.name === 'ct_mark' || dst.name === 'ct_label'))) {
+      throw badAction(OFPBAC.BAD_ARGUMENT, p, 'action not allowed inside ct');
+    }
+    // Without commit only a nat without arguments may follow (OVS's decode_NXAST_RAW_CT).
+    if (!a.commit && (x.type !== 'nat' || x.flags || x.af)) {
+      throw badAction(OFPBAC.BAD_ARGUMENT, p, 'ct actions need the commit flag');
+    }
+  }
+  if (inner.length) a.actions = inner;
+  return a;
+}
+
+function decodeNat(b: Uint8Array, v: DataView, p: number, len: number): Action {
+  const bad = () => badAction(OFPBAC.BAD_ARGUMENT, p, 'bad nat action');
+  const flags = v.getUint16(p + 12);
+  const present = v.getUint16(p + 14);
+  if (flags & ~0x1f || (flags & 1 && flags & 2) || (flags & 8 && flags & 16)) throw bad();
+  const nat: Nat = { type: 'nat', flags, af: 0, min: 0n, max: 0n, protoMin: 0, protoMax: 0 };
+  let q = p + 16;
+  const end = p + len;
+  const take = (n: number): bigint => {
+    if (end - q < n) throw bad();
+    const x = readUint(b, q, n);
+    q += n;
+    return x;
+  };
+  if (present & 1) {
+    if (present & 12) throw bad();
+    nat.af = 4;
+    nat.min = take(4);
+    if (!nat.min) throw bad();
+    if (present & 2) {
+      nat.max = take(4);
+      if (nat.max < nat.min) throw bad();
+    }
+  } else if (present & 2) throw bad();
+  else if (present & 4) {
+    nat.af = 6;
+    nat.min = take(16);
+    if (!nat.min) throw bad();
+    if (present & 8) {
+      nat.max = take(16);
+      if (nat.max < nat.min) throw bad();
+    }
+  } else if (present & 8) throw bad();
+  if (present & 16) {
+    if (!nat.af) throw bad();
+    nat.protoMin = Number(take(2));
+    if (!nat.protoMin) throw bad();
+    if (present & 32) {
+      nat.protoMax = Number(take(2));
+      if (nat.protoMax < nat.protoMin) throw bad();
+    }
+  } else if (present & 32) throw bad();
+  return nat;
+}
+
+function decodeController2(b: Uint8Array, v: DataView, p: number, len: number): Action {
+  for (let i = p + 10; i < p + 16; i++) if (b[i]) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'nonzero padding');
+  const a: Extract<Action, { type: 'controller' }> = {
+    type: 'controller',
+    maxLen: 0xffff,
+    controllerId: 0,
+    reason: 1,
+    v2: true,
+  };
+  const end = p + len;
+  let q = p + 16;
+  while (q < end) {
+    if (end - q < 4) throw badAction(OFPBAC.BAD_LEN, q, 'truncated property');
+    const type = v.getUint16(q);
+    const plen = v.getUint16(q + 2);
+    if (plen < 4 || plen > end - q) throw badAction(OFPBAC.BAD_LEN, q, 'bad property length');
+    const size = plen - 4;
+    const want = (n: number) => {
+      if (size !== n) throw badAction(OFPBAC.BAD_LEN, q, 'bad property length');
+    };
+    switch (type) {
+      case NXAC2PT.MAX_LEN:
+        want(4);
+        a.maxLen = v.getUint16(q + 4);
+        break;
+      case NXAC2PT.CONTROLLER_ID:
+        want(4);
+        a.controllerId = v.getUint16(q + 4);
+        break;
+      case NXAC2PT.REASON:
+        want(1);
+        a.reason = b[q + 4];
+        break;
+      case NXAC2PT.USERDATA:
+        a.userdata = b.slice(q + 4, q + plen);
+        break;
+      case NXAC2PT.PAUSE:
+        a.pause = true;
+        break;
+      case NXAC2PT.METER_ID:
+        want(4);
+        a.meterId = v.getUint32(q + 4);
+        break;
+      default:
+        throw badAction(OFPBAC.BAD_ARGUMENT, q, `unknown controller2 property ${type}`);
+    }
+    q += (plen + 7) & ~7;
+  }
+  return a;
+}
+
 function decodeSetField(b: Uint8Array, v: DataView, p: number, len: number, version: number): Action {
   if (len < 8) throw badAction(OFPBAC.BAD_LEN, p, 'set_field too short');
   const header = v.getUint32(p + 4);
@@ -724,6 +1062,7 @@ function decodeSetField(b: Uint8Array, v: DataView, p: number, len: number, vers
   const value = readUint(b, q, bytes);
   const fieldAll = (1n << BigInt(fieldWidth(field))) - 1n;
   const mask = hasMask ? readUint(b, q + bytes, bytes) : fieldAll;
+  if (value & ~mask) throw decodeError(OFPET.BAD_MATCH, 5, p, 'set_field value has bits outside its mask');
   if (field.name === 'vlan_vid' && (value > 0x1fffn || !(value & BigInt(VLAN_CFI)))) {
     // Set-Field on VLAN_VID must set OFPVID_PRESENT.
     throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, 'set_field vlan_vid without OFPVID_PRESENT');
@@ -750,7 +1089,13 @@ const NX_IN_ACTION_SET = new Set<number>([
   NXAST.SET_MPLS_LABEL,
   NXAST.SET_MPLS_TC,
   NXAST.SET_MPLS_TTL,
-  NXAST.OUTPUT_TRUNC,
+  NXAST.RESUBMIT,
+  NXAST.RESUBMIT_TABLE,
+  NXAST.CT,
+  NXAST.CT_CLEAR,
+  NXAST.ENCAP,
+  NXAST.DECAP,
+  NXAST.DEC_NSH_TTL,
 ]);
 
 /** Decodes an action list of `len` bytes at `off` (`actionSet`: inside write_actions). */
@@ -774,7 +1119,7 @@ export function decodeActions(b: Uint8Array, off: number, len: number, version: 
       const vendor = v.getUint32(p + 4);
       if (vendor !== NX_VENDOR)
         throw badAction(OFPBAC.BAD_EXPERIMENTER, p, `unknown experimenter 0x${vendor.toString(16)}`);
-      decodeNx(b, v, p, alen, out);
+      decodeNx(b, v, p, alen, out, version);
       if (actionSet && !NX_IN_ACTION_SET.has(v.getUint16(p + 8))) {
         throw badAction(OFPBAC.BAD_TYPE, p, 'action not allowed in an action set');
       }

@@ -1,8 +1,9 @@
-import { parseDecimal, parseFieldValue, parseInteger, parseIpv4, parseMac } from './field-parse.js';
+import { parseDecimal, parseFieldValue, parseInteger, parseIpv4, parseIpv6, parseMac } from './field-parse.js';
 import { type FieldDef, fieldByName, subfieldName } from './fields.js';
 import {
   formatIpv4,
   formatIpv4Masked,
+  formatIpv6,
   formatIpv6Masked,
   formatMac,
   formatPort,
@@ -30,6 +31,13 @@ export type Action =
       reason: number;
       /** Written as output to the CONTROLLER port (OVS's output action, not its controller action). */
       viaOutput?: boolean;
+      /** NXAC2PT_USERDATA (NXAST_CONTROLLER2 only). */
+      userdata?: Uint8Array;
+      pause?: boolean;
+      /** 0 = no meter (NX_CTLR_NO_METER). */
+      meterId?: number;
+      /** Came as NXAST_CONTROLLER2 (or must go as an NXAST_CONTROLLER, not an output, when false). */
+      v2?: boolean;
     }
   | { type: 'enqueue'; port: number; queue: number }
   | { type: 'output_reg'; src: Subfield; maxLen: number }
@@ -44,7 +52,15 @@ export type Action =
   | { type: 'set_ip_ecn'; ecn: number }
   | { type: 'set_ip_ttl'; ttl: number }
   | { type: 'set_l4_src' | 'set_l4_dst'; port: number }
-  | { type: 'set_field'; field: FieldDef; value: bigint; mask: bigint; fromLoad: boolean }
+  | {
+      type: 'set_field';
+      field: FieldDef;
+      value: bigint;
+      mask: bigint;
+      fromLoad: boolean;
+      /** The value as written when it has bits outside a partial mask (OpenFlow 1.5 sends it so). */
+      unmasked?: bigint;
+    }
   | { type: 'reg_move'; src: Subfield; dst: Subfield }
   | { type: 'resubmit'; inPort: number; table: number }
   | { type: 'set_tunnel'; tunId: bigint; wide: boolean }
@@ -58,7 +74,38 @@ export type Action =
   | { type: 'group'; groupId: number }
   | { type: 'push_mpls' | 'pop_mpls'; ethertype: number }
   | { type: 'conjunction'; id: number; clause: number; nClauses: number }
-  | { type: 'ct'; commit: boolean; table: number; zone: number }
+  | {
+      type: 'ct';
+      commit: boolean;
+      table: number;
+      /** Immediate zone (when `zoneSrc` is absent). */
+      zone: number;
+      force?: boolean;
+      /** Zone taken from a 16-bit subfield. */
+      zoneSrc?: Subfield;
+      /** Connection helper: 21 (ftp), 69 (tftp) or 0. */
+      alg?: number;
+      /** Actions run inside the connection tracker: nat and ct_mark/ct_label writes. */
+      actions?: Action[];
+    }
+  | Nat
+  | { type: 'ct_clear' }
+  | { type: 'clone'; actions: Action[] }
+  | {
+      type: 'sample';
+      probability: number;
+      collectorSetId: number;
+      obsDomainId: number;
+      obsPointId: number;
+      /** OFPP_NONE (0xffff) when absent. */
+      samplingPort: number;
+      /** 0 default, 1 ingress, 2 egress. */
+      direction: number;
+    }
+  | { type: 'check_pkt_larger'; pktLen: number; dst: Subfield }
+  | { type: 'stack_push' | 'stack_pop'; sub: Subfield }
+  | { type: 'dec_nsh_ttl' }
+  | { type: 'decap'; packetType: number }
   | { type: 'meter'; meterId: number }
   | { type: 'multipath'; fields: number; basis: number; algorithm: number; nLinks: number; arg: number; dst: Subfield }
   | {
@@ -79,6 +126,23 @@ export type Action =
   | { type: 'write_actions'; actions: Action[] }
   | { type: 'write_metadata'; metadata: bigint; mask: bigint }
   | { type: 'goto_table'; table: number };
+
+/** The NAT action inside ct(): flags NX_NAT_F_*, an optional address and port range. */
+export interface Nat {
+  type: 'nat';
+  flags: number;
+  /** 0 (no range), 4 or 6. */
+  af: 0 | 4 | 6;
+  /** Address range; 0n for "absent". */
+  min: bigint;
+  max: bigint;
+  protoMin: number;
+  protoMax: number;
+}
+
+export const NAT_F = { SRC: 1, DST: 2, PERSISTENT: 4, PROTO_HASH: 8, PROTO_RANDOM: 16 } as const;
+/** decap()'s default packet type: take the next protocol from the decapsulated header. */
+export const PT_USE_NEXT_PROTO = 0xfffe;
 
 export const HASH_FIELDS = [
   'eth_src',
@@ -146,22 +210,323 @@ export interface ParseContext {
   usable: number;
 }
 
+/** Where a nested action list sits (OVS's outer_action); undefined at the top level. */
+export type Outer = 'write_actions' | 'ct' | 'clone' | undefined;
+
+const KV_DELIMS = ', \t\r\n';
+
+/** OVS's ofputil_parse_key_value over a whole argument: `key`, `key=value`, `key:value`, `key(value)`. */
+function keyValues(arg: string): [string, string][] {
+  const out: [string, string][] = [];
+  const n = arg.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && KV_DELIMS.includes(arg[i])) i++;
+    if (i >= n) break;
+    let k = i;
+    while (k < n && !':=('.includes(arg[k]) && !KV_DELIMS.includes(arg[k])) k++;
+    const key = arg.slice(i, k);
+    let value = '';
+    if (arg[k] === '(') {
+      let depth = 1;
+      let j = k + 1;
+      for (; j < n && depth; j++) {
+        if (arg[j] === '(') depth++;
+        else if (arg[j] === ')') depth--;
+      }
+      value = arg.slice(k + 1, depth ? j : j - 1);
+      i = j;
+    } else if (arg[k] === '=' || arg[k] === ':') {
+      let j = k + 1;
+      let depth = 0;
+      for (; j < n; j++) {
+        const c = arg[j];
+        if (c === '(') depth++;
+        else if (c === ')') depth--;
+        else if (depth <= 0 && KV_DELIMS.includes(c)) break;
+      }
+      value = arg.slice(k + 1, j);
+      i = j;
+    } else i = k;
+    out.push([key, value]);
+  }
+  return out;
+}
+
+/** OVS's str_to_u16: `invalid NAME "S"` on anything but 0..65535. */
+function strToU16(s: string, name: string | null): number {
+  const v = parseInteger(s.trim());
+  if (v === undefined || v > 0xffffn) throw new Error(`invalid ${name ?? '(null)'} "${s}"`);
+  return Number(v);
+}
+
+/** OVS's str_to_u32: strtoull in base 0, silently truncated to 32 bits. */
+function strToU32(s: string): number {
+  if (!s) throw new Error('missing required numeric argument');
+  const t = s.trimStart();
+  const neg = t.startsWith('-');
+  const v = parseInteger(neg || t.startsWith('+') ? t.slice(1) : t);
+  if (v === undefined || v > 0xffffffffffffffffn) throw new Error(`invalid numeric format ${s}`);
+  return Number(BigInt.asUintN(32, neg ? -v : v));
+}
+
+/** Hex bytes, optionally separated by dots (ofpbuf_put_hex as `note` and `userdata` use it). */
+function parseHexBytes(arg: string, error: string): Uint8Array {
+  const hex = arg.replace(/[.\s]/g, '');
+  if (hex.length % 2 || /[^0-9a-fA-F]/.test(hex)) throw new Error(error);
+  const data = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < data.length; i++) data[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return data;
+}
+
+/** OVS's str_to_nat_range: `IP[-IP][:PORT[-PORT]]`, IPv6 optionally in brackets. */
+function parseNatRange(s: string, nat: Nat): void {
+  const invalid = () => new Error(`invalid nat range "${s}"`);
+  let n = 0;
+  const v4 = /^(\d+)\.(\d+)\.(\d+)\.(\d+)/;
+  const v6 = /^(?:([0-9a-fA-F:.]{1,46})|\[([0-9a-fA-F:.]{1,46})\])/;
+  const scan4 = (): bigint | undefined => {
+    const m = v4.exec(s.slice(n));
+    if (!m) return undefined;
+    n += m[0].length;
+    return BigInt(
+      ((Number(m[1]) & 255) * 2 ** 24 +
+        (Number(m[2]) & 255) * 65536 +
+        (Number(m[3]) & 255) * 256 +
+        (Number(m[4]) & 255)) >>>
+        0,
+    );
+  };
+  const scan6 = (): bigint | undefined => {
+    const m = v6.exec(s.slice(n));
+    if (!m) return undefined;
+    const a = parseIpv6(m[1] ?? m[2]);
+    if (a === undefined) return undefined;
+    n += m[0].length;
+    return a;
+  };
+  nat.af = 0;
+  const min4 = scan4();
+  if (min4 !== undefined) {
+    nat.af = 4;
+    nat.min = min4;
+    if (s[n] === '-') {
+      n++;
+      const max = scan4();
+      if (max === undefined || max < min4) throw invalid();
+      nat.max = max;
+    }
+  } else {
+    const min6 = scan6();
+    if (min6 !== undefined) {
+      nat.af = 6;
+      nat.min = min6;
+      if (s[n] === '-') {
+        n++;
+        const max = scan6();
+        if (max === undefined || max < min6) throw invalid();
+        nat.max = max;
+      }
+    }
+  }
+  if (nat.af && s[n] === ':') {
+    n++;
+    const port = () => {
+      const m = /^\d+/.exec(s.slice(n));
+      if (!m) throw invalid();
+      n += m[0].length;
+      return Number(m[0]) & 0xffff;
+    };
+    nat.protoMin = port();
+    if (s[n] === '-') {
+      n++;
+      nat.protoMax = port();
+      if (nat.protoMax < nat.protoMin) throw invalid();
+    }
+  }
+  if (n !== s.length) throw new Error(`garbage (${s.slice(n)}) after nat range "${s}" (pos: ${n})`);
+}
+
+function parseNat(arg: string): Nat {
+  const nat: Nat = { type: 'nat', flags: 0, af: 0, min: 0n, max: 0n, protoMin: 0, protoMax: 0 };
+  for (const [key, value] of keyValues(arg)) {
+    if (key === 'src' || key === 'dst') {
+      nat.flags |= key === 'src' ? NAT_F.SRC : NAT_F.DST;
+      parseNatRange(value, nat);
+    } else if (key === 'persistent') nat.flags |= NAT_F.PERSISTENT;
+    else if (key === 'hash') nat.flags |= NAT_F.PROTO_HASH;
+    else if (key === 'random') nat.flags |= NAT_F.PROTO_RANDOM;
+    else throw new Error(`invalid key "${key}" in "nat" argument`);
+  }
+  if (nat.flags & NAT_F.SRC && nat.flags & NAT_F.DST) throw new Error('May only specify one of "src" or "dst".');
+  if (!(nat.flags & (NAT_F.SRC | NAT_F.DST))) {
+    if (nat.flags) throw new Error('Flags allowed only with "src" or "dst".');
+    if (nat.af) throw new Error('Range allowed only with "src" or "dst".');
+  }
+  if (nat.flags & NAT_F.PROTO_HASH && nat.flags & NAT_F.PROTO_RANDOM) {
+    throw new Error('Both "hash" and "random" are not allowed.');
+  }
+  return nat;
+}
+
+const CT_HELPERS: Record<string, number> = { ftp: 21, tftp: 69 };
+
+function parseCt(arg: string, ctx: ParseContext): Action {
+  const a: Extract<Action, { type: 'ct' }> = { type: 'ct', commit: false, table: 255, zone: 0, actions: [] };
+  const inner = a.actions as Action[];
+  for (const [key, value] of keyValues(arg)) {
+    if (key === 'commit') a.commit = true;
+    else if (key === 'force') a.force = true;
+    else if (key === 'table') {
+      const t = parseDecimal(value);
+      if (t === undefined || t > 255n) throw new Error(`unknown table ${value}`);
+      if (t === 255n) throw new Error('invalid table 0xff');
+      a.table = Number(t);
+    } else if (key === 'zone') {
+      const z = parseInteger(value.trim());
+      if (z !== undefined && z <= 0xffffn) {
+        a.zone = Number(z);
+        a.zoneSrc = undefined;
+      } else a.zoneSrc = parseSubfield(value);
+    } else if (key === 'alg') {
+      const alg = CT_HELPERS[value];
+      if (alg === undefined) throw new Error(`invalid conntrack helper "${value}"`);
+      a.alg = alg;
+    } else if (key === 'nat') inner.push(parseNat(value));
+    else if (key === 'exec') inner.push(...parseNested(value, ctx, 'ct'));
+    else throw new Error(`invalid argument to "ct" action: \`${key}'`);
+  }
+  if (a.force && !a.commit) throw new Error('"force" flag requires "commit" flag.');
+  return a;
+}
+
+/** A nested action list (clone, ct's exec): apply-actions only, checked as OVS's ofpacts_verify. */
+function parseNested(arg: string, ctx: ParseContext, outer: Outer): Action[] {
+  const out: Action[] = [];
+  const words = splitTopLevel(arg);
+  for (const w of words) parseOne(w, out, ctx, outer);
+  if (words.length > 1 && words.includes('drop')) {
+    throw new Error('"drop" must not be accompanied by any other action or instruction');
+  }
+  for (const a of out) {
+    verifyNested(a, outer);
+    const order = INSTRUCTION_ORDER[a.type];
+    if (order) throw new Error(`${INSTRUCTION_NAMES[order]} instruction not allowed here`);
+  }
+  return out;
+}
+
+/** The field an action writes, if any (OVS's ofpact_get_mf_dst). */
+function actionDstField(a: Action): FieldDef | undefined {
+  if (a.type === 'set_field') return a.field;
+  if (a.type === 'reg_move') return a.dst.field;
+  return undefined;
+}
+
+const isCtField = (f: FieldDef) => f.name === 'ct_mark' || f.name === 'ct_label';
+
+/** OVS's ofpacts_verify_nested for an action inside `outer`. */
+function verifyNested(a: Action, outer: Outer): void {
+  const field = actionDstField(a);
+  if (field && isCtField(field) && outer !== 'ct') throw new Error('cannot set CT fields outside of ct action');
+  if (a.type === 'nat') {
+    if (outer !== 'ct') throw new Error('Cannot have NAT action outside of "ct" action');
+    return;
+  }
+  if (outer === 'ct') {
+    if (!field) throw new Error(`ct action doesn't support nested action ${actionName(a)}`);
+    if (!isCtField(field)) throw new Error(`ct action doesn't support nested modification of ${field.name}`);
+  }
+  if (outer && a.type === 'meter') throw new Error(`${outer} action doesn't support nested action meter`);
+}
+
+function parseSample(arg: string): Action {
+  const a: Extract<Action, { type: 'sample' }> = {
+    type: 'sample',
+    probability: 0,
+    collectorSetId: 0,
+    obsDomainId: 0,
+    obsPointId: 0,
+    samplingPort: OFPP.NONE,
+    direction: 0,
+  };
+  for (const [key, value] of keyValues(arg)) {
+    if (key === 'probability') {
+      a.probability = strToU16(value, 'probability');
+      if (!a.probability) throw new Error(`invalid probability value "${value}"`);
+    } else if (key === 'collector_set_id') a.collectorSetId = strToU32(value);
+    else if (key === 'obs_domain_id') a.obsDomainId = strToU32(value);
+    else if (key === 'obs_point_id') a.obsPointId = strToU32(value);
+    else if (key === 'sampling_port') {
+      const port = parsePortName(value) ?? (/^\d+$/.test(value) ? Number(value) : undefined);
+      if (port === undefined || port > 0xffff) throw new Error(`${value}: unknown port`);
+      a.samplingPort = port;
+    } else if (key === 'ingress') a.direction = 1;
+    else if (key === 'egress') a.direction = 2;
+    else throw new Error(`invalid key "${key}" in "sample" argument`);
+  }
+  if (!a.probability) throw new Error('non-zero "probability" must be specified on sample');
+  return a;
+}
+
+/** `check_pkt_larger(N)->DST`: the word runs through the destination subfield. */
+function parseCheckPktLarger(word: string): Action {
+  const arrow = word.indexOf('->');
+  const inner = word.slice('check_pkt_larger('.length, arrow < 0 ? undefined : arrow);
+  if (arrow < 0) throw new Error(`${inner.replace(/\)$/, '')}: missing \`->'`);
+  const dst = parseSubfield(word.slice(arrow + 2));
+  if (dst.nBits !== 1) throw new Error('Only 1-bit destination field is allowed');
+  const len = strToU16(inner.replace(/\)$/, ''), null);
+  return { type: 'check_pkt_larger', pktLen: len, dst };
+}
+
+/** `push:SUBFIELD` / `pop:SUBFIELD` (nxm_parse_stack_action). */
+function parseStack(type: 'stack_push' | 'stack_pop', arg: string): Action {
+  const m = /^[A-Za-z0-9_]+(?:\[[^\]]*(?:\]|$))?/.exec(arg);
+  const head = m ? m[0] : arg;
+  const sub = parseSubfield(head);
+  if (arg.length > head.length) throw new Error(`${arg.slice(head.length)}: trailing garbage following push or pop`);
+  return { type, sub };
+}
+
+function parseDecap(arg: string): Action {
+  const a = { type: 'decap' as const, packetType: PT_USE_NEXT_PROTO };
+  const [kv] = keyValues(arg);
+  if (!kv) return a;
+  if (kv[0] !== 'packet_type') throw new Error(`Invalid decap argument: ${kv[0]}`);
+  const [ns, type] = keyValues(kv[1]);
+  if (ns?.[0] !== 'ns') throw new Error('Missing packet_type attribute ns');
+  const nsv = strToU16(ns[1], 'ns');
+  if (nsv >= 2) throw new Error(`Unsupported ns value: ${nsv}`);
+  if (type?.[0] !== 'type') throw new Error('Missing packet_type attribute type');
+  a.packetType = ((nsv << 16) | strToU16(type[1], 'type')) >>> 0;
+  return a;
+}
+
 function parseController(arg: string): Action {
-  const a = { type: 'controller' as const, maxLen: 0xffff, controllerId: 0, reason: 1 };
+  const a: Extract<Action, { type: 'controller' }> = { type: 'controller', maxLen: 0xffff, controllerId: 0, reason: 1 };
   if (!arg) return a;
-  if (/^\d/.test(arg) && !arg.includes('=')) {
-    a.maxLen = uint(arg, 0xffff, 'max_len');
+  if (/^\d+$/.test(arg)) {
+    a.maxLen = strToU16(arg, 'max_len');
     return a;
   }
-  for (const kv of splitTopLevel(arg)) {
-    const [k, v = ''] = kv.split(/[=:]/, 2);
+  let userdata: string | undefined;
+  for (const [k, v] of keyValues(arg)) {
     if (k === 'reason') {
       const i = PACKET_IN_REASONS.indexOf(v);
       if (i < 0) throw new Error(`unknown reason "${v}"`);
       a.reason = i;
-    } else if (k === 'max_len') a.maxLen = uint(v, 0xffff, 'max_len');
-    else if (k === 'id') a.controllerId = uint(v, 0xffff, 'id');
+    } else if (k === 'max_len') a.maxLen = strToU16(v, 'max_len');
+    else if (k === 'id') a.controllerId = strToU16(v, 'id');
+    else if (k === 'userdata') userdata = v;
+    else if (k === 'pause') a.pause = true;
+    else if (k === 'meter_id') a.meterId = strToU32(v);
     else throw new Error(`unknown key "${k}" parsing controller action`);
+  }
+  if (userdata !== undefined) {
+    a.userdata = parseHexBytes(userdata, "bad hex digit in `controller' action `userdata'");
+    // An empty userdata still makes this a controller action rather than an output.
+    if (!a.userdata.length) a.v2 = false;
   }
   return a;
 }
@@ -195,11 +560,13 @@ function parseFinTimeout(arg: string): Action {
 }
 
 /** ct_mark and ct_label are written only by ct(commit,exec(...)), never by plain actions (as in OVS). */
-function rejectCtWrite(f: FieldDef): void {
-  if (f.name === 'ct_mark' || f.name === 'ct_label') throw new Error('cannot set CT fields outside of ct action');
+function rejectCtWrite(f: FieldDef, outer: Outer): void {
+  if (outer !== 'ct' && (f.name === 'ct_mark' || f.name === 'ct_label')) {
+    throw new Error('cannot set CT fields outside of ct action');
+  }
 }
 
-function parseLoad(arg: string): Action {
+function parseLoad(arg: string, outer: Outer): Action {
   const arrow = arg.indexOf('->');
   if (arrow < 0) throw new Error(`${arg}: missing \`->'`);
   const dst = parseSubfield(arg.slice(arrow + 2));
@@ -209,26 +576,28 @@ function parseLoad(arg: string): Action {
     throw new Error(`${arg}: value ${hexAlt(v)} does not fit into ${dst.nBits} bits`);
   }
   if (!dst.field.writable) throw new Error(`destination field ${dst.field.name} is not writable`);
-  rejectCtWrite(dst.field);
+  rejectCtWrite(dst.field, outer);
   const shift = BigInt(dst.ofs);
   const mask = ((1n << BigInt(dst.nBits)) - 1n) << shift;
   return { type: 'set_field', field: dst.field, value: v << shift, mask, fromLoad: true };
 }
 
-function parseSetField(arg: string, ctx: ParseContext): Action {
+function parseSetField(arg: string, ctx: ParseContext, outer: Outer): Action {
   const arrow = arg.lastIndexOf('->');
   if (arrow < 0) throw new Error(`${arg}: missing \`->'`);
   const name = arg.slice(arrow + 2).trim();
   const field = fieldByName(name);
   if (!field) throw new Error(`${name} is not a valid OXM field name`);
   if (!field.writable) throw new Error(`${name} is read-only`);
-  rejectCtWrite(field);
+  rejectCtWrite(field, outer);
   const { value, mask } = parseFieldValue(field, arg.slice(0, arrow).trim());
   const all = (1n << BigInt(fieldWidth(field))) - 1n;
   let m = mask;
   if (field.name === 'ip_dscp' || field.name === 'nw_tos') m = all;
   ctx.usable &= m === all ? field.usable.exact : field.usable.bitwise;
-  return { type: 'set_field', field, value: value & m, mask: m, fromLoad: false };
+  const a: Action = { type: 'set_field', field, value: value & m, mask: m, fromLoad: false };
+  if (m !== all && value & ~m) a.unmasked = value;
+  return a;
 }
 
 function parseDecTtl(arg: string | undefined): Action {
@@ -254,18 +623,6 @@ function parseResubmit(arg: string, paren: boolean): Action {
   return { type: 'resubmit', inPort, table };
 }
 
-function parseCt(arg: string): Action {
-  const a = { type: 'ct' as const, commit: false, table: 255, zone: 0 };
-  for (const kv of splitTopLevel(arg)) {
-    const [k, v = ''] = kv.split('=', 2);
-    if (k === 'commit') a.commit = true;
-    else if (k === 'table') a.table = uint(v, 254, 'table');
-    else if (k === 'zone' && /^\d+|0x/.test(v)) a.zone = uint(v, 0xffff, 'zone');
-    else throw new Error(`invalid argument to "ct" action: \`${k}'`);
-  }
-  return a;
-}
-
 /**
  * Length of a leading `[A-Za-z_0-9]+` followed by one of `:(=` (where the argument starts), or
  * -1: the same test as a regex, without one per action word.
@@ -280,7 +637,11 @@ function actionNameEnd(word: string): number {
 }
 
 /** Parses one action (`name`, `name:arg` or `name(arg)`) into `out`. */
-function parseOne(word: string, out: Action[], ctx: ParseContext, inWrite: boolean): void {
+function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer): void {
+  if (word.startsWith('check_pkt_larger(')) {
+    out.push(parseCheckPktLarger(word));
+    return;
+  }
   let name = word;
   let arg: string | undefined;
   let paren = false;
@@ -410,10 +771,10 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, inWrite: boole
       out.push({ type: lname === 'mod_tp_src' ? 'set_l4_src' : 'set_l4_dst', port: uint(need(), 0xffff, 'port') });
       return;
     case 'set_field':
-      out.push(parseSetField(need(), ctx));
+      out.push(parseSetField(need(), ctx, outer));
       return;
     case 'load':
-      out.push(parseLoad(need()));
+      out.push(parseLoad(need(), outer));
       return;
     case 'move': {
       const a = need();
@@ -426,7 +787,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, inWrite: boole
           `source field ${formatSubfield(src)} (${src.nBits} bits) and destination field ${formatSubfield(dst)} (${dst.nBits} bits) differ in width`,
         );
       }
-      rejectCtWrite(dst.field);
+      rejectCtWrite(dst.field, outer);
       out.push({ type: 'reg_move', src, dst });
       return;
     }
@@ -481,7 +842,30 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, inWrite: boole
       return;
     }
     case 'ct':
-      out.push(parseCt(arg ?? ''));
+      out.push(parseCt(arg ?? '', ctx));
+      return;
+    case 'nat':
+      if (outer !== 'ct') throw new Error('Cannot have NAT action outside of "ct" action');
+      out.push(parseNat(arg ?? ''));
+      return;
+    case 'ct_clear':
+      out.push({ type: 'ct_clear' });
+      return;
+    case 'clone':
+      out.push({ type: 'clone', actions: parseNested(arg ?? '', ctx, 'clone') });
+      return;
+    case 'sample':
+      out.push(parseSample(arg ?? ''));
+      return;
+    case 'push':
+    case 'pop':
+      out.push(parseStack(lname === 'push' ? 'stack_push' : 'stack_pop', need()));
+      return;
+    case 'dec_nsh_ttl':
+      out.push({ type: 'dec_nsh_ttl' });
+      return;
+    case 'decap':
+      out.push(parseDecap(arg ?? ''));
       return;
     case 'multipath': {
       const parts = splitArgs(need());
@@ -551,9 +935,9 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, inWrite: boole
       out.push({ type: 'clear_actions' });
       return;
     case 'write_actions': {
-      if (inWrite) throw new Error('write_actions instruction not allowed here');
+      if (outer) throw new Error('write_actions instruction not allowed here');
       const inner: Action[] = [];
-      for (const w of splitTopLevel(need())) parseOne(w, inner, ctx, true);
+      for (const w of splitTopLevel(need())) parseOne(w, inner, ctx, 'write_actions');
       out.push({ type: 'write_actions', actions: inner });
       return;
     }
@@ -626,10 +1010,11 @@ function verifyOrder(actions: Action[]): void {
 export function parseActions(s: string, ctx: ParseContext): Action[] {
   const out: Action[] = [];
   const words = splitTopLevel(s);
-  for (const w of words) parseOne(w, out, ctx, false);
+  for (const w of words) parseOne(w, out, ctx, undefined);
   if (words.length > 1 && words.includes('drop')) {
     throw new Error('"drop" must not be accompanied by any other action or instruction');
   }
+  for (const a of out) if (a.type === 'nat') verifyNested(a, undefined);
   verifyOrder(out);
   return out;
 }
@@ -684,8 +1069,40 @@ export function checkActions(actions: Action[], match: Match, ctx: ParseContext,
         // Only TCP flows see FINs (OVS's ofpact_check__).
         if (proto !== IPPROTO.TCP) inconsistent();
         break;
-      case 'ct':
-        if (!(curType === ETH_TYPE.IP || curType === ETH_TYPE.IPV6)) throw invalid('OFPBAC_MATCH_INCONSISTENT');
+      case 'ct': {
+        // OVS's check_CT: IP only; no commit of invalid packets; helpers need their transport.
+        const nwProto = cur.numMask('nw_proto') ? cur.nwProto() : 0;
+        if (
+          !(curType === ETH_TYPE.IP || curType === ETH_TYPE.IPV6) ||
+          (cur.num('ct_state') & 0x10 && a.commit) ||
+          (a.alg === 21 && nwProto !== IPPROTO.TCP) ||
+          (a.alg === 69 && nwProto !== IPPROTO.UDP)
+        ) {
+          throw invalid('OFPBAC_MATCH_INCONSISTENT');
+        }
+        // With a zone from a field OVS checks only that field, not the nested actions.
+        if (a.zoneSrc) needs(a.zoneSrc.field);
+        else if (a.actions?.length) checkActions(a.actions, cur, ctx, tableId);
+        break;
+      }
+      case 'nat':
+        if (
+          !(curType === ETH_TYPE.IP || curType === ETH_TYPE.IPV6) ||
+          (a.af === 4 && curType !== ETH_TYPE.IP) ||
+          (a.af === 6 && curType !== ETH_TYPE.IPV6)
+        ) {
+          throw invalid('OFPBAC_MATCH_INCONSISTENT');
+        }
+        break;
+      case 'clone':
+        checkActions(a.actions, cur, ctx, tableId);
+        break;
+      case 'stack_push':
+      case 'stack_pop':
+        needs(a.sub.field);
+        break;
+      case 'dec_nsh_ttl':
+        if (curType !== 0x894f) inconsistent();
         break;
       case 'goto_table':
         if (a.table <= tableId) throw invalid('OFPBIC_BAD_TABLE_ID');
@@ -769,6 +1186,8 @@ const OFPACT_NAMES: Partial<Record<Action['type'], string>> = {
   set_l4_src: 'mod_tp_src',
   set_l4_dst: 'mod_tp_dst',
   reg_move: 'move',
+  stack_push: 'push',
+  stack_pop: 'pop',
 };
 
 export function actionName(a: Action): string {
@@ -821,15 +1240,19 @@ export function formatAction(a: Action): string {
   switch (a.type) {
     case 'output':
       return a.port < OFPP.MAX ? `output:${a.port}` : formatPort(a.port);
-    case 'controller':
-      if (a.reason === 1 && a.controllerId === 0) return `CONTROLLER:${a.maxLen}`;
-      return `controller(${[
-        a.reason !== 1 ? `reason=${PACKET_IN_REASONS[a.reason] ?? a.reason}` : '',
-        a.maxLen !== 0xffff ? `max_len=${a.maxLen}` : '',
-        a.controllerId !== 0 ? `id=${a.controllerId}` : '',
-      ]
-        .filter(Boolean)
-        .join(',')})`;
+    case 'controller': {
+      if (a.reason === 1 && a.controllerId === 0 && !a.userdata?.length && !a.pause && !a.meterId) {
+        return `CONTROLLER:${a.maxLen}`;
+      }
+      const parts: string[] = [];
+      if (a.reason !== 1) parts.push(`reason=${PACKET_IN_REASONS[a.reason] ?? a.reason}`);
+      if (a.maxLen !== 0xffff) parts.push(`max_len=${a.maxLen}`);
+      if (a.controllerId !== 0) parts.push(`id=${a.controllerId}`);
+      if (a.userdata?.length) parts.push(`userdata=${hexDots(a.userdata)}`);
+      if (a.pause) parts.push('pause');
+      if (a.meterId) parts.push(`meter_id=${a.meterId}`);
+      return `controller(${parts.join(',')})`;
+    }
     case 'enqueue':
       return `enqueue:${formatPort(a.port)}:${a.queue}`;
     case 'output_trunc':
@@ -898,13 +1321,33 @@ export function formatAction(a: Action): string {
       return `pop_mpls:0x${a.ethertype.toString(16).padStart(4, '0')}`;
     case 'conjunction':
       return `conjunction(${a.id},${a.clause + 1}/${a.nClauses})`;
-    case 'ct': {
-      const parts: string[] = [];
-      if (a.commit) parts.push('commit');
-      if (a.table !== 255) parts.push(`table=${a.table}`);
-      if (a.zone) parts.push(`zone=${a.zone}`);
-      return `ct(${parts.join(',')})`;
+    case 'ct':
+      return formatCt(a);
+    case 'nat':
+      return formatNat(a);
+    case 'ct_clear':
+      return 'ct_clear';
+    case 'clone':
+      return `clone(${formatActions(a.actions)})`;
+    case 'sample': {
+      let s = `sample(probability=${a.probability},collector_set_id=${a.collectorSetId},obs_domain_id=${a.obsDomainId},obs_point_id=${a.obsPointId}`;
+      if (a.samplingPort !== OFPP.NONE) s += `,sampling_port=${formatPort(a.samplingPort)}`;
+      if (a.direction === 1) s += ',ingress';
+      else if (a.direction === 2) s += ',egress';
+      return `${s})`;
     }
+    case 'check_pkt_larger':
+      return `check_pkt_larger(${a.pktLen})->${formatSubfield(a.dst)}`;
+    case 'stack_push':
+      return `push:${formatSubfield(a.sub)}`;
+    case 'stack_pop':
+      return `pop:${formatSubfield(a.sub)}`;
+    case 'dec_nsh_ttl':
+      return 'dec_nsh_ttl';
+    case 'decap':
+      return a.packetType === PT_USE_NEXT_PROTO
+        ? 'decap()'
+        : `decap(packet_type(ns=${a.packetType >>> 16},type=0x${(a.packetType & 0xffff).toString(16)}))`;
     case 'meter':
       return `meter:${a.meterId}`;
     case 'multipath':
@@ -932,6 +1375,52 @@ export function formatAction(a: Action): string {
     case 'goto_table':
       return `goto_table:${a.table}`;
   }
+}
+
+const hexDots = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('.');
+
+function formatCt(a: Extract<Action, { type: 'ct' }>): string {
+  const parts: string[] = [];
+  if (a.commit) parts.push('commit');
+  if (a.force) parts.push('force');
+  if (a.table !== 255) parts.push(`table=${a.table}`);
+  if (a.zoneSrc) parts.push(`zone=${formatSubfield(a.zoneSrc)}`);
+  else if (a.zone) parts.push(`zone=${a.zone}`);
+  // A leading nat prints outside the exec() envelope.
+  let inner = a.actions ?? [];
+  if (inner[0]?.type === 'nat') {
+    parts.push(formatNat(inner[0]));
+    inner = inner.slice(1);
+  }
+  if (inner.length) parts.push(`exec(${inner.map(formatAction).join(',')})`);
+  if (a.alg === 21) parts.push('alg=ftp');
+  else if (a.alg === 69) parts.push('alg=tftp');
+  else if (a.alg) parts.push(`alg=${a.alg}`);
+  return `ct(${parts.join(',')})`;
+}
+
+function formatNat(a: Nat): string {
+  if (!(a.flags & (NAT_F.SRC | NAT_F.DST))) return 'nat';
+  let s = `nat(${a.flags & NAT_F.SRC ? 'src' : 'dst'}`;
+  if (a.af) {
+    s += '=';
+    if (a.af === 4) {
+      s += formatIpv4(Number(a.min));
+      if (a.max && a.max !== a.min) s += `-${formatIpv4(Number(a.max))}`;
+    } else {
+      const br = (v: bigint) => (a.protoMin ? `[${formatIpv6(v)}]` : formatIpv6(v));
+      s += br(a.min);
+      if (a.max && a.max !== a.min) s += `-${br(a.max)}`;
+    }
+    if (a.protoMin) {
+      s += `:${a.protoMin}`;
+      if (a.protoMax && a.protoMax !== a.protoMin) s += `-${a.protoMax}`;
+    }
+    if (a.flags & NAT_F.PERSISTENT) s += ',persistent';
+    if (a.flags & NAT_F.PROTO_HASH) s += ',hash';
+    if (a.flags & NAT_F.PROTO_RANDOM) s += ',random';
+  }
+  return `${s})`;
 }
 
 export function formatActions(actions: Action[]): string {

@@ -28,9 +28,26 @@ export interface Learn {
   cookie: bigint;
   flags: number;
   specs: LearnSpec[];
+  /** Maximum number of flows learned (0 = unlimited); NXAST_LEARN2 only. */
+  limit?: number;
+  /** Where the learn result bit goes (sets the write_result flag); NXAST_LEARN2 only. */
+  resultDst?: Subfield;
 }
 
-const LEARN_FLAGS = ['send_flow_rem', 'delete_learned', 'write_result'];
+/** NX_LEARN_F_WRITE_RESULT: set by result_dst=, never written as a keyword. */
+const WRITE_RESULT = 4;
+
+/** C's atoi as glibc has it, (int) strtol(s, NULL, 10), then stored in a uint32_t. */
+function atoiU32(s: string): number {
+  const m = /^\s*([+-]?)(\d+)/.exec(s);
+  if (!m) return 0;
+  let v = BigInt(m[2]);
+  if (v > 0x7fffffffffffffffn) v = m[1] === '-' ? 0x8000000000000000n : 0x7fffffffffffffffn;
+  else if (m[1] === '-') v = -v;
+  return Number(BigInt.asUintN(32, v));
+}
+
+const LEARN_FLAGS = ['send_flow_rem', 'delete_learned'];
 
 const whole = (f: FieldDef): Subfield => ({ field: f, ofs: 0, nBits: fieldWidth(f) });
 
@@ -101,6 +118,17 @@ export function parseLearn(arg: string): Learn {
       case 'fin_hard_timeout':
         l.finHardTimeout = num(key, value, 0xffff);
         continue;
+      case 'limit':
+        l.limit = atoiU32(value);
+        continue;
+      case 'result_dst': {
+        l.flags |= WRITE_RESULT;
+        const dst = parseSubfield(value);
+        if (!dst.field.writable) throw new Error(`${value} is read-only`);
+        if (dst.nBits !== 1) throw new Error("result_dst in 'learn' action must be a single bit");
+        l.resultDst = dst;
+        continue;
+      }
       case 'cookie': {
         const c = parseInteger(value);
         if (c === undefined) throw new Error(`cookie=${value}: invalid numeric format`);
@@ -130,7 +158,7 @@ export function parseLearn(arg: string): Learn {
     if (eq >= 0) {
       const f = fieldByName(key);
       const dst = f ? whole(f) : parseSubfield(key);
-      if (value.includes('[')) {
+      if (value.includes('[') || (fieldByName(value) && parseInteger(value) === undefined)) {
         const src = parseSubfield(value);
         if (src.nBits !== dst.nBits) throw new Error(`${part}: source and destination widths differ`);
         l.specs.push({ kind: 'match', dst, src });
@@ -143,6 +171,7 @@ export function parseLearn(arg: string): Learn {
       }
       continue;
     }
+    if (!part.includes('[') && !fieldByName(part)) throw new Error(`${arg}: unknown keyword ${part}`);
     const sf = parseSubfield(part);
     l.specs.push({ kind: 'match', dst: sf, src: sf });
   }
@@ -189,6 +218,8 @@ export function formatLearn(l: Learn): string {
   if (l.priority !== 32768) s += `,priority=${l.priority}`;
   for (let i = 0; i < LEARN_FLAGS.length; i++) if (l.flags & (1 << i)) s += `,${LEARN_FLAGS[i]}`;
   if (l.cookie) s += `,cookie=${hexAlt(l.cookie)}`;
+  if (l.limit) s += `,limit=${l.limit}`;
+  if (l.flags & WRITE_RESULT && l.resultDst) s += `,result_dst=${formatSubfield(l.resultDst)}`;
   for (const sp of l.specs) {
     switch (sp.kind) {
       case 'match':
@@ -219,9 +250,23 @@ const DST_OUTPUT = 2 << 11;
 
 export function encodeLearn(w: Writer, l: Learn): void {
   const start = w.length;
-  w.u16(0xffff).u16(0).u32(0x2320).u16(16);
+  const v2 = !!l.limit || !!(l.flags & WRITE_RESULT);
+  w.u16(0xffff)
+    .u16(0)
+    .u32(0x2320)
+    .u16(v2 ? 45 : 16);
   w.u16(l.idleTimeout).u16(l.hardTimeout).u16(l.priority).u64(l.cookie).u16(l.flags).u8(l.table).u8(0);
   w.u16(l.finIdleTimeout).u16(l.finHardTimeout);
+  if (v2) {
+    w.u32(l.limit ?? 0)
+      .u16(l.resultDst?.ofs ?? 0)
+      .u16(0);
+    if (l.flags & WRITE_RESULT && l.resultDst) {
+      const header = headerFor(l.resultDst.field, 0) as number;
+      w.u32(header);
+      if (header >>> 16 === 0xffff) w.u32(0x4f4e4600);
+    }
+  }
   const putSf = (sf: Subfield) => w.u32(headerFor(sf.field, 0) as number).u16(sf.ofs);
   const putImm = (v: bigint, nBits: number) => w.uint(v, 2 * Math.ceil(nBits / 16));
   for (const sp of l.specs) {
@@ -256,7 +301,7 @@ export function encodeLearn(w: Writer, l: Learn): void {
   w.setU16(start + 2, w.length - start);
 }
 
-export function decodeLearn(b: Uint8Array, p: number, len: number): Learn {
+export function decodeLearn(b: Uint8Array, p: number, len: number, v2 = false): Learn {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const bad = (at: number, msg: string) => decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_ARGUMENT, at, msg);
   if (len < 32) throw decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_LEN, p, 'learn action too short');
@@ -272,10 +317,26 @@ export function decodeLearn(b: Uint8Array, p: number, len: number): Learn {
     finHardTimeout: v.getUint16(p + 30),
     specs: [],
   };
-  if (l.table === 255) throw bad(p, 'learn table 255');
-  if (l.flags & ~7) throw bad(p, 'unknown learn flags');
+  if (l.table === 255 || b[p + 27]) throw bad(p, 'learn table 255 or nonzero padding');
+  if (l.flags & ~(v2 ? 7 : 3)) throw bad(p, 'unknown learn flags');
   const end = p + len;
   let q = p + 32;
+  if (v2) {
+    if (len < 40) throw decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_LEN, p, 'learn2 action too short');
+    if (v.getUint16(p + 38)) throw bad(p, 'nonzero learn2 padding');
+    const limit = v.getUint32(p + 32);
+    if (limit) l.limit = limit;
+    const ofs = v.getUint16(p + 36);
+    q = p + 40;
+    if (l.flags & WRITE_RESULT) {
+      if (end - q < 4) throw decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_LEN, q, 'learn2 result field overruns');
+      const field = fieldByHeader(v.getUint32(q));
+      if (!field || ofs >= fieldWidth(field)) throw bad(q, 'bad learn result field');
+      if (!field.writable) throw decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_SET_ARGUMENT, q, 'read-only result field');
+      l.resultDst = { field, ofs, nBits: 1 };
+      q += 4;
+    } else if (ofs) throw bad(p, 'learn2 result offset without write_result');
+  }
   const need = (n: number) => {
     if (end - q < n) throw decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_LEN, q, 'learn spec overruns the action');
   };

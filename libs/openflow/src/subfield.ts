@@ -16,18 +16,22 @@ export function fieldWidth(f: FieldDef): number {
 
 /** Parses `NAME[]`, `NAME[N]`, `NAME[A..B]` (NAME an NXM/OXM name or a field name). */
 export function parseSubfield(s: string): Subfield {
-  const m = /^([A-Za-z0-9_]+)(?:\[(\d*)(?:\.\.(\d+))?\])?$/.exec(s.trim());
+  const t = s.trim();
+  const m = /^([A-Za-z0-9_]+)(\[.*)?$/.exec(t);
   if (!m) throw new Error(`${s}: unknown field`);
   const field = fieldByNxmName(m[1]) ?? fieldByName(m[1]);
   if (!field) throw new Error(`${s}: unknown field \`${m[1]}'`);
   const width = fieldWidth(field);
-  if (m[2] === undefined || (m[2] === '' && m[3] === undefined)) return { field, ofs: 0, nBits: width };
-  const start = Number(m[2]);
-  const end = m[3] !== undefined ? Number(m[3]) : start;
-  if (m[2] === '' || end < start) throw new Error(`${s}: syntax error expecting field bit range`);
-  if (end >= width) {
-    throw new Error(`${s}: bits ${start}..${end} exceeds width ${width} of ${subfieldName(field)}`);
-  }
+  if (m[2] === undefined || m[2] === '[]') return { field, ofs: 0, nBits: width };
+  // OVS's mf_parse_subfield__ messages.
+  const r = /^\[(\d+)(?:\.\.(\d+))?\]$/.exec(m[2]);
+  if (!r) throw new Error(`${s}: syntax error expecting [] or [<bit>] or [<start>..<end>]`);
+  const start = Number(r[1]);
+  const end = r[2] !== undefined ? Number(r[2]) : start;
+  if (start >= width)
+    throw new Error(`${s}: starting bit ${start} is not valid because field is only ${width} bits wide`);
+  if (end >= width) throw new Error(`${s}: ending bit ${end} is not valid because field is only ${width} bits wide`);
+  if (start > end) throw new Error(`${s}: starting bit ${start} is after ending bit ${end}`);
   return { field, ofs: start, nBits: end - start + 1 };
 }
 
