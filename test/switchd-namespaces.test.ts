@@ -53,9 +53,16 @@ function pings(from: string, to: string, v6 = false): boolean {
   );
 }
 
-/** Two echo requests, none answered (the hosts cannot reach each other). */
+/**
+ * Two echo requests, none answered (the hosts cannot reach each other). Then `from` forgets its
+ * neighbour entry for `to`: the unanswered ARP left it INCOMPLETE, still probing (one probe a
+ * second, the last before the flows change) and about to fail ~3 s after the start. That failure
+ * reports "Destination Host Unreachable" for what the next ping queued on the entry meanwhile,
+ * and `ping -w` gives up on the first error. Without the entry, the next ping resolves afresh.
+ */
 function isolated(from: string, to: string): boolean {
   const r = inNs(from, 'ping', ['-c', '2', '-i', '0.2', '-w', '2', '-n', '-q', ip4(to)]);
+  must('ip', ['-n', ns(from), 'neigh', 'flush', 'to', ip4(to)]);
   return r.status !== 0 && / 0 received/.test(r.stdout);
 }
 

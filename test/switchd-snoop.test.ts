@@ -13,11 +13,12 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) 
   return r.stdout;
 }
 
+const FRAME_SRC = 'dl_src=50:54:00:00:00:01';
 const frame = Buffer.from(
-  composePacket(
-    'dl_src=50:54:00:00:00:01,dl_dst=50:54:00:00:00:02,udp,nw_src=10.0.0.1,nw_dst=10.0.0.2,tp_src=1,tp_dst=2',
-  ),
+  composePacket(`${FRAME_SRC},dl_dst=50:54:00:00:00:02,udp,nw_src=10.0.0.1,nw_dst=10.0.0.2,tp_src=1,tp_dst=2`),
 ).toString('hex');
+
+const firstIn = (msgs: string[]) => msgs.findIndex((m) => m.startsWith('OFPT_PACKET_IN'));
 
 /** A long-running tool whose output (stdout + stderr) the test reads as it comes. */
 function watch(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
@@ -37,11 +38,11 @@ function watch(cmd: string, args: string[], env: NodeJS.ProcessEnv) {
 
 /**
  * What a snoop printed: one entry per message, xids and the controller's echo keepalives
- * (timing-dependent) left out.
+ * (timing-dependent) left out. Only complete lines count (the last may still be on its way).
  */
 function snooped(out: string): string[] {
   const msgs: string[] = [];
-  for (const line of out.split('\n')) {
+  for (const line of out.slice(0, out.lastIndexOf('\n') + 1).split('\n')) {
     if (/^(OFPT|OFPST|NXT|ONFT)/.test(line)) msgs.push(line);
     else if (msgs.length && line !== '') msgs[msgs.length - 1] += `\n${line}`;
   }
@@ -123,13 +124,23 @@ describeNeeding(
           side.env,
         );
         children.push(snoop.process);
-        // The snooper is attached once its hello is through: send until a packet-in shows up.
+        // Nothing says when the snooper is attached, and a frame sent before may show only its
+        // packet-out (the packet-in went by unseen). So frames go one at a time, the next only
+        // once the controller has answered the last (no two exchanges interleave), until the
+        // snoop shows a packet-in and, after it, a packet-out with the frame in it.
+        const answered = () => controller.out.match(/sent \([^)]*\): OFPT_PACKET_OUT/g)?.length ?? 0;
+        const exchanged = () => {
+          const msgs = snooped(snoop.out);
+          const i = firstIn(msgs);
+          return i >= 0 && msgs.slice(i + 1).some((m) => m.startsWith('OFPT_PACKET_OUT') && m.includes(FRAME_SRC));
+        };
         const deadline = Date.now() + 10_000;
-        while (!/OFPT_PACKET_OUT/.test(snoop.out) && Date.now() < deadline && !snoop.exited) {
+        while (!exchanged() && !snoop.exited && Date.now() < deadline) {
+          const before = answered();
           run('ovs-appctl', [...side.appctl, 'netdev-dummy/receive', 'p1', frame], side.env);
-          await waitFor('a snooped message', () => /OFPT_PACKET_OUT/.test(snoop.out) || snoop.exited, 500).catch(
-            () => undefined,
-          );
+          await waitFor("the controller's packet-out", () => answered() > before, 10_000);
+          // Its copy reaches the snoop shortly after, if the snooper was attached in time.
+          await waitFor('the snooped exchange', () => exchanged() || snoop.exited, 1_000).catch(() => undefined);
         }
         snoop.process.kill();
         controller.process.kill();
@@ -137,7 +148,6 @@ describeNeeding(
         raw.push(snoop.out);
       }
       const [ours, theirs] = results;
-      const firstIn = (msgs: string[]) => msgs.findIndex((m) => m.startsWith('OFPT_PACKET_IN'));
       const exchange = (msgs: string[]) => msgs.slice(firstIn(msgs), firstIn(msgs) + 2);
       expect(firstIn(ours), raw.join('\n=====\n')).toBeGreaterThanOrEqual(0);
       expect(exchange(ours)[0]).toMatch(/^OFPT_PACKET_IN \(OF1\.3\) \(xid=X\): cookie=0x0 total_len=106 in_port=1/);
