@@ -1,6 +1,6 @@
 import { Datapath, type DpAction, parseActions, type UpcallResult } from '@softswitch/datapath';
 import { createNetdev, type Netdev } from '@softswitch/netdev';
-import { formatDatapathActions, XlateCache } from '@softswitch/ofproto';
+import { formatDatapathActions, MeterIdPool, type MeterProvider, XlateCache } from '@softswitch/ofproto';
 import { createFlowKey, W } from '@softswitch/packet';
 import { Bridge, type BridgeHost } from './bridge.js';
 import type { BridgeConfig, PortDbConfig } from './bridge-config.js';
@@ -46,6 +46,17 @@ export class BridgeSet implements BridgeHost {
   private pushedHits = -1;
   private pushing = false;
   private dpLocal: Netdev | undefined;
+  private readonly meterIds = new MeterIdPool();
+  /** Meter-mods of every bridge configure the one datapath's meters (OVS: the backer's id pool). */
+  readonly meterProvider: MeterProvider = {
+    alloc: () => this.meterIds.alloc(),
+    set: (id, flags, bands) => this.datapath.meters.set(id, flags, bands, this.datapath.now()),
+    free: (id) => {
+      this.meterIds.free(id);
+      this.datapath.meters.delete(id);
+    },
+    stats: (id) => this.datapath.meters.stats(id),
+  };
   /** Called when a bridge is created or removed (OpenFlow listener hookup). */
   onBridgeAdded: (bridge: Bridge) => void = () => undefined;
   onBridgeRemoved: (bridge: Bridge) => void = () => undefined;
@@ -315,7 +326,9 @@ export class BridgeSet implements BridgeHost {
   /** MAC learning changes over every bridge (a translation may cross patch ports). */
   private macChanges(): number {
     let n = 0;
-    for (const b of this.bridges.values()) n += b.ofproto.macs.learned + b.ofproto.macs.moved;
+    // `learn` actions that changed a table count too: they revalidate like a flow-mod.
+    for (const b of this.bridges.values())
+      n += b.ofproto.macs.learned + b.ofproto.macs.moved + b.ofproto.tables.learnChanges;
     return n;
   }
 

@@ -3,6 +3,7 @@ import {
   FlowModCommand,
   FlowTables,
   formatDatapathActions,
+  type MeterProvider,
   Ofproto,
   type PortConfig,
   translate,
@@ -56,6 +57,8 @@ export interface BridgeHost {
   detach(dpPort: number): void;
   flowsChanged(): void;
   packetOut(packet: Uint8Array, dpInPort: number, actionsText: string): void;
+  /** The datapath's meters (ids and token buckets), shared by the bridges on it. */
+  readonly meterProvider?: MeterProvider;
 }
 
 /**
@@ -80,7 +83,7 @@ export class Bridge {
     failMode: string | undefined,
   ) {
     this.failMode = failMode;
-    this.ofproto = new Ofproto({ name, ports: [] });
+    this.ofproto = new Ofproto({ name, ports: [], meterProvider: host.meterProvider });
     this.flushed();
   }
 

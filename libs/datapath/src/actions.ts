@@ -45,6 +45,8 @@ export type DpAction =
   /** Hands a copy of the packet to the datapath's userspace callback; `args` is kept verbatim. */
   | { readonly type: 'userspace'; readonly args: string }
   | { readonly type: 'recirc'; readonly id: number }
+  /** Runs the packet through datapath meter `id`, which may drop it (and end the actions). */
+  | { readonly type: 'meter'; readonly id: number }
   /** Truncates the packet sent by the next output to `max` bytes. */
   | { readonly type: 'trunc'; readonly max: number }
   /** Runs `actions` on a copy, leaving the packet as it was for the actions after the clone. */
@@ -105,6 +107,8 @@ export function formatAction(a: DpAction, options: FormatActionsOptions = {}): s
       return `userspace(${a.args})`;
     case 'recirc':
       return `recirc(${hexNoPad(a.id)})`;
+    case 'meter':
+      return `meter(${a.id})`;
     case 'trunc':
       return `trunc(${a.max})`;
     case 'clone':
@@ -184,6 +188,8 @@ function parseOne(text: string, portNumber: ((name: string) => number | undefine
       return { type: 'userspace', args };
     case 'recirc':
       return { type: 'recirc', id: parseNumber(args, text) };
+    case 'meter':
+      return { type: 'meter', id: parseNumber(args, text) };
     case 'trunc':
       return { type: 'trunc', max: parseNumber(args, text) };
     case 'clone':

@@ -17,8 +17,6 @@ import {
   extractFlow,
   FLOW_WORDS,
   HeaderOffsets,
-  hashAdd,
-  hashFinish,
   hashWords,
   keysEqual,
   type ParsedPacket,
@@ -26,7 +24,9 @@ import {
 } from '@softswitch/packet';
 import { type DpAction, parseActions } from './actions.js';
 import { DropCounters } from './drop-reasons.js';
+import { emcHash } from './emc-hash.js';
 import { type CompiledActions, compileActions, type ExecContext, runActions } from './execute.js';
+import { DpMeters } from './meters.js';
 import { type DatapathOffload, HW_CONSUMED } from './offload-hook.js';
 import { PortOffloads, RxOffloadCarry } from './rx-offload.js';
 
@@ -119,30 +119,6 @@ export interface DatapathStats {
   offloadHits: number;
 }
 
-/**
- * The EMC hash of a freshly extracted key, like the RSS hash Open vSwitch uses for its EMC: only
- * the words that tell flows apart in practice (in_port, Ethernet, VLAN, MPLS, IP addresses, the
- * packed nw word, transport ports). Metadata words are zero after extraction, and ARP/ND words
- * rarely vary alone; the EMC compares whole keys, so a collision only costs a slot.
- */
-function emcHash(key: Uint32Array): number {
-  // (traffic helper) Words that are zero for most traffic, or 16 bits wide, are xor-folded in
-  // pairs or groups before mixing: 11 mixing rounds instead of 24, a sixth of the per-packet work
-  // on an EMC hit. The EMC compares whole keys, so a fold collision only costs a slot.
-  let h = hashAdd(0, key[W.IN_PORT]);
-  h = hashAdd(h, (key[W.DL_DST] << 16) ^ key[W.DL_SRC]);
-  h = hashAdd(h, key[W.DL_DST + 1]);
-  h = hashAdd(h, key[W.DL_SRC + 1]);
-  h = hashAdd(h, key[W.DL_TYPE] ^ key[W.VLAN0] ^ (key[W.VLAN1] << 7) ^ key[W.MPLS0] ^ key[W.MPLS0 + 1]);
-  h = hashAdd(h, key[W.NW_SRC] ^ key[W.MPLS0 + 2]);
-  h = hashAdd(h, key[W.NW_DST]);
-  h = hashAdd(h, key[W.IPV6_SRC] ^ key[W.IPV6_SRC + 1] ^ key[W.IPV6_SRC + 2] ^ key[W.IPV6_SRC + 3]);
-  h = hashAdd(h, key[W.IPV6_DST] ^ key[W.IPV6_DST + 1] ^ key[W.IPV6_DST + 2] ^ key[W.IPV6_DST + 3]);
-  h = hashAdd(h, key[W.NW] ^ key[W.IPV6_LABEL]);
-  h = hashAdd(h, key[W.TP]);
-  return hashFinish(h, 44);
-}
-
 /** Batches and executions queued while one runs, at most (a port loop stops there). */
 const MAX_DEFERRED = 1024;
 
@@ -174,6 +150,10 @@ export class Datapath {
   /** Hardware offload (libs/offload's OffloadManager), or undefined: software only. */
   offload: DatapathOffload | undefined;
   private offloadHits = 0;
+  /** Packets processed by datapath threads (pmd-pool.ts), merged into `stats`. */
+  readonly merged = { hit: 0, missed: 0, lost: 0, upcalls: 0, emcHits: 0, megaflowHits: 0 };
+  /** Bumped whenever megaflows are removed or their actions change (datapath threads follow it). */
+  flowGeneration = 0;
   private readonly ports = new Map<number, DpPort>();
   /** Ports indexed by number for the per-packet output path. */
   private portTable: (DpPort | undefined)[] = [];
@@ -191,6 +171,8 @@ export class Datapath {
   private inPort = 0;
   private readonly pkt: ParsedPacket;
   private readonly ctx: ExecContext;
+  /** Meters the `meter(ID)` action runs packets through (set by the owner from meter-mods). */
+  readonly meters = new DpMeters();
 
   constructor(options: DatapathOptions = {}) {
     this.name = options.name ?? 'dummy@ovs-dummy';
@@ -212,6 +194,7 @@ export class Datapath {
         else this.userspaceHandler(frame, this.inPort, args);
       },
       drop: (reason) => this.drops.add(reason),
+      meter: (id, bytes) => this.meters.run(id, bytes, this.clock()),
     };
   }
 
@@ -542,12 +525,14 @@ export class Datapath {
 
   setFlowActions(flow: DpFlow, actions: readonly DpAction[]): void {
     flow.actions = { ...flow.actions, compiled: compileActions(actions) };
+    this.flowGeneration++;
     this.offload?.flowModified(flow);
   }
 
   removeFlow(flow: DpFlow): void {
     this.offload?.flowRemoved(flow);
     this.cache.remove(flow);
+    this.flowGeneration++;
   }
 
   /** Removes every megaflow (and so every EMC entry). */
@@ -573,6 +558,7 @@ export class Datapath {
       },
       (a, b) => a.compiled.text === b.compiled.text,
     );
+    if (result.evicted + result.modified > 0) this.flowGeneration++;
     this.offload?.reconcile();
     return result;
   }
@@ -582,20 +568,22 @@ export class Datapath {
     // Hardware hits refresh `used` before idleness is judged.
     this.offload?.syncStats(this.clock());
     const n = this.cache.expire(now);
+    if (n > 0) this.flowGeneration++;
     this.offload?.reconcile();
     return n;
   }
 
   get stats(): DatapathStats {
     const c = this.cache.stats;
+    const m = this.merged;
     return {
-      hit: this.hit,
+      hit: this.hit + m.hit,
       offloadHits: this.offloadHits,
-      missed: this.missed,
-      lost: this.lost,
-      emcHits: c.emcHits,
-      megaflowHits: c.megaflowHits,
-      upcalls: this.upcalls,
+      missed: this.missed + m.missed,
+      lost: this.lost + m.lost,
+      emcHits: c.emcHits + m.emcHits,
+      megaflowHits: c.megaflowHits + m.megaflowHits,
+      upcalls: this.upcalls + m.upcalls,
       flows: c.flows,
       masks: c.masks,
       masksHitPerPacket: c.subtablesPerLookup,

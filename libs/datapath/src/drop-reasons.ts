@@ -24,6 +24,8 @@ export const DROP_REASONS = {
   recirc_error: 'datapath_drop_recirc_error',
   /** Work re-entered from outputs (a loop between ports) beyond the bound. */
   recursion_too_deep: 'drop_action_recursion_too_deep',
+  /** A meter band dropped it (its rate was exceeded). */
+  meter: 'datapath_drop_meter',
   /** A userspace action found no callback. */
   userspace_error: 'datapath_drop_userspace_action_error',
 } as const;

@@ -52,6 +52,10 @@ export interface ExecContext {
   output(port: number, frame: Uint8Array): void;
   userspace(args: string, frame: Uint8Array, pkt: ParsedPacket): void;
   drop(reason: DropReason): void;
+  /** Runs the packet through datapath meter `id`: false if the meter drops it. */
+  meter?(id: number, bytes: number): boolean;
+  /** Set by a step that consumed the packet (a meter drop): the remaining steps do not run. */
+  stop?: boolean;
 }
 
 type Step = (ctx: ExecContext) => void;
@@ -237,6 +241,16 @@ function compileList(actions: readonly DpAction[]): Step[] {
         // Recirculation needs recirc_id in the key, which the libs/packet layout does not have.
         steps.push((ctx) => ctx.drop('recirc_error'));
         break;
+      case 'meter': {
+        const id = a.id;
+        steps.push((ctx) => {
+          if (ctx.meter !== undefined && !ctx.meter(id, ctx.pkt.data.length)) {
+            ctx.drop('meter');
+            ctx.stop = true;
+          }
+        });
+        break;
+      }
       case 'trunc': {
         const max = a.max;
         steps.push((ctx) => {
@@ -278,5 +292,6 @@ export function runActions(compiled: CompiledActions, ctx: ExecContext): void {
     ctx.drop('drop_action');
     return;
   }
-  for (let i = 0; i < steps.length; i++) steps[i](ctx);
+  ctx.stop = false;
+  for (let i = 0; i < steps.length && !ctx.stop; i++) steps[i](ctx);
 }

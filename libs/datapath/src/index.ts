@@ -3,6 +3,7 @@ export * from './datapath.js';
 export * from './dpctl.js';
 export * from './drop-reasons.js';
 export { type CompiledActions, compileActions, type ExecContext, runActions } from './execute.js';
+export * from './meters.js';
 export * from './odp-flow.js';
 export {
   type AttrField,

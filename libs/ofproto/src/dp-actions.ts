@@ -20,6 +20,8 @@ export type DpAction =
   /** The datapath hashes the packet into dp_hash (`hash(sym_l4(0))`), for a recirculation. */
   | { readonly type: 'hash'; readonly algorithm: 'sym_l4' | 'l4'; readonly basis: number }
   | { readonly type: 'recirc'; readonly id: number }
+  /** The datapath runs the packet through meter `id` (which may drop it). */
+  | { readonly type: 'meter'; readonly id: number }
   | {
       readonly type: 'userspace';
       readonly reason: number;
@@ -43,6 +45,8 @@ export function formatDatapathAction(a: DpAction): string {
       return `hash(${a.algorithm}(${a.basis}))`;
     case 'recirc':
       return `recirc(0x${a.id.toString(16)})`;
+    case 'meter':
+      return `meter(${a.id})`;
     case 'userspace':
       return `userspace(pid=0,controller(reason=${a.reason},dont_send=1,continuation=0,recirc_id=${a.recircId},rule_cookie=${a.cookie === 0n ? '0' : `0x${a.cookie.toString(16)}`},controller_id=${a.controllerId},max_len=${a.maxLen}))`;
   }

@@ -1,7 +1,7 @@
-import { Classifier, type Rule } from '@softswitch/classifier';
+import { Classifier, type Conjunction, type Rule } from '@softswitch/classifier';
 import { type Action, type FlowMod, FlowModFlag, formatActions, formatMatch, type Match } from '@softswitch/openflow';
-import { FLOW_WORDS, W } from '@softswitch/packet';
-import { matchToKey } from './match-key.js';
+import { W } from '@softswitch/packet';
+import { CONJ_ID_WORD, matchToKey, TABLE_WORDS } from './match-key.js';
 
 export const N_TABLES = 255;
 const ALL64 = 0xffffffffffffffffn;
@@ -54,11 +54,15 @@ export interface RemovedFlow {
   reason: number;
 }
 
-/** Classifier configuration for the 64-word packet key (stages: metadata, L2, L3, L4). */
+/**
+ * Classifier configuration for the 64-word packet key plus the conj_id pseudo-field word
+ * (stages: metadata, L2, L3, L4 and conj_id).
+ */
 export function newTableClassifier(merge = false): Classifier<FlowEntry> {
   return new Classifier<FlowEntry>({
-    words: FLOW_WORDS,
-    stages: [W.DL_DST, W.NW_SRC, W.TP, FLOW_WORDS],
+    words: TABLE_WORDS,
+    stages: [W.DL_DST, W.NW_SRC, W.TP, TABLE_WORDS],
+    conjIdWord: CONJ_ID_WORD,
     prefixFields: [
       { name: 'nw_src', word: W.NW_SRC, words: 1 },
       { name: 'nw_dst', word: W.NW_DST, words: 1 },
@@ -92,6 +96,18 @@ export function actionsOutputTo(actions: readonly Action[], port: number): boole
   return false;
 }
 
+/** The `conjunction(id,k/n)` clauses of a flow's actions (a conjunctive flow has only those). */
+export function conjunctionsOf(actions: readonly Action[]): Conjunction[] {
+  const out: Conjunction[] = [];
+  for (const a of actions)
+    if (a.type === 'conjunction') out.push({ id: a.id, clause: a.clause + 1, nClauses: a.nClauses }); // 0-based in the action
+  return out;
+}
+
+const sameConjunctions = (a: readonly Conjunction[], b: readonly Conjunction[]) =>
+  a.length === b.length &&
+  a.every((c, i) => c.id === b[i].id && c.clause === b[i].clause && c.nClauses === b[i].nClauses);
+
 function actionsUseGroup(actions: readonly Action[], group: number): boolean {
   for (const a of actions) {
     if (a.type === 'group' && a.groupId === group) return true;
@@ -124,6 +140,12 @@ export class FlowTables {
    * prerequisites before consulting the trie).
    */
   readonly nwUsers = { ip: 0, arp: 0, any: 0 };
+
+  /**
+   * Bumped each time a `learn` action changed a table (added or modified a flow, not a refresh):
+   * the owner revalidates its datapath flows then, as after a flow-mod.
+   */
+  learnChanges = 0;
 
   private trackNw(r: Rule<FlowEntry>, delta: number): void {
     if (r.mask[W.NW_SRC] === 0 && r.mask[W.NW_DST] === 0) return;
@@ -207,8 +229,27 @@ export class FlowTables {
       cls.remove(old);
       this.trackNw(old, -1);
     }
-    entry.rule = cls.insert(km, fm.priority, entry);
+    entry.rule = cls.insert(km, fm.priority, entry, { conjunctions: conjunctionsOf(fm.actions) });
     this.trackNw(entry.rule, 1);
+  }
+
+  /**
+   * A flow-mod made by a `learn` action (OVS's learn_execute: MODIFY_STRICT that adds when
+   * nothing matches). A flow with the same match, priority, actions and cookie is only refreshed
+   * (its hard timeout restarts, as ofproto_flow_mod_learn_refresh); returns true if a table
+   * changed. It does not sync stats: it runs inside a translation.
+   */
+  learn(fm: FlowMod): boolean {
+    this.checkTable(fm.tableId);
+    const old = this.tables[fm.tableId].findExact(matchToKey(fm.match), fm.priority)?.data;
+    if (old !== undefined && old.cookie === fm.newCookie && formatActions(old.actions) === formatActions(fm.actions)) {
+      old.modified = this.now();
+      return false;
+    }
+    if (old !== undefined) this.modifyEntry(old, fm, this.now());
+    else this.add({ ...fm, command: FlowModCommand.ADD, cookie: 0n });
+    this.learnChanges++;
+    return true;
   }
 
   /** Flows selected by a modify/delete, in priority order then table order. */
@@ -250,14 +291,24 @@ export class FlowTables {
       return;
     }
     const t = this.now();
-    for (const e of hits) {
-      e.actions = fm.actions;
-      if (fm.newCookie !== ALL64) e.cookie = fm.newCookie;
-      e.modified = t;
-      if (fm.flags & FlowModFlag.RESET_COUNTS) {
-        e.packets = 0n;
-        e.bytes = 0n;
-      }
+    for (const e of hits) this.modifyEntry(e, fm, t);
+  }
+
+  private modifyEntry(e: FlowEntry, fm: FlowMod, t: number): void {
+    const conj = conjunctionsOf(fm.actions);
+    if (!sameConjunctions(conj, e.rule.conjunctions)) {
+      // Whether (and how) a flow is conjunctive is part of its classifier rule: re-insert it.
+      const cls = this.tables[e.tableId];
+      const km = { value: Uint32Array.from(e.rule.value), mask: Uint32Array.from(e.rule.mask) };
+      cls.remove(e.rule);
+      e.rule = cls.insert(km, e.priority, e, { conjunctions: conj });
+    }
+    e.actions = fm.actions;
+    if (fm.newCookie !== ALL64) e.cookie = fm.newCookie;
+    e.modified = t;
+    if (fm.flags & FlowModFlag.RESET_COUNTS) {
+      e.packets = 0n;
+      e.bytes = 0n;
     }
   }
 
@@ -268,6 +319,12 @@ export class FlowTables {
       this.trackNw(e.rule, -1);
     }
     return hits.map((entry) => ({ entry, reason: RemovedReason.DELETE }));
+  }
+
+  /** Removes one flow (e.g. one that used a deleted meter). */
+  remove(e: FlowEntry): void {
+    this.tables[e.tableId].remove(e.rule);
+    this.trackNw(e.rule, -1);
   }
 
   /** Removes flows whose idle or hard timeout has passed at the clock's current time. */

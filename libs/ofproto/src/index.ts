@@ -3,6 +3,7 @@ export * from './flow-table.js';
 export * from './groups.js';
 export * from './mac-learning.js';
 export * from './match-key.js';
+export * from './meters.js';
 export * from './ofproto.js';
 export * from './select-group.js';
 export * from './xlate.js';

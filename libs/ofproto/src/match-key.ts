@@ -4,8 +4,9 @@ import { FLOW_WORDS, W } from '@softswitch/packet';
 /**
  * Where each OpenFlow match slot (libs/openflow's `Match`, OVS's struct flow) lives in the packet
  * flow key (libs/packet's 64-word layout): `words` consecutive words, most significant first, the
- * lowest one holding its bits at `shift`. Slots absent here (recirc_id, dp_hash, actset_output,
- * conj_id) have no place in a packet key and are refused.
+ * lowest one holding its bits at `shift`. Slots absent here (recirc_id, dp_hash, actset_output)
+ * have no place in a packet key and are refused. `conj_id` is a pseudo-field one word past the
+ * packet key (CONJ_ID_WORD): table keys are TABLE_WORDS long, and it is zero in every packet.
  */
 interface SlotPlace {
   readonly word: number;
@@ -13,6 +14,11 @@ interface SlotPlace {
   readonly shift: number;
   readonly bits: number;
 }
+
+/** The conj_id pseudo-field's word, just past the 64-word packet key (the classifier's conjIdWord). */
+export const CONJ_ID_WORD = FLOW_WORDS;
+/** Words of a flow-table key: the packet key plus the conj_id word. */
+export const TABLE_WORDS = FLOW_WORDS + 1;
 
 const place = (word: number, bits: number, shift = 0): SlotPlace => ({
   word,
@@ -52,11 +58,12 @@ const PLACES: Partial<Record<Slot, SlotPlace>> = {
   arp_sha: place(W.ARP_SHA, 48),
   arp_tha: place(W.ARP_THA, 48),
   nd_target: place(W.ND_TARGET, 128),
+  conj_id: place(CONJ_ID_WORD, 32),
 };
 for (let i = 0; i < 16; i++) PLACES[`reg${i}` as Slot] = place(W.REG0 + i, 32);
 
 /** The slots that map into the key, in a fixed order (for key → Match). */
-const MAPPED = Object.entries(PLACES) as [Slot, SlotPlace][];
+const MAPPED = (Object.entries(PLACES) as [Slot, SlotPlace][]).filter(([slot]) => slot !== 'conj_id');
 
 export class UnsupportedMatchError extends Error {}
 
@@ -94,8 +101,8 @@ function gather(key: Uint32Array, p: SlotPlace): bigint {
  * already puts `dl_type`/`nw_proto` in the match for `tcp`, `nw_src=...` and so on.
  */
 export function matchToKey(match: Match): KeyMatch {
-  const value = new Uint32Array(FLOW_WORDS);
-  const mask = new Uint32Array(FLOW_WORDS);
+  const value = new Uint32Array(TABLE_WORDS);
+  const mask = new Uint32Array(TABLE_WORDS);
   for (const [slot, sv] of match.slots) {
     const p = PLACES[slot];
     if (p === undefined) throw new UnsupportedMatchError(`match field ${slot} is not supported by the pipeline`);

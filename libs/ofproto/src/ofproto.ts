@@ -1,10 +1,20 @@
-import { type FlowMod, flowFileLines, formatMatch, type Match, OFPP, parseFlow } from '@softswitch/openflow';
+import {
+  type FlowMod,
+  flowFileLines,
+  formatMatch,
+  type Match,
+  type MeterMod,
+  OFPP,
+  parseFlow,
+  parseMeterMod,
+} from '@softswitch/openflow';
 import { formatFlow, parseFlowString, VLAN_CFI, W } from '@softswitch/packet';
 import { formatDatapathActions } from './dp-actions.js';
-import { FlowTables, type RemovedFlow } from './flow-table.js';
+import { FlowModCommand, FlowModError, FlowTables, type RemovedFlow, RemovedReason } from './flow-table.js';
 import { type Group, parseGroup } from './groups.js';
 import { MacTable } from './mac-learning.js';
 import { keyToMatch } from './match-key.js';
+import { actionsUseMeter, MeterIdPool, type MeterProvider, MeterTable } from './meters.js';
 import {
   type PatchPeer,
   type PortConfig,
@@ -27,6 +37,8 @@ export interface OfprotoOptions {
   normalOrder?: readonly number[];
   macTableSize?: number;
   macAgingSeconds?: number;
+  /** The datapath's meters (default: ids only, nothing enforced). */
+  meterProvider?: MeterProvider;
 }
 
 /** One bridge's OpenFlow pipeline: flow tables, MAC learning, translation, ofproto/trace. */
@@ -43,12 +55,14 @@ export class Ofproto implements XlateBridge {
   failOpen = false;
   /** Linked patch ports: ofport here → the peer bridge and port (see `linkPatch`). */
   readonly patchPeers = new Map<number, PatchPeer>();
+  readonly meters: MeterTable;
 
   constructor(readonly options: OfprotoOptions) {
     const now = options.now ?? Date.now;
     this.name = options.name;
     this.tables = new FlowTables(now);
     this.macs = new MacTable(now, options.macTableSize, options.macAgingSeconds);
+    this.meters = new MeterTable(options.meterProvider ?? new MeterIdPool(), now);
     for (const p of options.ports) this.ports.set(p.ofport, p);
     const ordered = (order: readonly number[] | undefined) =>
       order === undefined
@@ -88,9 +102,41 @@ export class Ofproto implements XlateBridge {
     return ++this.recircId;
   }
 
+  meterDpId(meterId: number): number | undefined {
+    return this.meters.get(meterId)?.dpId;
+  }
+
   /** Applies a flow-mod that came in OpenFlow `version` (1 = 1.0/NXM); throws FlowModError. */
   flowMod(fm: FlowMod, version = 1): RemovedFlow[] {
+    if (fm.command !== FlowModCommand.DELETE && fm.command !== FlowModCommand.DELETE_STRICT) {
+      // As OVS (ofproto_check_ofpacts): a flow may only use meters that exist.
+      for (const a of fm.actions) {
+        if (a.type === 'meter' && this.meters.get(a.meterId) === undefined)
+          throw new FlowModError('OFPMMFC_INVALID_METER', 12, 2, `meter ${a.meterId} does not exist`);
+      }
+    }
     return this.tables.apply(fm, version);
+  }
+
+  /**
+   * Applies a meter-mod (throws FlowModError with the OFPMMFC_* code); deleting a meter deletes
+   * the flows that use it, as OVS does (returned for flow-removed messages, reason DELETE).
+   */
+  meterMod(mm: MeterMod): RemovedFlow[] {
+    const deleted = this.meters.apply(mm);
+    if (deleted.length === 0) return [];
+    const removed: RemovedFlow[] = [];
+    for (const e of this.tables.entries()) {
+      if (!deleted.some((id) => actionsUseMeter(e.actions, id))) continue;
+      this.tables.remove(e);
+      removed.push({ entry: e, reason: RemovedReason.DELETE });
+    }
+    return removed;
+  }
+
+  /** `ovs-ofctl -O OpenFlow13 add-meter BR METER` on this bridge. */
+  addMeter(text: string): void {
+    this.meterMod(parseMeterMod(text, 0).mm);
   }
 
   /** `ovs-ofctl add-flows BR FILE` on this bridge (one flow per line, `#` comments). */

@@ -1,5 +1,5 @@
-import type { Action, FieldDef, Prereq } from '@softswitch/openflow';
-import { formatAction, formatMatch, OFPP } from '@softswitch/openflow';
+import type { Action, FieldDef, Learn, Prereq } from '@softswitch/openflow';
+import { FlowModFlag, formatAction, formatMatch, Match, newFlowMod, OFPP } from '@softswitch/openflow';
 import {
   ETH_TYPE,
   FIRST_PACKET_WORD,
@@ -16,7 +16,7 @@ import type { DpAction, SetField } from './dp-actions.js';
 import type { FlowEntry, FlowTables } from './flow-table.js';
 import { actionSetOrder, type Group, type GroupBucket, OFPG_ANY } from './groups.js';
 import type { MacTable } from './mac-learning.js';
-import { orSlotMask, readSlot, writeSlot } from './match-key.js';
+import { orSlotMask, readSlot, TABLE_WORDS, writeSlot } from './match-key.js';
 import { dpHashTable, symL4Hash } from './select-group.js';
 import type { XlateCache } from './xlate-cache.js';
 
@@ -66,13 +66,19 @@ export interface XlateBridge {
   readonly failOpen?: boolean;
   /** The other end of patch port `ofport`, when it is linked. */
   patchPeer?(ofport: number): PatchPeer | undefined;
+  /** The datapath meter id of OpenFlow meter `meterId` (OVS's provider_meter_id), if it exists. */
+  meterDpId?(meterId: number): number | undefined;
 }
 
 /** Priority of the hidden fail-open rule (OVS's FAIL_OPEN_PRIORITY), as traces print it. */
 export const FAIL_OPEN_PRIORITY = 0xf0f0f0;
 
 export interface XlateOptions {
-  /** Learn source MACs in NORMAL (a real packet; ofproto/trace does not learn). */
+  /**
+   * Side effects of a real packet: learn source MACs in NORMAL, run `learn` actions (add or
+   * refresh the learned flows) and `fin_timeout`. ofproto/trace leaves it off, as OVS suppresses
+   * side effects there.
+   */
   mayLearn?: boolean;
   /** Record the per-table walk for ofproto/trace. */
   trace?: boolean;
@@ -124,7 +130,8 @@ class Ctx {
   readonly flow: Uint32Array;
   /** The packet as the datapath has it so far: actions are emitted for differences (commit). */
   readonly base: Uint32Array;
-  readonly wc = new Uint32Array(FLOW_WORDS);
+  /** TABLE_WORDS long: the packet key's words plus the conj_id pseudo-field (always 0 here). */
+  readonly wc = new Uint32Array(TABLE_WORDS);
   readonly out: DpAction[] = [];
   readonly walk: string[] = [];
   actionSet: Action[] = [];
@@ -144,8 +151,9 @@ class Ctx {
     key: Uint32Array,
     readonly opts: XlateOptions,
   ) {
-    this.flow = Uint32Array.from(key);
-    this.base = Uint32Array.from(key);
+    this.flow = new Uint32Array(TABLE_WORDS);
+    this.flow.set(key.subarray(0, FLOW_WORDS));
+    this.base = Uint32Array.from(key.subarray(0, FLOW_WORDS));
     initialWildcards(key, this.wc);
   }
 
@@ -276,7 +284,26 @@ class Ctx {
         this.group(a.groupId);
         return;
       case 'note':
-      case 'meter':
+      case 'conjunction': // a conjunctive flow is never a lookup's result: nothing to run
+        return;
+      case 'meter': {
+        // OVS's xlate_meter_action: the datapath meter, when the meter exists; no commit.
+        const id = this.br.meterDpId?.(a.meterId);
+        if (id !== undefined) this.out.push({ type: 'meter', id });
+        return;
+      }
+      case 'learn':
+        this.learn(a);
+        return;
+      case 'fin_timeout':
+        // As OVS: nw_proto decides whether it applies; the FIN/RST flags come from the packet's
+        // statistics, not the flow, so they stay out of the megaflow.
+        wc[W.NW] |= 0xff;
+        if (this.opts.mayLearn && this.rule !== null && (f[W.TCP_FLAGS] & 0x5) !== 0) {
+          const e = this.rule;
+          if (a.idleTimeout && (!e.idleTimeout || a.idleTimeout < e.idleTimeout)) e.idleTimeout = a.idleTimeout;
+          if (a.hardTimeout && (!e.hardTimeout || a.hardTimeout < e.hardTimeout)) e.hardTimeout = a.hardTimeout;
+        }
         return;
       case 'exit':
         this.exited = true;
@@ -370,6 +397,83 @@ class Ctx {
       }
       default:
         throw new UnsupportedActionError(`action ${a.type} is not supported by translation yet`);
+    }
+  }
+
+  /**
+   * OVS's xlate_learn_action: the fields the specs read go into the megaflow (learn_mask); with
+   * side effects allowed, the flow-mod learn_execute builds goes to the target table.
+   */
+  learn(l: Learn): void {
+    const f = this.flow;
+    const values: bigint[] = [];
+    for (const sp of l.specs) {
+      if (sp.kind === 'match_imm' || sp.kind === 'load_imm') {
+        values.push(sp.value & ((1n << BigInt(sp.dst.nBits)) - 1n));
+        continue;
+      }
+      const src = sp.src;
+      const bits = (1n << BigInt(src.nBits)) - 1n;
+      const shift = BigInt(src.field.shift + src.ofs);
+      orSlotMask(this.wc, src.field.slot, bits << shift);
+      values.push((readSlot(f, src.field.slot) >> shift) & bits);
+    }
+    if (!this.opts.mayLearn) {
+      this.note(1, '>> suppressing side effects, so learn action ignored');
+      return;
+    }
+    const fm = newFlowMod();
+    fm.command = 2; // MODIFY_STRICT
+    fm.tableId = l.table;
+    fm.priority = l.priority;
+    fm.newCookie = l.cookie;
+    fm.idleTimeout = l.idleTimeout;
+    fm.hardTimeout = l.hardTimeout;
+    if (l.flags & 1) fm.flags |= FlowModFlag.SEND_FLOW_REM;
+    const match = new Match();
+    const actions: Action[] = [];
+    if (l.finIdleTimeout || l.finHardTimeout) {
+      actions.push({ type: 'fin_timeout', idleTimeout: l.finIdleTimeout, hardTimeout: l.finHardTimeout });
+    }
+    l.specs.forEach((sp, i) => {
+      const v = values[i];
+      switch (sp.kind) {
+        case 'match':
+        case 'match_imm': {
+          const shift = BigInt(sp.dst.field.shift + sp.dst.ofs);
+          const bits = (1n << BigInt(sp.dst.nBits)) - 1n;
+          match.setBits(sp.dst.field.slot, v << shift, bits << shift);
+          return;
+        }
+        case 'load':
+        case 'load_imm': {
+          const ofs = BigInt(sp.dst.ofs);
+          const bits = (1n << BigInt(sp.dst.nBits)) - 1n;
+          actions.push({ type: 'set_field', field: sp.dst.field, value: v << ofs, mask: bits << ofs, fromLoad: true });
+          return;
+        }
+        case 'output': {
+          if (sp.src.nBits > 16 && v >> 16n !== 0n) return;
+          const port = Number(v & 0xffffn);
+          if (
+            port < OFPP.MAX ||
+            port === OFPP.IN_PORT ||
+            port === OFPP.FLOOD ||
+            port === OFPP.LOCAL ||
+            port === OFPP.ALL
+          ) {
+            actions.push({ type: 'output', port, maxLen: 0 });
+          }
+          return;
+        }
+      }
+    });
+    fm.match = match;
+    fm.actions = actions;
+    try {
+      this.br.tables.learn(fm);
+    } catch (err) {
+      this.note(1, `>> learn failed: ${(err as Error).message}`);
     }
   }
 
@@ -899,5 +1003,11 @@ export function translate(br: XlateBridge, key: Uint32Array, opts: XlateOptions 
     if (opts.trace) ctx.walk.push('', 'Action set:');
     ctx.doActions(actionSetOrder(set));
   }
-  return { actions: ctx.out, mask: ctx.wc, finalFlow: ctx.flow, walk: ctx.walk };
+  // The conj_id word is the tables' own: callers get packet-key-shaped arrays.
+  return {
+    actions: ctx.out,
+    mask: ctx.wc.subarray(0, FLOW_WORDS),
+    finalFlow: ctx.flow.subarray(0, FLOW_WORDS),
+    walk: ctx.walk,
+  };
 }

@@ -9,6 +9,7 @@ import {
   encodeMultipartReply,
   type FlowStats,
   type FlowStatsRequest,
+  GROUP_METER_MP_CODES,
   Match,
   newFlowMod,
   OFPBCT,
@@ -26,6 +27,7 @@ import { BundleError, BundleSet } from './bundles.js';
 import { encodeBundleError, encodeErrorReply, encodeTextError } from './errors.js';
 import { checkFlowMod, commitFlowMods } from './flow-txn.js';
 import { encodeGroupDesc, encodeGroupStats, GroupModError, type GroupTable } from './groups.js';
+import { meterReplies } from './meters.js';
 import { packMultipartReply } from './multipart-out.js';
 import {
   decodeNxStatsRequest,
@@ -392,6 +394,18 @@ export class Connection implements RoleHolder {
       }
       case 'multipart_request':
         return this.multipart(m, raw);
+      case 'meter_mod': {
+        let removed: RemovedFlow[];
+        try {
+          removed = this.host.bridge.ofproto.meterMod(m.meterMod);
+        } catch (e) {
+          if (e instanceof FlowModError) return this.sendError(...errorOf(e), raw);
+          throw e;
+        }
+        this.flowsChanged();
+        if (removed.length) this.host.flowsRemoved(removed);
+        return;
+      }
       case 'group_mod':
         try {
           this.host.groups.apply(m.groupMod);
@@ -773,6 +787,12 @@ export class Connection implements RoleHolder {
           OFPMP.PORT_DESC,
           ports.map((p) => encodePortDesc(portDesc(p), version)),
         );
+      }
+      case 'meter':
+      case 'meter_config':
+      case 'meter_features': {
+        const entries = meterReplies(bridge.ofproto, body);
+        return reply(GROUP_METER_MP_CODES[body.mp], entries.map(encoded));
       }
       case 'group_desc':
       case 'group': {
