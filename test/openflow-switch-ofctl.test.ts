@@ -369,6 +369,16 @@ describeNeeding(
       expect(normalizeFlows(empty.ours.stdout)).toBe(normalizeFlows(empty.theirs.stdout));
     });
 
+    it('OpenFlow10: del-flows without a table empties every table, as OVS', async () => {
+      await both('-O', 'OpenFlow13', 'add-flow', 'BR', 'table=3,priority=9,actions=drop');
+      await both('-O', 'OpenFlow13', 'add-flow', 'BR', 'table=0,priority=9,actions=drop');
+      const del = await both('-O', 'OpenFlow10', 'del-flows', 'BR');
+      expect(del.ours.stderr).toBe(del.theirs.stderr);
+      const dump = await both('-O', 'OpenFlow13', 'dump-flows', 'BR', '--no-stats');
+      expect(dump.ours.stdout).toBe(dump.theirs.stdout);
+      expect(dump.ours.stdout).not.toContain('priority=9');
+    });
+
     it('OpenFlow10: the hidden table 254 is refused as OVS refuses it', async () => {
       const r = await both('-O', 'OpenFlow10', 'add-flow', 'BR', 'table=254,priority=1,actions=drop');
       expect(r.ours.stderr.replace(/xid=0x[0-9a-f]+/g, '')).toBe(r.theirs.stderr.replace(/xid=0x[0-9a-f]+/g, ''));

@@ -17,6 +17,7 @@ import {
   OFPBRC,
   OFPET,
   OFPET_BUNDLE_FAILED,
+  OFPFMFC,
   OpenFlowDecodeError,
   type OpenFlowMessage,
   tryDecodeMessage,
@@ -144,6 +145,8 @@ export class Connection implements RoleHolder {
   private inBatch = false;
   private changedInBatch = false;
   private flowFormat = NXFF_OPENFLOW10;
+  /** NXT_FLOW_MOD_TABLE_ID: an OpenFlow 1.0 flow-mod's command carries a table id. */
+  private flowModTableId = false;
   /** OVS gives service (ofctl) connections miss_send_len 0, controller connections 128. */
   private missSendLen: number;
   private configFlags = 0;
@@ -374,9 +377,16 @@ export class Connection implements RoleHolder {
         this.flowFormat = m.format;
         return;
       case 'nx_flow_mod_table_id':
-        // The flow-mod decoder reads the table from the command's high byte either way.
+        this.flowModTableId = m.enable;
         return;
       case 'flow_mod':
+        // OpenFlow 1.0 has no table in a flow-mod: the command's high byte names one only once
+        // NXT_FLOW_MOD_TABLE_ID enabled it. Without it, a flow-mod means every table (an add,
+        // table 0), and a high byte makes the command unknown, as OVS decodes it.
+        if (version === 1 && !this.flowModTableId) {
+          if (m.flowMod.tableId !== 0) return this.sendError(OFPET.FLOW_MOD_FAILED, OFPFMFC.BAD_COMMAND, raw);
+          m.flowMod.tableId = 0xff;
+        }
         return this.flowMod(m.flowMod, raw);
       case 'packet_out':
         return this.packetOut(m, raw);
