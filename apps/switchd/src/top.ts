@@ -1,42 +1,8 @@
-import { flowUfid, formatOdpFlow } from '@softswitch/datapath';
+import { type DpifStatsSnapshot, flowUfid, formatOdpFlow } from '@softswitch/datapath';
 import type { UnixctlServer } from '@softswitch/unixctl';
 import type { BridgeSet } from './bridge-set.js';
 
-/**
- * `dpif/stats`: the datapath's counters as one JSON object, for live views (`dpctl top`,
- * `appctl dpif/top`) that compute rates from two snapshots. Counters only, never rates: the
- * client picks the interval. The shape is documented in apps/dpctl/README.md.
- */
-export interface DpifStatsSnapshot {
-  /** Milliseconds on switchd's monotonic clock when the snapshot was taken. */
-  time: number;
-  datapath: {
-    name: string;
-    hit: number;
-    missed: number;
-    lost: number;
-    emcHits: number;
-    megaflowHits: number;
-    upcalls: number;
-    flows: number;
-    masks: number;
-  };
-  ports: {
-    bridge: string;
-    name: string;
-    ofport: number;
-    dpPort: number;
-    type: string;
-    rx_packets: number;
-    rx_bytes: number;
-    tx_packets: number;
-    tx_bytes: number;
-    rx_dropped: number;
-    tx_dropped: number;
-  }[];
-  megaflows: { ufid: string; match: string; actions: string; packets: number; bytes: number }[];
-}
-
+/** `dpif/stats` for the live views: see DpifStatsSnapshot in libs/datapath. */
 export function dpifStats(set: BridgeSet): DpifStatsSnapshot {
   const dp = set.datapath;
   const s = dp.stats;

@@ -15,3 +15,4 @@ export {
   splitTopLevel,
 } from './odp-key.js';
 export * from './offload-hook.js';
+export type { DpifStatsSnapshot } from './dpif-stats.js';

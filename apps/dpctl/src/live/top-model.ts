@@ -3,34 +3,9 @@
  * apps/switchd/src/top.ts) taken an interval apart. Pure, so the view and the JSON agree.
  */
 
-export interface DpifStatsSnapshot {
-  time: number;
-  datapath: {
-    name: string;
-    hit: number;
-    missed: number;
-    lost: number;
-    emcHits: number;
-    megaflowHits: number;
-    upcalls: number;
-    flows: number;
-    masks: number;
-  };
-  ports: {
-    bridge: string;
-    name: string;
-    ofport: number;
-    dpPort: number;
-    type: string;
-    rx_packets: number;
-    rx_bytes: number;
-    tx_packets: number;
-    tx_bytes: number;
-    rx_dropped: number;
-    tx_dropped: number;
-  }[];
-  megaflows: { ufid: string; match: string; actions: string; packets: number; bytes: number }[];
-}
+import type { DpifStatsSnapshot } from '@softswitch/datapath';
+
+export type { DpifStatsSnapshot };
 
 export interface TopPortRow {
   bridge: string;
