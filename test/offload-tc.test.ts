@@ -3,11 +3,12 @@
 // work, the megaflows become u32+mirred filters on the ports' ingress whose counters grow and
 // which dpctl dump-flows shows as `offloaded:yes, dp:tc`; stopping switchd removes them, and a
 // switchd started after one that died removes what it left.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding } from './support/requirements.js';
+import { inNamespace, must, sh } from './support/shell.js';
 import { type RunningSwitchd, startSwitchd, waitFor } from './support/switchd.js';
 
 const tag = `${process.pid % 100000}`;
@@ -18,17 +19,7 @@ const ip4 = (h: string) => `10.78.0.${h === 'a' ? 1 : 2}`;
 const HOSTS = ['a', 'b'] as const;
 const PRIO_FLOWS = String(0xc0d1);
 
-function sh(cmd: string, args: string[], timeout = 30_000) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout });
-  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') };
-}
-function must(cmd: string, args: string[]): string {
-  const r = sh(cmd, args);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.trim()}`);
-  return r.stdout;
-}
-const inNs = (h: string, cmd: string, args: string[], timeout?: number) =>
-  sh('ip', ['netns', 'exec', ns(h), cmd, ...args], timeout);
+const inNs = (h: string, cmd: string, args: string[], timeout?: number) => inNamespace(ns(h), cmd, args, timeout);
 
 /** Our u32 filters on a port: handle → packets. */
 function filters(dev: string): Map<string, number> {

@@ -3,11 +3,12 @@
 // switchd creates and the test moves into the namespaces. The namespaces' own kernel stacks
 // are the hosts: `ping` (ARP, ICMP), `ping -6` (neighbour discovery), iperf3 (TCP with the veths'
 // checksum and segmentation offloads left on). Configured with the real ovs-vsctl/ovs-ofctl.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeNeeding } from './support/requirements.js';
+import { inNamespace, must, sh } from './support/shell.js';
 import { type RunningSwitchd, startSwitchd, waitFor } from './support/switchd.js';
 
 const tag = `${process.pid % 100000}`;
@@ -22,19 +23,7 @@ const TAP_HOSTS = ['d', 'e'] as const;
 const ip4 = (host: string) => `10.77.0.${host.charCodeAt(0) - 96}`;
 const ip6 = (host: string) => `fd00:77::${host.charCodeAt(0) - 96}`;
 
-function sh(cmd: string, args: string[], timeout = 30_000): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout });
-  return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') };
-}
-
-function must(cmd: string, args: string[]): string {
-  const r = sh(cmd, args);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.trim()}`);
-  return r.stdout;
-}
-
-const inNs = (host: string, cmd: string, args: string[], timeout?: number) =>
-  sh('ip', ['netns', 'exec', ns(host), cmd, ...args], timeout);
+const inNs = (host: string, cmd: string, args: string[], timeout?: number) => inNamespace(ns(host), cmd, args, timeout);
 
 /** Puts `dev` (already in host's namespace) up with host's IPv4 and IPv6 addresses. */
 function configureHost(host: string, dev: string): void {
