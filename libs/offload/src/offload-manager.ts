@@ -9,7 +9,10 @@
  *    removed when the new actions are not supported);
  * 4. heat = packets a flow saw since the last round; flows at least `minHeat` hot and not yet in
  *    hardware are offered hottest first to the provider serving their input port; when it is
- *    full, its coldest entry is evicted if it is colder than the candidate.
+ *    full, its coldest entry is evicted if it is colder than the candidate. A provider with
+ *    `coldOffersPerRound` (the kernel) is also offered up to that many flows a round however cold,
+ *    once per flow and actions (a flow's upcall packet is not counted in it: without this, a flow
+ *    that saw only that packet would never be hot).
  *
  * Correctness never depends on the provider: a packet is left to software whenever the entry it
  * hit is not active, its flow died, or the actions the hardware holds are not the flow's current
@@ -101,6 +104,8 @@ export class OffloadManager implements DatapathOffload {
   private readonly orphans = new Map<number, OffloadProvider>();
   /** Packet count of each flow at the last round (heat = growth since). */
   private readonly lastPackets = new WeakMap<DpFlow, number>();
+  /** Flows offered while cold, with the actions they had (not offered cold again until they change). */
+  private readonly coldOffered = new WeakMap<DpFlow, CompiledActions>();
   /** Flows a provider cannot take with these actions (not offered again until they change). */
   private readonly unsupported = new WeakMap<DpFlow, CompiledActions>();
   /** Operations in flight (async providers). */
@@ -252,6 +257,7 @@ export class OffloadManager implements DatapathOffload {
     }
     this.reconcile();
     const candidates: { flow: DpFlow; heat: number; provider: OffloadProvider }[] = [];
+    let cold: Map<OffloadProvider, number> | undefined;
     for (const flow of dp.cache.megaflows.entries()) {
       const heat = flow.packets - (this.lastPackets.get(flow) ?? 0);
       this.lastPackets.set(flow, flow.packets);
@@ -260,9 +266,20 @@ export class OffloadManager implements DatapathOffload {
         e.heat = heat;
         continue;
       }
-      if (heat < this.minHeat || flow.mask[W.IN_PORT] !== 0xffffffff) continue;
+      if (flow.mask[W.IN_PORT] !== 0xffffffff) continue;
       const provider = this.portTable[flow.key[W.IN_PORT]];
       if (provider === undefined || this.unsupported.get(flow) === flow.actions.compiled) continue;
+      if (heat < this.minHeat) {
+        // Not offered yet with these actions (new, or changed since: a flood that became an
+        // output once the MAC was learned): the providers that take cold flows get some.
+        const bound = provider.coldOffersPerRound ?? 0;
+        if (bound <= 0 || this.coldOffered.get(flow) === flow.actions.compiled) continue;
+        cold ??= new Map();
+        const n = cold.get(provider) ?? 0;
+        if (n >= bound) continue;
+        cold.set(provider, n + 1);
+        this.coldOffered.set(flow, flow.actions.compiled);
+      }
       candidates.push({ flow, heat, provider });
     }
     if (candidates.length === 0) return;

@@ -70,6 +70,14 @@ export interface OffloadProvider {
   serves(port: DpPort): boolean;
   /** Cheap capability check before any operation (no state change). */
   check(flow: OffloadFlow, port: (no: number) => DpPort | undefined): OpResult;
+  /**
+   * New flows a policy round may offer this provider before they turned hot (0 or absent: hot
+   * flows only). A provider whose entries are not scarce (the kernel) takes a flow from its first
+   * round, as Open vSwitch offloads every flow it puts to tc, so a flow whose packets so far were
+   * its upcall's (no cache hit yet, no heat) does not stay in software; the bound keeps a burst of
+   * new flows from turning into as many provider operations at once.
+   */
+  readonly coldOffersPerRound?: number;
   /** Entries in use and the most there can be. */
   readonly used: number;
   readonly capacity: number;

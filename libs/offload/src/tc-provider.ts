@@ -69,6 +69,8 @@ interface TcDevice {
 export class TcProvider implements OffloadProvider {
   readonly type = 'tc';
   readonly forwardsItself = true;
+  /** Every new flow the kernel can take goes there (each `tc` run costs a process: a bound). */
+  readonly coldOffersPerRound = 16;
   readonly capacity: number;
   private readonly run: TcRunner;
   private readonly clock: () => number;
