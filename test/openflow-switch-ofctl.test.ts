@@ -210,16 +210,16 @@ describeNeeding(
     });
 
     for (const proto of ['OpenFlow10', 'OpenFlow13', 'OpenFlow15']) {
-      it(`${proto}: add-flows of 1,000 flows, then dump-flows matches OVS`, async () => {
+      it(`${proto}: add-flows of 10,000 flows, then dump-flows matches OVS`, async () => {
         const file = join(dir, `flows-${proto}.txt`);
-        writeFileSync(file, `${flows(1000).join('\n')}\n`);
+        writeFileSync(file, `${flows(10_000).join('\n')}\n`);
         const add = await both('-O', proto, 'add-flows', 'BR', file);
         expect(add.ours.stderr).toBe('');
         expect(add.theirs.stderr).toBe('');
         const dump = await both('-O', proto, 'dump-flows', 'BR');
         expect(dump.ours.status).toBe(0);
         expect(normalizeFlows(dump.ours.stdout)).toBe(normalizeFlows(dump.theirs.stdout));
-        expect(dump.ours.stdout.split('\n').length).toBeGreaterThan(1000);
+        expect(dump.ours.stdout.split('\n').length).toBeGreaterThan(9_000); // a few generated flows coincide
         const agg = await both('-O', proto, 'dump-aggregate', 'BR');
         expect(agg.ours.stdout.replace(/xid=0x[0-9a-f]+/, '')).toBe(agg.theirs.stdout.replace(/xid=0x[0-9a-f]+/, ''));
         if (proto === 'OpenFlow10') {
