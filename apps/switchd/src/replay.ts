@@ -6,6 +6,7 @@ import { UnixctlCommandError, type UnixctlServer } from '@softswitch/unixctl';
 import type { Bridge } from './bridge.js';
 import type { BridgeSet } from './bridge-set.js';
 import { portTaps } from './capture-taps.js';
+import { driveThreadedReplay } from './replay-threads.js';
 
 /** Frames handed to the datapath at once, as a netdev's receive burst. */
 const REPLAY_BATCH = 32;
@@ -40,9 +41,11 @@ interface ReplayRequest {
   rate: number;
   /** Answer at once with the job number instead of waiting for the end. */
   detach: boolean;
+  /** Datapath threads (replay-threads.ts); 1: the main thread's datapath. */
+  threads: number;
 }
 
-const USAGE = 'BRIDGE IN_PORT PCAP [--loop N] [--rate PPS] [--out DIR] [--format json] [--detach]';
+const USAGE = 'BRIDGE IN_PORT PCAP [--loop N] [--rate PPS] [--out DIR] [--format json] [--detach] [--threads N]';
 
 /**
  * `dpctl/replay`: feeds a capture into the datapath as received on one port of a bridge. It
@@ -78,6 +81,7 @@ function parseReplayArgs(args: string[]): ReplayRequest {
   let json = false;
   let rate = 0;
   let detach = false;
+  let threads = 1;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => {
@@ -93,6 +97,10 @@ function parseReplayArgs(args: string[]): ReplayRequest {
       rate = Number(value());
       if (!Number.isFinite(rate) || rate <= 0)
         throw new UnixctlCommandError(`--rate: "${args[i]}" is not a number of packets per second > 0`);
+    } else if (a === '--threads') {
+      threads = Number(value());
+      if (!Number.isInteger(threads) || threads < 1 || threads > 64)
+        throw new UnixctlCommandError(`--threads: "${args[i]}" is not a thread count from 1 to 64`);
     } else if (a === '--detach') detach = true;
     else if (a === '--out') outDir = value();
     else if (a === '--format') json = value() === 'json';
@@ -100,7 +108,17 @@ function parseReplayArgs(args: string[]): ReplayRequest {
     else positional.push(a);
   }
   if (positional.length !== 3) throw new UnixctlCommandError(`"dpctl/replay" needs ${USAGE}`);
-  return { bridge: positional[0], inPort: positional[1], pcap: positional[2], loop, outDir, json, rate, detach };
+  return {
+    bridge: positional[0],
+    inPort: positional[1],
+    pcap: positional[2],
+    loop,
+    outDir,
+    json,
+    rate,
+    detach,
+    threads,
+  };
 }
 
 function findInPort(bridge: Bridge, spec: string): { name: string; dpPort: number } {
@@ -345,11 +363,13 @@ export class ReplayJob {
     const upcallsBefore = this.set.counters.upcalls;
     const dpPort = this.prep.inPort.dpPort;
     try {
-      await driveReplay(this.feed.total, (max) => feedPackets(this.feed, max), {
+      const control: DriveControl = {
         rate: req.rate,
         cancelled: () => this.cancelRequested,
         stillValid: () => dp.portName(dpPort) !== undefined,
-      });
+      };
+      if (req.threads > 1) await driveThreadedReplay(this.set, this.feed, req.threads, control);
+      else await driveReplay(this.feed.total, (max) => feedPackets(this.feed, max), control);
     } finally {
       this.end = performance.now();
       for (const u of undo) u();

@@ -4,7 +4,9 @@
 // misses every time (an upcall through the 100k-rule classifier per packet), and the 10k-flow
 // Zipf mix. The hit/miss shares each run really had are in its params. Baseline, same run: flow
 // extraction alone over the same frames, in this process. Then memory per megaflow and per 1k MAC
-// entries, measured in this process on the same structures switchd uses.
+// entries, measured in this process on the same structures switchd uses. Each replay figure is
+// also measured with two datapath threads (`--threads 2`: per-thread caches, misses translated
+// on switchd's main thread), its ratio against the one-thread figure of the same run.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -145,17 +147,25 @@ interface ReplayFigures {
   upcalls: number;
 }
 
-function replay(sw: Switchd, pcap: string, loop: number): ReplayFigures {
-  const out = sw.appctl('dpctl/replay', 'br0', 'p1', pcap, '--loop', `${loop}`, '--format', 'json');
-  return JSON.parse(out) as ReplayFigures;
+function replay(sw: Switchd, pcap: string, loop: number, threads = 1): ReplayFigures {
+  const args = ['dpctl/replay', 'br0', 'p1', pcap, '--loop', `${loop}`, '--format', 'json'];
+  if (threads > 1) args.push('--threads', `${threads}`);
+  return JSON.parse(sw.appctl(...args)) as ReplayFigures;
 }
 
 /** Best of `repeats` replays (the least disturbed on a shared machine). */
-function bestReplay(sw: Switchd, pcap: string, loop: number, repeats: number, before?: () => void): ReplayFigures {
+function bestReplay(
+  sw: Switchd,
+  pcap: string,
+  loop: number,
+  repeats: number,
+  before?: () => void,
+  threads = 1,
+): ReplayFigures {
   let best: ReplayFigures | undefined;
   for (let i = 0; i < repeats; i++) {
     before?.();
-    const r = replay(sw, pcap, loop);
+    const r = replay(sw, pcap, loop, threads);
     if (!best || r.packetsPerSecond > best.packetsPerSecond) best = r;
   }
   return best as ReplayFigures;
@@ -347,6 +357,25 @@ export const suite: Suite = {
         baseline: base,
         params: { ...params, capture: 'mix-10k-zipf.pcap', ...shares(zipfWarm) },
       });
+
+      // The same with two datapath threads (each warmed with its own caches first).
+      const threaded = (name: string, r: ReplayFigures, capture: string) =>
+        results.push({
+          name: `${name}.threads2`,
+          value: r.packetsPerSecond,
+          unit: 'packets/s',
+          higherIsBetter: true,
+          baseline: name,
+          params: { ...params, capture, threads: 2, ...shares(r) },
+        });
+      replay(sw, small, 3, 2);
+      threaded('replay.emc_hit', bestReplay(sw, small, 5, 3, undefined, 2), 'ipv4-tcp-64b.pcap');
+      replay(sw, wide, 1, 2);
+      threaded('replay.megaflow_hit', bestReplay(sw, wide, 3, 3, undefined, 2), 'wide-64k (generated)');
+      threaded('replay.all_miss', bestReplay(sw, unique, 1, 2, flush, 2), 'unique-100k (generated)');
+      flush();
+      threaded('replay.zipf_10k_cold', replay(sw, zipf, 1, 2), 'mix-10k-zipf.pcap');
+      threaded('replay.zipf_10k_warm', bestReplay(sw, zipf, 2, 2, undefined, 2), 'mix-10k-zipf.pcap');
     } finally {
       await sw?.stop();
       rmSync(dir, { recursive: true, force: true });

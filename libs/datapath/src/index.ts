@@ -1,6 +1,7 @@
 export * from './actions.js';
 export * from './datapath.js';
 export * from './dpctl.js';
+export type { DpifStatsSnapshot } from './dpif-stats.js';
 export * from './drop-reasons.js';
 export { type CompiledActions, compileActions, type ExecContext, runActions } from './execute.js';
 export * from './meters.js';
@@ -15,4 +16,4 @@ export {
   splitTopLevel,
 } from './odp-key.js';
 export * from './offload-hook.js';
-export type { DpifStatsSnapshot } from './dpif-stats.js';
+export { type PmdPlan, PmdPool, type PmdPoolOptions, type PmdPoolStats, rssHash } from './pmd-pool.js';
