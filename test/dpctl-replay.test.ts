@@ -211,8 +211,25 @@ describeNeeding(
     const call = (command: string, ...args: string[]) =>
       unixctlCall(join(sw.rundir, 'switchd.ctl'), command, args, 10_000);
     const status = async (job: number) => JSON.parse(await call('dpctl/replay-status', String(job)));
-    const detach = async (...a: string[]) =>
-      JSON.parse(await call('dpctl/replay', 'br0', 'p1', MIX, ...a, '--detach')) as { job: number; total: number };
+    // switchd numbers the jobs in order: the next is one past the newest it has.
+    let newestJob = 0;
+    const jobExists = (job: number) =>
+      status(job).then(
+        () => true,
+        () => false,
+      );
+    const nextJob = async () => {
+      while (await jobExists(newestJob + 1)) newestJob++;
+      return newestJob + 1;
+    };
+    const detach = async (...a: string[]) => {
+      const started = JSON.parse(await call('dpctl/replay', 'br0', 'p1', MIX, ...a, '--detach')) as {
+        job: number;
+        total: number;
+      };
+      newestJob = Math.max(newestJob, started.job);
+      return started;
+    };
     const finish = async (job: number) => {
       let last = await status(job);
       while (last.state === 'running') {
@@ -222,26 +239,11 @@ describeNeeding(
       return last;
     };
 
-    // The newest job's status, refreshed in the background (waitFor's checks are synchronous).
-    let newest = '';
-    let poller: NodeJS.Timeout | undefined;
-    const lastJobStatus = () => newest;
-
     beforeAll(async () => {
       ({ sw, dpctl } = await switchdBridge(['in_port=1,actions=output:2'], ['fail_mode=secure']));
       input = await readCaptureFile(MIX);
-      let probe = 1;
-      poller = setInterval(() => {
-        call('dpctl/replay-status', String(probe))
-          .then((s) => {
-            newest = s;
-            if (!s.includes('"running"')) probe++;
-          })
-          .catch(() => undefined);
-      }, 25);
     });
     afterAll(async () => {
-      clearInterval(poller);
       await sw?.stop();
     });
 
@@ -301,6 +303,7 @@ describeNeeding(
     });
 
     it('Ctrl-C cancels the replay in switchd and still prints the counts', async () => {
+      const job = await nextJob();
       const child = spawn(
         process.execPath,
         [
@@ -329,10 +332,12 @@ describeNeeding(
         err += d;
       });
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      // Running once switchd has a job for it with packets going.
-      await waitFor('the replay to run', () => {
-        const s = lastJobStatus();
-        return s.includes('"state":"running"') && /"packets":[1-9]/.test(s);
+      // dpctl catches Ctrl-C from before it asks for the job: once switchd has the job (and
+      // packets going, for counts to check), the interrupt is dpctl's to handle.
+      await until('switchd to run the replay', async () => {
+        if (child.exitCode !== null) throw new Error(`dpctl exited early (${child.exitCode}): ${err}`);
+        const s = await status(job).catch(() => undefined);
+        return s?.state === 'running' && s.packets > 0;
       });
       child.kill('SIGINT');
       expect(await exited).toBe(1);
@@ -340,21 +345,55 @@ describeNeeding(
       expect(summary.packets).toBeGreaterThan(0);
       expect(summary.packets).toBeLessThan(50 * input.length);
       expect(err).toContain(`replay: interrupted after ${summary.packets} packets`);
+      expect(await status(job)).toMatchObject({ state: 'cancelled', packets: summary.packets });
+    });
+
+    // On a terminal: a pseudo-terminal (util-linux script) of known width, as a user's shell would
+    // give, and a user's environment: under CI=true ink draws only the last frame, no redraws in place.
+    const userEnv = () => ({
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(([name]) => name !== 'CI' && name !== 'CONTINUOUS_INTEGRATION'),
+      ),
+      SOFTSWITCH_RUNDIR: sw.rundir,
     });
 
     it('draws an ink progress bar on a terminal, then the summary', () => {
-      // A pseudo-terminal (util-linux script) of known width, as a user's shell would give.
-      const cmd = `stty cols 120 rows 30; '${process.execPath}' '${binPath('dpctl')}' replay '${MIX}' -b br0 -i p1 --loop 2 --rate 1500`;
-      const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {
-        encoding: 'utf8',
-        env: { ...process.env, SOFTSWITCH_RUNDIR: sw.rundir },
-      });
+      const cmd = `stty cols 120 rows 30; '${process.execPath}' '${binPath('dpctl')}' replay '${MIX}' -b br0 -i p1 --loop 2 --rate 600`;
+      const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: userEnv() });
       expect(r.status).toBe(0);
       const screen = r.stdout.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
-      // Redrawn in place while it runs, ending full.
-      expect(screen).toMatch(/replay br0:p1 █+░+ \d+\/600 packets +\d+% [\d.]+k? pkt\/s [\d.]+ s/);
-      expect(screen).toMatch(/replay br0:p1 █{30} 600\/600 packets 100% /);
+      // Redrawn in place while it runs (1 s, polled every 0.1 s): packets done/total, percent,
+      // rate and elapsed time; ending full.
+      expect(screen).toMatch(/replay br0:p1 █+░+ \d+\/600 packets +\d+% [\d.]+[kMG]? pkt\/s [\d.]+ s/);
+      expect(screen).toMatch(/replay br0:p1 █{30} 600\/600 packets 100% [\d.]+[kMG]? pkt\/s [\d.]+ s/);
       expect(screen).toMatch(/packets\s*│\s*600\s*│/);
+    });
+
+    it('Ctrl-C on the terminal, with the bar drawn, cancels the replay too', async () => {
+      const job = await nextJob();
+      const cmd = `stty cols 120 rows 30; '${process.execPath}' '${binPath('dpctl')}' replay '${MIX}' -b br0 -i p1 --loop 50 --rate 1000`;
+      // script copies its stdin to the terminal, whose line discipline turns ^C into SIGINT.
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: userEnv(), stdio: ['pipe', 'pipe', 'ignore'] });
+      let screen = '';
+      child.stdout?.on('data', (d) => {
+        screen += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      await until('switchd to run the replay', async () => {
+        if (child.exitCode !== null) throw new Error(`script exited early (${child.exitCode}): ${screen}`);
+        const s = await status(job).catch(() => undefined);
+        return s?.state === 'running' && s.packets > 0;
+      });
+      child.stdin?.write('\u0003');
+      const code = await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000, 'still running'))]);
+      if (code === 'still running') child.kill();
+      expect(code).toBe(1);
+      const last = await status(job);
+      expect(last.state).toBe('cancelled');
+      const text = screen.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+      expect(text).toMatch(/replay br0:p1 █*░+ \d+\/15000 packets/);
+      expect(text).toMatch(new RegExp(`packets\\s*│\\s*${last.packets}\\s*│`));
+      expect(text).toContain(`replay: interrupted after ${last.packets} packets`);
     });
 
     it('prints no progress bar when stdout is not a terminal, and the cache hit rates in the summary', () => {
@@ -370,6 +409,15 @@ describeNeeding(
     });
   },
 );
+
+/** Polls an asynchronous `check` until it holds or `timeoutMs` passes. */
+async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 /** Reads a capture socket to its end; the timestamp (ns) of each record. */
 function readCaptureSocket(path: string): Promise<bigint[]> {

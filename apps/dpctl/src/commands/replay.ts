@@ -28,7 +28,7 @@ export default class Replay extends DpctlCommand {
     'each DIR/<port>.pcap there is compared with what the port sent (exit 1 on any difference).';
   static override strict = false;
   static override usage =
-    'replay PCAP --bridge BR --in-port PORT [--loop N] [--rate PPS] [--out DIR] [--expect DIR] [--format json]';
+    'replay PCAP --bridge BR --in-port PORT [--loop N] [--rate PPS] [--out DIR] [--expect DIR] [--threads N] [--format json]';
   static override flags = {
     bridge: Flags.string({ char: 'b', description: 'bridge to replay into', required: true }),
     'in-port': Flags.string({ char: 'i', description: 'input port (OpenFlow port number or name)', required: true }),
@@ -36,6 +36,7 @@ export default class Replay extends DpctlCommand {
     rate: Flags.string({ description: 'send PPS packets per second (default: as fast as possible)' }),
     out: Flags.string({ description: 'write each port’s transmitted frames to DIR/<port>.pcap' }),
     expect: Flags.string({ description: 'compare each DIR/<port>.pcap with what that port transmitted' }),
+    threads: Flags.integer({ description: 'datapath threads to spread the packets over (default 1)', min: 1, max: 64 }),
   };
 
   async run(): Promise<void> {
@@ -48,13 +49,31 @@ export default class Replay extends DpctlCommand {
     const tempOut = flags.expect !== undefined && flags.out === undefined;
     const outDir =
       flags.out !== undefined ? resolve(flags.out) : tempOut ? mkdtempSync(join(tmpdir(), 'replay-')) : undefined;
+    // Ctrl-C is ours from before the job exists, so that no interrupt can leave it running in switchd.
+    const interrupt = catchInterrupts();
     try {
+      const showProgress = flags.format !== 'json' && process.stdout.isTTY === true;
+      // ink takes longer to load than a short replay lasts: load it before the job starts.
+      const progress = showProgress ? await import('../live/replay-progress-view.js') : undefined;
+      if (interrupt.happened()) throw new UserError('replay: interrupted before it started');
       const args = [flags.bridge, flags['in-port'], resolve(pcap), '--loop', String(flags.loop), '--format', 'json'];
       if (rate !== undefined) args.push('--rate', String(rate));
       if (outDir !== undefined) args.push('--out', outDir);
+      if (flags.threads !== undefined) args.push('--threads', String(flags.threads));
       args.push('--detach');
       const { job, total } = JSON.parse(await this.send(flags, 'dpctl/replay', args)) as { job: number; total: number };
-      const final = await this.follow(flags, job, total, flags.format !== 'json' && process.stdout.isTTY === true);
+      const view = progress?.startReplayProgress(total, `replay ${flags.bridge}:${flags['in-port']}`);
+      let final: ReplayStatus;
+      try {
+        final = await followReplay(
+          (c, a) => this.send(flags, c, a),
+          job,
+          (s) => view?.update(s),
+          interrupt.interrupted,
+        );
+      } finally {
+        view?.stop();
+      }
       if (final.state === 'failed' || final.summary === undefined)
         throw new UserError(`replay: ${final.error ?? 'switchd gave no summary'}`);
       const summary = final.summary;
@@ -70,39 +89,37 @@ export default class Replay extends DpctlCommand {
         throw new UserError(`replay: ${differences.length} port(s) differ from ${flags.expect}`);
       if (final.state === 'cancelled') throw new UserError(`replay: interrupted after ${summary.packets} packets`);
     } finally {
+      interrupt.dispose();
       if (tempOut && outDir !== undefined) rmSync(outDir, { recursive: true, force: true });
     }
   }
+}
 
-  /**
-   * Follows the detached job to its end: an ink progress bar on a terminal (refreshed as
-   * statuses arrive), nothing otherwise; Ctrl-C cancels the replay and still prints the summary.
-   */
-  private async follow(
-    flags: { target: string; timeout: number; rundir?: string; bridge: string; 'in-port': string },
-    job: number,
-    total: number,
-    showProgress: boolean,
-  ): Promise<ReplayStatus> {
-    let onSigint: () => void = () => undefined;
-    const interrupted = new Promise<void>((r) => {
-      onSigint = () => r();
-    });
-    process.once('SIGINT', onSigint);
-    const progress = showProgress ? await import('../live/replay-progress-view.js') : undefined;
-    const view = progress?.startReplayProgress(total, `replay ${flags.bridge}:${flags['in-port']}`);
-    try {
-      return await followReplay(
-        (c, a) => this.send(flags, c, a),
-        job,
-        (s) => view?.update(s),
-        interrupted,
-      );
-    } finally {
+/**
+ * Catches SIGINT (Ctrl-C) until dispose(): the first one resolves `interrupted` (the replay is
+ * cancelled in switchd and its counts still printed), a second one ends dpctl at once (130).
+ * `process.on`, not `once`: ink's signal-exit, loaded with the progress view, re-raises a
+ * signal that has no other listener left, which would kill dpctl before it could cancel.
+ */
+function catchInterrupts(): { interrupted: Promise<void>; happened: () => boolean; dispose: () => void } {
+  let count = 0;
+  let resolveInterrupted: () => void = () => undefined;
+  const interrupted = new Promise<void>((r) => {
+    resolveInterrupted = r;
+  });
+  const onSigint = () => {
+    count++;
+    if (count === 1) resolveInterrupted();
+    else process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  return {
+    interrupted,
+    happened: () => count > 0,
+    dispose: () => {
       process.off('SIGINT', onSigint);
-      view?.stop();
-    }
-  }
+    },
+  };
 }
 
 function renderSummary(s: ReplaySummary): string {

@@ -12,14 +12,18 @@ export interface ReplayProgressProps {
   label?: string;
 }
 
-/** `[#########.........] 1200/3000 packets  40% 24.0k pkt/s  0.05 s`. */
+/** The bar alone: `████░░░░░░` for 40% in 10 cells. */
 export function progressBar(done: number, total: number, width: number): string {
   const fraction = total > 0 ? Math.min(1, done / total) : 1;
   const filled = Math.round(fraction * width);
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
 }
 
-/** The replay's progress line, redrawn in place by ink while switchd works. */
+/**
+ * The replay's progress line, redrawn in place by ink while switchd works: packets done of
+ * total, percent, rate and elapsed time, as
+ * `replay br0:p1 ████░░░░░░ 1200/3000 packets  40% 24.0k pkt/s 0.05 s`.
+ */
 export function ReplayProgress({ done, total, packetsPerSecond, elapsedMs, width = 30, label }: ReplayProgressProps) {
   const percent = total > 0 ? Math.floor((done * 100) / total) : 100;
   return (
