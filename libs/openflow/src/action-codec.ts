@@ -4,7 +4,7 @@ import { decodeError, OFPBAC, OFPBIC, OFPET } from './errors.js';
 import { type FieldDef, fieldByHeader, fieldByName, headerFor } from './fields.js';
 import { OFPP, portFromOf11, portToOf11 } from './format-values.js';
 import { decodeLearn, encodeLearn } from './learn.js';
-import { ETH_TYPE, IPPROTO, type Match, VLAN_CFI } from './match.js';
+import { ETH_TYPE, IPPROTO, type Match, S, VLAN_CFI } from './match.js';
 import { fieldWidth, type Subfield } from './subfield.js';
 
 /** Action and instruction wire formats for OpenFlow 1.0 (std + Nicira) and 1.1-1.5. */
@@ -71,8 +71,8 @@ export interface EncodeContext {
 
 export function encodeContextFor(match: Match): EncodeContext {
   return {
-    flowHasVlan: (match.num('vlan_tci') & VLAN_CFI) !== 0,
-    nwProto: match.numMask('nw_proto') ? match.nwProto() : 0,
+    flowHasVlan: (match.nv(S.vlan_tci) & VLAN_CFI) !== 0,
+    nwProto: match.nm(S.nw_proto) ? match.nwProto() : 0,
     dlType: match.dlType(),
   };
 }
@@ -115,12 +115,16 @@ function nxVariable(w: Writer, subtype: number, body: () => void): void {
 function putRegLoad(w: Writer, f: FieldDef, value: bigint, mask: bigint): void {
   // One NXAST_REG_LOAD per contiguous run of mask bits (OVS's next_load_segment).
   const width = fieldWidth(f);
+  // The mask's bits read through 32-bit words: one bigint shift per word, not per bit.
+  const words: number[] = [];
+  for (let k = 0; k < width; k += 32) words.push(Number((mask >> BigInt(k)) & 0xffffffffn));
+  const bit = (i: number): number => (words[i >>> 5] >>> (i & 31)) & 1;
   let ofs = 0;
   while (ofs < width) {
-    while (ofs < width && !((mask >> BigInt(ofs)) & 1n)) ofs++;
+    while (ofs < width && !bit(ofs)) ofs++;
     if (ofs >= width) break;
     let end = ofs;
-    while (end < width && (mask >> BigInt(end)) & 1n && end - ofs < 64) end++;
+    while (end < width && bit(end) && end - ofs < 64) end++;
     const nBits = end - ofs;
     nxHeader(w, NXAST.REG_LOAD, 24);
     w.u16(ofsNbits(ofs, nBits));

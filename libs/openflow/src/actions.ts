@@ -12,7 +12,7 @@ import {
   parsePortName,
 } from './format-values.js';
 import { formatLearn, type Learn, parseLearn } from './learn.js';
-import { ETH_TYPE, IPPROTO, isMplsType, type Match, VLAN_CFI } from './match.js';
+import { ETH_TYPE, IPPROTO, isMplsType, type Match, S, VLAN_CFI } from './match.js';
 import { prereqOk } from './nxm.js';
 import { P_ANY, P_NXM_OF11_UP, P_OF10_NXM_ANY, P_OF10_STD_ANY, P_OF11_UP, P_OF13_UP } from './protocols.js';
 import { fieldWidth, formatSubfield, parseSubfield, type Subfield } from './subfield.js';
@@ -636,6 +636,15 @@ function actionNameEnd(word: string): number {
   return -1;
 }
 
+function isDigits(s: string): boolean {
+  if (!s.length) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** Parses one action (`name`, `name:arg` or `name(arg)`) into `out`. */
 function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer): void {
   if (word.startsWith('check_pkt_larger(')) {
@@ -667,7 +676,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
     } else out.push({ type: 'output', port, maxLen: 0 });
     return;
   }
-  if (/^\d+$/.test(name) && arg === undefined) {
+  if (arg === undefined && isDigits(name)) {
     out.push({ type: 'output', port: parsePort(name), maxLen: 0 });
     return;
   }
@@ -1025,9 +1034,9 @@ export function parseActions(s: string, ctx: ParseContext): Action[] {
  */
 export function checkActions(actions: Action[], match: Match, ctx: ParseContext, tableId = 0): void {
   const dlType = match.dlType();
-  const proto = match.numMask('nw_proto') ? match.nwProto() : -1;
+  const proto = match.nm(S.nw_proto) ? match.nwProto() : -1;
   const ipAny = dlType === ETH_TYPE.IP || dlType === ETH_TYPE.IPV6;
-  let hasVlan = (match.num('vlan_tci') & VLAN_CFI) !== 0;
+  let hasVlan = (match.nv(S.vlan_tci) & VLAN_CFI) !== 0;
   let innerVlan = false;
   let curType = dlType;
   const inconsistent = () => {
@@ -1049,7 +1058,7 @@ export function checkActions(actions: Action[], match: Match, ctx: ParseContext,
       case 'set_field':
         needs(a.field);
         // Setting the VID or PCP needs a tag to set it in.
-        if ((a.field.name === 'vlan_vid' || a.field.name === 'vlan_pcp') && !(cur.num('vlan_tci') & VLAN_CFI)) {
+        if ((a.field.name === 'vlan_vid' || a.field.name === 'vlan_pcp') && !(cur.nv(S.vlan_tci) & VLAN_CFI)) {
           throw invalid('OFPBAC_MATCH_INCONSISTENT');
         }
         // Writing the whole TCI may add or remove the tag: OVS takes the written value as the TCI.
@@ -1071,10 +1080,10 @@ export function checkActions(actions: Action[], match: Match, ctx: ParseContext,
         break;
       case 'ct': {
         // OVS's check_CT: IP only; no commit of invalid packets; helpers need their transport.
-        const nwProto = cur.numMask('nw_proto') ? cur.nwProto() : 0;
+        const nwProto = cur.nm(S.nw_proto) ? cur.nwProto() : 0;
         if (
           !(curType === ETH_TYPE.IP || curType === ETH_TYPE.IPV6) ||
-          (cur.num('ct_state') & 0x10 && a.commit) ||
+          (cur.nv(S.ct_state) & 0x10 && a.commit) ||
           (a.alg === 21 && nwProto !== IPPROTO.TCP) ||
           (a.alg === 69 && nwProto !== IPPROTO.UDP)
         ) {
@@ -1143,7 +1152,7 @@ export function checkActions(actions: Action[], match: Match, ctx: ParseContext,
         if (
           !ipAny ||
           curType !== dlType ||
-          match.num('nw_frag') & 2 ||
+          match.nv(S.nw_frag) & 2 ||
           (proto !== IPPROTO.TCP && proto !== IPPROTO.UDP && proto !== IPPROTO.SCTP)
         ) {
           inconsistent();
@@ -1197,7 +1206,7 @@ export function actionName(a: Action): string {
 
 /** Remembers facts about the flow that encoding for OpenFlow 1.1+ needs (OVS's flow_has_vlan). */
 export function flowHasVlan(match: Match): boolean {
-  return (match.num('vlan_tci') & VLAN_CFI) !== 0;
+  return (match.nv(S.vlan_tci) & VLAN_CFI) !== 0;
 }
 
 function formatFieldValue(f: FieldDef, value: bigint, mask: bigint): string {
@@ -1223,8 +1232,8 @@ function formatFieldValue(f: FieldDef, value: bigint, mask: bigint): string {
 
 function isContiguous(mask: bigint): { ofs: number; nBits: number } | undefined {
   if (mask === 0n) return undefined;
-  let ofs = 0;
-  while (!((mask >> BigInt(ofs)) & 1n)) ofs++;
+  // The lowest set bit's position, without a bigint shift per bit.
+  const ofs = (mask & -mask).toString(2).length - 1;
   const shifted = mask >> BigInt(ofs);
   if ((shifted & (shifted + 1n)) !== 0n) return undefined;
   return { ofs, nBits: shifted.toString(2).length };

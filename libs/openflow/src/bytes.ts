@@ -65,6 +65,19 @@ export class Writer {
     return this;
   }
 
+  /** Writes the low `bytes` (at most 4) bytes of the number `v`, big-endian. */
+  uintNum(v: number, bytes: number): this {
+    this.ensure(bytes);
+    const b = this.buf;
+    let p = this.length;
+    if (bytes === 4) b[p++] = v >>> 24;
+    if (bytes >= 3) b[p++] = v >>> 16;
+    if (bytes >= 2) b[p++] = v >>> 8;
+    b[p++] = v;
+    this.length = p;
+    return this;
+  }
+
   bytes(b: Uint8Array): this {
     this.ensure(b.length);
     this.buf.set(b, this.length);
@@ -101,6 +114,13 @@ export class Writer {
 
 function readU32(b: Uint8Array, off: number): number {
   return ((b[off] << 24) | (b[off + 1] << 16) | (b[off + 2] << 8) | b[off + 3]) >>> 0;
+}
+
+/** Reads `bytes` (at most 4) bytes big-endian at `off` as a number. */
+export function readUintNum(b: Uint8Array, off: number, bytes: number): number {
+  let n = 0;
+  for (let i = 0; i < bytes; i++) n = n * 256 + b[off + i];
+  return n;
 }
 
 /** Reads `bytes` bytes big-endian at `off` as a bigint. */

@@ -265,3 +265,118 @@ export function parseFieldValue(f: FieldDef, s: string): ParsedValue {
     }
   }
 }
+
+/** An integer as parseInteger reads it, as a number; -1 when invalid or above 0xffffffff. */
+export function parseIntegerNum(s: string): number {
+  const n = s.length;
+  if (n === 0) return -1;
+  let v = 0;
+  if (s.charCodeAt(0) === 48 && n > 1) {
+    const c1 = s.charCodeAt(1);
+    if (c1 === 120 || c1 === 88) {
+      if (n === 2) return -1;
+      for (let i = 2; i < n; i++) {
+        const d = hexDigit(s.charCodeAt(i));
+        if (d < 0) return -1;
+        v = v * 16 + d;
+      }
+    } else {
+      for (let i = 1; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c < 48 || c > 55) return -1;
+        v = v * 8 + (c - 48);
+      }
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 48 || c > 57) return -1;
+      v = v * 10 + (c - 48);
+    }
+  }
+  return v > 0xffffffff ? -1 : v;
+}
+
+/** The result of parseFieldValueNum (module scratch: no object per field). */
+export const parsedNum = { value: 0, mask: 0 };
+
+const NUM_BYTE_ONES = [0, 0xff, 0xffff, 0xffffff, 0xffffffff];
+
+/**
+ * parseFieldValue in numbers for fields of up to 32 bits with decimal, hex, IPv4 or port
+ * syntax, into `parsedNum`. Returns false for anything else and for any error, so that the
+ * caller takes parseFieldValue for the result or the exact error message.
+ */
+export function parseFieldValueNum(f: FieldDef, s: string, slash: number): boolean {
+  if (f.bits > 32) return false;
+  if (slash >= 0 && !f.maskable) return false;
+  const valueText = slash >= 0 ? s.slice(0, slash) : s;
+  switch (f.format) {
+    case 'ipv4': {
+      const v = parseIpv4Number(valueText);
+      if (v < 0) return false;
+      parsedNum.value = v;
+      if (slash < 0) {
+        parsedNum.mask = 0xffffffff;
+        return true;
+      }
+      const maskText = s.slice(slash + 1);
+      let len = 0;
+      let digits = true;
+      for (let i = 0; i < maskText.length; i++) {
+        const c = maskText.charCodeAt(i);
+        if (c < 48 || c > 57) {
+          digits = false;
+          break;
+        }
+        len = len * 10 + (c - 48);
+      }
+      if (digits && maskText.length) {
+        if (len > 32) return false;
+        parsedNum.mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+        return true;
+      }
+      const m = parseIpv4Number(maskText);
+      if (m < 0) return false;
+      parsedNum.mask = m;
+      return true;
+    }
+    case 'port':
+    case 'port11': {
+      const named = parsePortName(valueText);
+      if (named !== undefined) {
+        parsedNum.value = named;
+        parsedNum.mask = 0xffff;
+        return true;
+      }
+      let v = 0;
+      if (!valueText.length || valueText.length > 10) return false;
+      for (let i = 0; i < valueText.length; i++) {
+        const c = valueText.charCodeAt(i);
+        if (c < 48 || c > 57) return false;
+        v = v * 10 + (c - 48);
+      }
+      if (v > 0xffff) return false;
+      parsedNum.value = v;
+      parsedNum.mask = 0xffff;
+      return true;
+    }
+    case 'decimal':
+    case 'hex':
+    case 'ethertype': {
+      const all = f.allOnesNum;
+      const byteAll = NUM_BYTE_ONES[f.bytes];
+      const v = parseIntegerNum(valueText);
+      if (v < 0 || v > byteAll) return false;
+      let m = all;
+      if (slash >= 0) {
+        m = parseIntegerNum(s.slice(slash + 1));
+        if (m < 0 || m > byteAll) return false;
+      }
+      parsedNum.value = v;
+      parsedNum.mask = m;
+      return true;
+    }
+  }
+  return false;
+}

@@ -80,6 +80,17 @@ export const SLOT_BITS: Record<string, number> = {
 };
 for (let i = 0; i < 16; i++) SLOT_BITS[`reg${i}`] = 32;
 
+/**
+ * Slot numbers for Match's storage: slots of up to 32 bits first (kept as numbers), then the wider
+ * ones (kept as bigints). `NARROW_SLOTS` is the count of the former.
+ */
+export const SLOT_LIST: readonly Slot[] = [
+  ...(Object.keys(SLOT_BITS) as Slot[]).filter((s) => SLOT_BITS[s] <= 32),
+  ...(Object.keys(SLOT_BITS) as Slot[]).filter((s) => SLOT_BITS[s] > 32),
+];
+export const NARROW_SLOTS = SLOT_LIST.filter((s) => SLOT_BITS[s] <= 32).length;
+export const SLOT_INDEX: Readonly<Record<string, number>> = Object.fromEntries(SLOT_LIST.map((s, i) => [s, i]));
+
 /** Register slot names, built once (hot loops would otherwise build the strings per flow). */
 export const REG_SLOTS: readonly Slot[] = Array.from({ length: 16 }, (_, i) => `reg${i}` as Slot);
 
@@ -124,12 +135,18 @@ export interface FieldDef {
   name: string;
   aliases: string[];
   slot: Slot;
+  /** The slot's number in Match's storage (SLOT_INDEX[slot]). */
+  slotIndex: number;
   /** Width of the field's value in bits (as OVS prints and parses it). */
   bits: number;
   /** Width on the wire (NXM/OXM payload, set_field value). */
   bytes: number;
   /** All-ones value of the field's width (precomputed: bigint shifts are slow). */
   allOnes: bigint;
+  /** allOnes as a number for fields of up to 32 bits, else -2 (matches no mask). */
+  allOnesNum: number;
+  /** headerFor(field, version) for versions 0 (NXM) to 6, precomputed (0 when none). */
+  headers: number[];
   /** Bit position of the field inside its slot. */
   shift: number;
   maskable: boolean;
@@ -778,9 +795,12 @@ function build(spec: Spec): FieldDef {
     name: spec.name,
     aliases: spec.aliases ?? [],
     slot: spec.slot,
+    slotIndex: SLOT_INDEX[spec.slot],
     bits: spec.bits,
     bytes: spec.bits === 20 ? 4 : Math.ceil(spec.bits / 8),
     allOnes: (1n << BigInt(spec.bits)) - 1n,
+    allOnesNum: spec.bits <= 32 ? 2 ** spec.bits - 1 : -2,
+    headers: [],
     shift: spec.shift ?? 0,
     maskable: spec.maskable ?? true,
     prereq: spec.prereq ?? 'none',
@@ -801,6 +821,7 @@ function build(spec: Spec): FieldDef {
     def.onfOxm = NXM_HEADER(0xffff, spec.onf[1], spec.onf[2] + 4);
     def.onfSince = 4;
   }
+  for (let v = 0; v <= 6; v++) def.headers.push(headerFor(def, v) ?? 0);
   return def;
 }
 

@@ -1,10 +1,12 @@
-import { checkActions, parseActions, splitTopLevel } from './actions.js';
-import { parseDecimal, parseFieldValue, parseInteger } from './field-parse.js';
-import { fieldByName } from './fields.js';
+import { checkActions, parseActions } from './actions.js';
+import { parseDecimal, parsedNum, parseFieldValue, parseFieldValueNum, parseInteger } from './field-parse.js';
+import { fieldByName, NARROW_SLOTS } from './fields.js';
 import { type FlowMod, FlowModFlag, newFlowMod } from './flow-mod.js';
 import { cidrLength, OFPP, parsePortName } from './format-values.js';
-import { ETH_TYPE, IPPROTO } from './match.js';
+import { ETH_TYPE, IPPROTO, S } from './match.js';
 import { P_ANY, P_NXM_OF11_UP, P_NXM_OXM_ANY, P_OF12_UP, P_OF13_UP, P_TID } from './protocols.js';
+
+const NUM_BYTE_ONES = [0, 0xff, 0xffff, 0xffffff, 0xffffffff];
 
 /** Protocol shorthands: `tcp` means dl_type=0x0800,nw_proto=6 (ovs-fields(7)). */
 const SHORTHANDS = new Map<string, [number, number?]>(
@@ -44,19 +46,67 @@ export interface ParsedFlow {
   usable: number;
 }
 
-/** Index of the first '=' or ':' (name/value separator), or -1; a loop, not a regex, per word. */
-function separatorIndex(word: string): number {
-  for (let i = 0; i < word.length; i++) {
-    const c = word.charCodeAt(i);
-    if (c === 61 || c === 58) return i;
-  }
-  return -1;
-}
-
 function u16(name: string, s: string): number {
   const v = parseInteger(s);
   if (v === undefined || v > 0xffffn) throw new Error(`invalid ${name} "${s}"`);
   return Number(v);
+}
+
+/**
+ * The flow_mod keywords that are not fields (table, priority, cookie, ...): applies one to `fm`;
+ * returns true when it set the cookie; throws for an unknown keyword.
+ */
+function flowModKeyword(fm: FlowMod, name: string, value: string, command: number, ctx: { usable: number }): boolean {
+  switch (name) {
+    case 'table': {
+      const t = parseDecimal(value);
+      if (t === undefined || t > 255n) throw new Error(`invalid table "${value}"`);
+      fm.tableId = Number(t);
+      return false;
+    }
+    case 'out_port': {
+      const named = parsePortName(value);
+      fm.outPort = named ?? u16('out_port', value);
+      return false;
+    }
+    case 'priority':
+      fm.priority = u16('priority', value);
+      return false;
+    case 'idle_timeout':
+      fm.idleTimeout = u16('idle_timeout', value);
+      return false;
+    case 'hard_timeout':
+      fm.hardTimeout = u16('hard_timeout', value);
+      return false;
+    case 'importance':
+      fm.importance = u16('importance', value);
+      return false;
+    case 'cookie': {
+      const slash = value.indexOf('/');
+      const c = parseInteger(slash >= 0 ? value.slice(0, slash) : value);
+      if (c === undefined || c > 0xffffffffffffffffn) throw new Error(`${value}: invalid numeric format`);
+      if (slash >= 0) {
+        const m = parseInteger(value.slice(slash + 1));
+        if (m === undefined) throw new Error(`${value}: invalid numeric format`);
+        if (command === 0) throw new Error('flow additions cannot use a cookie mask');
+        fm.cookie = c & m;
+        fm.cookieMask = m;
+        if (m) ctx.usable &= P_NXM_OF11_UP;
+      } else {
+        if (command !== 0 && command !== 1 && command !== 2) throw new Error('cannot set cookie');
+        fm.newCookie = c;
+        return true;
+      }
+      return false;
+    }
+    case 'duration':
+    case 'n_packets':
+    case 'n_bytes':
+    case 'idle_age':
+    case 'hard_age':
+      return false;
+  }
+  throw new Error(`unknown keyword ${name}`);
 }
 
 /**
@@ -67,7 +117,7 @@ export function parseFlow(text: string, command = 0): ParsedFlow {
   const fm = newFlowMod();
   fm.command = command;
   const ctx = { usable: P_ANY };
-  let matchPart = text;
+  let matchEnd = text.length;
   let actPart: string | undefined;
   const isAdd = command === 0 || command === 1 || command === 2;
   if (isAdd) {
@@ -75,80 +125,75 @@ export function parseFlow(text: string, command = 0): ParsedFlow {
     if (at < 0) throw new Error('must specify an action');
     const eq = text.indexOf('=', at + 1);
     if (eq < 0) throw new Error('must specify an action');
-    matchPart = text.slice(0, at);
+    matchEnd = at;
     actPart = text.slice(eq + 1);
   }
   let cookieSet = false;
-  for (const word of splitTopLevel(matchPart)) {
-    const eq = separatorIndex(word);
-    const name = eq < 0 ? word : word.slice(0, eq);
-    const value = eq < 0 ? '' : word.slice(eq + 1);
-    const sh = eq < 0 ? SHORTHANDS.get(name) : undefined;
-    if (sh && eq < 0) {
-      fm.match.setSlot('dl_type', BigInt(sh[0]), 0xffffn);
-      if (sh[1] !== undefined) fm.match.setSlot('nw_proto', BigInt(sh[1]), 0xffn);
+  // Words of the match part as splitTopLevel splits them, scanned in place (no word array).
+  let i = 0;
+  while (i < matchEnd) {
+    let c = text.charCodeAt(i);
+    if (c === 44 || c === 32 || c === 9) {
+      i++;
       continue;
     }
-    const flag = eq < 0 ? FLAG_WORDS.get(name) : undefined;
-    if (flag && eq < 0) {
-      fm.flags |= flag[0];
-      ctx.usable &= flag[1];
-      continue;
+    const start = i;
+    let depth = 0;
+    let eq = -1;
+    for (; i < matchEnd; i++) {
+      c = text.charCodeAt(i);
+      if (c === 40) depth++;
+      else if (c === 41) depth--;
+      else if (depth === 0 && (c === 44 || c === 32 || c === 9)) break;
+      if (eq < 0 && (c === 61 || c === 58)) eq = i;
     }
-    if (eq < 0) throw new Error(`field ${name} missing value`);
-    // An empty value leaves the field wildcarded, as in ovs-ofctl.
-    if (!value && fieldByName(name)) continue;
-    switch (name) {
-      case 'table': {
-        const t = parseDecimal(value);
-        if (t === undefined || t > 255n) throw new Error(`invalid table "${value}"`);
-        fm.tableId = Number(t);
+    const end = i;
+    i++;
+    const name = text.slice(start, eq < 0 ? end : eq);
+    if (eq < 0) {
+      const sh = SHORTHANDS.get(name);
+      if (sh) {
+        fm.match.setNum(S.dl_type, sh[0], 0xffff);
+        if (sh[1] !== undefined) fm.match.setNum(S.nw_proto, sh[1], 0xff);
         continue;
       }
-      case 'out_port': {
-        const named = parsePortName(value);
-        fm.outPort = named ?? u16('out_port', value);
+      const flag = FLAG_WORDS.get(name);
+      if (flag) {
+        fm.flags |= flag[0];
+        ctx.usable &= flag[1];
         continue;
       }
-      case 'priority':
-        fm.priority = u16('priority', value);
-        continue;
-      case 'idle_timeout':
-        fm.idleTimeout = u16('idle_timeout', value);
-        continue;
-      case 'hard_timeout':
-        fm.hardTimeout = u16('hard_timeout', value);
-        continue;
-      case 'importance':
-        fm.importance = u16('importance', value);
-        continue;
-      case 'cookie': {
-        const slash = value.indexOf('/');
-        const c = parseInteger(slash >= 0 ? value.slice(0, slash) : value);
-        if (c === undefined || c > 0xffffffffffffffffn) throw new Error(`${value}: invalid numeric format`);
-        if (slash >= 0) {
-          const m = parseInteger(value.slice(slash + 1));
-          if (m === undefined) throw new Error(`${value}: invalid numeric format`);
-          if (command === 0) throw new Error('flow additions cannot use a cookie mask');
-          fm.cookie = c & m;
-          fm.cookieMask = m;
-          if (m) ctx.usable &= P_NXM_OF11_UP;
-        } else {
-          if (command !== 0 && command !== 1 && command !== 2) throw new Error('cannot set cookie');
-          fm.newCookie = c;
-          cookieSet = true;
-        }
-        continue;
-      }
-      case 'duration':
-      case 'n_packets':
-      case 'n_bytes':
-      case 'idle_age':
-      case 'hard_age':
-        continue;
+      throw new Error(`field ${name} missing value`);
     }
+    const value = text.slice(eq + 1, end);
     const f = fieldByName(name);
-    if (!f) throw new Error(`unknown keyword ${name}`);
+    // An empty value leaves the field wildcarded, as in ovs-ofctl.
+    if (!value && f) continue;
+    if (!f) {
+      if (flowModKeyword(fm, name, value, command, ctx)) cookieSet = true;
+      continue;
+    }
+    const slash = value.indexOf('/');
+    if (f.slotIndex < NARROW_SLOTS && parseFieldValueNum(f, value, slash)) {
+      // Fields of up to 32 bits in numbers (the common case).
+      const v = parsedNum.value;
+      const mask = parsedNum.mask;
+      if (f.name === 'in_port' && v === OFPP.NONE) continue;
+      const all = f.allOnesNum;
+      let m = (mask & all) >>> 0;
+      if (f.name === 'vlan_vid' && mask === all) m = 0x1fff;
+      if (m === 0) continue;
+      let cidr = false;
+      if (f.format === 'ipv4') {
+        const inv = ~m >>> 0;
+        cidr = (inv & (inv + 1)) >>> 0 === 0;
+      }
+      const exact =
+        slash < 0 || mask === NUM_BYTE_ONES[f.bytes] || (f.format !== 'decimal' && f.format !== 'hex' && m === all);
+      ctx.usable &= exact ? f.usable.exact : cidr ? f.usable.cidr : f.usable.bitwise;
+      fm.match.setFieldNum(f, v, m);
+      continue;
+    }
     const { value: v, mask } = parseFieldValue(f, value);
     if (f.name === 'in_port' && v === BigInt(OFPP.NONE)) continue;
     const all = (1n << BigInt(f.format === 'mac' ? 48 : f.format === 'ipv6' ? 128 : f.bits)) - 1n;
@@ -159,15 +204,14 @@ export function parseFlow(text: string, command = 0): ParsedFlow {
       f.format === 'ipv4' || f.format === 'ipv6' ? cidrLength(m, f.format === 'ipv4' ? 32 : 128) >= 0 : false;
     // OVS calls a match exact when no mask was written or the mask is all-ones over the field's bytes.
     const byteAll = (1n << BigInt(f.bytes * 8)) - 1n;
-    const exact =
-      !value.includes('/') || mask === byteAll || (f.format !== 'decimal' && f.format !== 'hex' && m === all);
+    const exact = slash < 0 || mask === byteAll || (f.format !== 'decimal' && f.format !== 'hex' && m === all);
     ctx.usable &= exact ? f.usable.exact : cidr ? f.usable.cidr : f.usable.bitwise;
     fm.match.setField(f, v, m);
   }
   if (!cookieSet && command !== 0) fm.newCookie = 0xffffffffffffffffn;
   // Only NXM and OXM can match IPv6 traffic.
   const m = fm.match;
-  if (m.dlType() === ETH_TYPE.IPV6 && (m.get('nw_proto') || m.get('nw_tos') || m.get('tp_src') || m.get('tp_dst'))) {
+  if (m.dlType() === ETH_TYPE.IPV6 && (m.nm(S.nw_proto) || m.nm(S.nw_tos) || m.nm(S.tp_src) || m.nm(S.tp_dst))) {
     ctx.usable &= P_NXM_OXM_ANY;
   }
   if (actPart !== undefined) {

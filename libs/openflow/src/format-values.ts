@@ -39,6 +39,15 @@ export function formatIpv4Masked(v: bigint, m: bigint): string {
   return s;
 }
 
+/** formatIpv4Masked in numbers (unsigned 32-bit value and mask). */
+export function formatIpv4MaskedNum(v: number, m: number): string {
+  const s = formatIpv4(v);
+  if (m === 0xffffffff) return s;
+  const inv = ~m >>> 0;
+  if ((inv & (inv + 1)) >>> 0 === 0) return `${s}/${32 - (inv === 0 ? 0 : 32 - Math.clz32(inv))}`;
+  return `${s}/${formatIpv4(m)}`;
+}
+
 /** RFC 5952-ish text as glibc's inet_ntop produces it. */
 export function formatIpv6(v: bigint): string {
   const w: number[] = [];
@@ -90,7 +99,8 @@ export function formatIpv6Masked(v: bigint, m: bigint): string {
 
 /** `%#x`: "0" for zero, else "0x..." */
 export function hexAlt(v: bigint | number): string {
-  const b = BigInt(v);
+  if (typeof v === 'number') return v === 0 ? '0' : `0x${v.toString(16)}`;
+  const b = v;
   return b === 0n ? '0' : `0x${b.toString(16)}`;
 }
 
@@ -129,10 +139,25 @@ const PORTS_BY_NAME = new Map<string, number>([
   ['NONE', OFPP.NONE],
 ]);
 
+const PORTS_BY_LOWER_NAME = new Map(
+  [...PORTS_BY_NAME].map(([name, port]): [string, number] => [name.toLowerCase(), port]),
+);
+
 export function parsePortName(s: string): number | undefined {
-  // Port names are letters only; skip the case conversion for numbers and field names.
+  // Port names are letters and '_' only; skip the case conversion for numbers, for words
+  // longer than any name and for words in one case (most action and field names).
   const c = s.charCodeAt(0);
-  if (c >= 48 && c <= 57) return undefined;
+  if ((c >= 48 && c <= 57) || s.length > 10) return undefined;
+  let lower = false;
+  let upper = false;
+  for (let i = 0; i < s.length; i++) {
+    const d = s.charCodeAt(i);
+    if (d >= 97 && d <= 122) lower = true;
+    else if (d >= 65 && d <= 90) upper = true;
+    else if (d >= 128) return PORTS_BY_NAME.get(s.toUpperCase());
+  }
+  if (!upper) return PORTS_BY_LOWER_NAME.get(s);
+  if (!lower) return PORTS_BY_NAME.get(s);
   return PORTS_BY_NAME.get(s.toUpperCase());
 }
 

@@ -1,9 +1,8 @@
-import { REG_SLOTS } from './fields.js';
 import {
   ctStateName,
   formatFlags,
   formatFlagsMasked,
-  formatIpv4Masked,
+  formatIpv4MaskedNum,
   formatIpv6Masked,
   formatMac,
   formatPort,
@@ -16,6 +15,7 @@ import {
   FRAG_LATER,
   IPPROTO,
   type Match,
+  S,
   VLAN_CFI,
   VLAN_PCP_MASK,
   VLAN_VID_MASK,
@@ -31,30 +31,32 @@ const MAC_ALL = 0xffffffffffffn;
 export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): string {
   const out: string[] = [];
   if (priority !== DEFAULT_PRIORITY) out.push(`priority=${priority}`);
-  const u32 = (name: string, slot: Parameters<Match['get']>[0]) => {
-    const sv = m.get(slot);
-    if (!sv) return;
-    out.push(
-      sv.mask === 0xffffffffn ? `${name}=${hexAlt(sv.value)}` : `${name}=${hexAlt(sv.value)}/${hexAlt(sv.mask)}`,
-    );
+  const u32 = (name: string, slot: number) => {
+    const mask = m.nm(slot);
+    if (!mask) return;
+    const v = m.nv(slot);
+    out.push(mask === 0xffffffff ? `${name}=${hexAlt(v)}` : `${name}=${hexAlt(v)}/${hexAlt(mask)}`);
   };
-  u32('pkt_mark', 'pkt_mark');
-  u32('recirc_id', 'recirc_id');
-  u32('dp_hash', 'dp_hash');
-  if (m.get('conj_id')) out.push(`conj_id=${m.value('conj_id')}`);
-  const ct = m.get('ct_state');
-  if (ct) {
-    if (ct.mask === 0xffffffffn) {
-      out.push(`ct_state=${ct.value ? formatFlags(Number(ct.value), ctStateName, '|') : '0'}`);
+  u32('pkt_mark', S.pkt_mark);
+  u32('recirc_id', S.recirc_id);
+  u32('dp_hash', S.dp_hash);
+  if (m.nm(S.conj_id)) out.push(`conj_id=${m.nv(S.conj_id)}`);
+  const ctMask = m.nm(S.ct_state);
+  if (ctMask) {
+    const ct = m.nv(S.ct_state);
+    if (ctMask === 0xffffffff) {
+      out.push(`ct_state=${ct ? formatFlags(ct, ctStateName, '|') : '0'}`);
     } else {
-      out.push(`ct_state=${formatFlagsMasked(Number(ct.value), Number(ct.mask), 0xffffffff, ctStateName)}`);
+      out.push(`ct_state=${formatFlagsMasked(ct, ctMask, 0xffffffff, ctStateName)}`);
     }
   }
-  const zone = m.get('ct_zone');
-  if (zone)
-    out.push(zone.mask === 0xffffn ? `ct_zone=${zone.value}` : `ct_zone=${zone.value}/0x${zone.mask.toString(16)}`);
-  u32('ct_mark', 'ct_mark');
-  const label = m.get('ct_label');
+  const zoneMask = m.nm(S.ct_zone);
+  if (zoneMask) {
+    const zone = m.nv(S.ct_zone);
+    out.push(zoneMask === 0xffff ? `ct_zone=${zone}` : `ct_zone=${zone}/0x${zoneMask.toString(16)}`);
+  }
+  u32('ct_mark', S.ct_mark);
+  const label = m.getAt(S.ct_label);
   if (label) {
     const full = label.mask === (1n << 128n) - 1n;
     out.push(full ? `ct_label=${hexAlt(label.value)}` : `ct_label=${hexAlt(label.value)}/${hexAlt(label.mask)}`);
@@ -62,12 +64,11 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
 
   // With recirc_id matched (a datapath "megaflow"), OVS names the Ethernet packet type when any
   // Ethernet-layer field is matched.
-  if (m.get('recirc_id') && (m.get('dl_src') || m.get('dl_dst') || m.get('dl_type') || m.get('vlan_tci')))
-    out.push('eth');
-  const dlTypeMasked = m.numMask('dl_type') !== 0;
-  const dlType = dlTypeMasked ? m.num('dl_type') : 0;
-  const proto = m.num('nw_proto');
-  const protoMasked = m.numMask('nw_proto') !== 0;
+  if (m.nm(S.recirc_id) && (m.has(S.dl_src) || m.has(S.dl_dst) || m.nm(S.dl_type) || m.nm(S.vlan_tci))) out.push('eth');
+  const dlTypeMasked = m.nm(S.dl_type) !== 0;
+  const dlType = dlTypeMasked ? m.nv(S.dl_type) : 0;
+  const proto = m.nv(S.nw_proto);
+  const protoMasked = m.nm(S.nw_proto) !== 0;
   let skipType = false;
   let skipProto = false;
   if (dlTypeMasked) {
@@ -104,12 +105,13 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
   }
 
   for (let i = 0; i < 16; i++) {
-    const r = m.get(REG_SLOTS[i]);
-    if (!r) continue;
-    out.push(r.mask === 0xffffffffn ? `reg${i}=${hexAlt(r.value)}` : `reg${i}=${hexAlt(r.value)}/${hexAlt(r.mask)}`);
+    const mask = m.nm(S.reg0 + i);
+    if (!mask) continue;
+    const v = m.nv(S.reg0 + i);
+    out.push(mask === 0xffffffff ? `reg${i}=${hexAlt(v)}` : `reg${i}=${hexAlt(v)}/${hexAlt(mask)}`);
   }
-  const be64 = (name: string, slot: 'tun_id' | 'metadata') => {
-    const sv = m.get(slot);
+  const be64 = (name: string, slot: number) => {
+    const sv = m.getAt(slot);
     if (!sv) return;
     out.push(
       sv.mask === 0xffffffffffffffffn
@@ -117,20 +119,19 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
         : `${name}=${hexAlt(sv.value)}/${hexAlt(sv.mask)}`,
     );
   };
-  be64('tun_id', 'tun_id');
-  const ip = (name: string, slot: 'tun_src' | 'tun_dst' | 'nw_src' | 'nw_dst') => {
-    const sv = m.get(slot);
-    if (sv) out.push(`${name}=${formatIpv4Masked(sv.value, sv.mask)}`);
+  be64('tun_id', S.tun_id);
+  const ip = (name: string, slot: number) => {
+    const mask = m.nm(slot);
+    if (mask) out.push(`${name}=${formatIpv4MaskedNum(m.nv(slot), mask)}`);
   };
-  ip('tun_src', 'tun_src');
-  ip('tun_dst', 'tun_dst');
-  be64('metadata', 'metadata');
-  if (m.get('in_port')) out.push(`in_port=${formatPort(m.num('in_port'))}`);
+  ip('tun_src', S.tun_src);
+  ip('tun_dst', S.tun_dst);
+  be64('metadata', S.metadata);
+  if (m.nm(S.in_port)) out.push(`in_port=${formatPort(m.nv(S.in_port))}`);
 
-  const vlan = m.get('vlan_tci');
-  if (vlan) {
-    const tci = Number(vlan.value);
-    const mask = Number(vlan.mask);
+  if (m.nm(S.vlan_tci)) {
+    const tci = m.nv(S.vlan_tci);
+    const mask = m.nm(S.vlan_tci);
     const vidMask = mask & VLAN_VID_MASK;
     const pcpMask = mask & VLAN_PCP_MASK;
     const cfi = mask & VLAN_CFI;
@@ -149,61 +150,57 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
       out.push(`vlan_tci=0x${tci.toString(16).padStart(4, '0')}/0x${mask.toString(16).padStart(4, '0')}`);
     }
   }
-  const eth = (name: string, slot: 'dl_src' | 'dl_dst' | 'arp_sha' | 'arp_tha') => {
-    const sv = m.get(slot);
+  const eth = (name: string, slot: number) => {
+    const sv = m.getAt(slot);
     if (!sv) return;
     out.push(
       sv.mask === MAC_ALL ? `${name}=${formatMac(sv.value)}` : `${name}=${formatMac(sv.value)}/${formatMac(sv.mask)}`,
     );
   };
-  eth('dl_src', 'dl_src');
-  eth('dl_dst', 'dl_dst');
+  eth('dl_src', S.dl_src);
+  eth('dl_dst', S.dl_dst);
   if (!skipType && dlTypeMasked) out.push(`dl_type=0x${dlType.toString(16).padStart(4, '0')}`);
 
   const isArp = dlType === ETH_TYPE.ARP || dlType === ETH_TYPE.RARP;
   if (dlType === ETH_TYPE.IPV6) {
-    for (const [name, slot] of [
-      ['ipv6_src', 'ipv6_src'],
-      ['ipv6_dst', 'ipv6_dst'],
-    ] as const) {
-      const sv = m.get(slot);
-      if (sv) out.push(`${name}=${formatIpv6Masked(sv.value, sv.mask)}`);
-    }
-    const label = m.get('ipv6_label');
-    if (label) {
-      const v = `0x${label.value.toString(16).padStart(5, '0')}`;
+    const src = m.getAt(S.ipv6_src);
+    if (src) out.push(`ipv6_src=${formatIpv6Masked(src.value, src.mask)}`);
+    const dst = m.getAt(S.ipv6_dst);
+    if (dst) out.push(`ipv6_dst=${formatIpv6Masked(dst.value, dst.mask)}`);
+    const labelMask = m.nm(S.ipv6_label);
+    if (labelMask) {
+      const v = `0x${m.nv(S.ipv6_label).toString(16).padStart(5, '0')}`;
       out.push(
-        label.mask === 0xfffffn ? `ipv6_label=${v}` : `ipv6_label=${v}/0x${label.mask.toString(16).padStart(5, '0')}`,
+        labelMask === 0xfffff ? `ipv6_label=${v}` : `ipv6_label=${v}/0x${labelMask.toString(16).padStart(5, '0')}`,
       );
     }
   } else if (isArp) {
-    ip('arp_spa', 'nw_src');
-    ip('arp_tpa', 'nw_dst');
+    ip('arp_spa', S.nw_src);
+    ip('arp_tpa', S.nw_dst);
   } else {
-    ip('nw_src', 'nw_src');
-    ip('nw_dst', 'nw_dst');
+    ip('nw_src', S.nw_src);
+    ip('nw_dst', S.nw_dst);
   }
   if (!skipProto && protoMasked) out.push(isArp ? `arp_op=${proto}` : `nw_proto=${proto}`);
   if (isArp) {
-    eth('arp_sha', 'arp_sha');
-    eth('arp_tha', 'arp_tha');
+    eth('arp_sha', S.arp_sha);
+    eth('arp_tha', S.arp_tha);
   }
-  const tos = m.num('nw_tos');
-  const tosMask = m.numMask('nw_tos');
+  const tos = m.nv(S.nw_tos);
+  const tosMask = m.nm(S.nw_tos);
   if (tosMask & 0xfc) out.push(`nw_tos=${tos & 0xfc}`);
   if (tosMask & 0x03) out.push(`nw_ecn=${tos & 0x03}`);
-  if (m.get('nw_ttl')) out.push(`nw_ttl=${m.num('nw_ttl')}`);
-  const lse = m.get('mpls_lse');
-  if (lse) {
-    const v = Number(lse.value);
-    const mk = Number(lse.mask);
+  if (m.nm(S.nw_ttl)) out.push(`nw_ttl=${m.nv(S.nw_ttl)}`);
+  if (m.nm(S.mpls_lse)) {
+    const v = m.nv(S.mpls_lse);
+    const mk = m.nm(S.mpls_lse);
     if (mk & 0xfffff000) out.push(`mpls_label=${v >>> 12}`);
     if (mk & 0x00000e00) out.push(`mpls_tc=${(v >>> 9) & 7}`);
     if (mk & 0x000000ff) out.push(`mpls_ttl=${v & 0xff}`);
     if (mk & 0x00000100) out.push(`mpls_bos=${(v >>> 8) & 1}`);
   }
-  const frag = m.num('nw_frag');
-  switch (m.numMask('nw_frag')) {
+  const frag = m.nv(S.nw_frag);
+  switch (m.nm(S.nw_frag)) {
     case FRAG_ANY | FRAG_LATER:
       out.push(
         `nw_frag=${frag & FRAG_ANY ? (frag & FRAG_LATER ? 'later' : 'first') : frag & FRAG_LATER ? '<error>' : 'no'}`,
@@ -216,30 +213,29 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
       out.push(`nw_frag=${frag & FRAG_LATER ? 'later' : 'not_later'}`);
       break;
   }
-  const be16 = (name: string, slot: 'tp_src' | 'tp_dst') => {
-    const sv = m.get(slot);
-    if (!sv) return;
-    out.push(
-      sv.mask === 0xffffn ? `${name}=${sv.value}` : `${name}=0x${sv.value.toString(16)}/0x${sv.mask.toString(16)}`,
-    );
+  const be16 = (name: string, slot: number) => {
+    const mask = m.nm(slot);
+    if (!mask) return;
+    const v = m.nv(slot);
+    out.push(mask === 0xffff ? `${name}=${v}` : `${name}=0x${v.toString(16)}/0x${mask.toString(16)}`);
   };
   if (dlType === ETH_TYPE.IP && proto === IPPROTO.ICMP) {
-    be16('icmp_type', 'tp_src');
-    be16('icmp_code', 'tp_dst');
+    be16('icmp_type', S.tp_src);
+    be16('icmp_code', S.tp_dst);
   } else if (dlType === ETH_TYPE.IPV6 && proto === IPPROTO.ICMPV6) {
-    be16('icmp_type', 'tp_src');
-    be16('icmp_code', 'tp_dst');
-    const nd = m.get('nd_target');
+    be16('icmp_type', S.tp_src);
+    be16('icmp_code', S.tp_dst);
+    const nd = m.getAt(S.nd_target);
     if (nd) out.push(`nd_target=${formatIpv6Masked(nd.value, nd.mask)}`);
-    eth('nd_sll', 'arp_sha');
-    eth('nd_tll', 'arp_tha');
+    eth('nd_sll', S.arp_sha);
+    eth('nd_tll', S.arp_tha);
   } else {
-    be16('tp_src', 'tp_src');
-    be16('tp_dst', 'tp_dst');
+    be16('tp_src', S.tp_src);
+    be16('tp_dst', S.tp_dst);
   }
-  const tf = m.get('tcp_flags');
-  if (m.isIpAny() && proto === IPPROTO.TCP && tf) {
-    out.push(`tcp_flags=${formatFlagsMasked(Number(tf.value), Number(tf.mask), 0x0fff, tcpFlagName)}`);
+  const tfMask = m.nm(S.tcp_flags);
+  if (m.isIpAny() && proto === IPPROTO.TCP && tfMask) {
+    out.push(`tcp_flags=${formatFlagsMasked(m.nv(S.tcp_flags), tfMask, 0x0fff, tcpFlagName)}`);
   }
   return out.join(',');
 }

@@ -1,4 +1,4 @@
-import { type FieldDef, SLOT_BITS, type Slot } from './fields.js';
+import { type FieldDef, NARROW_SLOTS, SLOT_BITS, SLOT_INDEX, SLOT_LIST, type Slot } from './fields.js';
 
 /** Well-known constants the match logic needs. */
 export const ETH_TYPE = {
@@ -24,128 +24,317 @@ export interface SlotValue {
 const ONES: bigint[] = [];
 for (let i = 0; i <= 128; i++) ONES.push((1n << BigInt(i)) - 1n);
 const ones = (bits: number): bigint => ONES[bits];
+const NUM_ONES: number[] = [];
+for (let i = 0; i <= 32; i++) NUM_ONES.push(i === 32 ? 0xffffffff : 2 ** i - 1);
+
+/** Slot numbers the hot paths use directly (no name lookup). */
+export const S = {
+  in_port: SLOT_INDEX.in_port,
+  dl_type: SLOT_INDEX.dl_type,
+  vlan_tci: SLOT_INDEX.vlan_tci,
+  mpls_lse: SLOT_INDEX.mpls_lse,
+  nw_src: SLOT_INDEX.nw_src,
+  nw_dst: SLOT_INDEX.nw_dst,
+  ipv6_label: SLOT_INDEX.ipv6_label,
+  nw_proto: SLOT_INDEX.nw_proto,
+  nw_tos: SLOT_INDEX.nw_tos,
+  nw_ttl: SLOT_INDEX.nw_ttl,
+  nw_frag: SLOT_INDEX.nw_frag,
+  tp_src: SLOT_INDEX.tp_src,
+  tp_dst: SLOT_INDEX.tp_dst,
+  tcp_flags: SLOT_INDEX.tcp_flags,
+  tun_src: SLOT_INDEX.tun_src,
+  tun_dst: SLOT_INDEX.tun_dst,
+  pkt_mark: SLOT_INDEX.pkt_mark,
+  conj_id: SLOT_INDEX.conj_id,
+  ct_state: SLOT_INDEX.ct_state,
+  ct_zone: SLOT_INDEX.ct_zone,
+  ct_mark: SLOT_INDEX.ct_mark,
+  dp_hash: SLOT_INDEX.dp_hash,
+  recirc_id: SLOT_INDEX.recirc_id,
+  reg0: SLOT_INDEX.reg0,
+  dl_src: SLOT_INDEX.dl_src,
+  dl_dst: SLOT_INDEX.dl_dst,
+  ipv6_src: SLOT_INDEX.ipv6_src,
+  ipv6_dst: SLOT_INDEX.ipv6_dst,
+  arp_sha: SLOT_INDEX.arp_sha,
+  arp_tha: SLOT_INDEX.arp_tha,
+  nd_target: SLOT_INDEX.nd_target,
+  metadata: SLOT_INDEX.metadata,
+  tun_id: SLOT_INDEX.tun_id,
+  ct_label: SLOT_INDEX.ct_label,
+} as const;
+
+/** All narrow slots absent; kept as a packed double array so that copies stay one. */
+const EMPTY_NARROW: number[] = [0.5];
+for (let i = 1; i < 2 * NARROW_SLOTS; i++) EMPTY_NARROW.push(0);
+EMPTY_NARROW[0] = 0;
+
+function slotIndex(slot: Slot): number {
+  const i = SLOT_INDEX[slot];
+  if (i === undefined) throw new Error(`unknown match slot ${slot}`);
+  return i;
+}
 
 /**
  * A flow match: for each slot of the flow (OVS's struct flow), a value and a mask; a slot that
- * is absent is fully wildcarded. Values are always kept masked (OVS's match_zero_wildcarded).
+ * is absent (zero mask) is fully wildcarded. Values are always kept masked (OVS's
+ * match_zero_wildcarded).
+ *
+ * Slots of up to 32 bits live as numbers in one typed array (value, mask pairs); wider ones
+ * (Ethernet and IPv6 addresses, metadata, tun_id, ct_label) as bigints. The bigint/name API
+ * (`get`, `value`, `setSlot`, `slots`...) stays for callers; the parser, codecs and printer use
+ * the number API by slot number (`S`, `FieldDef.slotIndex`).
  */
 export class Match {
-  readonly slots = new Map<Slot, SlotValue>();
+  /** Narrow slots: value at 2i, mask at 2i+1 (unsigned 32-bit numbers). */
+  private readonly n: number[];
+  /** Wide slots by (index - NARROW_SLOTS), created on first use. */
+  private w: (SlotValue | undefined)[] | undefined;
+  private view: Map<Slot, SlotValue> | undefined;
+
+  constructor(n?: number[], w?: (SlotValue | undefined)[]) {
+    // A copy of a packed double array: much cheaper than creating a typed array per match.
+    this.n = n ?? EMPTY_NARROW.slice();
+    this.w = w;
+  }
+
+  /**
+   * The present slots as a map (a snapshot rebuilt after a change; changing the map does not
+   * change the match).
+   */
+  get slots(): ReadonlyMap<Slot, SlotValue> {
+    if (this.view) return this.view;
+    const map = new Map<Slot, SlotValue>();
+    for (let i = 0; i < NARROW_SLOTS; i++) {
+      const mask = this.n[2 * i + 1];
+      if (mask) map.set(SLOT_LIST[i], { value: BigInt(this.n[2 * i]), mask: BigInt(mask) });
+    }
+    if (this.w)
+      for (let i = 0; i < this.w.length; i++) {
+        const sv = this.w[i];
+        if (sv) map.set(SLOT_LIST[NARROW_SLOTS + i], { value: sv.value, mask: sv.mask });
+      }
+    this.view = map;
+    return map;
+  }
+
+  /** Number of matched slots. */
+  get size(): number {
+    let c = 0;
+    for (let i = 1; i < 2 * NARROW_SLOTS; i += 2) if (this.n[i]) c++;
+    if (this.w) for (const sv of this.w) if (sv) c++;
+    return c;
+  }
 
   get(slot: Slot): SlotValue | undefined {
-    return this.slots.get(slot);
+    return this.getAt(slotIndex(slot));
+  }
+
+  getAt(i: number): SlotValue | undefined {
+    if (i < NARROW_SLOTS) {
+      const mask = this.n[2 * i + 1];
+      return mask ? { value: BigInt(this.n[2 * i]), mask: BigInt(mask) } : undefined;
+    }
+    return this.w?.[i - NARROW_SLOTS];
+  }
+
+  /** Whether slot number `i` is matched at all. */
+  has(i: number): boolean {
+    return i < NARROW_SLOTS ? this.n[2 * i + 1] !== 0 : this.w?.[i - NARROW_SLOTS] !== undefined;
   }
 
   value(slot: Slot): bigint {
-    return this.slots.get(slot)?.value ?? 0n;
+    const i = slotIndex(slot);
+    return i < NARROW_SLOTS ? BigInt(this.n[2 * i]) : (this.w?.[i - NARROW_SLOTS]?.value ?? 0n);
   }
 
   mask(slot: Slot): bigint {
-    return this.slots.get(slot)?.mask ?? 0n;
+    const i = slotIndex(slot);
+    return i < NARROW_SLOTS ? BigInt(this.n[2 * i + 1]) : (this.w?.[i - NARROW_SLOTS]?.mask ?? 0n);
+  }
+
+  /** Bigint value/mask by slot number. */
+  wideValue(i: number): bigint {
+    return i < NARROW_SLOTS ? BigInt(this.n[2 * i]) : (this.w?.[i - NARROW_SLOTS]?.value ?? 0n);
+  }
+
+  wideMask(i: number): bigint {
+    return i < NARROW_SLOTS ? BigInt(this.n[2 * i + 1]) : (this.w?.[i - NARROW_SLOTS]?.mask ?? 0n);
   }
 
   /** Number view of a slot value (slots up to 32 bits). */
   num(slot: Slot): number {
-    return Number(this.value(slot));
+    const i = slotIndex(slot);
+    return i < NARROW_SLOTS ? this.n[2 * i] : Number(this.w?.[i - NARROW_SLOTS]?.value ?? 0n);
   }
 
   numMask(slot: Slot): number {
-    return Number(this.mask(slot));
+    const i = slotIndex(slot);
+    return i < NARROW_SLOTS ? this.n[2 * i + 1] : Number(this.w?.[i - NARROW_SLOTS]?.mask ?? 0n);
+  }
+
+  /** Value of narrow slot number `i` (no bigint, no name lookup). */
+  nv(i: number): number {
+    return this.n[2 * i];
+  }
+
+  /** Mask of narrow slot number `i`. */
+  nm(i: number): number {
+    return this.n[2 * i + 1];
+  }
+
+  /** Replaces narrow slot `i` with value/mask (numbers, already within the slot's width). */
+  setNum(i: number, value: number, mask: number): void {
+    this.view = undefined;
+    this.n[2 * i] = (value & mask) >>> 0;
+    this.n[2 * i + 1] = mask >>> 0;
+  }
+
+  /** setBits for a narrow slot, in numbers. */
+  setBitsNum(i: number, value: number, mask: number, range: number = mask): void {
+    this.view = undefined;
+    const m = ((this.n[2 * i + 1] & ~range) | mask) >>> 0;
+    this.n[2 * i] = (((this.n[2 * i] & ~range) | (value & mask)) & m) >>> 0;
+    this.n[2 * i + 1] = m;
   }
 
   /** Sets bits `mask` of a slot to `value` (both already positioned within the slot). */
   setBits(slot: Slot, value: bigint, mask: bigint, range: bigint = mask): void {
+    const i = slotIndex(slot);
+    if (i < NARROW_SLOTS) {
+      this.setBitsNum(i, Number(value & 0xffffffffn), Number(mask & 0xffffffffn), Number(range & 0xffffffffn));
+      return;
+    }
+    this.setBitsWide(i, value, mask, range);
+  }
+
+  private setBitsWide(i: number, value: bigint, mask: bigint, range: bigint): void {
     // Bits in `range` are replaced (a field set again forgets its old mask); others are kept.
-    const cur = this.slots.get(slot);
+    this.view = undefined;
+    const w = this.wide();
+    const cur = w[i - NARROW_SLOTS];
     const m = ((cur?.mask ?? 0n) & ~range) | mask;
     const v = (((cur?.value ?? 0n) & ~range) | (value & mask)) & m;
-    if (m === 0n) this.slots.delete(slot);
-    else this.slots.set(slot, { value: v, mask: m });
+    w[i - NARROW_SLOTS] = m === 0n ? undefined : { value: v, mask: m };
+  }
+
+  private wide(): (SlotValue | undefined)[] {
+    if (!this.w) this.w = new Array(SLOT_LIST.length - NARROW_SLOTS).fill(undefined);
+    return this.w;
   }
 
   /** Replaces a whole slot. */
   setSlot(slot: Slot, value: bigint, mask: bigint): void {
-    const full = ones(SLOT_BITS[slot]);
+    this.setSlotAt(slotIndex(slot), value, mask);
+  }
+
+  setSlotAt(i: number, value: bigint, mask: bigint): void {
+    const full = ones(SLOT_BITS[SLOT_LIST[i]]);
     mask &= full;
-    if (mask === 0n) this.slots.delete(slot);
-    else this.slots.set(slot, { value: value & mask, mask });
+    if (i < NARROW_SLOTS) {
+      this.setNum(i, Number(value & mask), Number(mask));
+      return;
+    }
+    this.view = undefined;
+    this.wide()[i - NARROW_SLOTS] = mask === 0n ? undefined : { value: value & mask, mask };
   }
 
   clear(slot: Slot): void {
-    this.slots.delete(slot);
+    this.clearAt(slotIndex(slot));
+  }
+
+  clearAt(i: number): void {
+    this.view = undefined;
+    if (i < NARROW_SLOTS) {
+      this.n[2 * i] = 0;
+      this.n[2 * i + 1] = 0;
+    } else if (this.w) this.w[i - NARROW_SLOTS] = undefined;
   }
 
   clone(): Match {
-    const m = new Match();
-    for (const [k, v] of this.slots) m.slots.set(k, { value: v.value, mask: v.mask });
-    return m;
+    return new Match(this.n.slice(), this.w?.slice());
   }
 
   equals(other: Match): boolean {
-    if (other.slots.size !== this.slots.size) return false;
-    for (const [k, v] of this.slots) {
-      const o = other.slots.get(k);
-      if (!o || o.value !== v.value || o.mask !== v.mask) return false;
+    for (let i = 0; i < 2 * NARROW_SLOTS; i++) if (this.n[i] !== other.n[i]) return false;
+    for (let i = 0; i < SLOT_LIST.length - NARROW_SLOTS; i++) {
+      const a = this.w?.[i];
+      const b = other.w?.[i];
+      if (a === b) continue;
+      if (!a || !b || a.value !== b.value || a.mask !== b.mask) return false;
     }
     return true;
   }
 
   /** Sets a field (as ovs-fields(7) names it) to value/mask, OVS's mf_set_value/mf_set. */
   setField(f: FieldDef, value: bigint, mask: bigint): void {
+    if (f.bits <= 32 && f.slotIndex < NARROW_SLOTS && !f.name.startsWith('xreg')) {
+      this.setFieldNum(f, Number(value & 0xffffffffn), Number(mask & 0xffffffffn));
+      return;
+    }
+    if (f.name.startsWith('xreg')) {
+      const i = Number(f.name.slice(4));
+      const r = S.reg0 + 2 * i;
+      this.setBitsNum(r, Number((value >> 32n) & 0xffffffffn), Number((mask >> 32n) & 0xffffffffn), 0xffffffff);
+      this.setBitsNum(r + 1, Number(value & 0xffffffffn), Number(mask & 0xffffffffn), 0xffffffff);
+      return;
+    }
+    const fm = ones(f.bits);
+    const shift = BigInt(f.shift);
+    this.setBitsWide(f.slotIndex, (value & fm) << shift, (mask & fm) << shift, fm << shift);
+  }
+
+  /** setField for a field of up to 32 bits in a narrow slot, in numbers. */
+  setFieldNum(f: FieldDef, value: number, mask: number): void {
     switch (f.name) {
       case 'dl_vlan': {
-        if (value === 0xffffn) {
+        if (value === 0xffff) {
           // OFP10_VLAN_NONE: only packets without a tag.
-          this.setSlot('vlan_tci', 0n, 0xffffn);
+          this.setNum(S.vlan_tci, 0, 0xffff);
           return;
         }
-        this.setBits('vlan_tci', (value & BigInt(VLAN_VID_MASK)) | BigInt(VLAN_CFI), BigInt(VLAN_VID_MASK | VLAN_CFI));
+        this.setBitsNum(S.vlan_tci, (value & VLAN_VID_MASK) | VLAN_CFI, VLAN_VID_MASK | VLAN_CFI);
         return;
       }
       case 'dl_vlan_pcp':
       case 'vlan_pcp':
-        this.setBits('vlan_tci', ((value & 7n) << 13n) | BigInt(VLAN_CFI), BigInt(VLAN_PCP_MASK | VLAN_CFI));
+        this.setBitsNum(S.vlan_tci, ((value & 7) << 13) | VLAN_CFI, VLAN_PCP_MASK | VLAN_CFI);
         return;
       case 'vlan_tci':
         // vlan_tci replaces the whole TCI match (OVS's match_set_dl_tci_masked).
-        this.setSlot('vlan_tci', value & mask, mask);
+        this.setNum(S.vlan_tci, value & mask & 0xffff, mask & 0xffff);
         return;
       case 'vlan_vid': {
-        const m = mask & BigInt(VLAN_VID_MASK | VLAN_CFI);
-        this.setBits('vlan_tci', value & m, m);
+        const m = mask & (VLAN_VID_MASK | VLAN_CFI);
+        this.setBitsNum(S.vlan_tci, value & m, m);
         return;
       }
       case 'ip_dscp':
-        this.setBits('nw_tos', (value << 2n) & 0xfcn, 0xfcn);
+        this.setBitsNum(S.nw_tos, (value << 2) & 0xfc, 0xfc);
         return;
       case 'nw_tos':
-        this.setBits('nw_tos', value & 0xfcn, 0xfcn);
+        this.setBitsNum(S.nw_tos, value & 0xfc, 0xfc);
         return;
       case 'nw_ecn':
-        this.setBits('nw_tos', value & 3n, 3n);
+        this.setBitsNum(S.nw_tos, value & 3, 3);
         return;
       case 'icmp_type':
       case 'icmpv6_type':
         // ICMP type and code occupy the whole 16-bit transport port slots (match_set_icmp_type).
-        this.setSlot('tp_src', value & 0xffn, 0xffffn);
+        this.setNum(S.tp_src, value & 0xff, 0xffff);
         return;
       case 'icmp_code':
       case 'icmpv6_code':
-        this.setSlot('tp_dst', value & 0xffn, 0xffffn);
+        this.setNum(S.tp_dst, value & 0xff, 0xffff);
         return;
       case 'arp_op':
-        this.setBits('nw_proto', value & 0xffn, 0xffn);
+        this.setBitsNum(S.nw_proto, value & 0xff, 0xff);
         return;
       default: {
-        if (f.name.startsWith('xreg')) {
-          const i = Number(f.name.slice(4));
-          this.setBits(`reg${2 * i}`, (value >> 32n) & 0xffffffffn, (mask >> 32n) & 0xffffffffn, 0xffffffffn);
-          this.setBits(`reg${2 * i + 1}`, value & 0xffffffffn, mask & 0xffffffffn, 0xffffffffn);
-          return;
-        }
-        const fm = ones(f.bits);
-        const shift = BigInt(f.shift);
-        this.setBits(f.slot, (value & fm) << shift, (mask & fm) << shift, fm << shift);
+        const fm = NUM_ONES[f.bits];
+        const sh = f.shift;
+        this.setBitsNum(f.slotIndex, ((value & fm) << sh) >>> 0, ((mask & fm) << sh) >>> 0, (fm << sh) >>> 0);
       }
     }
   }
@@ -154,15 +343,15 @@ export class Match {
   getField(f: FieldDef): SlotValue {
     const shift = BigInt(f.shift);
     const fm = ones(f.bits);
-    return { value: (this.value(f.slot) >> shift) & fm, mask: (this.mask(f.slot) >> shift) & fm };
+    return { value: (this.wideValue(f.slotIndex) >> shift) & fm, mask: (this.wideMask(f.slotIndex) >> shift) & fm };
   }
 
   dlType(): number {
-    return this.numMask('dl_type') ? this.num('dl_type') : 0;
+    return this.n[2 * S.dl_type + 1] ? this.n[2 * S.dl_type] : 0;
   }
 
   nwProto(): number {
-    return this.num('nw_proto');
+    return this.n[2 * S.nw_proto];
   }
 
   isIpAny(): boolean {
@@ -181,7 +370,7 @@ export function isMplsType(t: number): boolean {
  */
 export function normalizeMatch(match: Match): boolean {
   const dlType = match.dlType();
-  const proto = match.numMask('nw_proto') ? match.nwProto() : 0;
+  const proto = match.nm(S.nw_proto) ? match.nwProto() : 0;
   let nwAddr = false;
   let tpAddr = false;
   let nwProto = false;
@@ -200,7 +389,7 @@ export function normalizeMatch(match: Match): boolean {
     if (proto === IPPROTO.TCP || proto === IPPROTO.UDP || proto === IPPROTO.SCTP) tpAddr = true;
     else if (proto === IPPROTO.ICMPV6) {
       tpAddr = true;
-      const type = match.num('tp_src');
+      const type = match.nv(S.tp_src);
       if (type === 135) ndTarget = arpSha = true;
       else if (type === 136) ndTarget = arpTha = true;
     }
@@ -209,7 +398,7 @@ export function normalizeMatch(match: Match): boolean {
   } else if (isMplsType(dlType)) {
     mpls = true;
   }
-  const before = match.slots.size;
+  const before = match.size;
   const drop: Slot[] = [];
   if (!nwAddr) drop.push('nw_src', 'nw_dst');
   if (!tpAddr) drop.push('tp_src', 'tp_dst');
@@ -221,5 +410,5 @@ export function normalizeMatch(match: Match): boolean {
   if (!ndTarget) drop.push('nd_target');
   if (!mpls) drop.push('mpls_lse');
   for (const s of drop) match.clear(s);
-  return match.slots.size !== before;
+  return match.size !== before;
 }

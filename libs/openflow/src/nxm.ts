@@ -1,8 +1,8 @@
-import { readUint, type Writer } from './bytes.js';
+import { readUint, readUintNum, type Writer } from './bytes.js';
 import { decodeError, OFPBMC } from './errors.js';
-import { type FieldDef, fieldByHeader, fieldByName, headerFor, REG_SLOTS } from './fields.js';
+import { type FieldDef, fieldByHeader, fieldByName, headerFor, NARROW_SLOTS, REG_SLOTS } from './fields.js';
 import { portFromOf11, portToOf11 } from './format-values.js';
-import { ETH_TYPE, IPPROTO, isMplsType, Match, VLAN_CFI, VLAN_VID_MASK } from './match.js';
+import { ETH_TYPE, IPPROTO, isMplsType, Match, S, VLAN_CFI, VLAN_VID_MASK } from './match.js';
 
 const F = (name: string): FieldDef => fieldByName(name) as FieldDef;
 const BYTE_ONES: bigint[] = [];
@@ -35,10 +35,101 @@ function put(
   if (mask !== undefined) w.uint(mask, bytes);
 }
 
-function putField(w: Writer, name: string, version: number, value: bigint, mask?: bigint): void {
-  const f = F(name);
-  put(w, headerFor(f, version) as number, f.bytes, value, mask, f.allOnes);
+const NUM_BYTE_ONES = [0, 0xff, 0xffff, 0xffffff, 0xffffffff];
+
+/**
+ * `put` for fields of at most 4 bytes, in numbers: one entry, nothing for a zero mask, no mask
+ * for an exact one. `mask` -1 means "exact".
+ */
+function putNum(w: Writer, f: FieldDef, version: number, value: number, mask = -1): void {
+  const bytes = f.bytes;
+  const full = NUM_BYTE_ONES[bytes];
+  let masked = false;
+  if (mask !== -1) {
+    mask = (mask & full) >>> 0;
+    if (mask === 0) return;
+    masked = !(mask === full || mask === f.allOnesNum);
+  }
+  const header = f.headers[version];
+  const experimenter = header >>> 16 === 0xffff;
+  const payload = bytes + (experimenter ? 4 : 0);
+  w.u32(((header & 0xfffffe00) | (masked ? 0x100 | (payload + bytes) : payload)) >>> 0);
+  if (experimenter) w.u32(0x4f4e4600);
+  if (masked) {
+    w.uintNum(value & mask, bytes);
+    w.uintNum(mask, bytes);
+  } else w.uintNum(value & full, bytes);
 }
+
+/** A narrow slot as one entry (value/mask as the match holds them). */
+function putSlotNum(w: Writer, f: FieldDef, version: number, m: Match, i: number): void {
+  const mask = m.nm(i);
+  if (mask) putNum(w, f, version, m.nv(i), mask);
+}
+
+/** A wide slot as one entry. */
+function putSlotWide(w: Writer, f: FieldDef, version: number, m: Match, i: number): void {
+  const sv = m.getAt(i);
+  if (sv) put(w, headerFor(f, version) as number, f.bytes, sv.value, sv.mask, f.allOnes);
+}
+
+const FD = {
+  dp_hash: F('dp_hash'),
+  recirc_id: F('recirc_id'),
+  conj_id: F('conj_id'),
+  in_port: F('in_port'),
+  in_port_oxm: F('in_port_oxm'),
+  eth_src: F('eth_src'),
+  eth_dst: F('eth_dst'),
+  eth_type: F('eth_type'),
+  vlan_vid: F('vlan_vid'),
+  vlan_pcp: F('vlan_pcp'),
+  vlan_tci: F('vlan_tci'),
+  mpls_tc: F('mpls_tc'),
+  mpls_bos: F('mpls_bos'),
+  mpls_ttl: F('mpls_ttl'),
+  mpls_label: F('mpls_label'),
+  ip_src: F('ip_src'),
+  ip_dst: F('ip_dst'),
+  ipv6_src: F('ipv6_src'),
+  ipv6_dst: F('ipv6_dst'),
+  ip_frag: F('ip_frag'),
+  ip_dscp: F('ip_dscp'),
+  nw_tos: F('nw_tos'),
+  nw_ecn: F('nw_ecn'),
+  nw_ttl: F('nw_ttl'),
+  ipv6_label: F('ipv6_label'),
+  nw_proto: F('nw_proto'),
+  tcp_src: F('tcp_src'),
+  tcp_dst: F('tcp_dst'),
+  tcp_flags: F('tcp_flags'),
+  udp_src: F('udp_src'),
+  udp_dst: F('udp_dst'),
+  sctp_src: F('sctp_src'),
+  sctp_dst: F('sctp_dst'),
+  icmp_type: F('icmp_type'),
+  icmp_code: F('icmp_code'),
+  icmpv6_type: F('icmpv6_type'),
+  icmpv6_code: F('icmpv6_code'),
+  nd_target: F('nd_target'),
+  nd_sll: F('nd_sll'),
+  nd_tll: F('nd_tll'),
+  arp_op: F('arp_op'),
+  arp_spa: F('arp_spa'),
+  arp_tpa: F('arp_tpa'),
+  arp_sha: F('arp_sha'),
+  arp_tha: F('arp_tha'),
+  tun_id: F('tun_id'),
+  tun_src: F('tun_src'),
+  tun_dst: F('tun_dst'),
+  pkt_mark: F('pkt_mark'),
+  ct_state: F('ct_state'),
+  ct_zone: F('ct_zone'),
+  ct_mark: F('ct_mark'),
+  ct_label: F('ct_label'),
+  metadata: F('metadata'),
+};
+const REG_FIELDS: FieldDef[] = REG_SLOTS.map((r) => F(r));
 
 /**
  * Appends the NXM (version 0) or OXM (version = wire version) entries for a match, in the order
@@ -47,119 +138,112 @@ function putField(w: Writer, name: string, version: number, value: bigint, mask?
 export function putNxMatch(w: Writer, m: Match, version: number, cookie = 0n, cookieMask = 0n): number {
   const start = w.length;
   const dlType = m.dlType();
-  const sv = (slot: Parameters<Match['get']>[0]) => m.get(slot);
-  const putSlot = (name: string, slot: Parameters<Match['get']>[0]) => {
-    const s = sv(slot);
-    if (s) putField(w, name, version, s.value, s.mask);
-  };
-  putSlot('dp_hash', 'dp_hash');
-  if (sv('recirc_id')) putField(w, 'recirc_id', version, m.value('recirc_id'));
-  if (sv('conj_id')) putField(w, 'conj_id', version, m.value('conj_id'));
-  if (sv('in_port')) {
-    if (version) putField(w, 'in_port_oxm', version, BigInt(portToOf11(m.num('in_port'))));
-    else putField(w, 'in_port', version, m.value('in_port'));
+  putSlotNum(w, FD.dp_hash, version, m, S.dp_hash);
+  if (m.nm(S.recirc_id)) putNum(w, FD.recirc_id, version, m.nv(S.recirc_id));
+  if (m.nm(S.conj_id)) putNum(w, FD.conj_id, version, m.nv(S.conj_id));
+  if (m.nm(S.in_port)) {
+    if (version) putNum(w, FD.in_port_oxm, version, portToOf11(m.nv(S.in_port)));
+    else putNum(w, FD.in_port, version, m.nv(S.in_port));
   }
-  putSlot('eth_src', 'dl_src');
-  putSlot('eth_dst', 'dl_dst');
-  putSlot('eth_type', 'dl_type');
-  const vlan = sv('vlan_tci');
-  if (vlan) {
+  putSlotWide(w, FD.eth_src, version, m, S.dl_src);
+  putSlotWide(w, FD.eth_dst, version, m, S.dl_dst);
+  putSlotNum(w, FD.eth_type, version, m, S.dl_type);
+  const vmask = m.nm(S.vlan_tci);
+  if (vmask) {
+    const vval = m.nv(S.vlan_tci);
     if (version) {
-      const vidCfi = BigInt(VLAN_VID_MASK | VLAN_CFI);
-      const vid = vlan.value & vidCfi;
-      const mask = vlan.mask & vidCfi;
-      if (mask === vidCfi) putField(w, 'vlan_vid', version, vid);
-      else if (mask) putField(w, 'vlan_vid', version, vid, mask);
-      if (vid && (vlan.mask >> 13n) & 7n) putField(w, 'vlan_pcp', version, (vlan.value >> 13n) & 7n);
-    } else putField(w, 'vlan_tci', version, vlan.value, vlan.mask);
+      const vidCfi = VLAN_VID_MASK | VLAN_CFI;
+      const vid = vval & vidCfi;
+      const mask = vmask & vidCfi;
+      if (mask === vidCfi) putNum(w, FD.vlan_vid, version, vid);
+      else if (mask) putNum(w, FD.vlan_vid, version, vid, mask);
+      if (vid && (vmask >> 13) & 7) putNum(w, FD.vlan_pcp, version, (vval >> 13) & 7);
+    } else putNum(w, FD.vlan_tci, version, vval, vmask);
   }
   if (isMplsType(dlType)) {
-    const lse = sv('mpls_lse');
-    if (lse) {
-      const v = lse.value;
-      if (lse.mask & 0xe00n) putField(w, 'mpls_tc', version, (v >> 9n) & 7n);
-      if (lse.mask & 0x100n) putField(w, 'mpls_bos', version, (v >> 8n) & 1n);
-      if (lse.mask & 0xffn) putField(w, 'mpls_ttl', version, v & 0xffn);
-      if (lse.mask & 0xfffff000n) putField(w, 'mpls_label', version, v >> 12n);
+    const lmask = m.nm(S.mpls_lse);
+    if (lmask) {
+      const v = m.nv(S.mpls_lse);
+      if (lmask & 0xe00) putNum(w, FD.mpls_tc, version, (v >>> 9) & 7);
+      if (lmask & 0x100) putNum(w, FD.mpls_bos, version, (v >>> 8) & 1);
+      if (lmask & 0xff) putNum(w, FD.mpls_ttl, version, v & 0xff);
+      if (lmask & 0xfffff000) putNum(w, FD.mpls_label, version, v >>> 12);
     }
   }
   if (dlType === ETH_TYPE.IP || dlType === ETH_TYPE.IPV6) {
     if (dlType === ETH_TYPE.IP) {
-      putSlot('ip_src', 'nw_src');
-      putSlot('ip_dst', 'nw_dst');
+      putSlotNum(w, FD.ip_src, version, m, S.nw_src);
+      putSlotNum(w, FD.ip_dst, version, m, S.nw_dst);
     } else {
-      putSlot('ipv6_src', 'ipv6_src');
-      putSlot('ipv6_dst', 'ipv6_dst');
+      putSlotWide(w, FD.ipv6_src, version, m, S.ipv6_src);
+      putSlotWide(w, FD.ipv6_dst, version, m, S.ipv6_dst);
     }
-    const frag = sv('nw_frag');
-    if (frag) putField(w, 'ip_frag', version, frag.value & 3n, (frag.mask & 3n) === 3n ? 0xffn : frag.mask & 3n);
-    const tosMask = m.numMask('nw_tos');
-    const tos = m.num('nw_tos');
+    const fmask = m.nm(S.nw_frag);
+    if (fmask) putNum(w, FD.ip_frag, version, m.nv(S.nw_frag) & 3, (fmask & 3) === 3 ? 0xff : fmask & 3);
+    const tosMask = m.nm(S.nw_tos);
+    const tos = m.nv(S.nw_tos);
     if (tosMask & 0xfc) {
-      if (version) putField(w, 'ip_dscp', version, BigInt(tos >> 2));
-      else putField(w, 'nw_tos', version, BigInt(tos & 0xfc));
+      if (version) putNum(w, FD.ip_dscp, version, tos >> 2);
+      else putNum(w, FD.nw_tos, version, tos & 0xfc);
     }
-    if (tosMask & 3) putField(w, 'nw_ecn', version, BigInt(tos & 3));
-    if (sv('nw_ttl')) putField(w, 'nw_ttl', version, m.value('nw_ttl'));
-    putSlot('ipv6_label', 'ipv6_label');
-    if (sv('nw_proto')) {
+    if (tosMask & 3) putNum(w, FD.nw_ecn, version, tos & 3);
+    if (m.nm(S.nw_ttl)) putNum(w, FD.nw_ttl, version, m.nv(S.nw_ttl));
+    putSlotNum(w, FD.ipv6_label, version, m, S.ipv6_label);
+    if (m.nm(S.nw_proto)) {
       const proto = m.nwProto();
-      putField(w, 'nw_proto', version, BigInt(proto));
+      putNum(w, FD.nw_proto, version, proto);
       if (proto === IPPROTO.TCP) {
-        putSlot('tcp_src', 'tp_src');
-        putSlot('tcp_dst', 'tp_dst');
-        putSlot('tcp_flags', 'tcp_flags');
+        putSlotNum(w, FD.tcp_src, version, m, S.tp_src);
+        putSlotNum(w, FD.tcp_dst, version, m, S.tp_dst);
+        putSlotNum(w, FD.tcp_flags, version, m, S.tcp_flags);
       } else if (proto === IPPROTO.UDP) {
-        putSlot('udp_src', 'tp_src');
-        putSlot('udp_dst', 'tp_dst');
+        putSlotNum(w, FD.udp_src, version, m, S.tp_src);
+        putSlotNum(w, FD.udp_dst, version, m, S.tp_dst);
       } else if (proto === IPPROTO.SCTP) {
-        putSlot('sctp_src', 'tp_src');
-        putSlot('sctp_dst', 'tp_dst');
+        putSlotNum(w, FD.sctp_src, version, m, S.tp_src);
+        putSlotNum(w, FD.sctp_dst, version, m, S.tp_dst);
       } else if (proto === IPPROTO.ICMP && dlType === ETH_TYPE.IP) {
-        if (sv('tp_src')) putField(w, 'icmp_type', version, m.value('tp_src'));
-        if (sv('tp_dst')) putField(w, 'icmp_code', version, m.value('tp_dst'));
+        if (m.nm(S.tp_src)) putNum(w, FD.icmp_type, version, m.nv(S.tp_src));
+        if (m.nm(S.tp_dst)) putNum(w, FD.icmp_code, version, m.nv(S.tp_dst));
       } else if (proto === IPPROTO.ICMPV6 && dlType === ETH_TYPE.IPV6) {
-        if (sv('tp_src')) putField(w, 'icmpv6_type', version, m.value('tp_src'));
-        if (sv('tp_dst')) putField(w, 'icmpv6_code', version, m.value('tp_dst'));
-        const type = m.num('tp_src');
-        if (m.numMask('tp_src') === 0xffff && (type === 135 || type === 136)) {
-          putSlot('nd_target', 'nd_target');
-          if (type === 135) putSlot('nd_sll', 'arp_sha');
-          if (type === 136) putSlot('nd_tll', 'arp_tha');
+        if (m.nm(S.tp_src)) putNum(w, FD.icmpv6_type, version, m.nv(S.tp_src));
+        if (m.nm(S.tp_dst)) putNum(w, FD.icmpv6_code, version, m.nv(S.tp_dst));
+        const type = m.nv(S.tp_src);
+        if (m.nm(S.tp_src) === 0xffff && (type === 135 || type === 136)) {
+          putSlotWide(w, FD.nd_target, version, m, S.nd_target);
+          if (type === 135) putSlotWide(w, FD.nd_sll, version, m, S.arp_sha);
+          if (type === 136) putSlotWide(w, FD.nd_tll, version, m, S.arp_tha);
         }
       }
     }
   } else if (dlType === ETH_TYPE.ARP || dlType === ETH_TYPE.RARP) {
-    if (sv('nw_proto')) putField(w, 'arp_op', version, m.value('nw_proto'));
-    putSlot('arp_spa', 'nw_src');
-    putSlot('arp_tpa', 'nw_dst');
-    putSlot('arp_sha', 'arp_sha');
-    putSlot('arp_tha', 'arp_tha');
+    if (m.nm(S.nw_proto)) putNum(w, FD.arp_op, version, m.nv(S.nw_proto));
+    putSlotNum(w, FD.arp_spa, version, m, S.nw_src);
+    putSlotNum(w, FD.arp_tpa, version, m, S.nw_dst);
+    putSlotWide(w, FD.arp_sha, version, m, S.arp_sha);
+    putSlotWide(w, FD.arp_tha, version, m, S.arp_tha);
   }
-  putSlot('tun_id', 'tun_id');
-  putSlot('tun_src', 'tun_src');
-  putSlot('tun_dst', 'tun_dst');
+  putSlotWide(w, FD.tun_id, version, m, S.tun_id);
+  putSlotNum(w, FD.tun_src, version, m, S.tun_src);
+  putSlotNum(w, FD.tun_dst, version, m, S.tun_dst);
   if (version < 6) {
-    for (let i = 0; i < 16; i++) {
-      const r = m.get(REG_SLOTS[i]);
-      if (r) putField(w, REG_SLOTS[i], version, r.value, r.mask);
-    }
+    for (let i = 0; i < 16; i++) putSlotNum(w, REG_FIELDS[i], version, m, S.reg0 + i);
   } else {
     for (let i = 0; i < 8; i++) {
-      const hi = sv(REG_SLOTS[2 * i]);
-      const lo = sv(REG_SLOTS[2 * i + 1]);
-      if (!hi && !lo) continue;
-      const value = ((hi?.value ?? 0n) << 32n) | (lo?.value ?? 0n);
-      const mask = ((hi?.mask ?? 0n) << 32n) | (lo?.mask ?? 0n);
+      const hiMask = m.nm(S.reg0 + 2 * i);
+      const loMask = m.nm(S.reg0 + 2 * i + 1);
+      if (!hiMask && !loMask) continue;
+      const value = (BigInt(m.nv(S.reg0 + 2 * i)) << 32n) | BigInt(m.nv(S.reg0 + 2 * i + 1));
+      const mask = (BigInt(hiMask) << 32n) | BigInt(loMask);
       put(w, ((XREG_CLASS << 16) | (i << 9) | 8) >>> 0, 8, value, mask);
     }
   }
-  putSlot('pkt_mark', 'pkt_mark');
-  putSlot('ct_state', 'ct_state');
-  putSlot('ct_zone', 'ct_zone');
-  putSlot('ct_mark', 'ct_mark');
-  putSlot('ct_label', 'ct_label');
-  putSlot('metadata', 'metadata');
+  putSlotNum(w, FD.pkt_mark, version, m, S.pkt_mark);
+  putSlotNum(w, FD.ct_state, version, m, S.ct_state);
+  putSlotNum(w, FD.ct_zone, version, m, S.ct_zone);
+  putSlotNum(w, FD.ct_mark, version, m, S.ct_mark);
+  putSlotWide(w, FD.ct_label, version, m, S.ct_label);
+  putSlotWide(w, FD.metadata, version, m, S.metadata);
   if (cookieMask) {
     const masked = cookieMask !== 0xffffffffffffffffn;
     w.u32(masked ? (NXM_NX_COOKIE & ~0xff) | 0x100 | 16 : NXM_NX_COOKIE);
@@ -176,16 +260,18 @@ export interface PulledMatch {
 }
 
 function prereqOk(f: FieldDef, m: Match): boolean {
-  const dlType = m.dlType();
-  const proto = m.numMask('nw_proto') ? m.nwProto() : -1;
-  const ipAny = dlType === ETH_TYPE.IP || dlType === ETH_TYPE.IPV6;
-  // Later fragments carry no L4 header, so L4 fields cannot be matched on them.
-  const l4 = ipAny && !(m.num('nw_frag') & 2);
   switch (f.prereq) {
     case 'none':
       return true;
     case 'vlan':
-      return (m.num('vlan_tci') & VLAN_CFI) !== 0;
+      return (m.nv(S.vlan_tci) & VLAN_CFI) !== 0;
+  }
+  const dlType = m.dlType();
+  const proto = m.nm(S.nw_proto) ? m.nwProto() : -1;
+  const ipAny = dlType === ETH_TYPE.IP || dlType === ETH_TYPE.IPV6;
+  // Later fragments carry no L4 header, so L4 fields cannot be matched on them.
+  const l4 = ipAny && !(m.nv(S.nw_frag) & 2);
+  switch (f.prereq) {
     case 'arp':
       return dlType === ETH_TYPE.ARP || dlType === ETH_TYPE.RARP;
     case 'ipv4':
@@ -209,12 +295,13 @@ function prereqOk(f: FieldDef, m: Match): boolean {
     case 'nd':
     case 'nd_solicit':
     case 'nd_advert': {
-      if (!(dlType === ETH_TYPE.IPV6 && proto === IPPROTO.ICMPV6) || m.numMask('tp_src') !== 0xffff) return false;
-      const t = m.num('tp_src');
+      if (!(dlType === ETH_TYPE.IPV6 && proto === IPPROTO.ICMPV6) || m.nm(S.tp_src) !== 0xffff) return false;
+      const t = m.nv(S.tp_src);
       if (f.prereq === 'nd') return t === 135 || t === 136;
       return f.prereq === 'nd_solicit' ? t === 135 : t === 136;
     }
   }
+  return true;
 }
 
 export { prereqOk };
@@ -228,7 +315,8 @@ export function pullNxMatch(b: Uint8Array, offset: number, length: number, base 
   const end = offset + length;
   let cookie = 0n;
   let cookieMask = 0n;
-  const seen = new Set<number>();
+  const seen = SEEN;
+  let nSeen = 0;
   let p = offset;
   while (p < end) {
     if (end - p < 4) throw decodeError(4, OFPBMC.BAD_LEN, base + p, 'truncated NXM/OXM entry header');
@@ -246,11 +334,25 @@ export function pullNxMatch(b: Uint8Array, offset: number, length: number, base 
       throw decodeError(4, OFPBMC.BAD_LEN, base + p, `NXM/OXM entry 0x${header.toString(16)} overruns the match`);
     }
     const bytes = hasMask ? len / 2 : len;
+    const key = header >>> 9;
+    for (let k = 0; k < nSeen; k++)
+      if (seen[k] === key) throw decodeError(4, OFPBMC.DUP_FIELD, base + p, 'duplicate NXM/OXM field');
+    seen[nSeen++] = key;
+    const f = cls === XREG_CLASS ? undefined : fieldByHeader(header);
+    if (f && bytes <= 4 && bytes === f.bytes && f.slotIndex < NARROW_SLOTS) {
+      // The common case in numbers: a field of up to 4 bytes in a narrow slot.
+      const value = readUintNum(b, q, bytes);
+      const mask = hasMask ? readUintNum(b, q + bytes, bytes) : NUM_BYTE_ONES[bytes];
+      if (hasMask && !f.maskable && f.name !== 'vlan_vid') {
+        throw decodeError(4, OFPBMC.BAD_MASK, base + p, `${f.name} is not maskable`);
+      }
+      if (!prereqOk(f, match)) throw decodeError(4, OFPBMC.BAD_PREREQ, base + p, `${f.name} prerequisites not met`);
+      applyFieldNum(match, f, value, mask, base + p);
+      p = q + len;
+      continue;
+    }
     const value = readUint(b, q, bytes);
     const mask = hasMask ? readUint(b, q + bytes, bytes) : ones(bytes);
-    const key = header >>> 9;
-    if (seen.has(key)) throw decodeError(4, OFPBMC.DUP_FIELD, base + p, 'duplicate NXM/OXM field');
-    seen.add(key);
     if ((header & 0xfffffe00) >>> 0 === (NXM_NX_COOKIE & 0xfffffe00) >>> 0) {
       if (bytes !== 8) throw decodeError(4, OFPBMC.BAD_LEN, base + p, 'bad cookie length');
       cookie = value & mask;
@@ -261,7 +363,6 @@ export function pullNxMatch(b: Uint8Array, offset: number, length: number, base 
       match.setSlot(`reg${2 * i}`, (value >> 32n) & (mask >> 32n), mask >> 32n);
       match.setSlot(`reg${2 * i + 1}`, value & 0xffffffffn & mask, mask & 0xffffffffn);
     } else {
-      const f = fieldByHeader(header);
       if (!f) throw decodeError(4, OFPBMC.BAD_FIELD, base + p, `unknown NXM/OXM field 0x${header.toString(16)}`);
       if (bytes !== f.bytes) throw decodeError(4, OFPBMC.BAD_LEN, base + p, `bad length for ${f.name}`);
       if (hasMask && !f.maskable && f.name !== 'vlan_vid') {
@@ -273,6 +374,64 @@ export function pullNxMatch(b: Uint8Array, offset: number, length: number, base 
     p = q + len;
   }
   return { match, cookie, cookieMask };
+}
+
+const SEEN: number[] = [];
+
+/** applyField for a field of up to 4 bytes in a narrow slot, in numbers. */
+function applyFieldNum(m: Match, f: FieldDef, value: number, mask: number, offset: number): void {
+  switch (f.name) {
+    case 'in_port_oxm': {
+      const port = portFromOf11(value);
+      if (port < 0) throw decodeError(4, OFPBMC.BAD_VALUE, offset, 'bad in_port');
+      m.setNum(S.in_port, port, 0xffff);
+      return;
+    }
+    case 'vlan_vid':
+      m.setFieldNum(f, value, mask);
+      return;
+    case 'vlan_pcp':
+      if (value > 7) throw decodeError(4, OFPBMC.BAD_VALUE, offset, 'bad vlan_pcp');
+      m.setFieldNum(f, value, mask);
+      return;
+    case 'nw_tos':
+      if (value & 3) throw decodeError(4, OFPBMC.BAD_VALUE, offset, 'bad nw_tos');
+      m.setFieldNum(f, value, mask);
+      return;
+    case 'ip_dscp':
+      if (value > 63) throw decodeError(4, OFPBMC.BAD_VALUE, offset, 'bad ip_dscp');
+      m.setFieldNum(f, value, mask);
+      return;
+    case 'nw_ecn':
+      if (value > 3) throw decodeError(4, OFPBMC.BAD_VALUE, offset, 'bad nw_ecn');
+      m.setFieldNum(f, value, mask);
+      return;
+    case 'arp_op':
+      if (value > 0xff) throw decodeError(4, OFPBMC.BAD_VALUE, offset, 'bad arp_op');
+      m.setBitsNum(S.nw_proto, value, 0xff);
+      return;
+    case 'ip_frag':
+      m.setNum(S.nw_frag, value & 3, mask & 3);
+      return;
+    case 'icmp_type':
+    case 'icmpv6_type':
+      m.setNum(S.tp_src, value & 0xffff, 0xffff);
+      return;
+    case 'icmp_code':
+    case 'icmpv6_code':
+      m.setNum(S.tp_dst, value & 0xffff, 0xffff);
+      return;
+    case 'mpls_label':
+      if (value >= 1 << 20) throw decodeError(4, OFPBMC.BAD_VALUE, offset, 'bad mpls_label');
+      m.setFieldNum(f, value, 0xffffffff);
+      return;
+    default: {
+      if (f.bits < 32 && value >= 2 ** f.bits && f.format !== 'mac' && f.format !== 'ipv6') {
+        throw decodeError(4, OFPBMC.BAD_VALUE, offset, `bad value for ${f.name}`);
+      }
+      m.setFieldNum(f, value, mask);
+    }
+  }
 }
 
 function applyField(m: Match, f: FieldDef, value: bigint, mask: bigint, offset: number): void {

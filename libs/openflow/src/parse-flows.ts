@@ -1,6 +1,6 @@
 import { encodeFlowModTransient, type FlowMod } from './flow-mod.js';
 import { parseFlow } from './flow-parse.js';
-import { ofpPrint } from './print.js';
+import { ofpPrintFlowMod } from './print.js';
 import { chooseProtocol, P_ANY, P_OF10_NXM_ANY, P_OF10_STD_ANY, protocolName, protocolsToString } from './protocols.js';
 
 /** ovs-ofctl allows only OpenFlow 1.0 (standard and NXM) unless told otherwise with -O. */
@@ -34,31 +34,34 @@ function streamedOutput(flows: string[], allowed: number): string | undefined {
       chosen = chooseProtocol(usable & allowed);
       if (!chosen) return undefined;
     }
-    out.line(ofpPrint(encodeFlowModTransient(parsed.fm, chosen, xid++)));
+    out.line(ofpPrintFlowMod(encodeFlowModTransient(parsed.fm, chosen, xid), xid));
+    xid++;
   }
   return `usable protocols: ${protocolsToString(usable)}\nchosen protocol: ${protocolName(chosen)}\n${out.text()}`;
 }
 
-/** Lines of text accumulated as UTF-8 in a growable byte buffer, outside the JS heap. */
+/**
+ * Lines of text joined in chunks of a few hundred kilobytes: each flat chunk lands in V8's
+ * large-object space, so young-generation GCs neither copy 100k retained line strings (ropes of
+ * many pieces) nor the chunks, and the per-line strings die young.
+ */
 class TextSink {
-  private buf = new Uint8Array(1 << 16);
-  private length = 0;
-  private readonly encoder = new TextEncoder();
+  private chunks: string[] = [];
+  private lines: string[] = [];
 
   line(s: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit, plus the newline.
-    const need = this.length + s.length * 3 + 1;
-    if (need > this.buf.length) {
-      const next = new Uint8Array(Math.max(need, this.buf.length * 2));
-      next.set(this.buf.subarray(0, this.length));
-      this.buf = next;
-    }
-    this.length += this.encoder.encodeInto(s, this.buf.subarray(this.length)).written;
-    this.buf[this.length++] = 10;
+    this.lines.push(s);
+    if (this.lines.length === 2048) this.flush();
+  }
+
+  private flush(): void {
+    if (this.lines.length) this.chunks.push(`${this.lines.join('\n')}\n`);
+    this.lines = [];
   }
 
   text(): string {
-    return new TextDecoder().decode(this.buf.subarray(0, this.length));
+    this.flush();
+    return this.chunks.join('');
   }
 }
 
@@ -75,7 +78,10 @@ function retainedOutput(flows: string[], allowed: number): string {
   if (!chosen) throw new ParseFlowsError('no usable protocol', lines.join('\n'));
   lines.push(`chosen protocol: ${protocolName(chosen)}`);
   let xid = 1;
-  for (const fm of fms) lines.push(ofpPrint(encodeFlowModTransient(fm, chosen, xid++)));
+  for (const fm of fms) {
+    lines.push(ofpPrintFlowMod(encodeFlowModTransient(fm, chosen, xid), xid));
+    xid++;
+  }
   return `${lines.join('\n')}\n`;
 }
 

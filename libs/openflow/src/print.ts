@@ -4,7 +4,7 @@ import { ONF_VENDOR_ID } from './bundle.js';
 import { formatGroupMod, formatMeterMod, formatPortMod, ROLES } from './control.js';
 import { ERROR_NAMES_10, ERROR_NAMES_11 } from './error-names.js';
 import { OpenFlowDecodeError } from './errors.js';
-import { formatFlowModBody } from './flow-mod.js';
+import { decodeFlowMod, formatFlowModBody } from './flow-mod.js';
 import { formatPort } from './format-values.js';
 import { formatMatch } from './match-format.js';
 import { decodeMessage, OFPT_ROLE_STATUS, ONFT_ROLE_STATUS, type OpenFlowMessage } from './messages.js';
@@ -86,6 +86,22 @@ function formatError(m: Extract<OpenFlowMessage, { type: 'error' }>, b: Uint8Arr
   return s;
 }
 
+/**
+ * ofpPrint for a flow_mod this library encoded (header known good, `xid` known): decodes and
+ * prints it without the generic dispatch; anything that fails to decode goes through ofpPrint
+ * for its exact error text.
+ */
+export function ofpPrintFlowMod(b: Uint8Array, xid: number): string {
+  let body: string;
+  try {
+    body = formatFlowModBody(decodeFlowMod(b), b[0]);
+  } catch (e) {
+    if (e instanceof OpenFlowDecodeError) return ofpPrint(b);
+    throw e;
+  }
+  return `${b[1] === 14 ? 'OFPT_FLOW_MOD' : 'NXT_FLOW_MOD'}${VERSION_SUFFIX[b[0]] ?? ''} (xid=0x${xid.toString(16)}):${body}`;
+}
+
 /** `verbosity` as ovs-ofctl's: 2 by default; messages nested in errors print at one less. */
 export function ofpPrint(b: Uint8Array, verbosity = 2): string {
   if (b.length >= 4) {
@@ -99,8 +115,6 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
       return `${pre}(***truncated to ${b.length} bytes from ${declared}***)\n${hexDump(b)}`;
     }
   }
-  const rawTitle = b.length >= 8 ? messageTitle(b) : undefined;
-  const prefix = rawTitle ? `${head(rawTitle, b[0], new DataView(b.buffer, b.byteOffset).getUint32(4))} ` : '';
   try {
     const m = decodeMessage(b);
     switch (m.type) {
@@ -213,6 +227,8 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
     }
   } catch (e) {
     if (e instanceof OpenFlowDecodeError) {
+      const rawTitle = b.length >= 8 ? messageTitle(b) : undefined;
+      const prefix = rawTitle ? `${head(rawTitle, b[0], new DataView(b.buffer, b.byteOffset).getUint32(4))} ` : '';
       // A flow stats reply prints its good entries before the bad one.
       const statsReply = b[0] === 1 ? 17 : 19;
       if (b[1] === statsReply && b.length >= 12 && ((b[8] << 8) | b[9]) === 1 && e.type !== 1) {
