@@ -15,7 +15,9 @@ export function parseConditions(
   named?: NamedUuidResolver,
 ): Clause[] {
   if (!Array.isArray(json)) throw syntaxError(json, 'Parse error in condition: expected array');
-  return json.map((c) => parseClause(c, table, allowBooleans, named));
+  const out: Clause[] = [];
+  for (let i = 0; i < json.length; i++) out.push(parseClause(json[i], table, allowBooleans, named));
+  return out;
 }
 
 function parseClause(json: unknown, table: TableSchema, allowBooleans: boolean, named?: NamedUuidResolver): Clause {
@@ -23,7 +25,9 @@ function parseClause(json: unknown, table: TableSchema, allowBooleans: boolean, 
   if (!Array.isArray(json) || json.length !== 3 || typeof json[0] !== 'string' || typeof json[1] !== 'string') {
     throw syntaxError(json, 'Parse error in condition.');
   }
-  const [column, fn, value] = json as [string, string, unknown];
+  const column = json[0] as string;
+  const fn = json[1] as string;
+  const value = json[2] as unknown;
   const col = columnSchema(table, column);
   if (!col) throw syntaxError(json, `No column ${column} in table ${table.name}.`, 'unknown column');
   if (!FUNCTIONS.has(fn)) throw new OvsdbError('unknown function', `No function named ${fn}.`);

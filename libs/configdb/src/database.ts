@@ -2,6 +2,7 @@ import { type Datum, datumToJson } from './datum.js';
 import { OvsdbError } from './errors.js';
 import type { Row } from './row.js';
 import type { ColumnSchema, DatabaseSchema, TableSchema } from './schema.js';
+import { RefCounts, tableInfo } from './table-info.js';
 
 /** What one committed transaction did to one row: absent `old` = insert, absent `new` = delete. */
 export interface RowChange {
@@ -31,6 +32,11 @@ function indexKey(table: TableSchema, row: Row, columns: string[]): string {
 export class Database {
   readonly tables = new Map<string, Map<string, Row>>();
   private readonly indexes = new Map<string, Map<string, string>[]>();
+  /**
+   * How many times committed rows strongly refer to each row (by atom, as OVS counts), kept up
+   * to date by `apply`: commit-time checks then look at the rows a transaction touched only.
+   */
+  readonly strongRefs = new RefCounts();
 
   constructor(readonly schema: DatabaseSchema) {
     for (const t of schema.tables.values()) {
@@ -53,6 +59,7 @@ export class Database {
   checkIndexes(changes: ChangeSet): void {
     for (const [tname, rows] of changes) {
       const table = this.schema.tables.get(tname) as TableSchema;
+      if (table.indexes.length === 0) continue;
       const idx = this.indexes.get(tname) as Map<string, string>[];
       table.indexes.forEach((columns, i) => {
         const seen = new Map<string, string>();
@@ -87,18 +94,31 @@ export class Database {
     for (const [tname, rows] of changes) {
       const table = this.schema.tables.get(tname) as TableSchema;
       const store = this.table(tname);
+      const info = tableInfo(this.schema, tname);
+      const refs = info.strongRefs.length > 0;
+      if (table.indexes.length === 0 && !refs) {
+        for (const [uuid, ch] of rows) {
+          if (ch.new) store.set(uuid, ch.new);
+          else store.delete(uuid);
+        }
+        continue;
+      }
       const idx = this.indexes.get(tname) as Map<string, string>[];
       for (const [uuid, ch] of rows) {
-        if (ch.old) {
-          table.indexes.forEach((cols, i) => {
-            const k = indexKey(table, ch.old as Row, cols);
+        const { old, new: row } = ch;
+        if (row) store.set(uuid, row);
+        else store.delete(uuid);
+        for (let i = 0; i < table.indexes.length; i++) {
+          const cols = table.indexes[i];
+          // A modification that keeps the indexed columns keeps its index entry.
+          if (old && row && cols.every((c) => old.cols.get(c) === row.cols.get(c))) continue;
+          if (old) {
+            const k = indexKey(table, old, cols);
             if (idx[i].get(k) === uuid) idx[i].delete(k);
-          });
+          }
+          if (row) idx[i].set(indexKey(table, row, cols), uuid);
         }
-        if (ch.new) {
-          store.set(uuid, ch.new);
-          for (const [i, cols] of table.indexes.entries()) idx[i].set(indexKey(table, ch.new as Row, cols), uuid);
-        } else store.delete(uuid);
+        if (refs) this.strongRefs.addChange(info, old, row);
       }
     }
   }

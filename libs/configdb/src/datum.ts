@@ -137,8 +137,10 @@ export function checkAtomConstraints(a: Atom, base: BaseType): void {
 
 /** Sorts pairs by key and rejects duplicates (RFC 7047: sets and maps have unique keys). */
 function normalize(keys: Atom[], values: Atom[] | undefined, json: unknown): Datum {
-  // Most values are scalars: nothing to sort.
-  if (keys.length <= 1) return values ? { keys, values } : { keys };
+  // Most values are scalars: nothing to sort. Clients usually send sets already sorted.
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = compareAtoms(keys[i - 1], keys[i]) < 0;
+  if (sorted) return values ? { keys, values } : { keys };
   const idx = keys.map((_, i) => i).sort((i, j) => compareAtoms(keys[i], keys[j]));
   const k = idx.map((i) => keys[i]);
   for (let i = 1; i < k.length; i++) {
@@ -174,11 +176,12 @@ export function parseDatumLoose(json: unknown, type: ColumnType, named?: NamedUu
     if (json.length !== 2 || !Array.isArray(json[1])) throw syntaxError(json, 'expected ["set", [...]]');
     items = json[1];
   } else items = [json];
-  const keys = items.map((x) => {
-    const a = parseAtom(x, type.key, named);
+  const keys: Atom[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const a = parseAtom(items[i], type.key, named);
     checkAtomConstraints(a, type.key);
-    return a;
-  });
+    keys.push(a);
+  }
   return normalize(keys, undefined, json);
 }
 
@@ -194,6 +197,12 @@ export function checkCount(d: Datum, type: ColumnType, what: string): void {
 }
 
 export function parseDatum(json: unknown, type: ColumnType, named?: NamedUuidResolver): Datum {
+  if (type.max === 1 && type.value === undefined && !Array.isArray(json)) {
+    // A bare atom for a scalar or optional column (most values): no set to build or sort.
+    const a = parseAtom(json, type.key, named);
+    checkAtomConstraints(a, type.key);
+    return { keys: [a] };
+  }
   const d = parseDatumLoose(json, type, named);
   const n = d.keys.length;
   if (n < type.min || n > type.max) {
@@ -214,6 +223,35 @@ export function datumToJson(d: Datum, type: ColumnType): unknown {
   }
   if (d.keys.length === 1) return atomToJson(d.keys[0], type.key);
   return ['set', d.keys.map((k) => atomToJson(k, type.key))];
+}
+
+function atomJsonText(a: Atom, base: BaseType): string {
+  switch (base.type) {
+    case 'uuid':
+      return `["uuid","${a}"]`;
+    case 'string':
+      return JSON.stringify(a);
+    default:
+      // Numbers and booleans print as JSON.stringify prints them.
+      return String(a);
+  }
+}
+
+/** JSON.stringify(datumToJson(d, type)), without the intermediate arrays (the commit path). */
+export function datumJsonText(d: Datum, type: ColumnType): string {
+  const { key, value } = type;
+  if (value) {
+    const values = d.values as Atom[];
+    let text = '["map",[';
+    for (let i = 0; i < d.keys.length; i++) {
+      text += `${i ? ',' : ''}[${atomJsonText(d.keys[i], key)},${atomJsonText(values[i], value)}]`;
+    }
+    return `${text}]]`;
+  }
+  if (d.keys.length === 1) return atomJsonText(d.keys[0], key);
+  let text = '["set",[';
+  for (let i = 0; i < d.keys.length; i++) text += (i ? ',' : '') + atomJsonText(d.keys[i], key);
+  return `${text}]]`;
 }
 
 export function compareDatums(a: Datum, b: Datum): number {

@@ -25,9 +25,32 @@ export function encodeRecord(json: unknown): Buffer {
 /** One record (header and body) around an already serialised JSON text. */
 export function encodeRecordText(jsonText: string): string {
   const body = `${jsonText}\n`;
-  // Hashing the string hashes its UTF-8 bytes, so the body is encoded only once (by the caller).
   const sha1 = hash('sha1', body, 'hex');
   return `${MAGIC}${Buffer.byteLength(body, 'utf8')} ${sha1}\n${body}`;
+}
+
+/**
+ * Appends the records for `jsonTexts` to `out` from `pos` (growing it as needed); returns the
+ * buffer and the new end. Each body is encoded to UTF-8 once, in place, and hashed there.
+ */
+function encodeRecordsInto(out: Buffer, pos: number, jsonTexts: string[]): [Buffer, number] {
+  for (const text of jsonTexts) {
+    const bodyBytes = Buffer.byteLength(text, 'utf8') + 1;
+    const digits = String(bodyBytes);
+    const headerBytes = MAGIC.length + digits.length + 42;
+    if (pos + headerBytes + bodyBytes > out.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(out.length * 2, pos + headerBytes + bodyBytes));
+      out.copy(bigger, 0, 0, pos);
+      out = bigger;
+    }
+    const bodyAt = pos + headerBytes;
+    out.write(text, bodyAt, 'utf8');
+    out[bodyAt + bodyBytes - 1] = 0x0a;
+    const sha1 = hash('sha1', out.subarray(bodyAt, bodyAt + bodyBytes), 'hex');
+    out.write(`${MAGIC}${digits} ${sha1}\n`, pos, 'latin1');
+    pos = bodyAt + bodyBytes;
+  }
+  return [out, pos];
 }
 
 export interface ReadLogResult {
@@ -70,6 +93,8 @@ export function parseLog(data: Buffer): ReadLogResult {
 /** An open log: appends records with write(2), syncs on request. */
 export class LogWriter {
   private fd: number;
+  /** Where records are assembled before write(2), kept between appends. */
+  private out: Buffer = Buffer.allocUnsafe(64 * 1024);
   bytes: number;
   records: number;
 
@@ -97,12 +122,12 @@ export class LogWriter {
 
   /** Like appendMany, for records already serialised as JSON texts. */
   appendTexts(jsonTexts: string[], durable: boolean): void {
-    let text = '';
-    for (const t of jsonTexts) text += encodeRecordText(t);
-    const buf = Buffer.from(text, 'utf8');
+    const [out, bytes] = encodeRecordsInto(this.out, 0, jsonTexts);
+    // A huge record (a snapshot) does not keep its buffer around.
+    if (out.length <= 1024 * 1024) this.out = out;
     let done = 0;
-    while (done < buf.length) done += writeSync(this.fd, buf, done);
-    this.bytes += buf.length;
+    while (done < bytes) done += writeSync(this.fd, out, done, bytes - done);
+    this.bytes += bytes;
     this.records += jsonTexts.length;
     if (durable) fsyncSync(this.fd);
   }

@@ -16,6 +16,8 @@ interface TableMonitor {
   delete: boolean;
   modify: boolean;
   where?: Clause[];
+  /** The conditions as the client sent them (part of the share key). */
+  whereJson?: unknown;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -25,6 +27,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** One monitor a client set up: which tables and columns, under which conditions. */
 export class Monitor {
   readonly tables = new Map<string, TableMonitor>();
+  /**
+   * Equal for monitors that see every change alike (version, tables, columns, selections and
+   * conditions): their updates are the same and can be serialised once for all of them.
+   */
+  shareKey = '';
+  /** Equal for monitors whose initial contents are the same (the share key plus "initial"). */
+  initialKey = '';
 
   constructor(
     readonly id: unknown,
@@ -58,11 +67,26 @@ export class Monitor {
         if (req.where !== undefined) {
           if (version === 1) throw syntaxError(req, '"where" is not allowed in a "monitor" request');
           tm.where = parseConditions(req.where, table, true);
+          tm.whereJson = req.where;
         }
       }
       tm.columns = [...cols];
       this.tables.set(tname, tm);
     }
+    this.computeShareKey();
+  }
+
+  private computeShareKey(): void {
+    const spec = [...this.tables].map(([t, tm]) => [
+      t,
+      tm.columns,
+      tm.insert,
+      tm.delete,
+      tm.modify,
+      tm.where ? (tm.whereJson ?? null) : null,
+    ]);
+    this.shareKey = `${this.version} ${JSON.stringify(spec)}`;
+    this.initialKey = `${this.shareKey} ${JSON.stringify([...this.tables.values()].map((tm) => tm.initial))}`;
   }
 
   /** Replaces the conditions (monitor_cond_change). */
@@ -73,9 +97,13 @@ export class Monitor {
       if (!tm) throw new OvsdbError('syntax error', `table ${tname} is not monitored`);
       const reqs = Array.isArray(reqJson) ? reqJson : [reqJson];
       for (const req of reqs) {
-        if (isObject(req) && req.where !== undefined) tm.where = parseConditions(req.where, tm.table, true);
+        if (isObject(req) && req.where !== undefined) {
+          tm.where = parseConditions(req.where, tm.table, true);
+          tm.whereJson = req.where;
+        }
       }
     }
+    this.computeShareKey();
   }
 
   private rowJson(tm: TableMonitor, row: Row, only?: (c: string) => boolean): Record<string, unknown> {

@@ -2,11 +2,21 @@ import { randomFillSync } from 'node:crypto';
 import { type Datum, datumToJson, sharedDefaultDatum } from './datum.js';
 import type { ColumnSchema, ColumnType, TableSchema } from './schema.js';
 
-/** One row: its identity, its version (changes on every modification) and its column values. */
+/**
+ * One row: its identity, its version (changes on every modification) and its column values.
+ * The server leaves `version` empty until someone asks for `_version` (see `rowVersion`): most
+ * rows' versions are never looked at, and a UUID per commit is not free.
+ */
 export interface Row {
   uuid: string;
   version: string;
   cols: Map<string, Datum>;
+}
+
+/** The row's `_version`, drawn on first use (and again after each modification). */
+export function rowVersion(row: Row): string {
+  if (row.version === '') row.version = newUuid();
+  return row.version;
 }
 
 export const UUID_TYPE: ColumnType = { key: { type: 'uuid' }, min: 1, max: 1 };
@@ -39,10 +49,18 @@ export function newUuid(): string {
   return text.toString('latin1', 0, 36);
 }
 
-export function newRow(table: TableSchema, uuid: string): Row {
-  const cols = new Map<string, Datum>();
-  for (const c of table.columns.values()) cols.set(c.name, sharedDefaultDatum(c.type));
-  return { uuid, version: newUuid(), cols };
+/** Each table's columns at their defaults, copied by `newRow` (one builtin copy, not a set per column). */
+const defaultColumns = new WeakMap<TableSchema, Map<string, Datum>>();
+
+/** A row with every column at its default; `lazyVersion` leaves the version to `rowVersion`. */
+export function newRow(table: TableSchema, uuid: string, lazyVersion = false): Row {
+  let defaults = defaultColumns.get(table);
+  if (!defaults) {
+    defaults = new Map();
+    for (const c of table.columns.values()) defaults.set(c.name, sharedDefaultDatum(c.type));
+    defaultColumns.set(table, defaults);
+  }
+  return { uuid, version: lazyVersion ? '' : newUuid(), cols: new Map(defaults) };
 }
 
 export function copyRow(row: Row): Row {
@@ -52,15 +70,17 @@ export function copyRow(row: Row): Row {
 /** The value of a column, including the pseudo-columns `_uuid` and `_version`. */
 export function columnValue(row: Row, column: string): Datum {
   if (column === '_uuid') return { keys: [row.uuid] };
-  if (column === '_version') return { keys: [row.version] };
+  if (column === '_version') return { keys: [rowVersion(row)] };
   return row.cols.get(column) as Datum;
 }
 
+const UUID_COLUMN: ColumnSchema = { name: '_uuid', type: UUID_TYPE, ephemeral: false, mutable: false };
+const VERSION_COLUMN: ColumnSchema = { name: '_version', type: UUID_TYPE, ephemeral: false, mutable: false };
+
 /** The schema of a column, including `_uuid` and `_version`. */
 export function columnSchema(table: TableSchema, column: string): ColumnSchema | undefined {
-  if (column === '_uuid' || column === '_version') {
-    return { name: column, type: UUID_TYPE, ephemeral: false, mutable: false };
-  }
+  if (column === '_uuid') return UUID_COLUMN;
+  if (column === '_version') return VERSION_COLUMN;
   return table.columns.get(column);
 }
 
@@ -68,7 +88,7 @@ export function rowToJson(row: Row, table: TableSchema, columns?: Iterable<strin
   const o: Record<string, unknown> = {};
   if (!columns) {
     o._uuid = ['uuid', row.uuid];
-    o._version = ['uuid', row.version];
+    o._version = ['uuid', rowVersion(row)];
   }
   for (const name of columns ?? table.columns.keys()) {
     const c = columnSchema(table, name) as ColumnSchema;

@@ -1,6 +1,6 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Connection, type Id, type JsonValue, RpcError } from '@softswitch/jsonrpc';
+import { Connection, DEFERRED, type Id, type JsonValue, type Payload, RawJson, RpcError } from '@softswitch/jsonrpc';
 import { type ChangeSet, type Commit, Database } from './database.js';
 import { OvsdbError } from './errors.js';
 import { Monitor, type MonitorVersion, mergeChanges } from './monitor.js';
@@ -18,6 +18,14 @@ const HISTORY = 100;
 class ServedDatabase {
   lastTxnId = ZERO_UUID;
   readonly history: { txnId: string; changes: ChangeSet }[] = [];
+  /** Every monitor of this database, with its session: whom a commit concerns. */
+  readonly monitors = new Map<Monitor, Session>();
+  private schemaJson: RawJson | undefined;
+  /**
+   * Initial monitor contents already serialised, by the monitors' initial key, valid while
+   * `lastTxnId` is the one they were made at: clients of one kind (every ovs-vsctl) ask alike.
+   */
+  private readonly initialTexts = new Map<string, { txnId: string; text: string }>();
 
   constructor(
     readonly name: string,
@@ -25,6 +33,58 @@ class ServedDatabase {
     readonly storage?: FileStorage,
     readonly readOnly = false,
   ) {}
+
+  /** The initial contents `m` reports, as JSON text. */
+  initialText(m: Monitor): string {
+    const cached = this.initialTexts.get(m.initialKey);
+    if (cached && cached.txnId === this.lastTxnId) return cached.text;
+    const text = JSON.stringify(m.initial(this.db));
+    if (this.initialTexts.size >= 32) this.initialTexts.clear();
+    if (text.length <= 1024 * 1024) this.initialTexts.set(m.initialKey, { txnId: this.lastTxnId, text });
+    return text;
+  }
+
+  /** The schema as get_schema returns it, serialised once. */
+  get schemaReply(): RawJson {
+    this.schemaJson ??= new RawJson(JSON.stringify(schemaToJson(this.db.schema)));
+    return this.schemaJson;
+  }
+}
+
+/**
+ * A transaction's results as JSON text: an insert's result (the usual one) is written from a
+ * template, anything else by JSON.stringify.
+ */
+function resultsJson(results: JsonValue[]): RawJson {
+  let text = '[';
+  for (let i = 0; i < results.length; i++) {
+    const r = results[i] as { uuid?: [string, string] } | null;
+    if (i) text += ',';
+    // Only an insert's result has "uuid": ["uuid", <generated or checked UUID>].
+    text += r?.uuid ? `{"uuid":["uuid","${r.uuid[1]}"]}` : JSON.stringify(r);
+  }
+  return new RawJson(`${text}]`);
+}
+
+/**
+ * A transaction's reply that must wait for the turn's group commit: the session's request
+ * (`conn`, `id`) or an in-process caller (`resolve`) is told once the log record is written.
+ */
+class PendingReply {
+  conn?: Connection;
+  id?: Id;
+  resolve?: (v: JsonValue) => void;
+
+  constructor(
+    readonly results: JsonValue,
+    readonly commit?: Commit,
+    readonly db?: ServedDatabase,
+  ) {}
+
+  settle(results: JsonValue): void {
+    if (this.conn) this.conn.reply(this.id as Id, resultsJson(results as JsonValue[]));
+    else this.resolve?.(results);
+  }
 }
 
 interface PendingWait {
@@ -43,6 +103,7 @@ class Session {
   readonly monitors = new Map<string, Monitor>();
   readonly locks = new Set<string>();
   changeAware = false;
+  readonly txnContext = { ownsLock: (name: string) => this.locks.has(name) };
 
   constructor(readonly conn: Connection) {}
 }
@@ -73,8 +134,7 @@ export class OvsdbServer {
   private readonly listeners: Server[] = [];
   private readonly pendingWaits = new Set<PendingWait>();
   private commitsThisTurn = 0;
-  private unflushed: { resolve: (v: JsonValue) => void; results: JsonValue; commit?: Commit; db?: ServedDatabase }[] =
-    [];
+  private unflushed: PendingReply[] = [];
   private readonly serverDb = new ServedDatabase('_Server', new Database(SERVER_SCHEMA), undefined, true);
   readonly openReport: OpenReport;
 
@@ -155,6 +215,7 @@ export class OvsdbServer {
 
   private dropSession(session: Session): void {
     this.sessions.delete(session);
+    for (const m of session.monitors.values()) this.dbs.get(m.dbName)?.monitors.delete(m);
     for (const name of [...this.lockQueues.keys()]) this.releaseLock(session, name);
     for (const w of this.pendingWaits) {
       if (w.session === session) {
@@ -189,12 +250,17 @@ export class OvsdbServer {
     }
   }
 
-  private handle(session: Session, method: string, params: JsonValue[], id: Id): JsonValue | Promise<JsonValue> {
+  private handle(
+    session: Session,
+    method: string,
+    params: JsonValue[],
+    id: Id,
+  ): Payload | Promise<Payload> | typeof DEFERRED {
     switch (method) {
       case 'list_dbs':
         return [...this.dbs.keys()];
       case 'get_schema':
-        return schemaToJson(this.lookupDb(params[0]).db.schema) as JsonValue;
+        return this.lookupDb(params[0]).schemaReply;
       case 'get_server_id':
         return this.serverId;
       case 'set_db_change_aware':
@@ -216,7 +282,10 @@ export class OvsdbServer {
       }
       case 'monitor_cancel': {
         const key = JSON.stringify(params[0]);
-        if (!session.monitors.delete(key)) throw new RpcError({ error: 'unknown monitor' });
+        const m = session.monitors.get(key);
+        if (!m) throw new RpcError({ error: 'unknown monitor' });
+        session.monitors.delete(key);
+        this.dbs.get(m.dbName)?.monitors.delete(m);
         return {};
       }
       case 'lock':
@@ -277,7 +346,7 @@ export class OvsdbServer {
     if (q.length === 0) this.lockQueues.delete(name);
   }
 
-  private transact(session: Session, params: JsonValue[], id: Id): JsonValue | Promise<JsonValue> {
+  private transact(session: Session, params: JsonValue[], id: Id): Payload | Promise<JsonValue> | typeof DEFERRED {
     const d = this.lookupDb(params[0]);
     const ops = params.slice(1);
     if (
@@ -287,7 +356,13 @@ export class OvsdbServer {
       return [new OvsdbError('not allowed', `Database ${d.name} is read-only.`).toJson()] as JsonValue;
     }
     const outcome = this.execute(session, d, ops);
-    if (outcome.waitTimeoutMs === undefined) return this.finish(d, outcome);
+    if (outcome.waitTimeoutMs === undefined) {
+      const r = this.commit(d, outcome);
+      if (!(r instanceof PendingReply)) return resultsJson(r as JsonValue[]);
+      r.conn = session.conn;
+      r.id = id;
+      return DEFERRED;
+    }
     return new Promise((resolve, reject) => {
       const w: PendingWait = {
         session,
@@ -316,20 +391,30 @@ export class OvsdbServer {
   }
 
   private execute(session: Session, d: ServedDatabase, ops: unknown[]): TxnOutcome {
-    return executeTransaction(d.db, ops, { ownsLock: (n) => session.locks.has(n) });
+    return executeTransaction(d.db, ops, session.txnContext);
+  }
+
+  /** Commits a successful outcome (see `commit`); resolves with the results once acknowledged. */
+  private finish(d: ServedDatabase, outcome: TxnOutcome): JsonValue | Promise<JsonValue> {
+    const r = this.commit(d, outcome);
+    if (!(r instanceof PendingReply)) return r;
+    return new Promise((resolve) => {
+      r.resolve = resolve;
+    });
   }
 
   /**
    * Commits a successful outcome. The change is applied in memory at once (later transactions
    * build on it) but acknowledged, and shown to monitors, only after its log record is written:
    * records of all transactions committed in the same turn of the event loop go out in one
-   * write(2) (group commit), before any of their replies.
+   * write(2) (group commit), before any of their replies. Returns the results if they may be
+   * sent now, or the queued PendingReply to complete (whom to tell) if they must wait.
    */
-  private finish(d: ServedDatabase, outcome: TxnOutcome): JsonValue | Promise<JsonValue> {
+  private commit(d: ServedDatabase, outcome: TxnOutcome): JsonValue | PendingReply {
     const results = outcome.results as JsonValue;
     if (!outcome.changes || outcome.changes.size === 0) {
       // A read must not reveal a commit that is not yet on disk: answer after the pending flush.
-      return this.unflushed.length ? new Promise((resolve) => this.unflushed.push({ resolve, results })) : results;
+      return this.unflushed.length ? this.queue(new PendingReply(results)) : results;
     }
     const commit: Commit = {
       changes: outcome.changes,
@@ -345,9 +430,10 @@ export class OvsdbServer {
     // The first commit of a turn is written at once (no added latency for a lone client); more
     // commits in the same turn wait for one shared write at the end of the turn.
     if (this.commitsThisTurn++ === 0) {
-      setImmediate(() => {
-        this.commitsThisTurn = 0;
-      });
+      if (!this.turnEndScheduled) {
+        this.turnEndScheduled = true;
+        setImmediate(this.endTurn);
+      }
       if (this.unflushed.length === 0) {
         try {
           d.storage?.writeMany([commit]);
@@ -356,14 +442,29 @@ export class OvsdbServer {
           return [new OvsdbError('I/O error', String(err)).toJson()] as JsonValue;
         }
         this.notifyMonitors(d, commit);
-        this.retryWaits(d);
+        if (this.pendingWaits.size) this.retryWaits(d);
         return results;
       }
     }
-    return new Promise((resolve) => {
-      this.unflushed.push({ resolve, results, commit, db: d });
-      if (this.unflushed.length === 1) setImmediate(() => this.flush());
-    });
+    return this.queue(new PendingReply(results, commit, d));
+  }
+
+  private turnEndScheduled = false;
+
+  /** At the end of a turn (one setImmediate for both): the group commit, then a new turn. */
+  private readonly endTurn = (): void => {
+    this.turnEndScheduled = false;
+    if (this.unflushed.length) this.flush();
+    this.commitsThisTurn = 0;
+  };
+
+  private queue(p: PendingReply): PendingReply {
+    this.unflushed.push(p);
+    if (!this.turnEndScheduled) {
+      this.turnEndScheduled = true;
+      setImmediate(this.endTurn);
+    }
+    return p;
   }
 
   private flush(): void {
@@ -392,7 +493,7 @@ export class OvsdbServer {
     }
     if (failure) {
       // Memory is ahead of the disk now: refuse to go on rather than serve what may vanish.
-      for (const p of batch) p.resolve([new OvsdbError('I/O error', String(failure)).toJson()] as JsonValue);
+      for (const p of batch) p.settle([new OvsdbError('I/O error', String(failure)).toJson()] as JsonValue);
       this.options.onFatal?.(failure);
       return;
     }
@@ -400,9 +501,9 @@ export class OvsdbServer {
       if (p.commit && p.db) {
         this.notifyMonitors(p.db, p.commit);
       }
-      p.resolve(p.results);
+      p.settle(p.results);
     }
-    for (const d of byDb.keys()) this.retryWaits(d);
+    if (this.pendingWaits.size) for (const d of byDb.keys()) this.retryWaits(d);
   }
 
   private retryWaits(d: ServedDatabase): void {
@@ -416,20 +517,28 @@ export class OvsdbServer {
     }
   }
 
+  /**
+   * Sends each monitor of `d` its update for `commit`. Monitors alike (same version, tables,
+   * columns and conditions: many clients of one kind) share one serialised update.
+   */
   private notifyMonitors(d: ServedDatabase, commit: Commit): void {
-    for (const s of this.sessions) {
-      for (const m of s.monitors.values()) {
-        if (m.dbName !== d.name) continue;
-        const u = m.update(commit.changes);
-        if (!u) continue;
-        if (m.version === 1) s.conn.notify('update', [m.id as JsonValue, u as JsonValue]);
-        else if (m.version === 2) s.conn.notify('update2', [m.id as JsonValue, u as JsonValue]);
-        else s.conn.notify('update3', [m.id as JsonValue, commit.txnId, u as JsonValue]);
+    if (d.monitors.size === 0) return;
+    const shared = new Map<string, RawJson | null>();
+    for (const [m, s] of d.monitors) {
+      let u = shared.get(m.shareKey);
+      if (u === undefined) {
+        const json = m.update(commit.changes);
+        u = json ? new RawJson(JSON.stringify(json)) : null;
+        shared.set(m.shareKey, u);
       }
+      if (u === null) continue;
+      if (m.version === 1) s.conn.notify('update', [m.id as JsonValue, u]);
+      else if (m.version === 2) s.conn.notify('update2', [m.id as JsonValue, u]);
+      else s.conn.notify('update3', [m.id as JsonValue, commit.txnId, u]);
     }
   }
 
-  private monitor(session: Session, params: JsonValue[], version: MonitorVersion): JsonValue {
+  private monitor(session: Session, params: JsonValue[], version: MonitorVersion): Payload {
     const d = this.lookupDb(params[0]);
     const key = JSON.stringify(params[1] ?? null);
     if (session.monitors.has(key)) throw new RpcError({ error: 'duplicate monitor ID' });
@@ -441,7 +550,8 @@ export class OvsdbServer {
       throw err;
     }
     session.monitors.set(key, m);
-    if (version !== 3) return m.initial(d.db) as JsonValue;
+    d.monitors.set(m, session);
+    if (version !== 3) return new RawJson(d.initialText(m));
     const since = params[3];
     const at = typeof since === 'string' && since !== ZERO_UUID ? d.history.findIndex((h) => h.txnId === since) : -1;
     if (since === d.lastTxnId && since !== ZERO_UUID) return [true, d.lastTxnId, {}];
@@ -449,7 +559,7 @@ export class OvsdbServer {
       const merged = mergeChanges(d.history.slice(at + 1).map((h) => h.changes));
       return [true, d.lastTxnId, (m.update(merged) ?? {}) as JsonValue];
     }
-    return [false, d.lastTxnId, m.initial(d.db) as JsonValue];
+    return new RawJson(`[false,"${d.lastTxnId}",${d.initialText(m)}]`);
   }
 }
 

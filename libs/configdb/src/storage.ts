@@ -4,14 +4,16 @@ import {
   applyDatumDiff,
   type Datum,
   datumEquals,
+  datumJsonText,
   datumToJson,
   isUuid,
   parseDatumLoose,
   sharedDefaultDatum,
 } from './datum.js';
 import { LogWriter, readLogFile, writeLogFile } from './log.js';
-import { newRow, newUuid, type Row } from './row.js';
+import { newRow, type Row } from './row.js';
 import { compareVersions, type DatabaseSchema, parseSchema, schemaToJson, type TableSchema } from './schema.js';
+import { tableInfo } from './table-info.js';
 
 /** Events worth telling an operator about while opening a database file. */
 export interface OpenReport {
@@ -73,26 +75,28 @@ export function commitToRecord(schema: DatabaseSchema, commit: Commit): Record<s
 export function commitToRecordText(schema: DatabaseSchema, commit: Commit): string | undefined {
   let text = '{';
   for (const [tname, rows] of commit.changes) {
-    const table = schema.tables.get(tname) as TableSchema;
+    const logged = tableInfo(schema, tname).logged;
     let t = '';
     for (const [uuid, ch] of rows) {
       let row: string;
       if (!ch.new) row = 'null';
       else {
         row = '';
-        for (const c of table.columns.values()) {
-          if (c.ephemeral) continue;
-          const d = ch.new.cols.get(c.name) as Datum;
-          if (ch.old) {
-            const before = ch.old.cols.get(c.name) as Datum;
+        const { old, new: cur } = ch;
+        for (let i = 0; i < logged.length; i++) {
+          const l = logged[i];
+          const c = l.column;
+          const d = cur.cols.get(c.name) as Datum;
+          if (old) {
+            const before = old.cols.get(c.name) as Datum;
             if (before === d || datumEquals(before, d)) continue;
           } else {
-            const def = sharedDefaultDatum(c.type);
-            if (d === def || datumEquals(d, def)) continue;
+            const def = l.defaultValue;
+            if (d === def || (d.keys.length === def.keys.length && datumEquals(d, def))) continue;
           }
-          row += `${row ? ',' : ''}${JSON.stringify(c.name)}:${JSON.stringify(datumToJson(d, c.type))}`;
+          row += (row ? ',' : '') + l.keyText + datumJsonText(d, c.type);
         }
-        if (ch.old && !row) continue;
+        if (old && !row) continue;
         row = `{${row}}`;
       }
       t += `${t ? ',' : ''}"${uuid}":${row}`;
@@ -121,7 +125,7 @@ export function applyRecord(db: Database, rec: Record<string, unknown>): void {
         if (old) changes.set(uuid, { old });
         continue;
       }
-      const row: Row = old ? { uuid, version: newUuid(), cols: new Map(old.cols) } : newRow(table, uuid);
+      const row: Row = old ? { uuid, version: '', cols: new Map(old.cols) } : newRow(table, uuid, true);
       for (const [cname, vj] of Object.entries(rj as Record<string, unknown>)) {
         const col = table.columns.get(cname);
         if (!col) throw new Error(`log record names unknown column ${tname}.${cname}`);

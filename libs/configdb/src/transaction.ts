@@ -4,23 +4,17 @@ import {
   checkCount,
   compareDatums,
   type Datum,
+  datumEquals,
   datumSubtract,
   datumUnion,
-  findKey,
   isUuid,
   parseDatum,
   parseDatumLoose,
 } from './datum.js';
 import { OvsdbError, syntaxError } from './errors.js';
-import { columnSchema, copyRow, newRow, newUuid, type Row, rowToJson } from './row.js';
-import {
-  type Atom,
-  type ColumnSchema,
-  type ColumnType,
-  type DatabaseSchema,
-  isRootTable,
-  type TableSchema,
-} from './schema.js';
+import { columnSchema, columnValue, copyRow, newRow, newUuid, type Row, rowToJson } from './row.js';
+import type { Atom, ColumnType, DatabaseSchema, TableSchema } from './schema.js';
+import { forEachStrongRef, RefCounts, tableInfo } from './table-info.js';
 
 /** What the caller of `executeTransaction` supplies beyond the database. */
 export interface TxnContext {
@@ -56,7 +50,7 @@ class Overlay {
    * flag on the row: adding and deleting a property would leave committed rows in V8's slow
    * dictionary mode.
    */
-  private readonly owned = new Set<Row>();
+  private owned: Set<Row> | undefined;
 
   constructor(readonly db: Database) {}
 
@@ -79,17 +73,22 @@ class Overlay {
   writable(table: string, uuid: string): Row {
     const tc = this.tableChanges(table);
     const ch = tc.get(uuid);
-    if (ch?.new && this.owned.has(ch.new)) return ch.new;
+    if (ch?.new && this.owned?.has(ch.new)) return ch.new;
     const base = ch ? ch.new : this.db.table(table).get(uuid);
     const copy = copyRow(base as Row);
-    this.owned.add(copy);
+    this.own(copy);
     if (ch) ch.new = copy;
     else tc.set(uuid, { old: base, new: copy });
     return copy;
   }
 
-  insert(table: string, row: Row): void {
+  private own(row: Row): void {
+    if (!this.owned) this.owned = new Set();
     this.owned.add(row);
+  }
+
+  insert(table: string, row: Row): void {
+    this.own(row);
     const tc = this.tableChanges(table);
     const ch = tc.get(row.uuid);
     if (ch) ch.new = row;
@@ -118,6 +117,8 @@ class Overlay {
     const direct = uuidLookup(where);
     if (direct !== undefined) {
       const r = this.get(table, direct);
+      // `_uuid == X` alone (every ovs-vsctl "verify"): the lookup is the whole answer.
+      if (where.length === 1) return r ? [r] : [];
       return r && evalConditions(where, r) ? [r] : [];
     }
     const out: Row[] = [];
@@ -259,21 +260,24 @@ function mutateDatum(
   throw syntaxError(mutator, `Unknown mutator "${mutator}".`, 'unknown mutator');
 }
 
-function rowsEqualMultiset(a: Record<string, unknown>[], b: Record<string, unknown>[]): boolean {
+/** The "wait" rows, as column values in the order of the wait's "columns". */
+type WaitRow = Datum[];
+
+function waitRowsEqual(a: WaitRow, b: WaitRow): boolean {
+  for (let i = 0; i < a.length; i++) if (!datumEquals(a[i], b[i])) return false;
+  return true;
+}
+
+/** Whether two lists of rows are equal as multisets (RFC 7047 5.2.6 "wait"). */
+function rowsEqualMultiset(a: WaitRow[], b: WaitRow[]): boolean {
   if (a.length !== b.length) return false;
-  const keyOf = (r: Record<string, unknown>) =>
-    JSON.stringify(
-      Object.keys(r)
-        .sort()
-        .map((k) => [k, r[k]]),
-    );
-  const counts = new Map<string, number>();
-  for (const r of a) counts.set(keyOf(r), (counts.get(keyOf(r)) ?? 0) + 1);
-  for (const r of b) {
-    const k = keyOf(r);
-    const n = counts.get(k);
-    if (!n) return false;
-    counts.set(k, n - 1);
+  // The usual wait (ovs-vsctl's verify) names one row: compare directly.
+  if (a.length === 1) return waitRowsEqual(a[0], b[0]);
+  const unmatched = [...b];
+  for (const r of a) {
+    const i = unmatched.findIndex((u) => waitRowsEqual(r, u));
+    if (i < 0) return false;
+    unmatched.splice(i, 1);
   }
   return true;
 }
@@ -287,8 +291,9 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
   const schema = db.schema;
   const ov = new Overlay(db);
   const results: unknown[] = [];
-  const symbols = new Map<string, { uuid: string; created: boolean }>();
+  let symbols: Map<string, { uuid: string; created: boolean }> | undefined;
   const named = (name: string): string => {
+    symbols ??= new Map();
     let s = symbols.get(name);
     if (!s) {
       s = { uuid: newUuid(), created: false };
@@ -297,7 +302,7 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
     return s.uuid;
   };
   let durable = false;
-  const comments: string[] = [];
+  let comments: string[] | undefined;
   const fail = (err: unknown): TxnOutcome => {
     if (err instanceof WaitNotMet) return { results: [], durable, waitTimeoutMs: err.timeoutMs };
     const e =
@@ -341,11 +346,11 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
         }
       }
       if (same) m.delete(uuid);
-      else ch.new.version = newUuid();
+      else ch.new.version = '';
     }
     if (m.size === 0) ov.changes.delete(t);
   }
-  return { results, changes: ov.changes, comment: comments.length ? comments.join('\n') : undefined, durable };
+  return { results, changes: ov.changes, comment: comments?.join('\n'), durable };
 
   function executeOp(op: Record<string, unknown>): unknown {
     switch (op.op) {
@@ -361,6 +366,7 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
         if (op['uuid-name'] !== undefined) {
           const name = op['uuid-name'];
           if (typeof name !== 'string') throw syntaxError(name, '"uuid-name" must be a string');
+          symbols ??= new Map();
           const s = symbols.get(name);
           if (s?.created)
             throw syntaxError(
@@ -379,7 +385,7 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
             `This UUID would duplicate a UUID already present within the table or deleted within the same transaction.`,
           );
         }
-        const row = newRow(table, uuid);
+        const row = newRow(table, uuid, true);
         parseRowColumns(op.row ?? {}, table, named, false, row.cols);
         ov.insert(table.name, row);
         return { uuid: ['uuid', uuid] };
@@ -465,21 +471,15 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
         const columns = parseColumnList(op.columns, table) ?? [];
         if (op.until !== '==' && op.until !== '!=') throw syntaxError(op.until, '"until" must be "==" or "!=".');
         if (!Array.isArray(op.rows)) throw syntaxError(op.rows, 'Required "rows" member is missing.');
-        const expected = op.rows.map((r) => {
+        const expected = op.rows.map((r): WaitRow => {
           const cols = parseRowColumns(r, table, named, false);
-          const o: Record<string, unknown> = {};
-          for (const c of columns) {
+          return columns.map((c) => {
             const d = cols.get(c);
             if (!d) throw syntaxError(r, `wait row lacks column ${c}`);
-            o[c] = d;
-          }
-          return o;
+            return d;
+          });
         });
-        const actual = ov.select(table.name, where).map((r) => {
-          const o: Record<string, unknown> = {};
-          for (const c of columns) o[c] = r.cols.get(c);
-          return o;
-        });
+        const actual = ov.select(table.name, where).map((r): WaitRow => columns.map((c) => columnValue(r, c)));
         const equal = rowsEqualMultiset(actual, expected);
         if (equal !== (op.until === '==')) {
           const timeout = typeof op.timeout === 'number' ? op.timeout : Number.POSITIVE_INFINITY;
@@ -496,6 +496,7 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
         throw new OvsdbError('aborted', 'aborted by request');
       case 'comment':
         if (typeof op.comment !== 'string') throw syntaxError(op, 'Required "comment" member is missing.');
+        if (!comments) comments = [];
         comments.push(op.comment);
         return {};
       case 'assert':
@@ -508,127 +509,77 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
   }
 }
 
-/** What commit-time checks need to know about a table's columns, computed once per schema. */
-interface TableChecks {
-  columns: ColumnSchema[];
-  /** Columns whose key or value is a strong reference. */
-  strongRefColumns: ColumnSchema[];
-  /** Columns whose key or value is a weak reference. */
-  weakRefColumns: ColumnSchema[];
-  /** Columns whose element count can be out of bounds (min > 0 or a finite max). */
-  countedColumns: ColumnSchema[];
-}
-
-const checksCache = new WeakMap<DatabaseSchema, Map<string, TableChecks>>();
-
-function tableChecks(schema: DatabaseSchema, table: string): TableChecks {
-  let bySchema = checksCache.get(schema);
-  if (!bySchema) {
-    bySchema = new Map();
-    for (const t of schema.tables.values()) {
-      const columns = [...t.columns.values()];
-      const refOf = (c: ColumnSchema, weak: boolean) =>
-        [c.type.key, c.type.value].some((b) => b?.refTable && (b.refType === 'weak') === weak);
-      bySchema.set(t.name, {
-        columns,
-        strongRefColumns: columns.filter((c) => refOf(c, false)),
-        weakRefColumns: columns.filter((c) => refOf(c, true)),
-        countedColumns: columns.filter((c) => c.type.min > 0 || c.type.max !== Number.POSITIVE_INFINITY),
-      });
-    }
-    checksCache.set(schema, bySchema);
-  }
-  return bySchema.get(table) as TableChecks;
-}
-
-/** Strong and weak references out of a row, as [table, uuid, column, isStrong]. */
-function* refsOf(table: TableSchema, row: Row): Iterable<[string, string, string, boolean]> {
-  for (const c of table.columns.values()) {
-    const d = row.cols.get(c.name) as Datum;
-    const { key, value } = c.type;
-    if (key.refTable) for (const k of d.keys) yield [key.refTable, k as string, c.name, key.refType !== 'weak'];
-    if (value?.refTable && d.values)
-      for (const v of d.values) yield [value.refTable, v as string, c.name, value.refType !== 'weak'];
-  }
-}
-
-/** Tables with a column referring to `target`, with the column names. */
-function referrers(schema: DatabaseSchema, target: string, strong: boolean): [TableSchema, string[]][] {
-  const out: [TableSchema, string[]][] = [];
-  for (const t of schema.tables.values()) {
-    const cols: string[] = [];
-    for (const c of t.columns.values()) {
-      for (const b of [c.type.key, c.type.value]) {
-        if (b?.refTable === target && (b.refType !== 'weak') === strong) cols.push(c.name);
-      }
-    }
-    if (cols.length) out.push([t, cols]);
-  }
-  return out;
-}
-
-function isReferenced(schema: DatabaseSchema, ov: Overlay, table: string, uuid: string): number {
-  let n = 0;
-  for (const [t, cols] of referrers(schema, table, true)) {
-    for (const r of ov.rows(t.name)) {
-      for (const c of cols) {
-        const d = r.cols.get(c) as Datum;
-        if (findKey(d, uuid) >= 0) n++;
-        if (d.values) for (const v of d.values) if (v === uuid) n++;
-      }
+/** Strong references must name existing rows. */
+function checkResolves(
+  ov: Overlay,
+  refTable: string,
+  atoms: Atom[],
+  tname: string,
+  column: string,
+  uuid: string,
+): void {
+  for (let i = 0; i < atoms.length; i++) {
+    if (!ov.get(refTable, atoms[i] as string)) {
+      throw new OvsdbError(
+        'referential integrity violation',
+        `Table ${tname} column ${column} row ${uuid} references nonexistent row ${atoms[i]} in table ${refTable}.`,
+      );
     }
   }
-  return n;
 }
 
 /**
  * Commit-time work (RFC 7047 section 4.1.3 and OVS's semantics): garbage-collect unreferenced
  * rows of non-root tables, check strong references, drop dangling weak references, then check
- * counts and maxRows.
+ * counts and maxRows. Only the rows the transaction touched are examined: how often a row is
+ * referred to comes from the database's reference counts plus this change set's difference.
  */
 function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
   // As OVS: strong references of new and modified rows must resolve, before garbage collection.
+  let refTables = false;
   for (const [tname, rows] of ov.changes) {
-    const strongRefColumns = tableChecks(schema, tname).strongRefColumns;
+    const strongRefColumns = tableInfo(schema, tname).strongRefColumns;
     if (strongRefColumns.length === 0) continue;
+    refTables = true;
+    const strongRefs = tableInfo(schema, tname).strongRefs;
     for (const [uuid, ch] of rows) {
       if (!ch.new) continue;
-      for (const c of strongRefColumns) {
-        const { key, value } = c.type;
-        const d = ch.new.cols.get(c.name) as Datum;
-        if (ch.old && ch.old.cols.get(c.name) === d) continue;
-        for (const [b, atoms] of [
-          [key, d.keys],
-          [value, d.values ?? []],
-        ] as const) {
-          if (!b?.refTable || b.refType === 'weak') continue;
-          for (const a of atoms) {
-            if (!ov.get(b.refTable, a as string)) {
-              throw new OvsdbError(
-                'referential integrity violation',
-                `Table ${tname} column ${c.name} row ${uuid} references nonexistent row ${a} in table ${b.refTable}.`,
-              );
-            }
-          }
-        }
+      for (let i = 0; i < strongRefs.length; i++) {
+        const r = strongRefs[i];
+        const d = ch.new.cols.get(r.name) as Datum;
+        if (ch.old && ch.old.cols.get(r.name) === d) continue;
+        if (r.keyTable) checkResolves(ov, r.keyTable, d.keys, tname, r.name, uuid);
+        if (r.valueTable && d.values) checkResolves(ov, r.valueTable, d.values, tname, r.name, uuid);
       }
     }
   }
 
+  // References as the transaction leaves them: the committed counts plus this difference.
+  let delta = refTables ? new RefCounts() : undefined;
+  if (delta) {
+    for (const [tname, rows] of ov.changes) {
+      const info = tableInfo(schema, tname);
+      if (info.strongRefs.length === 0) continue;
+      for (const ch of rows.values()) delta.addChange(info, ch.old, ch.new);
+    }
+  }
+  const committed = ov.db.strongRefs;
+  const refCount = (table: string, uuid: string): number =>
+    committed.get(table, uuid) + (delta ? delta.get(table, uuid) : 0);
+
   // Garbage collection: candidates are new rows in non-root tables and rows that lost a reference.
   const candidates: [string, string][] = [];
   const consider = (table: string, uuid: string) => {
-    const t = schema.tables.get(table) as TableSchema;
-    if (!isRootTable(schema, t)) candidates.push([table, uuid]);
+    if (!tableInfo(schema, table).root) candidates.push([table, uuid]);
   };
   for (const [tname, rows] of ov.changes) {
-    const t = schema.tables.get(tname) as TableSchema;
-    const root = isRootTable(schema, t);
-    const refs = tableChecks(schema, tname).strongRefColumns.length > 0;
-    if (root && !refs) continue;
+    const info = tableInfo(schema, tname);
+    const refs = info.strongRefs.length > 0;
+    if (info.root && !refs) continue;
     for (const [uuid, ch] of rows) {
-      if (ch.new && !ch.old && !root) candidates.push([tname, uuid]);
-      if (ch.old && refs) for (const [rt, ru, , strong] of refsOf(t, ch.old)) if (strong) consider(rt, ru);
+      if (ch.new && !ch.old && !info.root) candidates.push([tname, uuid]);
+      // Only columns that changed can have lost a reference.
+      if (ch.old && refs) forEachStrongRef(info, ch.old, consider, ch.new);
     }
   }
   const gcDone = candidates.length ? new Set<string>() : undefined;
@@ -638,11 +589,14 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
     if (gcDone.has(key)) continue;
     const row = ov.get(tname, uuid);
     if (!row) continue;
-    if (isReferenced(schema, ov, tname, uuid) > 0) continue;
+    if (refCount(tname, uuid) > 0) continue;
     gcDone.add(key);
     ov.delete(tname, uuid);
-    const t = schema.tables.get(tname) as TableSchema;
-    for (const [rt, ru, , strong] of refsOf(t, row)) if (strong) consider(rt, ru);
+    const info = tableInfo(schema, tname);
+    if (info.strongRefs.length === 0) continue;
+    if (!delta) delta = new RefCounts();
+    delta.addRow(info, row, -1);
+    forEachStrongRef(info, row, consider);
   }
 
   // Deleted rows must not remain strongly referenced; weak references to them disappear.
@@ -662,7 +616,7 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
   }
   for (const [tname, uuids] of deleted ?? []) {
     for (const uuid of uuids) {
-      const n = isReferenced(schema, ov, tname, uuid);
+      const n = refCount(tname, uuid);
       if (n > 0) {
         throw new OvsdbError(
           'referential integrity violation',
@@ -670,7 +624,7 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
         );
       }
     }
-    for (const [t, cols] of referrers(schema, tname, false)) {
+    for (const [t, cols] of tableInfo(schema, tname).weakReferrers) {
       for (const r of [...ov.rows(t.name)]) {
         for (const c of cols) {
           const d = r.cols.get(c) as Datum;
@@ -684,7 +638,7 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
   // Weak references of new and modified rows to rows that do not exist are dropped.
   // (Pruning may copy rows into the change set: iterate over a copy, and only where needed.)
   for (const tname of ov.changes.keys()) {
-    const weakRefColumns = tableChecks(schema, tname).weakRefColumns;
+    const weakRefColumns = tableInfo(schema, tname).weakRefColumns;
     if (weakRefColumns.length === 0) continue;
     for (const [uuid, ch] of [...(ov.changes.get(tname) as Map<string, RowChange>)]) {
       if (!ch.new) continue;
@@ -699,11 +653,18 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
   // Counts (mutations and weak-reference removal can break them) and maxRows.
   for (const [tname, rows] of ov.changes) {
     const t = schema.tables.get(tname) as TableSchema;
-    const countedColumns = tableChecks(schema, tname).countedColumns;
+    const countedColumns = tableInfo(schema, tname).countedColumns;
     let inserted = false;
+    let growth = 0;
     for (const [uuid, ch] of rows) {
-      if (!ch.new) continue;
-      if (!ch.old) inserted = true;
+      if (!ch.new) {
+        growth--;
+        continue;
+      }
+      if (!ch.old) {
+        inserted = true;
+        growth++;
+      }
       for (const c of countedColumns) {
         const d = ch.new.cols.get(c.name) as Datum;
         if (d.keys.length < c.type.min || d.keys.length > c.type.max) {
@@ -715,8 +676,7 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
       }
     }
     if (inserted && t.maxRows !== Number.POSITIVE_INFINITY) {
-      let n = 0;
-      for (const _ of ov.rows(tname)) n++;
+      const n = ov.db.table(tname).size + growth;
       if (n > t.maxRows) {
         throw new OvsdbError(
           'constraint violation',

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Database, executeTransaction } from '../src/index.js';
+import { Database, executeTransaction, parseSchema } from '../src/index.js';
 import { TEST_SCHEMA } from './helpers.js';
 
 let db: Database;
@@ -190,5 +190,125 @@ describe('transact', () => {
     const out = executeTransaction(db, [{ op: 'update', table: 'Child', where: [], row: { tags: ['set', []] } }]);
     expect(out.results).toEqual([{ count: 1 }]);
     expect(out.changes?.size).toBe(0);
+  });
+});
+
+describe('reference counting', () => {
+  /** Root -> A (set and map values) -> B; B -> A weakly. */
+  const schema = parseSchema({
+    name: 'Refs',
+    version: '1.0.0',
+    tables: {
+      Root: {
+        isRoot: true,
+        columns: {
+          as: { type: { key: { type: 'uuid', refTable: 'A' }, min: 0, max: 'unlimited' } },
+          named: { type: { key: 'string', value: { type: 'uuid', refTable: 'A' }, min: 0, max: 'unlimited' } },
+        },
+      },
+      A: {
+        columns: {
+          n: { type: 'integer' },
+          bs: { type: { key: { type: 'uuid', refTable: 'B' }, min: 0, max: 'unlimited' } },
+        },
+      },
+      B: {
+        columns: {
+          n: { type: 'integer' },
+          back: { type: { key: { type: 'uuid', refTable: 'A', refType: 'weak' }, min: 0, max: 1 } },
+        },
+      },
+    },
+  });
+
+  /** Strong references counted from scratch, as "table/uuid" -> count. */
+  function recount(d: Database): Map<string, number> {
+    const out = new Map<string, number>();
+    const bump = (t: string, u: unknown) => out.set(`${t}/${u}`, (out.get(`${t}/${u}`) ?? 0) + 1);
+    for (const r of d.table('Root').values()) {
+      for (const u of r.cols.get('as')?.keys ?? []) bump('A', u);
+      for (const u of r.cols.get('named')?.values ?? []) bump('A', u);
+    }
+    for (const r of d.table('A').values()) for (const u of r.cols.get('bs')?.keys ?? []) bump('B', u);
+    return out;
+  }
+
+  function counted(d: Database): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [t, m] of d.strongRefs.byTable) for (const [u, n] of m) out.set(`${t}/${u}`, n);
+    return out;
+  }
+
+  it('keeps counts exact and collects exactly the unreferenced rows over random transactions', () => {
+    const d = new Database(schema);
+    const run = (...ops: unknown[]) => {
+      const out = executeTransaction(d, ops);
+      if (out.changes) d.apply(out.changes);
+      return out.results;
+    };
+    run({ op: 'insert', table: 'Root', row: {} });
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const pick = (t: string) => {
+      const keys = [...d.table(t).keys()];
+      return keys.length ? keys[rnd(keys.length)] : undefined;
+    };
+    for (let i = 0; i < 300; i++) {
+      const a = pick('A');
+      const b = pick('B');
+      switch (rnd(7)) {
+        case 0:
+          run(
+            { op: 'insert', table: 'B', row: { n: i, back: a ? ['uuid', a] : ['set', []] }, 'uuid-name': 'b' },
+            { op: 'insert', table: 'A', row: { n: i, bs: ['named-uuid', 'b'] }, 'uuid-name': 'a' },
+            { op: 'mutate', table: 'Root', where: [], mutations: [['as', 'insert', ['named-uuid', 'a']]] },
+          );
+          break;
+        case 1:
+          if (a)
+            run({
+              op: 'mutate',
+              table: 'Root',
+              where: [],
+              mutations: [['named', 'insert', ['map', [[`k${i}`, ['uuid', a]]]]]],
+            });
+          break;
+        case 2:
+          if (a) run({ op: 'mutate', table: 'Root', where: [], mutations: [['as', 'delete', ['uuid', a]]] });
+          break;
+        case 3:
+          run({
+            op: 'mutate',
+            table: 'Root',
+            where: [],
+            mutations: [['named', 'delete', ['set', [`k${rnd(i + 1)}`]]]],
+          });
+          break;
+        case 4:
+          if (a && b)
+            run({
+              op: 'mutate',
+              table: 'A',
+              where: [['_uuid', '==', ['uuid', a]]],
+              mutations: [['bs', 'insert', ['uuid', b]]],
+            });
+          break;
+        case 5:
+          // May fail (a still-referenced row): then nothing changes.
+          if (b) run({ op: 'delete', table: 'B', where: [['_uuid', '==', ['uuid', b]]] });
+          break;
+        default:
+          if (a) run({ op: 'update', table: 'A', where: [['_uuid', '==', ['uuid', a]]], row: { bs: ['set', []] } });
+      }
+      expect(counted(d)).toEqual(recount(d));
+      // Garbage collection leaves no unreferenced row in a non-root table.
+      for (const t of ['A', 'B']) for (const u of d.table(t).keys()) expect(d.strongRefs.get(t, u)).toBeGreaterThan(0);
+      // Weak references never dangle.
+      for (const r of d.table('B').values())
+        for (const u of r.cols.get('back')?.keys ?? []) expect(d.table('A').has(u as string)).toBe(true);
+    }
   });
 });

@@ -2,7 +2,17 @@ import { EventEmitter } from 'node:events';
 import { connect as netConnect, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DEFAULT_MAX_MESSAGE_BYTES, FramingError, JsonFramer } from './framer.js';
-import { decodeMessage, encodeMessage, type Id, type JsonValue, type Message, type ProtocolError } from './message.js';
+import {
+  decodeMessage,
+  encodeMessage,
+  encodeNotification,
+  encodeReply,
+  type Id,
+  type JsonValue,
+  type Message,
+  type Payload,
+  type ProtocolError,
+} from './message.js';
 
 /** The peer answered a request with an error object. */
 export class RpcError extends Error {
@@ -20,6 +30,12 @@ export interface ConnectionOptions {
   answerEcho?: boolean;
 }
 
+/**
+ * What a request handler returns to answer later by itself, with `Connection.reply` or
+ * `Connection.replyError` (cheaper than a Promise when many requests wait for one event).
+ */
+export const DEFERRED: unique symbol = Symbol('deferred reply');
+
 /** Handles a request; the returned value is the result, a thrown RpcError becomes the error reply. */
 export type RequestHandler = (
   method: string,
@@ -27,7 +43,7 @@ export type RequestHandler = (
   conn: Connection,
   /** The request's id (what a later "cancel" notification names). */
   id: Id,
-) => JsonValue | Promise<JsonValue>;
+) => Payload | Promise<Payload> | typeof DEFERRED;
 
 /**
  * One JSON-RPC 1.0 session over any byte stream. Events: 'notification' (method, params),
@@ -39,12 +55,12 @@ export class Connection extends EventEmitter {
   private readonly pending = new Map<string, { resolve: (v: JsonValue) => void; reject: (e: Error) => void }>();
   private closed = false;
   /** Messages sent during the current turn, written together by `flushOutbox` (one write(2)). */
-  private outbox: string[] = [];
+  private outbox = '';
   private readonly flushOutbox = (): void => {
-    const texts = this.outbox;
-    if (texts.length === 0) return;
-    this.outbox = [];
-    if (!this.closed) this.stream.write(texts.length === 1 ? texts[0] : texts.join(''));
+    const text = this.outbox;
+    if (text === '') return;
+    this.outbox = '';
+    if (!this.closed) this.stream.write(text);
   };
   handler: RequestHandler | undefined;
 
@@ -74,8 +90,8 @@ export class Connection extends EventEmitter {
     });
   }
 
-  notify(method: string, params: JsonValue[]): void {
-    this.send({ type: 'notification', method, params });
+  notify(method: string, params: Payload[]): void {
+    this.sendText(encodeNotification(method, params));
   }
 
   /**
@@ -83,9 +99,24 @@ export class Connection extends EventEmitter {
    * write, so replies to pipelined requests (and their monitor updates) share a system call.
    */
   send(msg: Message): void {
+    this.sendText(encodeMessage(msg));
+  }
+
+  /** Answers request `id` (after a handler returned DEFERRED). */
+  reply(id: Id, result: Payload): void {
+    this.sendText(encodeReply(id, result));
+  }
+
+  /** Answers request `id` with an error (an RpcError's error object, or "internal error"). */
+  replyError(err: unknown, id: Id): void {
+    if (err instanceof RpcError) this.send({ type: 'error', error: err.error, id });
+    else this.send({ type: 'error', error: { error: 'internal error', details: String(err) }, id });
+  }
+
+  private sendText(text: string): void {
     if (this.closed) return;
-    if (this.outbox.length === 0) queueMicrotask(this.flushOutbox);
-    this.outbox.push(encodeMessage(msg));
+    if (this.outbox === '') queueMicrotask(this.flushOutbox);
+    this.outbox += text;
   }
 
   /** Closes the session after writing what was sent; pending requests fail. */
@@ -118,10 +149,10 @@ export class Connection extends EventEmitter {
       framingError = err;
       values = err.completed;
     }
-    for (const v of values) {
+    for (let i = 0; i < values.length; i++) {
       let msg: Message;
       try {
-        msg = decodeMessage(v);
+        msg = decodeMessage(values[i]);
       } catch (err) {
         this.failProtocol(err as ProtocolError);
         return;
@@ -161,33 +192,29 @@ export class Connection extends EventEmitter {
 
   private answer(method: string, params: JsonValue[], id: Id): void {
     if (method === 'echo' && this.options.answerEcho !== false) {
-      this.send({ type: 'reply', result: params, id });
+      this.reply(id, params);
       return;
     }
     if (!this.handler) {
       this.send({ type: 'error', error: { error: 'unknown method' }, id });
       return;
     }
-    let result: JsonValue | Promise<JsonValue>;
+    let result: Payload | Promise<Payload> | typeof DEFERRED;
     try {
       result = this.handler(method, params, this, id);
     } catch (err) {
       this.replyError(err, id);
       return;
     }
+    if (result === DEFERRED) return;
     if (result instanceof Promise) {
       result.then(
-        (r) => this.send({ type: 'reply', result: r, id }),
+        (r) => this.reply(id, r),
         (err) => this.replyError(err, id),
       );
     } else {
-      this.send({ type: 'reply', result, id });
+      this.reply(id, result);
     }
-  }
-
-  private replyError(err: unknown, id: Id): void {
-    if (err instanceof RpcError) this.send({ type: 'error', error: err.error, id });
-    else this.send({ type: 'error', error: { error: 'internal error', details: String(err) }, id });
   }
 }
 

@@ -11,6 +11,9 @@ const CLOSE_BRACKET = 0x5d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
+/** Where two JSON texts sent back to back meet. */
+const MESSAGE_JOINT = Buffer.from('}{');
+
 /** A stream that cannot be framed: the connection must be dropped. */
 export class FramingError extends Error {
   constructor(
@@ -52,6 +55,8 @@ export class JsonFramer {
    * bytes that cannot start a JSON-RPC message, on malformed JSON and on oversized messages.
    */
   push(chunk: Uint8Array): unknown[] {
+    const single = this.depth === 0 ? this.wholeMessage(chunk) : undefined;
+    if (single !== undefined) return [single];
     const out: unknown[] = [];
     try {
       this.scan(chunk, out);
@@ -62,13 +67,51 @@ export class JsonFramer {
     return out;
   }
 
+  /**
+   * The usual chunk holds exactly one message (a client waiting for each reply): then it is
+   * parsed without the byte-by-byte scan. It qualifies if it starts with '{' or '[', ends with
+   * '}' or ']', and has no "}{" where two messages would meet; JSON.parse then succeeds only if
+   * it is one JSON text. Anything else (or a parse error) is left to the scanner.
+   */
+  private wholeMessage(chunk: Uint8Array): unknown {
+    const n = chunk.length;
+    if (n < 2 || n > this.maxMessageBytes || !Buffer.isBuffer(chunk)) return undefined;
+    const first = chunk[0];
+    const last = chunk[n - 1];
+    if ((first !== OPEN_BRACE && first !== OPEN_BRACKET) || (last !== CLOSE_BRACE && last !== CLOSE_BRACKET)) {
+      return undefined;
+    }
+    if (chunk.indexOf(MESSAGE_JOINT) >= 0) return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(chunk.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+    this.consumed += n;
+    return value;
+  }
+
   private scan(chunk: Uint8Array, out: unknown[]): void {
-    let start = this.depth > 0 ? 0 : -1;
-    for (let i = 0; i < chunk.length; i++) {
+    // The scanner's state lives in locals inside the loop (stored back before anything that may
+    // throw or return): this loop sees every byte of every message.
+    let depth = this.depth;
+    let inString = this.inString;
+    let escaped = this.escaped;
+    let start = depth > 0 ? 0 : -1;
+    const n = chunk.length;
+    for (let i = 0; i < n; i++) {
       const b = chunk[i];
-      if (this.depth === 0) {
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (b === BACKSLASH) escaped = true;
+        else if (b === QUOTE) inString = false;
+        continue;
+      }
+      if (depth === 0) {
         if (isWhitespace(b)) continue;
         if (b !== OPEN_BRACE && b !== OPEN_BRACKET) {
+          this.depth = 0;
           throw new FramingError(
             `unexpected character '${String.fromCharCode(b)}' outside a JSON text`,
             this.consumed + i,
@@ -76,35 +119,33 @@ export class JsonFramer {
         }
         this.valueStart = this.consumed + i;
         start = i;
-        this.depth = 1;
+        depth = 1;
         continue;
       }
-      if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (b === BACKSLASH) this.escaped = true;
-        else if (b === QUOTE) this.inString = false;
-        continue;
-      }
-      if (b === QUOTE) this.inString = true;
-      else if (b === OPEN_BRACE || b === OPEN_BRACKET) this.depth++;
+      if (b === QUOTE) inString = true;
+      else if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;
       else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
-        this.depth--;
-        if (this.depth === 0) {
-          const tail = chunk.subarray(start, i + 1);
-          this.checkSize(this.partBytes + tail.length, this.consumed + i);
-          out.push(this.parse(tail));
+        if (--depth === 0) {
+          this.depth = 0;
+          this.inString = false;
+          this.escaped = false;
+          this.checkSize(this.partBytes + (i + 1 - start), this.consumed + i);
+          out.push(this.parse(chunk, start, i + 1));
           start = -1;
         }
       }
     }
-    if (this.depth > 0 && start >= 0) {
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+    if (depth > 0 && start >= 0) {
       const tail = chunk.subarray(start);
-      this.checkSize(this.partBytes + tail.length, this.consumed + chunk.length);
+      this.checkSize(this.partBytes + tail.length, this.consumed + n);
       // Copy: the caller may reuse its buffer.
       this.parts.push(Uint8Array.prototype.slice.call(tail));
       this.partBytes += tail.length;
     }
-    this.consumed += chunk.length;
+    this.consumed += n;
   }
 
   private checkSize(size: number, offset: number): void {
@@ -113,21 +154,26 @@ export class JsonFramer {
     }
   }
 
-  private parse(tail: Uint8Array): unknown {
-    let bytes: Uint8Array;
-    if (this.parts.length === 0) bytes = tail;
-    else {
-      bytes = new Uint8Array(this.partBytes + tail.length);
+  /** Parses chunk[start, end), after the parts kept from earlier chunks. */
+  private parse(chunk: Uint8Array, start: number, end: number): unknown {
+    let text: string;
+    if (this.parts.length === 0) {
+      // The usual case, a message within one chunk: decode it in place, no copy.
+      text = Buffer.isBuffer(chunk)
+        ? chunk.toString('utf8', start, end)
+        : Buffer.from(chunk.buffer, chunk.byteOffset + start, end - start).toString('utf8');
+    } else {
+      const bytes = Buffer.allocUnsafe(this.partBytes + (end - start));
       let o = 0;
       for (const p of this.parts) {
         bytes.set(p, o);
         o += p.length;
       }
-      bytes.set(tail, o);
+      bytes.set(chunk.subarray(start, end), o);
+      this.parts = [];
+      this.partBytes = 0;
+      text = bytes.toString('utf8');
     }
-    this.parts = [];
-    this.partBytes = 0;
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
     try {
       return JSON.parse(text);
     } catch (err) {

@@ -3,9 +3,22 @@ export {
   ConnectionClosedError,
   type ConnectionOptions,
   connectRemote,
+  DEFERRED,
   parseActiveRemote,
   type RequestHandler,
   RpcError,
 } from './connection.js';
 export { DEFAULT_MAX_MESSAGE_BYTES, FramingError, JsonFramer } from './framer.js';
-export { decodeMessage, encodeMessage, type Id, type JsonValue, type Message, ProtocolError } from './message.js';
+export {
+  decodeMessage,
+  encodeMessage,
+  encodeNotification,
+  encodeReply,
+  type Id,
+  type JsonValue,
+  type Message,
+  type Payload,
+  ProtocolError,
+  payloadText,
+  RawJson,
+} from './message.js';

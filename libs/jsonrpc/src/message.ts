@@ -4,6 +4,22 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 
 export type Id = JsonValue;
 
+/**
+ * A JSON text already serialised (a cached schema, a monitor update shared by many clients):
+ * sent as it is wherever a result or a parameter may appear. `toJSON` keeps it correct inside
+ * values that are serialised the ordinary way.
+ */
+export class RawJson {
+  constructor(readonly text: string) {}
+
+  toJSON(): unknown {
+    return JSON.parse(this.text);
+  }
+}
+
+/** A result or parameter: a JSON value, or one already serialised. */
+export type Payload = JsonValue | RawJson;
+
 export type Message =
   | { type: 'request'; method: string; params: JsonValue[]; id: Id }
   | { type: 'notification'; method: string; params: JsonValue[] }
@@ -18,15 +34,15 @@ export function decodeMessage(json: unknown): Message {
     throw new ProtocolError('message is not a JSON object');
   }
   const m = json as Record<string, JsonValue>;
-  for (const key of Object.keys(m)) {
+  for (const key in m) {
     if (key !== 'method' && key !== 'params' && key !== 'result' && key !== 'error' && key !== 'id') {
       throw new ProtocolError(`message has unexpected member "${key}"`);
     }
   }
-  if ('method' in m) {
+  if (m.method !== undefined) {
     if (typeof m.method !== 'string') throw new ProtocolError('"method" is not a string');
     if (!Array.isArray(m.params)) throw new ProtocolError('"params" is not a JSON array');
-    if (!('id' in m)) throw new ProtocolError('request has no "id"');
+    if (m.id === undefined) throw new ProtocolError('request has no "id"');
     if (m.id === null) return { type: 'notification', method: m.method, params: m.params };
     return { type: 'request', method: m.method, params: m.params, id: m.id };
   }
@@ -36,15 +52,43 @@ export function decodeMessage(json: unknown): Message {
   return { type: 'reply', result: m.result, id: m.id };
 }
 
+function idText(id: Id): string {
+  // Most ids are small integers.
+  if (typeof id === 'number' && Number.isSafeInteger(id)) return String(id);
+  return JSON.stringify(id) ?? 'null';
+}
+
+/** One value as JSON text (a RawJson as it is). */
+export function payloadText(v: Payload | undefined): string {
+  if (v instanceof RawJson) return v.text;
+  return JSON.stringify(v) ?? 'null';
+}
+
+function paramsText(params: Payload[]): string {
+  let text = '[';
+  for (let i = 0; i < params.length; i++) text += (i ? ',' : '') + payloadText(params[i]);
+  return `${text}]`;
+}
+
+/** A reply's JSON text (what encodeMessage gives for a reply, without building the message). */
+export function encodeReply(id: Id, result: Payload): string {
+  return `{"id":${idText(id)},"result":${payloadText(result)},"error":null}`;
+}
+
+/** A notification's JSON text. */
+export function encodeNotification(method: string, params: Payload[]): string {
+  return `{"method":${JSON.stringify(method)},"params":${paramsText(params)},"id":null}`;
+}
+
 export function encodeMessage(msg: Message): string {
   switch (msg.type) {
     case 'request':
-      return JSON.stringify({ method: msg.method, params: msg.params, id: msg.id });
+      return `{"method":${JSON.stringify(msg.method)},"params":${paramsText(msg.params)},"id":${idText(msg.id)}}`;
     case 'notification':
-      return JSON.stringify({ method: msg.method, params: msg.params, id: null });
+      return encodeNotification(msg.method, msg.params);
     case 'reply':
-      return JSON.stringify({ id: msg.id, result: msg.result, error: null });
+      return encodeReply(msg.id, msg.result);
     case 'error':
-      return JSON.stringify({ id: msg.id, result: null, error: msg.error });
+      return `{"id":${idText(msg.id)},"result":null,"error":${payloadText(msg.error)}}`;
   }
 }

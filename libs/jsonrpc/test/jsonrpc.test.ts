@@ -1,6 +1,16 @@
 import { Duplex, PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { Connection, decodeMessage, FramingError, JsonFramer, RpcError } from '../src/index.js';
+import {
+  Connection,
+  DEFERRED,
+  decodeMessage,
+  encodeMessage,
+  FramingError,
+  JsonFramer,
+  type Message,
+  RawJson,
+  RpcError,
+} from '../src/index.js';
 
 const texts = [
   { method: 'echo', params: [], id: 'echo' },
@@ -30,6 +40,17 @@ describe('JsonFramer', () => {
     expect(f.pending).toBe(false);
   });
 
+  it('takes a chunk holding one whole text at once, and falls back to scanning otherwise', () => {
+    const one = Buffer.from(JSON.stringify(texts[1]));
+    const f = new JsonFramer();
+    expect(f.push(one)).toEqual([texts[1]]);
+    // Two texts, one with "}{" inside a string, and a text split across chunks.
+    expect(f.push(Buffer.from('{"a":"}{"}{"b":2}'))).toEqual([{ a: '}{' }, { b: 2 }]);
+    expect(f.push(Buffer.from('{"c":{"d":1}'))).toEqual([]);
+    expect(f.push(Buffer.from('}'))).toEqual([{ c: { d: 1 } }]);
+    expect(() => f.push(Buffer.from('{"a":1]'))).toThrowError(/malformed JSON text/);
+  });
+
   it('rejects garbage between texts with the byte offset', () => {
     const f = new JsonFramer();
     expect(() => f.push(Buffer.from('{"a":1} x'))).toThrowError(
@@ -45,6 +66,16 @@ describe('JsonFramer', () => {
     const f = new JsonFramer(16);
     expect(() => f.push(Buffer.from('{"a":"0123456789'))).not.toThrow();
     expect(() => f.push(Buffer.from('0123456789'))).toThrowError(/exceeds 16 bytes/);
+  });
+});
+
+describe('encodeMessage', () => {
+  it('writes pre-serialised values as they are, and the same JSON as JSON.stringify otherwise', () => {
+    const reply: Message = { type: 'reply', result: { a: [1, 'x'] }, id: 'i' };
+    expect(JSON.parse(encodeMessage(reply))).toEqual({ id: 'i', result: { a: [1, 'x'] }, error: null });
+    const raw = encodeMessage({ type: 'reply', result: new RawJson('{"a":[1,"x"]}') as never, id: 7 });
+    expect(raw).toBe('{"id":7,"result":{"a":[1,"x"]},"error":null}');
+    expect(JSON.stringify({ v: new RawJson('[1]') })).toBe('{"v":[1]}');
   });
 });
 
@@ -118,5 +149,18 @@ describe('Connection', () => {
     client.stream.write('{"method":]');
     await closed;
     await expect(pending).rejects.toThrow(/closed|malformed/);
+  });
+
+  it('lets a handler answer later with DEFERRED and reply()', async () => {
+    const [client, server] = pair();
+    let later: (() => void) | undefined;
+    server.handler = (_m, params, conn, id) => {
+      later = () => conn.reply(id, new RawJson(JSON.stringify(params)));
+      return DEFERRED;
+    };
+    const pending = client.request('x', [1, 2]);
+    await new Promise((r) => setTimeout(r, 10));
+    later?.();
+    await expect(pending).resolves.toEqual([1, 2]);
   });
 });

@@ -1,0 +1,150 @@
+import { type Datum, sharedDefaultDatum } from './datum.js';
+import type { Row } from './row.js';
+import { type ColumnSchema, type DatabaseSchema, isRootTable, type TableSchema } from './schema.js';
+
+/** A column holding references, with the table each side refers to (undefined: not that side). */
+export interface RefColumn {
+  column: ColumnSchema;
+  name: string;
+  keyTable?: string;
+  valueTable?: string;
+}
+
+/**
+ * What the commit path needs to know about a table, computed once per schema: which columns
+ * refer where, which have count limits, which are written to the log and under which key.
+ */
+export interface TableInfo {
+  table: TableSchema;
+  /** A root table (or every table is, in a schema without roots): never garbage-collected. */
+  root: boolean;
+  /** Columns whose key or value is a strong reference. */
+  strongRefColumns: ColumnSchema[];
+  /** The same, with the referred tables (strong sides only). */
+  strongRefs: RefColumn[];
+  /** Columns whose key or value is a weak reference. */
+  weakRefColumns: ColumnSchema[];
+  /** Columns whose element count can be out of bounds (min > 0 or a finite max). */
+  countedColumns: ColumnSchema[];
+  /**
+   * Non-ephemeral columns (what the log records), with their member name as JSON (`"name":`)
+   * and their default value (what an inserted row's record leaves out).
+   */
+  logged: { column: ColumnSchema; keyText: string; defaultValue: Datum }[];
+  /** Tables with a strong reference to this one, with those columns. */
+  strongReferrers: [TableSchema, string[]][];
+  /** Tables with a weak reference to this one, with those columns. */
+  weakReferrers: [TableSchema, string[]][];
+}
+
+const cache = new WeakMap<DatabaseSchema, Map<string, TableInfo>>();
+
+function referrers(schema: DatabaseSchema, target: string, strong: boolean): [TableSchema, string[]][] {
+  const out: [TableSchema, string[]][] = [];
+  for (const t of schema.tables.values()) {
+    const cols: string[] = [];
+    for (const c of t.columns.values()) {
+      for (const b of [c.type.key, c.type.value]) {
+        if (b?.refTable === target && (b.refType !== 'weak') === strong) {
+          cols.push(c.name);
+          break;
+        }
+      }
+    }
+    if (cols.length) out.push([t, cols]);
+  }
+  return out;
+}
+
+function build(schema: DatabaseSchema): Map<string, TableInfo> {
+  const bySchema = new Map<string, TableInfo>();
+  for (const t of schema.tables.values()) {
+    const columns = [...t.columns.values()];
+    const refOf = (c: ColumnSchema, weak: boolean) =>
+      [c.type.key, c.type.value].some((b) => b?.refTable && (b.refType === 'weak') === weak);
+    const strongRefColumns = columns.filter((c) => refOf(c, false));
+    bySchema.set(t.name, {
+      table: t,
+      root: isRootTable(schema, t),
+      strongRefColumns,
+      strongRefs: strongRefColumns.map((c) => {
+        const { key, value } = c.type;
+        return {
+          column: c,
+          name: c.name,
+          keyTable: key.refTable && key.refType !== 'weak' ? key.refTable : undefined,
+          valueTable: value?.refTable && value.refType !== 'weak' ? value.refTable : undefined,
+        };
+      }),
+      weakRefColumns: columns.filter((c) => refOf(c, true)),
+      countedColumns: columns.filter((c) => c.type.min > 0 || c.type.max !== Number.POSITIVE_INFINITY),
+      logged: columns
+        .filter((c) => !c.ephemeral)
+        .map((c) => ({ column: c, keyText: `${JSON.stringify(c.name)}:`, defaultValue: sharedDefaultDatum(c.type) })),
+      strongReferrers: referrers(schema, t.name, true),
+      weakReferrers: referrers(schema, t.name, false),
+    });
+  }
+  return bySchema;
+}
+
+export function tableInfo(schema: DatabaseSchema, table: string): TableInfo {
+  let bySchema = cache.get(schema);
+  if (!bySchema) {
+    bySchema = build(schema);
+    cache.set(schema, bySchema);
+  }
+  return bySchema.get(table) as TableInfo;
+}
+
+/**
+ * Calls `fn(table, uuid)` for every strong reference out of `row`: once per referring atom, as
+ * Open vSwitch counts references. With `unlessSameIn`, columns whose datum is the same object
+ * in that row (an unchanged column of a modified row) are skipped.
+ */
+export function forEachStrongRef(
+  info: TableInfo,
+  row: Row,
+  fn: (table: string, uuid: string) => void,
+  unlessSameIn?: Row,
+): void {
+  const refs = info.strongRefs;
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i];
+    const d = row.cols.get(r.name) as Datum;
+    if (unlessSameIn && unlessSameIn.cols.get(r.name) === d) continue;
+    if (r.keyTable) for (let k = 0; k < d.keys.length; k++) fn(r.keyTable, d.keys[k] as string);
+    if (r.valueTable && d.values) for (let k = 0; k < d.values.length; k++) fn(r.valueTable, d.values[k] as string);
+  }
+}
+
+/** Strong-reference counts by referred table and row: what committed rows (or a change) refer to. */
+export class RefCounts {
+  readonly byTable = new Map<string, Map<string, number>>();
+
+  get(table: string, uuid: string): number {
+    return this.byTable.get(table)?.get(uuid) ?? 0;
+  }
+
+  add(table: string, uuid: string, n: number): void {
+    let m = this.byTable.get(table);
+    if (!m) {
+      m = new Map();
+      this.byTable.set(table, m);
+    }
+    const v = (m.get(uuid) ?? 0) + n;
+    if (v === 0) m.delete(uuid);
+    else m.set(uuid, v);
+  }
+
+  /** Adds `sign` for every strong reference out of `row` (in columns that differ from `other`'s). */
+  addRow(info: TableInfo, row: Row, sign: number, other?: Row): void {
+    forEachStrongRef(info, row, (t, u) => this.add(t, u, sign), other);
+  }
+
+  /** Accounts for one row change: references of the old row go, those of the new one come. */
+  addChange(info: TableInfo, old: Row | undefined, row: Row | undefined): void {
+    if (old) this.addRow(info, old, -1, row);
+    if (row) this.addRow(info, row, 1, old);
+  }
+}
