@@ -56,6 +56,8 @@ export interface BridgeHost {
   attach(bridge: Bridge, netdev: Netdev, name: string, ofport: number): number;
   detach(dpPort: number): void;
   flowsChanged(): void;
+  /** Runs a revalidation `flowsChanged` scheduled, now. */
+  revalidateIfPending?(): void;
   packetOut(packet: Uint8Array, dpInPort: number, actionsText: string): void;
   /** The datapath's meters (ids and token buckets), shared by the bridges on it. */
   readonly meterProvider?: MeterProvider;
@@ -289,6 +291,11 @@ export class Bridge {
   /** Flows changed through OpenFlow: revalidate the datapath. */
   flowsChanged(): void {
     this.host.flowsChanged();
+  }
+
+  /** The revalidation `flowsChanged` scheduled, now (before an OpenFlow barrier reply leaves). */
+  revalidateIfPending(): void {
+    this.host.revalidateIfPending?.();
   }
 
   /**

@@ -125,7 +125,7 @@ export const suite: Suite = {
     const ovs = startOvs(dir);
     const results: BenchResult[] = [];
     try {
-      for (const protocol of ['OpenFlow10', 'OpenFlow13']) {
+      for (const protocol of ['OpenFlow10', 'OpenFlow13', 'OpenFlow15']) {
         // Interleaved, best of two each: the machine is shared and noisy, so both switches get
         // slices of the same stretch of time.
         let theirs = Number.POSITIVE_INFINITY;

@@ -108,6 +108,16 @@ const sameConjunctions = (a: readonly Conjunction[], b: readonly Conjunction[]) 
   a.length === b.length &&
   a.every((c, i) => c.id === b[i].id && c.clause === b[i].clause && c.nClauses === b[i].nClauses);
 
+/** True if a fin_timeout action appears anywhere in `actions` (it can give a flow timeouts later). */
+function hasFinTimeout(actions: readonly Action[]): boolean {
+  for (const a of actions) {
+    if (a.type === 'fin_timeout') return true;
+    const nested = (a as { actions?: unknown }).actions;
+    if (Array.isArray(nested) && hasFinTimeout(nested)) return true;
+  }
+  return false;
+}
+
 function actionsUseGroup(actions: readonly Action[], group: number): boolean {
   for (const a of actions) {
     if (a.type === 'group' && a.groupId === group) return true;
@@ -146,6 +156,25 @@ export class FlowTables {
    * the owner revalidates its datapath flows then, as after a flow-mod.
    */
   learnChanges = 0;
+
+  /**
+   * Flows with an idle or hard timeout. While there are none (and no fin_timeout action ever
+   * came, which gives a flow timeouts during a translation), `expire` has nothing to look at:
+   * the periodic call costs nothing, however many flows the tables hold.
+   */
+  private readonly timed = new Set<FlowEntry>();
+  private finTimeouts = false;
+
+  private watchTimeouts(e: FlowEntry): void {
+    if (e.idleTimeout || e.hardTimeout) this.timed.add(e);
+    if (!this.finTimeouts && hasFinTimeout(e.actions)) this.finTimeouts = true;
+  }
+
+  /** A flow left its table: it has nothing left to expire, and its nw_src/nw_dst use is gone. */
+  private forget(e: FlowEntry, r: Rule<FlowEntry>): void {
+    this.timed.delete(e);
+    this.trackNw(r, -1);
+  }
 
   private trackNw(r: Rule<FlowEntry>, delta: number): void {
     if (r.mask[W.NW_SRC] === 0 && r.mask[W.NW_DST] === 0) return;
@@ -227,10 +256,11 @@ export class FlowTables {
         entry.used = old.data.used;
       }
       cls.remove(old);
-      this.trackNw(old, -1);
+      this.forget(old.data, old);
     }
     entry.rule = cls.insert(km, fm.priority, entry, { conjunctions: conjunctionsOf(fm.actions) });
     this.trackNw(entry.rule, 1);
+    this.watchTimeouts(entry);
   }
 
   /**
@@ -304,6 +334,7 @@ export class FlowTables {
       e.rule = cls.insert(km, e.priority, e, { conjunctions: conj });
     }
     e.actions = fm.actions;
+    this.watchTimeouts(e);
     if (fm.newCookie !== ALL64) e.cookie = fm.newCookie;
     e.modified = t;
     if (fm.flags & FlowModFlag.RESET_COUNTS) {
@@ -316,7 +347,7 @@ export class FlowTables {
     const hits = this.select(fm, strict);
     for (const e of hits) {
       this.tables[e.tableId].remove(e.rule);
-      this.trackNw(e.rule, -1);
+      this.forget(e, e.rule);
     }
     return hits.map((entry) => ({ entry, reason: RemovedReason.DELETE }));
   }
@@ -324,11 +355,14 @@ export class FlowTables {
   /** Removes one flow (e.g. one that used a deleted meter). */
   remove(e: FlowEntry): void {
     this.tables[e.tableId].remove(e.rule);
-    this.trackNw(e.rule, -1);
+    this.forget(e, e.rule);
   }
 
   /** Removes flows whose idle or hard timeout has passed at the clock's current time. */
   expire(): RemovedFlow[] {
+    // No flow has (or can get) a timeout: nothing to scan. Otherwise every table is walked, so
+    // flows leave in table then priority order.
+    if (this.timed.size === 0 && !this.finTimeouts) return [];
     this.syncStats?.();
     const t = this.now();
     const out: RemovedFlow[] = [];
@@ -341,7 +375,7 @@ export class FlowTables {
         else if (e.idleTimeout && t - e.used >= e.idleTimeout * 1000) reason = RemovedReason.IDLE_TIMEOUT;
         if (reason < 0) continue;
         cls.remove(r);
-        this.trackNw(r, -1);
+        this.forget(e, r);
         out.push({ entry: e, reason });
       }
     }

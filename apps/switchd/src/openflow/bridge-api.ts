@@ -27,6 +27,11 @@ export interface OpenFlowBridge {
   ports(): PortInfo[];
   /** Flows changed through OpenFlow: the bridge revalidates its datapath. */
   flowsChanged(): void;
+  /**
+   * Runs the revalidation `flowsChanged` scheduled now rather than later on the event loop: a
+   * connection calls it before replies (barrier replies) that must follow the flow changes.
+   */
+  revalidateIfPending?(): void;
   /** packet-out: run `actions` (OpenFlow actions as libs/openflow decodes them) on `packet` as if received on `inPort`. */
   packetOut(packet: Uint8Array, inPort: number, actions: unknown[]): void;
 }

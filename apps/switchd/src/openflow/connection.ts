@@ -141,8 +141,11 @@ export class Connection implements RoleHolder {
   version = 0;
   /** The start of a message the last read cut off (bytes of the next read complete it). */
   private partial: Uint8Array | undefined;
-  /** Inside one read's batch of messages: revalidation waits for its end. */
-  private inBatch = false;
+  /**
+   * Inside one read's batch of messages: replies collect here and leave in one write at its end,
+   * after the one revalidation the batch's flow changes need.
+   */
+  private batchOut: Buffer[] | undefined;
   private changedInBatch = false;
   private flowFormat = NXFF_OPENFLOW10;
   /** NXT_FLOW_MOD_TABLE_ID: an OpenFlow 1.0 flow-mod's command carries a table id. */
@@ -172,8 +175,32 @@ export class Connection implements RoleHolder {
 
   private send(b: Uint8Array): void {
     if (this.closed || this.socket.destroyed) return;
-    this.socket.write(b);
+    const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+    if (this.batchOut) this.batchOut.push(buf);
+    else this.socket.write(buf);
     if (this.tap && this.version !== 0) this.tap(b);
+  }
+
+  /** Writes a batch's replies: one write (several chunks go out corked, as one writev). */
+  private flushBatch(): void {
+    const out = this.batchOut;
+    this.batchOut = undefined;
+    if (!out?.length || this.socket.destroyed) return;
+    if (out.length === 1) {
+      this.socket.write(out[0]);
+      return;
+    }
+    this.socket.cork();
+    for (const b of out) this.socket.write(b);
+    this.socket.uncork();
+  }
+
+  /** Closes the connection after what was sent so far (hello failures, unframeable streams). */
+  private hangUp(why: string): void {
+    this.host.log(`closing connection: ${why}`);
+    this.flushBatch();
+    this.socket.end();
+    this.closed = true;
   }
 
   /**
@@ -203,14 +230,17 @@ export class Connection implements RoleHolder {
 
   close(): void {
     this.closed = true;
+    this.batchOut = undefined;
     this.bundles.clear();
     this.socket.destroy();
   }
 
   /**
-   * One read: every complete message in it is handled in order, synchronously, with the replies
-   * corked into one write and the bridge told about flow changes once at the end. Messages are
-   * views into the read's buffer (no copy); only a message cut off at the end is copied.
+   * One read: every complete message in it is handled in order, synchronously; the bridge is
+   * told about the batch's flow changes once at the end and revalidates then, before the
+   * batch's replies go out in one write, so a barrier reply never leaves while a megaflow from
+   * before the flow-mods it covers is still installed. Messages are views into the read's buffer
+   * (no copy); only a message cut off at the end is copied.
    */
   private onData(chunk: Buffer): void {
     let buf: Uint8Array = chunk;
@@ -220,8 +250,7 @@ export class Connection implements RoleHolder {
       buf.set(chunk, this.partial.length);
       this.partial = undefined;
     }
-    this.socket.cork();
-    this.inBatch = true;
+    this.batchOut = [];
     let p = 0;
     try {
       while (buf.length - p >= 4 && !this.closed) {
@@ -237,9 +266,7 @@ export class Connection implements RoleHolder {
               0,
             ),
           );
-          this.host.log(`closing connection: framed length ${len} is below the header size`);
-          this.socket.end();
-          this.closed = true;
+          this.hangUp(`framed length ${len} is below the header size`);
           return;
         }
         if (buf.length - p < len) break;
@@ -256,18 +283,22 @@ export class Connection implements RoleHolder {
       }
       if (p < buf.length && !this.closed) this.partial = buf.slice(p);
     } finally {
-      this.inBatch = false;
-      if (this.changedInBatch) {
-        this.changedInBatch = false;
-        this.host.bridge.flowsChanged();
+      try {
+        if (this.changedInBatch) {
+          this.changedInBatch = false;
+          const bridge = this.host.bridge;
+          bridge.flowsChanged();
+          bridge.revalidateIfPending?.();
+        }
+      } finally {
+        this.flushBatch();
       }
-      this.socket.uncork();
     }
   }
 
   /** Flows (or who wants misses) changed: the bridge revalidates, once per read batch. */
   private flowsChanged(): void {
-    if (this.inBatch) this.changedInBatch = true;
+    if (this.batchOut) this.changedInBatch = true;
     else this.host.bridge.flowsChanged();
   }
 
@@ -277,6 +308,9 @@ export class Connection implements RoleHolder {
       if (b[1] === 0) return; // a stray hello
       return this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_VERSION, b);
     }
+    // ovs-ofctl follows every flow-mod with a barrier: answer it without decoding.
+    if (b.length === OFP_HEADER_LEN && b[1] === (b[0] === 1 ? OFPT10_BARRIER_REQUEST : OFPT_BARRIER_REQUEST))
+      return this.send(barrierReply(b));
     // As OVS, a slave's state change is refused before the message is even decoded.
     if (this.role === ROLE.SLAVE && isStateChange(b)) return this.sendError(OFPET.BAD_REQUEST, OFPBRC_IS_SLAVE, b);
     if (isNxStatsRequest(b)) return this.nxStats(b);
@@ -312,10 +346,8 @@ export class Connection implements RoleHolder {
     const replyVersion = Math.min(Math.max(peerVersion, MIN_VERSION), MAX_VERSION);
     const xid = b.length >= 8 ? new DataView(b.buffer, b.byteOffset).getUint32(4) : 0;
     const fail = (why: string, text: string) => {
-      this.host.log(`closing connection: ${why}`);
       this.send(encodeTextError(replyVersion, xid, OFPET.HELLO_FAILED, 0, text));
-      this.socket.end();
-      this.closed = true;
+      this.hangUp(why);
     };
     if (b.length < 8 || b[1] !== 0) return fail('first message is not a hello', 'expected hello');
     // Any version may say hello: read its bitmap here (decodeMessage rejects unknown versions).
@@ -827,6 +859,25 @@ export class Connection implements RoleHolder {
 }
 
 const OFPMP_TABLE_FEATURES = 12;
+const OFPT10_BARRIER_REQUEST = 18;
+const OFPT_BARRIER_REQUEST = 20;
+
+/**
+ * The reply to a barrier request `b` (header only): the reply type follows the request's in
+ * every version. Messages are handled synchronously in arrival order, so every earlier one is done.
+ */
+function barrierReply(b: Uint8Array): Buffer {
+  const r = Buffer.allocUnsafe(OFP_HEADER_LEN);
+  r[0] = b[0];
+  r[1] = b[1] + 1;
+  r[2] = 0;
+  r[3] = OFP_HEADER_LEN;
+  r[4] = b[4];
+  r[5] = b[5];
+  r[6] = b[6];
+  r[7] = b[7];
+  return r;
+}
 const OFPT_FLOW_MOD = 14;
 const OFP_HEADER_LEN = 8;
 /** OFPCRR_MASTER_REQUEST: a role status because another controller became master. */
