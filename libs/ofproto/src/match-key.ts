@@ -1,4 +1,4 @@
-import { Match, type Slot } from '@softswitch/openflow';
+import { Match, NARROW_SLOTS, SLOT_LIST, type Slot } from '@softswitch/openflow';
 import { FLOW_WORDS, W } from '@softswitch/packet';
 
 /**
@@ -63,6 +63,8 @@ const PLACES: Partial<Record<Slot, SlotPlace>> = {
 for (let i = 0; i < 16; i++) PLACES[`reg${i}` as Slot] = place(W.REG0 + i, 32);
 
 /** The slots that map into the key, in a fixed order (for key → Match). */
+/** PLACES by Match slot number. */
+const PLACE_AT: (SlotPlace | undefined)[] = SLOT_LIST.map((slot) => PLACES[slot]);
 const MAPPED = (Object.entries(PLACES) as [Slot, SlotPlace][]).filter(([slot]) => slot !== 'conj_id');
 
 export class UnsupportedMatchError extends Error {}
@@ -103,19 +105,22 @@ function gather(key: Uint32Array, p: SlotPlace): bigint {
 export function matchToKey(match: Match): KeyMatch {
   const value = new Uint32Array(TABLE_WORDS);
   const mask = new Uint32Array(TABLE_WORDS);
-  for (const [slot, sv] of match.slots) {
-    const p = PLACES[slot];
-    if (p === undefined) throw new UnsupportedMatchError(`match field ${slot} is not supported by the pipeline`);
-    if (p.words === 1) {
-      // Fast path (no bigint arithmetic): the field fits one word.
-      const m = Number(sv.mask);
+  // By slot number through the number API: no bigint and no Map for the narrow slots.
+  for (let i = 0; i < SLOT_LIST.length; i++) {
+    if (!match.has(i)) continue;
+    const p = PLACE_AT[i];
+    if (p === undefined)
+      throw new UnsupportedMatchError(`match field ${SLOT_LIST[i]} is not supported by the pipeline`);
+    if (i < NARROW_SLOTS && p.words === 1) {
+      const m = match.nm(i);
       const w = p.bits === 32 ? m : m << p.shift;
       mask[p.word] |= w;
-      value[p.word] |= (Number(sv.value) << p.shift) & w;
+      value[p.word] |= (match.nv(i) << p.shift) & w;
       continue;
     }
-    scatter(mask, p, sv.mask);
-    scatter(value, p, sv.value & sv.mask);
+    const m = match.wideMask(i);
+    scatter(mask, p, m);
+    scatter(value, p, match.wideValue(i) & m);
   }
   return { value, mask };
 }
