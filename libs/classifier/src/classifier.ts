@@ -2,6 +2,9 @@ import { hashAdd, hashFinish } from './hash.js';
 import { PrefixTrie, prefixLength, TrieWalk } from './prefix-trie.js';
 import { type Conjunction, type Match, NO_CONJUNCTIONS, Rule, VERSION_MAX } from './rule.js';
 import {
+  HEAD_FLAGS,
+  HEAD_PRIORITY,
+  HEAD_SLOT,
   type LookupOracle,
   REC_EXTRA,
   REC_FLAGS,
@@ -48,8 +51,10 @@ export interface ClassifierOptions {
   readonly partitioning?: boolean;
   /**
    * Tuple merging (after TupleMerge, Daly et al.): a rule may live in an existing subtable whose
-   * mask is a subset of its own, and new subtables get a relaxed mask (only the 16-, else 8-, else 4-bit units the rule matches in full), so far fewer
-   * subtables exist and are probed. A bucket holds at most `collisionLimit` such merged rules;
+   * mask is a subset of its own, and new subtables get a relaxed mask (first the rule's prefix
+   * fields rounded down to 16, else 8 bits, with its other fields but the ports at byte units; else
+   * the byte-, else nibble-granular units it matches in full), so far fewer subtables exist and are
+   * probed. A bucket holds at most `collisionLimit` such merged rules;
    * past that a rule gets a subtable of its exact mask. Default: on, limit 32.
    */
   readonly merge?: boolean;
@@ -57,9 +62,15 @@ export interface ClassifierOptions {
   /**
    * Bucket fill up to which a rule joins an existing compatible subtable before a new relaxed
    * subtable is made for it; past it (when no new relaxed subtable can be made) the least crowded
-   * compatible bucket under `collisionLimit` still takes it. Default 16.
+   * compatible bucket under `collisionLimit` still takes it. Default 32 (= `collisionLimit`): with
+   * prefix-only relaxations, fuller buckets cost few merged-rule checks and save subtables.
    */
   readonly softCollisionLimit?: number;
+  /**
+   * Try the prefix-fields-only relaxations first (see `merge`). Default true; false (with
+   * `softCollisionLimit: 16`) is the earlier placement, kept for baseline measurements.
+   */
+  readonly relaxToPrefixes?: boolean;
   /**
    * Trie skips (prefix and port tries) and merged-rule mismatches un-wildcard the leading bits
    * they examined rounded up to a multiple of this (never past the field's mask). 1 gives the widest megaflows; larger values give fewer
@@ -126,6 +137,7 @@ export class Classifier<T = unknown> implements LookupOracle {
   private readonly merge: boolean;
   private readonly collisionLimit: number;
   private readonly softCollisionLimit: number;
+  private readonly relaxSteps: readonly number[];
   private readonly trieBitsGranularity: number;
   /** Subtables by descending max priority. */
   private readonly ordered: Subtable<T>[] = [];
@@ -153,6 +165,15 @@ export class Classifier<T = unknown> implements LookupOracle {
   /** Per ordered subtable, its trie tag as a bit in one of two words (both 0: untagged). */
   private orderTagLo = new Int32Array(0);
   private orderTagHi = new Int32Array(0);
+  /**
+   * Per trie: the tag bits of the subtables that check it (two words), and the longest prefix
+   * length any subtable asks of it (how deep a lookup walks it).
+   */
+  private trieUsesLo = new Int32Array(0);
+  private trieUsesHi = new Int32Array(0);
+  private trieMaxPlen = new Int32Array(0);
+  /** Per trie tag and trie, the prefix length its subtable checks (tag * nTries + trie). */
+  private tagPlens = new Int32Array(0);
   /** Trie tags (0..63) not held by a subtable. */
   private readonly freeTags: number[] = Array.from({ length: TRIE_TAGS }, (_, i) => TRIE_TAGS - 1 - i);
   private nInvisible = 0;
@@ -199,7 +220,8 @@ export class Classifier<T = unknown> implements LookupOracle {
     this.scratch = new Uint32Array(words);
     this.merge = options.merge ?? true;
     this.collisionLimit = options.collisionLimit ?? 32;
-    this.softCollisionLimit = options.softCollisionLimit ?? 16;
+    this.softCollisionLimit = options.softCollisionLimit ?? 32;
+    this.relaxSteps = options.relaxToPrefixes === false ? UNIT_RELAX_STEPS : RELAX_STEPS;
     this.trieBitsGranularity = Math.max(1, options.trieBitsGranularity ?? 1);
   }
 
@@ -369,24 +391,56 @@ export class Classifier<T = unknown> implements LookupOracle {
   }
 
   /**
-   * -1 if the subtable with trie tag bits (`tagLo`, `tagHi`; both 0: untagged) and prefix length
-   * `plen` on trie `t` may match `key`, else the leading bits of the field that show it cannot.
-   * Each lookup walks each trie lazily, only as deep as its subtables ask.
+   * For an untagged subtable with prefix length `plen` on trie `t`: -1 if some stored `plen`-bit
+   * prefix matches the key, else the leading bits of the field that show none does. The search
+   * walked the trie at least that deep (or until the key left it) before.
    */
-  private trieSkipBits(t: number, plen: number, key: Uint32Array, tagLo: number, tagHi: number): number {
+  private trieSkipBits(t: number, plen: number): number {
     const walk = this.trieWalks[t];
-    if (walk.depth < plen) this.tries[t].advance(walk, key, this.trieFields[t].word, plen);
-    if (walk.depth >= plen) {
-      // A tagged subtable needs one of its own prefixes to match, not just any of that length.
-      if ((tagLo | tagHi) !== 0) return ((walk.tagsLo & tagLo) | (walk.tagsHi & tagHi)) !== 0 ? -1 : plen;
-      return (walk.plens[plen >>> 5] >>> (plen & 31)) & 1 ? -1 : plen;
-    }
-    if (plen <= walk.end) return plen;
+    if (walk.depth >= plen && ((walk.plens[plen >>> 5] >>> (plen & 31)) & 1) !== 0) return -1;
+    return this.skipBitsAt(t, plen);
+  }
+
+  /**
+   * The leading bits of trie `t`'s field that show that none of a subtable's `plen`-bit prefixes
+   * matches the key: `plen` if the walk got that deep (or left the trie no earlier), else the
+   * bits down to where the key left the trie, rounded up to `trieBitsGranularity` (never past
+   * `plen`). It only grows with `plen`.
+   */
+  private skipBitsAt(t: number, plen: number): number {
+    const walk = this.trieWalks[t];
+    if (walk.depth >= plen || plen <= walk.end) return plen;
     // Round up (never past plen): fewer distinct megaflow masks for a little width.
     const g = this.trieBitsGranularity;
     if (g === 1) return walk.end;
-    const bits = Math.ceil(walk.end / g) * g;
-    return Math.min(bits, plen);
+    return Math.min(Math.ceil(walk.end / g) * g, plen);
+  }
+
+  /**
+   * Folds into `trieSkipMax` what the tagged subtables skipped by this search (`lo`, `hi`: their
+   * tags) need un-wildcarded: each is charged to the first trie (in order) whose walk misses its
+   * prefixes, as a trie-by-trie check would, for the leading bits that showed it (`trieSkipBits`,
+   * which only grows with the prefix length, so the longest prefix length skipped per trie is
+   * enough).
+   */
+  private trieSkipWildcards(lo: number, hi: number): void {
+    const nTries = this.trieFields.length;
+    const walks = this.trieWalks;
+    for (let t = 0; t < nTries && (lo | hi) !== 0; t++) {
+      const walk = walks[t];
+      let rLo = lo & this.trieUsesLo[t] & ~walk.tagsLo;
+      let rHi = hi & this.trieUsesHi[t] & ~walk.tagsHi;
+      if ((rLo | rHi) === 0) continue;
+      lo &= ~rLo;
+      hi &= ~rHi;
+      let plen = 0;
+      for (; rLo !== 0; rLo &= rLo - 1)
+        plen = Math.max(plen, this.tagPlens[(31 - Math.clz32(rLo & -rLo)) * nTries + t]);
+      for (; rHi !== 0; rHi &= rHi - 1)
+        plen = Math.max(plen, this.tagPlens[(63 - Math.clz32(rHi & -rHi)) * nTries + t]);
+      const bits = this.skipBitsAt(t, plen);
+      if (bits > this.trieSkipMax[t]) this.trieSkipMax[t] = bits;
+    }
   }
 
   private search(key: Uint32Array, version: number, wc: Uint32Array | null, allowSoft: boolean): Rule<T> | null {
@@ -401,37 +455,55 @@ export class Classifier<T = unknown> implements LookupOracle {
     if (this.orderDirty) this.flattenOrder();
     const walks = this.trieWalks;
     const skipBits = this.trieSkipMax;
-    for (let t = 0; t < walks.length; t++) {
-      walks[t].reset();
+    const nTries = tries.length;
+    // Walk every trie once, as deep as any subtable asks: the walks' tags then say, for every
+    // tagged subtable, whether all of its prefixes match the key (a candidate) or not (skipped,
+    // by the first trie in order whose prefixes miss; see `trieSkipWildcards`).
+    let candLo = -1;
+    let candHi = -1;
+    for (let t = 0; t < nTries; t++) {
+      const walk = walks[t];
+      walk.reset();
       skipBits[t] = 0;
+      const depth = this.trieMaxPlen[t];
+      if (depth > 0) this.tries[t].advance(walk, key, tries[t].word, depth);
+      candLo &= walk.tagsLo | ~this.trieUsesLo[t];
+      candHi &= walk.tagsHi | ~this.trieUsesHi[t];
     }
+    let skippedLo = 0;
+    let skippedHi = 0;
     const maxPri = this.orderMaxPri;
     const plens = this.orderPlens;
     const tagsLo = this.orderTagLo;
     const tagsHi = this.orderTagHi;
-    const nTries = tries.length;
     const allVisible = version >= this.maxAddVersion && this.nInvisible === 0;
     for (let k = 0; k < ordered.length; k++) {
       if (maxPri[k] <= hardPri) break;
       visited++;
-      // Trie checks from the flat per-subtable prefix lengths and tags: a skipped subtable is never read.
-      let skipped = false;
       const tagLo = tagsLo[k];
       const tagHi = tagsHi[k];
-      for (let t = 0, at = k * nTries; t < nTries; t++, at++) {
-        const plen = plens[at];
-        if (plen === 0) continue;
-        // Fast path: the walk already went deep enough and one of this subtable's prefixes matches.
-        const walk = walks[t];
-        if (walk.depth >= plen && ((walk.tagsLo & tagLo) | (walk.tagsHi & tagHi)) !== 0) continue;
-        const bits = this.trieSkipBits(t, plen, key, tagLo, tagHi);
-        if (bits < 0) continue;
-        // Trie skips un-wildcard leading bits of the field: keep the longest, apply once at the end.
-        if (bits > skipBits[t]) skipBits[t] = bits;
-        skipped = true;
-        break;
+      if ((tagLo | tagHi) !== 0) {
+        // A tagged subtable: one test against the walks' tags, and a skip is never read.
+        if (((tagLo & candLo) | (tagHi & candHi)) === 0) {
+          skippedLo |= tagLo;
+          skippedHi |= tagHi;
+          continue;
+        }
+      } else if (nTries > 0) {
+        // Untagged (past the 64 tags): the prefix lengths alone, trie by trie.
+        let skipped = false;
+        for (let t = 0, at = k * nTries; t < nTries; t++, at++) {
+          const plen = plens[at];
+          if (plen === 0) continue;
+          const bits = this.trieSkipBits(t, plen);
+          if (bits < 0) continue;
+          // Trie skips un-wildcard leading bits of the field: keep the longest, apply once at the end.
+          if (bits > skipBits[t]) skipBits[t] = bits;
+          skipped = true;
+          break;
+        }
+        if (skipped) continue;
       }
-      if (skipped) continue;
       const st = ordered[k];
       const id = st.probe(key, wc, this);
       if (id < 0) {
@@ -459,10 +531,21 @@ export class Classifier<T = unknown> implements LookupOracle {
         }
         continue;
       }
+      // The bucket's head (first slot, its priority and flags) is in the row the probe just read.
+      const row = st.table.keys;
+      const head = id * st.table.stride + st.table.width;
+      const headPri = row[head + HEAD_PRIORITY];
+      if (headPri <= hardPri) continue;
+      if (allVisible && row[head + HEAD_FLAGS] === 0) {
+        // An exact, ordinary rule heads the bucket: it wins here, and no record is read.
+        hard = st.slotRules[row[head + HEAD_SLOT]]!;
+        hardPri = headPri;
+        continue;
+      }
       // Walk the bucket's records (no Rule object is read until one wins).
       const recs = st.records;
       const size = st.recordSize;
-      for (let slot = st.slotHeads[id]; slot >= 0; ) {
+      for (let slot = row[head + HEAD_SLOT]; slot >= 0; ) {
         const at = slot * size;
         const pri = recs[at + REC_PRIORITY];
         if (pri <= hardPri) break;
@@ -488,6 +571,7 @@ export class Classifier<T = unknown> implements LookupOracle {
       }
     }
     if (wc !== null) {
+      if ((skippedLo | skippedHi) !== 0) this.trieSkipWildcards(skippedLo, skippedHi);
       for (let t = 0; t < nTries; t++) {
         const f = tries[t];
         for (let i = 0, n = skipBits[t]; i < f.words && n > 0; i++, n -= 32) {
@@ -622,14 +706,34 @@ export class Classifier<T = unknown> implements LookupOracle {
       this.orderTagLo = new Int32Array(ordered.length * 2);
       this.orderTagHi = new Int32Array(ordered.length * 2);
     }
+    if (this.trieUsesLo.length !== nTries) {
+      this.trieUsesLo = new Int32Array(nTries);
+      this.trieUsesHi = new Int32Array(nTries);
+      this.trieMaxPlen = new Int32Array(nTries);
+      this.tagPlens = new Int32Array(TRIE_TAGS * nTries);
+    }
     this.orderPlens.fill(0);
+    this.trieUsesLo.fill(0);
+    this.trieUsesHi.fill(0);
+    this.trieMaxPlen.fill(0);
     for (let k = 0; k < ordered.length; k++) {
       const st = ordered[k];
+      if (st.scattered) st.compact();
       this.orderMaxPri[k] = st.maxPriority;
       const tag = st.trieTag;
-      this.orderTagLo[k] = tag >= 0 && tag < 32 ? 1 << tag : 0;
-      this.orderTagHi[k] = tag >= 32 ? 1 << (tag - 32) : 0;
-      for (let j = 0; j < st.trieIdx.length; j++) this.orderPlens[k * nTries + st.trieIdx[j]] = st.triePlen[j];
+      const lo = tag >= 0 && tag < 32 ? 1 << tag : 0;
+      const hi = tag >= 32 ? 1 << (tag - 32) : 0;
+      this.orderTagLo[k] = lo;
+      this.orderTagHi[k] = hi;
+      for (let j = 0; j < st.trieIdx.length; j++) {
+        const t = st.trieIdx[j];
+        const plen = st.triePlen[j];
+        this.orderPlens[k * nTries + t] = plen;
+        if (plen > this.trieMaxPlen[t]) this.trieMaxPlen[t] = plen;
+        this.trieUsesLo[t] |= lo;
+        this.trieUsesHi[t] |= hi;
+        if (tag >= 0) this.tagPlens[tag * nTries + t] = plen;
+      }
     }
     this.orderDirty = false;
   }
@@ -656,9 +760,10 @@ export class Classifier<T = unknown> implements LookupOracle {
       // that far walks its one bucket rule by rule, and no trie can skip it.
       const soft = Math.min(this.softCollisionLimit, this.collisionLimit);
       for (const st of homes.tables) if (st.maskBits !== 0 && st.foreignIn(rule.value) < soft) return st;
-      // Coarsest first: 16-bit, byte, then nibble-granular relaxations of the rule's mask.
-      for (const granularity of RELAX_STEPS) {
-        const relaxed = relaxMask(rule.mask, granularity);
+      // Coarsest first: the address prefixes alone (rounded to 16, then 8 bits), then byte- and
+      // nibble-granular relaxations of the whole mask.
+      for (const step of this.relaxSteps) {
+        const relaxed = step < 0 ? this.relaxToPrefixes(rule.mask, -step) : relaxMask(rule.mask, step);
         if (isZero(relaxed)) continue;
         if (this.subtableFor(relaxed) === undefined) return this.createSubtable(relaxed);
       }
@@ -676,6 +781,29 @@ export class Classifier<T = unknown> implements LookupOracle {
       if (best !== null) return best;
     }
     return this.createSubtable(rule.mask);
+  }
+
+  /**
+   * The coarsest relaxation: the prefix fields rounded down to `granularity`-bit units, the other
+   * words at byte units except the port words (range pieces), which drop out entirely; all zero
+   * if no prefix bit remains (a subtable no trie can skip would collect every such rule).
+   * Whatever the prefix tries cannot skip is left to the per-rule checks, so far fewer subtables
+   * are made; exact small fields (nw_proto) stay in the hashed key, so a lookup un-wildcards them
+   * whole, as Open vSwitch does.
+   */
+  private relaxToPrefixes(mask: Uint32Array, granularity: number): Uint32Array {
+    const out = relaxMask(mask, 8);
+    for (const w of this.layout.portWords) out[w] = 0;
+    const prefixes = relaxMask(mask, granularity);
+    let any = 0;
+    for (const f of this.trieFields) {
+      for (let i = f.word; i < f.word + f.words; i++) {
+        out[i] = prefixes[i];
+        any |= prefixes[i];
+      }
+    }
+    if (any === 0) out.fill(0);
+    return out;
   }
 
   private homesFor(mask: Uint32Array, create: boolean): MaskHomes<T> | undefined {
@@ -802,7 +930,7 @@ export class Classifier<T = unknown> implements LookupOracle {
 }
 
 // Trie size from which a 32-bit prefix trie keeps a root index (see PrefixTrie).
-const ROOT_INDEX_MIN_NODES = 1024;
+const ROOT_INDEX_MIN_NODES = 256;
 
 // Subtables that can be told apart by trie tags (two 32-bit words per trie node and walk).
 const TRIE_TAGS = 64;
@@ -811,7 +939,9 @@ const TRIE_TAGS = 64;
 const SLAB_RULES = 256;
 
 // Relaxation granularities tried in turn for a new merged subtable (bits per kept unit).
-const RELAX_STEPS: readonly number[] = [16, 8, 4];
+// (negative: `relaxToPrefixes` at that granularity; positive: `relaxMask`).
+const RELAX_STEPS: readonly number[] = [-16, -8, 8, 4];
+const UNIT_RELAX_STEPS: readonly number[] = [16, 8, 4];
 
 function checkVersion(version: number, what: string): void {
   if (!Number.isInteger(version) || version < 0 || version >= VERSION_MAX) {

@@ -89,10 +89,14 @@ export class PrefixTrie {
     const d = this.insertAt(value, word, plen);
     if (tag >= 0 && this.tags !== null) this.addTag(this.lastEnd, tag);
     if (this.root !== null) this.invalidateRoot(value[word], d);
-    // Grow the index with the trie: 12 bits (64 KiB) from rootIndexMinNodes, 16 bits (1 MiB) from
-    // 32 times that, when the trie itself is at least half as big.
+    // Grow the index with the trie: 12 bits (64-96 KiB) from rootIndexMinNodes, 16 bits (1-1.5 MiB)
+    // from 32k nodes, when the trie itself is about as big.
     const min = this.rootIndexMinNodes;
-    if (min >= 0 && this.rootBits < 16 && this.next >= (this.rootBits === 0 ? min : min * 32)) {
+    if (
+      min >= 0 &&
+      this.rootBits < 16 &&
+      this.next >= (this.rootBits === 0 ? min : Math.max(min, ROOT_INDEX_16_NODES))
+    ) {
       this.rootBits = this.rootBits === 0 ? 12 : 16;
       this.root = new Int32Array(this.rootStride << this.rootBits).fill(-1);
     }
@@ -452,6 +456,8 @@ export class PrefixTrie {
 // above them), then the path words. One-word (IPv4) tries use 4 int32s per node, four nodes per
 // cache line; wider tries 8.
 const META = 2;
+// Trie size from which the root index covers 16 leading bits instead of 12.
+const ROOT_INDEX_16_NODES = 32 * 1024;
 const PATH = 3;
 const DEPTH_MASK = 0xff;
 const ENDS_ONE = 0x100;

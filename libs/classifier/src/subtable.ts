@@ -58,12 +58,16 @@ export class Subtable<T> {
    * What a lookup reads of each rule, one record of `recordSize` int32s per slot so a bucket walk
    * touches one or two cache lines per rule and no Rule object: priority, next slot in the bucket
    * (-1 at the end), flags (`REC_MERGED`, `REC_SOFT`), then for merged rules the words to check
-   * (`REC_EXTRA`) and the value and mask words. `slotHeads[id]` is a bucket's first slot (-1 when empty), `slotRules[slot]` the rule.
+   * (`REC_EXTRA`) and the value and mask words. `slotRules[slot]` is the rule. A bucket's first
+   * slot (-1 when empty), with that record's priority and flags, sits after the bucket's key in
+   * the hash table's row (`HEAD_SLOT`, `HEAD_PRIORITY`, `HEAD_FLAGS` past `table.width`): the probe
+   * that found the bucket has read that row, so a bucket whose best rule is exact costs no record read.
    */
   records: Int32Array;
   readonly recordSize: number;
-  readonly slotHeads: number[] = [];
-  readonly slotRules: (Rule<T> | null)[] = [];
+  slotRules: (Rule<T> | null)[] = [];
+  /** Slots allocated since the records were last laid out bucket by bucket (see `compact`). */
+  private sinceCompact = 0;
   private readonly freeSlots: number[] = [];
   private nextSlot = 0;
   /** False once a rule's priority is not an int32: lookups then walk the Rule objects instead. */
@@ -109,7 +113,7 @@ export class Subtable<T> {
     if (ends.length === 0) ends.push(0);
     this.stageEnds = Int32Array.from(ends);
     this.stageSets = ends.slice(0, -1).map(() => new HashCountSet());
-    this.table = new WordTable(words.length);
+    this.table = new WordTable(words.length, 8, HEAD_WORDS);
     const plens = layout.triePlens(mask);
     const idx: number[] = [];
     const lens: number[] = [];
@@ -180,13 +184,14 @@ export class Subtable<T> {
     const words = this.words;
     const masks = this.masks;
     const keys = this.table.keys;
+    const stride = this.table.stride;
     const live = this.liveIds;
     const n = words.length;
     let longest = 0;
     for (let b = 0, nb = this.nLive; b < nb; b++) {
       const id = live[b];
       let j = 0;
-      for (let base = id * n; j < n; j++, base++) if (keys[base] !== (key[words[j]] & masks[j])) break;
+      for (let base = id * stride; j < n; j++, base++) if (keys[base] !== (key[words[j]] & masks[j])) break;
       if (j === n) {
         if (wc !== null) for (let i = 0; i < n; i++) wc[words[i]] |= masks[i];
         return id;
@@ -235,7 +240,7 @@ export class Subtable<T> {
       id = this.table.insertMasked(hash, value, this.words, this.masks);
       this.heads[id] = null;
       this.tails[id] = null;
-      this.slotHeads[id] = -1;
+      this.setHead(id, -1);
       this.foreign[id] = 0;
       this.addLive(id);
       this.forEachStageHash(value, (s, h) => this.stageSets[s].add(h));
@@ -274,12 +279,17 @@ export class Subtable<T> {
       let extra = 0;
       for (let i = 0; i < w; i++) if ((rule.mask[i] & ~this.mask[i]) !== 0) extra |= 1 << i;
       recs[at + REC_EXTRA] = w > 32 ? -1 : extra;
-      recs.set(rule.value, at + REC_VALUE);
-      recs.set(rule.mask, at + REC_VALUE + w);
+      // (Word by word: `set` from a Uint32Array into an Int32Array takes V8's slow converting path.)
+      const rv = rule.value;
+      const rm = rule.mask;
+      for (let i = 0, vb = at + REC_VALUE, mb = vb + w; i < w; i++) {
+        recs[vb + i] = rv[i];
+        recs[mb + i] = rm[i];
+      }
     }
     if (prev === null) {
       this.heads[id] = rule;
-      this.slotHeads[id] = slot;
+      this.setHead(id, slot);
     } else {
       prev.next = rule;
       recs[prev.slot * this.recordSize + REC_NEXT] = slot;
@@ -300,7 +310,7 @@ export class Subtable<T> {
     const nextSlot = next === null ? -1 : next.slot;
     if (prev === null) {
       this.heads[id] = next;
-      this.slotHeads[id] = nextSlot;
+      this.setHead(id, nextSlot);
     } else {
       prev.next = next;
       this.records[prev.slot * this.recordSize + REC_NEXT] = nextSlot;
@@ -334,6 +344,20 @@ export class Subtable<T> {
       this.portTries[p].remove(Uint32Array.of(rule.value[this.words[j]] & this.masks[j]), 0, this.portPlen[p]);
     }
     return true;
+  }
+
+  /** Bucket `id`'s first slot (-1 when empty). */
+  headSlot(id: number): number {
+    return this.table.keys[id * this.table.stride + this.table.width + HEAD_SLOT];
+  }
+
+  /** Records `slot` (whose record is written) as bucket `id`'s first, in the bucket's hash-table row. */
+  private setHead(id: number, slot: number): void {
+    const at = id * this.table.stride + this.table.width;
+    const keys = this.table.keys;
+    keys[at + HEAD_SLOT] = slot;
+    keys[at + HEAD_PRIORITY] = slot < 0 ? 0 : this.records[slot * this.recordSize + REC_PRIORITY];
+    keys[at + HEAD_FLAGS] = slot < 0 ? 0 : this.records[slot * this.recordSize + REC_FLAGS];
   }
 
   /** Bucket id for a (masked) value, or -1. */
@@ -387,7 +411,48 @@ export class Subtable<T> {
     this.livePos[last] = at;
   }
 
+  /** True once enough rules came in since the last `compact` that it pays for itself (amortized O(1) per insert). */
+  get scattered(): boolean {
+    return this.sinceCompact > 0 && this.sinceCompact * 4 >= this.nRules;
+  }
+
+  /**
+   * Lays the records out again bucket by bucket, each bucket's rules in priority order in
+   * consecutive slots: slots are handed out in insertion order, so a bucket's rules end up
+   * scattered over the records, and a walk past the first one would miss the cache on every rule.
+   */
+  compact(): void {
+    const size = this.recordSize;
+    const old = this.records;
+    const recs = new Int32Array(Math.max(4, this.nRules) * size);
+    const rules: (Rule<T> | null)[] = new Array(this.nRules).fill(null);
+    const keys = this.table.keys;
+    const stride = this.table.stride;
+    const width = this.table.width;
+    let n = 0;
+    for (let b = 0; b < this.nLive; b++) {
+      const id = this.liveIds[b];
+      let prev = -1;
+      for (let r = this.heads[id]; r !== null; r = r.next) {
+        const slot = n++;
+        recs.set(old.subarray(r.slot * size, r.slot * size + size), slot * size);
+        recs[slot * size + REC_NEXT] = -1;
+        if (prev >= 0) recs[prev * size + REC_NEXT] = slot;
+        else keys[id * stride + width + HEAD_SLOT] = slot;
+        r.slot = slot;
+        rules[slot] = r;
+        prev = slot;
+      }
+    }
+    this.records = recs;
+    this.slotRules = rules;
+    this.freeSlots.length = 0;
+    this.nextSlot = n;
+    this.sinceCompact = 0;
+  }
+
   private allocateSlot(): number {
+    this.sinceCompact++;
     if (this.freeSlots.length > 0) return this.freeSlots.pop()!;
     const slot = this.nextSlot++;
     if ((slot + 1) * this.recordSize > this.records.length) {
@@ -417,6 +482,12 @@ export class Subtable<T> {
 
 /** Subtables with at most this many buckets are probed by comparison instead of hashing. */
 const LINEAR_BUCKETS = 8;
+
+/** Words after a bucket's key in its hash-table row: first slot, its priority and flags. */
+export const HEAD_SLOT = 0;
+export const HEAD_PRIORITY = 1;
+export const HEAD_FLAGS = 2;
+const HEAD_WORDS = 3;
 
 /** Record layout (see `Subtable.records`). */
 export const REC_PRIORITY = 0;

@@ -1,7 +1,7 @@
 /**
  * A hash table from fixed-width word tuples to small integer ids, on typed arrays: open addressing
  * with linear probing over (hash, id) slots, and the tuples themselves stored flat in one
- * `Uint32Array` (`width` words per id). Ids are dense and recycled, so callers keep per-entry data
+ * `Int32Array` (`width` words per id, plus any extra words the caller keeps with them). Ids are dense and recycled, so callers keep per-entry data
  * in plain arrays indexed by id.
  *
  * The tuple is the masked projection of a key: `words[j]` names the key word and `masks[j]` its
@@ -9,10 +9,15 @@
  */
 export class WordTable {
   readonly width: number;
+  /** Int32s per id in `keys`: the tuple's `width` words, then `extra` words the caller owns. */
+  readonly stride: number;
   /** (hash, id) pairs, so a probe touches one cache line; id -1 marks an empty slot. */
   private slots: Int32Array;
   private slotMask: number;
-  /** Tuple words, `width` per id, stored signed so they compare directly with `&` results. */
+  /**
+   * Tuple words, `stride` per id (the tuple, then the caller's extra words, which a probe that
+   * found the id has in cache already), stored signed so they compare directly with `&` results.
+   */
   keys: Int32Array;
   /** Full hash of each id's tuple (to rehash without recomputing). */
   hashes: Uint32Array;
@@ -20,12 +25,13 @@ export class WordTable {
   private nextId = 0;
   private used = 0;
 
-  constructor(width: number, capacity = 8) {
+  constructor(width: number, capacity = 8, extra = 0) {
     this.width = width;
+    this.stride = width + extra;
     const cap = 1 << Math.max(3, Math.ceil(Math.log2(capacity * 2)));
     this.slots = emptySlots(cap);
     this.slotMask = cap - 1;
-    this.keys = new Int32Array(Math.max(1, width) * (cap >>> 1));
+    this.keys = new Int32Array(Math.max(1, this.stride) * (cap >>> 1));
     this.hashes = new Uint32Array(cap >>> 1);
   }
 
@@ -43,13 +49,14 @@ export class WordTable {
     const slots = this.slots;
     const keys = this.keys;
     const width = this.width;
+    const stride = this.stride;
     const m = this.slotMask;
     const h = hash | 0;
     for (let i = hash & m; ; i = (i + 1) & m) {
       const id = slots[2 * i + 1];
       if (id < 0) return -1;
       if (slots[2 * i] !== h) continue;
-      let base = id * width;
+      let base = id * stride;
       let j = 0;
       for (; j < width; j++, base++) {
         if (keys[base] !== (key[words[j]] & masks[j])) break;
@@ -68,7 +75,7 @@ export class WordTable {
       const id = slots[2 * i + 1];
       if (id < 0) return -1;
       if (slots[2 * i] !== h) continue;
-      let base = id * width;
+      let base = id * this.stride;
       let j = 0;
       for (; j < width; j++, base++) {
         if (this.keys[base] !== (key[offset + j] | 0)) break;
@@ -80,7 +87,7 @@ export class WordTable {
   /** Adds the masked projection of `key` (the caller checked it is absent) and returns its new id. */
   insertMasked(hash: number, key: Uint32Array, words: Int32Array, masks: Uint32Array): number {
     const id = this.allocate(hash);
-    const base = id * this.width;
+    const base = id * this.stride;
     for (let j = 0; j < this.width; j++) this.keys[base + j] = key[words[j]] & masks[j];
     return id;
   }
@@ -88,7 +95,7 @@ export class WordTable {
   /** Adds `width` words of `key` from `offset` (the caller checked it is absent) and returns its new id. */
   insertExact(hash: number, key: Uint32Array, offset = 0): number {
     const id = this.allocate(hash);
-    const base = id * this.width;
+    const base = id * this.stride;
     for (let j = 0; j < this.width; j++) this.keys[base + j] = key[offset + j];
     return id;
   }
@@ -129,7 +136,7 @@ export class WordTable {
         const hashes = new Uint32Array(this.hashes.length * 2);
         hashes.set(this.hashes);
         this.hashes = hashes;
-        const keys = new Int32Array(Math.max(1, this.width) * hashes.length);
+        const keys = new Int32Array(Math.max(1, this.stride) * hashes.length);
         keys.set(this.keys);
         this.keys = keys;
       }

@@ -146,6 +146,16 @@ describe.each([
     }
   });
 
+  it('picks the same rule with more subtables than trie tags (untagged subtables)', () => {
+    // Without merging, every mask is a subtable: past the 64 trie tags, subtables are skipped by
+    // their prefix lengths alone, beside tagged ones skipped by the walks' tags.
+    for (const features of [7, 7 | 16]) {
+      const t = buildTable(layout, 3 + features, 3000, features);
+      expect(t.cls.subtableCount).toBeGreaterThan(64);
+      for (let i = 0; i < 300; i++) checkPacket(t, layout, t.gen.packet(t.model), 0, 4);
+    }
+  });
+
   it('stays correct through inserts, deletes, modifies and versioned bundles', () => {
     fc.assert(
       fc.property(
