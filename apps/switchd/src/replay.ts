@@ -171,42 +171,40 @@ interface FeedState {
   readonly batch: Uint8Array[];
   /** Packets fed so far, over all rounds. */
   sent: number;
-  /** The datapath's copies of the packets (made on first use). */
+  /** How each burst starts as the capture has it (made on first use). */
   copies?: PacketCopies;
 }
 
 /**
- * The frames the datapath gets: copies, since it may rewrite frames in place and each round must
- * start clean. When the capture's packets are views into one buffer (as the pcap reader makes
- * them), the copies are views into one mirror of it, so a burst is refilled with a single copy;
- * otherwise each packet has its own copy. Allocated once; no allocation per packet after that.
+ * The datapath gets the capture's own frames and may rewrite them in place, so every round must
+ * start from the capture's bytes. When the packets are views into one buffer, in order (as the
+ * pcap reader makes them), a burst is one span of that buffer: saved into a scratch buffer before
+ * it is fed and put back after, two copies per burst and no copy of the whole capture. Otherwise
+ * each packet has its own copy, refilled from the capture before it is fed. Checked and allocated
+ * once per replay, with no object per packet; no allocation per packet after that.
  */
 interface PacketCopies {
-  views: Uint8Array[];
-  mirror: Uint8Array | undefined;
-  source: Uint8Array | undefined;
+  /** The buffer every packet views, in order, or undefined. */
+  target: Uint8Array | undefined;
+  /** The burst being fed, as the capture has it (grown as needed). */
+  saved: Uint8Array;
+  /** Without a shared buffer: the frames fed, one copy per packet. */
+  each: Uint8Array[] | undefined;
 }
 
 function packetCopies(packets: readonly CapturedPacket[]): PacketCopies {
   const buffer = packets[0]?.data.buffer;
-  if (buffer !== undefined && packets.every((p) => p.data.buffer === buffer)) {
-    const source = new Uint8Array(buffer);
-    const mirror = source.slice();
-    const views = packets.map((p) => new Uint8Array(mirror.buffer, p.data.byteOffset, p.data.length));
-    return { views, mirror, source };
+  let shared = buffer !== undefined;
+  let end = 0;
+  for (let i = 0; shared && i < packets.length; i++) {
+    const d = packets[i].data;
+    // Plain Uint8Arrays only: a Buffer's slice() is a view, not the copy the datapath means.
+    shared = d.buffer === buffer && d.byteOffset >= end && d.constructor === Uint8Array;
+    end = d.byteOffset + d.length;
   }
-  return { views: packets.map((p) => p.data.slice()), mirror: undefined, source: undefined };
-}
-
-/** Refills the copies of packets [from, to) and returns their views. */
-function refill(copies: PacketCopies, packets: readonly CapturedPacket[], from: number, to: number): Uint8Array[] {
-  const { mirror, source, views } = copies;
-  if (mirror !== undefined && source !== undefined) {
-    const start = packets[from].data.byteOffset;
-    const last = packets[to - 1].data;
-    mirror.set(source.subarray(start, last.byteOffset + last.length), start);
-  } else for (let i = from; i < to; i++) views[i].set(packets[i].data);
-  return views;
+  if (shared)
+    return { target: new Uint8Array(buffer as ArrayBufferLike), saved: new Uint8Array(4096), each: undefined };
+  return { target: undefined, saved: new Uint8Array(0), each: packets.map((p) => new Uint8Array(p.data)) };
 }
 
 /**
@@ -223,10 +221,25 @@ function feedPackets(state: FeedState, max: number): number {
   while (state.sent < end) {
     const at = state.sent % packets.length;
     const n = Math.min(REPLAY_BATCH, packets.length - at, end - state.sent);
-    // The datapath may rewrite frames in place: it gets fresh copies (see PacketCopies).
-    const views = refill(copies, packets, at, at + n);
-    for (let j = 0; j < n; j++) batch[j] = views[at + j];
-    dp.processBatch(state.dpPort, batch, n);
+    // The datapath may rewrite frames in place: what it gets is as the capture has it, and so is
+    // what the next round gets (see PacketCopies).
+    const { target, each } = copies;
+    if (target !== undefined) {
+      for (let j = 0; j < n; j++) batch[j] = packets[at + j].data;
+      const start = batch[0].byteOffset;
+      const length = batch[n - 1].byteOffset + batch[n - 1].length - start;
+      if (copies.saved.length < length) copies.saved = new Uint8Array(length * 2);
+      copies.saved.set(target.subarray(start, start + length));
+      dp.processBatch(state.dpPort, batch, n);
+      target.set(copies.saved.subarray(0, length), start);
+    } else {
+      for (let j = 0; j < n; j++) {
+        const copy = (each as Uint8Array[])[at + j];
+        copy.set(packets[at + j].data);
+        batch[j] = copy;
+      }
+      dp.processBatch(state.dpPort, batch, n);
+    }
     // As a received batch: changes it caused (MAC learning) revalidate before the next one.
     state.set.revalidateIfPending();
     state.sent += n;

@@ -24,7 +24,7 @@ import {
 } from '@softswitch/packet';
 import { type DpAction, parseActions } from './actions.js';
 import { DropCounters } from './drop-reasons.js';
-import { emcHash } from './emc-hash.js';
+import { EMC_FIXED_WORDS, emcHash } from './emc-hash.js';
 import { type CompiledActions, compileActions, type ExecContext, runActions } from './execute.js';
 import { DpMeters } from './meters.js';
 import { type DatapathOffload, HW_CONSUMED } from './offload-hook.js';
@@ -82,8 +82,8 @@ export interface DatapathOptions {
   readonly name?: string;
   readonly upcall?: UpcallHandler;
   readonly userspace?: UserspaceHandler;
-  /** Flow cache tuning (key width is fixed). */
-  readonly cache?: Omit<FlowCacheOptions, 'words'>;
+  /** Flow cache tuning (key width and the EMC's compared words are fixed). */
+  readonly cache?: Omit<FlowCacheOptions, 'words' | 'emcFixedWords'>;
   /** Upcalls allowed per received batch (default unlimited). */
   readonly maxUpcallsPerBatch?: number;
   /** Upcalls allowed per second, as a token bucket with one second of burst (default unlimited). */
@@ -177,7 +177,12 @@ export class Datapath {
   constructor(options: DatapathOptions = {}) {
     this.name = options.name ?? 'dummy@ovs-dummy';
     this.clock = options.clock ?? (() => performance.now());
-    this.cache = new FlowCache<DpFlowData>({ clock: this.clock, ...options.cache, words: FLOW_WORDS });
+    this.cache = new FlowCache<DpFlowData>({
+      clock: this.clock,
+      ...options.cache,
+      words: FLOW_WORDS,
+      emcFixedWords: EMC_FIXED_WORDS,
+    });
     this.upcallHandler = options.upcall;
     this.userspaceHandler = options.userspace;
     this.maxUpcallsPerBatch = options.maxUpcallsPerBatch ?? Number.POSITIVE_INFINITY;
@@ -338,7 +343,7 @@ export class Datapath {
       if (hw !== undefined) {
         this.hit++;
         this.offloadHits++;
-        if (hw !== HW_CONSUMED) runActions(hw, this.ctx);
+        if (hw !== HW_CONSUMED) this.run(hw, frame);
         return;
       }
     }
@@ -348,7 +353,7 @@ export class Datapath {
       this.hit++;
       // As Open vSwitch, whatever the key holds in tcp_flags counts (for ND: the option type).
       this.cache.credit(flow, frame.length, key[W.TCP_FLAGS] & 0xfff, now);
-      if (this.rxOffload.current === undefined) runActions(flow.actions.compiled, this.ctx);
+      if (this.rxOffload.current === undefined) this.run(flow.actions.compiled, frame);
       else this.runPending(flow.actions.compiled, frame, inPort);
       return;
     }
@@ -380,8 +385,18 @@ export class Datapath {
       const flow = this.cache.insert(key, result.mask, flowData(compiled, true, key, hash), now);
       if (flow !== undefined) this.offload?.flowInstalled(flow);
     }
-    if (this.rxOffload.current === undefined) runActions(compiled, this.ctx);
+    if (this.rxOffload.current === undefined) this.run(compiled, frame);
     else this.runPending(compiled, frame, inPort);
+  }
+
+  /**
+   * Runs actions on the packet being processed (`frame` is `pkt.data`). A list of outputs only
+   * queues the frame to each port directly: what its steps would do, without their calls.
+   */
+  private run(compiled: CompiledActions, frame: Uint8Array): void {
+    const outputs = compiled.outputs;
+    if (outputs === undefined) runActions(compiled, this.ctx);
+    else for (let i = 0; i < outputs.length; i++) this.queueOutput(outputs[i], frame);
   }
 
   /** Pending offloads of the frame being processed (only devices with rx_offload=keep have any). */

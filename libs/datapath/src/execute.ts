@@ -65,6 +65,11 @@ export interface CompiledActions {
   readonly actions: readonly DpAction[];
   readonly text: string;
   readonly steps: readonly Step[];
+  /**
+   * When the list is nothing but `output`s (the usual translation): their ports, in order. Running
+   * the steps then sends the unchanged frame to each, so a caller may queue it itself.
+   */
+  readonly outputs: Int32Array | undefined;
 }
 
 type MacSetter = (pkt: ParsedPacket, hi: number, lo: number) => void;
@@ -281,7 +286,15 @@ function compileList(actions: readonly DpAction[]): Step[] {
 }
 
 export function compileActions(actions: readonly DpAction[]): CompiledActions {
-  return { actions, text: formatActions(actions), steps: compileList(actions) };
+  const onlyOutputs =
+    actions.length > 0 &&
+    actions.every((a) => a.type === 'output' && Number.isInteger(a.port) && a.port >= 0 && a.port <= 0x7fffffff);
+  return {
+    actions,
+    text: formatActions(actions),
+    steps: compileList(actions),
+    outputs: onlyOutputs ? Int32Array.from(actions, (a) => (a as { port: number }).port) : undefined,
+  };
 }
 
 /** Runs compiled actions on `ctx.pkt`. An empty list drops the packet (counted as `drop_action`). */

@@ -17,7 +17,7 @@ import { FlowCache, type MegaflowEntry } from '@softswitch/flowcache';
 import { createFlowKey, extractFlow, FLOW_WORDS, HeaderOffsets, type ParsedPacket, W } from '@softswitch/packet';
 import { parseActions } from './actions.js';
 import { DROP_REASON_NAMES, DropCounters } from './drop-reasons.js';
-import { emcHash } from './emc-hash.js';
+import { EMC_FIXED_WORDS, emcHash } from './emc-hash.js';
 import { type CompiledActions, compileActions, type ExecContext, runActions } from './execute.js';
 import type { FromWorker, PmdAnswer, PmdPortInfo, PmdWorkerData, ToWorker } from './pmd-protocol.js';
 import { BATCH_HEADER_BYTES, PACKET_HEADER_BYTES, RingReader } from './pmd-ring.js';
@@ -98,6 +98,7 @@ class PmdThread {
       maxFlows: data.maxFlows ?? 1_000_000,
       maxSubtables: data.maxSubtables,
       seed: 0x2545f491 + data.index,
+      emcFixedWords: EMC_FIXED_WORDS,
     });
     this.ctx = {
       pkt: this.pkt,

@@ -1,7 +1,7 @@
 import { DummyNetdev, type FrameOffload } from '@softswitch/netdev';
 import { composePacket, createFlowKey, FLOW_WORDS, flowField, maskField, W } from '@softswitch/packet';
 import { describe, expect, it } from 'vitest';
-import { Datapath, Dpctl, output, parseActions, setFields, type UpcallHandler } from '../src/index.js';
+import { compileActions, Datapath, Dpctl, output, parseActions, setFields, type UpcallHandler } from '../src/index.js';
 
 /** A dummy device that remembers what it sent and in how many batches. */
 class RecordingNetdev extends DummyNetdev {
@@ -95,6 +95,21 @@ describe('datapath: flows installed with dpctl', () => {
     expect(dpctl.dumpFlowsArgs(['--names'])).toContain('actions:p2');
     expect(dpctl.dumpFlowsArgs(['type=tc'])).toBe('');
     expect(dpctl.dumpFlowsArgs(['filter=in_port(2)'])).toBe('');
+  });
+
+  it('queues an outputs-only action list straight to its ports, others through their steps', () => {
+    expect(Array.from(compileActions(parseActions('2,3,2')).outputs ?? [])).toEqual([2, 3, 2]);
+    expect(compileActions(parseActions('set(ipv4(ttl=9)),2')).outputs).toBeUndefined();
+    expect(compileActions(parseActions('trunc(100),2')).outputs).toBeUndefined();
+    expect(compileActions([]).outputs).toBeUndefined();
+    const { dp, dpctl, p2, p3 } = setup();
+    dpctl.addFlow('in_port(1),eth_type(0x0800),ipv4(proto=6,frag=no)', '2,3,2,9');
+    const frame = composePacket(TCP);
+    dp.processBatch(1, [frame.slice(), frame.slice()]);
+    expect(p2.batches).toEqual([4]);
+    expect(p3.batches).toEqual([2]);
+    expect(p2.sent.map(hex)).toEqual(Array(4).fill(hex(frame)));
+    expect(dp.drops.snapshot()).toEqual({ invalid_port: 2 });
   });
 
   it('manages flows: add twice, mod, del, get by ufid, del-flows', () => {

@@ -1,4 +1,4 @@
-import { ExactMatchCache } from './emc.js';
+import { ExactMatchCache, type ExactMatchCacheOptions } from './emc.js';
 import { MegaflowCache } from './megaflow-cache.js';
 import type { MegaflowEntry } from './megaflow-entry.js';
 
@@ -8,6 +8,8 @@ export interface FlowCacheOptions {
   /** EMC slots (default 8192) and insertion probability (default 1/100). */
   readonly emcEntries?: number;
   readonly emcInsertProbability?: number;
+  /** Key words every key holds the same value in: the EMC neither stores nor compares them. */
+  readonly emcFixedWords?: ExactMatchCacheOptions['fixedWords'];
   /** Upper bound of the adaptive flow limit (OVS other_config:flow-limit, default 200000). */
   readonly maxFlows?: number;
   /** Lower bound of the adaptive flow limit (default 1000, as OVS). */
@@ -80,6 +82,7 @@ export class FlowCache<A> {
       words: options.words,
       entries: options.emcEntries,
       insertProbability: options.emcInsertProbability,
+      fixedWords: options.emcFixedWords,
       seed: options.seed,
     });
     this.megaflows = new MegaflowCache<A>({ words: options.words, maxSubtables: options.maxSubtables });

@@ -21,6 +21,28 @@ describe('exact-match cache', () => {
     expect(emc.capacity).toBe(64);
   });
 
+  it('compares every word outside fixedWords, whatever the key width', () => {
+    // Widths around the four-word compare step; words [1, 3) are fixed (zero) in every key.
+    for (const words of [3, 5, 7, 8, 9, 13]) {
+      for (const fixedWords of [undefined, { from: 1, to: 3 }]) {
+        const emc = new ExactMatchCache<string>({ words, entries: 16, insertProbability: 1, fixedWords });
+        const flow = new MegaflowEntry(new Uint32Array(words), new Uint32Array(words), 'a', 0);
+        const base = Uint32Array.from({ length: words }, (_, i) =>
+          fixedWords && i >= 1 && i < 3 ? 0 : 0x80000000 + i,
+        );
+        emc.insert(base, 7, flow);
+        expect(emc.lookup(base.slice(), 7)).toBe(flow);
+        for (let i = 0; i < words; i++) {
+          if (fixedWords && i >= 1 && i < 3) continue;
+          const other = base.slice();
+          other[i] ^= 1;
+          expect(emc.lookup(other, 7)).toBeUndefined();
+        }
+      }
+    }
+    expect(() => new ExactMatchCache({ words: 4, fixedWords: { from: 3, to: 5 } })).toThrow(/fixedWords/);
+  });
+
   it('inserts with the configured probability, so a flood of one-packet flows does not thrash it', () => {
     const cache = new FlowCache<string>({ words: W, emcEntries: 1024, emcInsertProbability: 0.01, seed: 42 });
     cache.insert(key(), key(), 'all', 0);
