@@ -130,6 +130,11 @@ describeNeeding(
     it('ping and iperf3 pass; the kernel forwards through the filters; dump-flows shows offloaded:yes', async () => {
       expect(inNs('a', 'ping', ['-c', '5', '-i', '0.2', '-w', '10', '-n', '-q', ip4('b')]).status).toBe(0);
       await waitFor('filters on both ports', () => filters(port('a')).size > 0 && filters(port('b')).size > 0);
+      // Filters for ARP can come first: wait until both IPv4 megaflows (a→b, b→a) are in the kernel.
+      await waitFor(
+        'both IPv4 megaflows offloaded',
+        () => (appctl('dpctl/dump-flows', '-m', 'type=offloaded').match(/eth_type\(0x0800\)/g)?.length ?? 0) >= 2,
+      );
       const before = kernelPackets(port('a'));
       expect(inNs('a', 'ping', ['-c', '5', '-i', '0.2', '-w', '10', '-n', '-q', ip4('b')]).status).toBe(0);
       expect(kernelPackets(port('a'))).toBeGreaterThanOrEqual(before + 5);
