@@ -146,6 +146,8 @@ export class Classifier<T = unknown> implements LookupOracle {
   private readonly soft: Rule<T>[] = [];
   private nSoft = 0;
   private readonly scratch: Uint32Array;
+  /** `findExact`'s masked value. */
+  private readonly exactScratch: Uint32Array;
   /** Slab that new rules' values are carved from (never reused: a removed rule keeps its value). */
   private slab = new Uint32Array(0);
   private slabNext = 0;
@@ -216,8 +218,10 @@ export class Classifier<T = unknown> implements LookupOracle {
       partitionWord: this.partitionWord,
       portWords: options.tries === false ? [] : [...(options.portWords ?? [])],
       trieBitsGranularity: Math.max(1, options.trieBitsGranularity ?? 1),
+      merge: options.merge ?? true,
     };
     this.scratch = new Uint32Array(words);
+    this.exactScratch = new Uint32Array(words);
     this.merge = options.merge ?? true;
     this.collisionLimit = options.collisionLimit ?? 32;
     this.softCollisionLimit = options.softCollisionLimit ?? 32;
@@ -242,7 +246,35 @@ export class Classifier<T = unknown> implements LookupOracle {
   }
 
   /** Adds a rule; it is visible from `options.version` (default: the current version) on. */
-  insert(match: Match, priority: number, data: T, options: InsertOptions = {}): Rule<T> {
+  insert(match: Match, priority: number, data: T, options: InsertOptions = NO_OPTIONS): Rule<T> {
+    return this.insertHashed(match, priority, data, options, -1);
+  }
+
+  /**
+   * `findExact(match, priority)` (all versions) and, if it finds a rule, `remove` of it, then
+   * `insert`: what replacing a flow does, with the mask looked up once. Returns the new rule; the
+   * replaced one (or null) is in `replaced` until the next call.
+   */
+  replace(match: Match, priority: number, data: T, options: InsertOptions = NO_OPTIONS): Rule<T> {
+    this.replaced = null;
+    if (match.mask.length !== this.words) return this.insertHashed(match, priority, data, options, -1);
+    const h = maskHash(match.mask);
+    const homes = this.homesFor(match.mask, false, h);
+    if (homes !== undefined) {
+      const old = this.findIn(homes, match, priority, undefined);
+      if (old !== null) {
+        this.remove(old);
+        this.replaced = old;
+      }
+    }
+    return this.insertHashed(match, priority, data, options, h);
+  }
+
+  /** The rule `replace` removed (null if none). */
+  replaced: Rule<T> | null = null;
+
+  /** `insert`, with the mask's hash if known (else -1). */
+  private insertHashed(match: Match, priority: number, data: T, options: InsertOptions, maskH: number): Rule<T> {
     if (match.mask.length !== this.words) {
       throw new Error(`classifier.insert: match has ${match.mask.length} words, classifier keys have ${this.words}`);
     }
@@ -259,7 +291,7 @@ export class Classifier<T = unknown> implements LookupOracle {
     checkVersion(version, 'insert');
     // Rules of one mask share its mask array, and values are views into shared slabs: two typed
     // arrays of their own would be about half of a rule's memory.
-    const homes = this.homesFor(match.mask, true)!;
+    const homes = this.homesFor(match.mask, true, maskH < 0 ? maskHash(match.mask) : maskH)!;
     const rule = new Rule(match, priority, data, conjunctions, version, { mask: homes.mask, value: this.valueView() });
     this.attach(rule, homes);
     return rule;
@@ -312,9 +344,16 @@ export class Classifier<T = unknown> implements LookupOracle {
 
   /** The rule with exactly this match and priority visible in `version` (all versions if omitted): `--strict`. */
   findExact(match: Match, priority: number, version?: number): Rule<T> | null {
-    const homes = this.homesFor(match.mask, false);
-    if (homes === undefined) return null;
-    const value = maskedCopy(match);
+    if (match.mask.length !== this.words) return null;
+    const homes = this.homesFor(match.mask, false, maskHash(match.mask));
+    return homes === undefined ? null : this.findIn(homes, match, priority, version);
+  }
+
+  private findIn(homes: MaskHomes<T>, match: Match, priority: number, version: number | undefined): Rule<T> | null {
+    const value = this.exactScratch;
+    const m = match.mask;
+    const v = match.value;
+    for (let i = 0; i < value.length; i++) value[i] = v[i] & m[i];
     for (const st of homes.tables) {
       const id = st.bucketOf(value);
       if (id < 0) continue;
@@ -806,8 +845,7 @@ export class Classifier<T = unknown> implements LookupOracle {
     return out;
   }
 
-  private homesFor(mask: Uint32Array, create: boolean): MaskHomes<T> | undefined {
-    const h = maskHash(mask);
+  private homesFor(mask: Uint32Array, create: boolean, h: number): MaskHomes<T> | undefined {
     let list = this.homes.get(h);
     if (list !== undefined) for (const e of list) if (sameWords(e.mask, mask)) return e;
     if (!create) return undefined;
@@ -934,6 +972,8 @@ const ROOT_INDEX_MIN_NODES = 256;
 
 // Subtables that can be told apart by trie tags (two 32-bit words per trie node and walk).
 const TRIE_TAGS = 64;
+
+const NO_OPTIONS: InsertOptions = Object.freeze({});
 
 // Rules per value slab: small enough that a few long-lived rules pin little memory.
 const SLAB_RULES = 256;

@@ -20,6 +20,11 @@ export interface SubtableLayout {
   readonly portWords: readonly number[];
   /** Trie-justified bit counts are rounded up to a multiple of this (see ClassifierOptions). */
   readonly trieBitsGranularity: number;
+  /**
+   * False if no rule is ever merged into a coarser subtable (tuple merging off): records then
+   * leave out the merged rules' value and mask words (16 bytes a record instead of 16 + 8 per key word).
+   */
+  readonly merge?: boolean;
 }
 
 /**
@@ -84,6 +89,8 @@ export class Subtable<T> {
   private readonly portPlen: Int32Array;
   private readonly portTries: PrefixTrie[];
   private readonly portWalk = new TrieWalk(32);
+  /** One-word scratch for port trie inserts and removes. */
+  private readonly portWord = new Uint32Array(1);
   private readonly granularity: number;
   /** Number of one bits in the mask (more bits: more specific). */
   readonly maskBits: number;
@@ -97,7 +104,7 @@ export class Subtable<T> {
   constructor(id: number, mask: Uint32Array, layout: SubtableLayout) {
     this.id = id;
     this.mask = Uint32Array.from(mask);
-    this.recordSize = REC_VALUE + 2 * mask.length;
+    this.recordSize = layout.merge === false ? REC_VALUE : REC_VALUE + 2 * mask.length;
     this.records = new Int32Array(this.recordSize * 4);
     const words: number[] = [];
     for (let w = 0; w < mask.length; w++) if (mask[w] !== 0) words.push(w);
@@ -243,10 +250,11 @@ export class Subtable<T> {
       this.setHead(id, -1);
       this.foreign[id] = 0;
       this.addLive(id);
-      this.forEachStageHash(value, (s, h) => this.stageSets[s].add(h));
+      this.stageHashes(value, true);
       for (let p = 0; p < this.portTries.length; p++) {
         const j = this.portIdx[p];
-        this.portTries[p].insert(Uint32Array.of(value[this.words[j]] & this.masks[j]), 0, this.portPlen[p]);
+        this.portWord[0] = value[this.words[j]] & this.masks[j];
+        this.portTries[p].insert(this.portWord, 0, this.portPlen[p]);
       }
       created = true;
     }
@@ -338,10 +346,11 @@ export class Subtable<T> {
     if (this.heads[id] !== null) return false;
     this.table.remove(id);
     this.dropLive(id);
-    this.forEachStageHash(rule.value, (s, h) => this.stageSets[s].delete(h));
+    this.stageHashes(rule.value, false);
     for (let p = 0; p < this.portTries.length; p++) {
       const j = this.portIdx[p];
-      this.portTries[p].remove(Uint32Array.of(rule.value[this.words[j]] & this.masks[j]), 0, this.portPlen[p]);
+      this.portWord[0] = rule.value[this.words[j]] & this.masks[j];
+      this.portTries[p].remove(this.portWord, 0, this.portPlen[p]);
     }
     return true;
   }
@@ -424,7 +433,10 @@ export class Subtable<T> {
   compact(): void {
     const size = this.recordSize;
     const old = this.records;
-    const recs = new Int32Array(Math.max(4, this.nRules) * size);
+    // Room for the inserts until the next compaction (`scattered`: a quarter of the rules), so
+    // the next insert does not grow (copy) the records at once; never more than the old capacity.
+    const cap = Math.max(4, Math.min(old.length / size, this.nRules + (this.nRules >> 2) + 4));
+    const recs = new Int32Array(Math.max(cap, this.nRules) * size);
     const rules: (Rule<T> | null)[] = new Array(this.nRules).fill(null);
     const keys = this.table.keys;
     const stride = this.table.stride;
@@ -470,12 +482,14 @@ export class Subtable<T> {
     return hashFinish(h, n * 4);
   }
 
-  private forEachStageHash(value: Uint32Array, fn: (stage: number, hash: number) => void): void {
+  /** Adds (or deletes) a bucket's per-stage hashes of `value` to (from) the stage sets. */
+  private stageHashes(value: Uint32Array, add: boolean): void {
     let h = 0;
     let i = 0;
     for (let s = 0; s < this.stageSets.length; s++) {
       for (; i < this.stageEnds[s]; i++) h = hashAdd(h, value[this.words[i]] & this.masks[i]);
-      fn(s, hashFinish(h, i * 4));
+      if (add) this.stageSets[s].add(hashFinish(h, i * 4));
+      else this.stageSets[s].delete(hashFinish(h, i * 4));
     }
   }
 }

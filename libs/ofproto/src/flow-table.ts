@@ -229,7 +229,6 @@ export class FlowTables {
       throw new FlowModError('OFPFMFC_OVERLAP', 5, 3, 'flow overlaps an existing flow of the same priority');
     }
     const t = this.now();
-    const old = cls.findExact(km, fm.priority);
     const entry: FlowEntry = {
       tableId,
       priority: fm.priority,
@@ -247,6 +246,11 @@ export class FlowTables {
       bytes: 0n,
       rule: undefined as unknown as Rule<FlowEntry>,
     };
+    // An identical flow (same match and priority) is replaced: one mask lookup finds, removes and
+    // inserts (the classifier's findExact, remove, insert).
+    const conj = conjunctionsOf(fm.actions);
+    entry.rule = cls.replace(km, fm.priority, entry, conj.length === 0 ? undefined : { conjunctions: conj });
+    const old = cls.replaced;
     if (old !== null) {
       // Replacing an identical flow keeps its counters unless reset_counts is given (as OVS).
       if (!(fm.flags & FlowModFlag.RESET_COUNTS)) {
@@ -255,10 +259,8 @@ export class FlowTables {
         entry.created = old.data.created;
         entry.used = old.data.used;
       }
-      cls.remove(old);
       this.forget(old.data, old);
     }
-    entry.rule = cls.insert(km, fm.priority, entry, { conjunctions: conjunctionsOf(fm.actions) });
     this.trackNw(entry.rule, 1);
     this.watchTimeouts(entry);
   }

@@ -152,19 +152,54 @@ export function decodeFlowMod(b: Uint8Array): FlowMod {
   const fm = decodeFlowModRaw(b);
   const version = b[0];
   const protocol =
-    version === 1
-      ? b[1] === OFPT10_FLOW_MOD
-        ? P_OF10_STD_ANY
-        : P_OF10_NXM_ANY
-      : [0, 0, Protocol.OF11_STD, Protocol.OF12_OXM, Protocol.OF13_OXM, Protocol.OF14_OXM, Protocol.OF15_OXM][version];
+    version === 1 ? (b[1] === OFPT10_FLOW_MOD ? P_OF10_STD_ANY : P_OF10_NXM_ANY) : VERSION_PROTOCOLS[version];
   checkDecoded(fm, protocol);
   return fm;
+}
+
+/** The protocol of a flow_mod by OpenFlow version (1.1 on). */
+const VERSION_PROTOCOLS: readonly number[] = [
+  0,
+  0,
+  Protocol.OF11_STD,
+  Protocol.OF12_OXM,
+  Protocol.OF13_OXM,
+  Protocol.OF14_OXM,
+  Protocol.OF15_OXM,
+];
+
+/**
+ * Placeholders for a decoded flow-mod's match and actions until the decoder sets them (every
+ * path that returns does): `newFlowMod`'s fresh ones would be garbage at once.
+ */
+const UNSET_MATCH = new Match();
+const UNSET_ACTIONS: Action[] = [];
+
+/** `newFlowMod()` with placeholder match and actions (same fields, same order). */
+function blankFlowMod(): FlowMod {
+  return {
+    command: 0,
+    tableId: 0xff,
+    priority: DEFAULT_PRIORITY,
+    cookie: 0n,
+    cookieMask: 0n,
+    newCookie: 0n,
+    idleTimeout: 0,
+    hardTimeout: 0,
+    importance: 0,
+    bufferId: 0xffffffff,
+    outPort: 0xffff,
+    outGroup: 0xffffffff,
+    flags: 0,
+    match: UNSET_MATCH,
+    actions: UNSET_ACTIONS,
+  };
 }
 
 function decodeFlowModRaw(b: Uint8Array): FlowMod {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const version = b[0];
-  const fm = newFlowMod();
+  const fm = blankFlowMod();
   const len = b.length;
   if (version === 1 && b[1] === OFPT10_FLOW_MOD) {
     if (len < 72) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, 0, 'OpenFlow 1.0 flow_mod too short');
