@@ -49,7 +49,7 @@ interface Monitor {
 /** `ovs-ofctl monitor <bridge mgmt> 65534`, line-buffered so each message shows up at once. */
 function monitor(sw: Switch, proto: string): Monitor {
   const child = spawn(
-    'stdbuf', // Standard packet-ins: softswitch does not speak NXT_PACKET_IN2 (which real ovs-ofctl prefers).
+    'stdbuf', // Standard packet-ins here (NXT_PACKET_IN2: switchd-controller-status.test.ts).
     [
       '-oL',
       'ovs-ofctl',

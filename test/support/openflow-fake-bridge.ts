@@ -93,7 +93,8 @@ export function rawSession(path: string, version: number): RawSession {
   s.write(Buffer.from(`${v}00001000000001000100080000${(1 << version).toString(16).padStart(4, '0')}`, 'hex'));
   return {
     exchange(messages, timeoutMs = 5000) {
-      const xid = (nextXid++).toString(16).padStart(8, '0');
+      const xid = nextXid.toString(16).padStart(8, '0');
+      nextXid = (nextXid + 1) >>> 0;
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no barrier reply; got ${got.join(' ')}`)), timeoutMs);
         waiting = {

@@ -344,7 +344,12 @@ export class BridgeSet implements BridgeHost {
     for (const b of this.bridges.values()) {
       b.failOpenRun();
       if (b.ofproto.macs.expire() > 0) changed = true;
-      if (b.ofproto.tables.expire().length > 0) changed = true;
+      const expired = b.ofproto.tables.expire();
+      if (expired.length > 0) {
+        changed = true;
+        // Idle and hard timeouts: flow-removed to the controllers that asked for them.
+        b.listener?.flowsRemoved?.(expired);
+      }
     }
     if (changed) this.scheduleRevalidate();
   }

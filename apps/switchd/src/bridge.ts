@@ -6,6 +6,7 @@ import {
   type MeterProvider,
   Ofproto,
   type PortConfig,
+  type RemovedFlow,
   translate,
   type XlateBridge,
 } from '@softswitch/ofproto';
@@ -49,6 +50,20 @@ export interface BridgeListener {
   wantsMisses?(): boolean;
   setControllers?(targets: readonly string[]): void;
   connectedControllers?(): string[];
+  controllerInfo?(): ControllerStatus[];
+  flowsRemoved?(removed: RemovedFlow[]): void;
+  portStatus?(reason: 'add' | 'delete' | 'modify', port: ReturnType<Bridge['ports']>[number]): void;
+}
+
+/** One active controller's connection state (what `Controller.status` reports). */
+export interface ControllerStatus {
+  target: string;
+  isConnected: boolean;
+  role?: 'other' | 'master' | 'slave';
+  state: string;
+  lastError?: string;
+  lastConnectMs?: number;
+  lastDisconnectMs?: number;
 }
 
 /** What the bridge needs from the set that owns the one datapath. */
@@ -153,6 +168,11 @@ export class Bridge {
     return this.listener?.connectedControllers?.() ?? [];
   }
 
+  /** Connection state of each active controller, for `Controller.status`. */
+  controllerInfo(): ControllerStatus[] {
+    return this.listener?.controllerInfo?.() ?? [];
+  }
+
   /** Whether a table miss goes to the controllers (OVS's miss rule) rather than being dropped. */
   missesToController(): boolean {
     return this.listener?.wantsMisses?.() ?? false;
@@ -230,6 +250,20 @@ export class Bridge {
       ports.push({ ofport: e.config.ofport, name: e.config.name, dpPort: e.dpPort, ...e.vlan });
     }
     setOfprotoPorts(this.ofproto, ports);
+    this.announcePorts();
+  }
+
+  /** Ports the OpenFlow clients were told about (by OpenFlow port number). */
+  private announced = new Map<number, ReturnType<Bridge['ports']>[number]>();
+
+  /** OFPT_PORT_STATUS add/delete for ports that appeared or went since the last call (as OVS's port-status). */
+  private announcePorts(): void {
+    const now = new Map(this.ports().map((p) => [p.ofport, p]));
+    for (const [ofport, p] of this.announced)
+      if (now.get(ofport)?.name !== p.name) this.listener?.portStatus?.('delete', p);
+    for (const [ofport, p] of now)
+      if (this.announced.get(ofport)?.name !== p.name) this.listener?.portStatus?.('add', p);
+    this.announced = now;
   }
 
   ifaceByOfport(ofport: number): BridgeIface | undefined {

@@ -1,14 +1,34 @@
 import { formatMac } from '@softswitch/netdev';
+import type { ControllerStatus } from './bridge.js';
 import type { BridgeSet } from './bridge-set.js';
 
 type Row = Record<string, unknown>;
 
 const map = (entries: [string, string | number][]): unknown => ['map', entries];
 
+const EMPTY_SET = ['set', []];
+
+/**
+ * A Controller row's status as OVS's refresh_controller_status writes it: `is_connected`, `role`
+ * (only while connected) and `status` with `last_error`, `state`, `sec_since_connect` and
+ * `sec_since_disconnect` (the last two once there was such an event). A passive or not yet
+ * applied target reports nothing.
+ */
+function controllerRow(info: ControllerStatus | undefined, now: number): Row {
+  if (!info) return { is_connected: false, role: EMPTY_SET, status: map([]) };
+  const status: [string, string][] = [];
+  if (info.lastError) status.push(['last_error', info.lastError]);
+  status.push(['state', info.state]);
+  const secs = (ms: number) => String(Math.max(0, Math.floor((now - ms) / 1000)));
+  if (info.lastConnectMs !== undefined) status.push(['sec_since_connect', secs(info.lastConnectMs)]);
+  if (info.lastDisconnectMs !== undefined) status.push(['sec_since_disconnect', secs(info.lastDisconnectMs)]);
+  return { is_connected: info.isConnected, role: info.role ?? EMPTY_SET, status: map(status) };
+}
+
 /**
  * What the switch reports back into the DB, as Open vSwitch does: per Interface `admin_state`,
  * `link_state`, `mac_in_use`, `mtu`, `error` and (when asked) `statistics`; per Bridge
- * `datapath_id`; per Controller `is_connected`. Only values that changed since the last write are sent.
+ * `datapath_id`; per Controller `is_connected`, `role` and `status`. Only values that changed since the last write are sent.
  */
 export class StatusReporter {
   private readonly written = new Map<string, string>();
@@ -19,9 +39,12 @@ export class StatusReporter {
     for (const bridge of set.bridges.values()) {
       const uuid = bridgeUuids.get(bridge.name);
       if (uuid) this.diff(ops, 'Bridge', uuid, { datapath_id: bridge.datapathId().toString(16).padStart(16, '0') });
-      const connected = bridge.connectedControllers();
-      for (const c of bridge.controllers)
-        this.diff(ops, 'Controller', c.uuid, { is_connected: connected.includes(c.target) });
+      const infos = new Map(bridge.controllerInfo().map((i) => [i.target, i]));
+      const now = Date.now();
+      for (const c of bridge.controllers) {
+        const info = infos.get(c.target);
+        this.diff(ops, 'Controller', c.uuid, controllerRow(info, now));
+      }
       for (const e of bridge.ifaces.values()) {
         const dev = e.netdev;
         const row: Row = { error: e.error === undefined ? ['set', []] : e.error };

@@ -475,7 +475,8 @@ export function decodeMessage(b: Uint8Array): OpenFlowMessage {
       exact(16 + PORT_LEN(version));
       return { type: 'port_status', version, xid, reason: b[8], port: decodePort(b, 16, version) };
     case OFPT.FLOW_REMOVED: {
-      if (version > 4) break;
+      // OpenFlow 1.4 keeps 1.3's layout; 1.5's is decodeFlowRemovedExt's.
+      if (version > 5) break;
       if (version === 1) {
         exact(88);
         return {

@@ -5,6 +5,7 @@ import { formatGroupMod, formatMeterMod, formatPortMod, ROLES } from './control.
 import { ERROR_NAMES_10, ERROR_NAMES_11 } from './error-names.js';
 import { OpenFlowDecodeError } from './errors.js';
 import { decodeFlowMod, formatFlowModBody } from './flow-mod.js';
+import { decodeFlowRemovedExt, type FlowRemovedExt, isFlowRemovedExt } from './flow-removed-ext.js';
 import { formatPort } from './format-values.js';
 import { formatMatch } from './match-format.js';
 import { decodeMessage, OFPT_ROLE_STATUS, ONFT_ROLE_STATUS, type OpenFlowMessage } from './messages.js';
@@ -27,6 +28,7 @@ import {
   formatGroupDescs,
   formatGroupStats,
 } from './multipart-groups.js';
+import { decodePacketIn2, isPacketIn2 } from './packet-in2.js';
 import { packetToString } from './packet-text.js';
 import { formatPortDesc } from './ports.js';
 import { formatQueueGetConfigReply, queueGetConfigTypes } from './queue-config.js';
@@ -102,6 +104,50 @@ export function ofpPrintFlowMod(b: Uint8Array, xid: number): string {
   return `${b[1] === 14 ? 'OFPT_FLOW_MOD' : 'NXT_FLOW_MOD'}${VERSION_SUFFIX[b[0]] ?? ''} (xid=0x${xid.toString(16)}):${body}`;
 }
 
+/** A flow-removed message's text, as ovs-ofctl's ofputil_flow_removed_format. */
+function formatFlowRemoved(
+  title: string,
+  m: Extract<OpenFlowMessage, { type: 'flow_removed' }> | FlowRemovedExt,
+): string {
+  let s = `${head(title, m.version, m.xid)} ${formatMatch(m.match, m.priority)}`;
+  s += ` reason=${FLOW_REMOVED_REASONS[m.reason] ?? String(m.reason)}`;
+  if (m.tableId !== 255) s += ` table_id=${m.tableId}`;
+  if (m.cookie) s += ` cookie:0x${m.cookie.toString(16)}`;
+  s += ` duration${formatDuration(m.durationSec, m.durationNsec)} idle${m.idleTimeout}`;
+  if (m.hardTimeout) s += ` hard${m.hardTimeout}`;
+  return `${s} pkts${m.packetCount} bytes${m.byteCount}`;
+}
+
+/** A packet-in (OFPT_PACKET_IN or NXT_PACKET_IN2) as ovs-ofctl's ofputil_packet_in_private_format prints it. */
+function formatPacketIn(
+  title: string,
+  m: {
+    version: number;
+    xid: number;
+    tableId: number;
+    cookie: bigint;
+    totalLen: number;
+    match: Parameters<typeof formatMatch>[0];
+    reason: number;
+    data: Uint8Array;
+    bufferId: number;
+  },
+  verbosity: number,
+): string {
+  let s = head(title, m.version, m.xid);
+  if (m.tableId) s += ` table_id=${m.tableId}`;
+  if (m.cookie !== 0xffffffffffffffffn) s += ` cookie=0x${m.cookie.toString(16)}`;
+  s += ` total_len=${m.totalLen} ${formatMatch(m.match)}`;
+  s += ` (via ${PACKET_IN_REASONS[m.reason] ?? m.reason}) data_len=${m.data.length}`;
+  if (m.bufferId === 0xffffffff) {
+    s += ' (unbuffered)';
+    if (m.totalLen !== m.data.length) s += ' (***total_len != data_len***)';
+  } else s += ` buffer=0x${m.bufferId.toString(16).padStart(8, '0')}`;
+  // The flow extracted from the packet, as at ovs-ofctl's default verbosity.
+  if (verbosity > 0) s += `\n${packetToString(m.data)}`;
+  return s;
+}
+
 /** `verbosity` as ovs-ofctl's: 2 by default; messages nested in errors print at one less. */
 export function ofpPrint(b: Uint8Array, verbosity = 2): string {
   if (b.length >= 4) {
@@ -116,6 +162,18 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
     }
   }
   try {
+    if (isPacketIn2(b)) {
+      const p = decodePacketIn2(b);
+      return formatPacketIn(
+        'NXT_PACKET_IN2',
+        { ...p, match: p.metadata, totalLen: p.fullLen ?? p.packet.length, data: p.packet },
+        verbosity,
+      );
+    }
+    if (isFlowRemovedExt(b)) {
+      const fr = decodeFlowRemovedExt(b);
+      return formatFlowRemoved(fr.title, fr);
+    }
     const m = decodeMessage(b);
     switch (m.type) {
       case 'hello': {
@@ -183,29 +241,10 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
         return formatFeatures(m);
       case 'port_status':
         return `${head('OFPT_PORT_STATUS', m.version, m.xid)} ${['ADD', 'DEL', 'MOD'][m.reason] ?? `reason ${m.reason}`}:${formatPortDesc(m.port, m.version).replace(/\n$/, '')}`;
-      case 'flow_removed': {
-        let s = `${head('OFPT_FLOW_REMOVED', m.version, m.xid)} ${formatMatch(m.match, m.priority)}`;
-        s += ` reason=${FLOW_REMOVED_REASONS[m.reason] ?? String(m.reason)}`;
-        if (m.tableId !== 255) s += ` table_id=${m.tableId}`;
-        if (m.cookie) s += ` cookie:0x${m.cookie.toString(16)}`;
-        s += ` duration${formatDuration(m.durationSec, m.durationNsec)} idle${m.idleTimeout}`;
-        if (m.hardTimeout) s += ` hard${m.hardTimeout}`;
-        return `${s} pkts${m.packetCount} bytes${m.byteCount}`;
-      }
-      case 'packet_in': {
-        let s = head('OFPT_PACKET_IN', m.version, m.xid);
-        if (m.tableId) s += ` table_id=${m.tableId}`;
-        if (m.cookie !== 0xffffffffffffffffn) s += ` cookie=0x${m.cookie.toString(16)}`;
-        s += ` total_len=${m.totalLen} ${formatMatch(m.match)}`;
-        s += ` (via ${PACKET_IN_REASONS[m.reason] ?? m.reason}) data_len=${m.data.length}`;
-        if (m.bufferId === 0xffffffff) {
-          s += ' (unbuffered)';
-          if (m.totalLen !== m.data.length) s += ' (***total_len != data_len***)';
-        } else s += ` buffer=0x${m.bufferId.toString(16).padStart(8, '0')}`;
-        // The flow extracted from the packet, as at ovs-ofctl's default verbosity.
-        if (verbosity > 0) s += `\n${packetToString(m.data)}`;
-        return s;
-      }
+      case 'flow_removed':
+        return formatFlowRemoved('OFPT_FLOW_REMOVED', m);
+      case 'packet_in':
+        return formatPacketIn('OFPT_PACKET_IN', m, verbosity);
       case 'packet_out': {
         let s = `${head('OFPT_PACKET_OUT', m.version, m.xid)} in_port=${formatPort(m.inPort)} actions=${formatActions(m.actions)}`;
         s +=
@@ -274,7 +313,7 @@ function goodGroupEntries(b: Uint8Array): string {
 
 const FRAG_MODES = ['normal', 'drop', 'reassemble', 'nx-match'];
 const ROLE_STATUS_REASONS = ['primary_request', 'configuration_changed', 'experimenter_data_changed'];
-const FLOW_REMOVED_REASONS = ['idle', 'hard', 'delete', 'group_delete', 'eviction', 'meter_delete'];
+const FLOW_REMOVED_REASONS = ['idle', 'hard', 'delete', 'group_delete', 'meter_delete', 'eviction'];
 const CAPS10: [number, string][] = [
   [1, 'FLOW_STATS'],
   [2, 'TABLE_STATS'],

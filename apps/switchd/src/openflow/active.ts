@@ -12,9 +12,40 @@ const MIN_BACKOFF_MS = 1000;
 /** Open vSwitch's default Controller.max_backoff. */
 const MAX_BACKOFF_MS = 8000;
 
+/** rconn's states as `Controller.status:state` spells them. */
+export type RconnState = 'VOID' | 'BACKOFF' | 'CONNECTING' | 'ACTIVE' | 'IDLE';
+
+/** ovs_retval_to_string for the errors a controller connection meets (strerror, and EOF). */
+const ERRNO_TEXT: Record<string, string> = {
+  ECONNREFUSED: 'Connection refused',
+  ENOENT: 'No such file or directory',
+  ETIMEDOUT: 'Connection timed out',
+  EHOSTUNREACH: 'No route to host',
+  ENETUNREACH: 'Network is unreachable',
+  ECONNRESET: 'Connection reset by peer',
+  EPIPE: 'Broken pipe',
+  EACCES: 'Permission denied',
+  ENOTSOCK: 'Socket operation on non-socket',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+  EOF: 'End of file',
+};
+
+/** What `Controller.status` reports for one active controller (OVS's ofproto_controller_info). */
+export interface ControllerInfo {
+  target: string;
+  isConnected: boolean;
+  state: RconnState;
+  /** ovs_retval_to_string of the last error, if any. */
+  lastError?: string;
+  /** When it last connected / disconnected (ms since the epoch), if ever. */
+  lastConnectMs?: number;
+  lastDisconnectMs?: number;
+}
+
 /**
  * One active controller: connects out, hands each established socket to `onSocket`, and after a
  * failure or disconnect tries again with a backoff doubling from 1 s to 8 s (reset once connected).
+ * Keeps what OVS's rconn reports: state, last error, last connect and disconnect times.
  */
 export class ActiveController {
   private socket: Socket | undefined;
@@ -22,6 +53,10 @@ export class ActiveController {
   private backoffMs = MIN_BACKOFF_MS;
   private stopped = false;
   connected = false;
+  state: RconnState = 'VOID';
+  lastError: string | undefined;
+  lastConnectMs: number | undefined;
+  lastDisconnectMs: number | undefined;
 
   constructor(
     readonly target: string,
@@ -29,6 +64,17 @@ export class ActiveController {
     private readonly log: (m: string) => void,
   ) {
     this.attempt();
+  }
+
+  info(): ControllerInfo {
+    return {
+      target: this.target,
+      isConnected: this.connected,
+      state: this.state,
+      lastError: this.lastError,
+      lastConnectMs: this.lastConnectMs,
+      lastDisconnectMs: this.lastDisconnectMs,
+    };
   }
 
   private attempt(): void {
@@ -39,18 +85,32 @@ export class ActiveController {
       this.log(`${this.target}: not an active controller target`);
       return;
     }
+    this.state = 'CONNECTING';
     const socket = 'path' in where ? connect(where.path) : connect(where.port, where.host);
     this.socket = socket;
+    let failed = false;
     socket.once('connect', () => {
       this.connected = true;
+      this.state = 'ACTIVE';
+      this.lastConnectMs = Date.now();
       this.backoffMs = MIN_BACKOFF_MS;
       this.onSocket(socket);
     });
-    socket.on('error', (e) => this.log(`${this.target}: ${e.message}`));
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      failed = true;
+      this.lastError = (e.code && ERRNO_TEXT[e.code]) ?? e.message;
+      this.log(`${this.target}: ${e.message}`);
+    });
     socket.once('close', () => {
+      if (this.connected) {
+        this.lastDisconnectMs = Date.now();
+        // The peer hung up: rconn reports EOF.
+        if (!failed) this.lastError = ERRNO_TEXT.EOF;
+      }
       this.connected = false;
       if (this.socket === socket) this.socket = undefined;
       if (this.stopped) return;
+      this.state = 'BACKOFF';
       this.timer = setTimeout(() => this.attempt(), this.backoffMs);
       this.timer.unref();
       this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);

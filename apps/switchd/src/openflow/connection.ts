@@ -23,9 +23,11 @@ import {
   tryDecodeMessage,
   Writer,
 } from '@softswitch/openflow';
+import { type AsyncState, applyNxSetAsync, applySetAsync, asyncToWire, defaultAsync } from './async.js';
 import type { OpenFlowBridge, PortInfo } from './bridge-api.js';
 import { BundleError, BundleSet } from './bundles.js';
 import { encodeBundleError, encodeErrorReply, encodeTextError } from './errors.js';
+import { encodeFlowRemoved, OFPRR } from './flow-removed.js';
 import { checkFlowMod, commitFlowMods } from './flow-txn.js';
 import { encodeGroupDesc, encodeGroupStats, GroupModError, type GroupTable } from './groups.js';
 import { meterReplies } from './meters.js';
@@ -40,6 +42,7 @@ import {
   nxStatsPrefix,
 } from './nx-stats.js';
 import { encodeAggregate15, encodeFlowStats15 } from './of15-stats.js';
+import { encodePacketIn2 } from './packet-in2.js';
 import { decodePacketOut14, isPacketOut14, type PacketOut } from './packet-out.js';
 import { encodePortDesc, encodePortStats, portDesc } from './ports-out.js';
 import {
@@ -96,6 +99,9 @@ function wireReason(reason: number, version: number): number {
   }
 }
 
+/** Open vSwitch's default Controller.inactivity_probe (5 s). */
+const INACTIVITY_PROBE_MS = 5000;
+
 /** OFP_DEFAULT_MISS_SEND_LEN: a controller connection's miss_send_len until it sets one. */
 const OFP_DEFAULT_MISS_SEND_LEN = 128;
 
@@ -148,25 +154,40 @@ export class Connection implements RoleHolder {
   private batchOut: Buffer[] | undefined;
   private changedInBatch = false;
   private flowFormat = NXFF_OPENFLOW10;
+  /** NXT_SET_PACKET_IN_FORMAT: standard packet-ins or NXT_PACKET_IN2. */
+  private packetInFormat = NXPIF_STANDARD;
   /** NXT_FLOW_MOD_TABLE_ID: an OpenFlow 1.0 flow-mod's command carries a table id. */
   private flowModTableId = false;
   /** OVS gives service (ofctl) connections miss_send_len 0, controller connections 128. */
   private missSendLen: number;
   private configFlags = 0;
   role: number = ROLE.EQUAL;
+  /** Set by OFPT_SET_ASYNC / NXT_SET_ASYNC_CONFIG; until then OVS's defaults for the version. */
+  private asyncCfg: AsyncState | undefined;
   private closed = false;
   private readonly bundles = new BundleSet();
 
   constructor(
     private readonly socket: Socket,
     private readonly host: ConnectionHost,
-    kind: 'service' | 'controller' = 'service',
+    private readonly kind: 'service' | 'controller' = 'service',
     /** Gets a copy of every message after the hellos, both ways (`.snoop` monitors of a controller connection). */
     private readonly tap?: (message: Uint8Array) => void,
   ) {
     this.missSendLen = kind === 'controller' ? OFP_DEFAULT_MISS_SEND_LEN : 0;
     this.send(encodeMessage({ type: 'hello', version: MAX_VERSION, xid: 0, bitmap: VERSION_BITMAP }));
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      this.lastRxMs = Date.now();
+      this.idle = false;
+      this.onData(chunk);
+    });
+    if (kind === 'controller') {
+      // rconn's inactivity probe: an echo request after probe interval of silence (IDLE), a
+      // disconnect (ETIMEDOUT) if another interval passes without anything received.
+      this.probeTimer = setInterval(() => this.probe(), 1000);
+      this.probeTimer.unref();
+      socket.once('close', () => clearInterval(this.probeTimer));
+    }
   }
 
   private get now(): number {
@@ -223,12 +244,48 @@ export class Connection implements RoleHolder {
     );
   }
 
+  /**
+   * Whether this connection gets an asynchronous message of `type` for `reason`, as OVS's
+   * ofconn_receives_async_msg: service connections only once they set a miss_send_len, then
+   * the async config's mask for the connection's role (secondary, or primary/equal).
+   */
+  private receives(type: 'packetIn' | 'portStatus' | 'flowRemoved', reason: number): boolean {
+    if (this.version === 0 || this.closed) return false;
+    if (this.kind === 'service' && this.missSendLen === 0) return false;
+    const cfg = this.asyncCfg ?? defaultAsync(this.version);
+    const masks = this.role === ROLE.SLAVE ? cfg.secondary : cfg.primary;
+    return ((masks[type] >>> reason) & 1) === 1;
+  }
+
   /** Table misses become packet-ins for this connection (OVS: miss_send_len > 0). */
   wantsMisses(): boolean {
     return !this.closed && this.missSendLen > 0;
   }
 
+  /** A controller connection waiting for an answer to its inactivity probe (rconn's IDLE state). */
+  idle = false;
+  private lastRxMs = Date.now();
+  private idleSinceMs = 0;
+  private probeTimer: NodeJS.Timeout | undefined;
+
+  private probe(): void {
+    if (this.closed || this.version === 0) return;
+    const now = Date.now();
+    if (!this.idle) {
+      if (now - this.lastRxMs < INACTIVITY_PROBE_MS) return;
+      this.idle = true;
+      this.idleSinceMs = now;
+      this.send(encodeMessage({ type: 'echo_request', version: this.version, xid: 0, data: new Uint8Array(0) }));
+    } else if (now - this.idleSinceMs >= INACTIVITY_PROBE_MS) {
+      this.host.log(`no response to inactivity probe after ${INACTIVITY_PROBE_MS / 1000} seconds, disconnecting`);
+      this.closed = true;
+      clearInterval(this.probeTimer);
+      this.socket.destroy(Object.assign(new Error('inactivity probe timed out'), { code: 'ETIMEDOUT' }));
+    }
+  }
+
   close(): void {
+    clearInterval(this.probeTimer);
     this.closed = true;
     this.batchOut = undefined;
     this.bundles.clear();
@@ -403,6 +460,18 @@ export class Connection implements RoleHolder {
       case 'barrier_request':
         // Messages are handled synchronously in arrival order: all earlier ones are done.
         return this.send(encodeMessage({ type: 'barrier_reply', version, xid }));
+      case 'set_async':
+        this.asyncCfg = applySetAsync(this.asyncCfg ?? defaultAsync(version), raw, version);
+        return;
+      case 'get_async_request':
+        return this.send(
+          encodeMessage({
+            type: 'get_async_reply',
+            version,
+            xid,
+            config: asyncToWire(this.asyncCfg ?? defaultAsync(version), version),
+          }),
+        );
       case 'nx_set_flow_format':
         if (m.format !== NXFF_OPENFLOW10 && m.format !== NXFF_NXM)
           return this.sendError(OFPET.BAD_REQUEST, OFPBRC.EPERM, raw);
@@ -445,18 +514,22 @@ export class Connection implements RoleHolder {
           throw e;
         }
         this.flowsChanged();
-        if (removed.length) this.host.flowsRemoved(removed);
+        // Flows that used a deleted meter go with reason OFPRR_METER_DELETE (a delete before 1.4).
+        if (removed.length) this.host.flowsRemoved(removed.map((r) => ({ ...r, reason: OFPRR.METER_DELETE })));
         return;
       }
-      case 'group_mod':
+      case 'group_mod': {
+        let removed: RemovedFlow[];
         try {
-          this.host.groups.apply(m.groupMod);
+          removed = this.host.groups.apply(m.groupMod);
         } catch (e) {
           if (e instanceof GroupModError) return this.sendError(e.errorType, e.errorCode, raw);
           throw e;
         }
         this.flowsChanged();
+        if (removed.length) this.host.flowsRemoved(removed);
         return;
+      }
       case 'port_mod':
       case 'table_mod':
         return; // accepted; port and table configuration are the bridge's (nothing to change here)
@@ -478,10 +551,11 @@ export class Connection implements RoleHolder {
       case NXT.FLOW_MOD_TABLE_ID:
         return false;
       case NXT.SET_PACKET_IN_FORMAT: {
-        // Only standard packet-ins are encoded: refusing the Nicira formats makes ovs-ofctl
-        // fall back to the standard one.
+        // Standard packet-ins and NXT_PACKET_IN2; NXT_PACKET_IN (1.0's Nicira form) is refused,
+        // which makes ovs-ofctl fall back to the standard one.
         const format = b.length === 20 ? v.getUint32(16) : -1;
-        if (format !== NXPIF_STANDARD) this.sendError(OFPET.BAD_REQUEST, OFPBRC.EPERM, b);
+        if (format === NXPIF_STANDARD || format === NXPIF_NXT_PACKET_IN2) this.packetInFormat = format;
+        else this.sendError(OFPET.BAD_REQUEST, OFPBRC.EPERM, b);
         return true;
       }
       case NXT.ROLE_REQUEST: {
@@ -497,18 +571,25 @@ export class Connection implements RoleHolder {
         return true;
       }
       case NXT.SET_ASYNC_CONFIG:
+        if (b.length !== 40) this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, b);
+        else this.asyncCfg = applyNxSetAsync(this.asyncCfg ?? defaultAsync(this.version), b, this.version);
+        return true;
       case NXT.SET_CONTROLLER_ID:
-        return true; // accepted: one controller id, every async message on
+        return true; // accepted: one controller id
       default:
         this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_EXP_TYPE, b);
         return true;
     }
   }
 
-  /** OFPT_PACKET_IN (standard format); service connections get them once miss_send_len is set. */
+  /** OFPT_PACKET_IN (standard format) or NXT_PACKET_IN2; service connections get them once miss_send_len is set. */
   notifyPacketIn(pin: PacketIn): void {
     const version = this.version;
-    if (version === 0 || version === 2 || this.missSendLen === 0 || this.role === ROLE.SLAVE) return;
+    if (version === 0 || version === 2 || this.missSendLen === 0 || !this.receives('packetIn', pin.reason)) return;
+    if (this.packetInFormat === NXPIF_NXT_PACKET_IN2) {
+      this.send(encodePacketIn2(version, pin, wireReason(pin.reason, version)));
+      return;
+    }
     const match = new Match();
     match.setSlot('in_port', BigInt(pin.inPort), 0xffffn);
     this.send(
@@ -643,38 +724,22 @@ export class Connection implements RoleHolder {
     }
   }
 
-  /** Sends flow-removed for flows added with send_flow_rem (OpenFlow 1.0 std format, 1.1-1.3). */
+  /**
+   * Flow-removed for flows added with send_flow_rem, in this connection's form (OpenFlow 1.0,
+   * NXM, 1.1-1.4, 1.5), for the reasons its async config lets through.
+   */
   notifyRemoved(removed: RemovedFlow[]): void {
-    if (this.role === ROLE.SLAVE) return;
-    if (this.version === 0 || this.version > 4 || (this.version === 1 && this.flowFormat !== NXFF_OPENFLOW10)) return;
+    if (this.version === 0) return;
     const now = this.now;
-    for (const { entry, reason } of removed) {
-      if (!(entry.flags & 1)) continue;
-      const ms = now - entry.created;
-      this.send(
-        encodeMessage({
-          type: 'flow_removed',
-          version: this.version,
-          xid: 0,
-          cookie: entry.cookie,
-          priority: entry.priority,
-          reason,
-          tableId: entry.tableId,
-          durationSec: Math.floor(ms / 1000),
-          durationNsec: (ms % 1000) * 1_000_000,
-          idleTimeout: entry.idleTimeout,
-          hardTimeout: entry.hardTimeout,
-          packetCount: entry.packets,
-          byteCount: entry.bytes,
-          match: entry.match,
-        }),
-      );
+    for (const r of removed) {
+      if (!(r.entry.flags & 1) || !this.receives('flowRemoved', r.reason)) continue;
+      this.send(encodeFlowRemoved(r, this.version, this.flowFormat === NXFF_NXM, now));
     }
   }
 
   /** OFPT_PORT_STATUS: reason, pad, then the port in this connection's version's form. */
   notifyPortStatus(reason: PortStatusReason, port: PortInfo): void {
-    if (this.version === 0) return;
+    if (!this.receives('portStatus', PORT_REASONS[reason])) return;
     const body = encodePortDesc(portDesc(port), this.version);
     const w = new Writer(16 + body.length);
     w.u8(this.version)
@@ -900,6 +965,7 @@ const NXT = {
   SET_CONTROLLER_ID: 20,
 } as const;
 const NXPIF_STANDARD = 0;
+const NXPIF_NXT_PACKET_IN2 = 2;
 
 /** An OFPT_EXPERIMENTER (OFPT_VENDOR) message from Nicira (0x2320). */
 function isNiciraMessage(b: Uint8Array): boolean {

@@ -1,5 +1,14 @@
-import type { Group, GroupType, Ofproto } from '@softswitch/ofproto';
-import { encodeAction, encodeContextFor, type GroupMod, Match, OFPET, portToOf11, Writer } from '@softswitch/openflow';
+import type { Group, GroupType, Ofproto, RemovedFlow } from '@softswitch/ofproto';
+import {
+  type Action,
+  encodeAction,
+  encodeContextFor,
+  type GroupMod,
+  Match,
+  OFPET,
+  portToOf11,
+  Writer,
+} from '@softswitch/openflow';
 
 /** OFPGMFC_* codes (OpenFlow 1.1+). */
 const OFPGMFC = { GROUP_EXISTS: 0, INVALID_GROUP: 1, UNKNOWN_GROUP: 8 } as const;
@@ -22,12 +31,26 @@ export class GroupModError extends Error {
  * The groups a bridge's OpenFlow clients created. Ofproto stores groups by id without listing
  * them, so the listener remembers the ids it added (for dump-groups and `delete all`).
  */
+const OFPRR_GROUP_DELETE = 3;
+
+function actionsUseGroup(actions: readonly Action[], groupId: number): boolean {
+  for (const a of actions) {
+    if (a.type === 'group' && a.groupId === groupId) return true;
+    if ((a.type === 'write_actions' || a.type === 'clone') && actionsUseGroup(a.actions, groupId)) return true;
+  }
+  return false;
+}
+
 export class GroupTable {
   private readonly ids = new Set<number>();
 
   constructor(private readonly ofproto: Ofproto) {}
 
-  apply(gm: GroupMod): void {
+  /**
+   * Applies a group-mod. Deleting a group deletes the flows that use it, as OVS does; they are
+   * returned for flow-removed messages (reason OFPRR_GROUP_DELETE).
+   */
+  apply(gm: GroupMod): RemovedFlow[] {
     const exists = this.ofproto.group(gm.groupId) !== undefined;
     switch (gm.command) {
       case OFPGC.ADD:
@@ -39,14 +62,23 @@ export class GroupTable {
           throw new GroupModError(OFPET.GROUP_MOD_FAILED, OFPGMFC.UNKNOWN_GROUP, `no group ${gm.groupId}`);
         this.ofproto.addGroup(toGroup(gm));
         this.ids.add(gm.groupId);
-        return;
-      case OFPGC.DELETE:
-        for (const id of gm.groupId === OFPG_ALL ? [...this.ids] : [gm.groupId]) {
+        return [];
+      case OFPGC.DELETE: {
+        const ids = gm.groupId === OFPG_ALL ? [...this.ids] : [gm.groupId];
+        for (const id of ids) {
           this.ofproto.deleteGroup(id);
           this.ids.delete(id);
         }
-        return;
+        const removed: RemovedFlow[] = [];
+        for (const e of [...this.ofproto.tables.entries()]) {
+          if (!ids.some((id) => actionsUseGroup(e.actions, id))) continue;
+          this.ofproto.tables.remove(e);
+          removed.push({ entry: e, reason: OFPRR_GROUP_DELETE });
+        }
+        return removed;
+      }
     }
+    return [];
   }
 
   /** Groups in id order (OVS's dump-groups order is by id too once sorted by ovs-ofctl). */

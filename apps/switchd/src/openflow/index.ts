@@ -1,13 +1,14 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { RemovedFlow } from '@softswitch/ofproto';
-import { ActiveController } from './active.js';
+import { ActiveController, type ControllerInfo } from './active.js';
 import type { OpenFlowBridge, PortInfo } from './bridge-api.js';
 import { Connection, type ConnectionHost, type PacketIn, type PortStatusReason } from './connection.js';
 import { GroupTable } from './groups.js';
-import { RoleCoordinator } from './roles.js';
+import { ROLE_NAMES, RoleCoordinator } from './roles.js';
 import { SnoopSet } from './snoop.js';
 
+export type { ControllerInfo } from './active.js';
 export type { OpenFlowBridge, PortInfo } from './bridge-api.js';
 export { Connection, type PacketIn, type PortStatusReason } from './connection.js';
 
@@ -34,6 +35,8 @@ export interface OpenFlowListener {
   setControllers(targets: readonly string[]): void;
   /** Active controller targets currently connected. */
   connectedControllers(): string[];
+  /** Each active controller's connection state and role (`Controller` status in the DB). */
+  controllerInfo(): (ControllerInfo & { role?: 'other' | 'master' | 'slave' })[];
   /** A port was added, deleted or changed: OFPT_PORT_STATUS to every client. */
   portStatus(reason: PortStatusReason, port: PortInfo): void;
 }
@@ -66,12 +69,16 @@ export async function startOpenFlowListener(options: OpenFlowListenerOptions): P
     connections: () => live,
   };
   const snoops = new SnoopSet(log);
+  /** The live connection of each active controller target. */
+  const controllerConns = new Map<string, Connection>();
   const accept = (socket: Socket, kind: 'service' | 'controller' = 'service', target?: string) => {
     const conn = new Connection(socket, host, kind, target === undefined ? undefined : snoops.tap(target));
     live.add(conn);
+    if (target !== undefined) controllerConns.set(target, conn);
     socket.on('error', (e) => log(`OpenFlow connection error: ${e.message}`));
     socket.on('close', () => {
       live.delete(conn);
+      if (target !== undefined && controllerConns.get(target) === conn) controllerConns.delete(target);
       // Misses may no longer have anyone to go to.
       if (conn.wantsMisses()) options.bridge.flowsChanged();
     });
@@ -122,6 +129,18 @@ export async function startOpenFlowListener(options: OpenFlowListenerOptions): P
       }
     },
     connectedControllers: () => [...active.values()].filter((a) => a.connected).map((a) => a.target),
+    controllerInfo: () =>
+      [...active.values()].map((a) => {
+        const info = a.info();
+        const conn = controllerConns.get(a.target);
+        // As OVS: a role only while connected (other, master, slave as the DB schema spells them).
+        const role = info.isConnected && conn ? ROLE_NAMES[conn.role] : undefined;
+        return {
+          ...info,
+          state: info.isConnected && conn?.idle ? 'IDLE' : info.state,
+          role: role === 'nochange' ? undefined : role,
+        };
+      }),
     portStatus(reason, port) {
       for (const c of live) c.notifyPortStatus(reason, port);
     },
