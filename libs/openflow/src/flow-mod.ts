@@ -44,6 +44,11 @@ export interface FlowMod {
 }
 
 export function newFlowMod(): FlowMod {
+  return flowModWith(new Match(), []);
+}
+
+/** A flow-mod with every field at its default; one literal so that every FlowMod has one shape. */
+function flowModWith(match: Match, actions: Action[]): FlowMod {
   return {
     command: 0,
     tableId: 0xff,
@@ -58,8 +63,8 @@ export function newFlowMod(): FlowMod {
     outPort: 0xffff,
     outGroup: 0xffffffff,
     flags: 0,
-    match: new Match(),
-    actions: [],
+    match,
+    actions,
   };
 }
 
@@ -175,25 +180,9 @@ const VERSION_PROTOCOLS: readonly number[] = [
 const UNSET_MATCH = new Match();
 const UNSET_ACTIONS: Action[] = [];
 
-/** `newFlowMod()` with placeholder match and actions (same fields, same order). */
+/** `newFlowMod()` with placeholder match and actions that every decode path replaces. */
 function blankFlowMod(): FlowMod {
-  return {
-    command: 0,
-    tableId: 0xff,
-    priority: DEFAULT_PRIORITY,
-    cookie: 0n,
-    cookieMask: 0n,
-    newCookie: 0n,
-    idleTimeout: 0,
-    hardTimeout: 0,
-    importance: 0,
-    bufferId: 0xffffffff,
-    outPort: 0xffff,
-    outGroup: 0xffffffff,
-    flags: 0,
-    match: UNSET_MATCH,
-    actions: UNSET_ACTIONS,
-  };
+  return flowModWith(UNSET_MATCH, UNSET_ACTIONS);
 }
 
 function decodeFlowModRaw(b: Uint8Array): FlowMod {
