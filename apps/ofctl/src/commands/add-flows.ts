@@ -1,11 +1,11 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '@softswitch/cli-kit';
-import { onlineFlags, switchArg } from '../online/flags.js';
+import { bundleFlags, onlineFlags, switchArg } from '../online/flags.js';
 
 export default class AddFlows extends BaseCommand {
   static override description = 'add the flows in FILE (one per line, "-" for stdin) to SWITCH';
   static override args = { switch: switchArg, file: Args.string({ required: true, description: 'file of flows' }) };
-  static override flags = { ...onlineFlags };
+  static override flags = { ...onlineFlags, ...bundleFlags };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(AddFlows);

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '@softswitch/cli-kit';
-import { onlineFlags, switchArg } from '../online/flags.js';
+import { bundleFlags, onlineFlags, switchArg } from '../online/flags.js';
 
 export default class DelFlows extends BaseCommand {
   static override description = 'delete the flows in SWITCH that match FLOW (all flows by default)';
@@ -10,6 +10,7 @@ export default class DelFlows extends BaseCommand {
   };
   static override flags = {
     ...onlineFlags,
+    ...bundleFlags,
     strict: Flags.boolean({ description: 'match wildcards and priority exactly' }),
   };
 

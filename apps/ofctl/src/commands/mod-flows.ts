@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '@softswitch/cli-kit';
-import { onlineFlags, switchArg } from '../online/flags.js';
+import { bundleFlags, onlineFlags, switchArg } from '../online/flags.js';
 
 export default class ModFlows extends BaseCommand {
   static override description = "modify the actions of SWITCH's flows that match FLOW";
@@ -10,6 +10,7 @@ export default class ModFlows extends BaseCommand {
   };
   static override flags = {
     ...onlineFlags,
+    ...bundleFlags,
     strict: Flags.boolean({ description: 'match wildcards and priority exactly' }),
   };
 

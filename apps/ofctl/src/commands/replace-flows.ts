@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '@softswitch/cli-kit';
-import { onlineFlags, switchArg } from '../online/flags.js';
+import { bundleFlags, onlineFlags, switchArg } from '../online/flags.js';
 
 export default class ReplaceFlows extends BaseCommand {
   static override description = "replace SWITCH's flows with those in FILE (only the differences are sent)";
@@ -8,7 +8,7 @@ export default class ReplaceFlows extends BaseCommand {
     switch: switchArg,
     file: Args.string({ required: true, description: 'file of flows ("-" for stdin)' }),
   };
-  static override flags = { ...onlineFlags };
+  static override flags = { ...onlineFlags, ...bundleFlags };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(ReplaceFlows);

@@ -1,4 +1,4 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { protocolFlags } from '../protocol-flags.js';
 
 export const switchArg = Args.string({
@@ -7,3 +7,8 @@ export const switchArg = Args.string({
 });
 
 export const onlineFlags = { ...protocolFlags };
+
+/** `--bundle`: flow mods as one atomic, ordered OpenFlow bundle (OpenFlow 1.3+). */
+export const bundleFlags = {
+  bundle: Flags.boolean({ description: 'send the flow mods as one atomic, ordered bundle (implies OpenFlow 1.4)' }),
+};

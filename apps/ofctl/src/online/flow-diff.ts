@@ -8,7 +8,7 @@ import { encodeNxStatsRequest, NXST_FLOW } from './nx-stats.js';
 import { allowedProtocolsFor, dumpPreference, openSwitch } from './session.js';
 
 type Of = typeof import('@softswitch/openflow');
-type Flags = ProtocolOptions & { rundir?: string };
+type Flags = ProtocolOptions & { rundir?: string; bundle?: boolean };
 
 /** One version of a flow table entry (OVS's fte_version): what replace/diff-flows compare. */
 interface FteVersion {
@@ -213,9 +213,9 @@ export async function replaceFlows(
   track: (c: OfConnection) => OfConnection,
 ): Promise<void> {
   const table = new FteTable();
-  // ovs-ofctl fetches the port names (2 xids) before reading the file.
+  // ovs-ofctl looks up port and table names on two short connections first (4 xids).
   const usable = readFlowsFromFile(of, file, table, 0);
-  const conn = track(await openSwitch(of, spec, flags, 2));
+  const conn = track(await openSwitch(of, spec, flags, 4));
   const protocol = await protocolForDump(of, conn, usable, flags);
   await readFlowsFromSwitch(of, conn, protocol, table, 1);
   const requests: Uint8Array[] = [];
@@ -229,7 +229,8 @@ export async function replaceFlows(
     if (fileVer && (!swVer || !versionsEqual(of, swVer, fileVer)))
       requests.push(of.encodeFlowMod(flowModFor(of, fte, fileVer, 0), protocol, conn.takeXid()));
   }
-  await transactMultipleNoReply(of, conn, requests);
+  if (flags.bundle) await (await import('./bundle.js')).bundleTransact(of, conn, requests);
+  else await transactMultipleNoReply(of, conn, requests);
 }
 
 /** A diff-flows source names a file when it looks like a path or exists without a ':'. */

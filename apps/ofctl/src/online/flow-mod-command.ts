@@ -10,7 +10,7 @@ export async function runFlowModCommand(
   spec: string,
   source: { flow?: string; file?: string },
   command: number,
-  flags: ProtocolOptions & { rundir?: string },
+  flags: ProtocolOptions & { rundir?: string; bundle?: boolean },
 ): Promise<void> {
   const of = await import('@softswitch/openflow');
   const { runOnline } = await import('./run.js');

@@ -13,12 +13,20 @@ export async function sendFlowMods(
   of: Of,
   spec: string,
   flows: { fm: FlowMod; usable: number }[],
-  flags: ProtocolOptions & { rundir?: string },
+  flags: ProtocolOptions & { rundir?: string; bundle?: boolean },
   track: (c: OfConnection) => OfConnection,
 ): Promise<void> {
-  const usable = flows.reduce((u, f) => u & f.usable, of.P_ANY);
+  let usable = flows.reduce((u, f) => u & f.usable, of.P_ANY);
+  // Bundles need OpenFlow 1.3+.
+  if (flags.bundle) usable &= of.P_OF13_UP;
   // ovs-ofctl looks up table and port names on two short connections first (4 xids).
   const { conn, protocol } = await openForFlowMod(of, spec, usable, flags, track, 4);
+  if (flags.bundle) {
+    const { bundleTransact } = await import('./bundle.js');
+    const requests = flows.map((f) => of.encodeFlowMod(f.fm, protocol, conn.takeXid()));
+    await bundleTransact(of, conn, requests);
+    return;
+  }
   for (const f of flows) {
     await conn.transactNoReply(of.encodeFlowMod(f.fm, protocol, conn.takeXid()));
   }
@@ -33,7 +41,7 @@ export async function openForFlowMod(
   of: Of,
   spec: string,
   usable: number,
-  flags: ProtocolOptions & { rundir?: string },
+  flags: ProtocolOptions & { rundir?: string; bundle?: boolean },
   track: (c: OfConnection) => OfConnection,
   lookupXids: number,
 ): Promise<{ conn: OfConnection; protocol: number }> {

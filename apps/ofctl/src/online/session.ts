@@ -7,16 +7,21 @@ import { resolveSwitch } from './target.js';
 type Of = typeof import('@softswitch/openflow');
 
 /** The version bitmap ovs-ofctl offers in its hello: -O's versions, else OpenFlow 1.0 alone. */
-export function versionBitmap(of: Of, flags: ProtocolOptions): number {
-  if (!flags.protocols) return 1 << 1;
-  try {
-    return of.parseVersions(flags.protocols);
-  } catch (e) {
-    throw new UserError((e as Error).message);
+export function versionBitmap(of: Of, flags: ProtocolOptions & { bundle?: boolean }): number {
+  let bitmap: number;
+  if (!flags.protocols) bitmap = 1 << 1;
+  else {
+    try {
+      bitmap = of.parseVersions(flags.protocols);
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
   }
+  // --bundle implies OpenFlow 1.4 when no version able to carry bundles is allowed.
+  return flags.bundle && !(bitmap & ~0xf) ? bitmap | (1 << 5) : bitmap;
 }
 
-export function allowedProtocolsFor(of: Of, flags: ProtocolOptions): number {
+export function allowedProtocolsFor(of: Of, flags: ProtocolOptions & { bundle?: boolean }): number {
   let allowed = of.protocolsForVersionBitmap(versionBitmap(of, flags));
   if (flags['flow-format']) {
     try {
@@ -35,7 +40,7 @@ export function allowedProtocolsFor(of: Of, flags: ProtocolOptions): number {
 export async function openSwitch(
   of: Of,
   spec: string,
-  flags: ProtocolOptions & { rundir?: string },
+  flags: ProtocolOptions & { rundir?: string; bundle?: boolean },
   lookupXids = 0,
   suffix = 'mgmt',
 ): Promise<OfConnection> {
