@@ -85,6 +85,8 @@ export interface FlowStats {
   byteCount: bigint;
   match: Match;
   actions: Action[];
+  /** Seconds since the flow was last used, when the reply carries it (OpenFlow 1.5's OXS idle_time). */
+  idleAge?: number;
 }
 
 export interface TableStats {
@@ -387,10 +389,10 @@ export function decodeFlowStatsEntries(
   let p = off;
   try {
     while (p < end) {
-      if (end - p < (version === 1 ? 88 : 56)) throw badLen(p, 'truncated flow stats entry');
+      const minLen = version === 1 ? 88 : version >= 6 ? 32 : 56;
+      if (end - p < minLen) throw badLen(p, 'truncated flow stats entry');
       const len = v.getUint16(p);
-      if (len < (version === 1 ? 88 : 56) || len > end - p)
-        throw badLen(p, `flow stats length ${len} overruns the reply`);
+      if (len < minLen || len > end - p) throw badLen(p, `flow stats length ${len} overruns the reply`);
       const e = p + len;
       if (version === 1) {
         const { match } = pullOfp10Match(b, p + 4);
@@ -408,6 +410,8 @@ export function decodeFlowStatsEntries(
           byteCount: v.getBigUint64(p + 80),
           actions: decodeActions(b, p + 88, e - p - 88, 1),
         });
+      } else if (version >= 6) {
+        flows.push(decodeFlowStats15(b, v, p, e));
       } else {
         const [match, after] = pullMatch(b, p + 48, e, version);
         flows.push({
@@ -432,6 +436,86 @@ export function decodeFlowStatsEntries(
     throw err;
   }
   return { flows };
+}
+
+/** OXS statistics fields (class 0x8002) that flow stats carry in OpenFlow 1.5. */
+const OXS_STATS_CLASS = 0x8002;
+const OXS_DURATION = 0;
+const OXS_IDLE_TIME = 1;
+const OXS_PACKET_COUNT = 4;
+const OXS_BYTE_COUNT = 5;
+
+/**
+ * One OpenFlow 1.5 flow stats entry, [p, e): fixed part (table, priority, timeouts, flags,
+ * importance, cookie), the OXM match, then the counters as OXS fields in an ofp_stats, then the
+ * instructions.
+ */
+function decodeFlowStats15(b: Uint8Array, v: DataView, p: number, e: number): FlowStats {
+  const [match, statsAt] = pullMatch(b, p + 24, e, 6);
+  if (e - statsAt < 4) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, statsAt, 'truncated ofp_stats');
+  const statsLen = v.getUint16(statsAt + 2);
+  const statsEnd = statsAt + statsLen;
+  const after = statsAt + ((statsLen + 7) & ~7);
+  if (statsLen < 4 || after > e)
+    throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, statsAt, `ofp_stats length ${statsLen} overruns the entry`);
+  const f: FlowStats = {
+    tableId: b[p + 4],
+    durationSec: 0,
+    durationNsec: 0,
+    priority: v.getUint16(p + 6),
+    idleTimeout: v.getUint16(p + 8),
+    hardTimeout: v.getUint16(p + 10),
+    flags: v.getUint16(p + 12),
+    cookie: v.getBigUint64(p + 16),
+    packetCount: 0n,
+    byteCount: 0n,
+    match,
+    actions: [],
+  };
+  for (let q = statsAt + 4; q + 4 <= statsEnd; ) {
+    const field = b[q + 2] >> 1;
+    const len = b[q + 3];
+    if (q + 4 + len > statsEnd) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, q, 'OXS field overruns ofp_stats');
+    if (v.getUint16(q) === OXS_STATS_CLASS && len === 8) {
+      if (field === OXS_DURATION) {
+        f.durationSec = v.getUint32(q + 4);
+        f.durationNsec = v.getUint32(q + 8);
+      } else if (field === OXS_IDLE_TIME) f.idleAge = v.getUint32(q + 4);
+      else if (field === OXS_PACKET_COUNT) f.packetCount = v.getBigUint64(q + 4);
+      else if (field === OXS_BYTE_COUNT) f.byteCount = v.getBigUint64(q + 4);
+    }
+    q += 4 + len;
+  }
+  f.actions = decodeInstructions(b, after, e - after, 6);
+  return f;
+}
+
+const OXS_FLOW_COUNT = 3;
+
+/** OpenFlow 1.5's aggregate reply: one ofp_stats of OXS fields (flow count, packets, bytes). */
+function decodeAggregate15(
+  b: Uint8Array,
+  v: DataView,
+  off: number,
+  end: number,
+): { packetCount: bigint; byteCount: bigint; flowCount: number } {
+  const r = { packetCount: 0n, byteCount: 0n, flowCount: 0 };
+  if (end - off < 4) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, off, 'truncated ofp_stats');
+  const statsEnd = off + v.getUint16(off + 2);
+  if (statsEnd > end || statsEnd < off + 4)
+    throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, off, 'ofp_stats length overruns the reply');
+  for (let q = off + 4; q + 4 <= statsEnd; ) {
+    const field = b[q + 2] >> 1;
+    const len = b[q + 3];
+    if (q + 4 + len > statsEnd) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, q, 'OXS field overruns ofp_stats');
+    if (v.getUint16(q) === OXS_STATS_CLASS) {
+      if (field === OXS_FLOW_COUNT && len === 4) r.flowCount = v.getUint32(q + 4);
+      else if (field === OXS_PACKET_COUNT && len === 8) r.packetCount = v.getBigUint64(q + 4);
+      else if (field === OXS_BYTE_COUNT && len === 8) r.byteCount = v.getBigUint64(q + 4);
+    }
+    q += 4 + len;
+  }
+  return r;
 }
 
 export function decodeMultipartReply(b: Uint8Array, off: number, mpType: number, version: number): MultipartReplyBody {
@@ -476,6 +560,7 @@ export function decodeMultipartReply(b: Uint8Array, off: number, mpType: number,
         },
       };
     case 'aggregate':
+      if (version >= 6) return { mp, ...decodeAggregate15(b, v, off, end) };
       if (end - off !== 24) throw badLen(off, 'aggregate reply must be 24 bytes');
       return {
         mp,
@@ -645,6 +730,7 @@ export function formatMultipartReply(body: MultipartReplyBody, version: number):
           if (f.idleTimeout) s += `idle_timeout=${f.idleTimeout}, `;
           if (f.hardTimeout) s += `hard_timeout=${f.hardTimeout}, `;
           s += formatFlowFlags(f.flags);
+          if (f.idleAge !== undefined) s += `idle_age=${f.idleAge}, `;
           const m = formatMatch(f.match, f.priority);
           if (m) s += `${m} `;
           return `${s}actions=${formatActions(f.actions)}`;
