@@ -7,7 +7,7 @@ import {
 } from './action-codec.js';
 import type { Action } from './actions.js';
 import { formatActions } from './actions.js';
-import { readUint, type Writer } from './bytes.js';
+import { readUint, Writer } from './bytes.js';
 import { encodeBucketActions } from './control.js';
 import { decodeError, OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
 import { formatPort, portFromOf11, portToOf11 } from './format-values.js';
@@ -442,8 +442,60 @@ export function decodeFlowStatsEntries(
 const OXS_STATS_CLASS = 0x8002;
 const OXS_DURATION = 0;
 const OXS_IDLE_TIME = 1;
+const OXS_FLOW_COUNT = 3;
 const OXS_PACKET_COUNT = 4;
 const OXS_BYTE_COUNT = 5;
+
+function oxsHeader(w: Writer, field: number, len: number): void {
+  w.u16(OXS_STATS_CLASS)
+    .u8(field << 1)
+    .u8(len);
+}
+
+/** ofp_stats: reserved, length, then OXS entries, padded to 8. */
+function putOxsStats(w: Writer, put: (w: Writer) => void): void {
+  const start = w.length;
+  w.u16(0).u16(0);
+  put(w);
+  w.setU16(start + 2, w.length - start);
+  w.pad(8, start);
+}
+
+/** One OpenFlow 1.5 flow stats entry; `idleMs` is the time since the flow was last used. */
+export function encodeFlowStats15(f: FlowStats, importance: number, idleMs: number): Uint8Array {
+  const w = new Writer(160);
+  w.u16(0).zeros(2).u8(f.tableId).u8(0); // length, pad, table, reason (OFPFSR_STATS_REQUEST)
+  w.u16(f.priority).u16(f.idleTimeout).u16(f.hardTimeout).u16(f.flags).u16(importance);
+  w.u64(f.cookie);
+  putMatch(w, f.match, 6);
+  putOxsStats(w, (s) => {
+    oxsHeader(s, OXS_DURATION, 8);
+    s.u32(f.durationSec).u32(f.durationNsec);
+    oxsHeader(s, OXS_IDLE_TIME, 8);
+    s.u32(Math.floor(idleMs / 1000)).u32((idleMs % 1000) * 1_000_000);
+    oxsHeader(s, OXS_PACKET_COUNT, 8);
+    s.u64(f.packetCount);
+    oxsHeader(s, OXS_BYTE_COUNT, 8);
+    s.u64(f.byteCount);
+  });
+  encodeInstructions(w, f.actions, 6, encodeContextFor(f.match));
+  w.setU16(0, w.length);
+  return w.finish();
+}
+
+/** The body of an OpenFlow 1.5 aggregate stats reply. */
+export function encodeAggregate15(packets: bigint, bytes: bigint, flows: number): Uint8Array {
+  const w = new Writer(48);
+  putOxsStats(w, (s) => {
+    oxsHeader(s, OXS_FLOW_COUNT, 4);
+    s.u32(flows);
+    oxsHeader(s, OXS_PACKET_COUNT, 8);
+    s.u64(packets);
+    oxsHeader(s, OXS_BYTE_COUNT, 8);
+    s.u64(bytes);
+  });
+  return w.finish();
+}
 
 /**
  * One OpenFlow 1.5 flow stats entry, [p, e): fixed part (table, priority, timeouts, flags,
@@ -489,8 +541,6 @@ function decodeFlowStats15(b: Uint8Array, v: DataView, p: number, e: number): Fl
   f.actions = decodeInstructions(b, after, e - after, 6);
   return f;
 }
-
-const OXS_FLOW_COUNT = 3;
 
 /** OpenFlow 1.5's aggregate reply: one ofp_stats of OXS fields (flow count, packets, bytes). */
 function decodeAggregate15(

@@ -4,7 +4,9 @@ import {
   type BundleMessage,
   bundleKind,
   decodeBundleMessage,
+  encodeAggregate15,
   encodeBundleControl,
+  encodeFlowStats15,
   encodeMessage,
   encodeMultipartReply,
   type FlowStats,
@@ -41,7 +43,7 @@ import {
   NXST_FLOW,
   nxStatsPrefix,
 } from './nx-stats.js';
-import { encodeAggregate15, encodeFlowStats15 } from './of15-stats.js';
+
 import { encodePacketIn2 } from './packet-in2.js';
 import { decodePacketOut14, isPacketOut14, type PacketOut } from './packet-out.js';
 import { encodePortDesc, encodePortStats, portDesc } from './ports-out.js';
