@@ -87,6 +87,8 @@ describeNeeding(
       for (const args of [['dump-flows'], ['show'], ['dump-dps'], ['dump-flows', '--names']]) {
         const theirs = run('ovs-appctl', ['-t', ctl, `dpctl/${args[0]}`, ...args.slice(1)]);
         const ours = dpctl('-t', ctl, ...args);
+        expect(theirs.status, args.join(' ')).toBe(0);
+        expect(ours.stdout, args.join(' ')).not.toBe('');
         expect(ours.stdout, args.join(' ')).toBe(theirs.stdout);
         expect(ours.status, args.join(' ')).toBe(0);
       }

@@ -36,12 +36,6 @@ export class PortTaps {
     };
   }
 
-  get active(): number {
-    let n = 0;
-    for (const s of this.listeners.values()) n += s.size;
-    return n;
-  }
-
   private readonly dispatch = (
     direction: TapDirection,
     portNo: number,

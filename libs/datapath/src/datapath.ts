@@ -199,7 +199,7 @@ export class Datapath {
         else this.userspaceHandler(frame, this.inPort, args);
       },
       drop: (reason) => this.drops.add(reason),
-      meter: (id, bytes) => this.meters.run(id, bytes, this.clock()),
+      meter: (id, bytes) => this.meters.run(id, bytes, this.batchNow),
     };
   }
 
@@ -313,6 +313,7 @@ export class Datapath {
     offloads?: readonly FrameOffload[],
   ): void {
     const now = this.clock();
+    this.batchNow = now;
     this.upcallsThisBatch = 0;
     this.inPort = inPort;
     if (offloads === undefined) for (let i = 0; i < count; i++) this.processPacket(frames[i], inPort, now);
@@ -343,7 +344,7 @@ export class Datapath {
       if (hw !== undefined) {
         this.hit++;
         this.offloadHits++;
-        if (hw !== HW_CONSUMED) this.run(hw, frame);
+        if (hw !== HW_CONSUMED) this.runClassified(hw, frame, inPort);
         return;
       }
     }
@@ -353,8 +354,7 @@ export class Datapath {
       this.hit++;
       // As Open vSwitch, whatever the key holds in tcp_flags counts (for ND: the option type).
       this.cache.credit(flow, frame.length, key[W.TCP_FLAGS] & 0xfff, now);
-      if (this.rxOffload.current === undefined) this.run(flow.actions.compiled, frame);
-      else this.runPending(flow.actions.compiled, frame, inPort);
+      this.runClassified(flow.actions.compiled, frame, inPort);
       return;
     }
     this.missed++;
@@ -385,6 +385,14 @@ export class Datapath {
       const flow = this.cache.insert(key, result.mask, flowData(compiled, true, key, hash), now);
       if (flow !== undefined) this.offload?.flowInstalled(flow);
     }
+    this.runClassified(compiled, frame, inPort);
+  }
+
+  /**
+   * Runs actions on the packet being processed, whichever way it was classified (hardware,
+   * caches, upcall): a frame with pending receive offloads goes through them first.
+   */
+  private runClassified(compiled: CompiledActions, frame: Uint8Array, inPort: number): void {
     if (this.rxOffload.current === undefined) this.run(compiled, frame);
     else this.runPending(compiled, frame, inPort);
   }
@@ -399,6 +407,10 @@ export class Datapath {
     else for (let i = 0; i < outputs.length; i++) this.queueOutput(outputs[i], frame);
   }
 
+  private readonly flushBound = () => this.flushOutputs();
+  /** The clock at the start of the batch (or execution) running now: meters read it. */
+  private batchNow = 0;
+
   /** Pending offloads of the frame being processed (only devices with rx_offload=keep have any). */
   private readonly rxOffload = new RxOffloadCarry();
 
@@ -406,7 +418,7 @@ export class Datapath {
   private runPending(compiled: CompiledActions, frame: Uint8Array, inPort: number): void {
     const carry = this.rxOffload;
     if (carry.canRunPending(compiled)) runActions(compiled, this.ctx);
-    else if (!carry.runComplete(compiled, frame, inPort, this.pkt, this.ctx, () => this.flushOutputs()))
+    else if (!carry.runComplete(compiled, frame, inPort, this.pkt, this.ctx, this.flushBound))
       this.drops.add('invalid_packet');
   }
 
@@ -491,6 +503,7 @@ export class Datapath {
     const run = () => {
       this.pkt.data = copy;
       this.inPort = inPort;
+      this.batchNow = this.clock();
       extractFlow(copy, inPort, this.pkt.key, this.pkt.offsets);
       runActions(compiled, this.ctx);
       this.flushOutputs();

@@ -164,6 +164,10 @@ export class PmdPool {
   private coveredUpcalls = 0;
   private readonly syncTimer: NodeJS.Timeout;
   private readonly scratchFrames: Uint8Array[] = [];
+  /** submit()'s per-thread scratch: bytes and packets for each ring, where each record starts. */
+  private readonly feed: { need: Int32Array; counts: Int32Array; at: Int32Array; cursor: Int32Array };
+  /** submit()'s thread of each packet of the batch. */
+  private which = new Uint16Array(64);
 
   private constructor(
     readonly dp: Datapath,
@@ -171,6 +175,8 @@ export class PmdPool {
     workers: { worker: Worker; ring: SharedArrayBuffer }[],
   ) {
     this.threads = workers.length;
+    const perThread = () => new Int32Array(workers.length);
+    this.feed = { need: perThread(), counts: perThread(), at: perThread(), cursor: perThread() };
     this.capture = options.capture ?? false;
     this.seenGeneration = dp.flowGeneration;
     for (const { worker, ring } of workers) {
@@ -253,22 +259,24 @@ export class PmdPool {
   submit(inPort: number, frames: readonly Uint8Array[], count = frames.length): boolean {
     this.check();
     const n = this.threads;
-    const need = new Array<number>(n).fill(0);
-    const counts = new Array<number>(n).fill(0);
-    const which = new Uint16Array(count);
+    // Per-batch scratch, reused: this is the feed path, once per batch of every packet.
+    const { need, counts, at, cursor } = this.feed;
+    need.fill(0);
+    counts.fill(0);
+    if (this.which.length < count) this.which = new Uint16Array(Math.max(count, 2 * this.which.length));
+    const which = this.which;
     for (let i = 0; i < count; i++) {
       const t = n === 1 ? 0 : rssHash(frames[i]) % n;
       which[i] = t;
       need[t] += packetRecordBytes(frames[i].length);
       counts[t]++;
     }
-    const at: number[] = [];
     for (let t = 0; t < n; t++) {
       at[t] = counts[t] === 0 ? -1 : this.states[t].ring.reserve(BATCH_HEADER_BYTES + need[t]);
       if (counts[t] > 0 && at[t] < 0) return false;
+      cursor[t] = at[t] + BATCH_HEADER_BYTES;
     }
     const seqBase = this.nextSeq;
-    const cursor = at.map((a) => a + BATCH_HEADER_BYTES);
     for (let i = 0; i < count; i++) {
       const t = which[i];
       const ring = this.states[t].ring;

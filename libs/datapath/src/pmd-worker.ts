@@ -237,9 +237,8 @@ class PmdThread {
       return;
     }
     if (!this.capture) {
-      this.txPackets[portNo]++;
+      if (this.txPackets[portNo]++ === 0) this.txTouched.add(portNo);
       this.txBytes[portNo] += frame.length;
-      this.txTouched.add(portNo);
       return;
     }
     const need = this.outLength + 16 + ((frame.length + 3) & ~3);
@@ -470,7 +469,7 @@ class PmdThread {
     this.seq = p.seq;
     this.inPort = p.inPort;
     this.pkt.data = p.frame;
-    this.pkt.key.set(p.key);
+    // Extraction rewrites the whole key: the same one the packet was parked with.
     extractFlow(p.frame, p.inPort, this.pkt.key, this.pkt.offsets);
   }
 }

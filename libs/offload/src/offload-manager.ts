@@ -258,7 +258,8 @@ export class OffloadManager implements DatapathOffload {
     this.reconcile();
     const candidates: { flow: DpFlow; heat: number; provider: OffloadProvider }[] = [];
     let cold: Map<OffloadProvider, number> | undefined;
-    for (const flow of dp.cache.megaflows.entries()) {
+    const megaflows = dp.cache.megaflows.entries();
+    for (const flow of megaflows) {
       const heat = flow.packets - (this.lastPackets.get(flow) ?? 0);
       this.lastPackets.set(flow, flow.packets);
       const e = this.byFlow.get(flow);
@@ -285,17 +286,18 @@ export class OffloadManager implements DatapathOffload {
     if (candidates.length === 0) return;
     // Only flows no other flow overlaps: the hardware must pick the flow software would.
     const byPort = new Map<number, DpFlow[]>();
-    for (const f of dp.cache.megaflows.entries()) {
+    for (const f of megaflows) {
       const port = f.mask[W.IN_PORT] === 0xffffffff ? f.key[W.IN_PORT] : -1;
       const list = byPort.get(port);
       if (list === undefined) byPort.set(port, [f]);
       else list.push(f);
     }
-    const alone = (flow: DpFlow) => {
-      for (const list of [byPort.get(flow.key[W.IN_PORT]) ?? [], byPort.get(-1) ?? []])
-        for (const other of list) if (other !== flow && overlap(other, flow)) return false;
+    const overlapsNone = (flow: DpFlow, list: DpFlow[] | undefined) => {
+      if (list !== undefined) for (const other of list) if (other !== flow && overlap(other, flow)) return false;
       return true;
     };
+    const alone = (flow: DpFlow) =>
+      overlapsNone(flow, byPort.get(flow.key[W.IN_PORT])) && overlapsNone(flow, byPort.get(-1));
     candidates.sort((a, b) => b.heat - a.heat);
     const victims = new Map<OffloadProvider, HwEntry[]>();
     const full = new Set<OffloadProvider>();

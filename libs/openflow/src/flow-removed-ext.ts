@@ -1,14 +1,15 @@
 import { decodeError, OFPBRC, OFPET } from './errors.js';
 import type { Match } from './match.js';
 import { pullNxMatch } from './nxm.js';
+import { readOxsStats } from './oxs.js';
 
 /**
  * The flow-removed forms the fixed-layout decoder leaves out: NXT_FLOW_REMOVED (Nicira subtype
  * 14, an NXM match, table id + 1 so that 0 means unknown) and OpenFlow 1.5's ofp15_flow_removed
  * (the counters as OXS stats after the match).
  */
-export interface FlowRemovedExt {
-  title: 'NXT_FLOW_REMOVED' | 'OFPT_FLOW_REMOVED';
+/** A flow-removed message's contents, whatever its form. */
+export interface FlowRemovedFields {
   version: number;
   xid: number;
   cookie: bigint;
@@ -22,6 +23,10 @@ export interface FlowRemovedExt {
   packetCount: bigint;
   byteCount: bigint;
   match: Match;
+}
+
+export interface FlowRemovedExt extends FlowRemovedFields {
+  title: 'NXT_FLOW_REMOVED' | 'OFPT_FLOW_REMOVED';
 }
 
 const NXT_FLOW_REMOVED = 14;
@@ -80,18 +85,11 @@ export function decodeFlowRemovedExt(b: Uint8Array): FlowRemovedExt {
   const stats = 24 + ((mlen + 7) & ~7);
   if (stats + 4 > b.length) throw tooShort();
   const end = Math.min(b.length, stats + v.getUint16(stats + 2));
-  for (let p = stats + 4; p + 4 <= end; ) {
-    const cls = v.getUint16(p);
-    const field = b[p + 2] >> 1;
-    const len = b[p + 3];
-    if (cls === 0x8002 && p + 4 + len <= end) {
-      if (field === 0 && len === 8) {
-        fr.durationSec = v.getUint32(p + 4);
-        fr.durationNsec = v.getUint32(p + 8);
-      } else if (field === 4 && len === 8) fr.packetCount = v.getBigUint64(p + 4);
-      else if (field === 5 && len === 8) fr.byteCount = v.getBigUint64(p + 4);
-    }
-    p += 4 + len;
-  }
+  // Fields past the stated length are ignored, as ovs-ofctl prints what it could read.
+  const st = readOxsStats(b, v, stats + 4, end);
+  fr.durationSec = st.durationSec;
+  fr.durationNsec = st.durationNsec;
+  fr.packetCount = st.packetCount;
+  fr.byteCount = st.byteCount;
   return fr;
 }

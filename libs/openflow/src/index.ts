@@ -23,6 +23,7 @@ export * from './multipart-group-meter.js';
 export * from './multipart-groups.js';
 export * from './nxm.js';
 export * from './ofp10-match.js';
+export * from './oxs.js';
 export * from './packet-in2.js';
 export * from './parse-flows.js';
 export * from './ports.js';

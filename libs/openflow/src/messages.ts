@@ -17,6 +17,7 @@ import {
 } from './control.js';
 import { decodeError, OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
 import { decodeFlowMod, encodeFlowMod, type FlowMod } from './flow-mod.js';
+import type { FlowRemovedFields } from './flow-removed-ext.js';
 import { portFromOf11, portToOf11 } from './format-values.js';
 import { Match } from './match.js';
 import {
@@ -96,22 +97,7 @@ export type OpenFlowMessage =
       ports: PortDesc[];
     }
   | { type: 'port_status'; version: number; xid: number; reason: number; port: PortDesc }
-  | {
-      type: 'flow_removed';
-      version: number;
-      xid: number;
-      cookie: bigint;
-      priority: number;
-      reason: number;
-      tableId: number;
-      durationSec: number;
-      durationNsec: number;
-      idleTimeout: number;
-      hardTimeout: number;
-      packetCount: bigint;
-      byteCount: bigint;
-      match: Match;
-    }
+  | ({ type: 'flow_removed' } & FlowRemovedFields)
   | {
       type: 'packet_out';
       version: number;

@@ -49,6 +49,7 @@ import {
 } from './multipart-groups.js';
 import { pullNxMatch, putNxMatch } from './nxm.js';
 import { pullOfp10Match, putOfp10Match } from './ofp10-match.js';
+import { OXS, oxsHeader, putOxsStats, readOxsStats } from './oxs.js';
 import { decodePort, encodePort, formatPortDesc, PORT_LEN, type PortDesc } from './ports.js';
 
 /** Multipart (OpenFlow 1.0 "stats") requests and replies: desc, flow, aggregate, table, port, port-desc. */
@@ -438,29 +439,6 @@ export function decodeFlowStatsEntries(
   return { flows };
 }
 
-/** OXS statistics fields (class 0x8002) that flow stats carry in OpenFlow 1.5. */
-const OXS_STATS_CLASS = 0x8002;
-const OXS_DURATION = 0;
-const OXS_IDLE_TIME = 1;
-const OXS_FLOW_COUNT = 3;
-const OXS_PACKET_COUNT = 4;
-const OXS_BYTE_COUNT = 5;
-
-function oxsHeader(w: Writer, field: number, len: number): void {
-  w.u16(OXS_STATS_CLASS)
-    .u8(field << 1)
-    .u8(len);
-}
-
-/** ofp_stats: reserved, length, then OXS entries, padded to 8. */
-function putOxsStats(w: Writer, put: (w: Writer) => void): void {
-  const start = w.length;
-  w.u16(0).u16(0);
-  put(w);
-  w.setU16(start + 2, w.length - start);
-  w.pad(8, start);
-}
-
 /** One OpenFlow 1.5 flow stats entry; `idleMs` is the time since the flow was last used. */
 export function encodeFlowStats15(f: FlowStats, importance: number, idleMs: number): Uint8Array {
   const w = new Writer(160);
@@ -469,13 +447,13 @@ export function encodeFlowStats15(f: FlowStats, importance: number, idleMs: numb
   w.u64(f.cookie);
   putMatch(w, f.match, 6);
   putOxsStats(w, (s) => {
-    oxsHeader(s, OXS_DURATION, 8);
+    oxsHeader(s, OXS.DURATION, 8);
     s.u32(f.durationSec).u32(f.durationNsec);
-    oxsHeader(s, OXS_IDLE_TIME, 8);
+    oxsHeader(s, OXS.IDLE_TIME, 8);
     s.u32(Math.floor(idleMs / 1000)).u32((idleMs % 1000) * 1_000_000);
-    oxsHeader(s, OXS_PACKET_COUNT, 8);
+    oxsHeader(s, OXS.PACKET_COUNT, 8);
     s.u64(f.packetCount);
-    oxsHeader(s, OXS_BYTE_COUNT, 8);
+    oxsHeader(s, OXS.BYTE_COUNT, 8);
     s.u64(f.byteCount);
   });
   encodeInstructions(w, f.actions, 6, encodeContextFor(f.match));
@@ -487,11 +465,11 @@ export function encodeFlowStats15(f: FlowStats, importance: number, idleMs: numb
 export function encodeAggregate15(packets: bigint, bytes: bigint, flows: number): Uint8Array {
   const w = new Writer(48);
   putOxsStats(w, (s) => {
-    oxsHeader(s, OXS_FLOW_COUNT, 4);
+    oxsHeader(s, OXS.FLOW_COUNT, 4);
     s.u32(flows);
-    oxsHeader(s, OXS_PACKET_COUNT, 8);
+    oxsHeader(s, OXS.PACKET_COUNT, 8);
     s.u64(packets);
-    oxsHeader(s, OXS_BYTE_COUNT, 8);
+    oxsHeader(s, OXS.BYTE_COUNT, 8);
     s.u64(bytes);
   });
   return w.finish();
@@ -524,20 +502,14 @@ function decodeFlowStats15(b: Uint8Array, v: DataView, p: number, e: number): Fl
     match,
     actions: [],
   };
-  for (let q = statsAt + 4; q + 4 <= statsEnd; ) {
-    const field = b[q + 2] >> 1;
-    const len = b[q + 3];
-    if (q + 4 + len > statsEnd) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, q, 'OXS field overruns ofp_stats');
-    if (v.getUint16(q) === OXS_STATS_CLASS && len === 8) {
-      if (field === OXS_DURATION) {
-        f.durationSec = v.getUint32(q + 4);
-        f.durationNsec = v.getUint32(q + 8);
-      } else if (field === OXS_IDLE_TIME) f.idleAge = v.getUint32(q + 4);
-      else if (field === OXS_PACKET_COUNT) f.packetCount = v.getBigUint64(q + 4);
-      else if (field === OXS_BYTE_COUNT) f.byteCount = v.getBigUint64(q + 4);
-    }
-    q += 4 + len;
-  }
+  const st = readOxsStats(b, v, statsAt + 4, statsEnd);
+  if (st.overrunAt >= 0)
+    throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, st.overrunAt, 'OXS field overruns ofp_stats');
+  f.durationSec = st.durationSec;
+  f.durationNsec = st.durationNsec;
+  f.idleAge = st.idleAge;
+  f.packetCount = st.packetCount;
+  f.byteCount = st.byteCount;
   f.actions = decodeInstructions(b, after, e - after, 6);
   return f;
 }
@@ -549,23 +521,14 @@ function decodeAggregate15(
   off: number,
   end: number,
 ): { packetCount: bigint; byteCount: bigint; flowCount: number } {
-  const r = { packetCount: 0n, byteCount: 0n, flowCount: 0 };
   if (end - off < 4) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, off, 'truncated ofp_stats');
   const statsEnd = off + v.getUint16(off + 2);
   if (statsEnd > end || statsEnd < off + 4)
     throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, off, 'ofp_stats length overruns the reply');
-  for (let q = off + 4; q + 4 <= statsEnd; ) {
-    const field = b[q + 2] >> 1;
-    const len = b[q + 3];
-    if (q + 4 + len > statsEnd) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, q, 'OXS field overruns ofp_stats');
-    if (v.getUint16(q) === OXS_STATS_CLASS) {
-      if (field === OXS_FLOW_COUNT && len === 4) r.flowCount = v.getUint32(q + 4);
-      else if (field === OXS_PACKET_COUNT && len === 8) r.packetCount = v.getBigUint64(q + 4);
-      else if (field === OXS_BYTE_COUNT && len === 8) r.byteCount = v.getBigUint64(q + 4);
-    }
-    q += 4 + len;
-  }
-  return r;
+  const st = readOxsStats(b, v, off + 4, statsEnd);
+  if (st.overrunAt >= 0)
+    throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, st.overrunAt, 'OXS field overruns ofp_stats');
+  return { packetCount: st.packetCount, byteCount: st.byteCount, flowCount: st.flowCount };
 }
 
 export function decodeMultipartReply(b: Uint8Array, off: number, mpType: number, version: number): MultipartReplyBody {

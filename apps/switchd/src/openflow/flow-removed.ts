@@ -1,12 +1,10 @@
 import type { RemovedFlow } from '@softswitch/ofproto';
-import { encodeMessage, type Match, putNxMatch, Writer } from '@softswitch/openflow';
+import { encodeMessage, type Match, OXS, oxsHeader, putNxMatch, putOxsStats, Writer } from '@softswitch/openflow';
 
 /** OFPRR_*: why a flow went (OpenFlow 1.4 numbering; ofproto's reasons). */
 export const OFPRR = { IDLE_TIMEOUT: 0, HARD_TIMEOUT: 1, DELETE: 2, GROUP_DELETE: 3, METER_DELETE: 4 } as const;
 
 const NXT_FLOW_REMOVED = 14;
-const OXS_CLASS = 0x8002;
-const OXS = { DURATION: 0, PACKET_COUNT: 4, BYTE_COUNT: 5 } as const;
 
 /**
  * One flow-removed message in the form a connection speaks, as OVS's ofputil_encode_flow_removed:
@@ -48,23 +46,14 @@ export function encodeFlowRemoved(removed: RemovedFlow, version: number, nxm: bo
     const len = putNxMatch(w, entry.match as Match, version);
     w.setU16(matchAt + 2, len + 4);
     w.pad(8, matchAt);
-    const statsAt = w.length;
-    w.u16(0).u16(0);
-    w.u16(OXS_CLASS)
-      .u8(OXS.DURATION << 1)
-      .u8(8)
-      .u32(durationSec)
-      .u32(durationNsec);
-    w.u16(OXS_CLASS)
-      .u8(OXS.PACKET_COUNT << 1)
-      .u8(8)
-      .u64(entry.packets);
-    w.u16(OXS_CLASS)
-      .u8(OXS.BYTE_COUNT << 1)
-      .u8(8)
-      .u64(entry.bytes);
-    w.setU16(statsAt + 2, w.length - statsAt);
-    w.pad(8, statsAt);
+    putOxsStats(w, (st) => {
+      oxsHeader(st, OXS.DURATION, 8);
+      st.u32(durationSec).u32(durationNsec);
+      oxsHeader(st, OXS.PACKET_COUNT, 8);
+      st.u64(entry.packets);
+      oxsHeader(st, OXS.BYTE_COUNT, 8);
+      st.u64(entry.bytes);
+    });
     w.setU16(2, w.length);
     return w.finish();
   }
