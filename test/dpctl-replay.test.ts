@@ -358,7 +358,7 @@ describeNeeding(
     });
 
     it('draws an ink progress bar on a terminal, then the summary', () => {
-      const cmd = `stty cols 120 rows 30; '${process.execPath}' '${binPath('dpctl')}' replay '${MIX}' -b br0 -i p1 --loop 2 --rate 600`;
+      const cmd = `stty cols 120 rows 30; exec '${process.execPath}' '${binPath('dpctl')}' replay '${MIX}' -b br0 -i p1 --loop 2 --rate 600`;
       const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: userEnv() });
       expect(r.status).toBe(0);
       const screen = r.stdout.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
@@ -371,7 +371,9 @@ describeNeeding(
 
     it('Ctrl-C on the terminal, with the bar drawn, cancels the replay too', async () => {
       const job = await nextJob();
-      const cmd = `stty cols 120 rows 30; '${process.execPath}' '${binPath('dpctl')}' replay '${MIX}' -b br0 -i p1 --loop 50 --rate 1000`;
+      // exec: dpctl alone in the terminal's foreground, as a job-control shell would run it. A
+      // non-interactive /bin/sh (dash) in between would itself die of the SIGINT (exit 130).
+      const cmd = `stty cols 120 rows 30; exec '${process.execPath}' '${binPath('dpctl')}' replay '${MIX}' -b br0 -i p1 --loop 50 --rate 1000`;
       // script copies its stdin to the terminal, whose line discipline turns ^C into SIGINT.
       const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: userEnv(), stdio: ['pipe', 'pipe', 'ignore'] });
       let screen = '';
