@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
@@ -138,11 +138,112 @@ function linearRate(matches: { match: Match; priority: number }[], trace: Uint32
   return rate;
 }
 
+/** Lookups per CPU second (`process.cpuUsage`: time this process ran, not the machine's load) over `ms` ms. */
+function cpuLookupRate(cls: Classifier<number>, trace: Uint32Array, ms: number): number {
+  const n = trace.length / W;
+  const key = new Uint32Array(W);
+  const wc = new Uint32Array(W);
+  let pos = 0;
+  let sink = 0;
+  let count = 0;
+  const t0 = cpuSeconds();
+  for (;;) {
+    for (let it = 0; it < 1000; it++) {
+      const base = pos * W;
+      for (let w = 0; w < W; w++) {
+        key[w] = trace[base + w];
+        wc[w] = 0;
+      }
+      sink += cls.lookup(key, wc)?.priority ?? 0;
+      if (++pos === n) pos = 0;
+    }
+    count += 1000;
+    const dt = cpuSeconds() - t0;
+    if (dt * 1000 >= ms) {
+      if (sink === -1) console.log(sink);
+      return count / dt;
+    }
+  }
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+type ClassifierModule = { Classifier: typeof Classifier };
+
+/**
+ * Same-run comparison with another build of the classifier (`CLASSIFIER_BASELINE=DIR`, DIR a copy
+ * of libs/classifier/dist taken before a change): both builds get the same rules, and their
+ * inserts and lookups are timed in CPU time, in alternation, three rounds (lookups: best of three
+ * 150 ms windows per round), so the machine's load falls on both alike. Each result's params give
+ * the three rounds (the spread).
+ */
+async function compareWithBaseline(
+  dir: string,
+  set: RuleSet,
+  matches: { match: Match; priority: number }[],
+  params: Record<string, unknown>,
+  out: BenchResult[],
+): Promise<void> {
+  const base = (await import(pathToFileURL(join(resolve(dir), 'index.js')).href)) as ClassifierModule;
+  const sides: [string, ClassifierModule][] = [
+    ['', { Classifier }],
+    [' baseline build', base],
+  ];
+  const inserts: number[][] = [[], []];
+  const lookups: number[][] = [[], []];
+  const built: Classifier<number>[] = [];
+  for (let round = 0; round < 3; round++) {
+    sides.forEach(([, mod], side) => {
+      const cls = new mod.Classifier<number>({ ...CLASSBENCH_LAYOUT });
+      const t0 = cpuSeconds();
+      for (let i = 0; i < matches.length; i++) cls.insert(matches[i].match, matches[i].priority, i);
+      inserts[side].push(matches.length / (cpuSeconds() - t0));
+      built[side] = cls;
+    });
+    gc();
+  }
+  for (let round = 0; round < 3; round++) {
+    const best = [0, 0];
+    for (let w = 0; w < 3; w++)
+      for (let side = 0; side < 2; side++)
+        best[side] = Math.max(best[side], cpuLookupRate(built[side], set.trace, 150));
+    for (let side = 0; side < 2; side++) lookups[side].push(best[side]);
+  }
+  sides.forEach(([suffix], side) => {
+    const baseline = side === 0 ? sides[1][0] : undefined;
+    const stats = probeStats(built[side], set.trace);
+    for (const [what, unit, value] of [
+      ['subtables visited/lookup', 'subtables', stats.visited],
+      ['subtables stepped/lookup', 'subtables', stats.stepped],
+      ['subtables hashed/lookup', 'subtables', stats.hashed],
+      ['merged rules checked/lookup', 'rules', stats.checked],
+      ['megaflow mask bits', 'bits', stats.maskBits],
+    ] as const)
+      out.push({ name: `${set.name} ${what}${suffix}`, value, unit, higherIsBetter: false, params });
+    for (const [what, unit, rounds] of [
+      ['lookup+wc CPU', 'lookups/s', lookups[side]],
+      ['insert CPU', 'rules/s', inserts[side]],
+    ] as const) {
+      out.push({
+        name: `${set.name} ${what}${suffix}`,
+        value: [...rounds].sort((a, b) => a - b)[1],
+        unit,
+        higherIsBetter: true,
+        params: { ...params, rounds: rounds.map((r) => Math.round(r)), build: side === 0 ? 'this' : dir },
+        ...(baseline !== undefined ? { baseline: `${set.name} ${what}${baseline}` } : {}),
+      });
+    }
+  });
+}
+
 /** Average subtables visited / hashed, and average wildcarded bits, over one pass of the trace. */
 function probeStats(
   cls: Classifier<number>,
   trace: Uint32Array,
-): { visited: number; hashed: number; checked: number; maskBits: number } {
+): { visited: number; stepped: number; hashed: number; checked: number; maskBits: number } {
   const n = Math.min(trace.length / W, 20_000);
   const key = new Uint32Array(W);
   const wc = new Uint32Array(W);
@@ -162,6 +263,8 @@ function probeStats(
   }
   return {
     visited: cls.stats.subtablesVisited / n,
+    // (A baseline build may predate the counter: then every visit was a step.)
+    stepped: (cls.stats.subtablesVisited - (cls.stats.subtablesPassedOver ?? 0)) / n,
     hashed: cls.stats.subtablesHashed / n,
     checked: cls.stats.rulesChecked / n,
     maskBits: bits / n,
@@ -175,6 +278,13 @@ async function runSet(shape: ClassBenchShape, size: '1k' | '10k' | '100k', out: 
     for (const match of expandRule(r)) matches.push({ match, priority: set.rules.length - i });
   });
   const params = { rules: set.rules.length, entries: matches.length, source: set.source, trace: set.traceSource };
+  const baselineDir = process.env.CLASSIFIER_BASELINE;
+  if (baselineDir) {
+    // Comparison mode: only this build against the baseline build.
+    await compareWithBaseline(baselineDir, set, matches, params, out);
+    console.log(`  ${set.name}: ${out.length} results so far`);
+    return;
+  }
   // Build twice and keep the faster insert rate: the first pass warms the JIT, and on a shared
   // machine one of two passes is usually undisturbed.
   const warm = build(matches, true).insertRate;

@@ -77,6 +77,12 @@ export interface ClassifierOptions {
    * distinct megaflow masks, which the megaflow cache probes one by one. Default 1.
    */
   readonly trieBitsGranularity?: number;
+  /**
+   * Subtables with at most this many buckets are probed by comparing the key with each bucket's
+   * words, and their misses justified from those words too, instead of hashing and walking a
+   * port trie (the long tail of small subtables). Default 8; 0 always hashes (tests compare both).
+   */
+  readonly linearBuckets?: number;
 }
 
 /** Subtables that can hold rules with one particular mask (their mask is a subset of it). */
@@ -101,6 +107,11 @@ export interface ClassifierStats {
   lookups: number;
   /** Subtables whose `find` ran (trie or partition skips included). */
   subtablesVisited: number;
+  /**
+   * Of those, tagged subtables passed over in one step with the rest of their run (see README,
+   * "Prefix tries"): the lookup loop ran `subtablesVisited - subtablesPassedOver` iterations.
+   */
+  subtablesPassedOver: number;
   /** Subtables where a hash table was actually probed (not skipped by a trie or the partition). */
   subtablesHashed: number;
   /** Merged rules checked word by word. */
@@ -119,7 +130,13 @@ export class Classifier<T = unknown> implements LookupOracle {
   version = 0;
   /** Internal (LookupOracle): partition tags of the key being looked up. */
   partitionTags = 0;
-  readonly stats: ClassifierStats = { lookups: 0, subtablesVisited: 0, subtablesHashed: 0, rulesChecked: 0 };
+  readonly stats: ClassifierStats = {
+    lookups: 0,
+    subtablesVisited: 0,
+    subtablesPassedOver: 0,
+    subtablesHashed: 0,
+    rulesChecked: 0,
+  };
 
   private readonly layout: SubtableLayout;
   private readonly tries: PrefixTrie[];
@@ -168,14 +185,32 @@ export class Classifier<T = unknown> implements LookupOracle {
   private orderTagLo = new Int32Array(0);
   private orderTagHi = new Int32Array(0);
   /**
+   * Runs of tagged subtables (consecutive in priority order): per ordered tagged subtable, the end
+   * of its run (the next untagged position) and the tags of the run from it on, so a lookup passes
+   * over the subtables up to the run's next candidate (see `tagPositions`) in one step.
+   */
+  private orderRunEnd = new Int32Array(0);
+  private orderRunLo = new Int32Array(0);
+  private orderRunHi = new Int32Array(0);
+  /** Per trie tag, the ordered position of the subtable holding it. */
+  private readonly tagPositions = new Int32Array(TRIE_TAGS);
+  /**
    * Per trie: the tag bits of the subtables that check it (two words), and the longest prefix
    * length any subtable asks of it (how deep a lookup walks it).
    */
   private trieUsesLo = new Int32Array(0);
   private trieUsesHi = new Int32Array(0);
   private trieMaxPlen = new Int32Array(0);
-  /** Per trie tag and trie, the prefix length its subtable checks (tag * nTries + trie). */
-  private tagPlens = new Int32Array(0);
+  /**
+   * Per trie, the distinct prefix lengths its tagged subtables check, longest first, each with the
+   * tag bits of the subtables that check it: `trieSkipWildcards` wants only the longest prefix
+   * length among the subtables it charges to a trie, and there are far fewer lengths than tags.
+   * Trie t's groups are `plenGroupStart[t]..plenGroupStart[t + 1] - 1`.
+   */
+  private plenGroupStart = new Int32Array(1);
+  private plenGroupPlen = new Int32Array(0);
+  private plenGroupLo = new Int32Array(0);
+  private plenGroupHi = new Int32Array(0);
   /** Trie tags (0..63) not held by a subtable. */
   private readonly freeTags: number[] = Array.from({ length: TRIE_TAGS }, (_, i) => TRIE_TAGS - 1 - i);
   private nInvisible = 0;
@@ -219,6 +254,7 @@ export class Classifier<T = unknown> implements LookupOracle {
       portWords: options.tries === false ? [] : [...(options.portWords ?? [])],
       trieBitsGranularity: Math.max(1, options.trieBitsGranularity ?? 1),
       merge: options.merge ?? true,
+      linearBuckets: options.linearBuckets,
     };
     this.scratch = new Uint32Array(words);
     this.exactScratch = new Uint32Array(words);
@@ -241,6 +277,7 @@ export class Classifier<T = unknown> implements LookupOracle {
   resetStats(): void {
     this.stats.lookups = 0;
     this.stats.subtablesVisited = 0;
+    this.stats.subtablesPassedOver = 0;
     this.stats.subtablesHashed = 0;
     this.stats.rulesChecked = 0;
   }
@@ -467,17 +504,14 @@ export class Classifier<T = unknown> implements LookupOracle {
     const walks = this.trieWalks;
     for (let t = 0; t < nTries && (lo | hi) !== 0; t++) {
       const walk = walks[t];
-      let rLo = lo & this.trieUsesLo[t] & ~walk.tagsLo;
-      let rHi = hi & this.trieUsesHi[t] & ~walk.tagsHi;
+      const rLo = lo & this.trieUsesLo[t] & ~walk.tagsLo;
+      const rHi = hi & this.trieUsesHi[t] & ~walk.tagsHi;
       if ((rLo | rHi) === 0) continue;
       lo &= ~rLo;
       hi &= ~rHi;
-      let plen = 0;
-      for (; rLo !== 0; rLo &= rLo - 1)
-        plen = Math.max(plen, this.tagPlens[(31 - Math.clz32(rLo & -rLo)) * nTries + t]);
-      for (; rHi !== 0; rHi &= rHi - 1)
-        plen = Math.max(plen, this.tagPlens[(63 - Math.clz32(rHi & -rHi)) * nTries + t]);
-      const bits = this.skipBitsAt(t, plen);
+      let g = this.plenGroupStart[t];
+      while (((this.plenGroupLo[g] & rLo) | (this.plenGroupHi[g] & rHi)) === 0) g++;
+      const bits = this.skipBitsAt(t, this.plenGroupPlen[g]);
       if (bits > this.trieSkipMax[t]) this.trieSkipMax[t] = bits;
     }
   }
@@ -489,6 +523,7 @@ export class Classifier<T = unknown> implements LookupOracle {
     let hard: Rule<T> | null = null;
     let hardPri = Number.NEGATIVE_INFINITY;
     let visited = 0;
+    let passed = 0;
     let hashed = 0;
     let checked = 0;
     if (this.orderDirty) this.flattenOrder();
@@ -515,6 +550,10 @@ export class Classifier<T = unknown> implements LookupOracle {
     const plens = this.orderPlens;
     const tagsLo = this.orderTagLo;
     const tagsHi = this.orderTagHi;
+    const runEnd = this.orderRunEnd;
+    const runLo = this.orderRunLo;
+    const runHi = this.orderRunHi;
+    const tagPos = this.tagPositions;
     const allVisible = version >= this.maxAddVersion && this.nInvisible === 0;
     for (let k = 0; k < ordered.length; k++) {
       if (maxPri[k] <= hardPri) break;
@@ -522,8 +561,23 @@ export class Classifier<T = unknown> implements LookupOracle {
       const tagLo = tagsLo[k];
       const tagHi = tagsHi[k];
       if ((tagLo | tagHi) !== 0) {
-        // A tagged subtable: one test against the walks' tags, and a skip is never read.
+        // A tagged subtable: one test against the walks' tags, and a skip is never read. A skip
+        // passes at once over the rest of its run up to the run's next candidate (the walks'
+        // tags say which), unless the priority bound stops the lookup before it.
         if (((tagLo & candLo) | (tagHi & candHi)) === 0) {
+          const end = runEnd[k];
+          let next = end;
+          for (let c = runLo[k] & candLo; c !== 0; c &= c - 1) next = Math.min(next, tagPos[31 - Math.clz32(c & -c)]);
+          for (let c = runHi[k] & candHi; c !== 0; c &= c - 1) next = Math.min(next, tagPos[63 - Math.clz32(c & -c)]);
+          if (next - k > 1 && maxPri[next - 1] > hardPri) {
+            // The run's tags from k on, less those from `next` on: the subtables passed over.
+            skippedLo |= runLo[k] & ~(next < end ? runLo[next] : 0);
+            skippedHi |= runHi[k] & ~(next < end ? runHi[next] : 0);
+            visited += next - k - 1;
+            passed += next - k - 1;
+            k = next - 1;
+            continue;
+          }
           skippedLo |= tagLo;
           skippedHi |= tagHi;
           continue;
@@ -619,6 +673,7 @@ export class Classifier<T = unknown> implements LookupOracle {
       }
     }
     this.stats.subtablesVisited += visited;
+    this.stats.subtablesPassedOver += passed;
     this.stats.subtablesHashed += hashed;
     this.stats.rulesChecked += checked;
     return hard;
@@ -744,12 +799,15 @@ export class Classifier<T = unknown> implements LookupOracle {
       this.orderPlens = new Int32Array(ordered.length * 2 * nTries);
       this.orderTagLo = new Int32Array(ordered.length * 2);
       this.orderTagHi = new Int32Array(ordered.length * 2);
+      this.orderRunEnd = new Int32Array(ordered.length * 2);
+      this.orderRunLo = new Int32Array(ordered.length * 2);
+      this.orderRunHi = new Int32Array(ordered.length * 2);
     }
     if (this.trieUsesLo.length !== nTries) {
       this.trieUsesLo = new Int32Array(nTries);
       this.trieUsesHi = new Int32Array(nTries);
       this.trieMaxPlen = new Int32Array(nTries);
-      this.tagPlens = new Int32Array(TRIE_TAGS * nTries);
+      this.plenGroupStart = new Int32Array(nTries + 1);
     }
     this.orderPlens.fill(0);
     this.trieUsesLo.fill(0);
@@ -764,6 +822,7 @@ export class Classifier<T = unknown> implements LookupOracle {
       const hi = tag >= 32 ? 1 << (tag - 32) : 0;
       this.orderTagLo[k] = lo;
       this.orderTagHi[k] = hi;
+      if (tag >= 0) this.tagPositions[tag] = k;
       for (let j = 0; j < st.trieIdx.length; j++) {
         const t = st.trieIdx[j];
         const plen = st.triePlen[j];
@@ -771,10 +830,63 @@ export class Classifier<T = unknown> implements LookupOracle {
         if (plen > this.trieMaxPlen[t]) this.trieMaxPlen[t] = plen;
         this.trieUsesLo[t] |= lo;
         this.trieUsesHi[t] |= hi;
-        if (tag >= 0) this.tagPlens[tag * nTries + t] = plen;
       }
     }
+    // Runs of tagged subtables, from the back: each position's run end and the run's tags from it on.
+    for (let k = ordered.length - 1, end = ordered.length, lo = 0, hi = 0; k >= 0; k--) {
+      if ((this.orderTagLo[k] | this.orderTagHi[k]) === 0) {
+        end = k;
+        lo = 0;
+        hi = 0;
+        continue;
+      }
+      lo |= this.orderTagLo[k];
+      hi |= this.orderTagHi[k];
+      this.orderRunEnd[k] = end;
+      this.orderRunLo[k] = lo;
+      this.orderRunHi[k] = hi;
+    }
+    this.groupPrefixLengths();
     this.orderDirty = false;
+  }
+
+  /** Rebuilds the per-trie prefix-length groups of the tagged subtables (see `plenGroupStart`). */
+  private groupPrefixLengths(): void {
+    const nTries = this.trieFields.length;
+    const groups: { plen: number; lo: number; hi: number }[][] = Array.from({ length: nTries }, () => []);
+    for (const st of this.ordered) {
+      const tag = st.trieTag;
+      if (tag < 0) continue;
+      for (let j = 0; j < st.trieIdx.length; j++) {
+        const list = groups[st.trieIdx[j]];
+        const plen = st.triePlen[j];
+        let e = list.find((x) => x.plen === plen);
+        if (e === undefined) {
+          e = { plen, lo: 0, hi: 0 };
+          list.push(e);
+        }
+        if (tag < 32) e.lo |= 1 << tag;
+        else e.hi |= 1 << (tag - 32);
+      }
+    }
+    let total = 0;
+    for (const list of groups) total += list.length;
+    if (this.plenGroupPlen.length < total) {
+      this.plenGroupPlen = new Int32Array(total * 2);
+      this.plenGroupLo = new Int32Array(total * 2);
+      this.plenGroupHi = new Int32Array(total * 2);
+    }
+    let g = 0;
+    for (let t = 0; t < nTries; t++) {
+      this.plenGroupStart[t] = g;
+      for (const e of groups[t].sort((a, b) => b.plen - a.plen)) {
+        this.plenGroupPlen[g] = e.plen;
+        this.plenGroupLo[g] = e.lo;
+        this.plenGroupHi[g] = e.hi;
+        g++;
+      }
+    }
+    this.plenGroupStart[nTries] = g;
   }
 
   private attach(rule: Rule<T>, homes: MaskHomes<T>): void {

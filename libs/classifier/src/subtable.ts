@@ -25,6 +25,8 @@ export interface SubtableLayout {
    * leave out the merged rules' value and mask words (16 bytes a record instead of 16 + 8 per key word).
    */
   readonly merge?: boolean;
+  /** Subtables with at most this many buckets are probed by comparing the key with each (default 8). */
+  readonly linearBuckets?: number;
 }
 
 /**
@@ -51,7 +53,7 @@ export class Subtable<T> {
   private readonly tails: (Rule<T> | null)[] = [];
   /**
    * Live bucket ids (dense, unordered) and each id's position there: a subtable with at most
-   * `LINEAR_BUCKETS` buckets is probed by comparing the key with each bucket's words, which is
+   * `linearBuckets` buckets is probed by comparing the key with each bucket's words, which is
    * cheaper than hashing (the long tail of small subtables that low-priority lookups reach).
    */
   private liveIds = new Int32Array(8);
@@ -92,6 +94,7 @@ export class Subtable<T> {
   /** One-word scratch for port trie inserts and removes. */
   private readonly portWord = new Uint32Array(1);
   private readonly granularity: number;
+  private readonly linearBuckets: number;
   /** Number of one bits in the mask (more bits: more specific). */
   readonly maskBits: number;
   private readonly partitionWord: number;
@@ -139,6 +142,7 @@ export class Subtable<T> {
     this.portPlen = Int32Array.from(ports, (w) => 32 - ctz32(mask[w]));
     this.portTries = ports.map(() => new PrefixTrie(32, 8));
     this.granularity = layout.trieBitsGranularity;
+    this.linearBuckets = layout.linearBuckets ?? LINEAR_BUCKETS;
     let bits = 0;
     for (const m of mask) for (let x = m; x !== 0; x &= x - 1) bits++;
     this.maskBits = bits;
@@ -157,7 +161,7 @@ export class Subtable<T> {
       if (wc !== null) wc[this.partitionWord] = 0xffffffff;
       return -2;
     }
-    if (this.nLive <= LINEAR_BUCKETS) return this.probeLinear(key, wc);
+    if (this.nLive <= this.linearBuckets) return this.probeLinear(key, wc);
     const words = this.words;
     const masks = this.masks;
     const ends = this.stageEnds;
@@ -226,7 +230,11 @@ export class Subtable<T> {
     for (let p = 0; p < this.portIdx.length; p++) {
       const j = this.portIdx[p];
       if (j >= end) continue;
-      let bits = this.portTries[p].absentBits(key[words[j]] & masks[j], this.portPlen[p], this.portWalk);
+      const v = key[words[j]] & masks[j];
+      let bits =
+        this.nLive <= this.linearBuckets
+          ? this.absentBitsLinear(j, v)
+          : this.portTries[p].absentBits(v, this.portPlen[p], this.portWalk);
       if (bits >= 0) {
         const g = this.granularity;
         if (g > 1) bits = Math.min(Math.ceil(bits / g) * g, 32);
@@ -235,6 +243,25 @@ export class Subtable<T> {
       }
     }
     for (let j = 0; j < end; j++) wc[words[j]] |= masks[j];
+  }
+
+  /**
+   * What the port trie of word index `j` answers for masked value `v`, read off the few buckets'
+   * keys instead: -1 if some bucket has `v` there, else the leading bits that tell `v` apart from
+   * every bucket's value (one more than the longest common prefix), as a walk would end.
+   */
+  private absentBitsLinear(j: number, v: number): number {
+    const keys = this.table.keys;
+    const stride = this.table.stride;
+    const live = this.liveIds;
+    let common = -1;
+    for (let b = 0, nb = this.nLive; b < nb; b++) {
+      const diff = keys[live[b] * stride + j] ^ v;
+      if (diff === 0) return -1;
+      const lcp = Math.clz32(diff);
+      if (lcp > common) common = lcp;
+    }
+    return common + 1;
   }
 
   /** Adds `rule` (its value is already masked with this subtable's mask). Returns true if a new bucket was made. */
@@ -494,7 +521,7 @@ export class Subtable<T> {
   }
 }
 
-/** Subtables with at most this many buckets are probed by comparison instead of hashing. */
+/** Default `linearBuckets`: subtables with at most this many buckets are probed by comparison instead of hashing. */
 const LINEAR_BUCKETS = 8;
 
 /** Words after a bucket's key in its hash-table row: first slot, its priority and flags. */
