@@ -1,6 +1,6 @@
 import { type Clause, evalConditions, parseConditions } from './condition.js';
 import type { ChangeSet, Database, RowChange } from './database.js';
-import { type Datum, datumDiff, datumEquals, datumToJson } from './datum.js';
+import { type Datum, datumDiff, datumEquals, datumJsonText } from './datum.js';
 import { OvsdbError, syntaxError } from './errors.js';
 import type { Row } from './row.js';
 import type { ColumnSchema, TableSchema } from './schema.js';
@@ -19,6 +19,12 @@ interface TableMonitor {
   /** The conditions as the client sent them (part of the share key). */
   whereJson?: unknown;
 }
+
+/**
+ * Rows' JSON texts by table, for monitors with the same `initialKey`: committed rows are never
+ * changed in place (a transaction writes a copy), so a row's text stays valid as long as the row.
+ */
+export type RowTextCache = Map<string, WeakMap<Row, string>>;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -106,89 +112,113 @@ export class Monitor {
     this.computeShareKey();
   }
 
-  private rowJson(tm: TableMonitor, row: Row, only?: (c: string) => boolean): Record<string, unknown> {
-    const o: Record<string, unknown> = {};
-    for (const c of tm.columns) {
-      if (only && !only(c)) continue;
-      o[c] = datumToJson(row.cols.get(c) as Datum, (tm.table.columns.get(c) as ColumnSchema).type);
-    }
-    return o;
-  }
-
   private matches(tm: TableMonitor, row: Row | undefined): boolean {
     return row !== undefined && (!tm.where || evalConditions(tm.where, row));
   }
 
-  /** The initial contents (monitor reply) in this monitor's format. */
-  initial(db: Database): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
+  /**
+   * The initial contents (monitor reply) in this monitor's format, as JSON text. Each row's
+   * text is taken from `cache` when that row was serialised before, so a client that connects
+   * after a commit (every ovs-vsctl run) costs only the rows that commit changed.
+   */
+  initialText(db: Database, cache: RowTextCache): string {
+    const wrapper = this.version === 1 ? '":{"new":' : '":{"initial":';
+    let out = '';
     for (const [tname, tm] of this.tables) {
       if (!tm.initial) continue;
-      const t: Record<string, unknown> = {};
+      const texts = rowTexts(cache, tname);
+      let t = '';
       for (const [uuid, row] of db.table(tname)) {
         if (!this.matches(tm, row)) continue;
-        t[uuid] = this.version === 1 ? { new: this.rowJson(tm, row) } : { initial: this.rowJson(tm, row) };
+        let text = texts.get(row);
+        if (text === undefined) {
+          text = this.rowText(tm, row);
+          texts.set(row, text);
+        }
+        t += `${t === '' ? '"' : ',"'}${uuid}${wrapper}${text}}`;
       }
-      if (Object.keys(t).length) out[tname] = t;
+      if (t !== '') out += `${out === '' ? '' : ','}${JSON.stringify(tname)}:{${t}}`;
     }
-    return out;
+    return `{${out}}`;
   }
 
-  /** The update for one commit (or several merged), or undefined if this monitor sees nothing. */
-  update(changes: ChangeSet): Record<string, unknown> | undefined {
-    let out: Record<string, unknown> | undefined;
+  /** The row's monitored columns as a JSON object, in the monitor's column order. */
+  private rowText(tm: TableMonitor, row: Row): string {
+    let text = '';
+    for (const c of tm.columns) {
+      const type = (tm.table.columns.get(c) as ColumnSchema).type;
+      text += `${text === '' ? '' : ','}${JSON.stringify(c)}:${datumJsonText(row.cols.get(c) as Datum, type)}`;
+    }
+    return `{${text}}`;
+  }
+
+  /**
+   * The update for one commit (or several merged) as JSON text, or undefined if this monitor
+   * sees nothing. Inserted rows' texts go through `cache` when given: the initial contents the
+   * next client of this kind asks for need the same texts.
+   */
+  updateText(changes: ChangeSet, cache?: RowTextCache): string | undefined {
+    let out = '';
     for (const [tname, rows] of changes) {
       const tm = this.tables.get(tname);
       if (!tm) continue;
-      let t: Record<string, unknown> | undefined;
+      const texts = cache ? rowTexts(cache, tname) : undefined;
+      let t = '';
       for (const [uuid, ch] of rows) {
-        const u = this.rowUpdate(tm, ch);
-        if (u === undefined) continue;
-        t ??= {};
-        t[uuid] = u;
+        const u = this.rowUpdateText(tm, ch, texts);
+        if (u !== undefined) t += `${t === '' ? '"' : ',"'}${uuid}":${u}`;
       }
-      if (t) {
-        out ??= {};
-        out[tname] = t;
-      }
+      if (t !== '') out += `${out === '' ? '' : ','}${JSON.stringify(tname)}:{${t}}`;
     }
-    return out;
+    return out === '' ? undefined : `{${out}}`;
   }
 
-  private rowUpdate(tm: TableMonitor, ch: RowChange): unknown {
+  private rowUpdateText(tm: TableMonitor, ch: RowChange, texts?: WeakMap<Row, string>): string | undefined {
     const was = this.matches(tm, ch.old);
     const is = this.matches(tm, ch.new);
-    const changed = (c: string) =>
-      !datumEquals((ch.old as Row).cols.get(c) as Datum, (ch.new as Row).cols.get(c) as Datum);
     if (was && is) {
       if (!tm.modify) return undefined;
-      if (!tm.columns.some(changed)) return undefined;
-      if (this.version === 1) {
-        return { old: this.rowJson(tm, ch.old as Row, changed), new: this.rowJson(tm, ch.new as Row) };
-      }
-      const diff: Record<string, unknown> = {};
+      const old = ch.old as Row;
+      const row = ch.new as Row;
+      // The changed columns: their old values ("update") or the difference ("update2/3").
+      let diff = '';
       for (const c of tm.columns) {
-        if (!changed(c)) continue;
+        const o = old.cols.get(c) as Datum;
+        const n = row.cols.get(c) as Datum;
+        if (datumEquals(o, n)) continue;
         const type = (tm.table.columns.get(c) as ColumnSchema).type;
-        diff[c] = datumToJson(
-          datumDiff((ch.old as Row).cols.get(c) as Datum, (ch.new as Row).cols.get(c) as Datum, type),
-          type,
-        );
+        const d = this.version === 1 ? o : datumDiff(o, n, type);
+        diff += `${diff === '' ? '' : ','}${JSON.stringify(c)}:${datumJsonText(d, type)}`;
       }
-      return { modify: diff };
+      if (diff === '') return undefined;
+      return this.version === 1 ? `{"old":{${diff}},"new":${this.rowText(tm, row)}}` : `{"modify":{${diff}}}`;
     }
     if (is) {
       if (!tm.insert) return undefined;
-      return this.version === 1
-        ? { new: this.rowJson(tm, ch.new as Row) }
-        : { insert: this.rowJson(tm, ch.new as Row) };
+      const row = ch.new as Row;
+      let text = texts?.get(row);
+      if (text === undefined) {
+        text = this.rowText(tm, row);
+        texts?.set(row, text);
+      }
+      return this.version === 1 ? `{"new":${text}}` : `{"insert":${text}}`;
     }
     if (was) {
       if (!tm.delete) return undefined;
-      return this.version === 1 ? { old: this.rowJson(tm, ch.old as Row) } : { delete: null };
+      return this.version === 1 ? `{"old":${this.rowText(tm, ch.old as Row)}}` : '{"delete":null}';
     }
     return undefined;
   }
+}
+
+/** The texts of `table`'s rows in `cache`. */
+function rowTexts(cache: RowTextCache, table: string): WeakMap<Row, string> {
+  let texts = cache.get(table);
+  if (!texts) {
+    texts = new WeakMap();
+    cache.set(table, texts);
+  }
+  return texts;
 }
 
 /** Folds consecutive change sets into one (first old, last new per row). */

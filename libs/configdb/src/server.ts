@@ -3,7 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Connection, DEFERRED, type Id, type JsonValue, type Payload, RawJson, RpcError } from '@softswitch/jsonrpc';
 import { type ChangeSet, type Commit, Database } from './database.js';
 import { OvsdbError } from './errors.js';
-import { Monitor, type MonitorVersion, mergeChanges } from './monitor.js';
+import { Monitor, type MonitorVersion, mergeChanges, type RowTextCache } from './monitor.js';
 import { newRow, newUuid } from './row.js';
 import { type DatabaseSchema, schemaToJson } from './schema.js';
 import { SERVER_SCHEMA } from './server-db.js';
@@ -26,6 +26,8 @@ class ServedDatabase {
    * `lastTxnId` is the one they were made at: clients of one kind (every ovs-vsctl) ask alike.
    */
   private readonly initialTexts = new Map<string, { txnId: string; text: string }>();
+  /** Rows' texts by initial key, kept across commits (see `Monitor.initialText`). */
+  private readonly rowTexts = new Map<string, RowTextCache>();
 
   constructor(
     readonly name: string,
@@ -38,10 +40,21 @@ class ServedDatabase {
   initialText(m: Monitor): string {
     const cached = this.initialTexts.get(m.initialKey);
     if (cached && cached.txnId === this.lastTxnId) return cached.text;
-    const text = JSON.stringify(m.initial(this.db));
+    const text = m.initialText(this.db, this.rowTextCache(m));
     if (this.initialTexts.size >= 32) this.initialTexts.clear();
     if (text.length <= 1024 * 1024) this.initialTexts.set(m.initialKey, { txnId: this.lastTxnId, text });
     return text;
+  }
+
+  /** The row texts kept for monitors of `m`'s kind. */
+  rowTextCache(m: Monitor): RowTextCache {
+    let rows = this.rowTexts.get(m.initialKey);
+    if (!rows) {
+      if (this.rowTexts.size >= 32) this.rowTexts.clear();
+      rows = new Map();
+      this.rowTexts.set(m.initialKey, rows);
+    }
+    return rows;
   }
 
   /** The schema as get_schema returns it, serialised once. */
@@ -527,8 +540,8 @@ export class OvsdbServer {
     for (const [m, s] of d.monitors) {
       let u = shared.get(m.shareKey);
       if (u === undefined) {
-        const json = m.update(commit.changes);
-        u = json ? new RawJson(JSON.stringify(json)) : null;
+        const text = m.updateText(commit.changes, d.rowTextCache(m));
+        u = text === undefined ? null : new RawJson(text);
         shared.set(m.shareKey, u);
       }
       if (u === null) continue;
@@ -557,7 +570,7 @@ export class OvsdbServer {
     if (since === d.lastTxnId && since !== ZERO_UUID) return [true, d.lastTxnId, {}];
     if (at >= 0) {
       const merged = mergeChanges(d.history.slice(at + 1).map((h) => h.changes));
-      return [true, d.lastTxnId, (m.update(merged) ?? {}) as JsonValue];
+      return new RawJson(`[true,"${d.lastTxnId}",${m.updateText(merged) ?? '{}'}]`);
     }
     return new RawJson(`[false,"${d.lastTxnId}",${d.initialText(m)}]`);
   }
