@@ -5,6 +5,7 @@ import { createFlowKey, W } from '@softswitch/packet';
 import { Bridge, type BridgeHost } from './bridge.js';
 import type { BridgeConfig, PortDbConfig } from './bridge-config.js';
 import { chooseDpPort } from './dp-port.js';
+import { DpThreads } from './dp-threads.js';
 import { stopOffload } from './offload.js';
 
 const DEFAULT_MAX_IDLE_MS = 10_000;
@@ -60,12 +61,15 @@ export class BridgeSet implements BridgeHost {
   /** Called when a bridge is created or removed (OpenFlow listener hookup). */
   onBridgeAdded: (bridge: Bridge) => void = () => undefined;
   onBridgeRemoved: (bridge: Bridge) => void = () => undefined;
+  /** Datapath threads for live ports (`other_config:n-dp-threads`). */
+  readonly dpThreads: DpThreads;
 
   constructor(private readonly log: (message: string) => void) {
     this.datapath = new Datapath({
       upcall: (key, packet, inPort) => this.upcall(key, packet, inPort),
       userspace: (packet, inPort, args) => this.userspace(packet, inPort, args),
     });
+    this.dpThreads = new DpThreads(this.datapath, log);
   }
 
   /** The datapath's own port 0, as Open vSwitch's dummy datapath shows (`ovs-dummy`). */
@@ -249,6 +253,8 @@ export class BridgeSet implements BridgeHost {
         return null;
       }
     });
+    // The threads' caches follow at once, not at their next periodic look.
+    this.dpThreads.sync();
   }
 
   // ---- Reconfiguration ----
@@ -299,6 +305,7 @@ export class BridgeSet implements BridgeHost {
       bridge.syncPorts();
     }
     this.linkPatchPorts();
+    this.dpThreads.portsChanged();
     this.revalidateNow();
   }
 
@@ -360,6 +367,7 @@ export class BridgeSet implements BridgeHost {
 
   async close(): Promise<void> {
     await stopOffload(this); // hardware entries out first (tc filters removed)
+    await this.dpThreads.close();
     for (const bridge of this.bridges.values()) {
       this.onBridgeRemoved(bridge);
       await bridge.close();

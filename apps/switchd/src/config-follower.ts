@@ -1,6 +1,7 @@
 import { Idl, type IdlChange } from '@softswitch/configdb';
 import { readBridgeConfigs } from './bridge-config.js';
 import type { BridgeSet } from './bridge-set.js';
+import { parseDpThreads } from './dp-threads.js';
 import { applyOffloadConfig } from './offload.js';
 import { StatusReporter } from './status.js';
 
@@ -173,6 +174,14 @@ export class ConfigFollower {
     return { ops, ofports };
   }
 
+  /** `other_config:n-dp-threads` (see dp-threads.ts); a bad value keeps the current setting. */
+  private async applyDpThreads(value: unknown): Promise<void> {
+    if (!this.bridges) return;
+    const n = parseDpThreads(typeof value === 'string' ? value : undefined);
+    if (n === undefined) this.log(`other_config:n-dp-threads: "${String(value)}" is not a count from 0 to 64`);
+    else await this.bridges.dpThreads.configure(n);
+  }
+
   private async reconfigure(): Promise<void> {
     if (this.applying) {
       this.again = true;
@@ -199,6 +208,7 @@ export class ConfigFollower {
             this.log,
           );
           await this.bridges.reconcile(readBridgeConfigs(this.idl, ofports));
+          await this.applyDpThreads(other instanceof Map ? other.get('n-dp-threads') : undefined);
           ops.push(...this.status.ops(this.bridges, false, this.bridgeUuids()));
         }
         this.appliedCfg = next;

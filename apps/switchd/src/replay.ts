@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { DROP_REASON_NAMES, type DropReason } from '@softswitch/datapath';
+import { mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DROP_REASON_NAMES, type DropReason, type ReplayStatus, type ReplaySummary } from '@softswitch/datapath';
 import { type CapturedPacket, LinkType, PcapWriter, readCaptureFile } from '@softswitch/pcap';
 import { UnixctlCommandError, type UnixctlServer } from '@softswitch/unixctl';
 import type { Bridge } from './bridge.js';
@@ -10,25 +10,6 @@ import { driveThreadedReplay } from './replay-threads.js';
 
 /** Frames handed to the datapath at once, as a netdev's receive burst. */
 const REPLAY_BATCH = 32;
-
-export interface ReplaySummary {
-  bridge: string;
-  inPort: string;
-  packets: number;
-  elapsedMs: number;
-  packetsPerSecond: number;
-  hit: number;
-  /** Of the hits: found in the exact-match cache, and in the megaflow cache. */
-  emcHits: number;
-  megaflowHits: number;
-  missed: number;
-  lost: number;
-  upcalls: number;
-  drops: Partial<Record<DropReason, number>>;
-  /** Frames each port transmitted (only with --out), by port name. */
-  outputs?: Record<string, number>;
-  outDir?: string;
-}
 
 interface ReplayRequest {
   bridge: string;
@@ -135,6 +116,8 @@ interface PreparedReplay {
   bridge: Bridge;
   inPort: { name: string; dpPort: number };
   packets: CapturedPacket[];
+  /** The capture file's identity (path, size, modification time), read with it. */
+  source: string;
 }
 
 async function prepareReplay(set: BridgeSet, req: ReplayRequest): Promise<PreparedReplay> {
@@ -142,8 +125,11 @@ async function prepareReplay(set: BridgeSet, req: ReplayRequest): Promise<Prepar
   if (!bridge) throw new UnixctlCommandError(`no such bridge "${req.bridge}"`);
   const inPort = findInPort(bridge, req.inPort);
   let packets: CapturedPacket[];
+  let source: string;
   try {
     packets = await readCaptureFile(req.pcap);
+    const st = statSync(req.pcap);
+    source = `${resolve(req.pcap)}:${st.size}:${st.mtimeMs}`;
   } catch (err) {
     throw new UnixctlCommandError(`${req.pcap}: ${(err as Error).message}`);
   }
@@ -159,7 +145,7 @@ async function prepareReplay(set: BridgeSet, req: ReplayRequest): Promise<Prepar
       throw new UnixctlCommandError(`--out ${req.outDir}: ${(err as Error).message}`);
     }
   }
-  return { req, bridge, inPort, packets };
+  return { req, bridge, inPort, packets, source };
 }
 
 /** Where the hot loop is in the (looped) capture. */
@@ -173,6 +159,8 @@ interface FeedState {
   sent: number;
   /** How each burst starts as the capture has it (made on first use). */
   copies?: PacketCopies;
+  /** The capture file's identity (threaded replays keep its split over the threads). */
+  readonly source?: string;
 }
 
 /**
@@ -298,19 +286,6 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A running or finished replay, as `dpctl/replay-status` reports it. */
-export interface ReplayStatus {
-  job: number;
-  state: 'running' | 'done' | 'failed' | 'cancelled';
-  bridge: string;
-  inPort: string;
-  /** Packets fed so far and in all. */
-  packets: number;
-  total: number;
-  elapsedMs: number;
-  packetsPerSecond: number;
-  summary?: ReplaySummary;
-  error?: string;
-}
 
 export class ReplayJob {
   state: ReplayStatus['state'] = 'running';
@@ -334,6 +309,7 @@ export class ReplayJob {
       total: prep.packets.length * prep.req.loop,
       batch: new Array(REPLAY_BATCH),
       sent: 0,
+      source: prep.source,
     };
     this.done = this.run().then(
       () => {

@@ -6,7 +6,9 @@
 // extraction alone over the same frames, in this process. Then memory per megaflow and per 1k MAC
 // entries, measured in this process on the same structures switchd uses. Each replay figure is
 // also measured with two datapath threads (`--threads 2`: per-thread caches, misses translated
-// on switchd's main thread), its ratio against the one-thread figure of the same run.
+// on switchd's main thread), alternately with one thread, its ratio against the one-thread
+// figure of the same run; `runs` holds every repeat's rate (the spread), and `*.cpu_per_packet`
+// switchd's CPU time per packet (all its threads) for both.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,7 @@ import { DummyNetdev } from '@softswitch/netdev';
 import { MacTable } from '@softswitch/ofproto';
 import { composePacket, createFlowKey, extractFlow, flowField, HeaderOffsets, maskField } from '@softswitch/packet';
 import { PcapWriter, readCaptureFile } from '@softswitch/pcap';
+import { processCpuSeconds } from '../cpu-time.js';
 import { type BenchResult, measureRate, type Suite } from '../harness.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -109,6 +112,8 @@ async function writePcap(path: string, frames: readonly Uint8Array[]): Promise<v
 
 interface Switchd {
   rundir: string;
+  /** CPU time switchd has used, all its threads, s. */
+  cpuSeconds(): number;
   appctl(...args: string[]): string;
   stop(): Promise<void>;
 }
@@ -130,6 +135,7 @@ async function startSwitchd(dir: string): Promise<Switchd> {
   }
   return {
     rundir,
+    cpuSeconds: () => (child.pid === undefined ? 0 : processCpuSeconds(child.pid)),
     appctl: (...args) => must(bin('appctl'), ['--rundir', rundir, ...args]),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
@@ -145,30 +151,47 @@ interface ReplayFigures {
   megaflowHits: number;
   missed: number;
   upcalls: number;
+  /** switchd's CPU time (every thread) over the replay, per packet, ns. */
+  cpuNsPerPacket: number;
+  /** Packets/s of every repeat (the spread on a shared machine), when a best of several. */
+  runs?: number[];
 }
 
 function replay(sw: Switchd, pcap: string, loop: number, threads = 1): ReplayFigures {
   const args = ['dpctl/replay', 'br0', 'p1', pcap, '--loop', `${loop}`, '--format', 'json'];
   if (threads > 1) args.push('--threads', `${threads}`);
-  return JSON.parse(sw.appctl(...args)) as ReplayFigures;
+  const cpu = sw.cpuSeconds();
+  const r = JSON.parse(sw.appctl(...args)) as ReplayFigures;
+  r.cpuNsPerPacket = ((sw.cpuSeconds() - cpu) * 1e9) / Math.max(1, r.packets);
+  return r;
 }
 
-/** Best of `repeats` replays (the least disturbed on a shared machine). */
-function bestReplay(
+/** The best of several replays (the least disturbed on a shared machine), with every run's rate. */
+function bestOf(runs: readonly ReplayFigures[]): ReplayFigures {
+  const best = runs.reduce((a, b) => (b.packetsPerSecond > a.packetsPerSecond ? b : a));
+  return { ...best, runs: runs.map((r) => Math.round(r.packetsPerSecond)) };
+}
+
+/**
+ * One thread and two, alternately (`repeats` pairs): both figures under the same disturbances
+ * of a shared machine. Best of each, with the spread.
+ */
+function oneAndTwoThreads(
   sw: Switchd,
   pcap: string,
   loop: number,
   repeats: number,
   before?: () => void,
-  threads = 1,
-): ReplayFigures {
-  let best: ReplayFigures | undefined;
+): { one: ReplayFigures; two: ReplayFigures } {
+  const one: ReplayFigures[] = [];
+  const two: ReplayFigures[] = [];
   for (let i = 0; i < repeats; i++) {
     before?.();
-    const r = replay(sw, pcap, loop, threads);
-    if (!best || r.packetsPerSecond > best.packetsPerSecond) best = r;
+    one.push(replay(sw, pcap, loop, 1));
+    before?.();
+    two.push(replay(sw, pcap, loop, 2));
   }
-  return best as ReplayFigures;
+  return { one: bestOf(one), two: bestOf(two) };
 }
 
 // ---- Memory ----
@@ -302,80 +325,58 @@ export const suite: Suite = {
       };
       const flush = () => sw?.appctl('dpctl/del-flows');
 
-      // EMC hits: 1,024 flows, warmed until every one sits in the EMC.
+      /**
+       * A scenario's figures: packets/s with one thread (against flow extraction alone) and with
+       * two (against one thread, measured alternately with it), and switchd's CPU time per
+       * packet for both (all its threads).
+       */
+      const add = (name: string, capture: string, r: { one: ReplayFigures; two: ReplayFigures }) => {
+        const threads = [
+          [name, r.one, base, 1],
+          [`${name}.threads2`, r.two, name, 2],
+        ] as const;
+        for (const [n, f, baseline, count] of threads) {
+          const p = { ...params, capture, threads: count, ...shares(f), runs: f.runs };
+          results.push({
+            name: n,
+            value: f.packetsPerSecond,
+            unit: 'packets/s',
+            higherIsBetter: true,
+            baseline,
+            params: p,
+          });
+        }
+        for (const [n, f, , count] of threads)
+          results.push({
+            name: `${n}.cpu_per_packet`,
+            value: Math.round(f.cpuNsPerPacket * 10) / 10,
+            unit: 'ns',
+            higherIsBetter: false,
+            ...(count === 2 ? { baseline: `${name}.cpu_per_packet` } : {}),
+            params: { capture, threads: count, packets: f.packets },
+          });
+      };
+
+      // EMC hits: 1,024 flows, warmed until every one sits in the EMC (each thread count's caches).
       replay(sw, small, 3);
-      const emc = bestReplay(sw, small, 5, 3);
-      results.push({
-        name: 'replay.emc_hit',
-        value: emc.packetsPerSecond,
-        unit: 'packets/s',
-        higherIsBetter: true,
-        baseline: base,
-        params: { ...params, capture: 'ipv4-tcp-64b.pcap', ...shares(emc) },
-      });
+      replay(sw, small, 3, 2);
+      add('replay.emc_hit', 'ipv4-tcp-64b.pcap', oneAndTwoThreads(sw, small, 5, 3));
 
       // Megaflow hits: 65,536 flows over far fewer megaflows; the EMC cannot hold them.
       replay(sw, wide, 1);
-      const mf = bestReplay(sw, wide, 3, 3);
-      results.push({
-        name: 'replay.megaflow_hit',
-        value: mf.packetsPerSecond,
-        unit: 'packets/s',
-        higherIsBetter: true,
-        baseline: base,
-        params: { ...params, capture: 'wide-64k (generated)', ...shares(mf) },
-      });
+      replay(sw, wide, 1, 2);
+      add('replay.megaflow_hit', 'wide-64k (generated)', oneAndTwoThreads(sw, wide, 3, 3));
 
       // Misses: unique random addresses after a flush, each an upcall through 100k rules.
-      const miss = bestReplay(sw, unique, 1, 2, flush);
-      results.push({
-        name: 'replay.all_miss',
-        value: miss.packetsPerSecond,
-        unit: 'packets/s',
-        higherIsBetter: true,
-        baseline: base,
-        params: { ...params, capture: 'unique-100k (generated)', ...shares(miss) },
-      });
+      add('replay.all_miss', 'unique-100k (generated)', oneAndTwoThreads(sw, unique, 1, 2, flush));
 
       // The Zipf mix from a cold cache, then warm.
       flush();
-      const zipfCold = replay(sw, zipf, 1);
-      results.push({
-        name: 'replay.zipf_10k_cold',
-        value: zipfCold.packetsPerSecond,
-        unit: 'packets/s',
-        higherIsBetter: true,
-        baseline: base,
-        params: { ...params, capture: 'mix-10k-zipf.pcap', ...shares(zipfCold) },
-      });
-      const zipfWarm = bestReplay(sw, zipf, 2, 2);
-      results.push({
-        name: 'replay.zipf_10k_warm',
-        value: zipfWarm.packetsPerSecond,
-        unit: 'packets/s',
-        higherIsBetter: true,
-        baseline: base,
-        params: { ...params, capture: 'mix-10k-zipf.pcap', ...shares(zipfWarm) },
-      });
-
-      // The same with two datapath threads (each warmed with its own caches first).
-      const threaded = (name: string, r: ReplayFigures, capture: string) =>
-        results.push({
-          name: `${name}.threads2`,
-          value: r.packetsPerSecond,
-          unit: 'packets/s',
-          higherIsBetter: true,
-          baseline: name,
-          params: { ...params, capture, threads: 2, ...shares(r) },
-        });
-      replay(sw, small, 3, 2);
-      threaded('replay.emc_hit', bestReplay(sw, small, 5, 3, undefined, 2), 'ipv4-tcp-64b.pcap');
-      replay(sw, wide, 1, 2);
-      threaded('replay.megaflow_hit', bestReplay(sw, wide, 3, 3, undefined, 2), 'wide-64k (generated)');
-      threaded('replay.all_miss', bestReplay(sw, unique, 1, 2, flush, 2), 'unique-100k (generated)');
+      const zipfCold1 = replay(sw, zipf, 1);
       flush();
-      threaded('replay.zipf_10k_cold', replay(sw, zipf, 1, 2), 'mix-10k-zipf.pcap');
-      threaded('replay.zipf_10k_warm', bestReplay(sw, zipf, 2, 2, undefined, 2), 'mix-10k-zipf.pcap');
+      const zipfCold2 = replay(sw, zipf, 1, 2);
+      add('replay.zipf_10k_cold', 'mix-10k-zipf.pcap', { one: zipfCold1, two: zipfCold2 });
+      add('replay.zipf_10k_warm', 'mix-10k-zipf.pcap', oneAndTwoThreads(sw, zipf, 2, 2));
     } finally {
       await sw?.stop();
       rmSync(dir, { recursive: true, force: true });

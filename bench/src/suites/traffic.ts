@@ -219,11 +219,16 @@ interface SwitchdView {
   offloadedFlows: number;
 }
 
-/** switchd in a private run directory with one bridge of two `system` ports. */
+/**
+ * switchd in a private run directory with one bridge of two `system` ports; `dpThreads` datapath
+ * threads for them (`other_config:n-dp-threads`, 0: the main thread). `cpuSeconds`: switchd's CPU
+ * time (all threads) over the TCP and UDP runs.
+ */
 async function throughSoftswitch(
   ifaceOptions: string[] = [],
   offload = false,
-): Promise<{ figures: Figures; offload?: OffloadFigures }> {
+  dpThreads = 0,
+): Promise<{ figures: Figures; offload?: OffloadFigures; cpuSeconds?: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-traffic-ss-'));
   const child = spawn(
     process.execPath,
@@ -247,7 +252,7 @@ async function throughSoftswitch(
       offloadedFlows: flows,
     };
   };
-  let result: { figures: Figures; offload?: OffloadFigures };
+  let result: { figures: Figures; offload?: OffloadFigures; cpuSeconds?: number };
   try {
     await until('switchd', () => existsSync(join(dir, 'switchd.ctl')));
     const args = [`--db=unix:${join(dir, 'db.sock')}`];
@@ -260,14 +265,18 @@ async function throughSoftswitch(
         'other_config:hw-offload-provider=tc',
         '--',
       );
+    if (dpThreads > 0) args.push('set', 'Open_vSwitch', '.', `other_config:n-dp-threads=${dpThreads}`, '--');
     args.push('add-br', 'br0');
     for (const p of PORTS)
       args.push('--', 'add-port', 'br0', p, '--', 'set', 'interface', p, 'type=system', ...ifaceOptions);
     must(join(repoRoot, 'bin', 'vsctl'), args);
     const t0 = performance.now();
     await connected();
-    if (!offload) result = { figures: await measure() };
-    else {
+    if (!offload) {
+      const cpu = cpuSeconds(child.pid);
+      const figures = await measure();
+      result = { figures, cpuSeconds: Math.round((cpuSeconds(child.pid) - cpu) * 100) / 100 };
+    } else {
       // The megaflows of the first packets (ARP, ICMP) cover the TCP run too: the kernel takes
       // them over after a policy round (heat counted over 100 ms) and the tc commands.
       let msToKernel: number | null = null;
@@ -444,9 +453,16 @@ export const suite: Suite = {
           results(ovsTso, await throughOvsNetdev(true), { offloads: 'on', 'userspace-tso-enable': true }, []),
         );
       // softswitch with the veths' offloads on: partial checksums finished, super-frames cut on receipt.
-      await step('softswitch', async () =>
-        results('softswitch', (await throughSoftswitch()).figures, { offloads: 'on' }, ovs ? [ovsTso, lb] : [lb]),
-      );
+      await step('softswitch', async () => {
+        const { figures, cpuSeconds } = await throughSoftswitch();
+        return results('softswitch', figures, { offloads: 'on', cpuSeconds }, ovs ? [ovsTso, lb] : [lb]);
+      });
+      // The same through two datapath threads (other_config:n-dp-threads=2), against one.
+      await step('softswitch, 2 datapath threads', async () => {
+        const { figures, cpuSeconds } = await throughSoftswitch([], false, 2);
+        const params = { offloads: 'on', 'n-dp-threads': 2, cpuSeconds };
+        return results('softswitch_dp_threads2', figures, params, ['softswitch']);
+      });
       // The same with super-frames and partial checksums passed through to the output device.
       await step('softswitch, rx_offload=keep', async () =>
         results(

@@ -17,3 +17,4 @@ export {
 } from './odp-key.js';
 export * from './offload-hook.js';
 export { type PmdPlan, PmdPool, type PmdPoolOptions, type PmdPoolStats, rssHash } from './pmd-pool.js';
+export type { ReplayStatus, ReplaySummary } from './replay-report.js';

@@ -151,7 +151,12 @@ export class PmdPool {
   readonly threads: number;
   readonly capture: boolean;
   private readonly states: ThreadState[] = [];
-  private readonly ids = new WeakMap<DpFlow, number>();
+  /**
+   * Flow → id given to the threads; entries leave with `registered`'s (sync). A Map, not a
+   * WeakMap: `registered` holds the flows anyway, and a WeakMap's ephemerons made every upcall's
+   * insertion and the garbage collector several times dearer in miss storms.
+   */
+  private readonly ids = new Map<DpFlow, number>();
   private readonly registered = new Map<number, Registered>();
   private nextFlowId = 1;
   private seenGeneration: number;
@@ -439,6 +444,7 @@ export class PmdPool {
       if (r.flow.dead) {
         remove.push(id);
         this.registered.delete(id);
+        this.ids.delete(r.flow);
       } else if (r.flow.actions !== r.data) {
         r.data = r.flow.actions;
         modify.push({ id, text: r.data.compiled.text });

@@ -3,9 +3,10 @@
  * received frames to a datapath thread (pmd-pool.ts → pmd-worker.ts) with no message per packet.
  *
  * Layout: a control block of Int32 words (read index, write index, both byte offsets into the
- * data area), then the data area. Records are 4-byte aligned and contiguous; one that does not
- * fit before the end leaves a WRAP word and starts again at 0. The writer never lets the write
- * index catch up with the read index (one word stays free), so equal indexes mean empty.
+ * data area; then a flag per end saying it waits for the other to move), then the data area.
+ * Records are 4-byte aligned and contiguous; one that does not fit before the end leaves a WRAP
+ * word and starts again at 0. The writer never lets the write index catch up with the read index
+ * (one word stays free), so equal indexes mean empty.
  *
  * A record is one received batch:
  *   header  [total bytes][packet count][in_port][seq base, low 32 bits][seq base, high bits]
@@ -19,6 +20,15 @@
 
 export const RING_READ = 0;
 export const RING_WRITE = 1;
+/**
+ * Set by an end before it waits on the other's index. The other end notifies only then: an
+ * Atomics.notify per record (a lock, and a task posted to a waiting event loop) cost the reader
+ * more than the packets themselves when it was unconditional. Both ends store their index and
+ * then load the flag, or store the flag and then wait on the index (which checks it): with
+ * sequentially consistent atomics one of them sees the other, so no wake-up is lost.
+ */
+const WRITER_WAITING = 2;
+const READER_WAITING = 3;
 const CONTROL_WORDS = 4;
 const CONTROL_BYTES = CONTROL_WORDS * 4;
 const WRAP = 0xffffffff;
@@ -57,6 +67,12 @@ abstract class RingView {
     this.capacity = buffer.byteLength - CONTROL_BYTES;
     this.bytes = new Uint8Array(buffer, CONTROL_BYTES, this.capacity);
     this.words = new Uint32Array(buffer, CONTROL_BYTES, this.capacity >>> 2);
+  }
+
+  /** Bytes between the read index `r` and the write index. */
+  protected used(r: number): number {
+    const w = Atomics.load(this.control, RING_WRITE);
+    return w >= r ? w - r : this.capacity - r + w;
   }
 
   get empty(): boolean {
@@ -100,12 +116,16 @@ export class RingWriter extends RingView {
     let w = this.at + bytes;
     if (w === this.capacity) w = 0;
     Atomics.store(this.control, RING_WRITE, w);
-    Atomics.notify(this.control, RING_WRITE);
+    if (Atomics.load(this.control, READER_WAITING) !== 0) {
+      Atomics.store(this.control, READER_WAITING, 0);
+      Atomics.notify(this.control, RING_WRITE);
+    }
   }
 
   /** Resolves when the reader has moved (room may have been freed) or after `timeoutMs`. */
   async waitForRoom(timeoutMs: number): Promise<void> {
     const r = Atomics.load(this.control, RING_READ);
+    Atomics.store(this.control, WRITER_WAITING, 1);
     const w = waitAsync(this.control, RING_READ, r, timeoutMs);
     if (w.async) await w.value;
   }
@@ -134,13 +154,20 @@ export class RingReader extends RingView {
     let r = at + bytes;
     if (r === this.capacity) r = 0;
     Atomics.store(this.control, RING_READ, r);
-    Atomics.notify(this.control, RING_READ);
+    // A waiting writer is woken once half the ring is free, not per record: it has a batch to
+    // write, and a feeder woken per record (the common case, it outpaces the threads) would
+    // make every release pay for a wake-up.
+    if (Atomics.load(this.control, WRITER_WAITING) !== 0 && this.used(r) <= this.capacity >>> 1) {
+      Atomics.store(this.control, WRITER_WAITING, 0);
+      Atomics.notify(this.control, RING_READ);
+    }
   }
 
   /** Resolves when a record may have arrived, or after `timeoutMs`. */
   async waitForData(timeoutMs: number): Promise<void> {
     const w = Atomics.load(this.control, RING_WRITE);
     if (Atomics.load(this.control, RING_READ) !== w) return;
+    Atomics.store(this.control, READER_WAITING, 1);
     const wait = waitAsync(this.control, RING_WRITE, w, timeoutMs);
     if (wait.async) await wait.value;
   }

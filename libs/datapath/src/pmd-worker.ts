@@ -7,7 +7,10 @@
  * the thread keeps processing. An answer installs the megaflow the main thread chose, runs the
  * parked packet with its actions, then runs every parked packet the caches now cover, oldest
  * first. So parked packets always miss the current caches, and a packet that hits never
- * overtakes an earlier packet of its flow: per-flow order is kept.
+ * overtakes an earlier packet of its flow: per-flow order is kept. A miss whose exact key is
+ * already up with the main thread waits on that upcall's answer instead of making its own (a new
+ * flow's burst costs one translation round trip, not one per packet), and at most MAX_PARKED
+ * packets wait: the ring holds the rest.
  *
  * Outputs are counted per port, or handed back (with the input's sequence number, so the main
  * thread can merge the threads' outputs into reception order) when the pool captures.
@@ -33,6 +36,10 @@ interface WorkerFlow {
 
 interface Parked {
   readonly id: number;
+  /** Run already (its answer came); leaves `parked` at the next compaction. */
+  done: boolean;
+  /** Waits on the upcall of an earlier packet with the same key instead of its own. */
+  follower: boolean;
   readonly seq: number;
   readonly inPort: number;
   readonly frame: Uint8Array;
@@ -42,6 +49,12 @@ interface Parked {
 
 /** Packets processed between two looks at the message queue. */
 const ROUND_PACKETS = 1024;
+/**
+ * Packets waiting on upcalls at most: past it the thread stops taking batches until answers
+ * come (the ring, then the port, queue the rest). Every answered batch looks the parked packets
+ * up again, so an unbounded list made a miss storm quadratic.
+ */
+const MAX_PARKED = 2048;
 /** Statistics go up at least this often while packets flow, ms. */
 const STATS_INTERVAL_MS = 50;
 
@@ -53,7 +66,12 @@ class PmdThread {
   private readonly drops = new DropCounters();
   private readonly reportedDrops = new Float64Array(DROP_REASON_NAMES.length);
   private readonly texts = new Map<string, CompiledActions>();
-  private ports: (PmdPortInfo | undefined)[] = [];
+  /**
+   * By port number, every number present: datapath port numbers come from names (port 16819
+   * for "veth16819"), and an array filled that sparsely turns into a dictionary, looked up per
+   * output.
+   */
+  private readonly ports = new Array<PmdPortInfo | undefined>(65536).fill(undefined);
   private readonly txPackets = new Float64Array(65536);
   private readonly txBytes = new Float64Array(65536);
   private readonly txTouched = new Set<number>();
@@ -67,8 +85,10 @@ class PmdThread {
   private readonly parked: Parked[] = [];
   /** The frame being processed (see copyOut), and a view of it per frame length. */
   private readonly scratch = new Uint32Array(16640);
-  private readonly views: (Uint8Array | undefined)[] = [];
+  private readonly views = new Array<Uint8Array | undefined>(this.scratch.byteLength + 1).fill(undefined);
   private readonly parkedById = new Map<number, Parked>();
+  /** Parked packets whose upcall is on its way, by key hash (see processPacket). */
+  private readonly inFlight = new Map<number, Parked>();
   private upcalls: { id: number; inPort: number; key: Uint32Array; frame: Uint8Array }[] = [];
   private nextUpcall = 1;
   private seq = 0;
@@ -86,6 +106,8 @@ class PmdThread {
   private flushToken: number | undefined;
   /** Control messages received so far. */
   private messages = 0;
+  /** Set while the loop waits for a message (too many packets parked). */
+  private messageArrived: (() => void) | undefined;
 
   constructor(data: PmdWorkerData) {
     this.ring = new RingReader(data.ring);
@@ -112,7 +134,7 @@ class PmdThread {
   }
 
   private setPorts(ports: readonly PmdPortInfo[]): void {
-    this.ports = [];
+    this.ports.fill(undefined);
     for (const p of ports) this.ports[p.portNo] = p;
   }
 
@@ -122,9 +144,25 @@ class PmdThread {
     for (;;) {
       const n = this.round();
       this.afterRound(n > 0);
-      if (n >= ROUND_PACKETS || this.waitingForMessages()) await yieldToMessages();
+      if (this.parked.length >= MAX_PARKED) await this.waitForMessage(STATS_INTERVAL_MS);
+      else if (n >= ROUND_PACKETS || this.waitingForMessages()) await yieldToMessages();
       else await this.ring.waitForData(STATS_INTERVAL_MS);
     }
+  }
+
+  /** Resolved by the next control message (answers), or after `timeoutMs`. */
+  private waitForMessage(timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.messageArrived = undefined;
+        resolve();
+      }, timeoutMs);
+      this.messageArrived = () => {
+        clearTimeout(timer);
+        this.messageArrived = undefined;
+        resolve();
+      };
+    });
   }
 
   /** True when the next batch waits for control messages still on their way. */
@@ -139,7 +177,7 @@ class PmdThread {
     const words = ring.words;
     const now = performance.now();
     let done = 0;
-    while (done < ROUND_PACKETS) {
+    while (done < ROUND_PACKETS && this.parked.length < MAX_PARKED) {
       const at = ring.next();
       if (at < 0) break;
       const base = at >>> 2;
@@ -200,15 +238,53 @@ class PmdThread {
     if (flow !== undefined) {
       this.hit++;
       this.credit(flow, frame.length, key[W.TCP_FLAGS] & 0xfff, now);
-      runActions(flow.actions.compiled, this.ctx);
+      this.runFlow(flow.actions.compiled, frame);
       return;
     }
     // Parked with a copy of its frame (the ring's bytes are reused) until the answer comes.
     const id = this.nextUpcall++;
-    const parked: Parked = { id, seq, inPort, frame: frame.slice(), key: key.slice(), hash };
+    const parked: Parked = {
+      id,
+      done: false,
+      follower: false,
+      seq,
+      inPort,
+      frame: frame.slice(),
+      key: key.slice(),
+      hash,
+    };
     this.parked.push(parked);
     this.parkedById.set(id, parked);
-    this.upcalls.push({ id, inPort, key: parked.key, frame: parked.frame });
+    // A flow's packets that arrive while its first one is up with the main thread wait for that
+    // answer (its megaflow covers them) rather than each costing an upcall of its own.
+    const leader = this.inFlight.get(hash);
+    if (leader !== undefined && sameKey(leader.key, parked.key)) parked.follower = true;
+    else this.sendUpcall(parked);
+  }
+
+  private sendUpcall(p: Parked): void {
+    p.follower = false;
+    this.inFlight.set(p.hash, p);
+    this.upcalls.push({ id: p.id, inPort: p.inPort, key: p.key, frame: p.frame });
+  }
+
+  /** `p` leaves the parked set's indexes (it runs now). */
+  private settle(p: Parked): void {
+    p.done = true;
+    this.parkedById.delete(p.id);
+    if (this.inFlight.get(p.hash) === p) this.inFlight.delete(p.hash);
+  }
+
+  /**
+   * Followers whose leader is gone without installing a flow that covers them (an answer with
+   * actions for its packet only, a drop, a full cache) go up themselves.
+   */
+  private promoteFollowers(): void {
+    for (const p of this.parked) {
+      if (p.done || !p.follower) continue;
+      const leader = this.inFlight.get(p.hash);
+      if (leader === undefined || !sameKey(leader.key, p.key)) this.sendUpcall(p);
+    }
   }
 
   private credit(flow: MegaflowEntry<WorkerFlow>, bytes: number, tcpFlags: number, now: number): void {
@@ -218,6 +294,16 @@ class PmdThread {
       data.dirty = true;
       this.dirty.push(flow);
     }
+  }
+
+  /**
+   * Runs actions on the packet being processed (`frame` is `pkt.data`): a list of outputs only
+   * goes to the ports directly, without a step call each (as the main datapath's `run`).
+   */
+  private runFlow(compiled: CompiledActions, frame: Uint8Array): void {
+    const outputs = compiled.outputs;
+    if (outputs === undefined) runActions(compiled, this.ctx);
+    else for (let i = 0; i < outputs.length; i++) this.output(outputs[i], frame);
   }
 
   private output(portNo: number, frame: Uint8Array): void {
@@ -374,6 +460,7 @@ class PmdThread {
         break;
     }
     this.afterRound(false);
+    this.messageArrived?.();
   }
 
   private compile(text: string): CompiledActions {
@@ -422,8 +509,7 @@ class PmdThread {
       const p = this.parkedById.get(a.id);
       // Already run from the caches (an earlier answer installed a flow covering it).
       if (p === undefined) continue;
-      this.parkedById.delete(p.id);
-      this.unpark(p);
+      this.settle(p);
       this.restore(p);
       if (a.covered) {
         this.hit++;
@@ -432,11 +518,13 @@ class PmdThread {
       if (flow !== undefined) {
         // As one thread: a translated packet is not counted in its megaflow, a hit is.
         if (a.covered) this.credit(flow, p.frame.length, p.key[W.TCP_FLAGS] & 0xfff, now);
-        runActions(flow.actions.compiled, this.ctx);
+        this.runFlow(flow.actions.compiled, p.frame);
       } else if (a.text !== undefined) runActions(this.compile(a.text), this.ctx);
       else this.drops.add('no_flow');
     }
     if (installed) this.drainParked(now);
+    else this.compactParked();
+    this.promoteFollowers();
   }
 
   /** Runs, oldest first, every parked packet the caches now cover. */
@@ -445,23 +533,27 @@ class PmdThread {
     let kept = 0;
     for (let i = 0; i < parked.length; i++) {
       const p = parked[i];
+      if (p.done) continue;
       const flow = this.cache.lookup(p.key, p.hash);
       if (flow === undefined) {
         parked[kept++] = p;
         continue;
       }
-      this.parkedById.delete(p.id);
+      this.settle(p);
       this.restore(p);
       this.hit++;
       this.credit(flow, p.frame.length, p.key[W.TCP_FLAGS] & 0xfff, now);
-      runActions(flow.actions.compiled, this.ctx);
+      this.runFlow(flow.actions.compiled, p.frame);
     }
     parked.length = kept;
   }
 
-  private unpark(p: Parked): void {
-    const i = this.parked.indexOf(p);
-    if (i >= 0) this.parked.splice(i, 1);
+  /** Drops the packets already run from `parked` (one pass, order kept). */
+  private compactParked(): void {
+    const parked = this.parked;
+    let kept = 0;
+    for (let i = 0; i < parked.length; i++) if (!parked[i].done) parked[kept++] = parked[i];
+    parked.length = kept;
   }
 
   /** Makes `p` the packet being processed. */
@@ -472,6 +564,11 @@ class PmdThread {
     // Extraction rewrites the whole key: the same one the packet was parked with.
     extractFlow(p.frame, p.inPort, this.pkt.key, this.pkt.offsets);
   }
+}
+
+function sameKey(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));

@@ -1,34 +1,6 @@
-/** What switchd's `dpctl/replay --format json` and a finished job's status carry. */
-export interface ReplaySummary {
-  bridge: string;
-  inPort: string;
-  packets: number;
-  elapsedMs: number;
-  packetsPerSecond: number;
-  hit: number;
-  /** Of the hits: exact-match cache, megaflow cache (switchd; absent from older ones). */
-  emcHits?: number;
-  megaflowHits?: number;
-  missed: number;
-  lost: number;
-  upcalls: number;
-  drops: Record<string, number>;
-  outputs?: Record<string, number>;
-}
+import type { ReplayStatus } from '@softswitch/datapath';
 
-/** `dpctl/replay-status JOB`. */
-export interface ReplayStatus {
-  job: number;
-  state: 'running' | 'done' | 'failed' | 'cancelled';
-  bridge: string;
-  inPort: string;
-  packets: number;
-  total: number;
-  elapsedMs: number;
-  packetsPerSecond: number;
-  summary?: ReplaySummary;
-  error?: string;
-}
+export type { ReplayStatus, ReplaySummary } from '@softswitch/datapath';
 
 export type UnixctlSend = (command: string, args: string[]) => Promise<string>;
 
