@@ -162,6 +162,7 @@ export interface FieldDef {
   oxmSince?: number;
   /** ONF experimenter OXM (class 0xffff, experimenter 0x4f4e4600), before the standard one. */
   onfOxm?: number;
+  onfName?: string;
   onfSince?: number;
   writable: boolean;
 }
@@ -819,6 +820,7 @@ function build(spec: Spec): FieldDef {
   }
   if (spec.onf) {
     def.onfOxm = NXM_HEADER(0xffff, spec.onf[1], spec.onf[2] + 4);
+    def.onfName = spec.onf[0];
     def.onfSince = 4;
   }
   for (let v = 0; v <= 6; v++) def.headers.push(headerFor(def, v) ?? 0);

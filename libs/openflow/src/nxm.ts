@@ -308,9 +308,10 @@ export { prereqOk };
 
 /**
  * Decodes `length` bytes of NXM/OXM entries at `offset` (absolute offsets are reported in errors
- * relative to `base`). Checks lengths, masks, prerequisites and duplicates as OVS does.
+ * relative to `base`). Checks lengths, masks, prerequisites and duplicates as OVS does; `loose`
+ * (OVS's nx_pull_match_loose) skips unknown fields and does not check prerequisites.
  */
-export function pullNxMatch(b: Uint8Array, offset: number, length: number, base = 0): PulledMatch {
+export function pullNxMatch(b: Uint8Array, offset: number, length: number, base = 0, loose = false): PulledMatch {
   const match = new Match();
   const end = offset + length;
   let cookie = 0n;
@@ -346,7 +347,9 @@ export function pullNxMatch(b: Uint8Array, offset: number, length: number, base 
       if (hasMask && !f.maskable && f.name !== 'vlan_vid') {
         throw decodeError(4, OFPBMC.BAD_MASK, base + p, `${f.name} is not maskable`);
       }
-      if (!prereqOk(f, match)) throw decodeError(4, OFPBMC.BAD_PREREQ, base + p, `${f.name} prerequisites not met`);
+      if (!loose && !prereqOk(f, match)) {
+        throw decodeError(4, OFPBMC.BAD_PREREQ, base + p, `${f.name} prerequisites not met`);
+      }
       applyFieldNum(match, f, value, mask, base + p);
       p = q + len;
       continue;
@@ -363,12 +366,18 @@ export function pullNxMatch(b: Uint8Array, offset: number, length: number, base 
       match.setSlot(`reg${2 * i}`, (value >> 32n) & (mask >> 32n), mask >> 32n);
       match.setSlot(`reg${2 * i + 1}`, value & 0xffffffffn & mask, mask & 0xffffffffn);
     } else {
+      if (!f && loose) {
+        p = q + len;
+        continue;
+      }
       if (!f) throw decodeError(4, OFPBMC.BAD_FIELD, base + p, `unknown NXM/OXM field 0x${header.toString(16)}`);
       if (bytes !== f.bytes) throw decodeError(4, OFPBMC.BAD_LEN, base + p, `bad length for ${f.name}`);
       if (hasMask && !f.maskable && f.name !== 'vlan_vid') {
         throw decodeError(4, OFPBMC.BAD_MASK, base + p, `${f.name} is not maskable`);
       }
-      if (!prereqOk(f, match)) throw decodeError(4, OFPBMC.BAD_PREREQ, base + p, `${f.name} prerequisites not met`);
+      if (!loose && !prereqOk(f, match)) {
+        throw decodeError(4, OFPBMC.BAD_PREREQ, base + p, `${f.name} prerequisites not met`);
+      }
       applyField(match, f, value, mask, base + p);
     }
     p = q + len;

@@ -66,8 +66,11 @@ export function putOfp10Match(w: Writer, m: Match): void {
   w.u16(m.num('tp_src')).u16(m.num('tp_dst'));
 }
 
-/** Decodes an ofp_match at `off` and normalizes it as OVS does; returns the match and wildcards. */
-export function pullOfp10Match(b: Uint8Array, off: number): { match: Match; wildcards: number } {
+/**
+ * Decodes an ofp_match at `off` and normalizes it as OVS does (unless `normalize` is false, for
+ * ovs-ofctl parse-ofp10-match, which shows both); returns the match and wildcards.
+ */
+export function pullOfp10Match(b: Uint8Array, off: number, normalize = true): { match: Match; wildcards: number } {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const wc = v.getUint32(off) & OFPFW10.ALL;
   const m = new Match();
@@ -91,6 +94,6 @@ export function pullOfp10Match(b: Uint8Array, off: number): { match: Match; wild
   m.setSlot('nw_dst', BigInt(v.getUint32(off + 32)), netmask(wc >> OFPFW10.NW_DST_SHIFT));
   if (!(wc & OFPFW10.TP_SRC)) m.setSlot('tp_src', BigInt(v.getUint16(off + 36)), 0xffffn);
   if (!(wc & OFPFW10.TP_DST)) m.setSlot('tp_dst', BigInt(v.getUint16(off + 38)), 0xffffn);
-  normalizeMatch(m);
+  if (normalize) normalizeMatch(m);
   return { match: m, wildcards: wc };
 }

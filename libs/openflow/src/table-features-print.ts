@@ -1,0 +1,578 @@
+import { decodeError, OFPBMC, OFPET, OpenFlowDecodeError } from './errors.js';
+import { FIELDS } from './fields.js';
+// A cycle with print.ts (which dispatches here); used only at call time.
+import { errorName, hexDump } from './print.js';
+import {
+  decodeTableFeaturesEntries,
+  type FeatureId,
+  OFPTC,
+  OFPTFC,
+  OFPTFFC,
+  type OxmId,
+  type TableFeatures,
+} from './table-features.js';
+import { N_OVS_FIELDS, OVS_FIELDS, type OvsField } from './table-features-fields.js';
+
+/**
+ * Table features as Open vSwitch understands and prints them (ofputil_table_features and
+ * ofputil_table_features_format): ids become OVS's instruction, action and field sets, unknown ids
+ * are skipped (as a controller reads a switch's reply), and consecutive tables that say the same
+ * thing print as "ditto".
+ */
+
+/** OVS's instruction order, with the OpenFlow instruction type of each. */
+export const TF_INSTRUCTIONS: readonly { name: string; type: number }[] = [
+  { name: 'meter', type: 6 },
+  { name: 'apply_actions', type: 4 },
+  { name: 'clear_actions', type: 5 },
+  { name: 'write_actions', type: 3 },
+  { name: 'write_metadata', type: 2 },
+  { name: 'goto_table', type: 1 },
+];
+
+/** The OpenFlow 1.2+ action types OVS knows, in the order it prints them (its ofpact order). */
+export const TF_ACTIONS: readonly { name: string; type: number }[] = [
+  { name: 'output', type: 0 },
+  { name: 'group', type: 22 },
+  { name: 'set_field', type: 25 },
+  { name: 'strip_vlan', type: 18 },
+  { name: 'push_vlan', type: 17 },
+  { name: 'mod_nw_ttl', type: 23 },
+  { name: 'dec_ttl', type: 24 },
+  { name: 'set_mpls_ttl', type: 15 },
+  { name: 'dec_mpls_ttl', type: 16 },
+  { name: 'push_mpls', type: 19 },
+  { name: 'pop_mpls', type: 20 },
+  { name: 'set_queue', type: 21 },
+];
+
+const INSTRUCTION_BIT = new Map(TF_INSTRUCTIONS.map((x, i) => [x.type, i]));
+const ACTION_BIT = new Map(TF_ACTIONS.map((x, i) => [x.type, i]));
+
+/** What one set of actions (write or apply) supports: TF_ACTIONS bits and settable fields. */
+export interface ActionFeatures {
+  actions: number;
+  setFields: Uint8Array;
+}
+
+/** Instructions for table-miss flows or for the others. */
+export interface InstructionFeatures {
+  /** next[t] = 1 when goto_table may go to table t (0-254). */
+  next: Uint8Array;
+  /** TF_INSTRUCTIONS bits. */
+  instructions: number;
+  write: ActionFeatures;
+  apply: ActionFeatures;
+}
+
+/** One table's features in OVS's terms (field sets indexed by OVS_FIELDS id). */
+export interface TableFeaturesView {
+  tableId: number;
+  name: string;
+  command: number;
+  metadataMatch: bigint;
+  metadataWrite: bigint;
+  /** -1 before OpenFlow 1.4 (not said), else 0/1. */
+  eviction: number;
+  vacancyEvents: number;
+  maxEntries: number;
+  nonmiss: InstructionFeatures;
+  miss: InstructionFeatures;
+  match: Uint8Array;
+  mask: Uint8Array;
+  wildcard: Uint8Array;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Field lookup: OVS finds a field by class and field number, then insists on its length.
+
+const fieldKey = (header: number, exp: number): string => `${(header >>> 9).toString(16)}/${exp.toString(16)}`;
+const BY_KEY = new Map<string, { field: OvsField; len: number }>();
+function addHeader(field: OvsField, header: number | undefined, exp: number): void {
+  if (header === undefined || header === 0) return;
+  const key = fieldKey(header, exp);
+  if (!BY_KEY.has(key)) BY_KEY.set(key, { field, len: header & 0xff });
+}
+const ONF_EXPERIMENTER = 0x4f4e4600;
+for (const f of OVS_FIELDS) {
+  addHeader(f, f.header, f.exp);
+  addHeader(f, f.header15, f.exp15);
+}
+// The other headers of a field (NXM, older OXM) mean the same field.
+const OVS_BY_NAME = new Map(OVS_FIELDS.map((f) => [f.name, f]));
+for (const d of FIELDS) {
+  const f = OVS_BY_NAME.get(d.name);
+  if (!f) continue;
+  addHeader(f, d.nxm, 0);
+  addHeader(f, d.oxm, 0);
+  addHeader(f, d.onfOxm, ONF_EXPERIMENTER);
+}
+
+/** The OVS field an OXM id names, and whether it is masked; undefined for an unknown field. */
+export function ovsFieldOf(id: OxmId): { field: OvsField; masked: boolean } | undefined {
+  const masked = ((id.header >>> 8) & 1) === 1;
+  const exp = id.experimenter ?? 0;
+  const expLen = id.experimenter === undefined ? 0 : 4;
+  let len = id.header & 0xff;
+  // OVS halves a masked header's payload length, rounding down, before comparing.
+  if (masked) len = ((len - expLen) >> 1) + expLen;
+  const hit = BY_KEY.get(fieldKey(id.header, exp));
+  if (!hit || (hit.len !== len && !hit.field.variableLength)) return undefined;
+  return { field: hit.field, masked };
+}
+
+/** The header (and experimenter) OVS writes for `field` in OpenFlow `version`, masked or not. */
+export function ovsFieldHeader(field: OvsField, version: number, masked: boolean): OxmId {
+  const header = version >= 6 ? field.header15 : field.header;
+  const exp = version >= 6 ? field.exp15 : field.exp;
+  const expLen = exp ? 4 : 0;
+  const len = header & 0xff;
+  const h = masked ? ((header & ~0x1ff) | 0x100 | ((len - expLen) * 2 + expLen)) >>> 0 : header;
+  return exp ? { header: h, experimenter: exp } : { header: h };
+}
+
+// ---------------------------------------------------------------------------------------------
+// From the wire form to OVS's view
+
+function emptyInstructions(): InstructionFeatures {
+  const fields = () => new Uint8Array(N_OVS_FIELDS);
+  return {
+    next: new Uint8Array(255),
+    instructions: 0,
+    write: { actions: 0, setFields: fields() },
+    apply: { actions: 0, setFields: fields() },
+  };
+}
+
+function bits(ids: FeatureId[], map: Map<number, number>): number {
+  let n = 0;
+  for (const id of ids) {
+    const bit = map.get(id.type);
+    if (bit !== undefined) n |= 1 << bit;
+  }
+  return n;
+}
+
+function fieldSet(oxms: OxmId[], offset: number, allowMask: boolean, out: Uint8Array, mask?: Uint8Array): void {
+  for (const id of oxms) {
+    const f = ovsFieldOf(id);
+    if (!f) continue;
+    if (f.masked && !allowMask)
+      throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_MASK, offset, 'masked field in a field list');
+    out[f.field.id] = 1;
+    if (f.masked && mask) mask[f.field.id] = 1;
+  }
+}
+
+/** OVS's reading of one decoded entry (loose: unknown ids and properties are ignored). */
+export function tableFeaturesView(tf: TableFeatures, version: number): TableFeaturesView {
+  const view: TableFeaturesView = {
+    tableId: tf.tableId,
+    name: tf.name,
+    command: tf.command,
+    metadataMatch: tf.metadataMatch,
+    metadataWrite: tf.metadataWrite,
+    eviction: version >= 5 ? (tf.capabilities & OFPTC.EVICTION ? 1 : 0) : -1,
+    vacancyEvents: version >= 5 ? (tf.capabilities & OFPTC.VACANCY_EVENTS ? 1 : 0) : -1,
+    maxEntries: tf.maxEntries,
+    nonmiss: emptyInstructions(),
+    miss: emptyInstructions(),
+    match: new Uint8Array(N_OVS_FIELDS),
+    mask: new Uint8Array(N_OVS_FIELDS),
+    wildcard: new Uint8Array(N_OVS_FIELDS),
+  };
+  const seenMiss = new Set<string>();
+  for (const p of tf.properties) {
+    if (p.kind === 'experimenter' || p.kind === 'unknown') continue;
+    const target = p.miss ? view.miss : view.nonmiss;
+    if (p.miss) seenMiss.add(p.kind);
+    switch (p.kind) {
+      case 'instructions':
+        target.instructions = bits(p.ids, INSTRUCTION_BIT);
+        break;
+      case 'write_actions':
+        target.write.actions = bits(p.ids, ACTION_BIT);
+        break;
+      case 'apply_actions':
+        target.apply.actions = bits(p.ids, ACTION_BIT);
+        break;
+      case 'next_tables':
+        for (const t of p.tables) {
+          if (t >= 255) throw decodeError(OFPET.TABLE_FEATURES_FAILED, OFPTFFC.BAD_ARGUMENT, 0, 'next table 255');
+          target.next[t] = 1;
+        }
+        break;
+      case 'match':
+        fieldSet(p.oxms, 0, true, view.match, view.mask);
+        break;
+      case 'wildcards':
+        fieldSet(p.oxms, 0, false, view.wildcard);
+        break;
+      case 'write_setfield':
+        fieldSet(p.oxms, 0, false, target.write.setFields);
+        break;
+      case 'apply_setfield':
+        fieldSet(p.oxms, 0, false, target.apply.setFields);
+        break;
+    }
+  }
+  // A property without its _MISS twin applies to table-miss flows too.
+  if (tf.properties.length) {
+    const { nonmiss, miss } = view;
+    if (!seenMiss.has('instructions')) miss.instructions = nonmiss.instructions;
+    if (!seenMiss.has('next_tables')) miss.next = nonmiss.next.slice();
+    if (!seenMiss.has('write_actions')) miss.write.actions = nonmiss.write.actions;
+    if (!seenMiss.has('apply_actions')) miss.apply.actions = nonmiss.apply.actions;
+    if (!seenMiss.has('write_setfield')) miss.write.setFields = nonmiss.write.setFields.slice();
+    if (!seenMiss.has('apply_setfield')) miss.apply.setFields = nonmiss.apply.setFields.slice();
+  }
+  // Maskable fields are matchable and wildcardable; only matchable fields are wildcardable.
+  for (let i = 0; i < N_OVS_FIELDS; i++) {
+    view.match[i] |= view.mask[i];
+    view.wildcard[i] = (view.wildcard[i] | view.mask[i]) & view.match[i];
+  }
+  return view;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing
+
+const sameBits = (a: Uint8Array, b: Uint8Array): boolean => a.every((x, i) => x === b[i]);
+const noBits = (a: Uint8Array): boolean => a.every((x) => x === 0);
+
+const sameActions = (a: ActionFeatures, b: ActionFeatures): boolean =>
+  a.actions === b.actions && sameBits(a.setFields, b.setFields);
+const emptyActions = (a: ActionFeatures): boolean => !a.actions && noBits(a.setFields);
+
+/**
+ * Next-table sets of tables `aId` and `bId` are equal also when the later table just lacks itself
+ * (a table cannot go to itself or back), or every table would differ from the one before.
+ */
+function sameNext(a: Uint8Array, aId: number, b: Uint8Array, bId: number): boolean {
+  if (bId === aId + 1 && a[bId] && !b[bId]) return a.every((x, i) => i === bId || x === b[i]);
+  if (aId === bId + 1) return sameNext(b, bId, a, aId);
+  return sameBits(a, b);
+}
+
+const sameInstructions = (a: InstructionFeatures, aId: number, b: InstructionFeatures, bId: number): boolean =>
+  sameNext(a.next, aId, b.next, bId) &&
+  a.instructions === b.instructions &&
+  sameActions(a.write, b.write) &&
+  sameActions(a.apply, b.apply);
+
+const emptyInstructionFeatures = (a: InstructionFeatures): boolean =>
+  noBits(a.next) && !a.instructions && emptyActions(a.write) && emptyActions(a.apply);
+
+function sameFeatures(a: TableFeaturesView, b: TableFeaturesView): boolean {
+  return (
+    a.metadataMatch === b.metadataMatch &&
+    a.metadataWrite === b.metadataWrite &&
+    a.eviction === b.eviction &&
+    a.vacancyEvents === b.vacancyEvents &&
+    a.maxEntries === b.maxEntries &&
+    sameInstructions(a.nonmiss, a.tableId, b.nonmiss, b.tableId) &&
+    sameInstructions(a.miss, a.tableId, b.miss, b.tableId) &&
+    sameBits(a.match, b.match)
+  );
+}
+
+const isDigits = (s: string): boolean => /^[0-9]+$/.test(s);
+
+/** "reg0" then "reg1": the same but for a number one larger at the end. */
+function sequential(a: string, b: string): boolean {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  if (i === a.length && i === b.length) return false;
+  const x = a.slice(i);
+  const y = b.slice(i);
+  return isDigits(x) && isDigits(y) && x.length < 10 && y.length < 10 && Number(x) + 1 === Number(y);
+}
+
+function suffixRun(ids: string[], at: number): number {
+  let i = 1;
+  while (at + i < ids.length && sequential(ids[at + i - 1], ids[at + i])) i++;
+  return i === 2 ? 1 : i; // "x0...x1" reads worse than "x0 x1"
+}
+
+/** Length of the longest common prefix ending in "_" (0 for none). */
+function commonPrefix(a: string, b: string): number {
+  let n = 0;
+  for (let i = 0; i < a.length && i < b.length && a[i] === b[i]; i++) if (a[i] === '_') n = i + 1;
+  return n;
+}
+
+/**
+ * OVS's print_names: "eth_src eth_dst eth_type" as "eth_{src,dst,type}" and "reg0 ... reg15"
+ * as "reg0...reg15", nested, on names that share their first `prefixLen` characters.
+ */
+function printNames(ids: string[], prefixLen: number): string {
+  let s = '';
+  let at = 0;
+  while (at < ids.length) {
+    if (at) s += prefixLen ? ',' : ' ';
+    let prefixRun = 1;
+    let extra = 0;
+    if (ids.length - at >= 2) {
+      extra = commonPrefix(ids[at].slice(prefixLen), ids[at + 1].slice(prefixLen));
+      if (extra) {
+        prefixRun = 2;
+        while (
+          at + prefixRun < ids.length &&
+          commonPrefix(ids[at].slice(prefixLen), ids[at + prefixRun].slice(prefixLen))
+        )
+          prefixRun++;
+      }
+    }
+    const suffix = suffixRun(ids, at);
+    const run = Math.max(prefixRun, suffix);
+    if (suffix >= prefixRun) {
+      s += ids[at].slice(prefixLen);
+      if (run > 1) s += `...${ids[at + run - 1].slice(prefixLen)}`;
+    } else {
+      s += `${ids[at].slice(prefixLen, prefixLen + extra)}{${printNames(ids.slice(at, at + run), prefixLen + extra)}}`;
+    }
+    at += run;
+  }
+  return s;
+}
+
+/** Names of the fields set in `set`, compressed as OVS prints them (with a leading space). */
+export function formatFieldSet(set: Uint8Array): string {
+  const names: string[] = [];
+  for (let i = 0; i < set.length; i++) if (set[i]) names.push(OVS_FIELDS[i].name);
+  return names.length ? ` ${printNames(names, 0)}` : '';
+}
+
+const nameList = (mask: number, table: readonly { name: string }[]): string[] =>
+  table.filter((_, i) => mask & (1 << i)).map((x) => x.name);
+
+function formatActionFeatures(a: ActionFeatures): string {
+  let s = '';
+  if (a.actions) s += `        actions: ${nameList(a.actions, TF_ACTIONS).join(' ')}\n`;
+  if (!noBits(a.setFields)) s += `        supported on Set-Field:${formatFieldSet(a.setFields)}\n`;
+  return s;
+}
+
+function formatNextTables(next: Uint8Array): string {
+  const parts: string[] = [];
+  for (let start = 0; start < 255; start++) {
+    if (!next[start]) continue;
+    let end = start + 1;
+    while (end < 255 && next[end]) end++;
+    parts.push(end === start + 1 ? `${start}` : `${start}-${end - 1}`);
+    start = end;
+  }
+  return parts.join(',') || 'none';
+}
+
+function formatInstructionFeatures(f: InstructionFeatures, prev?: InstructionFeatures): string {
+  let s = '';
+  if (!noBits(f.next)) s += `      next tables: ${formatNextTables(f.next)}\n`;
+  if (f.instructions) {
+    s +=
+      prev && prev.instructions === f.instructions
+        ? '      (same instructions)\n'
+        : `      instructions: ${nameList(f.instructions, TF_INSTRUCTIONS).join(' ')}\n`;
+  }
+  if (prev && sameActions(f.write, prev.write) && sameActions(f.apply, prev.apply) && !noBits(f.write.setFields)) {
+    s += '      (same actions)\n';
+  } else if (!sameActions(f.write, f.apply)) {
+    s += `      Write-Actions features:\n${formatActionFeatures(f.write)}`;
+    s += `      Apply-Actions features:\n${formatActionFeatures(f.apply)}`;
+  } else if (f.write.actions || !noBits(f.write.setFields)) {
+    s += `      Write-Actions and Apply-Actions features:\n${formatActionFeatures(f.write)}`;
+  }
+  return s;
+}
+
+function formatMatching(v: TableFeaturesView): string {
+  const group = (title: string, pick: (i: number) => boolean): string => {
+    const set = v.match.map((m, i) => (m && pick(i) ? 1 : 0));
+    return noBits(set) ? '' : `      ${title}:${formatFieldSet(set)}\n`;
+  };
+  return (
+    '    matching:\n' +
+    group('arbitrary mask', (i) => v.mask[i] === 1 && v.wildcard[i] === 1) +
+    group('exact match or wildcard', (i) => !v.mask[i] && v.wildcard[i] === 1) +
+    group('must exact match', (i) => !v.mask[i] && !v.wildcard[i])
+  );
+}
+
+const COMMANDS = ['replace', 'modify', 'enable', 'disable'];
+
+/**
+ * Prints a run of tables as OVS does, carrying the previous table and the pending "ditto" range
+ * from one entry (and one reply message) to the next.
+ */
+export class TableFeaturesPrinter {
+  private prev: TableFeaturesView | undefined;
+  private firstDitto = -1;
+  private lastDitto = -1;
+
+  /** The text for one more table: starts with "\n", or is empty while tables repeat. */
+  add(v: TableFeaturesView): string {
+    const prev = this.prev;
+    this.prev = v;
+    let s = '';
+    if (!prev && v.command !== OFPTFC.REPLACE) s += `\n  command: ${COMMANDS[v.command] ?? v.command}`;
+    const same = prev !== undefined && sameFeatures(v, prev);
+    if (same && !v.name) {
+      if (this.firstDitto < 0) this.firstDitto = v.tableId;
+      this.lastDitto = v.tableId;
+      return s;
+    }
+    s += this.finish();
+    s += `\n  table ${v.tableId}${v.name ? ` ("${v.name}")` : ''}:`;
+    // Without table statistics, a named table like the one before is "ditto" too.
+    if (same) return `${s} ditto`;
+    s += '\n';
+    if (v.metadataMatch || v.metadataWrite) {
+      s += `    metadata: match=${hex(v.metadataMatch)} write=${hex(v.metadataWrite)}\n`;
+    }
+    if (v.eviction >= 0) s += `    eviction: ${v.eviction ? '' : 'not '}supported\n`;
+    if (v.vacancyEvents >= 0) s += `    vacancy events: ${v.vacancyEvents ? '' : 'not '}supported\n`;
+    if (v.maxEntries) s += `    max_entries=${v.maxEntries}\n`;
+    const t = v.tableId;
+    if (
+      prev &&
+      sameInstructions(v.nonmiss, t, prev.nonmiss, prev.tableId) &&
+      sameInstructions(v.miss, t, prev.miss, prev.tableId)
+    ) {
+      if (!emptyInstructionFeatures(v.nonmiss)) s += '    (same instructions)\n';
+    } else if (!sameInstructions(v.nonmiss, t, v.miss, t)) {
+      s += `    instructions (other than table miss):\n${formatInstructionFeatures(v.nonmiss, prev?.nonmiss)}`;
+      s += `    instructions (table miss):\n${formatInstructionFeatures(v.miss, prev?.miss)}`;
+    } else if (!emptyInstructionFeatures(v.nonmiss)) {
+      s += `    instructions (table miss and others):\n${formatInstructionFeatures(v.nonmiss, prev?.nonmiss)}`;
+    }
+    if (!noBits(v.match)) s += prev && sameBits(v.match, prev.match) ? '    (same matching)\n' : formatMatching(v);
+    return s;
+  }
+
+  /** The pending "ditto" line, if any (call after the last table). */
+  finish(): string {
+    if (this.firstDitto < 0) return '';
+    const s =
+      this.firstDitto === this.lastDitto
+        ? `\n  table ${this.firstDitto}: ditto\n`
+        : `\n  tables ${this.firstDitto}...${this.lastDitto}: ditto\n`;
+    this.firstDitto = -1;
+    return s;
+  }
+}
+
+const hex = (n: bigint): string => (n ? `0x${n.toString(16)}` : '0');
+
+const TFF_ERROR_NAMES: Record<string, string> = {
+  [`${OFPET.TABLE_FEATURES_FAILED},${OFPTFFC.BAD_FEATURES}`]: 'OFPTFFC_BAD_FEATURES',
+  [`${OFPET.TABLE_FEATURES_FAILED},${OFPTFFC.BAD_COMMAND}`]: 'OFPTFFC_BAD_COMMAND',
+};
+
+/** The name ovs-ofctl gives a table-features decode error. */
+export function tableFeaturesErrorName(
+  e: OpenFlowDecodeError,
+  fallback: (type: number, code: number) => string,
+): string {
+  return TFF_ERROR_NAMES[`${e.type},${e.code}`] ?? fallback(e.type, e.code);
+}
+
+/**
+ * The body ovs-ofctl ofp-print prints after a table-features message's title: every table, then
+ * the error that stopped decoding, if any (the caller prints it with the hex dump).
+ */
+export function formatTableFeaturesBody(b: Uint8Array): { text: string; error?: OpenFlowDecodeError } {
+  const version = b[0];
+  const { entries, error } = decodeTableFeaturesEntries(b, 16, version);
+  const printer = new TableFeaturesPrinter();
+  let text = '';
+  for (const tf of entries) {
+    try {
+      text += printer.add(tableFeaturesView(tf, version));
+    } catch (e) {
+      if (!(e instanceof OpenFlowDecodeError)) throw e;
+      return { text: text + printer.finish(), error: e };
+    }
+  }
+  return { text: text + printer.finish(), error };
+}
+
+const VERSION_SUFFIX = ['', '', ' (OF1.1)', ' (OF1.2)', ' (OF1.3)', ' (OF1.4)', ' (OF1.5)'];
+
+/** What ovs-ofctl ofp-print prints for a table-features request or reply (no final newline). */
+export function ofpPrintTableFeatures(b: Uint8Array): string {
+  const xid = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(4);
+  const more = b[1] === 19 && b[11] & 1 ? ' flags=[more]' : '';
+  const title = `OFPST_TABLE_FEATURES ${b[1] === 19 ? 'reply' : 'request'}${VERSION_SUFFIX[b[0]]} (xid=0x${xid.toString(16)}):${more}`;
+  const { text, error } = formatTableFeaturesBody(b);
+  if (!error) return `${title}${text}`.replace(/\n$/, '');
+  const name = tableFeaturesErrorName(error, errorName);
+  return `${title}${text ? `${text.replace(/\n$/, '')}\n` : ' '}***decode error: ${name}***\n${hexDump(b)}`;
+}
+
+/**
+ * What a switch finds wrong in a table-features request that sets features, decoding strictly as
+ * OVS does for a controller's request: the first malformed entry, unknown instruction
+ * (OFPBIC_UNKNOWN_INST), unknown field (OFPBMC_BAD_FIELD) or unknown property (BAD_TYPE).
+ * Undefined when the request is well formed.
+ */
+export function tableFeaturesRequestError(b: Uint8Array): OpenFlowDecodeError | undefined {
+  const version = b[0];
+  const { entries, error } = decodeTableFeaturesEntries(b, 16, version);
+  for (const tf of entries) {
+    for (const p of tf.properties) {
+      if (p.kind === 'experimenter' || p.kind === 'unknown') {
+        return decodeError(OFPET.TABLE_FEATURES_FAILED, OFPTFFC.BAD_TYPE, 0, 'unknown table features property');
+      }
+      if (p.kind === 'instructions' && p.ids.some((id) => !INSTRUCTION_BIT.has(id.type))) {
+        return decodeError(OFPET.BAD_INSTRUCTION, 0, 0, 'unknown instruction');
+      }
+      if ('oxms' in p && p.oxms.some((id) => !ovsFieldOf(id))) {
+        return decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_FIELD, 0, 'unknown field');
+      }
+    }
+    try {
+      tableFeaturesView(tf, version);
+    } catch (e) {
+      if (e instanceof OpenFlowDecodeError) return e;
+      throw e;
+    }
+  }
+  return error;
+}
+
+const fieldNames = (set: Uint8Array): string[] => OVS_FIELDS.filter((f) => set[f.id]).map((f) => f.name);
+const tableList = (next: Uint8Array): number[] => [...next.keys()].filter((t) => next[t]);
+
+function describeInstructions(f: InstructionFeatures) {
+  const actions = (a: ActionFeatures) => ({
+    actions: nameList(a.actions, TF_ACTIONS),
+    setFields: fieldNames(a.setFields),
+  });
+  return {
+    nextTables: tableList(f.next),
+    instructions: nameList(f.instructions, TF_INSTRUCTIONS),
+    write: actions(f.write),
+    apply: actions(f.apply),
+  };
+}
+
+/** A view as plain data with names (what `ofctl dump-table-features --format json` prints). */
+export function describeTableFeatures(v: TableFeaturesView) {
+  return {
+    tableId: v.tableId,
+    name: v.name,
+    command: COMMANDS[v.command] ?? v.command,
+    metadataMatch: v.metadataMatch,
+    metadataWrite: v.metadataWrite,
+    eviction: v.eviction < 0 ? undefined : v.eviction === 1,
+    vacancyEvents: v.vacancyEvents < 0 ? undefined : v.vacancyEvents === 1,
+    maxEntries: v.maxEntries,
+    nonmiss: describeInstructions(v.nonmiss),
+    miss: describeInstructions(v.miss),
+    match: OVS_FIELDS.filter((f) => v.match[f.id]).map((f) => ({
+      field: f.name,
+      mask: v.mask[f.id] === 1,
+      wildcard: v.wildcard[f.id] === 1,
+    })),
+  };
+}
