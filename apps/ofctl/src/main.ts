@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '@softswitch/cli-kit';
+import { offlineInvocation, runOffline } from './fast-offline.js';
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -22,5 +22,12 @@ function defaultSortField(argv: string[]): string[] {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  const offline = offlineInvocation(argv);
+  if (offline) {
+    await runOffline(offline);
+    return;
+  }
+  // Loaded only here: cli-kit brings oclif, which the offline fast path does without.
+  const { runCli } = await import('@softswitch/cli-kit');
   await runCli(packageDir, defaultSortField(argv), OPTIONS_WITH_VALUE);
 }

@@ -10,12 +10,3 @@ export interface ProtocolOptions {
   protocols?: string;
   'flow-format'?: string;
 }
-
-/** The allowed protocol bitmask; the library is passed in so it loads lazily. */
-export function allowedProtocols(of: typeof import('@softswitch/openflow'), flags: ProtocolOptions): number {
-  let allowed = flags.protocols
-    ? of.protocolsForVersionBitmap(of.parseVersions(flags.protocols))
-    : of.DEFAULT_ALLOWED_PROTOCOLS;
-  if (flags['flow-format']) allowed &= of.parseFlowFormats(flags['flow-format']);
-  return allowed;
-}

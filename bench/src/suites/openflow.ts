@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   decodeFlowMod,
   encodeFlowMod,
@@ -14,7 +15,10 @@ import {
   protocolsForVersion,
   tryDecodeMessage,
 } from '@softswitch/openflow';
+import { childrenCpuSeconds, roundToMs } from '../cpu-time.js';
 import { type BenchResult, measureRate, type Suite } from '../harness.js';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** Flow-mod encode/decode rates (baseline: copying the same bytes) and parse-flows vs ovs-ofctl. */
 export const suite: Suite = {
@@ -76,33 +80,64 @@ export const suite: Suite = {
     const dir = mkdtempSync(join(tmpdir(), 'bench-openflow-'));
     const file = join(dir, 'flows.txt');
     writeFileSync(file, `${flows.join('\n')}\n`);
-    const t0 = performance.now();
-    const r = spawnSync('ovs-ofctl', ['-O', 'OpenFlow13', 'parse-flows', file], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 30,
-    });
-    const ovsMs = performance.now() - t0;
+    // The whole command counts (start-up, module loading, reading, parsing, printing): each tool
+    // runs on the file, interleaved, best of three; CPU seconds from the waited-for child.
+    const ofctl = join(repo, 'bin', 'ofctl');
+    const best = { ovs: { wall: Infinity, cpu: Infinity }, ours: { wall: Infinity, cpu: Infinity } };
+    let ovsOk = true;
+    for (let round = 0; round < 3; round++) {
+      for (const who of ['ovs', 'ours'] as const) {
+        const [cmd, args] = who === 'ovs' ? ['ovs-ofctl', [] as string[]] : [process.execPath, [ofctl]];
+        const c0 = childrenCpuSeconds();
+        const t0 = performance.now();
+        const r = spawnSync(cmd, [...args, '-O', 'OpenFlow13', 'parse-flows', file], {
+          stdio: ['ignore', 'ignore', 'ignore'],
+        });
+        const wall = (performance.now() - t0) / 1000;
+        if (r.status !== 0) {
+          if (who === 'ours') throw new Error(`bin/ofctl parse-flows failed: ${r.status}`);
+          ovsOk = false;
+          continue;
+        }
+        best[who].wall = Math.min(best[who].wall, wall);
+        best[who].cpu = Math.min(best[who].cpu, childrenCpuSeconds() - c0);
+      }
+    }
     rmSync(dir, { recursive: true, force: true });
     const t1 = performance.now();
     sink += parseFlowsOutput(flows, allowed).length;
     const oursMs = performance.now() - t1;
-    if (r.status === 0) {
+    const perSecond = (s: number) => flows.length / s;
+    if (ovsOk) {
       results.push({
         name: 'parse-flows ovs-ofctl (baseline)',
-        value: flows.length / (ovsMs / 1000),
+        value: perSecond(best.ovs.wall),
         unit: 'flows/s',
         higherIsBetter: true,
-        params: { flows: flows.length },
+        params: { flows: flows.length, cpuSeconds: roundToMs(best.ovs.cpu) },
       });
     }
-    results.push({
-      name: 'parse-flows softswitch',
-      value: flows.length / (oursMs / 1000),
-      unit: 'flows/s',
-      higherIsBetter: true,
-      params: { flows: flows.length, sink: sink > 0 },
-      ...(r.status === 0 ? { baseline: 'parse-flows ovs-ofctl (baseline)' } : {}),
-    });
+    const vsOvs = ovsOk ? { baseline: 'parse-flows ovs-ofctl (baseline)' } : {};
+    results.push(
+      {
+        name: 'parse-flows softswitch bin/ofctl (whole command)',
+        value: perSecond(best.ours.wall),
+        unit: 'flows/s',
+        higherIsBetter: true,
+        params: { flows: flows.length, cpuSeconds: roundToMs(best.ours.cpu) },
+        ...vsOvs,
+      },
+      {
+        // The figure this suite always gave (name kept for comparison with earlier runs): the
+        // library alone, in this already warmed-up process.
+        name: 'parse-flows softswitch',
+        value: perSecond(oursMs / 1000),
+        unit: 'flows/s',
+        higherIsBetter: true,
+        params: { flows: flows.length, inProcess: true, sink: sink > 0 },
+        ...vsOvs,
+      },
+    );
     return results;
   },
 };

@@ -103,8 +103,19 @@ function gather(key: Uint32Array, p: SlotPlace): bigint {
  * already puts `dl_type`/`nw_proto` in the match for `tcp`, `nw_src=...` and so on.
  */
 export function matchToKey(match: Match): KeyMatch {
-  const value = new Uint32Array(TABLE_WORDS);
-  const mask = new Uint32Array(TABLE_WORDS);
+  return matchToKeyInto(match, { value: new Uint32Array(TABLE_WORDS), mask: new Uint32Array(TABLE_WORDS) });
+}
+
+/**
+ * matchToKey into `out` (TABLE_WORDS words each, overwritten): for a key that is only looked up
+ * or handed to the classifier, which copies what it keeps. Arrays of this size live outside the
+ * JS heap, so a fresh pair per flow-mod cost an allocation and a GC finalization each.
+ */
+export function matchToKeyInto(match: Match, out: KeyMatch): KeyMatch {
+  const value = out.value;
+  const mask = out.mask;
+  value.fill(0);
+  mask.fill(0);
   // By slot number through the number API: no bigint and no Map for the narrow slots.
   for (let i = 0; i < SLOT_LIST.length; i++) {
     if (!match.has(i)) continue;
@@ -122,7 +133,7 @@ export function matchToKey(match: Match): KeyMatch {
     scatter(mask, p, m);
     scatter(value, p, match.wideValue(i) & m);
   }
-  return { value, mask };
+  return out;
 }
 
 /** Key value/mask → OpenFlow match (for printing a megaflow in OVS match syntax). */

@@ -1,6 +1,6 @@
 import type { Action, Nat } from './actions.js';
 import { readUint, type Writer } from './bytes.js';
-import { decodeError, OFPBAC, OFPBIC, OFPET } from './errors.js';
+import { decodeError, OFPBAC, OFPBIC, OFPBMC, OFPET } from './errors.js';
 import { type FieldDef, fieldByHeader, fieldByName, headerFor } from './fields.js';
 import { OFPP, portFromOf11, portToOf11 } from './format-values.js';
 import { decodeLearn, encodeLearn } from './learn.js';
@@ -273,6 +273,8 @@ export function encodeAction(w: Writer, a: Action, version: number, ctx: EncodeC
         .u32(0);
       return;
     case 'push_vlan':
+      // OpenFlow 1.0 has no push: as OVS, it is implied by the set_vlan_vid that follows.
+      if (of10) return;
       w.u16(17).u16(8).u16(a.ethertype).u16(0);
       return;
     case 'set_eth_src':
@@ -660,63 +662,89 @@ export function encodeInstructions(w: Writer, actions: Action[], version: number
 // ---------------------------------------------------------------- decoding
 
 const badAction = (code: number, off: number, msg: string) => decodeError(OFPET.BAD_ACTION, code, off, msg);
+/** An action of fixed length must have exactly it (a function, not a closure per action). */
+function exactLength(type: number, alen: number, want: number, p: number): void {
+  if (alen !== want) throw badAction(OFPBAC.BAD_LEN, p, `action type ${type} has length ${alen}, expected ${want}`);
+}
+function nxExactLength(subtype: number, len: number, want: number, p: number): void {
+  if (len !== want) throw badAction(OFPBAC.BAD_LEN, p, `Nicira action ${subtype} has length ${len}, expected ${want}`);
+}
+const badInstruction = (code: number, off: number, msg: string) => decodeError(OFPET.BAD_INSTRUCTION, code, off, msg);
 
+/**
+ * The field an action names by header: OVS turns a masked header into the exact one (half the
+ * length) and then wants it to be a known header exactly, length included.
+ */
+function actionField(header: number): FieldDef | undefined {
+  const f = fieldByHeader(header);
+  const exact = header & 0x100 ? ((header & ~0x1ff) | ((header & 0xff) >> 1)) >>> 0 : header;
+  return f && (exact === f.nxm || exact === f.oxm || exact === f.onfOxm) ? f : undefined;
+}
+
+/** A subfield from its wire header, offset and width, rejected with OVS's mf_check codes. */
 function subfieldFromWire(header: number, ofs: number, nBits: number, off: number): Subfield {
-  const field = fieldByHeader(header);
-  if (!field) throw badAction(OFPBAC.BAD_ARGUMENT, off, `unknown field 0x${header.toString(16)}`);
+  const field = actionField(header);
+  if (!field) throw badAction(OFPBAC.BAD_SET_TYPE, off, `unknown field 0x${header.toString(16)}`);
   if (ofs + nBits > fieldWidth(field) || nBits === 0) {
-    throw badAction(OFPBAC.BAD_ARGUMENT, off, 'subfield overruns field');
+    throw badAction(OFPBAC.BAD_SET_LEN, off, 'subfield overruns field');
   }
   return { field, ofs, nBits };
+}
+
+/** Move and copy_field pull both field headers before checking either subfield (nx_pull_header). */
+function requireKnownFields(src: number, dst: number, off: number): void {
+  if (!actionField(src) || !actionField(dst)) {
+    throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_FIELD, off, 'unknown field in move');
+  }
 }
 
 function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Action[], version: number): void {
   if (len < 16) throw badAction(OFPBAC.BAD_LEN, p, 'Nicira action too short');
   const subtype = v.getUint16(p + 8);
-  const bad = (want: number) => {
-    if (len !== want)
-      throw badAction(OFPBAC.BAD_LEN, p, `Nicira action ${subtype} has length ${len}, expected ${want}`);
-  };
   switch (subtype) {
     case NXAST.RESUBMIT:
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push({ type: 'resubmit', inPort: v.getUint16(p + 10), table: 255 });
       return;
     case NXAST.RESUBMIT_TABLE:
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push({ type: 'resubmit', inPort: v.getUint16(p + 10), table: b[p + 12] });
       return;
     case NXAST.SET_TUNNEL:
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push({ type: 'set_tunnel', tunId: BigInt(v.getUint32(p + 12)), wide: false });
       return;
     case NXAST.SET_TUNNEL64:
-      bad(24);
+      nxExactLength(subtype, len, 24, p);
       out.push({ type: 'set_tunnel', tunId: v.getBigUint64(p + 16), wide: true });
       return;
     case NXAST.SET_QUEUE:
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push({ type: 'set_queue', queue: v.getUint32(p + 12) });
       return;
     case NXAST.POP_QUEUE:
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push({ type: 'pop_queue' });
       return;
     case NXAST.REG_MOVE: {
-      bad(24);
+      // OpenFlow 1.5 has copy_field and set_field instead: OVS knows these only up to 1.4.
+      if (version >= 6) throw badAction(OFPBAC.BAD_EXP_TYPE, p, 'NXAST_REG_MOVE is not an OpenFlow 1.5 action');
+      nxExactLength(subtype, len, 24, p);
       const nBits = v.getUint16(p + 10);
+      requireKnownFields(v.getUint32(p + 16), v.getUint32(p + 20), p);
       const src = subfieldFromWire(v.getUint32(p + 16), v.getUint16(p + 12), nBits, p);
       const dst = subfieldFromWire(v.getUint32(p + 20), v.getUint16(p + 14), nBits, p);
       out.push({ type: 'reg_move', src, dst });
       return;
     }
     case NXAST.REG_LOAD: {
-      bad(24);
+      if (version >= 6) throw badAction(OFPBAC.BAD_EXP_TYPE, p, 'NXAST_REG_LOAD is not an OpenFlow 1.5 action');
+      nxExactLength(subtype, len, 24, p);
       const on = v.getUint16(p + 10);
       const dst = subfieldFromWire(v.getUint32(p + 12), on >> 6, (on & 0x3f) + 1, p);
       const value = v.getBigUint64(p + 16);
-      if (dst.nBits < 64 && value >> BigInt(dst.nBits)) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'load value too wide');
       if (!dst.field.writable) throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, 'field not writable');
+      if (dst.nBits < 64 && value >> BigInt(dst.nBits)) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'load value too wide');
       const shift = BigInt(dst.ofs);
       out.push({
         type: 'set_field',
@@ -731,7 +759,7 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
       out.push({ type: 'note', data: b.slice(p + 10, p + len) });
       return;
     case NXAST.OUTPUT_REG: {
-      bad(24);
+      nxExactLength(subtype, len, 24, p);
       const on = v.getUint16(p + 10);
       for (let i = p + 18; i < p + 24; i++) if (b[i]) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'nonzero padding');
       out.push({
@@ -742,19 +770,19 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
       return;
     }
     case NXAST.OUTPUT_TRUNC:
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push({ type: 'output_trunc', port: v.getUint16(p + 10), maxLen: v.getUint32(p + 12) });
       return;
     case NXAST.EXIT:
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push({ type: 'exit' });
       return;
     case NXAST.FIN_TIMEOUT:
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push({ type: 'fin_timeout', idleTimeout: v.getUint16(p + 10), hardTimeout: v.getUint16(p + 12) });
       return;
     case NXAST.DEC_TTL:
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push({ type: 'dec_ttl', ids: [0], explicit: false });
       return;
     case NXAST.DEC_TTL_CNT_IDS: {
@@ -766,7 +794,7 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
       return;
     }
     case NXAST.CONTROLLER: {
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       const a: Action = {
         type: 'controller',
         maxLen: v.getUint16(p + 10),
@@ -779,16 +807,16 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
       return;
     }
     case NXAST.WRITE_METADATA:
-      bad(32);
+      nxExactLength(subtype, len, 32, p);
       out.push({ type: 'write_metadata', metadata: v.getBigUint64(p + 16), mask: v.getBigUint64(p + 24) });
       return;
     case NXAST.PUSH_MPLS:
     case NXAST.POP_MPLS:
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push({ type: subtype === NXAST.PUSH_MPLS ? 'push_mpls' : 'pop_mpls', ethertype: v.getUint16(p + 10) });
       return;
     case NXAST.CONJUNCTION: {
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       const clause = b[p + 10];
       const n = b[p + 11];
       if (n < 2 || n > 64 || clause >= n) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad conjunction');
@@ -802,7 +830,7 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
       out.push(decodeNat(b, v, p, len));
       return;
     case NXAST.CT_CLEAR:
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push({ type: 'ct_clear' });
       return;
     case NXAST.CLONE:
@@ -811,7 +839,7 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
     case NXAST.SAMPLE:
     case NXAST.SAMPLE2:
     case NXAST.SAMPLE3: {
-      bad(subtype === NXAST.SAMPLE ? 24 : 32);
+      nxExactLength(subtype, len, subtype === NXAST.SAMPLE ? 24 : 32, p);
       const probability = v.getUint16(p + 10);
       const direction = subtype === NXAST.SAMPLE3 ? b[p + 26] : 0;
       if (!probability || direction > 2) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad sample probability or direction');
@@ -827,7 +855,7 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
       return;
     }
     case NXAST.CHECK_PKT_LARGER: {
-      bad(24);
+      nxExactLength(subtype, len, 24, p);
       const dst = subfieldFromWire(v.getUint32(p + 14), v.getUint16(p + 12), 1, p);
       if (!dst.field.writable) throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, 'check_pkt_larger to a read-only field');
       out.push({ type: 'check_pkt_larger', pktLen: v.getUint16(p + 10), dst });
@@ -835,7 +863,7 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
     }
     case NXAST.STACK_PUSH:
     case NXAST.STACK_POP: {
-      bad(24);
+      nxExactLength(subtype, len, 24, p);
       const sub = subfieldFromWire(v.getUint32(p + 12), v.getUint16(p + 10), v.getUint16(p + 16), p);
       out.push({ type: subtype === NXAST.STACK_PUSH ? 'stack_push' : 'stack_pop', sub });
       return;
@@ -850,11 +878,11 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
     case NXAST.DECAP:
       // Defined for OpenFlow 1.3 and later only.
       if (version < 4) throw badAction(OFPBAC.BAD_EXP_TYPE, p, `unknown Nicira action subtype ${subtype}`);
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push(subtype === NXAST.DECAP ? { type: 'decap', packetType: v.getUint32(p + 12) } : { type: 'dec_nsh_ttl' });
       return;
     case NXAST.MULTIPATH: {
-      bad(32);
+      nxExactLength(subtype, len, 32, p);
       const on = v.getUint16(p + 26);
       const dst = subfieldFromWire(v.getUint32(p + 28), on >> 6, (on & 0x3f) + 1, p);
       const fields = v.getUint16(p + 10);
@@ -893,23 +921,23 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
       out.push(decodeLearn(b, p, len));
       return;
     case NXAST.DEC_MPLS_TTL:
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push({ type: 'dec_mpls_ttl' });
       return;
     case NXAST.SET_MPLS_LABEL:
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push({ type: 'set_mpls_label', label: v.getUint32(p + 12) });
       return;
     case NXAST.SET_MPLS_TC:
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push({ type: 'set_mpls_tc', tc: b[p + 10] });
       return;
     case NXAST.SET_MPLS_TTL:
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push({ type: 'set_mpls_ttl', ttl: b[p + 10] });
       return;
     case NXAST.GROUP:
-      bad(16);
+      nxExactLength(subtype, len, 16, p);
       out.push({ type: 'group', groupId: v.getUint32(p + 12) });
       return;
     default:
@@ -1115,9 +1143,6 @@ export function decodeActions(b: Uint8Array, off: number, len: number, version: 
     if (alen < 8 || alen % 8 || alen > end - p) {
       throw badAction(OFPBAC.BAD_LEN, p, `action length ${alen} is invalid or overruns the list`);
     }
-    const exact = (want: number) => {
-      if (alen !== want) throw badAction(OFPBAC.BAD_LEN, p, `action type ${type} has length ${alen}, expected ${want}`);
-    };
     if (type === 0xffff) {
       if (alen < 16) throw badAction(OFPBAC.BAD_LEN, p, 'experimenter action too short');
       const vendor = v.getUint32(p + 4);
@@ -1130,7 +1155,7 @@ export function decodeActions(b: Uint8Array, off: number, len: number, version: 
     } else if (version === 1) {
       switch (type) {
         case 0: {
-          exact(8);
+          exactLength(type, alen, 8, p);
           const port = v.getUint16(p + 4);
           const maxLen = v.getUint16(p + 6);
           if (port === OFPP.CONTROLLER)
@@ -1141,41 +1166,41 @@ export function decodeActions(b: Uint8Array, off: number, len: number, version: 
           break;
         }
         case 1:
-          exact(8);
+          exactLength(type, alen, 8, p);
           if (v.getUint16(p + 4) & ~0xfff) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad VLAN VID');
           out.push({ type: 'set_vlan_vid', vid: v.getUint16(p + 4), push: true });
           break;
         case 2:
-          exact(8);
+          exactLength(type, alen, 8, p);
           if (b[p + 4] > 7) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad VLAN PCP');
           out.push({ type: 'set_vlan_pcp', pcp: b[p + 4], push: true });
           break;
         case 3:
-          exact(8);
+          exactLength(type, alen, 8, p);
           out.push({ type: 'strip_vlan', pop: false });
           break;
         case 4:
         case 5:
-          exact(16);
+          exactLength(type, alen, 16, p);
           out.push({ type: type === 4 ? 'set_eth_src' : 'set_eth_dst', mac: readUint(b, p + 4, 6) });
           break;
         case 6:
         case 7:
-          exact(8);
+          exactLength(type, alen, 8, p);
           out.push({ type: type === 6 ? 'set_ipv4_src' : 'set_ipv4_dst', ip: v.getUint32(p + 4) });
           break;
         case 8:
-          exact(8);
+          exactLength(type, alen, 8, p);
           if (b[p + 4] & 3) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad TOS');
           out.push({ type: 'set_ip_dscp', tos: b[p + 4] });
           break;
         case 9:
         case 10:
-          exact(8);
+          exactLength(type, alen, 8, p);
           out.push({ type: type === 9 ? 'set_l4_src' : 'set_l4_dst', port: v.getUint16(p + 4) });
           break;
         case 11:
-          exact(16);
+          exactLength(type, alen, 16, p);
           out.push({ type: 'enqueue', port: v.getUint16(p + 4), queue: v.getUint32(p + 12) });
           break;
         default:
@@ -1184,7 +1209,7 @@ export function decodeActions(b: Uint8Array, off: number, len: number, version: 
     } else {
       switch (type) {
         case 0: {
-          exact(16);
+          exactLength(type, alen, 16, p);
           const port = portFromOf11(v.getUint32(p + 4));
           if (port < 0) throw badAction(OFPBAC.BAD_OUT_PORT, p, 'bad output port');
           const maxLen = v.getUint16(p + 8);
@@ -1194,40 +1219,40 @@ export function decodeActions(b: Uint8Array, off: number, len: number, version: 
           break;
         }
         case 15:
-          exact(8);
+          exactLength(type, alen, 8, p);
           out.push({ type: 'set_mpls_ttl', ttl: b[p + 4] });
           break;
         case 16:
-          exact(8);
+          exactLength(type, alen, 8, p);
           out.push({ type: 'dec_mpls_ttl' });
           break;
         case 17:
-          exact(8);
+          exactLength(type, alen, 8, p);
           out.push({ type: 'push_vlan', ethertype: v.getUint16(p + 4) });
           break;
         case 18:
-          exact(8);
+          exactLength(type, alen, 8, p);
           out.push({ type: 'strip_vlan', pop: true });
           break;
         case 19:
         case 20:
-          exact(8);
+          exactLength(type, alen, 8, p);
           out.push({ type: type === 19 ? 'push_mpls' : 'pop_mpls', ethertype: v.getUint16(p + 4) });
           break;
         case 21:
-          exact(8);
+          exactLength(type, alen, 8, p);
           out.push({ type: 'set_queue', queue: v.getUint32(p + 4) });
           break;
         case 22:
-          exact(8);
+          exactLength(type, alen, 8, p);
           out.push({ type: 'group', groupId: v.getUint32(p + 4) });
           break;
         case 23:
-          exact(8);
+          exactLength(type, alen, 8, p);
           out.push({ type: 'set_ip_ttl', ttl: b[p + 4] });
           break;
         case 24:
-          exact(8);
+          exactLength(type, alen, 8, p);
           out.push({ type: 'dec_ttl', ids: [0], explicit: false });
           break;
         case 25:
@@ -1235,8 +1260,9 @@ export function decodeActions(b: Uint8Array, off: number, len: number, version: 
           break;
         case 28: {
           if (version < 6) throw badAction(OFPBAC.BAD_TYPE, p, 'copy_field needs OpenFlow 1.5');
-          exact(24);
+          exactLength(type, alen, 24, p);
           const nBits = v.getUint16(p + 4);
+          requireKnownFields(v.getUint32(p + 12), v.getUint32(p + 16), p);
           const src = subfieldFromWire(v.getUint32(p + 12), v.getUint16(p + 6), nBits, p);
           const dst = subfieldFromWire(v.getUint32(p + 16), v.getUint16(p + 8), nBits, p);
           out.push({ type: 'reg_move', src, dst });
@@ -1244,7 +1270,7 @@ export function decodeActions(b: Uint8Array, off: number, len: number, version: 
         }
         case 29:
           if (version < 6) throw badAction(OFPBAC.BAD_TYPE, p, 'meter action needs OpenFlow 1.5');
-          exact(8);
+          exactLength(type, alen, 8, p);
           out.push({ type: 'meter', meterId: v.getUint32(p + 4) });
           break;
         default:
@@ -1258,48 +1284,72 @@ export function decodeActions(b: Uint8Array, off: number, len: number, version: 
 
 /** Decodes OpenFlow 1.1+ instructions into OVS's flat list, in canonical order. */
 export function decodeInstructions(b: Uint8Array, off: number, len: number, version: number): Action[] {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const byType = new Map<number, Action[]>();
+  // Each instruction kind in its own variable and a bitmap of the kinds seen: no Map, closure or
+  // spread per message (this runs for every OpenFlow 1.1+ flow-mod a switch receives).
+  let meter: Action | undefined;
+  let apply: Action[] | undefined;
+  let clear: Action | undefined;
+  let write: Action | undefined;
+  let metadata: Action | undefined;
+  let gotoTable: Action | undefined;
+  let seen = 0;
   const end = off + len;
   let p = off;
-  const bad = (code: number, msg: string) => decodeError(OFPET.BAD_INSTRUCTION, code, p, msg);
   while (p < end) {
-    if (end - p < 8) throw bad(OFPBIC.BAD_LEN, 'truncated instruction header');
-    const type = v.getUint16(p);
-    const ilen = v.getUint16(p + 2);
-    if (ilen < 8 || ilen % 8 || ilen > end - p) throw bad(OFPBIC.BAD_LEN, `instruction length ${ilen} is invalid`);
-    if (byType.has(type)) throw bad(OFPBIC.DUP_INST, `duplicate instruction ${type}`);
+    if (end - p < 8) throw badInstruction(OFPBIC.BAD_LEN, p, 'truncated instruction header');
+    const type = (b[p] << 8) | b[p + 1];
+    const ilen = (b[p + 2] << 8) | b[p + 3];
+    if (ilen < 8 || ilen % 8 || ilen > end - p) {
+      throw badInstruction(OFPBIC.BAD_LEN, p, `instruction length ${ilen} is invalid`);
+    }
+    if (type >= 1 && type <= 6) {
+      if (seen & (1 << type)) throw badInstruction(OFPBIC.DUP_INST, p, `duplicate instruction ${type}`);
+      seen |= 1 << type;
+    }
     switch (type) {
       case 1:
-        if (ilen !== 8) throw bad(OFPBIC.BAD_LEN, 'bad goto_table length');
-        byType.set(type, [{ type: 'goto_table', table: b[p + 4] }]);
+        if (ilen !== 8) throw badInstruction(OFPBIC.BAD_LEN, p, 'bad goto_table length');
+        gotoTable = { type: 'goto_table', table: b[p + 4] };
         break;
-      case 2:
-        if (ilen !== 24) throw bad(OFPBIC.BAD_LEN, 'bad write_metadata length');
-        byType.set(type, [{ type: 'write_metadata', metadata: v.getBigUint64(p + 8), mask: v.getBigUint64(p + 16) }]);
+      case 2: {
+        if (ilen !== 24) throw badInstruction(OFPBIC.BAD_LEN, p, 'bad write_metadata length');
+        const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+        metadata = { type: 'write_metadata', metadata: v.getBigUint64(p + 8), mask: v.getBigUint64(p + 16) };
         break;
+      }
       case 3:
-        byType.set(type, [{ type: 'write_actions', actions: decodeActions(b, p + 8, ilen - 8, version, true) }]);
+        write = { type: 'write_actions', actions: decodeActions(b, p + 8, ilen - 8, version, true) };
         break;
       case 4:
-        byType.set(type, decodeActions(b, p + 8, ilen - 8, version));
+        apply = decodeActions(b, p + 8, ilen - 8, version);
         break;
       case 5:
-        if (ilen !== 8) throw bad(OFPBIC.BAD_LEN, 'bad clear_actions length');
-        byType.set(type, [{ type: 'clear_actions' }]);
+        if (ilen !== 8) throw badInstruction(OFPBIC.BAD_LEN, p, 'bad clear_actions length');
+        clear = { type: 'clear_actions' };
         break;
       case 6:
-        if (version < 4 || ilen !== 8)
-          throw bad(ilen !== 8 ? OFPBIC.BAD_LEN : OFPBIC.UNKNOWN_INST, 'bad meter instruction');
-        byType.set(type, [{ type: 'meter', meterId: v.getUint32(p + 4) }]);
+        // OpenFlow 1.3 and 1.4 only: 1.5 made meter an action.
+        if (version < 4 || version >= 6 || ilen !== 8) {
+          const known = version >= 4 && version < 6;
+          throw badInstruction(known ? OFPBIC.BAD_LEN : OFPBIC.UNKNOWN_INST, p, 'bad meter instruction');
+        }
+        meter = { type: 'meter', meterId: ((b[p + 4] << 24) | (b[p + 5] << 16) | (b[p + 6] << 8) | b[p + 7]) >>> 0 };
         break;
       default:
-        throw bad(OFPBIC.UNKNOWN_INST, `unknown instruction type ${type}`);
+        throw badInstruction(OFPBIC.UNKNOWN_INST, p, `unknown instruction type ${type}`);
     }
     p += ilen;
   }
+  // Apply-actions alone (the usual flow) is already the list.
+  if (seen === 1 << 4 && apply) return apply;
+  // OVS's order: meter, apply-actions, clear, write-actions, write-metadata, goto-table.
   const out: Action[] = [];
-  for (const t of [6, 4, 5, 3, 2, 1]) out.push(...(byType.get(t) ?? []));
+  if (meter) out.push(meter);
+  if (apply) for (const a of apply) out.push(a);
+  if (clear) out.push(clear);
+  if (write) out.push(write);
+  if (metadata) out.push(metadata);
+  if (gotoTable) out.push(gotoTable);
   return out;
 }
 

@@ -627,6 +627,12 @@ function parseResubmit(arg: string, paren: boolean): Action {
  * Length of a leading `[A-Za-z_0-9]+` followed by one of `:(=` (where the argument starts), or
  * -1: the same test as a regex, without one per action word.
  */
+/** An action's argument, which it must have (a function, not a closure per action). */
+function needArg(name: string, arg: string | undefined): string {
+  if (arg === undefined) throw new Error(`${name}: missing argument`);
+  return arg;
+}
+
 function actionNameEnd(word: string): number {
   for (let i = 0; i < word.length; i++) {
     const c = word.charCodeAt(i);
@@ -663,10 +669,6 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       paren = true;
     } else arg = word.slice(sep + 1);
   }
-  const need = (): string => {
-    if (arg === undefined) throw new Error(`${name}: missing argument`);
-    return arg;
-  };
   const lname = name.toLowerCase();
   // `controller` in lower case is the controller action; any other spelling names the port.
   const port = name === 'controller' ? undefined : parsePortName(name);
@@ -682,7 +684,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
   }
   switch (lname) {
     case 'output': {
-      const a = need();
+      const a = needArg(name, arg);
       if (paren) {
         // output(port=N,max_len=M): output truncated to M bytes.
         let port: number | undefined;
@@ -712,7 +714,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       out.push(parseController(arg ?? ''));
       return;
     case 'enqueue': {
-      const parts = need().split(/[:,]/);
+      const parts = needArg(name, arg).split(/[:,]/);
       if (parts.length !== 2) throw new Error(`"enqueue" syntax is "enqueue:PORT:QUEUE" or "enqueue(PORT,QUEUE)"`);
       out.push({ type: 'enqueue', port: parsePort(parts[0]), queue: uint(parts[1], 0xffffffff, 'queue') });
       return;
@@ -721,14 +723,14 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       return;
     case 'mod_vlan_vid':
     case 'set_vlan_vid': {
-      const vid = uint(need(), 0xffff, 'vid');
+      const vid = uint(needArg(name, arg), 0xffff, 'vid');
       if (vid & ~0xfff) throw new Error(`${arg}: not a valid VLAN VID`);
       out.push({ type: 'set_vlan_vid', vid, push: lname === 'mod_vlan_vid' });
       return;
     }
     case 'mod_vlan_pcp':
     case 'set_vlan_pcp': {
-      const pcp = uint(need(), 0xff, 'pcp');
+      const pcp = uint(needArg(name, arg), 0xff, 'pcp');
       if (pcp & ~7) throw new Error(`${arg}: not a valid VLAN PCP`);
       out.push({ type: 'set_vlan_pcp', pcp, push: lname === 'mod_vlan_pcp' });
       return;
@@ -740,7 +742,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       out.push({ type: 'strip_vlan', pop: true });
       return;
     case 'push_vlan': {
-      const e = uint(need(), 0xffff, 'ethertype');
+      const e = uint(needArg(name, arg), 0xffff, 'ethertype');
       if (e !== 0x8100 && e !== 0x88a8) throw new Error(`${arg}: not a valid VLAN ethertype`);
       ctx.usable &= P_OF11_UP;
       out.push({ type: 'push_vlan', ethertype: e });
@@ -748,45 +750,48 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
     }
     case 'mod_dl_src':
     case 'mod_dl_dst': {
-      const mac = parseMac(need());
+      const mac = parseMac(needArg(name, arg));
       if (mac === undefined) throw new Error(`${arg}: invalid Ethernet address`);
       out.push({ type: lname === 'mod_dl_src' ? 'set_eth_src' : 'set_eth_dst', mac });
       return;
     }
     case 'mod_nw_src':
     case 'mod_nw_dst': {
-      const ip = parseIpv4(need());
+      const ip = parseIpv4(needArg(name, arg));
       if (ip === undefined) throw new Error(`${arg}: invalid IP address`);
       out.push({ type: lname === 'mod_nw_src' ? 'set_ipv4_src' : 'set_ipv4_dst', ip: Number(ip) });
       return;
     }
     case 'mod_nw_tos': {
-      const tos = uint(need(), 0xff, 'tos');
+      const tos = uint(needArg(name, arg), 0xff, 'tos');
       if (tos & 3) throw new Error(`${arg}: not a valid TOS`);
       out.push({ type: 'set_ip_dscp', tos });
       return;
     }
     case 'mod_nw_ecn': {
-      const ecn = uint(need(), 0xff, 'ecn');
+      const ecn = uint(needArg(name, arg), 0xff, 'ecn');
       if (ecn > 3) throw new Error(`${arg}: not a valid ECN`);
       out.push({ type: 'set_ip_ecn', ecn });
       return;
     }
     case 'mod_nw_ttl':
-      out.push({ type: 'set_ip_ttl', ttl: uint(need(), 0xff, 'ttl') });
+      out.push({ type: 'set_ip_ttl', ttl: uint(needArg(name, arg), 0xff, 'ttl') });
       return;
     case 'mod_tp_src':
     case 'mod_tp_dst':
-      out.push({ type: lname === 'mod_tp_src' ? 'set_l4_src' : 'set_l4_dst', port: uint(need(), 0xffff, 'port') });
+      out.push({
+        type: lname === 'mod_tp_src' ? 'set_l4_src' : 'set_l4_dst',
+        port: uint(needArg(name, arg), 0xffff, 'port'),
+      });
       return;
     case 'set_field':
-      out.push(parseSetField(need(), ctx, outer));
+      out.push(parseSetField(needArg(name, arg), ctx, outer));
       return;
     case 'load':
-      out.push(parseLoad(need(), outer));
+      out.push(parseLoad(needArg(name, arg), outer));
       return;
     case 'move': {
-      const a = need();
+      const a = needArg(name, arg);
       const arrow = a.indexOf('->');
       if (arrow < 0) throw new Error(`${a}: missing \`->'`);
       const src = parseSubfield(a.slice(0, arrow));
@@ -801,17 +806,17 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       return;
     }
     case 'resubmit':
-      out.push(parseResubmit(need(), paren));
+      out.push(parseResubmit(needArg(name, arg), paren));
       return;
     case 'set_tunnel':
     case 'set_tunnel64': {
-      const v = parseInteger(need());
+      const v = parseInteger(needArg(name, arg));
       if (v === undefined || v > 0xffffffffffffffffn) throw new Error(`${arg}: invalid numeric format`);
       out.push({ type: 'set_tunnel', tunId: v, wide: lname === 'set_tunnel64' || v > 0xffffffffn });
       return;
     }
     case 'set_queue':
-      out.push({ type: 'set_queue', queue: uint(need(), 0xffffffff, 'queue') });
+      out.push({ type: 'set_queue', queue: uint(needArg(name, arg), 0xffffffff, 'queue') });
       return;
     case 'pop_queue':
       out.push({ type: 'pop_queue' });
@@ -829,17 +834,17 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       out.push(parseFinTimeout(arg ?? ''));
       return;
     case 'group':
-      out.push({ type: 'group', groupId: uint(need(), 0xffffffff, 'group') });
+      out.push({ type: 'group', groupId: uint(needArg(name, arg), 0xffffffff, 'group') });
       return;
     case 'push_mpls':
     case 'pop_mpls': {
-      const e = uint(need(), 0xffff, 'ethertype');
+      const e = uint(needArg(name, arg), 0xffff, 'ethertype');
       if (lname === 'push_mpls' && !isMplsType(e)) throw new Error(`${arg}: not a valid MPLS ethertype`);
       out.push({ type: lname, ethertype: e });
       return;
     }
     case 'conjunction': {
-      const cm = /^\s*(\d+)\s*,\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(need());
+      const cm = /^\s*(\d+)\s*,\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(needArg(name, arg));
       if (!cm) throw new Error(`"conjunction" syntax is "conjunction(id,i/n)"`);
       const id = Number(cm[1]);
       const clause = Number(cm[2]);
@@ -868,7 +873,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       return;
     case 'push':
     case 'pop':
-      out.push(parseStack(lname === 'push' ? 'stack_push' : 'stack_pop', need()));
+      out.push(parseStack(lname === 'push' ? 'stack_push' : 'stack_pop', needArg(name, arg)));
       return;
     case 'dec_nsh_ttl':
       out.push({ type: 'dec_nsh_ttl' });
@@ -877,7 +882,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       out.push(parseDecap(arg ?? ''));
       return;
     case 'multipath': {
-      const parts = splitArgs(need());
+      const parts = splitArgs(needArg(name, arg));
       if (parts.length !== 6) throw new Error(`${arg}: not enough arguments to multipath action`);
       const fields = HASH_FIELDS.indexOf(parts[0]);
       if (fields < 0) throw new Error(`${arg}: unknown fields \`${parts[0]}'`);
@@ -905,7 +910,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
     case 'bundle':
     case 'bundle_load': {
       const load = lname === 'bundle_load';
-      const parts = splitArgs(need());
+      const parts = splitArgs(needArg(name, arg));
       const min = load ? 6 : 5;
       if (parts.length < min) throw new Error(`${arg}: not enough arguments to bundle action`);
       const fields = HASH_FIELDS.indexOf(parts[0]);
@@ -928,17 +933,17 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       out.push(parseLearn(arg ?? ''));
       return;
     case 'set_mpls_label':
-      out.push({ type: 'set_mpls_label', label: uint(need(), 0xfffff, 'mpls label') });
+      out.push({ type: 'set_mpls_label', label: uint(needArg(name, arg), 0xfffff, 'mpls label') });
       return;
     case 'set_mpls_tc':
-      out.push({ type: 'set_mpls_tc', tc: uint(need(), 7, 'mpls tc') });
+      out.push({ type: 'set_mpls_tc', tc: uint(needArg(name, arg), 7, 'mpls tc') });
       return;
     case 'set_mpls_ttl':
-      out.push({ type: 'set_mpls_ttl', ttl: uint(need(), 255, 'mpls ttl') });
+      out.push({ type: 'set_mpls_ttl', ttl: uint(needArg(name, arg), 255, 'mpls ttl') });
       return;
     case 'meter':
       ctx.usable &= P_OF13_UP;
-      out.push({ type: 'meter', meterId: uint(need(), 0xffffffff, 'meter') });
+      out.push({ type: 'meter', meterId: uint(needArg(name, arg), 0xffffffff, 'meter') });
       return;
     case 'clear_actions':
       out.push({ type: 'clear_actions' });
@@ -946,12 +951,12 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
     case 'write_actions': {
       if (outer) throw new Error('write_actions instruction not allowed here');
       const inner: Action[] = [];
-      for (const w of splitTopLevel(need())) parseOne(w, inner, ctx, 'write_actions');
+      for (const w of splitTopLevel(needArg(name, arg))) parseOne(w, inner, ctx, 'write_actions');
       out.push({ type: 'write_actions', actions: inner });
       return;
     }
     case 'write_metadata': {
-      const [v, m] = need().split('/');
+      const [v, m] = needArg(name, arg).split('/');
       const value = parseInteger(v);
       const mask = m === undefined ? 0xffffffffffffffffn : parseInteger(m);
       if (value === undefined || mask === undefined) throw new Error(`${arg}: invalid numeric format`);
@@ -960,7 +965,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       return;
     }
     case 'goto_table':
-      out.push({ type: 'goto_table', table: tableId(need()) });
+      out.push({ type: 'goto_table', table: tableId(needArg(name, arg)) });
       return;
     default:
       throw new Error(`unknown action ${name}`);
@@ -1248,7 +1253,7 @@ function formatLoad(a: Extract<Action, { type: 'set_field' }>): string {
 export function formatAction(a: Action): string {
   switch (a.type) {
     case 'output':
-      return a.port < OFPP.MAX ? `output:${a.port}` : formatPort(a.port);
+      return a.port < OFPP.MAX ? `output:${formatPort(a.port)}` : formatPort(a.port);
     case 'controller': {
       if (a.reason === 1 && a.controllerId === 0 && !a.userdata?.length && !a.pause && !a.meterId) {
         return `CONTROLLER:${a.maxLen}`;

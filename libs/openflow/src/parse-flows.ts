@@ -8,7 +8,15 @@ export const DEFAULT_ALLOWED_PROTOCOLS = P_OF10_STD_ANY | P_OF10_NXM_ANY;
 
 /** What `ovs-ofctl parse-flow(s)` prints for a list of flows under `allowed` protocols. */
 export function parseFlowsOutput(flows: string[], allowed: number = DEFAULT_ALLOWED_PROTOCOLS): string {
-  return streamedOutput(flows, allowed) ?? retainedOutput(flows, allowed);
+  const decoder = new TextDecoder();
+  let s = '';
+  for (const chunk of parseFlowsChunks(flows, allowed)) s += decoder.decode(chunk);
+  return s;
+}
+
+/** parseFlowsOutput as UTF-8 pieces, for writing out one by one (a file's output can be large). */
+export function parseFlowsChunks(flows: string[], allowed: number = DEFAULT_ALLOWED_PROTOCOLS): Uint8Array[] {
+  return streamedOutput(flows, allowed) ?? [new TextEncoder().encode(retainedOutput(flows, allowed))];
 }
 
 /**
@@ -17,13 +25,11 @@ export function parseFlowsOutput(flows: string[], allowed: number = DEFAULT_ALLO
  * later flow narrows the choice to another protocol, give up (undefined) so that the caller
  * redoes the file the plain way; at worst that doubles the work for the prefix read so far.
  */
-function streamedOutput(flows: string[], allowed: number): string | undefined {
+function streamedOutput(flows: string[], allowed: number): Uint8Array[] | undefined {
   let usable = P_ANY;
   let chosen = chooseProtocol(usable & allowed);
   if (!chosen) return undefined;
-  // Printed lines go to bytes outside the JS heap: 100k retained strings (ropes of many pieces)
-  // made every young-generation GC copy them, which cost more than the printing itself.
-  const out = new TextSink();
+  const out = new ByteSink();
   let xid = 1;
   for (const text of flows) {
     const parsed = parseFlow(text);
@@ -37,31 +43,36 @@ function streamedOutput(flows: string[], allowed: number): string | undefined {
     out.line(ofpPrintFlowMod(encodeFlowModTransient(parsed.fm, chosen, xid), xid));
     xid++;
   }
-  return `usable protocols: ${protocolsToString(usable)}\nchosen protocol: ${protocolName(chosen)}\n${out.text()}`;
+  const chunks = out.chunksOut();
+  const head = `usable protocols: ${protocolsToString(usable)}\nchosen protocol: ${protocolName(chosen)}\n`;
+  chunks.unshift(new TextEncoder().encode(head));
+  return chunks;
 }
 
 /**
- * Lines of text joined in chunks of a few hundred kilobytes: each flat chunk lands in V8's
- * large-object space, so young-generation GCs neither copy 100k retained line strings (ropes of
- * many pieces) nor the chunks, and the per-line strings die young.
+ * Printed lines, a few hundred at a time, as UTF-8 bytes outside the JS heap. A line is a rope of
+ * many small strings; kept as text until the end (or in large batches), they survived young-
+ * generation GCs and were copied, then promoted and collected again, which cost more than the
+ * printing. Small batches encoded at once leave the GC almost nothing that survives.
  */
-class TextSink {
-  private chunks: string[] = [];
+class ByteSink {
+  private readonly encoder = new TextEncoder();
+  private chunks: Uint8Array[] = [];
   private lines: string[] = [];
 
   line(s: string): void {
     this.lines.push(s);
-    if (this.lines.length === 2048) this.flush();
+    if (this.lines.length === 256) this.flush();
   }
 
   private flush(): void {
-    if (this.lines.length) this.chunks.push(`${this.lines.join('\n')}\n`);
+    if (this.lines.length) this.chunks.push(this.encoder.encode(`${this.lines.join('\n')}\n`));
     this.lines = [];
   }
 
-  text(): string {
+  chunksOut(): Uint8Array[] {
     this.flush();
-    return this.chunks.join('');
+    return this.chunks;
   }
 }
 
