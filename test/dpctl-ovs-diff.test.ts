@@ -1,29 +1,12 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { unixctlCall } from '@softswitch/unixctl';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FLOW, FLOW_UDP, KEEP_IDLE_FLOWS, normalise, PACKET_HEX, type Run, run } from './dpctl-support.js';
+import { FLOW, FLOW_UDP, KEEP_IDLE_FLOWS, normalise, PACKET_HEX, run } from './dpctl-support.js';
 import { dummyBridgeArgs, type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
+import { runAsync } from './support/shell.js';
 import { binPath, type RunningSwitchd, startSwitchd, waitFor } from './support/switchd.js';
-
-/** A command as a child process without blocking the event loop, so that two can run side by side. */
-function runAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 /**
  * dpctl against real Open vSwitch (`-t` at ovs-vswitchd's control socket) prints what
@@ -39,7 +22,7 @@ describeNeeding(
     let ctl: string;
     let env: NodeJS.ProcessEnv;
     const dpctl = (...args: string[]) => run(process.execPath, [binPath('dpctl'), ...args], env);
-    const dpctlAsync = (...args: string[]) => runAsync(process.execPath, [binPath('dpctl'), ...args], env);
+    const dpctlAsync = (...args: string[]) => runAsync(process.execPath, [binPath('dpctl'), ...args], { env });
     // Setup and injection on softswitch's control socket directly, as ovs-appctl does on Open vSwitch's.
     const call = (command: string, ...args: string[]) =>
       unixctlCall(join(sw.rundir, 'switchd.ctl'), command, args, 10_000);

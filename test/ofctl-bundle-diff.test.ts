@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dummyBridgeArgs, type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
+import { runAsync } from './support/shell.js';
 import { binPath, type RunningSwitchd, startSwitchd } from './support/switchd.js';
 
 /**
@@ -19,23 +20,6 @@ interface Run {
   status: number;
   stdout: string;
   stderr: string;
-}
-
-function runAsync(cmd: string, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
-    child.stdin.on('error', () => {});
-    child.stdin.end(input ?? '');
-  });
 }
 
 function generatedFlows(n: number, salt: number): string[] {
@@ -189,12 +173,12 @@ describeNeeding(
             const theirs = await runAsync(
               'ovs-ofctl',
               step.args.map((a) => (a === '{SW}' ? target.theirs() : a)),
-              step.input,
+              { input: step.input },
             );
             const ours = await runAsync(
               process.execPath,
               [binPath('ofctl'), ...step.args.flatMap((a) => (a === '{SW}' ? target.ours() : [a]))],
-              step.input,
+              { input: step.input },
             );
             const name = step.args.join(' ');
             expect({ step: name, ...normalize(ours) }).toEqual({ step: name, ...normalize(theirs) });

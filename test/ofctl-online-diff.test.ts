@@ -1,10 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { dummyBridgeArgs, type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
+import { runAsync } from './support/shell.js';
 import { binPath, type RunningSwitchd, startSwitchd } from './support/switchd.js';
 
 /**
@@ -21,25 +22,6 @@ interface Run {
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: string): Run {
   const r = spawnSync(cmd, args, { env, input, encoding: 'utf8', maxBuffer: 1 << 26, timeout: 30_000 });
   return { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') };
-}
-
-/** Async, so that the sessions on the two switches can run side by side. */
-function runAsync(cmd: string, args: string[], input?: string): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
-    // Commands that never read stdin may exit before it is written.
-    child.stdin.on('error', () => {});
-    child.stdin.end(input ?? '');
-  });
 }
 
 /** A few hundred varied flows; some need NXM under OpenFlow 1.0 (tcp_flags), some a table. */
@@ -177,20 +159,20 @@ describeNeeding(
             const theirs = await runAsync(
               'ovs-ofctl',
               step.args.map((a) => (a === '{SW}' ? target.theirs() : a)),
-              step.input,
+              { input: step.input },
             );
             // Every mutating step is idempotent, so ours sees the state real ovs-ofctl left and
             // both must print the same; the dumps that follow check the state both leave.
             const ours = await runAsync(
               process.execPath,
               [binPath('ofctl'), ...step.args.flatMap((a) => (a === '{SW}' ? target.ours() : [a]))],
-              step.input,
+              { input: step.input },
             );
             const name = step.args.join(' ');
             expect({ step: name, ...normalize(ours) }).toEqual({ step: name, ...normalize(theirs) });
           }
         }
-      }, 60_000);
+      }, 180_000);
     }
 
     it('resolves a bridge name in the run directory and exits 2 when it cannot connect', () => {

@@ -26,8 +26,26 @@ export function fakeBridge(): OpenFlowBridge & { changes: number; onChange?: () 
     ],
   });
   const ports: PortInfo[] = [
-    { ofport: 1, name: 'p1', mac: Uint8Array.of(0xaa, 0, 0, 0, 0, 1), up: true, mtu: 1500, stats: zeroStats() },
-    { ofport: 2, name: 'p2', mac: Uint8Array.of(0xaa, 0, 0, 0, 0, 2), up: true, mtu: 1500, stats: zeroStats() },
+    {
+      ofport: 1,
+      name: 'p1',
+      mac: Uint8Array.of(0xaa, 0, 0, 0, 0, 1),
+      up: true,
+      config: 0,
+      state: 4,
+      mtu: 1500,
+      stats: zeroStats(),
+    },
+    {
+      ofport: 2,
+      name: 'p2',
+      mac: Uint8Array.of(0xaa, 0, 0, 0, 0, 2),
+      up: true,
+      config: 0,
+      state: 4,
+      mtu: 1500,
+      stats: zeroStats(),
+    },
   ];
   const bridge = {
     name: 'br0',

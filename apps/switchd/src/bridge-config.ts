@@ -27,7 +27,18 @@ export interface BridgeConfig {
   readonly otherConfig: Record<string, string>;
   readonly ports: readonly PortDbConfig[];
   /** The bridge's Controller rows. */
-  readonly controllers: readonly { readonly uuid: string; readonly target: string }[];
+  readonly controllers: readonly ControllerConfig[];
+}
+
+/** One Controller row: its target and the connection settings the switch honours. */
+export interface ControllerConfig {
+  readonly uuid: string;
+  readonly target: string;
+  /** inactivity_probe and max_backoff in ms, when set. */
+  readonly inactivityProbe?: number;
+  readonly maxBackoff?: number;
+  readonly enableAsyncMessages?: boolean;
+  readonly connectionMode?: string;
 }
 
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
@@ -38,6 +49,7 @@ const strMap = (v: unknown): Record<string, string> => {
 };
 const optNumber = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 const optString = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const optBool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
 
 /**
  * Reads the bridges, ports and interfaces out of the IDL's replica. `ofports` gives each
@@ -85,7 +97,16 @@ export function readBridgeConfigs(idl: Idl, ofports: ReadonlyMap<string, number>
       controllers: list(idl.get('Bridge', br, 'controller'))
         .map((u) => controllerRows.get(String(u)))
         .filter((r) => r !== undefined)
-        .map((r) => ({ uuid: r.uuid, target: String(idl.get('Controller', r, 'target')) })),
+        .map(
+          (r): ControllerConfig => ({
+            uuid: r.uuid,
+            target: String(idl.get('Controller', r, 'target')),
+            inactivityProbe: optNumber(idl.get('Controller', r, 'inactivity_probe')),
+            maxBackoff: optNumber(idl.get('Controller', r, 'max_backoff')),
+            enableAsyncMessages: optBool(idl.get('Controller', r, 'enable_async_messages')),
+            connectionMode: optString(idl.get('Controller', r, 'connection_mode')),
+          }),
+        ),
     });
   }
   return bridges;

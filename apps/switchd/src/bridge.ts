@@ -12,14 +12,39 @@ import {
 } from '@softswitch/ofproto';
 import { type Action, newFlowMod, parseFlow } from '@softswitch/openflow';
 import { createFlowKey, extractFlow } from '@softswitch/packet';
-import type { IfaceConfig } from './bridge-config.js';
+import type { ControllerConfig, IfaceConfig } from './bridge-config.js';
 import { parseControllerArgs } from './controller-args.js';
+import { probeIntervalMs } from './openflow/active.js';
 import type { PacketIn } from './openflow/connection.js';
+
+/** OpenFlow port config (OFPPC_*) and state (OFPPS_*) bits, as OVS keeps them (1.0 numbering). */
+const OFPPC = { PORT_DOWN: 1, NO_RECV: 4, NO_RECV_STP: 8, NO_FLOOD: 16, NO_FWD: 32 } as const;
+/** Config bits translation applies: a change revalidates the datapath's flows. */
+const OFPPC_FORWARDING = OFPPC.NO_RECV | OFPPC.NO_RECV_STP | OFPPC.NO_FLOOD | OFPPC.NO_FWD;
+
+/** What ofproto's translation needs of a port's OFPPC_* config bits. */
+function forwardingConfig(config: number): Pick<PortConfig, 'noFlood' | 'noRecv' | 'noRecvStp' | 'noFwd'> {
+  return {
+    noFlood: (config & OFPPC.NO_FLOOD) !== 0,
+    noRecv: (config & OFPPC.NO_RECV) !== 0,
+    noRecvStp: (config & OFPPC.NO_RECV_STP) !== 0,
+    noFwd: (config & OFPPC.NO_FWD) !== 0,
+  };
+}
+const OFPPS = { LINK_DOWN: 1, LIVE: 4 } as const;
+
+/**
+ * A port's config and state bits: PORT_DOWN from the device's admin state, LINK_DOWN when it
+ * has no carrier, LIVE (1.1+) when neither holds.
+ */
+function portBits(dev: Netdev, config: number): { config: number; state: number } {
+  const full = config | (dev.adminState === 'down' ? OFPPC.PORT_DOWN : 0);
+  const linkDown = dev.adminState === 'down' || dev.linkState === 'down';
+  return { config: full, state: linkDown ? OFPPS.LINK_DOWN : full & OFPPC.PORT_DOWN ? 0 : OFPPS.LIVE };
+}
 
 /** OpenFlow's LOCAL port number. */
 export const OFPP_LOCAL = 0xfffe;
-/** Fail-open trigger: 3 × Open vSwitch's default (and minimum) inactivity probe of 5 s. */
-const FAIL_OPEN_AFTER_MS = 15_000;
 
 /** One interface of a bridge: its device (when it opened) and where it sits. */
 export interface BridgeIface {
@@ -48,11 +73,16 @@ export interface BridgeListener {
   close(): Promise<void>;
   packetIn?(pin: PacketIn): void;
   wantsMisses?(): boolean;
-  setControllers?(targets: readonly string[]): void;
+  setControllers?(controllers: readonly ControllerConfig[]): void;
   connectedControllers?(): string[];
   controllerInfo?(): ControllerStatus[];
   flowsRemoved?(removed: RemovedFlow[]): void;
-  portStatus?(reason: 'add' | 'delete' | 'modify', port: ReturnType<Bridge['ports']>[number]): void;
+  /** `before`: for a modify, the description clients last saw (each skips an unchanged encoding). */
+  portStatus?(
+    reason: 'add' | 'delete' | 'modify',
+    port: ReturnType<Bridge['ports']>[number],
+    before?: ReturnType<Bridge['ports']>[number],
+  ): void;
 }
 
 /** One active controller's connection state (what `Controller.status` reports). */
@@ -90,7 +120,7 @@ export class Bridge {
   datapathIdOverride: string | undefined;
   listener: BridgeListener | undefined;
   /** Controller rows from the DB; applied to the listener once it runs. */
-  controllers: readonly { readonly uuid: string; readonly target: string }[] = [];
+  controllers: readonly ControllerConfig[] = [];
   /** When a controller was last connected (or the first one configured), for fail-open. */
   private lastConnectedMs = Date.now();
 
@@ -121,10 +151,10 @@ export class Bridge {
   }
 
   /** Open vSwitch flushes every flow when a bridge gets its first controller or loses its last. */
-  setControllers(controllers: readonly { readonly uuid: string; readonly target: string }[]): void {
+  setControllers(controllers: readonly ControllerConfig[]): void {
     const had = this.controllers.length > 0;
     this.controllers = controllers;
-    this.listener?.setControllers?.(controllers.map((c) => c.target));
+    this.listener?.setControllers?.(controllers);
     if (had === controllers.length > 0) return;
     this.lastConnectedMs = Date.now();
     this.setFailOpen(false);
@@ -148,10 +178,17 @@ export class Bridge {
       }
       return;
     }
-    if (this.ofproto.failOpen || now - this.lastConnectedMs < FAIL_OPEN_AFTER_MS) return;
+    if (this.ofproto.failOpen || now - this.lastConnectedMs < this.failOpenAfterMs()) return;
     this.setFailOpen(true);
     this.flush();
     this.flowsChanged();
+  }
+
+  /** fail_open's trigger: three of the longest inactivity-probe interval (15 s by default). */
+  private failOpenAfterMs(): number {
+    let longest = 0;
+    for (const c of this.controllers) longest = Math.max(longest, probeIntervalMs(c));
+    return 3 * longest;
   }
 
   private setFailOpen(on: boolean): void {
@@ -215,6 +252,10 @@ export class Bridge {
     }
     entry.netdev = netdev;
     entry.dpPort = this.host.attach(this, netdev, config.name, config.ofport);
+    // A carrier change (a dummy stream peer coming or going) is a port-status MODIFY.
+    netdev.onEvent((e) => {
+      if (e.kind === 'link') this.announcePorts();
+    });
   }
 
   async removeIface(name: string): Promise<void> {
@@ -223,6 +264,9 @@ export class Bridge {
     this.ifaces.delete(name);
     if (entry.dpPort !== undefined) this.host.detach(entry.dpPort);
     this.ofproto.macs.flush(entry.config.ofport);
+    // A port added later under this number starts with a clean config, as in OVS.
+    this.portConfig.delete(entry.config.ofport);
+    entry.netdev?.onEvent(undefined);
     await entry.netdev?.close();
   }
 
@@ -244,10 +288,11 @@ export class Bridge {
   syncPorts(): void {
     const ports: PortConfig[] = [];
     for (const e of [...this.ifaces.values()].sort((a, b) => a.config.ofport - b.config.ofport)) {
+      const config = forwardingConfig(this.portConfig.get(e.config.ofport) ?? 0);
       if (e.config.type === 'patch' && e.error === undefined)
-        ports.push({ ofport: e.config.ofport, name: e.config.name, dpPort: -1, patch: true, ...e.vlan });
+        ports.push({ ofport: e.config.ofport, name: e.config.name, dpPort: -1, patch: true, ...config, ...e.vlan });
       if (e.dpPort === undefined) continue;
-      ports.push({ ofport: e.config.ofport, name: e.config.name, dpPort: e.dpPort, ...e.vlan });
+      ports.push({ ofport: e.config.ofport, name: e.config.name, dpPort: e.dpPort, ...config, ...e.vlan });
     }
     setOfprotoPorts(this.ofproto, ports);
     this.announcePorts();
@@ -256,14 +301,55 @@ export class Bridge {
   /** Ports the OpenFlow clients were told about (by OpenFlow port number). */
   private announced = new Map<number, ReturnType<Bridge['ports']>[number]>();
 
-  /** OFPT_PORT_STATUS add/delete for ports that appeared or went since the last call (as OVS's port-status). */
+  /**
+   * OFPT_PORT_STATUS for what changed since the last call (as OVS's port-status): add/delete for
+   * ports that appeared or went, modify for a port whose config or state bits changed.
+   */
   private announcePorts(): void {
     const now = new Map(this.ports().map((p) => [p.ofport, p]));
     for (const [ofport, p] of this.announced)
       if (now.get(ofport)?.name !== p.name) this.listener?.portStatus?.('delete', p);
-    for (const [ofport, p] of now)
-      if (this.announced.get(ofport)?.name !== p.name) this.listener?.portStatus?.('add', p);
+    for (const [ofport, p] of now) {
+      const before = this.announced.get(ofport);
+      if (before?.name !== p.name) this.listener?.portStatus?.('add', p);
+      else if (before.config !== p.config || before.state !== p.state) this.listener?.portStatus?.('modify', p, before);
+    }
     this.announced = now;
+  }
+
+  /** OpenFlow config bits set by port mods (OFPPC_*; PORT_DOWN is the device's admin state). */
+  private readonly portConfig = new Map<number, number>();
+
+  /**
+   * OFPT_PORT_MOD, as ofproto's port_mod: PORT_DOWN turns the device down or up, the other bits
+   * are kept (NO_FLOOD leaves the port out of FLOOD). OVS reports a PORT_DOWN change twice: the
+   * config first (liveness follows it), then the device's link state.
+   */
+  modPort(portNo: number, hwAddr: bigint, config: number, mask: number): 'bad_port' | 'bad_hw_addr' | undefined {
+    const entry = this.ifaceByOfport(portNo);
+    const dev = entry?.netdev;
+    if (!entry || !dev) return 'bad_port';
+    let mac = 0n;
+    for (const b of dev.mac) mac = (mac << 8n) | BigInt(b);
+    if (mac !== hwAddr) return 'bad_hw_addr';
+    const before = this.announced.get(portNo) ?? this.ports().find((p) => p.ofport === portNo);
+    if (!before) return 'bad_port';
+    const next = (before.config & ~mask) | (config & mask);
+    if (next === before.config) return undefined;
+    this.portConfig.set(portNo, next & ~OFPPC.PORT_DOWN);
+    if ((next ^ before.config) & OFPPC.PORT_DOWN) {
+      const linkDown = before.state & OFPPS.LINK_DOWN;
+      const live = !(next & OFPPC.PORT_DOWN) && !linkDown ? OFPPS.LIVE : 0;
+      const configured = { ...before, config: next, state: linkDown | live };
+      this.listener?.portStatus?.('modify', configured, before);
+      this.announced.set(portNo, configured);
+      dev.setAdminState(next & OFPPC.PORT_DOWN ? 'down' : 'up');
+    }
+    if ((next ^ before.config) & OFPPC_FORWARDING) {
+      this.syncPorts(); // what translation does with the port changed; announces too
+      this.flowsChanged();
+    } else this.announcePorts();
+    return undefined;
   }
 
   ifaceByOfport(ofport: number): BridgeIface | undefined {
@@ -304,6 +390,8 @@ export class Bridge {
     name: string;
     mac: Uint8Array;
     up: boolean;
+    config: number;
+    state: number;
     mtu: number;
     stats: PortStats;
   }[] {
@@ -316,6 +404,7 @@ export class Bridge {
           name: e.config.name,
           mac: dev.mac,
           up: dev.adminState === 'up' && dev.linkState === 'up',
+          ...portBits(dev, this.portConfig.get(e.config.ofport) ?? 0),
           mtu: dev.mtu,
           stats: portStats(dev.stats),
         };

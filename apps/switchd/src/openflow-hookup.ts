@@ -14,7 +14,7 @@ export async function openFlowHookup(rundir: string, log: (m: string) => void): 
       startOpenFlowListener({ path: join(rundir, `${bridge.name}.mgmt`), bridge, log })
         .then((listener) => {
           bridge.listener = listener;
-          listener.setControllers(bridge.controllers.map((c) => c.target));
+          listener.setControllers(bridge.controllers);
         })
         .catch((err: Error) => log(`${bridge.name}: OpenFlow listener: ${err.message}`));
     },

@@ -1,12 +1,17 @@
 import { Classifier, type Conjunction, type Rule } from '@softswitch/classifier';
 import { type Action, type FlowMod, FlowModFlag, formatActions, formatMatch, type Match } from '@softswitch/openflow';
 import { W } from '@softswitch/packet';
-import { CONJ_ID_WORD, matchToKey, TABLE_WORDS } from './match-key.js';
+import { CONJ_ID_WORD, type KeyMatch, matchToKeyInto, TABLE_WORDS } from './match-key.js';
 
 export const N_TABLES = 255;
 const ALL64 = 0xffffffffffffffffn;
 const OFPP_ANY = 0xffff;
 const OFPG_ANY = 0xffffffff;
+/**
+ * The key of the flow-mod being applied: the classifier copies what it keeps, and nothing here
+ * holds one key while making another, so one pair of arrays serves every flow-mod.
+ */
+const keyScratch: KeyMatch = { value: new Uint32Array(TABLE_WORDS), mask: new Uint32Array(TABLE_WORDS) };
 
 /** Flow-mod commands (OFPFC_*). */
 export const FlowModCommand = { ADD: 0, MODIFY: 1, MODIFY_STRICT: 2, DELETE: 3, DELETE_STRICT: 4 } as const;
@@ -201,7 +206,9 @@ export class FlowTables {
     this.syncStats?.();
     switch (fm.command) {
       case FlowModCommand.ADD:
-        this.add(fm);
+        // OpenFlow 1.0 and 1.1 have no reset_counts flag: an add always resets, so OVS records
+        // the flag on such flows (OpenFlow 1.3 dumps show it).
+        this.add(version <= 2 ? { ...fm, flags: fm.flags | FlowModFlag.RESET_COUNTS } : fm);
         return [];
       case FlowModCommand.MODIFY:
       case FlowModCommand.MODIFY_STRICT:
@@ -224,7 +231,7 @@ export class FlowTables {
     const tableId = fm.tableId === 0xff ? 0 : fm.tableId;
     this.checkTable(tableId);
     const cls = this.tables[tableId];
-    const km = matchToKey(fm.match);
+    const km = matchToKeyInto(fm.match, keyScratch);
     if (fm.flags & FlowModFlag.CHECK_OVERLAP && cls.checkOverlap(km, fm.priority) !== null) {
       throw new FlowModError('OFPFMFC_OVERLAP', 5, 3, 'flow overlaps an existing flow of the same priority');
     }
@@ -273,7 +280,7 @@ export class FlowTables {
    */
   learn(fm: FlowMod): boolean {
     this.checkTable(fm.tableId);
-    const old = this.tables[fm.tableId].findExact(matchToKey(fm.match), fm.priority)?.data;
+    const old = this.tables[fm.tableId].findExact(matchToKeyInto(fm.match, keyScratch), fm.priority)?.data;
     if (old !== undefined && old.cookie === fm.newCookie && formatActions(old.actions) === formatActions(fm.actions)) {
       old.modified = this.now();
       return false;
@@ -287,7 +294,7 @@ export class FlowTables {
   /** Flows selected by a modify/delete, in priority order then table order. */
   select(fm: FlowMod, strict: boolean): FlowEntry[] {
     this.syncStats?.();
-    const km = matchToKey(fm.match);
+    const km = matchToKeyInto(fm.match, keyScratch);
     const out: FlowEntry[] = [];
     const first = fm.tableId === 0xff ? 0 : fm.tableId;
     const last = fm.tableId === 0xff ? N_TABLES - 1 : fm.tableId;

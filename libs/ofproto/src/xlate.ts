@@ -28,6 +28,11 @@ export interface PortConfig {
   readonly dpPort: number;
   /** OFPPC_NO_FLOOD: left out of FLOOD. */
   readonly noFlood?: boolean;
+  /** OFPPC_NO_RECV / OFPPC_NO_RECV_STP: what it receives (other than / only STP) is dropped. */
+  readonly noRecv?: boolean;
+  readonly noRecvStp?: boolean;
+  /** OFPPC_NO_FWD: nothing is output to it. */
+  readonly noFwd?: boolean;
   /** Port.tag: an access port of this VLAN. */
   readonly tag?: number;
   /** Port.trunks: the VLANs a trunk port carries (all when absent). */
@@ -138,6 +143,8 @@ class Ctx {
   depth = 0;
   resubmits = 0;
   exited = false;
+  /** The packet came in on a port that may not receive it (the table-0 lookup runs no actions). */
+  inPortBlocked = false;
   /** Stop the action list being run, not the pipeline (OVS's dec_ttl on an expired TTL). */
   stopList = false;
   tableId = 0;
@@ -197,6 +204,12 @@ class Ctx {
       this.walk.push(
         `${indent}${tableId}. ${m ? `${m}, ` : ''}priority ${e.priority}${e.cookie ? `, cookie 0x${e.cookie.toString(16)}` : ''}`,
       );
+    }
+    if (this.inPortBlocked) {
+      // OVS's may_receive: the rule matched (and counts the packet) but its actions do not run.
+      this.tableId = saveTable;
+      this.rule = saveRule;
+      return;
     }
     this.rule = e;
     if (e.actions.length === 0) this.note(0, 'drop'); // as OVS's trace prints an empty action list
@@ -695,6 +708,10 @@ class Ctx {
 
   outputTo(p: PortConfig | undefined): void {
     if (p === undefined) return;
+    if (p.noFwd) {
+      this.note(1, '-> OFPPC_NO_FWD set, skipping output');
+      return;
+    }
     if (p.patch) {
       this.patchOutput(p);
       return;
@@ -727,7 +744,9 @@ class Ctx {
       this.walk.push('', `${indent}${title}`, `${indent}${'-'.repeat(title.length)}`);
     }
     this.depth += 2 * nest;
+    this.inPortBlocked = !mayReceive(peer.bridge.port(peer.ofport), f, this.wc);
     this.lookupTable(0, true);
+    this.inPortBlocked = false;
     if (this.actionSet.length && !this.exited) {
       const set = this.actionSet;
       this.actionSet = [];
@@ -979,6 +998,24 @@ class Ctx {
 /** C's `%#x`: `0` for zero, else `0x...`. */
 const hexAlt = (v: number) => (v === 0 ? '0' : `0x${v.toString(16)}`);
 
+/** 802.3 frames without SNAP (OVS's FLOW_DL_TYPE_NONE) to the STP multicast address are STP. */
+const DL_TYPE_NONE = 0x05ff;
+const STP_DST = 0x0180c2000000n;
+
+/**
+ * OVS's may_receive: OFPPC_NO_RECV drops what a port receives except STP, OFPPC_NO_RECV_STP its
+ * STP. The destination address decides only when the two differ and the frame could be STP.
+ */
+function mayReceive(p: PortConfig | undefined, flow: Uint32Array, wc: Uint32Array): boolean {
+  if (p === undefined || (!p.noRecv && !p.noRecvStp)) return true;
+  let stp = false;
+  if (flow[W.DL_TYPE] === DL_TYPE_NONE && p.noRecv !== p.noRecvStp) {
+    orSlotMask(wc, 'dl_dst', 0xffffffffffffn);
+    stp = readSlot(flow, 'dl_dst') === STP_DST;
+  }
+  return !(stp ? p.noRecvStp : p.noRecv);
+}
+
 function carriesVlan(p: PortConfig, vlan: number): boolean {
   if (p.tag !== undefined) return p.tag === vlan;
   return p.trunks === undefined || p.trunks.length === 0 || p.trunks.includes(vlan);
@@ -991,11 +1028,13 @@ function carriesVlan(p: PortConfig, vlan: number): boolean {
  */
 export function translate(br: XlateBridge, key: Uint32Array, opts: XlateOptions = {}): XlateResult {
   const ctx = new Ctx(br, key, opts);
+  ctx.inPortBlocked = !mayReceive(br.port(key[W.IN_PORT]), ctx.flow, ctx.wc);
   if (br.failOpen) {
     // The hidden rule matches everything at the top of table 0: no other flow is looked at.
     if (opts.trace) ctx.walk.push(` 0. priority ${FAIL_OPEN_PRIORITY}`);
     ctx.doActions([{ type: 'output', port: OFPP.NORMAL, maxLen: 0 }]);
   } else ctx.lookupTable(0, true);
+  ctx.inPortBlocked = false;
   if (ctx.actionSet.length && !ctx.exited) {
     const set = ctx.actionSet;
     ctx.actionSet = [];

@@ -1,4 +1,4 @@
-import { parseFlow } from '@softswitch/openflow';
+import { FlowModFlag, parseFlow } from '@softswitch/openflow';
 import { parseFlowString } from '@softswitch/packet';
 import { describe, expect, it } from 'vitest';
 import { FlowModCommand, FlowModError, FlowTables, RemovedReason } from '../src/index.js';
@@ -15,19 +15,25 @@ const lines = (t: FlowTables) =>
   t.dumpFlows().map((l) => l.replace(/duration=[\d.]+s, /, '').replace(/idle_age=\d+, /, ''));
 
 describe('flow-mod semantics', () => {
-  it('ADD replaces a flow with the same match and priority, keeping its counters', () => {
+  it('ADD replaces a flow with the same match and priority, keeping its counters (OpenFlow 1.2+)', () => {
     const { t } = tables();
-    t.apply(fm('priority=5,tcp,actions=output:1'));
+    const OF13 = 4;
+    t.apply(fm('priority=5,tcp,actions=output:1'), OF13);
     const e = t.entries()[0];
     e.packets = 3n;
     e.bytes = 180n;
-    t.apply(fm('priority=5,tcp,actions=output:2'));
+    t.apply(fm('priority=5,tcp,actions=output:2'), OF13);
     expect(t.size).toBe(1);
     expect(lines(t)).toEqual([' cookie=0x0, table=0, n_packets=3, n_bytes=180, priority=5,tcp actions=output:2']);
-    t.apply(fm('priority=5,tcp,reset_counts,actions=output:3'));
+    t.apply(fm('priority=5,tcp,reset_counts,actions=output:3'), OF13);
     expect(lines(t)).toEqual([' cookie=0x0, table=0, n_packets=0, n_bytes=0, priority=5,tcp actions=output:3']);
+    // OpenFlow 1.0 and 1.1 adds always reset, and the flow records reset_counts (as OVS).
+    t.entries()[0].packets = 3n;
+    t.apply(fm('priority=5,tcp,actions=output:4'), 1);
+    expect(t.entries()[0].packets).toBe(0n);
+    expect(t.entries()[0].flags & FlowModFlag.RESET_COUNTS).toBe(FlowModFlag.RESET_COUNTS);
     // Another priority is another flow.
-    t.apply(fm('priority=6,tcp,actions=output:3'));
+    t.apply(fm('priority=6,tcp,actions=output:3'), OF13);
     expect(t.size).toBe(2);
   });
 

@@ -129,8 +129,56 @@ const PORT_NAMES: Record<number, string> = {
   [OFPP.NONE]: 'ANY',
 };
 
+/**
+ * A switch's port names for `ovs-ofctl --names` (its ofputil_port_map): names to print, quoted
+ * where the flow syntax needs it, and names to accept. A name two ports share is left out.
+ */
+export interface PortNameMap {
+  readonly byNumber: ReadonlyMap<number, string>;
+  readonly byName: ReadonlyMap<string, number>;
+}
+
+export function portNameMap(ports: Iterable<{ portNo: number; name: string }>): PortNameMap {
+  const byName = new Map<string, number>();
+  const shared = new Set<string>();
+  for (const p of ports) {
+    if (byName.has(p.name) && byName.get(p.name) !== p.portNo) shared.add(p.name);
+    byName.set(p.name, p.portNo);
+  }
+  for (const name of shared) byName.delete(name);
+  const byNumber = new Map<number, string>();
+  for (const [name, port] of byName)
+    byNumber.set(port, /^[A-Za-z][A-Za-z0-9]*$/.test(name) ? name : JSON.stringify(name));
+  return { byNumber, byName };
+}
+
+/** The map formatPort and parsePortName consult, set only inside withPortNames. */
+let activePortNames: PortNameMap | undefined;
+
+/**
+ * Runs `body` with ports printed (and accepted) by name. The map is module state scoped to this
+ * call so that every printer reaches it without a parameter threaded through; without one the
+ * formatters pay a single undefined check.
+ */
+export function withPortNames<T>(names: PortNameMap | undefined, body: () => T): T {
+  const outer = activePortNames;
+  activePortNames = names;
+  try {
+    return body();
+  } finally {
+    activePortNames = outer;
+  }
+}
+
+/** A port as ovs-ofctl prints it: reserved ports by keyword, then by name under --names, else the number. */
 export function formatPort(port: number): string {
-  return PORT_NAMES[port] ?? String(port);
+  const reserved = PORT_NAMES[port];
+  if (reserved !== undefined) return reserved;
+  if (activePortNames !== undefined) {
+    const name = activePortNames.byNumber.get(port);
+    if (name !== undefined) return name;
+  }
+  return String(port);
 }
 
 /** Parses a port as OVS's ofputil_port_from_string: a name or a number. */
@@ -144,6 +192,10 @@ const PORTS_BY_LOWER_NAME = new Map(
 );
 
 export function parsePortName(s: string): number | undefined {
+  if (activePortNames !== undefined) {
+    const named = activePortNames.byName.get(s);
+    if (named !== undefined && PORTS_BY_NAME.get(s.toUpperCase()) === undefined) return named;
+  }
   // Port names are letters and '_' only; skip the case conversion for numbers, for words
   // longer than any name and for words in one case (most action and field names).
   const c = s.charCodeAt(0);

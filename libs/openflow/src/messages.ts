@@ -31,7 +31,7 @@ import {
 } from './multipart.js';
 import { pullNxMatch, putNxMatch } from './nxm.js';
 import { pullOfp10Match, putOfp10Match } from './ofp10-match.js';
-import { decodePort, encodePort, PORT_LEN, type PortDesc } from './ports.js';
+import { decodePort, encodePort, PORT_LEN, type PortDesc, portLengthAt } from './ports.js';
 import { P_OF10_NXM_ANY, P_OF10_STD_ANY, Protocol } from './protocols.js';
 import {
   decodeQueueGetConfigReply,
@@ -208,7 +208,10 @@ export function encodeMessage(m: OpenFlowMessage): Uint8Array {
       if (m.version === 1) {
         w.zeros(3).u32(m.capabilities).u32(m.actions);
         for (const p of m.ports) encodePort(w, p, 1);
-      } else w.u8(m.auxiliaryId).zeros(2).u32(m.capabilities).u32(0);
+      } else {
+        w.u8(m.auxiliaryId).zeros(2).u32(m.capabilities).u32(0);
+        if (m.version <= 3) for (const p of m.ports) encodePort(w, p, m.version);
+      }
       break;
     case 'port_status':
       header(12);
@@ -442,7 +445,12 @@ export function decodeMessage(b: Uint8Array): OpenFlowMessage {
           ports,
         };
       }
-      exact(32);
+      // OpenFlow 1.1 and 1.2 still list the ports (ofp11_port); 1.3 moved them to port-desc.
+      const ports: PortDesc[] = [];
+      if (version <= 3) {
+        if (b.length < 32 || (b.length - 32) % 64) throw badRequest(OFPBRC.BAD_LEN, 2, 'bad features reply length');
+        for (let p = 32; p < b.length; p += 64) ports.push(decodePort(b, p, version));
+      } else exact(32);
       return {
         type: 'features_reply',
         version,
@@ -453,12 +461,12 @@ export function decodeMessage(b: Uint8Array): OpenFlowMessage {
         auxiliaryId: b[21],
         capabilities: v.getUint32(24),
         actions: 0,
-        ports: [],
+        ports,
       };
     }
     case OFPT.PORT_STATUS:
-      if (version > 4) break;
-      exact(16 + PORT_LEN(version));
+      if (version >= 5 ? portLengthAt(b, 16, b.length, version) !== b.length - 16 : b.length !== 16 + PORT_LEN(version))
+        throw badRequest(OFPBRC.BAD_LEN, 2, 'bad port status length');
       return { type: 'port_status', version, xid, reason: b[8], port: decodePort(b, 16, version) };
     case OFPT.FLOW_REMOVED: {
       // OpenFlow 1.4 keeps 1.3's layout; 1.5's is decodeFlowRemovedExt's.

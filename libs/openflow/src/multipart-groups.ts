@@ -18,6 +18,8 @@ export interface GroupDesc {
   /** OFPGT11_*: 0 all, 1 select, 2 indirect, 3 fast failover. */
   groupType: number;
   buckets: Bucket[];
+  /** OpenFlow 1.5 (and NXST_GROUP_DESC) bucket ids, printed as bucket_id. */
+  bucketIds?: number[];
 }
 
 export interface GroupStats {
@@ -121,16 +123,17 @@ export function decodeGroupDescEntries(
 
 const GROUP_TYPE_NAMES = ['all', 'select', 'indirect', 'ff'];
 
-/** OVS's ofp_print_group for one group-desc entry (OpenFlow 1.1-1.4 buckets: no bucket ids). */
+/** OVS's ofp_print_group for one group-desc entry (bucket ids only where the version has them). */
 export function formatGroupDesc(g: GroupDesc): string {
   let s = `group_id=${g.groupId},type=${GROUP_TYPE_NAMES[g.groupType] ?? 'unknown'},`;
-  for (const bucket of g.buckets) {
+  g.buckets.forEach((bucket, i) => {
     s += 'bucket=';
+    if (g.bucketIds) s += `bucket_id:${g.bucketIds[i]},`;
     if (bucket.weight !== (g.groupType === 1 ? 1 : 0)) s += `weight:${bucket.weight},`;
     if (bucket.watchPort !== OFPP_NONE) s += `watch_port:${formatPort(bucket.watchPort)},`;
     if (bucket.watchGroup !== OFPG_ANY) s += `watch_group:${bucket.watchGroup},`;
     s += `actions=${formatActions(bucket.actions)},`;
-  }
+  });
   return s.slice(0, -1);
 }
 

@@ -11,6 +11,7 @@ import { readUint, Writer } from './bytes.js';
 import { encodeBucketActions } from './control.js';
 import { decodeError, OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
 import { formatPort, portFromOf11, portToOf11 } from './format-values.js';
+import { decodeGroupDescs15, encodeGroupDescs15 } from './group-desc15.js';
 import type { Match } from './match.js';
 import { formatMatch } from './match-format.js';
 import {
@@ -47,10 +48,30 @@ import {
   type GroupFeatures,
   type GroupStats,
 } from './multipart-groups.js';
+import {
+  decodeQueueDescRequest,
+  decodeQueueDescs,
+  decodeQueueStats,
+  decodeQueueStatsRequest,
+  encodeQueueDescRequest,
+  encodeQueueDescs,
+  encodeQueueStats,
+  encodeQueueStatsRequest,
+  formatQueueDescRequest,
+  formatQueueDescs,
+  formatQueueStats,
+  formatQueueStatsRequest,
+  OFPMP_QUEUE,
+  OFPMP_QUEUE_DESC,
+  type QueueStats,
+  type QueueStatsRequest,
+} from './multipart-queue.js';
 import { pullNxMatch, putNxMatch } from './nxm.js';
 import { pullOfp10Match, putOfp10Match } from './ofp10-match.js';
 import { OXS, oxsHeader, putOxsStats, readOxsStats } from './oxs.js';
-import { decodePort, encodePort, formatPortDesc, PORT_LEN, type PortDesc } from './ports.js';
+import { decodePortStatsEntries, encodePortStatsEntry, formatPortStatsEntries, type PortStats } from './port-stats.js';
+import { decodePort, encodePort, formatPortDesc, type PortDesc, portLengthAt } from './ports.js';
+import type { QueueConfig } from './queue-config.js';
 
 /** Multipart (OpenFlow 1.0 "stats") requests and replies: desc, flow, aggregate, table, port, port-desc. */
 
@@ -101,19 +122,13 @@ export interface TableStats {
   matchedCount: bigint;
 }
 
-export interface PortStats {
-  portNo: number;
-  counters: bigint[]; // rx_packets, tx_packets, rx_bytes, tx_bytes, rx_dropped, tx_dropped, rx_errors, tx_errors, rx_frame_err, rx_over_err, rx_crc_err, collisions
-  durationSec: number;
-  durationNsec: number;
-}
-
 export type MultipartRequestBody =
   | { mp: 'desc' }
   | { mp: 'flow' | 'aggregate'; request: FlowStatsRequest }
   | { mp: 'table' }
   | { mp: 'port'; portNo: number }
   | { mp: 'port_desc'; portNo: number }
+  | ({ mp: 'queue' | 'queue_desc' } & QueueStatsRequest)
   | GroupMeterRequestBody;
 
 export type MultipartReplyBody =
@@ -123,6 +138,8 @@ export type MultipartReplyBody =
   | { mp: 'table'; tables: TableStats[] }
   | { mp: 'port'; ports: PortStats[] }
   | { mp: 'port_desc'; ports: PortDesc[] }
+  | { mp: 'queue'; queues: QueueStats[] }
+  | { mp: 'queue_desc'; queues: QueueConfig[] }
   | { mp: 'meter_features'; features: MeterFeatures }
   | { mp: 'meter_config'; configs: MeterConfig[] }
   | { mp: 'meter'; stats: MeterStats[] }
@@ -136,7 +153,9 @@ const MP_CODES: Record<string, number> = {
   aggregate: 2,
   table: 3,
   port: 4,
+  queue: OFPMP_QUEUE,
   port_desc: 13,
+  queue_desc: OFPMP_QUEUE_DESC,
   ...GROUP_METER_MP_CODES,
 };
 const MP_NAMES: Record<number, MultipartRequestBody['mp']> = {
@@ -145,7 +164,9 @@ const MP_NAMES: Record<number, MultipartRequestBody['mp']> = {
   2: 'aggregate',
   3: 'table',
   4: 'port',
+  [OFPMP_QUEUE]: 'queue',
   13: 'port_desc',
+  [OFPMP_QUEUE_DESC]: 'queue_desc',
 };
 
 export function multipartCode(mp: string): number {
@@ -203,6 +224,12 @@ export function encodeMultipartRequest(w: Writer, body: MultipartRequestBody, ve
     case 'desc':
     case 'table':
       return;
+    case 'queue':
+      encodeQueueStatsRequest(w, body, version);
+      return;
+    case 'queue_desc':
+      encodeQueueDescRequest(w, body);
+      return;
     case 'flow':
     case 'aggregate': {
       const r = body.request;
@@ -217,8 +244,8 @@ export function encodeMultipartRequest(w: Writer, body: MultipartRequestBody, ve
     }
     case 'port':
     case 'port_desc':
-      // OpenFlow 1.3/1.4 port-desc requests have no body.
-      if (body.mp === 'port_desc' && version < 5) return;
+      // Port-desc requests before OpenFlow 1.5 have no body.
+      if (body.mp === 'port_desc' && version < 6) return;
       if (version === 1) w.u16(body.portNo).zeros(6);
       else w.u32(portToOf11(body.portNo)).zeros(4);
       return;
@@ -280,10 +307,15 @@ export function decodeMultipartRequest(
         },
       };
     }
+    case 'queue':
+      return { mp, ...decodeQueueStatsRequest(b, off, version) };
+    case 'queue_desc':
+      if (version < 5) break;
+      return { mp, ...decodeQueueDescRequest(b, off) };
     case 'port':
     case 'port_desc':
       if (mp === 'port_desc' && version === 1) break;
-      if (mp === 'port_desc' && version < 5) {
+      if (mp === 'port_desc' && version < 6) {
         need(0);
         return { mp, portNo: 0xffff };
       }
@@ -296,7 +328,8 @@ export function decodeMultipartRequest(
 export function encodeMultipartReply(w: Writer, body: MultipartReplyBody, version: number): void {
   switch (body.mp) {
     case 'group_desc':
-      encodeGroupDescs(w, body.groups, version, encodeBucketActions);
+      if (version >= 6) encodeGroupDescs15(w, body.groups, version, encodeBucketActions);
+      else encodeGroupDescs(w, body.groups, version, encodeBucketActions);
       return;
     case 'group':
       encodeGroupStats(w, body.stats, version);
@@ -312,6 +345,12 @@ export function encodeMultipartReply(w: Writer, body: MultipartReplyBody, versio
       return;
     case 'meter':
       encodeMeterStats(w, body.stats);
+      return;
+    case 'queue':
+      encodeQueueStats(w, body.queues, version);
+      return;
+    case 'queue_desc':
+      encodeQueueDescs(w, body.queues);
       return;
     case 'desc':
       putString(w, body.desc.mfr, 256);
@@ -361,12 +400,7 @@ export function encodeMultipartReply(w: Writer, body: MultipartReplyBody, versio
       }
       return;
     case 'port':
-      for (const p of body.ports) {
-        if (version === 1) w.u16(p.portNo).zeros(6);
-        else w.u32(portToOf11(p.portNo)).zeros(4);
-        for (const c of p.counters) w.u64(c);
-        if (version >= 4) w.u32(p.durationSec).u32(p.durationNsec);
-      }
+      for (const p of body.ports) encodePortStatsEntry(w, p, version);
       return;
     case 'port_desc':
       for (const p of body.ports) encodePort(w, p, version);
@@ -544,9 +578,10 @@ export function decodeMultipartReply(b: Uint8Array, off: number, mpType: number,
   if (mpType === GROUP_METER_MP_CODES.meter && version >= 4) {
     return { mp: 'meter', stats: decodeMeterStats(b, off) };
   }
-  // Group replies of OpenFlow 1.1-1.4 (1.5 buckets carry properties: not decoded here).
-  if (mpType === GROUP_METER_MP_CODES.group_desc && version >= 2 && version <= 5) {
-    const { groups, error } = decodeGroupDescEntries(b, off, version);
+  // Group replies: OpenFlow 1.5 buckets carry ids and properties.
+  if (mpType === GROUP_METER_MP_CODES.group_desc && version >= 2) {
+    const { groups, error } =
+      version >= 6 ? decodeGroupDescs15(b, off, version) : decodeGroupDescEntries(b, off, version);
     if (error) throw error;
     return { mp: 'group_desc', groups };
   }
@@ -612,28 +647,20 @@ export function decodeMultipartReply(b: Uint8Array, off: number, mpType: number,
       }
       return { mp, tables };
     }
-    case 'port': {
-      const size = version === 1 ? 104 : version >= 4 ? 112 : 104;
-      if ((end - off) % size) throw badLen(off, 'port stats reply is not a whole number of entries');
-      const ports: PortStats[] = [];
-      for (let p = off; p < end; p += size) {
-        const counters: bigint[] = [];
-        for (let i = 0; i < 12; i++) counters.push(v.getBigUint64(p + 8 + 8 * i));
-        ports.push({
-          portNo: version === 1 ? v.getUint16(p) : portFromOf11(v.getUint32(p)) & 0xffff,
-          counters,
-          durationSec: version >= 4 ? v.getUint32(p + 104) : 0,
-          durationNsec: version >= 4 ? v.getUint32(p + 108) : 0,
-        });
-      }
-      return { mp, ports };
-    }
+    case 'queue':
+      return { mp, queues: decodeQueueStats(b, off, version) };
+    case 'queue_desc':
+      return { mp, queues: decodeQueueDescs(b, off) };
+    case 'port':
+      return { mp, ports: decodePortStatsEntries(b, off, end, version) };
     case 'port_desc': {
       if (version === 1) break;
-      const size = PORT_LEN(version);
-      if ((end - off) % size) throw badLen(off, 'port desc reply is not a whole number of ports');
       const ports: PortDesc[] = [];
-      for (let p = off; p < end; p += size) ports.push(decodePort(b, p, version));
+      for (let p = off, len = 0; p < end; p += len) {
+        len = portLengthAt(b, p, end, version);
+        if (!len) throw badLen(p, 'port desc reply is not a whole number of ports');
+        ports.push(decodePort(b, p, version));
+      }
       return { mp, ports };
     }
   }
@@ -647,6 +674,8 @@ const MP_TITLES: Record<string, string> = {
   table: 'OFPST_TABLE',
   port: 'OFPST_PORT',
   port_desc: 'OFPST_PORT_DESC',
+  queue: 'OFPST_QUEUE',
+  queue_desc: 'OFPST_QUEUE_DESC',
   group: 'OFPST_GROUP',
   group_desc: 'OFPST_GROUP_DESC',
   group_features: 'OFPST_GROUP_FEATURES',
@@ -711,6 +740,10 @@ export function formatMultipartRequest(body: MultipartRequestBody, version: numb
       return ` port_no=${formatPort(body.portNo)}`;
     case 'port_desc':
       return ` port=${formatPort(body.portNo)}`;
+    case 'queue':
+      return formatQueueStatsRequest(body, version);
+    case 'queue_desc':
+      return formatQueueDescRequest(body);
     default:
       return formatGroupMeterRequest(body);
   }
@@ -765,18 +798,12 @@ export function formatMultipartReply(body: MultipartReplyBody, version: number):
         })
         .join('');
     }
-    case 'port': {
-      let s = ` ${body.ports.length} ports`;
-      const c = (x: bigint) => (x === 0xffffffffffffffffn ? '?' : String(x));
-      for (const p of body.ports) {
-        const [rxp, txp, rxb, txb, rxd, txd, rxe, txe, frame, over, crc, coll] = p.counters;
-        s += `\n  port ${formatPort(p.portNo).padStart(2)}: rx pkts=${c(rxp)}, bytes=${c(rxb)}, drop=${c(rxd)}, errs=${c(rxe)}, frame=${c(frame)}, over=${c(over)}, crc=${c(crc)}`;
-        s += `\n           tx pkts=${c(txp)}, bytes=${c(txb)}, drop=${c(txd)}, errs=${c(txe)}, coll=${c(coll)}`;
-        if (version >= 4 && p.durationSec !== 0xffffffff)
-          s += `\n           duration=${formatDuration(p.durationSec, p.durationNsec)}`;
-      }
-      return s;
-    }
+    case 'port':
+      return ` ${body.ports.length} ports${formatPortStatsEntries(body.ports, version)}`;
+    case 'queue':
+      return formatQueueStats(body.queues, formatDuration);
+    case 'queue_desc':
+      return formatQueueDescs(body.queues);
     case 'port_desc':
       return `\n${[...body.ports]
         .sort((a, b) => a.portNo - b.portNo)

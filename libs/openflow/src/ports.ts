@@ -1,5 +1,6 @@
 import type { Writer } from './bytes.js';
 import { readUint } from './bytes.js';
+import { decodeError, OFPBRC, OFPET } from './errors.js';
 import { formatMac, formatPort, portFromOf11, portToOf11 } from './format-values.js';
 
 /** A switch port description (ofp_phy_port / ofp_port), version-independent. */
@@ -19,6 +20,9 @@ export interface PortDesc {
   currSpeed: number;
   maxSpeed: number;
 }
+
+/** A port's features and speeds when nothing is known of them (OVS's dummy and internal ports). */
+export const NO_PORT_FEATURES = { curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0 } as const;
 
 /** OFPPF_* bit names, lowest bit first, as ovs-ofctl prints them. */
 export const PORT_FEATURE_NAMES = [
@@ -118,7 +122,23 @@ function readName(b: Uint8Array, off: number): string {
   return new TextDecoder().decode(b.subarray(off, end));
 }
 
-export const PORT_LEN = (version: number): number => (version === 1 ? 48 : 64);
+/** Fixed part of ofp_port: 1.0's ofp_phy_port, 1.1-1.3's ofp11_port, 1.4+'s ofp14_port (properties follow). */
+export const PORT_LEN = (version: number): number => (version === 1 ? 48 : version >= 5 ? 40 : 64);
+/** ofp14_port_desc_prop_ethernet: type, length, pad, six 32-bit feature and speed words. */
+const PORT_PROP_ETHERNET_LEN = 32;
+
+/** Bytes `p` takes on the wire in `version`. */
+export function encodedPortLength(version: number): number {
+  return PORT_LEN(version) + (version >= 5 ? PORT_PROP_ETHERNET_LEN : 0);
+}
+
+/** Length of the port at `off` (1.4+ ports carry their own), or 0 if it does not fit in `end`. */
+export function portLengthAt(b: Uint8Array, off: number, end: number, version: number): number {
+  const fixed = PORT_LEN(version);
+  if (off + fixed > end) return 0;
+  const len = version >= 5 ? (b[off + 4] << 8) | b[off + 5] : fixed;
+  return len < fixed || off + len > end ? 0 : len;
+}
 
 export function encodePort(w: Writer, p: PortDesc, version: number): void {
   if (version === 1) {
@@ -126,6 +146,12 @@ export function encodePort(w: Writer, p: PortDesc, version: number): void {
     writeName(w, p.name);
     w.u32(p.config).u32(p.state & 0x301);
     for (const f of [p.curr, p.advertised, p.supported, p.peer]) w.u32(features11to10(f));
+  } else if (version >= 5) {
+    w.u32(portToOf11(p.portNo)).u16(encodedPortLength(version)).zeros(2).uint(p.hwAddr, 6).zeros(2);
+    writeName(w, p.name);
+    w.u32(p.config).u32(p.state & 7);
+    w.u16(0).u16(PORT_PROP_ETHERNET_LEN).zeros(4); // OFPPDPT14_ETHERNET
+    for (const f of [p.curr, p.advertised, p.supported, p.peer, p.currSpeed, p.maxSpeed]) w.u32(f);
   } else {
     w.u32(portToOf11(p.portNo)).zeros(4).uint(p.hwAddr, 6).zeros(2);
     writeName(w, p.name);
@@ -135,6 +161,11 @@ export function encodePort(w: Writer, p: PortDesc, version: number): void {
   }
 }
 
+/**
+ * The port at `off`; for 1.4+ its length must already be checked (portLengthAt). As in OVS, a
+ * 1.4+ port without an Ethernet property has no features, and other properties (optical,
+ * experimenter) are skipped.
+ */
 export function decodePort(b: Uint8Array, off: number, version: number): PortDesc {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (version === 1) {
@@ -152,6 +183,32 @@ export function decodePort(b: Uint8Array, off: number, version: number): PortDes
       currSpeed: 0,
       maxSpeed: 0,
     };
+  }
+  if (version >= 5) {
+    const port: PortDesc = {
+      portNo: portFromOf11(v.getUint32(off)) & 0xffff,
+      hwAddr: readUint(b, off + 8, 6),
+      name: readName(b, off + 16),
+      config: v.getUint32(off + 32),
+      state: v.getUint32(off + 36) & 7,
+      ...NO_PORT_FEATURES,
+    };
+    const end = off + v.getUint16(off + 4);
+    for (let p = off + PORT_LEN(version); p + 4 <= end; ) {
+      const type = v.getUint16(p);
+      const len = v.getUint16(p + 2);
+      if (len < 4 || p + len > end) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, p, 'bad port property length');
+      if (type === 0 && len >= PORT_PROP_ETHERNET_LEN) {
+        port.curr = v.getUint32(p + 8);
+        port.advertised = v.getUint32(p + 12);
+        port.supported = v.getUint32(p + 16);
+        port.peer = v.getUint32(p + 20);
+        port.currSpeed = v.getUint32(p + 24);
+        port.maxSpeed = v.getUint32(p + 28);
+      }
+      p += (len + 7) & ~7;
+    }
+    return port;
   }
   return {
     portNo: portFromOf11(v.getUint32(off)) & 0xffff,

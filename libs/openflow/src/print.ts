@@ -7,6 +7,7 @@ import { OpenFlowDecodeError } from './errors.js';
 import { decodeFlowMod, formatFlowModBody } from './flow-mod.js';
 import { decodeFlowRemovedExt, type FlowRemovedExt, isFlowRemovedExt } from './flow-removed-ext.js';
 import { formatPort } from './format-values.js';
+import { decodeGroupDescs15 } from './group-desc15.js';
 import { formatMatch } from './match-format.js';
 import { decodeMessage, OFPT_ROLE_STATUS, ONFT_ROLE_STATUS, type OpenFlowMessage } from './messages.js';
 import {
@@ -32,6 +33,8 @@ import { decodePacketIn2, isPacketIn2 } from './packet-in2.js';
 import { packetToString } from './packet-text.js';
 import { formatPortDesc } from './ports.js';
 import { formatQueueGetConfigReply, queueGetConfigTypes } from './queue-config.js';
+import { isTableFeaturesMessage } from './table-features.js';
+import { ofpPrintTableFeatures } from './table-features-print.js';
 
 /** ovs-ofctl ofp-print: a message as text, with OVS's hex dump for what it cannot decode. */
 
@@ -170,6 +173,7 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
         verbosity,
       );
     }
+    if (isTableFeaturesMessage(b)) return ofpPrintTableFeatures(b);
     if (isFlowRemovedExt(b)) {
       const fr = decodeFlowRemovedExt(b);
       return formatFlowRemoved(fr.title, fr);
@@ -178,8 +182,10 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
     switch (m.type) {
       case 'hello': {
         const versions: string[] = [];
-        for (let i = 0; i < 32; i++) if (m.bitmap & (1 << i)) versions.push(`0x${i.toString(16).padStart(2, '0')}`);
-        const bitmap = m.bitmap ? m.bitmap : 1 << m.version;
+        // Bit 0 names no version; OVS ignores it.
+        for (let i = 1; i < 32; i++) if (m.bitmap & (1 << i)) versions.push(`0x${i.toString(16).padStart(2, '0')}`);
+        // No bitmap element: the header's version and every one below it (OVS's decode_hello).
+        const bitmap = m.bitmap ? m.bitmap : 2 ** (m.version + 1) - 2;
         if (!m.bitmap)
           for (let i = 0; i < 32; i++) if (bitmap & (1 << i)) versions.push(`0x${i.toString(16).padStart(2, '0')}`);
         return `${head('OFPT_HELLO', m.version, m.xid)}\n version bitmap: ${versions.join(', ')}`;
@@ -301,7 +307,7 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
 function goodGroupEntries(b: Uint8Array): string {
   const code = (b[8] << 8) | b[9];
   if (code === 7 && b[0] <= 5) {
-    const { groups } = decodeGroupDescEntries(b, 16, b[0]);
+    const { groups } = b[0] >= 6 ? decodeGroupDescs15(b, 16, b[0]) : decodeGroupDescEntries(b, 16, b[0]);
     return groups.length ? formatGroupDescs(groups) : '';
   }
   if (code === 6) {
@@ -330,8 +336,11 @@ const CAPS11: [number, string][] = [
   [8, 'GROUP_STATS'],
   [32, 'IP_REASM'],
   [64, 'QUEUE_STATS'],
+  [128, 'ARP_MATCH_IP'],
   [256, 'PORT_BLOCKED'],
 ];
+/** OpenFlow 1.4 adds bundles and flow monitoring. */
+const CAPS14: [number, string][] = [...CAPS11, [512, 'BUNDLES'], [1024, 'FLOW_MONITORING']];
 const ACTIONS10: [number, string][] = [
   [0, 'output'],
   [11, 'enqueue'],
@@ -351,15 +360,17 @@ function formatFeatures(m: Extract<OpenFlowMessage, { type: 'features_reply' }>)
   let s = `${head('OFPT_FEATURES_REPLY', m.version, m.xid)} dpid:${m.datapathId.toString(16).padStart(16, '0')}\n`;
   s += `n_tables:${m.nTables}, n_buffers:${m.nBuffers}`;
   if (m.auxiliaryId) s += `, auxiliary_id:${m.auxiliaryId}`;
-  const caps = (m.version === 1 ? CAPS10 : CAPS11).filter(([bit]) => m.capabilities & bit).map(([, n]) => n);
+  const caps = (m.version === 1 ? CAPS10 : m.version >= 5 ? CAPS14 : CAPS11)
+    .filter(([bit]) => m.capabilities & bit)
+    .map(([, n]) => n);
   s += `\ncapabilities: ${caps.length ? caps.join(' ') : '0'}`;
   if (m.version === 1) {
     const acts = ACTIONS10.filter(([bit]) => m.actions & (1 << bit)).map(([, n]) => n);
     if (acts.length) s += `\nactions: ${acts.join(' ')}`;
-    // ovs-ofctl lists ports sorted by number.
-    const ports = [...m.ports].sort((a, b) => a.portNo - b.portNo);
-    for (const p of ports) s += `\n${formatPortDesc(p, 1).replace(/\n$/, '')}`;
   }
+  // ovs-ofctl lists ports sorted by number (OpenFlow 1.0-1.2 carry them here).
+  const ports = [...m.ports].sort((a, b) => a.portNo - b.portNo);
+  for (const p of ports) s += `\n${formatPortDesc(p, m.version).replace(/\n$/, '')}`;
   return s;
 }
 
@@ -393,7 +404,9 @@ function messageTitle(b: Uint8Array): string | undefined {
       2: 'aggregate',
       3: 'table',
       4: 'port',
+      5: 'queue',
       13: 'port_desc',
+      15: 'queue_desc', // OpenFlow 1.4+
     };
     const mp = groupMeter && groupMeterMpAvailable(groupMeter, v) ? groupMeter : basic[code];
     return mp ? multipartTitle(mp, t !== statsReq) : undefined;

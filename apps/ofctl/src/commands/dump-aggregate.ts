@@ -15,8 +15,12 @@ export default class DumpAggregate extends BaseCommand {
     const of = await import('@softswitch/openflow');
     const { runOnline } = await import('../online/run.js');
     const { requestFlowStats, formatAggregateReply } = await import('../online/dump.js');
+    const { acceptNames, fetchPortNames } = await import('../online/port-names.js');
     await runOnline(async (track) => {
-      const { replies } = await requestFlowStats(of, args.switch, args.flow, flags, true, track);
+      // FLOW may name ports: ovs-ofctl looks the names up first.
+      const names =
+        args.flow !== undefined && acceptNames(flags) ? await fetchPortNames(of, args.switch, flags, track) : undefined;
+      const { replies } = await requestFlowStats(of, args.switch, args.flow, flags, true, track, names);
       for (const r of replies) process.stdout.write(formatAggregateReply(of, r));
     });
   }

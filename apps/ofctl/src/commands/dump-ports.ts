@@ -16,6 +16,8 @@ export default class DumpPorts extends BaseCommand {
     const { runSimpleRequests } = await import('../online/simple.js');
     const { parsePortArg } = await import('../online/port-arg.js');
     const portNo = args.port === undefined ? of.OFPP.NONE : parsePortArg(of, args.port);
-    await runSimpleRequests(args.switch, flags, [{ kind: 'multipart', body: { mp: 'port', portNo } }]);
+    await runSimpleRequests(args.switch, flags, [{ kind: 'multipart', body: { mp: 'port', portNo } }], {
+      printsPorts: true,
+    });
   }
 }

@@ -17,6 +17,7 @@ export default class PacketOut extends BaseCommand {
     const of = await import('@softswitch/openflow');
     const { runOnline } = await import('../online/run.js');
     const { openSwitch } = await import('../online/session.js');
+    const { nameLookupXids } = await import('../online/port-names.js');
     const { parsePortArg } = await import('../online/port-arg.js');
     const rest = (argv as string[]).slice(2);
     let inPort: number;
@@ -61,7 +62,7 @@ export default class PacketOut extends BaseCommand {
     });
     await runOnline(async (track) => {
       // ovs-ofctl looks up port and table names first (4 xids on other connections).
-      const conn = track(await openSwitch(of, args.switch, flags, 4));
+      const conn = track(await openSwitch(of, args.switch, flags, nameLookupXids(flags)));
       for (const d of data) {
         const msg = of.encodeMessage({
           type: 'packet_out',

@@ -1,4 +1,4 @@
-import type { FlowStatsRequest } from '@softswitch/openflow';
+import type { FlowStatsRequest, PortNameMap } from '@softswitch/openflow';
 import type { ProtocolOptions } from '../protocol-flags.js';
 import type { OfConnection } from './connection.js';
 import {
@@ -8,6 +8,7 @@ import {
   NXST_AGGREGATE,
   NXST_FLOW,
 } from './nx-stats.js';
+import { nameLookupXids } from './port-names.js';
 import { allowedProtocolsFor, dumpPreference, openSwitch, parseFlowArg, setProtocol } from './session.js';
 
 type Of = typeof import('@softswitch/openflow');
@@ -26,13 +27,15 @@ export async function requestFlowStats(
   of: Of,
   spec: string,
   flow: string | undefined,
-  flags: ProtocolOptions & { rundir?: string },
+  flags: ProtocolOptions & { rundir?: string; names?: boolean },
   aggregate: boolean,
   track: (c: OfConnection) => OfConnection,
+  names?: PortNameMap,
 ): Promise<FlowDumpResult> {
   const allowed = allowedProtocolsFor(of, flags);
-  const parsed = flow ? parseFlowArg(of, flow, 3) : undefined;
-  const conn = track(await openSwitch(of, spec, flags, parsed ? 4 : 0));
+  // FLOW may name ports (in_port=p1) when the switch's names were looked up.
+  const parsed = flow ? of.withPortNames(names, () => parseFlowArg(of, flow, 3)) : undefined;
+  const conn = track(await openSwitch(of, spec, flags, parsed ? nameLookupXids(flags) : 0));
   // A stats request carries its table itself: the flow_mod table_id extension is not needed.
   let usable = parsed ? parsed.usable : of.P_ANY;
   if (usable & of.Protocol.OF10_STD_TID) usable |= of.Protocol.OF10_STD;

@@ -6,7 +6,13 @@ export const switchArg = Args.string({
   description: 'bridge name, unix:PATH or tcp:HOST[:PORT]',
 });
 
-export const onlineFlags = { ...protocolFlags };
+export const onlineFlags = {
+  ...protocolFlags,
+  names: Flags.boolean({
+    description: 'print ports by name (--no-names: by number; default: names on a terminal)',
+    allowNo: true,
+  }),
+};
 
 /** `--bundle`: flow mods as one atomic, ordered OpenFlow bundle (OpenFlow 1.3+). */
 export const bundleFlags = {

@@ -5,10 +5,11 @@ import type { ProtocolOptions } from '../protocol-flags.js';
 import type { OfConnection } from './connection.js';
 import { collectFlows } from './dump.js';
 import { encodeNxStatsRequest, NXST_FLOW } from './nx-stats.js';
+import { nameLookupXids } from './port-names.js';
 import { allowedProtocolsFor, dumpPreference, openSwitch } from './session.js';
 
 type Of = typeof import('@softswitch/openflow');
-type Flags = ProtocolOptions & { rundir?: string; bundle?: boolean };
+type Flags = ProtocolOptions & { rundir?: string; bundle?: boolean; names?: boolean };
 
 /** One version of a flow table entry (OVS's fte_version): what replace/diff-flows compare. */
 interface FteVersion {
@@ -215,7 +216,7 @@ export async function replaceFlows(
   const table = new FteTable();
   // ovs-ofctl looks up port and table names on two short connections first (4 xids).
   const usable = readFlowsFromFile(of, file, table, 0);
-  const conn = track(await openSwitch(of, spec, flags, 4));
+  const conn = track(await openSwitch(of, spec, flags, nameLookupXids(flags)));
   const protocol = await protocolForDump(of, conn, usable, flags);
   await readFlowsFromSwitch(of, conn, protocol, table, 1);
   const requests: Uint8Array[] = [];

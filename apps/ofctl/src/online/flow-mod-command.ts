@@ -10,32 +10,37 @@ export async function runFlowModCommand(
   spec: string,
   source: { flow?: string; file?: string },
   command: number,
-  flags: ProtocolOptions & { rundir?: string; bundle?: boolean },
+  flags: ProtocolOptions & { rundir?: string; bundle?: boolean; names?: boolean },
 ): Promise<void> {
   const of = await import('@softswitch/openflow');
   const { runOnline } = await import('./run.js');
   const { sendFlowMods, readFlowFile, FlowFileError } = await import('./flow-mods.js');
   const { parseFlowArg } = await import('./session.js');
-  let flows: { fm: import('@softswitch/openflow').FlowMod; usable: number }[];
-  if (source.file !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(source.file === '-' ? 0 : source.file, 'utf8');
-    } catch (e) {
-      throw new UserError(`${source.file}: open failed (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  const { acceptNames, fetchPortNames } = await import('./port-names.js');
+  const parse = (): { fm: import('@softswitch/openflow').FlowMod; usable: number }[] => {
+    if (source.file !== undefined) {
+      let text: string;
+      try {
+        text = readFileSync(source.file === '-' ? 0 : source.file, 'utf8');
+      } catch (e) {
+        throw new UserError(`${source.file}: open failed (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+      try {
+        return readFlowFile(of, source.file, text, command);
+      } catch (e) {
+        if (e instanceof FlowFileError) throw new UserError(e.message);
+        throw e;
+      }
     }
-    try {
-      flows = readFlowFile(of, source.file, text, command);
-    } catch (e) {
-      if (e instanceof FlowFileError) throw new UserError(e.message);
-      throw e;
-    }
-  } else if (source.flow !== undefined) {
-    flows = [parseFlowArg(of, source.flow, command)];
-  } else {
+    if (source.flow !== undefined) return [parseFlowArg(of, source.flow, command)];
     const fm = of.newFlowMod();
     fm.command = command;
-    flows = [{ fm, usable: of.P_ANY }];
-  }
-  await runOnline((track) => sendFlowMods(of, spec, flows, flags, track));
+    return [{ fm, usable: of.P_ANY }];
+  };
+  await runOnline(async (track) => {
+    // As ovs-ofctl: the switch's port names are looked up first, so flows may name ports.
+    const names = acceptNames(flags) ? await fetchPortNames(of, spec, flags, track) : undefined;
+    const flows = of.withPortNames(names, parse);
+    await sendFlowMods(of, spec, flows, flags, track);
+  });
 }

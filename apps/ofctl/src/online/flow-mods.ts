@@ -1,6 +1,7 @@
 import type { FlowMod } from '@softswitch/openflow';
 import type { ProtocolOptions } from '../protocol-flags.js';
 import type { OfConnection } from './connection.js';
+import { nameLookupXids } from './port-names.js';
 import { allowedProtocolsFor, flowModPreference, openSwitch, setProtocol } from './session.js';
 
 type Of = typeof import('@softswitch/openflow');
@@ -13,23 +14,35 @@ export async function sendFlowMods(
   of: Of,
   spec: string,
   flows: { fm: FlowMod; usable: number }[],
-  flags: ProtocolOptions & { rundir?: string; bundle?: boolean },
+  flags: ProtocolOptions & { rundir?: string; bundle?: boolean; names?: boolean },
   track: (c: OfConnection) => OfConnection,
 ): Promise<void> {
   let usable = flows.reduce((u, f) => u & f.usable, of.P_ANY);
   // Bundles need OpenFlow 1.3+.
   if (flags.bundle) usable &= of.P_OF13_UP;
   // ovs-ofctl looks up table and port names on two short connections first (4 xids).
-  const { conn, protocol } = await openForFlowMod(of, spec, usable, flags, track, 4);
+  const { conn, protocol } = await openForFlowMod(of, spec, usable, flags, track, nameLookupXids(flags));
   if (flags.bundle) {
     const { bundleTransact } = await import('./bundle.js');
-    const requests = flows.map((f) => of.encodeFlowMod(f.fm, protocol, conn.takeXid()));
+    const requests = flows.map((f) => of.encodeFlowMod(onWire(f.fm), protocol, conn.takeXid()));
     await bundleTransact(of, conn, requests);
     return;
   }
   for (const f of flows) {
-    await conn.transactNoReply(of.encodeFlowMod(f.fm, protocol, conn.takeXid()));
+    await conn.transactNoReply(of.encodeFlowMod(onWire(f.fm), protocol, conn.takeXid()));
   }
+}
+
+const KEEP_COOKIE = 0xffffffffffffffffn;
+
+/**
+ * A modify without `cookie=` parses as "keep the cookie" (all-ones), but ovs-ofctl sends 0 in
+ * the OpenFlow 1.0 and NXM cookie field, which a switch takes as the new cookie: mod-flows over
+ * 1.0 resets cookies. (OpenFlow 1.1+ modifies carry no new cookie, so this changes nothing there.)
+ */
+function onWire(fm: FlowMod): FlowMod {
+  const modify = fm.command === 1 || fm.command === 2;
+  return modify && fm.newCookie === KEEP_COOKIE ? { ...fm, newCookie: 0n } : fm;
 }
 
 /**

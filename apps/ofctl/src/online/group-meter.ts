@@ -4,13 +4,11 @@ import type { GroupMod, MeterMod } from '@softswitch/openflow';
 import type { ProtocolOptions } from '../protocol-flags.js';
 import { dumpTransaction } from './dump-transaction.js';
 import { openForFlowMod } from './flow-mods.js';
+import { nameLookupXids, portNamesToShow } from './port-names.js';
 import { openSwitch } from './session.js';
 
 type Of = typeof import('@softswitch/openflow');
-type Flags = ProtocolOptions & { rundir?: string };
-
-/** Xids ovs-ofctl spends looking up port and table names before a group command's connection. */
-const NAME_LOOKUP_XIDS = 4;
+type Flags = ProtocolOptions & { rundir?: string; names?: boolean };
 
 function parseOrFail<T>(parse: () => T): T {
   try {
@@ -72,7 +70,7 @@ export async function runGroupMods(
   const { runOnline } = await import('./run.js');
   const { gms, usable } = readGroupMods(of, source, command);
   await runOnline(async (track) => {
-    const { conn } = await openForFlowMod(of, spec, usable, flags, track, NAME_LOOKUP_XIDS);
+    const { conn } = await openForFlowMod(of, spec, usable, flags, track, nameLookupXids(flags));
     if (conn.version === 1) {
       throw new UserError(
         `${GROUP_COMMAND_NAMES[command] ?? 'group-mod'} needs OpenFlow 1.1 or later ('-O OpenFlow11')`,
@@ -100,13 +98,19 @@ export async function runGroupRequest(
   if (kind === 'group') {
     // The argument is a group_mod text (group_id=...), parsed with name lookups.
     groupId = parseOrFail(() => of.parseGroupMod(arg ?? '', of.OFPGC.DELETE)).gm.groupId;
-    lookups = NAME_LOOKUP_XIDS;
+    lookups = nameLookupXids(flags);
   } else if (kind === 'group_desc' && arg !== undefined) {
     const id = /^\d+$/.test(arg) ? Number(arg) : arg.toLowerCase() === 'any' ? 0xffffffff : 0xfffffffc;
     if (id <= 0xffffffff) groupId = id;
   }
   await runOnline(async (track) => {
     const conn = track(await openSwitch(of, spec, flags, lookups));
+    // Over OpenFlow 1.0, ovs-ofctl asks for group descriptions with a Nicira extension.
+    if (kind === 'group_desc' && conn.version === 1) {
+      const names = await portNamesToShow(of, spec, flags, track);
+      process.stdout.write(await dumpNxGroupDescs(of, conn, groupId, names));
+      return;
+    }
     const min = kind === 'group_features' ? 3 : 2;
     if (conn.version < min) {
       const name = { group_desc: 'dump-groups', group: 'dump-group-stats', group_features: 'dump-group-features' }[
@@ -122,7 +126,9 @@ export async function runGroupRequest(
       flags: 0,
       body: body as import('@softswitch/openflow').MultipartRequestBody,
     });
-    process.stdout.write(await dumpTransaction(of, conn, request));
+    // Group descriptions name ports (watch_port, outputs): by name under --names.
+    const names = kind === 'group_desc' ? await portNamesToShow(of, spec, flags, track) : undefined;
+    process.stdout.write(await dumpTransaction(of, conn, request, names));
   });
 }
 
@@ -170,4 +176,28 @@ export async function runMeterRequest(
     });
     process.stdout.write(await dumpTransaction(of, conn, request));
   });
+}
+
+/** NXST_GROUP_DESC: every reply (until one without "more") printed as ovs-ofctl does. */
+async function dumpNxGroupDescs(
+  of: typeof import('@softswitch/openflow'),
+  conn: Awaited<ReturnType<typeof openSwitch>>,
+  groupId: number,
+  names: import('@softswitch/openflow').PortNameMap | undefined,
+): Promise<string> {
+  const w = new of.Writer(32);
+  const xid = conn.takeXid();
+  of.encodeNxGroupDescRequest(w, xid, groupId);
+  conn.sendRaw(w.finish());
+  let out = '';
+  for (;;) {
+    const r = await conn.receiveFor(xid);
+    if (!of.isNxGroupDesc(r)) return `${out}${of.withPortNames(names, () => of.ofpPrint(r, 1))}\n`;
+    const { groups, error } = of.decodeGroupDescs15(r, of.NX_STATS_HEADER, 1);
+    out += `NXST_GROUP_DESC reply (xid=0x${xid.toString(16)}):`;
+    out += of.withPortNames(names, () => of.formatGroupDescs(groups));
+    if (error) out += `\n***decode error: ${of.errorName(error.type, error.code)}***`;
+    out += '\n';
+    if (!(r[11] & 1)) return out;
+  }
 }

@@ -45,6 +45,10 @@ export async function fetchPorts(of: Of, conn: OfConnection): Promise<PortDesc[]
       for (let off = 12; off + 48 <= r.length; off += 48) ports.push(of.decodePort(r, off, 1));
       continue;
     }
+    if (version >= 5) {
+      ports.push(...decodeOf14Ports(of, r));
+      continue;
+    }
     const m = of.decodeMessage(r);
     if (m.type === 'multipart_reply' && m.body.mp === 'port_desc') ports.push(...m.body.ports);
   }
@@ -86,4 +90,34 @@ export async function modPort(
   await conn.transactNoReply(
     of.encodeMessage({ type: 'port_mod', version: conn.version, xid: conn.takeXid(), portMod }),
   );
+}
+
+/** The Ethernet feature fields a lookup leaves unread. */
+const UNREAD_FEATURES = { curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0 };
+
+/**
+ * OpenFlow 1.4+ port-desc reply entries (ofp14_port: a length of its own, then properties):
+ * the fixed part is all a lookup needs.
+ */
+function decodeOf14Ports(of: Of, r: Uint8Array): PortDesc[] {
+  const v = new DataView(r.buffer, r.byteOffset, r.byteLength);
+  const ports: PortDesc[] = [];
+  for (let off = 16; off + 40 <= r.length; ) {
+    const len = v.getUint16(off + 4);
+    if (len < 40) break;
+    const raw = r.subarray(off + 16, off + 32);
+    const nul = raw.indexOf(0);
+    let hwAddr = 0n;
+    for (let i = 0; i < 6; i++) hwAddr = (hwAddr << 8n) | BigInt(r[off + 8 + i]);
+    ports.push({
+      portNo: of.portFromOf11(v.getUint32(off)),
+      hwAddr,
+      name: new TextDecoder().decode(nul < 0 ? raw : raw.subarray(0, nul)),
+      config: v.getUint32(off + 32),
+      state: v.getUint32(off + 36),
+      ...UNREAD_FEATURES,
+    });
+    off += len;
+  }
+  return ports;
 }

@@ -1,10 +1,12 @@
 import { UserError } from '@softswitch/cli-kit';
+import type { PortNameMap } from '@softswitch/openflow';
 import type { ProtocolOptions } from '../protocol-flags.js';
 import { type OfConnection, OpenFlowErrorReply } from './connection.js';
+import { portNamesToShow } from './port-names.js';
 import { openSwitch } from './session.js';
 
 type Of = typeof import('@softswitch/openflow');
-type Flags = ProtocolOptions & { rundir?: string; 'packet-in-format'?: string; timestamp?: boolean };
+type Flags = ProtocolOptions & { rundir?: string; 'packet-in-format'?: string; timestamp?: boolean; names?: boolean };
 
 /** NXPIF_*: the packet-in formats of NXT_SET_PACKET_IN_FORMAT. */
 const PACKET_IN_FORMATS: Record<string, number> = {
@@ -83,11 +85,17 @@ function timestampPrefix(): string {
  * ovs-ofctl's monitor_vconn: prints every message from the switch on stderr as ofp-print does,
  * answering echo requests when `replyToEcho`, until the connection ends.
  */
-async function printMessages(of: Of, conn: OfConnection, replyToEcho: boolean, timestamp: boolean): Promise<never> {
+async function printMessages(
+  of: Of,
+  conn: OfConnection,
+  replyToEcho: boolean,
+  timestamp: boolean,
+  names?: PortNameMap,
+): Promise<never> {
   conn.autoEcho = false;
   for (;;) {
     const m = await conn.receive();
-    process.stderr.write(`${timestamp ? timestampPrefix() : ''}${of.ofpPrint(m, 2)}\n`);
+    process.stderr.write(`${timestamp ? timestampPrefix() : ''}${of.withPortNames(names, () => of.ofpPrint(m, 2))}\n`);
     if (m[1] === 2 && replyToEcho) {
       const reply = m.slice();
       reply[1] = 3;
@@ -129,7 +137,9 @@ export async function monitor(
   else if (!(await trySetPacketInFormat(of, conn, 2, false)) && conn.version === 1) {
     await trySetPacketInFormat(of, conn, 1, false);
   }
-  await printMessages(of, conn, true, flags.timestamp ?? false);
+  // Under --names, ports in the messages (a packet-in's in_port, flows) print by name.
+  const names = await portNamesToShow(of, spec, flags, track);
+  await printMessages(of, conn, true, flags.timestamp ?? false, names);
 }
 
 /** snoop SWITCH: connects to `<rundir>/<bridge>.snoop` and prints the controller traffic it copies. */

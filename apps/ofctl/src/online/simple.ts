@@ -1,5 +1,6 @@
 import type { MultipartRequestBody } from '@softswitch/openflow';
 import type { ProtocolOptions } from '../protocol-flags.js';
+import { portNamesToShow } from './port-names.js';
 import { openSwitch } from './session.js';
 import { formatTableStatsReply } from './table-stats.js';
 
@@ -14,7 +15,8 @@ export type SimpleStep =
   | { kind: 'reconnect' }
   /** Only on OpenFlow 1.3+ (OpenFlow 1.0 carries ports in the features reply). */
   | { kind: 'port_desc_if_needed' }
-  | { kind: 'port_desc' };
+  /** `portNo` (default all) goes on the wire only in OpenFlow 1.5, as ovs-ofctl sends it. */
+  | { kind: 'port_desc'; portNo?: number };
 
 /**
  * Sends each request in turn and prints every reply as ofp-print does (show, dump-desc,
@@ -22,12 +24,15 @@ export type SimpleStep =
  */
 export async function runSimpleRequests(
   spec: string,
-  flags: ProtocolOptions & { rundir?: string },
+  flags: ProtocolOptions & { rundir?: string; names?: boolean },
   steps: SimpleStep[],
+  options: { printsPorts?: boolean } = {},
 ): Promise<void> {
   const of = await import('@softswitch/openflow');
   const { runOnline } = await import('./run.js');
   await runOnline(async (track) => {
+    // Replies that name ports (port and queue stats) print them by name under --names.
+    const names = options.printsPorts ? await portNamesToShow(of, spec, flags, track) : undefined;
     const conn = track(await openSwitch(of, spec, flags));
     let out = '';
     for (const step of steps) {
@@ -45,13 +50,14 @@ export async function runSimpleRequests(
           break;
         case 'port_desc_if_needed':
         case 'port_desc':
-          if (step.kind === 'port_desc_if_needed' && version === 1) continue;
+          // OpenFlow 1.0-1.2 features replies list the ports already.
+          if (step.kind === 'port_desc_if_needed' && version <= 3) continue;
           request = of.encodeMessage({
             type: 'multipart_request',
             version,
             xid: conn.takeXid(),
             flags: 0,
-            body: { mp: 'port_desc', portNo: 0xffff },
+            body: { mp: 'port_desc', portNo: (step.kind === 'port_desc' ? step.portNo : undefined) ?? 0xffff },
           });
           break;
         case 'multipart':
@@ -64,7 +70,7 @@ export async function runSimpleRequests(
           });
           break;
       }
-      for (const r of await conn.transact(request)) out += formatReply(of, r, version);
+      for (const r of await conn.transact(request)) out += of.withPortNames(names, () => formatReply(of, r, version));
     }
     process.stdout.write(out);
   });

@@ -9,8 +9,31 @@ export function parseActiveTarget(target: string): { path: string } | { host: st
 }
 
 const MIN_BACKOFF_MS = 1000;
-/** Open vSwitch's default Controller.max_backoff. */
-const MAX_BACKOFF_MS = 8000;
+
+/** A Controller row's connection settings (ms, as the columns hold them; absent: OVS's default). */
+export interface ControllerRow {
+  readonly target: string;
+  readonly inactivityProbe?: number;
+  readonly maxBackoff?: number;
+  readonly enableAsyncMessages?: boolean;
+  /** in-band or out-of-band: both behave as out-of-band here (there is no in-band control). */
+  readonly connectionMode?: string;
+}
+
+/**
+ * The probe interval OVS's rconn uses: whole seconds of inactivity_probe (default 5), at least
+ * 5; 0 (or under a second) disables probing.
+ */
+export function probeIntervalMs(row: ControllerRow): number {
+  const secs = row.inactivityProbe === undefined ? 5 : Math.floor(row.inactivityProbe / 1000);
+  return secs === 0 ? 0 : Math.max(5, secs) * 1000;
+}
+
+/** rconn's maximum backoff: whole seconds of max_backoff (default 8), at least 1. */
+export function maxBackoffMs(row: ControllerRow): number {
+  const secs = row.maxBackoff === undefined ? 8 : Math.floor(row.maxBackoff / 1000);
+  return Math.max(1, secs) * 1000;
+}
 
 /** rconn's states as `Controller.status:state` spells them. */
 export type RconnState = 'VOID' | 'BACKOFF' | 'CONNECTING' | 'ACTIVE' | 'IDLE';
@@ -62,9 +85,25 @@ export class ActiveController {
     readonly target: string,
     private readonly onSocket: (socket: Socket) => void,
     private readonly log: (m: string) => void,
+    private maxBackoffMs = 8000,
   ) {
     this.attempt();
   }
+
+  /** A new max_backoff: a longer wait in progress is cut to it, as rconn_set_max_backoff. */
+  setMaxBackoff(ms: number): void {
+    this.maxBackoffMs = ms;
+    if (this.backoffMs > ms) this.backoffMs = ms;
+    if (this.timer && this.state === 'BACKOFF' && this.pendingMs > ms) {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.attempt(), ms);
+      this.timer.unref();
+      this.pendingMs = ms;
+    }
+  }
+
+  /** The backoff wait in progress (ms). */
+  private pendingMs = 0;
 
   info(): ControllerInfo {
     return {
@@ -111,9 +150,11 @@ export class ActiveController {
       if (this.socket === socket) this.socket = undefined;
       if (this.stopped) return;
       this.state = 'BACKOFF';
-      this.timer = setTimeout(() => this.attempt(), this.backoffMs);
+      const wait = Math.min(this.backoffMs, this.maxBackoffMs);
+      this.timer = setTimeout(() => this.attempt(), wait);
       this.timer.unref();
-      this.backoffMs = Math.min(this.backoffMs * 2, MAX_BACKOFF_MS);
+      this.pendingMs = wait;
+      this.backoffMs = Math.min(wait * 2, this.maxBackoffMs);
     });
   }
 

@@ -32,6 +32,11 @@ export function defaultAsync(version: number): AsyncState {
   return { primary, secondary };
 }
 
+/** OVS's OFPUTIL_ASYNC_CFG_INIT: nothing, for a controller with enable_async_messages=false. */
+export function noAsync(): AsyncState {
+  return { primary: emptyAsyncMasks(), secondary: emptyAsyncMasks() };
+}
+
 /** The masks as a get-async reply carries them in `version` (misses are OFPR_NO_MATCH on the wire). */
 export function asyncToWire(c: AsyncState, version: number): AsyncConfig {
   const one = (m: AsyncMasks): AsyncMasks => {

@@ -6,6 +6,10 @@ export interface PortInfo {
   name: string;
   mac: Uint8Array;
   up: boolean;
+  /** OFPPC_* bits (OpenFlow 1.0 numbering): PORT_DOWN, NO_FLOOD, NO_RECV, NO_FWD, NO_PACKET_IN. */
+  config: number;
+  /** OFPPS_* bits: LINK_DOWN, LIVE. */
+  state: number;
   mtu: number;
   stats: {
     rxPackets: number;
@@ -34,4 +38,6 @@ export interface OpenFlowBridge {
   revalidateIfPending?(): void;
   /** packet-out: run `actions` (OpenFlow actions as libs/openflow decodes them) on `packet` as if received on `inPort`. */
   packetOut(packet: Uint8Array, inPort: number, actions: unknown[]): void;
+  /** OFPT_PORT_MOD: changes a port's config bits; the OFPPMFC error when refused. */
+  modPort?(portNo: number, hwAddr: bigint, config: number, mask: number): 'bad_port' | 'bad_hw_addr' | undefined;
 }

@@ -12,7 +12,10 @@ import {
   type FlowStats,
   type FlowStatsRequest,
   GROUP_METER_MP_CODES,
+  isNxGroupDesc,
   Match,
+  NX_STATS_HEADER,
+  NXST_GROUP_DESC,
   newFlowMod,
   OFPBCT,
   OFPBFC,
@@ -20,12 +23,14 @@ import {
   OFPET,
   OFPET_BUNDLE_FAILED,
   OFPFMFC,
+  OFPMP_QUEUE,
+  OFPMP_QUEUE_DESC,
   OpenFlowDecodeError,
   type OpenFlowMessage,
   tryDecodeMessage,
   Writer,
 } from '@softswitch/openflow';
-import { type AsyncState, applyNxSetAsync, applySetAsync, asyncToWire, defaultAsync } from './async.js';
+import { type AsyncState, applyNxSetAsync, applySetAsync, asyncToWire, defaultAsync, noAsync } from './async.js';
 import type { OpenFlowBridge, PortInfo } from './bridge-api.js';
 import { BundleError, BundleSet } from './bundles.js';
 import { encodeBundleError, encodeErrorReply, encodeTextError } from './errors.js';
@@ -46,7 +51,8 @@ import {
 
 import { encodePacketIn2 } from './packet-in2.js';
 import { decodePacketOut14, isPacketOut14, type PacketOut } from './packet-out.js';
-import { encodePortDesc, encodePortStats, portDesc } from './ports-out.js';
+import { encodePortDesc, encodePortStats, portDesc, portDescFor } from './ports-out.js';
+import { queueConfigs, queueDescs, queueStats } from './queues.js';
 import {
   isStateChange,
   OFPBRC_IS_SLAVE,
@@ -58,7 +64,7 @@ import {
   roleFromNx,
   roleToNx,
 } from './roles.js';
-import { encodeTableFeatures } from './table-features.js';
+import { tableFeaturesEntries, tableFeaturesSetError } from './table-features.js';
 
 /** Versions this switch speaks: OpenFlow 1.0 (wire 1) to 1.5 (wire 6), as OVS 3.1. */
 export const MIN_VERSION = 1;
@@ -75,8 +81,11 @@ const CAPABILITIES_11 = 0x01 | 0x02 | 0x04 | 0x08 | 0x40;
 const OFPC_BUNDLES = 0x200;
 /** OpenFlow 1.0 actions bitmap: output, set_vlan_vid ... set_tp_dst, enqueue. */
 const ACTIONS_10 = 0xfff;
-/** Rule flags a flow keeps (OVS's OFPUTIL_FF_STATE): send_flow_rem, no_pkt_counts, no_byt_counts. */
-const FLOW_STATE_FLAGS = 0x01 | 0x08 | 0x10;
+/**
+ * Rule flags flow stats report: OVS 3.1 keeps every flag of the adding flow-mod (check_overlap
+ * and reset_counts too, the latter implied by OpenFlow 1.0/1.1 adds).
+ */
+const FLOW_STATE_FLAGS = 0x1f;
 const NXFF_OPENFLOW10 = 0;
 const NXFF_NXM = 2;
 
@@ -166,6 +175,10 @@ export class Connection implements RoleHolder {
   role: number = ROLE.EQUAL;
   /** Set by OFPT_SET_ASYNC / NXT_SET_ASYNC_CONFIG; until then OVS's defaults for the version. */
   private asyncCfg: AsyncState | undefined;
+  /** Controller.inactivity_probe (ms; 0: no probes) for a controller connection. */
+  private probeMs = INACTIVITY_PROBE_MS;
+  /** Controller.enable_async_messages: when false, no async messages until a set-async. */
+  private enableAsync = true;
   private closed = false;
   private readonly bundles = new BundleSet();
 
@@ -254,9 +267,20 @@ export class Connection implements RoleHolder {
   private receives(type: 'packetIn' | 'portStatus' | 'flowRemoved', reason: number): boolean {
     if (this.version === 0 || this.closed) return false;
     if (this.kind === 'service' && this.missSendLen === 0) return false;
-    const cfg = this.asyncCfg ?? defaultAsync(this.version);
+    const cfg = this.asyncCfg ?? this.initialAsync(this.version);
     const masks = this.role === ROLE.SLAVE ? cfg.secondary : cfg.primary;
     return ((masks[type] >>> reason) & 1) === 1;
+  }
+
+  /** The async config before any set-async (OVS's ofconn_get_async_config): none if disabled. */
+  private initialAsync(version: number): AsyncState {
+    return this.enableAsync ? defaultAsync(version) : noAsync();
+  }
+
+  /** The Controller row's settings for this controller connection (on connect and when they change). */
+  configureController(settings: { inactivityProbeMs: number; enableAsyncMessages: boolean }): void {
+    this.probeMs = settings.inactivityProbeMs;
+    this.enableAsync = settings.enableAsyncMessages;
   }
 
   /** Table misses become packet-ins for this connection (OVS: miss_send_len > 0). */
@@ -271,15 +295,15 @@ export class Connection implements RoleHolder {
   private probeTimer: NodeJS.Timeout | undefined;
 
   private probe(): void {
-    if (this.closed || this.version === 0) return;
+    if (this.closed || this.version === 0 || this.probeMs === 0) return;
     const now = Date.now();
     if (!this.idle) {
-      if (now - this.lastRxMs < INACTIVITY_PROBE_MS) return;
+      if (now - this.lastRxMs < this.probeMs) return;
       this.idle = true;
       this.idleSinceMs = now;
       this.send(encodeMessage({ type: 'echo_request', version: this.version, xid: 0, data: new Uint8Array(0) }));
-    } else if (now - this.idleSinceMs >= INACTIVITY_PROBE_MS) {
-      this.host.log(`no response to inactivity probe after ${INACTIVITY_PROBE_MS / 1000} seconds, disconnecting`);
+    } else if (now - this.idleSinceMs >= this.probeMs) {
+      this.host.log(`no response to inactivity probe after ${this.probeMs / 1000} seconds, disconnecting`);
       this.closed = true;
       clearInterval(this.probeTimer);
       this.socket.destroy(Object.assign(new Error('inactivity probe timed out'), { code: 'ETIMEDOUT' }));
@@ -372,6 +396,7 @@ export class Connection implements RoleHolder {
       return this.send(barrierReply(b));
     // As OVS, a slave's state change is refused before the message is even decoded.
     if (this.role === ROLE.SLAVE && isStateChange(b)) return this.sendError(OFPET.BAD_REQUEST, OFPBRC_IS_SLAVE, b);
+    if (isNxGroupDesc(b)) return this.nxGroupDesc(b);
     if (isNxStatsRequest(b)) return this.nxStats(b);
     if (isBodylessPortDescRequest(b)) {
       const ports = this.host.bridge.ports().map((p) => encodePortDesc(portDesc(p), this.version));
@@ -379,8 +404,12 @@ export class Connection implements RoleHolder {
       return;
     }
     if (isTableFeaturesRequest(b)) {
-      // ovs-ofctl (1.3+) asks for table names before flow commands; no names is a valid answer.
-      const entries = Array.from({ length: N_TABLES }, (_, t) => encodeTableFeatures(t));
+      // A request with entries would set features: as OVS, refuse it (EPERM) once it decodes.
+      if (b.length > 16) {
+        const e = tableFeaturesSetError(b);
+        return this.sendError(e.type, e.code, b);
+      }
+      const entries = tableFeaturesEntries(N_TABLES, this.version);
       for (const msg of packMultipartReply(this.version, readXid(b), OFPMP_TABLE_FEATURES, entries)) this.send(msg);
       return;
     }
@@ -441,6 +470,11 @@ export class Connection implements RoleHolder {
         return this.send(encodeMessage({ type: 'echo_reply', version, xid, data: m.data }));
       case 'features_request':
         return this.send(this.featuresReply(xid));
+      case 'queue_get_config_request': {
+        const queues = queueConfigs(this.host.bridge.ports(), m.port);
+        if (typeof queues === 'number') return this.sendError(OFPET.QUEUE_OP_FAILED, queues, raw);
+        return this.send(encodeMessage({ type: 'queue_get_config_reply', version, xid, port: m.port, queues }));
+      }
       case 'get_config_request':
         return this.send(
           encodeMessage({
@@ -463,7 +497,7 @@ export class Connection implements RoleHolder {
         // Messages are handled synchronously in arrival order: all earlier ones are done.
         return this.send(encodeMessage({ type: 'barrier_reply', version, xid }));
       case 'set_async':
-        this.asyncCfg = applySetAsync(this.asyncCfg ?? defaultAsync(version), raw, version);
+        this.asyncCfg = applySetAsync(this.asyncCfg ?? this.initialAsync(version), raw, version);
         return;
       case 'get_async_request':
         return this.send(
@@ -471,7 +505,7 @@ export class Connection implements RoleHolder {
             type: 'get_async_reply',
             version,
             xid,
-            config: asyncToWire(this.asyncCfg ?? defaultAsync(version), version),
+            config: asyncToWire(this.asyncCfg ?? this.initialAsync(version), version),
           }),
         );
       case 'nx_set_flow_format':
@@ -532,9 +566,14 @@ export class Connection implements RoleHolder {
         if (removed.length) this.host.flowsRemoved(removed);
         return;
       }
-      case 'port_mod':
+      case 'port_mod': {
+        const { portNo, hwAddr, config, mask } = m.portMod;
+        const refused = this.host.bridge.modPort?.(portNo, hwAddr, config, mask);
+        if (refused) this.sendError(OFPET.PORT_MOD_FAILED, refused === 'bad_port' ? 0 : 1, raw);
+        return;
+      }
       case 'table_mod':
-        return; // accepted; port and table configuration are the bridge's (nothing to change here)
+        return; // accepted; table configuration is the bridge's (nothing to change here)
       default:
         return this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_TYPE, raw);
     }
@@ -574,7 +613,7 @@ export class Connection implements RoleHolder {
       }
       case NXT.SET_ASYNC_CONFIG:
         if (b.length !== 40) this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, b);
-        else this.asyncCfg = applyNxSetAsync(this.asyncCfg ?? defaultAsync(this.version), b, this.version);
+        else this.asyncCfg = applyNxSetAsync(this.asyncCfg ?? this.initialAsync(this.version), b, this.version);
         return true;
       case NXT.SET_CONTROLLER_ID:
         return true; // accepted: one controller id
@@ -631,6 +670,8 @@ export class Connection implements RoleHolder {
 
   private featuresReply(xid: number): Uint8Array {
     const v = this.version;
+    // OVS sets OFPC_ARP_MATCH_IP in OpenFlow 1.1 too (1.2 dropped the bit).
+    const arpMatchIp = v === 2 ? 0x80 : 0;
     return encodeMessage({
       type: 'features_reply',
       version: v,
@@ -639,9 +680,10 @@ export class Connection implements RoleHolder {
       nBuffers: 0,
       nTables: N_TABLES,
       auxiliaryId: 0,
-      capabilities: v === 1 ? CAPABILITIES_10 : v >= 5 ? CAPABILITIES_11 | OFPC_BUNDLES : CAPABILITIES_11,
+      capabilities: v === 1 ? CAPABILITIES_10 : v >= 5 ? CAPABILITIES_11 | OFPC_BUNDLES : CAPABILITIES_11 | arpMatchIp,
       actions: v === 1 ? ACTIONS_10 : 0,
-      ports: v === 1 ? this.host.bridge.ports().map(portDesc) : [],
+      // OpenFlow 1.0-1.2 list the ports here; 1.3+ in port-desc replies.
+      ports: v <= 3 ? this.host.bridge.ports().map((p) => portDescFor(portDesc(p), v)) : [],
     });
   }
 
@@ -740,9 +782,11 @@ export class Connection implements RoleHolder {
   }
 
   /** OFPT_PORT_STATUS: reason, pad, then the port in this connection's version's form. */
-  notifyPortStatus(reason: PortStatusReason, port: PortInfo): void {
+  notifyPortStatus(reason: PortStatusReason, port: PortInfo, before?: PortInfo): void {
     if (!this.receives('portStatus', PORT_REASONS[reason])) return;
     const body = encodePortDesc(portDesc(port), this.version);
+    // As OVS: a modify this version cannot tell from the last one (NO_FLOOD, LIVE on 1.0) is not sent.
+    if (before && Buffer.compare(body, encodePortDesc(portDesc(before), this.version)) === 0) return;
     const w = new Writer(16 + body.length);
     w.u8(this.version)
       .u8(OFPT_PORT_STATUS)
@@ -793,6 +837,15 @@ export class Connection implements RoleHolder {
     use(flows);
   }
 
+  /** OVS's OpenFlow 1.0 extension for dump-groups: 1.5-style entries with 1.0 actions. */
+  private nxGroupDesc(raw: Uint8Array) {
+    if (raw.length !== NX_STATS_HEADER + 8) return this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, raw);
+    const groupId = new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getUint32(NX_STATS_HEADER);
+    const entries = this.host.groups.list(groupId).map((g) => encodeGroupDesc(g, 1));
+    for (const msg of packMultipartReply(1, readXid(raw), 0xffff, entries, nxStatsPrefix(NXST_GROUP_DESC)))
+      this.send(msg);
+  }
+
   private nxStats(raw: Uint8Array) {
     let r: ReturnType<typeof decodeNxStatsRequest>;
     try {
@@ -835,6 +888,22 @@ export class Connection implements RoleHolder {
     switch (body.mp) {
       case 'desc':
         return reply(OFPMP.DESC, [encoded({ mp: 'desc', desc })]);
+      case 'queue': {
+        const queues = queueStats(bridge.ports(), body);
+        if (typeof queues === 'number') return this.sendError(OFPET.QUEUE_OP_FAILED, queues, raw);
+        return reply(
+          OFPMP_QUEUE,
+          queues.map((q) => encoded({ mp: 'queue', queues: [q] })),
+        );
+      }
+      case 'queue_desc': {
+        const queues = queueDescs(bridge.ports(), body);
+        if (typeof queues === 'number') return this.sendError(OFPET.QUEUE_OP_FAILED, queues, raw);
+        return reply(
+          OFPMP_QUEUE_DESC,
+          queues.map((q) => encoded({ mp: 'queue_desc', queues: [q] })),
+        );
+      }
       case 'flow':
       case 'aggregate':
         return this.withFlows(raw, body.request, (flows) => {
@@ -871,7 +940,7 @@ export class Connection implements RoleHolder {
               tables: [
                 {
                   tableId: t,
-                  name: t === 0 ? 'classifier' : `table${t}`,
+                  name: '', // OVS 3.1 leaves unnamed tables' names empty (ovs-ofctl --names prints numbers)
                   activeCount: tables[t].size,
                   lookupCount: 0n,
                   matchedCount: 0n,
@@ -905,8 +974,6 @@ export class Connection implements RoleHolder {
       }
       case 'group_desc':
       case 'group': {
-        // OpenFlow 1.5 groups carry bucket properties: not encoded yet.
-        if (version >= 6) return this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_MULTIPART, raw);
         const groups = this.host.groups.list(body.groupId);
         const ms = Date.now() - this.host.startedMs;
         return body.mp === 'group_desc'

@@ -2,7 +2,9 @@ import type { Group, GroupType, Ofproto, RemovedFlow } from '@softswitch/ofproto
 import {
   type Action,
   encodeAction,
+  encodeActions10,
   encodeContextFor,
+  encodeGroupDescs15,
   type GroupMod,
   Match,
   OFPET,
@@ -107,11 +109,25 @@ function toGroup(gm: GroupMod): Group {
   };
 }
 
-/** One ofp_group_desc entry with ofp11_buckets (OpenFlow 1.1 to 1.4). */
+/** One group-desc entry: ofp11_buckets for OpenFlow 1.1-1.4, 1.5's buckets with ids and properties. */
 export function encodeGroupDesc(g: Group, version: number): Uint8Array {
   const w = new Writer(128);
-  w.u16(0).u8(TYPES.indexOf(g.type)).u8(0).u32(g.groupId);
   const ctx = encodeContextFor(new Match());
+  // OpenFlow 1.5, and OVS's NXST_GROUP_DESC for 1.0, carry bucket ids and properties.
+  if (version >= 6 || version === 1) {
+    const desc = {
+      groupId: g.groupId,
+      groupType: TYPES.indexOf(g.type),
+      buckets: g.buckets,
+      bucketIds: g.buckets.map((b) => b.bucketId),
+    };
+    encodeGroupDescs15(w, [desc], version, (out, bucket, v) => {
+      if (v === 1) encodeActions10(out, bucket.actions, ctx);
+      else for (const a of bucket.actions) encodeAction(out, a, v, ctx);
+    });
+    return w.finish();
+  }
+  w.u16(0).u8(TYPES.indexOf(g.type)).u8(0).u32(g.groupId);
   for (const b of g.buckets) {
     const start = w.length;
     w.u16(0).u16(b.weight).u32(portToOf11(b.watchPort)).u32(b.watchGroup).zeros(4);

@@ -1,14 +1,20 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { RemovedFlow } from '@softswitch/ofproto';
-import { ActiveController, type ControllerInfo } from './active.js';
+import { ActiveController, type ControllerInfo, type ControllerRow, maxBackoffMs, probeIntervalMs } from './active.js';
 import type { OpenFlowBridge, PortInfo } from './bridge-api.js';
 import { Connection, type ConnectionHost, type PacketIn, type PortStatusReason } from './connection.js';
 import { GroupTable } from './groups.js';
 import { ROLE_NAMES, RoleCoordinator } from './roles.js';
 import { SnoopSet } from './snoop.js';
 
-export type { ControllerInfo } from './active.js';
+export type { ControllerInfo, ControllerRow } from './active.js';
+
+/** What a controller connection takes from its Controller row. */
+function connectionSettings(row: ControllerRow): { inactivityProbeMs: number; enableAsyncMessages: boolean } {
+  return { inactivityProbeMs: probeIntervalMs(row), enableAsyncMessages: row.enableAsyncMessages !== false };
+}
+
 export type { OpenFlowBridge, PortInfo } from './bridge-api.js';
 export { Connection, type PacketIn, type PortStatusReason } from './connection.js';
 
@@ -32,13 +38,14 @@ export interface OpenFlowListener {
   /** Whether a table miss should become a packet-in (some connection has miss_send_len > 0). */
   wantsMisses(): boolean;
   /** The bridge's Controller targets: active ones (`tcp:`, `unix:`) are connected to and kept up. */
-  setControllers(targets: readonly string[]): void;
+  /** The bridge's Controller rows: active ones connect out, with their probe, backoff and async settings. */
+  setControllers(controllers: readonly ControllerRow[]): void;
   /** Active controller targets currently connected. */
   connectedControllers(): string[];
   /** Each active controller's connection state and role (`Controller` status in the DB). */
   controllerInfo(): (ControllerInfo & { role?: 'other' | 'master' | 'slave' })[];
   /** A port was added, deleted or changed: OFPT_PORT_STATUS to every client. */
-  portStatus(reason: PortStatusReason, port: PortInfo): void;
+  portStatus(reason: PortStatusReason, port: PortInfo, before?: PortInfo): void;
 }
 
 function listen(server: Server, ...args: [string] | [number, string]): Promise<void> {
@@ -71,8 +78,12 @@ export async function startOpenFlowListener(options: OpenFlowListenerOptions): P
   const snoops = new SnoopSet(log);
   /** The live connection of each active controller target. */
   const controllerConns = new Map<string, Connection>();
+  /** Each active controller's Controller row (its settings). */
+  const rows = new Map<string, ControllerRow>();
   const accept = (socket: Socket, kind: 'service' | 'controller' = 'service', target?: string) => {
     const conn = new Connection(socket, host, kind, target === undefined ? undefined : snoops.tap(target));
+    const row = target === undefined ? undefined : rows.get(target);
+    if (row) conn.configureController(connectionSettings(row));
     live.add(conn);
     if (target !== undefined) controllerConns.set(target, conn);
     socket.on('error', (e) => log(`OpenFlow connection error: ${e.message}`));
@@ -116,16 +127,26 @@ export async function startOpenFlowListener(options: OpenFlowListenerOptions): P
       for (const c of live) if (c.wantsMisses()) return true;
       return false;
     },
-    setControllers(targets) {
+    setControllers(controllers) {
+      const targets = controllers.map((c) => c.target);
       for (const [t, a] of active) {
         if (targets.includes(t)) continue;
         a.stop();
         active.delete(t);
         snoops.drop(t);
+        rows.delete(t);
       }
-      for (const t of targets) {
-        if (active.has(t) || !/^(tcp|unix):/.test(t)) continue;
-        active.set(t, new ActiveController(t, (s) => accept(s, 'controller', t), log));
+      for (const row of controllers) {
+        const t = row.target;
+        if (!/^(tcp|unix):/.test(t)) continue;
+        rows.set(t, row);
+        const existing = active.get(t);
+        if (existing) {
+          existing.setMaxBackoff(maxBackoffMs(row));
+          controllerConns.get(t)?.configureController(connectionSettings(row));
+          continue;
+        }
+        active.set(t, new ActiveController(t, (s) => accept(s, 'controller', t), log, maxBackoffMs(row)));
       }
     },
     connectedControllers: () => [...active.values()].filter((a) => a.connected).map((a) => a.target),
@@ -141,8 +162,8 @@ export async function startOpenFlowListener(options: OpenFlowListenerOptions): P
           role: role === 'nochange' ? undefined : role,
         };
       }),
-    portStatus(reason, port) {
-      for (const c of live) c.notifyPortStatus(reason, port);
+    portStatus(reason, port, before) {
+      for (const c of live) c.notifyPortStatus(reason, port, before);
     },
     async close() {
       for (const a of active.values()) a.stop();
