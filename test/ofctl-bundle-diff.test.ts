@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expectSameAsOvsOfctl } from './support/ofctl-diff.js';
 import { dummyBridgeArgs, type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
 import { runAsync } from './support/shell.js';
@@ -15,12 +16,6 @@ import { binPath, type RunningSwitchd, startSwitchd } from './support/switchd.js
  * which --bundle widens to 1.4, 1.3 with the ONF extension, 1.4, 1.5). Stdout, stderr (tool
  * name aside) and exit status must agree at every step.
  */
-
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
 
 function generatedFlows(n: number, salt: number): string[] {
   const out: string[] = [];
@@ -41,21 +36,6 @@ function generatedFlows(n: number, salt: number): string[] {
     }
   }
   return out;
-}
-
-/** Durations and ages differ run to run; flow order in a dump is a hash order. */
-function normalize(r: Run): Run {
-  const norm = (s: string) => {
-    const lines = s
-      .replace(/duration=[\d.]+s/g, 'duration=X')
-      .replace(/idle_age=\d+, /g, '')
-      .replace(/hard_age=\d+, /g, '')
-      .replace(/^(ovs-)?ofctl: /gm, 'TOOL: ')
-      .split('\n');
-    const isFlow = (l: string) => l.startsWith(' cookie=') || l.startsWith(' priority=');
-    return [...lines.filter((l) => !isFlow(l)), ...lines.filter(isFlow).sort()].join('\n');
-  };
-  return { status: r.status, stdout: norm(r.stdout), stderr: norm(r.stderr) };
 }
 
 describeNeeding(
@@ -170,18 +150,7 @@ describeNeeding(
       it.concurrent(`runs the same --bundle sessions as ovs-ofctl on ${target.name}`, async () => {
         for (const O of versions) {
           for (const step of session(O)) {
-            const theirs = await runAsync(
-              'ovs-ofctl',
-              step.args.map((a) => (a === '{SW}' ? target.theirs() : a)),
-              { input: step.input },
-            );
-            const ours = await runAsync(
-              process.execPath,
-              [binPath('ofctl'), ...step.args.flatMap((a) => (a === '{SW}' ? target.ours() : [a]))],
-              { input: step.input },
-            );
-            const name = step.args.join(' ');
-            expect({ step: name, ...normalize(ours) }).toEqual({ step: name, ...normalize(theirs) });
+            await expectSameAsOvsOfctl(step, target.theirs(), target.ours());
           }
         }
       }, 240_000);

@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expectSameAsOvsOfctl } from './support/ofctl-diff.js';
 import { dummyBridgeArgs, type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
-import { runAsync } from './support/shell.js';
-import { binPath, type RunningSwitchd, startSwitchd } from './support/switchd.js';
+import { runAsync, type ShellResult } from './support/shell.js';
+import { type RunningSwitchd, startSwitchd } from './support/switchd.js';
 
 /**
  * Our `ofctl` and real `ovs-ofctl` run the same steps — groups, meters, replace-flows,
@@ -15,14 +16,8 @@ import { binPath, type RunningSwitchd, startSwitchd } from './support/switchd.js
  * from the same state for both.
  */
 
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Durations, ages and ping times differ run to run; flow and diff lines come in hash order. */
-function normalize(r: Run): Run {
+function normalize(r: ShellResult): ShellResult {
   const norm = (s: string) => {
     const lines = s
       .replace(/duration[=:]?[\d.]+s/g, 'duration=X')
@@ -182,16 +177,7 @@ describeNeeding(
       const setup = async () => {
         for (const s of step.setup ?? []) await runAsync('ovs-ofctl', ['-O', 'OpenFlow13', ...theirsArgs(s)]);
       };
-      await setup();
-      const theirs = await runAsync('ovs-ofctl', theirsArgs(step.args), { input: step.input });
-      await setup();
-      const ours = await runAsync(
-        process.execPath,
-        [binPath('ofctl'), ...step.args.flatMap((a) => (a === '{SW}' ? oursSwitch : [a]))],
-        { input: step.input },
-      );
-      const name = step.args.join(' ');
-      expect({ step: name, ...normalize(ours) }).toEqual({ step: name, ...normalize(theirs) });
+      await expectSameAsOvsOfctl(step, theirsSwitch, oursSwitch, { normalize, before: setup });
     }
 
     /** Mutating steps one after another; a run of read-only steps all at once. */

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expectSameAsOvsOfctl, normalizeOfctl } from './support/ofctl-diff.js';
 import { dummyBridgeArgs, type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
-import { runAsync } from './support/shell.js';
 import { binPath, type RunningSwitchd, startSwitchd } from './support/switchd.js';
 
 /**
@@ -61,22 +61,6 @@ function generatedFlows(n: number): string[] {
 
 /** A broadcast IPv4 frame for packet-out. */
 const PACKET = 'ffffffffffff000000000001080045000014000100004000f9d9c0a80001c0a80002';
-
-/** Durations and ages differ run to run; flow order in a dump is a hash order. */
-function normalize(r: Run): Run {
-  const norm = (s: string) => {
-    const lines = s
-      .replace(/duration=[\d.]+s/g, 'duration=X')
-      .replace(/idle_age=\d+, /g, '')
-      .replace(/hard_age=\d+, /g, '')
-      .replace(/^(ovs-)?ofctl: /gm, 'TOOL: ')
-      .split('\n');
-    const head = lines.filter((l) => !l.startsWith(' cookie=') && !l.startsWith(' priority='));
-    const flows = lines.filter((l) => l.startsWith(' cookie=') || l.startsWith(' priority=')).sort();
-    return [...head, ...flows].join('\n');
-  };
-  return { status: r.status, stdout: norm(r.stdout), stderr: norm(r.stderr) };
-}
 
 describeNeeding(
   { binaries: ['ovs-vswitchd', 'ovsdb-server', 'ovs-ofctl', 'ovs-vsctl'] },
@@ -156,20 +140,9 @@ describeNeeding(
       it.concurrent(`runs the same sessions as ovs-ofctl on ${target.name} (OpenFlow10, OpenFlow13)`, async () => {
         for (const version of ['OpenFlow10', 'OpenFlow13']) {
           for (const step of session(version)) {
-            const theirs = await runAsync(
-              'ovs-ofctl',
-              step.args.map((a) => (a === '{SW}' ? target.theirs() : a)),
-              { input: step.input },
-            );
             // Every mutating step is idempotent, so ours sees the state real ovs-ofctl left and
             // both must print the same; the dumps that follow check the state both leave.
-            const ours = await runAsync(
-              process.execPath,
-              [binPath('ofctl'), ...step.args.flatMap((a) => (a === '{SW}' ? target.ours() : [a]))],
-              { input: step.input },
-            );
-            const name = step.args.join(' ');
-            expect({ step: name, ...normalize(ours) }).toEqual({ step: name, ...normalize(theirs) });
+            await expectSameAsOvsOfctl(step, target.theirs(), target.ours());
           }
         }
       }, 180_000);
@@ -207,7 +180,7 @@ describeNeeding(
             .map((l) => Number(/priority=(\d+)/.exec(l)?.[1] ?? 32768));
         expect(priorities(ours.stdout)).toEqual(priorities(real.stdout));
         expect(ours.stdout).not.toMatch(/reply|idle_age/);
-        expect(normalize(ours).stdout).toBe(normalize(real).stdout);
+        expect(normalizeOfctl(ours).stdout).toBe(normalizeOfctl(real).stdout);
       }
     });
 
@@ -222,8 +195,8 @@ describeNeeding(
           const realStderr = real.stderr.replace(/^.*\|vconn\|WARN\|/m, '');
           // Which errno OVS reports for the dropped connection is a race (EPROTO or EPIPE).
           const errno = (t: string) => t.replace(/\((Protocol error|Broken pipe)\)/, '(ERRNO)');
-          expect(normalize({ ...ours, stderr: errno(ours.stderr) })).toEqual(
-            normalize({ ...real, stderr: errno(realStderr) }),
+          expect(normalizeOfctl({ ...ours, stderr: errno(ours.stderr) })).toEqual(
+            normalizeOfctl({ ...real, stderr: errno(realStderr) }),
           );
           expect(ours.status).toBe(1);
         }

@@ -167,6 +167,21 @@ describeNeeding(
       sandbox?.stop();
     });
 
+    /** `ovs-ofctl <options> monitor <br0> 65534`, line-buffered; its stdout and stderr as one text. */
+    function monitor(sw: Switch, options: string[]): { child: ChildProcess; out: () => string } {
+      const child = spawn('stdbuf', ['-oL', 'ovs-ofctl', ...options, 'monitor', `unix:${sw.mgmt}`, '65534'], {
+        env: sw.env,
+      });
+      children.push(child);
+      let out = '';
+      const collect = (d: Buffer) => {
+        out += d;
+      };
+      child.stdout?.on('data', collect);
+      child.stderr?.on('data', collect);
+      return { child, out: () => out };
+    }
+
     function addBridge(sw: Switch, extra: string[] = []) {
       sw.vsctl(
         ...dummyBridgeArgs(
@@ -305,23 +320,13 @@ describeNeeding(
       const outputs = await Promise.all(
         both.map(async (sw) => {
           addBridge(sw);
-          const monitors: { child: ChildProcess; out: () => string }[] = [];
+          const monitors: ReturnType<typeof monitor>[] = [];
           try {
             await waitFor(`${sw.name}: br0`, () => existsSync(sw.mgmt));
             for (const [proto, nxm] of formats) {
-              const child = spawn('stdbuf', ['-oL', 'ovs-ofctl', '-O', proto, 'monitor', `unix:${sw.mgmt}`, '65534'], {
-                env: sw.env,
-              });
-              children.push(child);
-              let out = '';
-              child.stdout?.on('data', (d) => {
-                out += d;
-              });
-              child.stderr?.on('data', (d) => {
-                out += d;
-              });
-              monitors.push({ child, out: () => out });
-              const ctl = join(sw.dir, `ovs-ofctl.${child.pid}.ctl`);
+              const mon = monitor(sw, ['-O', proto]);
+              monitors.push(mon);
+              const ctl = join(sw.dir, `ovs-ofctl.${mon.child.pid}.ctl`);
               await waitFor(`${sw.name}: monitor control socket`, () => existsSync(ctl));
               // The barrier comes back once the monitor's set-up (miss_send_len) was processed.
               run('ovs-appctl', ['-t', ctl, 'ofctl/barrier'], sw.env);
@@ -479,30 +484,10 @@ describeNeeding(
             try {
               await waitFor(`${sw.name}: br0`, () => existsSync(sw.mgmt));
               for (const f of flows) sw.ofctl('-O', proto, 'add-flow', `unix:${sw.mgmt}`, f);
-              child = spawn(
-                'stdbuf',
-                [
-                  '-oL',
-                  'ovs-ofctl',
-                  '-O',
-                  proto,
-                  '--packet-in-format=nxt_packet_in2',
-                  'monitor',
-                  `unix:${sw.mgmt}`,
-                  '65534',
-                ],
-                { env: sw.env },
-              );
-              children.push(child);
-              let out = '';
-              child.stdout?.on('data', (d) => {
-                out += d;
-              });
-              child.stderr?.on('data', (d) => {
-                out += d;
-              });
+              const m = monitor(sw, ['-O', proto, '--packet-in-format=nxt_packet_in2']);
+              child = m.child;
               const pins = () => {
-                const lines = out.split('\n');
+                const lines = m.out().split('\n');
                 const msgs: string[] = [];
                 for (let i = 0; i + 1 < lines.length; i++)
                   if (/^(OFPT|NXT)_PACKET_IN/.test(lines[i])) msgs.push(`${lines[i]} | ${lines[i + 1]}`);
@@ -513,7 +498,7 @@ describeNeeding(
                 sw.appctl('netdev-dummy/receive', 'p1', frame(PROBE, 1));
                 return false;
               }).catch((e: Error) => {
-                throw new Error(`${e.message}: ${out}`);
+                throw new Error(`${e.message}: ${m.out()}`);
               });
               const real = () => pins().filter((m) => !m.includes(mac(PROBE)));
               sw.appctl('netdev-dummy/receive', 'p1', frame(1, 2));

@@ -16,6 +16,7 @@ import type { ControllerConfig, IfaceConfig } from './bridge-config.js';
 import { parseControllerArgs } from './controller-args.js';
 import { probeIntervalMs } from './openflow/active.js';
 import type { PacketIn } from './openflow/connection.js';
+import { macToBigint } from './openflow/ports-out.js';
 
 /** OpenFlow port config (OFPPC_*) and state (OFPPS_*) bits, as OVS keeps them (1.0 numbering). */
 const OFPPC = { PORT_DOWN: 1, NO_RECV: 4, NO_RECV_STP: 8, NO_FLOOD: 16, NO_FWD: 32 } as const;
@@ -329,9 +330,7 @@ export class Bridge {
     const entry = this.ifaceByOfport(portNo);
     const dev = entry?.netdev;
     if (!entry || !dev) return 'bad_port';
-    let mac = 0n;
-    for (const b of dev.mac) mac = (mac << 8n) | BigInt(b);
-    if (mac !== hwAddr) return 'bad_hw_addr';
+    if (macToBigint(dev.mac) !== hwAddr) return 'bad_hw_addr';
     const before = this.announced.get(portNo) ?? this.ports().find((p) => p.ofport === portNo);
     if (!before) return 'bad_port';
     const next = (before.config & ~mask) | (config & mask);

@@ -35,6 +35,13 @@ export class DpThreads {
   private readonly hooked = new Set<DpPort>();
   private readonly frames: Uint8Array[] = [];
   private readonly scratch = new Uint8Array(SEGMENT_SCRATCH_BYTES);
+  /** Bytes of `scratch` the segments cut so far in this batch use. */
+  private used = 0;
+  /** segmentTcp's callback, made once (not per received batch). */
+  private readonly emit = (segment: Uint8Array): void => {
+    this.frames.push(segment);
+    this.used += segment.length;
+  };
   private changing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -47,7 +54,10 @@ export class DpThreads {
     return this.pool?.threads ?? 0;
   }
 
-  /** Switches to `n` threads (0/1: the main thread); ports are re-hooked either way. */
+  /**
+   * Switches to `n` threads (0/1: the main thread). The same count again does nothing: port
+   * changes reach the threads through `portsChanged` (BridgeSet.reconcile calls it).
+   */
   configure(n: number): Promise<void> {
     this.changing = this.changing.then(() => this.apply(n));
     return this.changing;
@@ -55,10 +65,7 @@ export class DpThreads {
 
   private async apply(n: number): Promise<void> {
     const want = n >= 2 ? n : 0;
-    if (want === this.wanted && (want === 0 || this.pool !== undefined)) {
-      this.portsChanged();
-      return;
-    }
+    if (want === this.wanted && (want === 0 || this.pool !== undefined)) return;
     this.wanted = want;
     const old = this.pool;
     this.pool = undefined;
@@ -140,12 +147,9 @@ export class DpThreads {
    */
   private receiveWithOffloads(pool: PmdPool, inPort: number, batch: RxBatch, offloads: readonly FrameOffload[]): void {
     const out = this.frames;
+    const emit = this.emit;
     out.length = 0;
-    let used = 0;
-    const emit = (segment: Uint8Array) => {
-      out.push(segment);
-      used += segment.length;
-    };
+    this.used = 0;
     for (let i = 0; i < batch.count; i++) {
       const frame = batch.frames[i];
       const o = offloads[i];
@@ -154,11 +158,11 @@ export class DpThreads {
         if (!o.needsChecksum || completeChecksum(frame, o.csumStart, o.csumOffset)) out.push(frame);
         else this.dp.drops.add('invalid_packet');
       } else {
-        if (segmentTcp(frame, o.gsoSize, this.scratch.subarray(used), emit) >= 0) continue;
+        if (segmentTcp(frame, o.gsoSize, this.scratch.subarray(this.used), emit) >= 0) continue;
         // No room left after earlier segments: send those, then cut this one from the start.
         this.submit(pool, inPort, out, out.length);
         out.length = 0;
-        used = 0;
+        this.used = 0;
         if (segmentTcp(frame, o.gsoSize, this.scratch, emit) < 0) this.dp.drops.add('invalid_packet');
       }
     }

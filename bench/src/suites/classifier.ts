@@ -73,13 +73,24 @@ function build(
  * is the one least disturbed by other jobs.
  */
 function lookupRate(cls: Classifier<number>, trace: Uint32Array, repeats = 3, minMs = 150): number {
+  const lookups = traceLookups(cls, trace);
+  const rate = measureRate(lookups.run, 1, minMs, repeats);
+  if (lookups.sink() === -1) console.log(lookups.sink());
+  return rate;
+}
+
+/**
+ * `run(iterations)` looks up that many keys of `trace`, round and round (one key and wildcard
+ * buffer, reused); `sink()` sums the priorities found, so the lookups cannot be optimised away.
+ */
+function traceLookups(cls: Classifier<number>, trace: Uint32Array): { run(iterations: number): void; sink(): number } {
   const n = trace.length / W;
   const key = new Uint32Array(W);
   const wc = new Uint32Array(W);
   let pos = 0;
   let sink = 0;
-  const rate = measureRate(
-    (iterations) => {
+  return {
+    run(iterations) {
       for (let it = 0; it < iterations; it++) {
         const base = pos * W;
         for (let w = 0; w < W; w++) {
@@ -90,12 +101,8 @@ function lookupRate(cls: Classifier<number>, trace: Uint32Array, repeats = 3, mi
         if (++pos === n) pos = 0;
       }
     },
-    1,
-    minMs,
-    repeats,
-  );
-  if (sink === -1) console.log(sink);
-  return rate;
+    sink: () => sink,
+  };
 }
 
 function linearRate(matches: { match: Match; priority: number }[], trace: Uint32Array): number {
@@ -140,27 +147,15 @@ function linearRate(matches: { match: Match; priority: number }[], trace: Uint32
 
 /** Lookups per CPU second (`process.cpuUsage`: time this process ran, not the machine's load) over `ms` ms. */
 function cpuLookupRate(cls: Classifier<number>, trace: Uint32Array, ms: number): number {
-  const n = trace.length / W;
-  const key = new Uint32Array(W);
-  const wc = new Uint32Array(W);
-  let pos = 0;
-  let sink = 0;
+  const lookups = traceLookups(cls, trace);
   let count = 0;
   const t0 = cpuSeconds();
   for (;;) {
-    for (let it = 0; it < 1000; it++) {
-      const base = pos * W;
-      for (let w = 0; w < W; w++) {
-        key[w] = trace[base + w];
-        wc[w] = 0;
-      }
-      sink += cls.lookup(key, wc)?.priority ?? 0;
-      if (++pos === n) pos = 0;
-    }
+    lookups.run(1000);
     count += 1000;
     const dt = cpuSeconds() - t0;
     if (dt * 1000 >= ms) {
-      if (sink === -1) console.log(sink);
+      if (lookups.sink() === -1) console.log(lookups.sink());
       return count / dt;
     }
   }

@@ -1,10 +1,11 @@
 import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JsonFramer } from '@softswitch/jsonrpc';
+import { processCpuSecondsFine } from '../cpu-time.js';
 import type { BenchResult, Suite } from '../harness.js';
 
 /**
@@ -26,8 +27,6 @@ const ROUNDS = 5;
 /** add-port runs per server (odd, for a median), after a few uncounted warm-up runs. */
 const ADD_PORT_RUNS = 21;
 const ADD_PORT_WARMUP = 3;
-/** Linux's USER_HZ: the unit of utime and stime in /proc/PID/stat. */
-const CLOCK_TICKS = 100;
 const PIPELINE_WINDOW = 8;
 
 const BENCH_SCHEMA = {
@@ -41,24 +40,6 @@ interface Server {
   env: NodeJS.ProcessEnv;
   pid: number;
   stop(): void;
-}
-
-/**
- * CPU seconds a process has used so far, all its threads (V8's compiler and GC helpers too):
- * from the scheduler's nanosecond counts where the kernel keeps them (one add-port costs a
- * few milliseconds, less than a clock tick), else user + system ticks.
- */
-function cpuSeconds(pid: number): number {
-  try {
-    let ns = 0;
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-    }
-    return ns / 1e9;
-  } catch {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  }
 }
 
 async function startOurs(dir: string, schema: string): Promise<Server> {
@@ -180,12 +161,12 @@ async function insertRate(
   end = performance.now() + 100;
   await runAll();
   measuring = true;
-  const cpu0 = cpuSeconds(server.pid);
+  const cpu0 = processCpuSecondsFine(server.pid);
   const t0 = performance.now();
   end = t0 + MEASURE_MS;
   await runAll();
   const rate = done / ((performance.now() - t0) / 1000);
-  const cpuUsPerTxn = ((cpuSeconds(server.pid) - cpu0) * 1e6) / done;
+  const cpuUsPerTxn = ((processCpuSecondsFine(server.pid) - cpu0) * 1e6) / done;
   for (const s of sockets) s.destroy();
   return { rate, cpuUsPerTxn };
 }
@@ -222,12 +203,12 @@ async function addPortTimes(targets: { tool: string[]; server: Server; prefix: s
   const cpu = targets.map(() => 0);
   for (let i = -ADD_PORT_WARMUP; i < n; i++) {
     for (const [k, t] of targets.entries()) {
-      const cpu0 = cpuSeconds(t.server.pid);
+      const cpu0 = processCpuSecondsFine(t.server.pid);
       const t0 = performance.now();
       await run(t.tool[0], args(t, ['add-port', 'br0', `${t.prefix}${i + ADD_PORT_WARMUP}`]), t.server.env);
       if (i >= 0) {
         times[k].push(performance.now() - t0);
-        cpu[k] += cpuSeconds(t.server.pid) - cpu0;
+        cpu[k] += processCpuSecondsFine(t.server.pid) - cpu0;
       }
     }
   }

@@ -16,6 +16,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processCpuSeconds } from '../cpu-time.js';
 import type { BenchResult, Suite } from '../harness.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -200,13 +201,11 @@ function portRx(): { packets: number; bytes: number } {
   return { packets, bytes };
 }
 
-/** CPU time (s) process `pid` has used, threads included (utime + stime of /proc/PID/stat). */
+/** CPU time (s) process `pid` has used, threads included; 0 when it is gone. */
 function cpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return 0;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // fields 14 and 15, in USER_HZ (100)
+    return processCpuSeconds(pid);
   } catch {
     return 0;
   }

@@ -1,8 +1,8 @@
 /**
  * A hash table from fixed-width word tuples to small integer ids, on typed arrays: open addressing
  * with linear probing over (hash, id) slots, and the tuples themselves stored flat in one
- * `Int32Array` (`width` words per id, plus any extra words the caller keeps with them). Ids are dense and recycled, so callers keep per-entry data
- * in plain arrays indexed by id.
+ * `Int32Array` (`width` words per id, plus any extra words the caller keeps with them). Ids are
+ * dense and recycled, so callers keep per-entry data in plain arrays indexed by id.
  *
  * The tuple is the masked projection of a key: `words[j]` names the key word and `masks[j]` its
  * mask, so a lookup compares `key[words[j]] & masks[j]` without building a masked copy.

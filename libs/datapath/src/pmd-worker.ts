@@ -17,7 +17,15 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { FlowCache, type MegaflowEntry } from '@softswitch/flowcache';
-import { createFlowKey, extractFlow, FLOW_WORDS, HeaderOffsets, type ParsedPacket, W } from '@softswitch/packet';
+import {
+  createFlowKey,
+  extractFlow,
+  FLOW_WORDS,
+  HeaderOffsets,
+  keysEqual,
+  type ParsedPacket,
+  W,
+} from '@softswitch/packet';
 import { parseActions } from './actions.js';
 import { DROP_REASON_NAMES, DropCounters } from './drop-reasons.js';
 import { EMC_FIXED_WORDS, emcHash } from './emc-hash.js';
@@ -258,7 +266,7 @@ class PmdThread {
     // A flow's packets that arrive while its first one is up with the main thread wait for that
     // answer (its megaflow covers them) rather than each costing an upcall of its own.
     const leader = this.inFlight.get(hash);
-    if (leader !== undefined && sameKey(leader.key, parked.key)) parked.follower = true;
+    if (leader !== undefined && keysEqual(leader.key, parked.key)) parked.follower = true;
     else this.sendUpcall(parked);
   }
 
@@ -283,7 +291,7 @@ class PmdThread {
     for (const p of this.parked) {
       if (p.done || !p.follower) continue;
       const leader = this.inFlight.get(p.hash);
-      if (leader === undefined || !sameKey(leader.key, p.key)) this.sendUpcall(p);
+      if (leader === undefined || !keysEqual(leader.key, p.key)) this.sendUpcall(p);
     }
   }
 
@@ -564,11 +572,6 @@ class PmdThread {
     // Extraction rewrites the whole key: the same one the packet was parked with.
     extractFlow(p.frame, p.inPort, this.pkt.key, this.pkt.offsets);
   }
-}
-
-function sameKey(a: Uint32Array, b: Uint32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 const yieldToMessages = () => new Promise<void>((resolve) => setImmediate(resolve));

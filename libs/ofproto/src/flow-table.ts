@@ -123,10 +123,11 @@ function hasFinTimeout(actions: readonly Action[]): boolean {
   return false;
 }
 
-function actionsUseGroup(actions: readonly Action[], group: number): boolean {
+/** Whether `actions` output to `group`, nested lists included (OVS's ofpacts_output_to_group). */
+export function actionsUseGroup(actions: readonly Action[], group: number): boolean {
   for (const a of actions) {
     if (a.type === 'group' && a.groupId === group) return true;
-    if (a.type === 'write_actions' && actionsUseGroup(a.actions, group)) return true;
+    if ((a.type === 'write_actions' || a.type === 'clone') && actionsUseGroup(a.actions, group)) return true;
   }
   return false;
 }

@@ -62,9 +62,9 @@ const PLACES: Partial<Record<Slot, SlotPlace>> = {
 };
 for (let i = 0; i < 16; i++) PLACES[`reg${i}` as Slot] = place(W.REG0 + i, 32);
 
-/** The slots that map into the key, in a fixed order (for key → Match). */
 /** PLACES by Match slot number. */
 const PLACE_AT: (SlotPlace | undefined)[] = SLOT_LIST.map((slot) => PLACES[slot]);
+/** The slots that map into the key, in a fixed order (for key → Match). */
 const MAPPED = (Object.entries(PLACES) as [Slot, SlotPlace][]).filter(([slot]) => slot !== 'conj_id');
 
 export class UnsupportedMatchError extends Error {}

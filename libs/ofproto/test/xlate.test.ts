@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bridge, datapathActions } from './fixtures.js';
+import type { PortConfig } from '../src/index.js';
+import { bridge, datapathActions, PORTS } from './fixtures.js';
 
 // Expected lines were produced by ovs-vswitchd 3.1 (dummy datapath) for the same tables.
 describe('translation matches ovs-vswitchd on known cases', () => {
@@ -56,5 +57,25 @@ priority=0,actions=controller
     expect(out).toMatch(
       /^Flow: ip,in_port=2,vlan_tci=0x0000,dl_src=00:00:00:00:00:00,dl_dst=00:00:00:00:00:00,nw_src=0.0.0.0,nw_dst=10.1.1.1,nw_proto=0,nw_tos=0,nw_ecn=0,nw_ttl=0,nw_frag=no$/m,
     );
+  });
+});
+
+describe('port config bits in translation (OVS may_receive, OFPPC_NO_FWD)', () => {
+  const flows = 'priority=1,actions=output:1,output:2';
+  const withConfig = (ofport: number, bits: Partial<PortConfig>) =>
+    bridge(flows, { ports: PORTS.map((p) => (p.ofport === ofport ? { ...p, ...bits } : p)) });
+
+  it('runs the actions when no bit is set', () => {
+    expect(datapathActions(bridge(flows).trace('in_port=3,ip'))).toBe('1,2');
+  });
+
+  it('NO_RECV: the rule matches but its actions do not run', () => {
+    expect(datapathActions(withConfig(3, { noRecv: true }).trace('in_port=3,ip'))).toBe('drop');
+  });
+
+  it('NO_FWD: output to the port is skipped, the other output stays', () => {
+    const out = withConfig(2, { noFwd: true }).trace('in_port=3,ip');
+    expect(datapathActions(out)).toBe('1');
+    expect(out).toContain('-> OFPPC_NO_FWD set, skipping output');
   });
 });

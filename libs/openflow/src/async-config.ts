@@ -106,8 +106,15 @@ export function encodeAsyncConfig(w: Writer, c: AsyncConfig, version: number): v
 /**
  * Decodes the body of a set-async or get-async-reply (`b` is the whole message). OVS reads a
  * reply loosely (unknown bits kept) but rejects a set-async with bits its version lacks.
+ * `onProperty` hears each OpenFlow 1.4+ property the message carries: a set-async changes only
+ * the masks it names.
  */
-export function decodeAsyncConfig(b: Uint8Array, version: number, strict: boolean): AsyncConfig {
+export function decodeAsyncConfig(
+  b: Uint8Array,
+  version: number,
+  strict: boolean,
+  onProperty?: (primary: boolean, key: keyof AsyncMasks) => void,
+): AsyncConfig {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const c: AsyncConfig = { primary: emptyAsyncMasks(), secondary: emptyAsyncMasks() };
   if (version <= 4) {
@@ -146,6 +153,7 @@ export function decodeAsyncConfig(b: Uint8Array, version: number, strict: boolea
       throw decodeError(OFPET14_ASYNC_CONFIG_FAILED, OFPACFC_INVALID, off + 4, `bad value 0x${mask.toString(16)}`);
     }
     (type & 1 ? c.primary : c.secondary)[key] = mask;
+    onProperty?.((type & 1) === 1, key);
     off += padded;
   }
   return c;

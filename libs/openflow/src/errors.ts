@@ -80,3 +80,10 @@ export function decodeError(type: number, code: number, offset: number, message:
     Error.stackTraceLimit = limit;
   }
 }
+
+/** A decodeError in the entries of a recognized message (`inBody`: ovs-ofctl names the message first). */
+export function bodyDecodeError(type: number, code: number, offset: number, message: string): OpenFlowDecodeError {
+  const e = decodeError(type, code, offset, message);
+  e.inBody = true;
+  return e;
+}

@@ -1,7 +1,7 @@
 import { decodeActions } from './action-codec.js';
 import type { Writer } from './bytes.js';
 import type { Bucket } from './control.js';
-import { decodeError, OFPBRC, OFPET, type OpenFlowDecodeError } from './errors.js';
+import { bodyDecodeError, OFPBRC, OFPET, type OpenFlowDecodeError } from './errors.js';
 import { portFromOf11, portToOf11 } from './format-values.js';
 import type { EncodeActions, GroupDesc } from './multipart-groups.js';
 
@@ -16,11 +16,7 @@ const OFPP_NONE = 0xffff;
 const OFPG_ANY = 0xffffffff;
 const PROP = { WEIGHT: 0, WATCH_PORT: 1, WATCH_GROUP: 2 } as const;
 
-const inBody = (e: OpenFlowDecodeError): OpenFlowDecodeError => {
-  e.inBody = true;
-  return e;
-};
-const badLen = (at: number, msg: string) => inBody(decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, at, msg));
+const badLen = (at: number, msg: string) => bodyDecodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, at, msg);
 
 /** Entries as OVS sends them: select buckets always carry a weight, watches only when set. */
 export function encodeGroupDescs15(

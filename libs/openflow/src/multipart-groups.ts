@@ -2,7 +2,7 @@ import { decodeActions } from './action-codec.js';
 import { formatActions } from './actions.js';
 import type { Writer } from './bytes.js';
 import type { Bucket } from './control.js';
-import { decodeError, OFPBRC, OFPET, type OpenFlowDecodeError } from './errors.js';
+import { bodyDecodeError, decodeError, OFPBRC, OFPET, type OpenFlowDecodeError } from './errors.js';
 import { formatPort, portFromOf11, portToOf11 } from './format-values.js';
 // A cycle with multipart.ts; used only at call time.
 import { formatDuration } from './multipart.js';
@@ -47,12 +47,8 @@ const OFPG_ANY = 0xffffffff;
 const OFPGMFC_BAD_BUCKET = 12;
 const OFPGMFC_BAD_WATCH = 13;
 
-const inBody = (e: OpenFlowDecodeError): OpenFlowDecodeError => {
-  e.inBody = true;
-  return e;
-};
-const badLen = (at: number, msg: string) => inBody(decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, at, msg));
-const badBucket = (at: number, msg: string) => inBody(decodeError(OFPET.GROUP_MOD_FAILED, OFPGMFC_BAD_BUCKET, at, msg));
+const badLen = (at: number, msg: string) => bodyDecodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, at, msg);
+const badBucket = (at: number, msg: string) => bodyDecodeError(OFPET.GROUP_MOD_FAILED, OFPGMFC_BAD_BUCKET, at, msg);
 
 export function encodeBuckets11(w: Writer, buckets: Bucket[], version: number, encodeActions: EncodeActions): void {
   for (const bucket of buckets) {
@@ -77,7 +73,7 @@ export function decodeBuckets11(b: Uint8Array, off: number, len: number, version
     if (blen < 16 || blen > left) throw badBucket(p, `bucket length ${blen} is not valid`);
     const actions = decodeActions(b, p + 16, blen - 16, version);
     const watch = portFromOf11(v.getUint32(p + 4));
-    if (watch < 0) throw inBody(decodeError(OFPET.GROUP_MOD_FAILED, OFPGMFC_BAD_WATCH, p + 4, 'bad watch port'));
+    if (watch < 0) throw bodyDecodeError(OFPET.GROUP_MOD_FAILED, OFPGMFC_BAD_WATCH, p + 4, 'bad watch port');
     out.push({ weight: v.getUint16(p + 2), watchPort: watch, watchGroup: v.getUint32(p + 8), actions });
     p += blen;
     left -= blen;

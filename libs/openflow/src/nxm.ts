@@ -344,12 +344,7 @@ export function pullNxMatch(b: Uint8Array, offset: number, length: number, base 
       // The common case in numbers: a field of up to 4 bytes in a narrow slot.
       const value = readUintNum(b, q, bytes);
       const mask = hasMask ? readUintNum(b, q + bytes, bytes) : NUM_BYTE_ONES[bytes];
-      if (hasMask && !f.maskable && f.name !== 'vlan_vid') {
-        throw decodeError(4, OFPBMC.BAD_MASK, base + p, `${f.name} is not maskable`);
-      }
-      if (!loose && !prereqOk(f, match)) {
-        throw decodeError(4, OFPBMC.BAD_PREREQ, base + p, `${f.name} prerequisites not met`);
-      }
+      checkMaskAndPrereq(f, hasMask, loose, match, base + p);
       applyFieldNum(match, f, value, mask, base + p);
       p = q + len;
       continue;
@@ -372,12 +367,7 @@ export function pullNxMatch(b: Uint8Array, offset: number, length: number, base 
       }
       if (!f) throw decodeError(4, OFPBMC.BAD_FIELD, base + p, `unknown NXM/OXM field 0x${header.toString(16)}`);
       if (bytes !== f.bytes) throw decodeError(4, OFPBMC.BAD_LEN, base + p, `bad length for ${f.name}`);
-      if (hasMask && !f.maskable && f.name !== 'vlan_vid') {
-        throw decodeError(4, OFPBMC.BAD_MASK, base + p, `${f.name} is not maskable`);
-      }
-      if (!loose && !prereqOk(f, match)) {
-        throw decodeError(4, OFPBMC.BAD_PREREQ, base + p, `${f.name} prerequisites not met`);
-      }
+      checkMaskAndPrereq(f, hasMask, loose, match, base + p);
       applyField(match, f, value, mask, base + p);
     }
     p = q + len;
@@ -386,6 +376,13 @@ export function pullNxMatch(b: Uint8Array, offset: number, length: number, base 
 }
 
 const SEEN: number[] = [];
+
+/** A mask only on a maskable field (vlan_vid takes OpenFlow 1.0-style masks too); prerequisites unless `loose`. */
+function checkMaskAndPrereq(f: FieldDef, hasMask: boolean, loose: boolean, match: Match, at: number): void {
+  if (hasMask && !f.maskable && f.name !== 'vlan_vid')
+    throw decodeError(4, OFPBMC.BAD_MASK, at, `${f.name} is not maskable`);
+  if (!loose && !prereqOk(f, match)) throw decodeError(4, OFPBMC.BAD_PREREQ, at, `${f.name} prerequisites not met`);
+}
 
 /** applyField for a field of up to 4 bytes in a narrow slot, in numbers. */
 function applyFieldNum(m: Match, f: FieldDef, value: number, mask: number, offset: number): void {

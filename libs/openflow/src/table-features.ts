@@ -1,5 +1,5 @@
 import { Writer } from './bytes.js';
-import { decodeError, OFPBMC, OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
+import { bodyDecodeError, decodeError, OFPBMC, OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
 
 /**
  * OFPMP_TABLE_FEATURES (OpenFlow 1.3-1.5): a request is empty (read the features) or carries
@@ -208,9 +208,7 @@ export function isTableFeaturesMessage(b: Uint8Array): boolean {
 }
 
 function tffError(code: number, offset: number, what: string): OpenFlowDecodeError {
-  const e = decodeError(OFPET.TABLE_FEATURES_FAILED, code, offset, `table features: ${what}`);
-  e.inBody = true;
-  return e;
+  return bodyDecodeError(OFPET.TABLE_FEATURES_FAILED, code, offset, `table features: ${what}`);
 }
 
 function lenError(offset: number, what: string): OpenFlowDecodeError {

@@ -92,7 +92,11 @@ describe('table-features codec', () => {
           const m = decodeTableFeaturesMessage(b);
           expect(m).toEqual({ version, xid, reply, flags: 0, entries });
           // The printer takes whatever the codec accepts (a view may refuse a masked field list).
-          expect(typeof ofpPrint(b)).toBe('string');
+          expect(ofpPrint(b)).toMatch(
+            new RegExp(
+              `^OFPST_TABLE_FEATURES ${reply ? 'reply' : 'request'} \\(OF1\\.${version - 1}\\) \\(xid=0x${xid.toString(16)}\\):`,
+            ),
+          );
         },
       ),
       { seed: 42, numRuns: 100 },

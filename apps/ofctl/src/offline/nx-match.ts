@@ -54,7 +54,7 @@ function maskedHeader(header: number): number {
  * OVS's nx_match_from_string: `NAME(HEX)` and `NAME_W(HEX/HEX)` entries separated by commas or
  * blanks, or `<any>`, as the NXM/OXM entries they stand for; a string is the (fatal) error.
  */
-export function nxMatchFromString(of: OpenFlow, text: string): Uint8Array | string {
+function nxMatchFromString(of: OpenFlow, text: string): Uint8Array | string {
   if (text === '<any>') return new Uint8Array(0);
   const { byName, maskable } = fieldNames(of);
   const w = new of.Writer();

@@ -71,12 +71,7 @@ export function decodeActionLines(
  * ovs-ofctl's text for decoded lines: `actions=...` and the bytes that changed on re-encoding
  * (or `bad VERSION actions: ERROR`), then a blank line.
  */
-export function formatActionLines(
-  of: OpenFlow,
-  lines: ActionLine[],
-  versionName: string,
-  instructions: boolean,
-): string {
+function formatActionLines(of: OpenFlow, lines: ActionLine[], versionName: string, instructions: boolean): string {
   const kind = instructions ? 'instructions' : 'actions';
   let out = '';
   for (const l of lines) {

@@ -58,22 +58,14 @@ function pinFromWire(mask: number, version: number): number {
   return pin;
 }
 
-const PROPERTY_KEYS: (keyof AsyncMasks)[] = [
-  'packetIn',
-  'portStatus',
-  'flowRemoved',
-  'roleStatus',
-  'tableStatus',
-  'requestForward',
-];
-
 /**
  * Applies an OFPT_SET_ASYNC (`b`, the whole message) to `current`: OpenFlow 1.3's fixed form
  * replaces the three masks it has; 1.4+ properties change only the masks they name. Throws
  * OpenFlowDecodeError as the decoder does.
  */
 export function applySetAsync(current: AsyncState, b: Uint8Array, version: number): AsyncState {
-  const decoded = decodeAsyncConfig(b, version, true);
+  const named: [boolean, keyof AsyncMasks][] = [];
+  const decoded = decodeAsyncConfig(b, version, true, (primary, key) => named.push([primary, key]));
   const next: AsyncState = { primary: { ...current.primary }, secondary: { ...current.secondary } };
   const set = (primary: boolean, key: keyof AsyncMasks, mask: number) => {
     (primary ? next.primary : next.secondary)[key] = key === 'packetIn' ? pinFromWire(mask, version) : mask;
@@ -85,14 +77,7 @@ export function applySetAsync(current: AsyncState, b: Uint8Array, version: numbe
     }
     return next;
   }
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  for (let off = 8; off + 8 <= b.length; off += (v.getUint16(off + 2) + 7) & ~7) {
-    const type = v.getUint16(off);
-    const key = PROPERTY_KEYS[type >> 1];
-    if (key === undefined) break;
-    const primary = (type & 1) === 1;
-    set(primary, key, (primary ? decoded.primary : decoded.secondary)[key]);
-  }
+  for (const [primary, key] of named) set(primary, key, (primary ? decoded.primary : decoded.secondary)[key]);
   return next;
 }
 

@@ -30,7 +30,16 @@ import {
   tryDecodeMessage,
   Writer,
 } from '@softswitch/openflow';
-import { type AsyncState, applyNxSetAsync, applySetAsync, asyncToWire, defaultAsync, noAsync } from './async.js';
+import {
+  type AsyncState,
+  applyNxSetAsync,
+  applySetAsync,
+  asyncToWire,
+  defaultAsync,
+  noAsync,
+  OFPR_EXPLICIT_MISS,
+  OFPR_IMPLICIT_MISS,
+} from './async.js';
 import type { OpenFlowBridge, PortInfo } from './bridge-api.js';
 import { BundleError, BundleSet } from './bundles.js';
 import { encodeBundleError, encodeErrorReply, encodeTextError } from './errors.js';
@@ -101,9 +110,9 @@ function wireReason(reason: number, version: number): number {
     case 4:
     case 5:
       return version < 5 ? 1 : reason;
-    case 6:
+    case OFPR_EXPLICIT_MISS:
       return version < 4 ? 1 : 0;
-    case 7:
+    case OFPR_IMPLICIT_MISS:
       return 0;
     default:
       return reason;

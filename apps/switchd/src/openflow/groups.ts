@@ -1,6 +1,5 @@
-import type { Group, GroupType, Ofproto, RemovedFlow } from '@softswitch/ofproto';
+import { actionsUseGroup, type Group, type GroupType, type Ofproto, type RemovedFlow } from '@softswitch/ofproto';
 import {
-  type Action,
   encodeAction,
   encodeActions10,
   encodeContextFor,
@@ -11,6 +10,7 @@ import {
   portToOf11,
   Writer,
 } from '@softswitch/openflow';
+import { OFPRR } from './flow-removed.js';
 
 /** OFPGMFC_* codes (OpenFlow 1.1+). */
 const OFPGMFC = { GROUP_EXISTS: 0, INVALID_GROUP: 1, UNKNOWN_GROUP: 8 } as const;
@@ -33,16 +33,6 @@ export class GroupModError extends Error {
  * The groups a bridge's OpenFlow clients created. Ofproto stores groups by id without listing
  * them, so the listener remembers the ids it added (for dump-groups and `delete all`).
  */
-const OFPRR_GROUP_DELETE = 3;
-
-function actionsUseGroup(actions: readonly Action[], groupId: number): boolean {
-  for (const a of actions) {
-    if (a.type === 'group' && a.groupId === groupId) return true;
-    if ((a.type === 'write_actions' || a.type === 'clone') && actionsUseGroup(a.actions, groupId)) return true;
-  }
-  return false;
-}
-
 export class GroupTable {
   private readonly ids = new Set<number>();
 
@@ -75,7 +65,7 @@ export class GroupTable {
         for (const e of [...this.ofproto.tables.entries()]) {
           if (!ids.some((id) => actionsUseGroup(e.actions, id))) continue;
           this.ofproto.tables.remove(e);
-          removed.push({ entry: e, reason: OFPRR_GROUP_DELETE });
+          removed.push({ entry: e, reason: OFPRR.GROUP_DELETE });
         }
         return removed;
       }

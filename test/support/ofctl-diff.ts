@@ -1,0 +1,56 @@
+import { expect } from 'vitest';
+import { runAsync, type ShellResult } from './shell.js';
+import { binPath } from './switchd.js';
+
+/** One ofctl command line; `{SW}` stands for the switch, named as each tool names it. */
+export interface OfctlStep {
+  args: string[];
+  input?: string;
+}
+
+/** Durations and ages differ run to run; flow order in a dump is a hash order; the tools' names differ. */
+export function normalizeOfctl(r: ShellResult): ShellResult {
+  const norm = (s: string) => {
+    const lines = s
+      .replace(/duration=[\d.]+s/g, 'duration=X')
+      .replace(/idle_age=\d+, /g, '')
+      .replace(/hard_age=\d+, /g, '')
+      .replace(/^(ovs-)?ofctl: /gm, 'TOOL: ')
+      .split('\n');
+    const isFlow = (l: string) => l.startsWith(' cookie=') || l.startsWith(' priority=');
+    return [...lines.filter((l) => !isFlow(l)), ...lines.filter(isFlow).sort()].join('\n');
+  };
+  return { status: r.status, stdout: norm(r.stdout), stderr: norm(r.stderr) };
+}
+
+export interface SameAsOvsOfctlOptions {
+  normalize?: (r: ShellResult) => ShellResult;
+  /** Runs before each tool's turn, so that a step that is not idempotent starts from the same state for both. */
+  before?: () => Promise<void>;
+}
+
+/**
+ * Runs one step with real ovs-ofctl (the switch as `theirs`), then with ours (as `ours`), and
+ * expects the same stdout, stderr and exit status once normalised.
+ */
+export async function expectSameAsOvsOfctl(
+  step: OfctlStep,
+  theirs: string,
+  ours: string[],
+  { normalize = normalizeOfctl, before }: SameAsOvsOfctlOptions = {},
+): Promise<void> {
+  await before?.();
+  const real = await runAsync(
+    'ovs-ofctl',
+    step.args.map((a) => (a === '{SW}' ? theirs : a)),
+    { input: step.input },
+  );
+  await before?.();
+  const got = await runAsync(
+    process.execPath,
+    [binPath('ofctl'), ...step.args.flatMap((a) => (a === '{SW}' ? ours : [a]))],
+    { input: step.input },
+  );
+  const name = step.args.join(' ');
+  expect({ step: name, ...normalize(got) }).toEqual({ step: name, ...normalize(real) });
+}
