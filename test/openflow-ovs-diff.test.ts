@@ -186,6 +186,31 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow parse-flows vs ovs-ofctl'
     }
   });
 
+  it('conntrack tuple, xxreg and tunnel IPv6/GBP fields: seeded combinations print or fail identically', () => {
+    const flows = ctTupleFlows(120, 7);
+    let printed = 0;
+    for (const version of VERSIONS) {
+      for (const flow of flows) {
+        const theirs = ovs(['-O', version, 'parse-flow', flow]);
+        let ours: string;
+        try {
+          ours = parseFlowsOutput([flow], protocolsForVersionBitmap(parseVersions(version)));
+        } catch (e) {
+          ours = `error: ${(e as Error).message}`;
+        }
+        const expected =
+          theirs.status === 0
+            ? theirs.stdout
+            : `error: ${(theirs.stderr.split('\n').find((l) => l.startsWith('ovs-ofctl: ')) ?? '').replace('ovs-ofctl: ', '')}`;
+        if (theirs.status === 0 && !expected.includes('decode error')) printed++;
+        expect({ version, flow, out: ours.trim() }).toEqual({ version, flow, out: expected.trim() });
+      }
+    }
+    // The mix must exercise both sides: flows OVS accepts and prints, and ones it refuses.
+    expect(printed).toBeGreaterThan(90);
+    expect(printed).toBeLessThan(flows.length * VERSIONS.length);
+  });
+
   it('rejects the same malformed flows with the same message', () => {
     const bad = [
       'foo=1,actions=drop',
@@ -243,3 +268,72 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow parse-flows vs ovs-ofctl'
     }
   });
 });
+
+/**
+ * Flows over the fields the main generator does not draw: the connection's original-direction
+ * tuple (whose prerequisite is a ct_state that implies a valid connection, and whose addresses
+ * must be of the flow's IP version), xxregN, tun_ipv6_* and tun_gbp_*, and resubmit(...,ct).
+ */
+function ctTupleFlows(count: number, seed: number): string[] {
+  let s = seed >>> 0;
+  const rnd = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const int = (n: number) => Math.floor(rnd() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
+  const hex = (bits: number) =>
+    `0x${Array.from({ length: bits / 4 }, () => int(16).toString(16))
+      .join('')
+      .replace(/^0+(?=.)/, '')}`;
+  const ip4 = () => `${int(256)}.${int(256)}.${int(256)}.${int(256)}`;
+  const ip6 = () => pick(['::1', 'fe80::1', '2001:db8::5', '::']);
+  const fields: (() => string)[] = [
+    () => `ct_nw_src=${ip4()}${rnd() < 0.4 ? `/${pick([8, 16, 24, 31])}` : ''}`,
+    () => `ct_nw_dst=${ip4()}`,
+    () => `ct_ipv6_src=${ip6()}${rnd() < 0.4 ? '/64' : ''}`,
+    () => `ct_ipv6_dst=${ip6()}`,
+    () => `ct_nw_proto=${pick([0, 1, 6, 17, 58, 132])}`,
+    () => `ct_tp_src=${int(65536)}`,
+    () => `ct_tp_dst=${rnd() < 0.5 ? int(65536) : `${hex(16)}/${hex(16)}`}`,
+    () => `tun_ipv6_src=${ip6()}`,
+    () => `tun_ipv6_dst=${ip6()}${rnd() < 0.5 ? '/32' : ''}`,
+    () => `tun_gbp_id=${rnd() < 0.5 ? int(65536) : `${hex(16)}/${hex(16)}`}`,
+    () => `tun_gbp_flags=${rnd() < 0.5 ? int(256) : `${hex(8)}/${hex(8)}`}`,
+    () => `xxreg${int(4)}=${hex(128)}${rnd() < 0.5 ? `/${hex(128)}` : ''}`,
+    () => `reg${int(16)}=${hex(32)}`,
+  ];
+  const actions: (() => string)[] = [
+    () => 'drop',
+    () => `resubmit(,${1 + int(9)},ct)`,
+    () => `resubmit(${1 + int(9)},${int(2) ? int(10) : ''},ct)`,
+    () => 'move:ct_nw_src[]->reg0[]',
+    () => 'move:ct_tp_dst[]->reg1[0..15]',
+    () => 'move:ct_ipv6_dst[0..31]->reg2[]',
+    () => `load:${hex(16)}->xxreg${int(4)}[${int(64)}..${64 + int(64)}]`,
+    () => `move:xxreg${int(4)}[0..63]->xreg${int(8)}[]`,
+    () => `set_field:${hex(64)}->xxreg${int(4)}`,
+    () => `set_field:${ip6()}->tun_ipv6_dst`,
+    () => `set_field:${int(65536)}->tun_gbp_id`,
+    () => 'move:tun_ipv6_src[0..31]->reg3[]',
+    () => `load:${int(256)}->tun_gbp_flags[]`,
+    () => `set_field:${ip4()}->ct_nw_src`,
+  ];
+  const out: string[] = [];
+  for (let n = 0; n < count; n++) {
+    const parts: string[] = [];
+    if (rnd() < 0.85)
+      parts.push(
+        `ct_state=${pick(['+trk', '-inv+trk', '+est', '+new+trk', '+rpl-inv+trk', '-trk', '+inv+trk', '+est-trk'])}`,
+      );
+    const l3 = pick(['', 'ip', 'ipv6', 'tcp', 'udp6']);
+    if (l3) parts.push(l3);
+    for (let k = 1 + int(3); k > 0; k--) parts.push(pick(fields)());
+    const acts = Array.from({ length: 1 + int(2) }, () => pick(actions)());
+    out.push(`${parts.join(',')},actions=${acts.join(',')}`);
+  }
+  return out;
+}

@@ -93,6 +93,11 @@ const HAND_WRITTEN = [
   'tcp,actions=fin_timeout(idle_timeout=10,hard_timeout=20),output:1',
   'tcp6,actions=fin_timeout()',
   'ip,actions=fin_timeout(hard_timeout=3)',
+  'ct_state=-inv+trk,ip,ct_nw_proto=6,ct_nw_src=10.0.0.1,ct_tp_src=80,ct_tp_dst=0x50/0xf0,actions=resubmit(,3,ct)',
+  'ct_state=+est,ipv6,ct_ipv6_src=::1,ct_ipv6_dst=fe80::/64,ct_nw_proto=17,actions=move:ct_tp_dst[]->reg1[0..15]',
+  'ct_state=+new,ip,ct_nw_dst=1.2.3.4,ct_nw_proto=1,actions=resubmit(2,3,ct),resubmit(1,,ct)',
+  'tun_ipv6_src=2001:db8::1,tun_ipv6_dst=2001:db8::/32,tun_gbp_id=0x5/0xff,tun_gbp_flags=1,actions=set_field:::2->tun_ipv6_dst,set_field:7->tun_gbp_id',
+  'xxreg1=0x1234/0xff00,actions=load:0x5->xxreg1[],move:xxreg0[0..63]->xreg1[],set_field:0x5/0xff->xxreg3',
 ];
 
 const isFlowMod = (m: Buffer) =>

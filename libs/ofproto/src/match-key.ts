@@ -1,4 +1,4 @@
-import { Match, NARROW_SLOTS, SLOT_LIST, type Slot } from '@softswitch/openflow';
+import { type FieldDef, Match, NARROW_SLOTS, registerSpan, SLOT_LIST, type Slot } from '@softswitch/openflow';
 import { FLOW_WORDS, W } from '@softswitch/packet';
 
 /**
@@ -152,6 +152,48 @@ export function readSlot(key: Uint32Array, slot: Slot): bigint {
   const p = PLACES[slot];
   if (p === undefined) throw new UnsupportedMatchError(`field ${slot} is not supported by the pipeline`);
   return gather(key, p);
+}
+
+/**
+ * Where a field lives in the key: its slot's place, except for xregN/xxregN, which span 2/4
+ * consecutive registers (their slot names only the first).
+ */
+const REG_SPAN_PLACES = new Map<string, SlotPlace>();
+function fieldPlace(field: FieldDef): SlotPlace {
+  const regs = registerSpan(field);
+  let p: SlotPlace | undefined;
+  if (regs === 1) p = PLACES[field.slot];
+  else {
+    p = REG_SPAN_PLACES.get(field.name);
+    if (!p) {
+      p = place(W.REG0 + Number(field.slot.slice(3)), 32 * regs);
+      REG_SPAN_PLACES.set(field.name, p);
+    }
+  }
+  if (p === undefined) throw new UnsupportedMatchError(`field ${field.name} is not supported by the pipeline`);
+  return p;
+}
+
+/** Whether the packet key has a place for a field (the pipeline can match, read and write it). */
+export function pipelineHasField(field: FieldDef): boolean {
+  return registerSpan(field) > 1 || PLACES[field.slot] !== undefined;
+}
+
+/** A field's value (unshifted within its place) read from a key. */
+export function readField(key: Uint32Array, field: FieldDef): bigint {
+  return gather(key, fieldPlace(field));
+}
+
+/** Replaces the `mask` bits of a field's place in a key with `value`'s. */
+export function writeField(key: Uint32Array, field: FieldDef, value: bigint, mask: bigint): void {
+  const p = fieldPlace(field);
+  scatter(key, p, (gather(key, p) & ~mask) | (value & mask));
+}
+
+/** ORs `mask` (positioned as in the field's place) into a key-shaped wildcard mask. */
+export function orFieldMask(wc: Uint32Array, field: FieldDef, mask: bigint): void {
+  const p = fieldPlace(field);
+  scatter(wc, p, gather(wc, p) | mask);
 }
 
 /** Replaces the `mask` bits of a slot in a key with `value`'s. */

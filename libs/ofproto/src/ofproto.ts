@@ -1,4 +1,6 @@
 import {
+  type Action,
+  type FieldDef,
   type FlowMod,
   flowFileLines,
   formatMatch,
@@ -13,7 +15,7 @@ import { formatDatapathActions } from './dp-actions.js';
 import { FlowModCommand, FlowModError, FlowTables, type RemovedFlow, RemovedReason } from './flow-table.js';
 import { type Group, parseGroup } from './groups.js';
 import { MacTable } from './mac-learning.js';
-import { keyToMatch } from './match-key.js';
+import { keyToMatch, pipelineHasField, UnsupportedMatchError } from './match-key.js';
 import { actionsUseMeter, MeterIdPool, type MeterProvider, MeterTable } from './meters.js';
 import {
   type PatchPeer,
@@ -114,8 +116,17 @@ export class Ofproto implements XlateBridge {
         if (a.type === 'meter' && this.meters.get(a.meterId) === undefined)
           throw new FlowModError('OFPMMFC_INVALID_METER', 12, 2, `meter ${a.meterId} does not exist`);
       }
+      const field = unplacedActionField(fm.actions);
+      if (field)
+        throw new FlowModError('OFPBAC_BAD_SET_TYPE', 2, 13, `field ${field} is not supported by the pipeline`);
     }
-    return this.tables.apply(fm, version);
+    try {
+      return this.tables.apply(fm, version);
+    } catch (e) {
+      // A match field the codec knows but the packet key has no place for (ct_nw_src, ...).
+      if (e instanceof UnsupportedMatchError) throw new FlowModError('OFPBMC_BAD_FIELD', 4, 6, e.message);
+      throw e;
+    }
   }
 
   /**
@@ -196,4 +207,45 @@ export function formatMegaflow(key: Uint32Array, mask: Uint32Array): string {
 export function linkPatch(a: Ofproto, aPort: number, b: Ofproto, bPort: number): void {
   a.patchPeers.set(aPort, { bridge: b, ofport: bPort });
   b.patchPeers.set(bPort, { bridge: a, ofport: aPort });
+}
+
+/**
+ * The first field an action list reads or writes that the packet key has no place for (a flow
+ * using it could never be translated), or undefined.
+ */
+function unplacedActionField(actions: readonly Action[]): string | undefined {
+  for (const a of actions) {
+    const fields: FieldDef[] = [];
+    switch (a.type) {
+      case 'set_field':
+        fields.push(a.field);
+        break;
+      case 'reg_move':
+        fields.push(a.src.field, a.dst.field);
+        break;
+      case 'output_reg':
+        fields.push(a.src.field);
+        break;
+      case 'learn':
+        for (const sp of a.specs) {
+          if (sp.kind !== 'output') fields.push(sp.dst.field);
+          if (sp.kind === 'match' || sp.kind === 'load' || sp.kind === 'output') fields.push(sp.src.field);
+        }
+        break;
+      case 'clone':
+      case 'write_actions': {
+        const inner = unplacedActionField(a.actions);
+        if (inner) return inner;
+        break;
+      }
+      case 'ct':
+        if (a.actions) {
+          const inner = unplacedActionField(a.actions);
+          if (inner) return inner;
+        }
+        break;
+    }
+    for (const f of fields) if (!pipelineHasField(f)) return f.name;
+  }
+  return undefined;
 }

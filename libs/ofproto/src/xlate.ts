@@ -1,5 +1,5 @@
 import type { Action, FieldDef, Learn, Prereq } from '@softswitch/openflow';
-import { FlowModFlag, formatAction, formatMatch, Match, newFlowMod, OFPP } from '@softswitch/openflow';
+import { FlowModFlag, formatAction, formatMatch, Match, newFlowMod, OFPP, registerSpan } from '@softswitch/openflow';
 import {
   ETH_TYPE,
   FIRST_PACKET_WORD,
@@ -16,7 +16,7 @@ import type { DpAction, SetField } from './dp-actions.js';
 import type { FlowEntry, FlowTables } from './flow-table.js';
 import { actionSetOrder, type Group, type GroupBucket, OFPG_ANY } from './groups.js';
 import type { MacTable } from './mac-learning.js';
-import { orSlotMask, readSlot, TABLE_WORDS, writeSlot } from './match-key.js';
+import { orFieldMask, orSlotMask, readField, readSlot, TABLE_WORDS, writeField, writeSlot } from './match-key.js';
 import { dpHashTable, symL4Hash } from './select-group.js';
 import type { XlateCache } from './xlate-cache.js';
 
@@ -399,13 +399,13 @@ class Ctx {
         this.setField(a.field, a.value, a.mask);
         return;
       case 'reg_move': {
-        const src = readSlot(f, a.src.field.slot);
+        const src = readField(f, a.src.field);
         const sShift = BigInt(a.src.field.shift + a.src.ofs);
         const dShift = BigInt(a.dst.field.shift + a.dst.ofs);
         const bits = (1n << BigInt(a.src.nBits)) - 1n;
-        orSlotMask(wc, a.src.field.slot, bits << sShift);
-        orSlotMask(wc, a.dst.field.slot, bits << dShift);
-        writeSlot(f, a.dst.field.slot, ((src >> sShift) & bits) << dShift, bits << dShift);
+        orFieldMask(wc, a.src.field, bits << sShift);
+        orFieldMask(wc, a.dst.field, bits << dShift);
+        writeField(f, a.dst.field, ((src >> sShift) & bits) << dShift, bits << dShift);
         return;
       }
       default:
@@ -428,8 +428,8 @@ class Ctx {
       const src = sp.src;
       const bits = (1n << BigInt(src.nBits)) - 1n;
       const shift = BigInt(src.field.shift + src.ofs);
-      orSlotMask(this.wc, src.field.slot, bits << shift);
-      values.push((readSlot(f, src.field.slot) >> shift) & bits);
+      orFieldMask(this.wc, src.field, bits << shift);
+      values.push((readField(f, src.field) >> shift) & bits);
     }
     if (!this.opts.mayLearn) {
       this.note(1, '>> suppressing side effects, so learn action ignored');
@@ -455,7 +455,8 @@ class Ctx {
         case 'match_imm': {
           const shift = BigInt(sp.dst.field.shift + sp.dst.ofs);
           const bits = (1n << BigInt(sp.dst.nBits)) - 1n;
-          match.setBits(sp.dst.field.slot, v << shift, bits << shift);
+          if (registerSpan(sp.dst.field) > 1) setRegisterSpanBits(match, sp.dst.field, v << shift, bits << shift);
+          else match.setBits(sp.dst.field.slot, v << shift, bits << shift);
           return;
         }
         case 'load':
@@ -575,8 +576,8 @@ class Ctx {
     }
     const shift = BigInt(field.shift);
     const m = (mask & ((1n << BigInt(field.bits)) - 1n)) << shift;
-    orSlotMask(this.wc, field.slot, m);
-    writeSlot(f, field.slot, value << shift, m);
+    orFieldMask(this.wc, field, m);
+    writeField(f, field, value << shift, m);
   }
 
   writeActionSet(actions: readonly Action[]): void {
@@ -1049,4 +1050,14 @@ export function translate(br: XlateBridge, key: Uint32Array, opts: XlateOptions 
     finalFlow: ctx.flow.subarray(0, FLOW_WORDS),
     walk: ctx.walk,
   };
+}
+
+/** Match.setBits for xregN/xxregN: the bits of each register they span, leaving the rest as is. */
+function setRegisterSpanBits(match: Match, field: FieldDef, value: bigint, mask: bigint): void {
+  const regs = registerSpan(field);
+  for (let k = 0; k < regs; k++) {
+    const at = BigInt(32 * (regs - 1 - k));
+    const m = Number((mask >> at) & 0xffffffffn);
+    if (m) match.setBitsNum(field.slotIndex + k, Number((value >> at) & 0xffffffffn), m);
+  }
 }

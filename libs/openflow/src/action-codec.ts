@@ -20,6 +20,7 @@ const NXAST = {
   NOTE: 8,
   SET_TUNNEL64: 9,
   RESUBMIT_TABLE: 14,
+  RESUBMIT_TABLE_CT: 44,
   OUTPUT_REG: 15,
   EXIT: 17,
   FIN_TIMEOUT: 19,
@@ -336,7 +337,7 @@ export function encodeAction(w: Writer, a: Action, version: number, ctx: EncodeC
       return;
     case 'resubmit':
       // ovs-ofctl always sends the table form, with 255 for "this table".
-      nxHeader(w, NXAST.RESUBMIT_TABLE, 16);
+      nxHeader(w, a.ct ? NXAST.RESUBMIT_TABLE_CT : NXAST.RESUBMIT_TABLE, 16);
       w.u16(a.inPort).u8(a.table).zeros(3);
       return;
     case 'set_tunnel':
@@ -709,6 +710,10 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
     case NXAST.RESUBMIT_TABLE:
       nxExactLength(subtype, len, 16, p);
       out.push({ type: 'resubmit', inPort: v.getUint16(p + 10), table: b[p + 12] });
+      return;
+    case NXAST.RESUBMIT_TABLE_CT:
+      nxExactLength(subtype, len, 16, p);
+      out.push({ type: 'resubmit', inPort: v.getUint16(p + 10), table: b[p + 12], ct: true });
       return;
     case NXAST.SET_TUNNEL:
       nxExactLength(subtype, len, 16, p);

@@ -13,7 +13,7 @@ import {
 } from './format-values.js';
 import { formatLearn, type Learn, parseLearn } from './learn.js';
 import { ETH_TYPE, IPPROTO, isMplsType, type Match, S, VLAN_CFI } from './match.js';
-import { prereqOk } from './nxm.js';
+import { ctValid, prereqOk } from './nxm.js';
 import { P_ANY, P_NXM_OF11_UP, P_OF10_NXM_ANY, P_OF10_STD_ANY, P_OF11_UP, P_OF13_UP } from './protocols.js';
 import { fieldWidth, formatSubfield, parseSubfield, type Subfield } from './subfield.js';
 
@@ -62,7 +62,8 @@ export type Action =
       unmasked?: bigint;
     }
   | { type: 'reg_move'; src: Subfield; dst: Subfield }
-  | { type: 'resubmit'; inPort: number; table: number }
+  /** `ct`: look up with the connection's original-direction tuple (NXAST_RESUBMIT_TABLE_CT). */
+  | { type: 'resubmit'; inPort: number; table: number; ct?: boolean }
   | { type: 'set_tunnel'; tunId: bigint; wide: boolean }
   | { type: 'set_queue'; queue: number }
   | { type: 'pop_queue' }
@@ -405,7 +406,8 @@ function parseNested(arg: string, ctx: ParseContext, outer: Outer): Action[] {
   const out: Action[] = [];
   const words = splitTopLevel(arg);
   for (const w of words) parseOne(w, out, ctx, outer);
-  if (words.length > 1 && words.includes('drop')) {
+  // As OVS: "drop" alone (however often repeated) is fine, beside any real action it is not.
+  if (out.length && words.includes('drop')) {
     throw new Error('"drop" must not be accompanied by any other action or instruction');
   }
   for (const a of out) {
@@ -613,14 +615,16 @@ function parseDecTtl(arg: string | undefined): Action {
 
 function parseResubmit(arg: string, paren: boolean): Action {
   if (!paren) return { type: 'resubmit', inPort: parsePort(arg), table: 255 };
+  // As ovs-ofctl: in_port, table and "ct" by position; anything after the third is ignored.
   const parts = arg.split(',');
-  if (parts.length > 3) throw new Error(`${arg}: too many arguments to resubmit`);
   const inPort = parts[0].trim() ? parsePort(parts[0].trim()) : OFPP.IN_PORT;
   const table = parts[1]?.trim() ? tableId(parts[1].trim()) : 255;
+  const ctWord = parts[2];
+  if (ctWord !== undefined && ctWord !== 'ct') throw new Error(`${ctWord}: unknown parameter`);
   if (inPort === OFPP.IN_PORT && table === 255) {
     throw new Error('at least one "in_port" or "table" must be specified on resubmit');
   }
-  return { type: 'resubmit', inPort, table };
+  return ctWord ? { type: 'resubmit', inPort, table, ct: true } : { type: 'resubmit', inPort, table };
 }
 
 /**
@@ -1025,7 +1029,8 @@ export function parseActions(s: string, ctx: ParseContext): Action[] {
   const out: Action[] = [];
   const words = splitTopLevel(s);
   for (const w of words) parseOne(w, out, ctx, undefined);
-  if (words.length > 1 && words.includes('drop')) {
+  // As OVS: "drop" alone (however often repeated) is fine, beside any real action it is not.
+  if (out.length && words.includes('drop')) {
     throw new Error('"drop" must not be accompanied by any other action or instruction');
   }
   for (const a of out) if (a.type === 'nat') verifyNested(a, undefined);
@@ -1078,6 +1083,10 @@ export function checkActions(actions: Action[], match: Match, ctx: ParseContext,
         break;
       case 'output_reg':
         needs(a.src.field);
+        break;
+      case 'resubmit':
+        // Looking up by the connection's tuple needs a match on a valid connection (check_RESUBMIT).
+        if (a.ct && !ctValid(cur)) throw invalid('OFPBAC_MATCH_INCONSISTENT');
         break;
       case 'fin_timeout':
         // Only TCP flows see FINs (OVS's ofpact_check__).
@@ -1308,7 +1317,7 @@ export function formatAction(a: Action): string {
       return `move:${formatSubfield(a.src)}->${formatSubfield(a.dst)}`;
     case 'resubmit':
       if (a.inPort !== OFPP.IN_PORT && a.table === 255) return `resubmit:${formatPort(a.inPort)}`;
-      return `resubmit(${a.inPort !== OFPP.IN_PORT ? formatPort(a.inPort) : ''},${a.table !== 255 ? a.table : ''})`;
+      return `resubmit(${a.inPort !== OFPP.IN_PORT ? formatPort(a.inPort) : ''},${a.table !== 255 ? a.table : ''}${a.ct ? ',ct' : ''})`;
     case 'set_tunnel':
       return `${a.wide ? 'set_tunnel64' : 'set_tunnel'}:${hexAlt(a.tunId)}`;
     case 'set_queue':

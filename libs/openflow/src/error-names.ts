@@ -150,3 +150,38 @@ export const ERROR_NAMES_11: Record<string, string> = {
   '13,4': 'OFPBPC_BAD_VALUE',
   '13,5': 'OFPTFFC_EPERM',
 };
+
+/**
+ * OpenFlow 1.0 has no numbers for many 1.1+ errors; OVS sends those as a Nicira vendor error
+ * (OFPT_ERROR type NXET_VENDOR, code 0, then vendor NX_VENDOR_ID and the Nicira type/code).
+ * The pairs are what `ovs-ofctl print-error NAME` gives for OpenFlow 1.0.
+ */
+export const NXET_VENDOR = 0xb0c2;
+export const NX_VENDOR_ID = 0x2320;
+export const NX_VENDOR_ERRORS_10: Record<string, [number, number]> = {
+  OFPBMC_BAD_VALUE: [1, 258],
+  OFPBMC_BAD_MASK: [1, 259],
+  OFPBMC_BAD_PREREQ: [1, 260],
+  OFPBMC_BAD_FIELD: [0, 263],
+  OFPBMC_DUP_FIELD: [1, 261],
+  OFPBMC_BAD_WILDCARDS: [1, 262],
+  OFPBRC_BAD_TABLE_ID: [1, 512],
+  OFPRRFC_BAD_ROLE: [1, 513],
+  OFPBRC_BAD_PORT: [1, 514],
+  OFPBAC_MATCH_INCONSISTENT: [1, 522],
+  OFPBAC_BAD_SET_TYPE: [1, 523],
+  OFPBAC_BAD_SET_LEN: [1, 524],
+  OFPBAC_BAD_SET_ARGUMENT: [1, 525],
+  OFPBAC_BAD_OUT_GROUP: [2, 9],
+  OFPBIC_UNSUP_INST: [2, 257],
+  OFPFMFC_BAD_FLAGS: [3, 258],
+};
+/** For an error OpenFlow 1.0 cannot express at all. */
+export const NXBRC_UNENCODABLE_ERROR: [number, number] = [1, 521];
+
+/** Names of Nicira vendor errors by `type,code` (group errors keep their OpenFlow 1.1 numbers). */
+export function nxVendorErrorName(type: number, code: number): string | undefined {
+  if (type === NXBRC_UNENCODABLE_ERROR[0] && code === NXBRC_UNENCODABLE_ERROR[1]) return 'NXBRC_UNENCODABLE_ERROR';
+  for (const [name, [t, c]] of Object.entries(NX_VENDOR_ERRORS_10)) if (t === type && c === code) return name;
+  return type === 6 ? ERROR_NAMES_11[`6,${code}`] : undefined;
+}

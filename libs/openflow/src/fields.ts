@@ -40,6 +40,17 @@ export type Slot =
   | 'actset_output'
   | 'dp_hash'
   | 'recirc_id'
+  | 'tun_ipv6_src'
+  | 'tun_ipv6_dst'
+  | 'tun_gbp_id'
+  | 'tun_gbp_flags'
+  | 'ct_nw_proto'
+  | 'ct_nw_src'
+  | 'ct_nw_dst'
+  | 'ct_ipv6_src'
+  | 'ct_ipv6_dst'
+  | 'ct_tp_src'
+  | 'ct_tp_dst'
   | `reg${number}`;
 
 export const SLOT_BITS: Record<string, number> = {
@@ -77,6 +88,18 @@ export const SLOT_BITS: Record<string, number> = {
   actset_output: 32,
   dp_hash: 32,
   recirc_id: 32,
+  tun_ipv6_src: 128,
+  tun_ipv6_dst: 128,
+  tun_gbp_id: 16,
+  tun_gbp_flags: 8,
+  // The original-direction tuple of the connection (OVS's struct flow ct_nw_* / ct_tp_*).
+  ct_nw_proto: 8,
+  ct_nw_src: 32,
+  ct_nw_dst: 32,
+  ct_ipv6_src: 128,
+  ct_ipv6_dst: 128,
+  ct_tp_src: 16,
+  ct_tp_dst: 16,
 };
 for (let i = 0; i < 16; i++) SLOT_BITS[`reg${i}`] = 32;
 
@@ -109,7 +132,9 @@ export type Prereq =
   | 'nd'
   | 'nd_solicit'
   | 'nd_advert'
-  | 'vlan';
+  | 'vlan'
+  /** A match on a valid connection (ct_state says tracked and not invalid): OVS's MFP_CT_VALID. */
+  | 'ct';
 
 export type FieldFormat =
   | 'decimal'
@@ -696,6 +721,38 @@ const SPECS: Spec[] = [
     nxm: nxm('NXM_NX_TUN_IPV4_DST', 1, 32, 4),
   },
   {
+    name: 'tun_ipv6_src',
+    slot: 'tun_ipv6_src',
+    bits: 128,
+    format: 'ipv6',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_TUN_IPV6_SRC', 1, 109, 16),
+  },
+  {
+    name: 'tun_ipv6_dst',
+    slot: 'tun_ipv6_dst',
+    bits: 128,
+    format: 'ipv6',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_TUN_IPV6_DST', 1, 110, 16),
+  },
+  {
+    name: 'tun_gbp_id',
+    slot: 'tun_gbp_id',
+    bits: 16,
+    format: 'decimal',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_TUN_GBP_ID', 1, 38, 2),
+  },
+  {
+    name: 'tun_gbp_flags',
+    slot: 'tun_gbp_flags',
+    bits: 8,
+    format: 'hex',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_TUN_GBP_FLAGS', 1, 39, 1),
+  },
+  {
     name: 'pkt_mark',
     slot: 'pkt_mark',
     bits: 32,
@@ -750,6 +807,77 @@ const SPECS: Spec[] = [
     nxm: nxm('NXM_NX_CT_LABEL', 1, 108, 16),
   },
   {
+    name: 'ct_nw_proto',
+    slot: 'ct_nw_proto',
+    bits: 8,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'ct',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_CT_NW_PROTO', 1, 119, 1),
+    writable: false,
+  },
+  {
+    name: 'ct_nw_src',
+    slot: 'ct_nw_src',
+    bits: 32,
+    format: 'ipv4',
+    prereq: 'ct',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_CT_NW_SRC', 1, 120, 4),
+    writable: false,
+  },
+  {
+    name: 'ct_nw_dst',
+    slot: 'ct_nw_dst',
+    bits: 32,
+    format: 'ipv4',
+    prereq: 'ct',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_CT_NW_DST', 1, 121, 4),
+    writable: false,
+  },
+  {
+    name: 'ct_ipv6_src',
+    slot: 'ct_ipv6_src',
+    bits: 128,
+    format: 'ipv6',
+    prereq: 'ct',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_CT_IPV6_SRC', 1, 122, 16),
+    writable: false,
+  },
+  {
+    name: 'ct_ipv6_dst',
+    slot: 'ct_ipv6_dst',
+    bits: 128,
+    format: 'ipv6',
+    prereq: 'ct',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_CT_IPV6_DST', 1, 123, 16),
+    writable: false,
+  },
+  {
+    name: 'ct_tp_src',
+    slot: 'ct_tp_src',
+    bits: 16,
+    format: 'decimal',
+    prereq: 'ct',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_CT_TP_SRC', 1, 124, 2),
+    writable: false,
+  },
+  {
+    name: 'ct_tp_dst',
+    slot: 'ct_tp_dst',
+    bits: 16,
+    format: 'decimal',
+    prereq: 'ct',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_CT_TP_DST', 1, 125, 2),
+    writable: false,
+  },
+  {
     name: 'dp_hash',
     slot: 'dp_hash',
     bits: 32,
@@ -778,6 +906,17 @@ for (let i = 0; i < 8; i++) {
     format: 'hex',
     usable: U_NXM,
     oxm: [`OXM_OF_PKT_REG${i}`, NXM_HEADER(0x8001, i, 8), 4],
+  });
+}
+for (let i = 0; i < 4; i++) {
+  // xxregN is reg(4N) (most significant) to reg(4N+3); Match.setField splits it.
+  SPECS.push({
+    name: `xxreg${i}`,
+    slot: `reg${4 * i}`,
+    bits: 128,
+    format: 'hex',
+    usable: U_NXM,
+    nxm: nxm(`NXM_NX_XXREG${i}`, 1, 111 + i, 16),
   });
 }
 for (let i = 0; i < 16; i++) {

@@ -9,7 +9,7 @@ import { type Action, checkActions, formatActions } from './actions.js';
 import { Writer } from './bytes.js';
 import { decodeError, OFPBMC, OFPBRC, OFPET, OFPFMFC } from './errors.js';
 import { formatPort, portFromOf11, portToOf11 } from './format-values.js';
-import { Match } from './match.js';
+import { ETH_TYPE, Match, S } from './match.js';
 import { DEFAULT_PRIORITY, formatMatch } from './match-format.js';
 import { pullNxMatch, putNxMatch } from './nxm.js';
 import { pullOfp10Match, putOfp10Match } from './ofp10-match.js';
@@ -134,6 +134,20 @@ export function encodeFlowModTransient(fm: FlowMod, protocol: number, xid: numbe
   return w.buf.subarray(0, w.length);
 }
 
+/**
+ * As ofputil_decode_flow_mod: the connection's original-direction addresses must be of the IP
+ * version the flow matches (ct_nw_* with IPv4, ct_ipv6_* with IPv6).
+ */
+function checkCtTupleFamily(m: Match): void {
+  const dlType = m.dlType();
+  if (
+    ((m.nm(S.ct_nw_src) || m.nm(S.ct_nw_dst)) && dlType !== ETH_TYPE.IP) ||
+    ((m.has(S.ct_ipv6_src) || m.has(S.ct_ipv6_dst)) && dlType !== ETH_TYPE.IPV6)
+  ) {
+    throw decodeError(OFPET.BAD_ACTION, 10, 0, 'conntrack tuple addresses of another IP version than the match');
+  }
+}
+
 /** Decodes a flow_mod message body (header already validated) as ovs-ofctl's printer does. */
 /**
  * OVS checks decoded actions against the match (ofpacts_check_consistency): a field written where
@@ -227,6 +241,7 @@ function decodeFlowModRaw(b: Uint8Array): FlowMod {
     fm.cookieMask = pulled.cookieMask;
     if (fm.command === 0 && fm.cookieMask)
       throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, 48, 'NXM cookie mask on add');
+    checkCtTupleFamily(fm.match);
     fm.actions = decodeActions(b, 48 + padded, len - 48 - padded, 1);
     verifyOrder10(fm.actions);
   } else {
@@ -260,6 +275,7 @@ function decodeFlowModRaw(b: Uint8Array): FlowMod {
     if (mlen < 4 || 48 + padded > len)
       throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_LEN, 50, 'OXM match overruns the message');
     fm.match = pullNxMatch(b, 52, mlen - 4, 0).match;
+    checkCtTupleFamily(fm.match);
     fm.actions = decodeInstructions(b, 48 + padded, len - 48 - padded, version);
   }
   return fm;

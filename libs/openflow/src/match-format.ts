@@ -37,6 +37,20 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
     const v = m.nv(slot);
     out.push(mask === 0xffffffff ? `${name}=${hexAlt(v)}` : `${name}=${hexAlt(v)}/${hexAlt(mask)}`);
   };
+  const ipv4 = (name: string, slot: number) => {
+    const mask = m.nm(slot);
+    if (mask) out.push(`${name}=${formatIpv4MaskedNum(m.nv(slot), mask)}`);
+  };
+  const ipv6 = (name: string, slot: number) => {
+    const sv = m.getAt(slot);
+    if (sv) out.push(`${name}=${formatIpv6Masked(sv.value, sv.mask)}`);
+  };
+  const be16 = (name: string, slot: number) => {
+    const mask = m.nm(slot);
+    if (!mask) return;
+    const v = m.nv(slot);
+    out.push(mask === 0xffff ? `${name}=${v}` : `${name}=0x${v.toString(16)}/0x${mask.toString(16)}`);
+  };
   u32('pkt_mark', S.pkt_mark);
   u32('recirc_id', S.recirc_id);
   u32('dp_hash', S.dp_hash);
@@ -60,6 +74,16 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
   if (label) {
     const full = label.mask === (1n << 128n) - 1n;
     out.push(full ? `ct_label=${hexAlt(label.value)}` : `ct_label=${hexAlt(label.value)}/${hexAlt(label.mask)}`);
+  }
+  ipv4('ct_nw_src', S.ct_nw_src);
+  ipv6('ct_ipv6_src', S.ct_ipv6_src);
+  ipv4('ct_nw_dst', S.ct_nw_dst);
+  ipv6('ct_ipv6_dst', S.ct_ipv6_dst);
+  if (m.nm(S.ct_nw_proto)) {
+    // As OVS's match_format: the transport ports only print beside the protocol.
+    out.push(`ct_nw_proto=${m.nv(S.ct_nw_proto)}`);
+    be16('ct_tp_src', S.ct_tp_src);
+    be16('ct_tp_dst', S.ct_tp_dst);
   }
 
   // With recirc_id matched (a datapath "megaflow"), OVS names the Ethernet packet type when any
@@ -120,12 +144,13 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
     );
   };
   be64('tun_id', S.tun_id);
-  const ip = (name: string, slot: number) => {
-    const mask = m.nm(slot);
-    if (mask) out.push(`${name}=${formatIpv4MaskedNum(m.nv(slot), mask)}`);
-  };
-  ip('tun_src', S.tun_src);
-  ip('tun_dst', S.tun_dst);
+  ipv4('tun_src', S.tun_src);
+  ipv4('tun_dst', S.tun_dst);
+  ipv6('tun_ipv6_src', S.tun_ipv6_src);
+  ipv6('tun_ipv6_dst', S.tun_ipv6_dst);
+  be16('tun_gbp_id', S.tun_gbp_id);
+  // OVS prints the flags' value alone, even under a mask.
+  if (m.nm(S.tun_gbp_flags)) out.push(`tun_gbp_flags=${hexAlt(m.nv(S.tun_gbp_flags))}`);
   be64('metadata', S.metadata);
   if (m.nm(S.in_port)) out.push(`in_port=${formatPort(m.nv(S.in_port))}`);
 
@@ -175,11 +200,11 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
       );
     }
   } else if (isArp) {
-    ip('arp_spa', S.nw_src);
-    ip('arp_tpa', S.nw_dst);
+    ipv4('arp_spa', S.nw_src);
+    ipv4('arp_tpa', S.nw_dst);
   } else {
-    ip('nw_src', S.nw_src);
-    ip('nw_dst', S.nw_dst);
+    ipv4('nw_src', S.nw_src);
+    ipv4('nw_dst', S.nw_dst);
   }
   if (!skipProto && protoMasked) out.push(isArp ? `arp_op=${proto}` : `nw_proto=${proto}`);
   if (isArp) {
@@ -213,12 +238,6 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
       out.push(`nw_frag=${frag & FRAG_LATER ? 'later' : 'not_later'}`);
       break;
   }
-  const be16 = (name: string, slot: number) => {
-    const mask = m.nm(slot);
-    if (!mask) return;
-    const v = m.nv(slot);
-    out.push(mask === 0xffff ? `${name}=${v}` : `${name}=0x${v.toString(16)}/0x${mask.toString(16)}`);
-  };
   if (dlType === ETH_TYPE.IP && proto === IPPROTO.ICMP) {
     be16('icmp_type', S.tp_src);
     be16('icmp_code', S.tp_dst);

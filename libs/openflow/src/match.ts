@@ -52,6 +52,13 @@ export const S = {
   ct_mark: SLOT_INDEX.ct_mark,
   dp_hash: SLOT_INDEX.dp_hash,
   recirc_id: SLOT_INDEX.recirc_id,
+  tun_gbp_id: SLOT_INDEX.tun_gbp_id,
+  tun_gbp_flags: SLOT_INDEX.tun_gbp_flags,
+  ct_nw_proto: SLOT_INDEX.ct_nw_proto,
+  ct_nw_src: SLOT_INDEX.ct_nw_src,
+  ct_nw_dst: SLOT_INDEX.ct_nw_dst,
+  ct_tp_src: SLOT_INDEX.ct_tp_src,
+  ct_tp_dst: SLOT_INDEX.ct_tp_dst,
   reg0: SLOT_INDEX.reg0,
   dl_src: SLOT_INDEX.dl_src,
   dl_dst: SLOT_INDEX.dl_dst,
@@ -63,6 +70,10 @@ export const S = {
   metadata: SLOT_INDEX.metadata,
   tun_id: SLOT_INDEX.tun_id,
   ct_label: SLOT_INDEX.ct_label,
+  tun_ipv6_src: SLOT_INDEX.tun_ipv6_src,
+  tun_ipv6_dst: SLOT_INDEX.tun_ipv6_dst,
+  ct_ipv6_src: SLOT_INDEX.ct_ipv6_src,
+  ct_ipv6_dst: SLOT_INDEX.ct_ipv6_dst,
 } as const;
 
 /** All narrow slots absent; kept as a packed double array so that copies stay one. */
@@ -269,15 +280,18 @@ export class Match {
 
   /** Sets a field (as ovs-fields(7) names it) to value/mask, OVS's mf_set_value/mf_set. */
   setField(f: FieldDef, value: bigint, mask: bigint): void {
-    if (f.bits <= 32 && f.slotIndex < NARROW_SLOTS && !f.name.startsWith('xreg')) {
+    if (f.bits <= 32 && f.slotIndex < NARROW_SLOTS) {
       this.setFieldNum(f, Number(value & 0xffffffffn), Number(mask & 0xffffffffn));
       return;
     }
-    if (f.name.startsWith('xreg')) {
-      const i = Number(f.name.slice(4));
-      const r = S.reg0 + 2 * i;
-      this.setBitsNum(r, Number((value >> 32n) & 0xffffffffn), Number((mask >> 32n) & 0xffffffffn), 0xffffffff);
-      this.setBitsNum(r + 1, Number(value & 0xffffffffn), Number(mask & 0xffffffffn), 0xffffffff);
+    const regs = registerSpan(f);
+    if (regs > 1) {
+      // xregN/xxregN: consecutive 32-bit registers, the first one most significant.
+      for (let k = 0; k < regs; k++) {
+        const at = BigInt(32 * (regs - 1 - k));
+        const v = Number((value >> at) & 0xffffffffn);
+        this.setBitsNum(f.slotIndex + k, v, Number((mask >> at) & 0xffffffffn), 0xffffffff);
+      }
       return;
     }
     const fm = ones(f.bits);
@@ -358,6 +372,14 @@ export class Match {
     const t = this.dlType();
     return t === ETH_TYPE.IP || t === ETH_TYPE.IPV6;
   }
+}
+
+/**
+ * How many 32-bit registers a field covers: 2 for xregN, 4 for xxregN, else 1. Such a field's
+ * slot is its first (most significant) register.
+ */
+export function registerSpan(f: FieldDef): number {
+  return f.slot.startsWith('reg') && f.bits > 32 ? f.bits / 32 : 1;
 }
 
 export function isMplsType(t: number): boolean {

@@ -128,6 +128,17 @@ const FD = {
   ct_mark: F('ct_mark'),
   ct_label: F('ct_label'),
   metadata: F('metadata'),
+  tun_ipv6_src: F('tun_ipv6_src'),
+  tun_ipv6_dst: F('tun_ipv6_dst'),
+  tun_gbp_id: F('tun_gbp_id'),
+  tun_gbp_flags: F('tun_gbp_flags'),
+  ct_nw_proto: F('ct_nw_proto'),
+  ct_nw_src: F('ct_nw_src'),
+  ct_nw_dst: F('ct_nw_dst'),
+  ct_ipv6_src: F('ct_ipv6_src'),
+  ct_ipv6_dst: F('ct_ipv6_dst'),
+  ct_tp_src: F('ct_tp_src'),
+  ct_tp_dst: F('ct_tp_dst'),
 };
 const REG_FIELDS: FieldDef[] = REG_SLOTS.map((r) => F(r));
 
@@ -226,6 +237,10 @@ export function putNxMatch(w: Writer, m: Match, version: number, cookie = 0n, co
   putSlotWide(w, FD.tun_id, version, m, S.tun_id);
   putSlotNum(w, FD.tun_src, version, m, S.tun_src);
   putSlotNum(w, FD.tun_dst, version, m, S.tun_dst);
+  putSlotWide(w, FD.tun_ipv6_src, version, m, S.tun_ipv6_src);
+  putSlotWide(w, FD.tun_ipv6_dst, version, m, S.tun_ipv6_dst);
+  putSlotNum(w, FD.tun_gbp_id, version, m, S.tun_gbp_id);
+  putSlotNum(w, FD.tun_gbp_flags, version, m, S.tun_gbp_flags);
   if (version < 6) {
     for (let i = 0; i < 16; i++) putSlotNum(w, REG_FIELDS[i], version, m, S.reg0 + i);
   } else {
@@ -243,6 +258,16 @@ export function putNxMatch(w: Writer, m: Match, version: number, cookie = 0n, co
   putSlotNum(w, FD.ct_zone, version, m, S.ct_zone);
   putSlotNum(w, FD.ct_mark, version, m, S.ct_mark);
   putSlotWide(w, FD.ct_label, version, m, S.ct_label);
+  putSlotNum(w, FD.ct_nw_src, version, m, S.ct_nw_src);
+  putSlotWide(w, FD.ct_ipv6_src, version, m, S.ct_ipv6_src);
+  putSlotNum(w, FD.ct_nw_dst, version, m, S.ct_nw_dst);
+  putSlotWide(w, FD.ct_ipv6_dst, version, m, S.ct_ipv6_dst);
+  // As OVS's nx_put_raw: the protocol and ports only when the protocol's value is not zero.
+  if (m.nv(S.ct_nw_proto)) {
+    putSlotNum(w, FD.ct_nw_proto, version, m, S.ct_nw_proto);
+    putSlotNum(w, FD.ct_tp_src, version, m, S.ct_tp_src);
+    putSlotNum(w, FD.ct_tp_dst, version, m, S.ct_tp_dst);
+  }
   putSlotWide(w, FD.metadata, version, m, S.metadata);
   if (cookieMask) {
     const masked = cookieMask !== 0xffffffffffffffffn;
@@ -265,6 +290,8 @@ function prereqOk(f: FieldDef, m: Match): boolean {
       return true;
     case 'vlan':
       return (m.nv(S.vlan_tci) & VLAN_CFI) !== 0;
+    case 'ct':
+      return ctValid(m);
   }
   const dlType = m.dlType();
   const proto = m.nm(S.nw_proto) ? m.nwProto() : -1;
@@ -305,6 +332,22 @@ function prereqOk(f: FieldDef, m: Match): boolean {
 }
 
 export { prereqOk };
+
+/** ct_state bits that only a valid connection has: new, est, rel, rpl, snat, dnat. */
+const CS_VALID_BITS = 0xcf;
+const CS_INVALID = 0x10;
+const CS_TRACKED = 0x20;
+
+/**
+ * OVS's is_ct_valid for a match: it must require one of the bits only a valid connection has,
+ * or require tracked and not invalid (`+trk` alone is not enough: `-inv` must be matched too).
+ */
+export function ctValid(m: Match): boolean {
+  const v = m.nv(S.ct_state);
+  return (
+    (v & CS_VALID_BITS) !== 0 || ((v & CS_TRACKED) !== 0 && (m.nm(S.ct_state) & CS_INVALID) !== 0 && !(v & CS_INVALID))
+  );
+}
 
 /**
  * Decodes `length` bytes of NXM/OXM entries at `offset` (absolute offsets are reported in errors

@@ -2,7 +2,7 @@ import { formatActions, PACKET_IN_REASONS } from './actions.js';
 import { ASYNC_ERROR_NAMES, formatAsyncConfig } from './async-config.js';
 import { ONF_VENDOR_ID } from './bundle.js';
 import { formatGroupMod, formatMeterMod, formatPortMod, ROLES } from './control.js';
-import { ERROR_NAMES_10, ERROR_NAMES_11 } from './error-names.js';
+import { ERROR_NAMES_10, ERROR_NAMES_11, NX_VENDOR_ID, NXET_VENDOR, nxVendorErrorName } from './error-names.js';
 import { OpenFlowDecodeError } from './errors.js';
 import { decodeFlowMod, formatFlowModBody } from './flow-mod.js';
 import { decodeFlowRemovedExt, type FlowRemovedExt, isFlowRemovedExt } from './flow-removed-ext.js';
@@ -79,15 +79,24 @@ function printable(b: Uint8Array): string {
 
 function formatError(m: Extract<OpenFlowMessage, { type: 'error' }>, b: Uint8Array, verbosity: number): string {
   const h = head('OFPT_ERROR', m.version, m.xid);
-  const name = (m.version === 1 ? ERROR_NAMES_10 : ERROR_NAMES_11)[`${m.errType},${m.code}`];
+  let name: string | undefined = (m.version === 1 ? ERROR_NAMES_10 : ERROR_NAMES_11)[`${m.errType},${m.code}`];
+  let data = m.data;
+  if (!name && m.errType === NXET_VENDOR && m.code === 0 && m.version === 1 && data.length >= 8) {
+    // A Nicira vendor error: vendor id, the Nicira type and code, then the offending message.
+    const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    if (v.getUint32(0) === NX_VENDOR_ID) {
+      name = nxVendorErrorName(v.getUint16(4), v.getUint16(6));
+      data = data.subarray(8);
+    }
+  }
   // An error code the version does not define cannot be decoded by ovs-ofctl.
   if (!name) return `${h} ***decode error: OFPBRC_BAD_LEN***\n${hexDump(b)}`;
   let s = `${h} ${name}\n`;
   // ovs-ofctl's output loses trailing spaces of the text.
-  if (m.errType === 0) return m.data.length ? (s + printable(m.data)).replace(/ +$/, '') : s.slice(0, -1);
-  else if (!m.data.length) s += 'OpenFlow message is empty';
-  else if (m.data.length < 8) s += `OpenFlow packet too short (only ${m.data.length} bytes):\n${hexDump(m.data)}`;
-  else s += ofpPrint(m.data, verbosity - 1);
+  if (m.errType === 0) return data.length ? (s + printable(data)).replace(/ +$/, '') : s.slice(0, -1);
+  else if (!data.length) s += 'OpenFlow message is empty';
+  else if (data.length < 8) s += `OpenFlow packet too short (only ${data.length} bytes):\n${hexDump(data)}`;
+  else s += ofpPrint(data, verbosity - 1);
   return s;
 }
 

@@ -1,4 +1,14 @@
-import { bundleErrorForVersion, ERROR_NAMES_10, ERROR_NAMES_11, encodeMessage, Writer } from '@softswitch/openflow';
+import {
+  bundleErrorForVersion,
+  ERROR_NAMES_10,
+  ERROR_NAMES_11,
+  encodeMessage,
+  NX_VENDOR_ERRORS_10,
+  NX_VENDOR_ID,
+  NXBRC_UNENCODABLE_ERROR,
+  NXET_VENDOR,
+  Writer,
+} from '@softswitch/openflow';
 
 /**
  * OVS 3.1 echoes the whole offending message in an error reply (OpenFlow asks for at least 64
@@ -6,32 +16,6 @@ import { bundleErrorForVersion, ERROR_NAMES_10, ERROR_NAMES_11, encodeMessage, W
  */
 const ERROR_DATA_MAX = 0xffff - 24;
 
-/**
- * OpenFlow 1.0 has no numbers for many 1.1+ errors; OVS sends those as a Nicira vendor error
- * (OFPT_ERROR type NXET_VENDOR 0xb0c2, code NXVC_VENDOR_ERROR 0, then vendor 0x2320 and the
- * Nicira type/code). The pairs below are what ovs-ofctl 3.1 decodes to each name.
- */
-const NXET_VENDOR = 0xb0c2;
-const NX_VENDOR_ID = 0x2320;
-const NX10: Record<string, [number, number]> = {
-  OFPBMC_BAD_VALUE: [1, 258],
-  OFPBMC_BAD_MASK: [1, 259],
-  OFPBMC_BAD_PREREQ: [1, 260],
-  OFPBMC_DUP_FIELD: [1, 261],
-  OFPBMC_BAD_WILDCARDS: [1, 262],
-  OFPBRC_BAD_TABLE_ID: [1, 512],
-  OFPRRFC_BAD_ROLE: [1, 513],
-  OFPBRC_BAD_PORT: [1, 514],
-  OFPBAC_MATCH_INCONSISTENT: [1, 522],
-  OFPBAC_BAD_SET_TYPE: [1, 523],
-  OFPBAC_BAD_SET_LEN: [1, 524],
-  OFPBAC_BAD_SET_ARGUMENT: [1, 525],
-  OFPBAC_BAD_OUT_GROUP: [2, 9],
-  OFPBIC_UNSUP_INST: [2, 257],
-  OFPFMFC_BAD_FLAGS: [3, 258],
-};
-/** NXBRC_UNENCODABLE_ERROR: for an error OpenFlow 1.0 cannot express at all. */
-const UNENCODABLE_10: [number, number] = [1, 521];
 const GROUP_MOD_FAILED = 6;
 
 const NAME_TO_10 = new Map<string, { type: number; code: number }>();
@@ -61,7 +45,8 @@ export function errorForVersion(type: number, code: number, version: number): Wi
   const std = name ? NAME_TO_10.get(name) : undefined;
   if (std) return std;
   // Group errors keep their 1.1 numbers inside the vendor error.
-  const nx = (name && NX10[name]) || (type === GROUP_MOD_FAILED ? [type, code] : UNENCODABLE_10);
+  const nx =
+    (name && NX_VENDOR_ERRORS_10[name]) || (type === GROUP_MOD_FAILED ? [type, code] : NXBRC_UNENCODABLE_ERROR);
   return { type: NXET_VENDOR, code: 0, vendor: nx as [number, number] };
 }
 

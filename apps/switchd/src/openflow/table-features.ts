@@ -1,3 +1,4 @@
+import { pipelineHasField } from '@softswitch/ofproto';
 import {
   encodeTableFeaturesEntry,
   type FeatureId,
@@ -25,7 +26,8 @@ const MAX_ENTRIES = 1_000_000;
 const ALL_ONES = 0xffffffffffffffffn;
 const METER_INSTRUCTION = 6;
 
-const byName = new Map(FIELDS.map((f) => [f.name, f]));
+// Fields the codec knows but the packet key has no place for (ct_nw_src, tun_gbp_id...) are left out.
+const byName = new Map(FIELDS.filter(pipelineHasField).map((f) => [f.name, f]));
 /** The OVS fields softswitch matches, in OVS's order. */
 const MATCHABLE = OVS_FIELDS.filter((f) => byName.has(f.name));
 const MASKABLE = new Set(MATCHABLE.filter((f) => byName.get(f.name)?.maskable).map((f) => f.name));
