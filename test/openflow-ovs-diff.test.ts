@@ -17,7 +17,7 @@ import { describeNeeding } from './support/requirements.js';
  * Differential test: our flow parser + encoder + decoder + printer against the real
  * `ovs-ofctl parse-flows`, on seeded random flows, for OpenFlow 1.0, 1.3 and 1.5.
  */
-const VERSIONS = ['OpenFlow10', 'OpenFlow13', 'OpenFlow15'] as const;
+const VERSIONS = ['OpenFlow10', 'OpenFlow11', 'OpenFlow13', 'OpenFlow15'] as const;
 const FLOWS = 2000;
 const dir = mkdtempSync(join(tmpdir(), 'openflow-diff-'));
 
@@ -63,7 +63,8 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow parse-flows vs ovs-ofctl'
         groups.set(p, [...(groups.get(p) ?? []), flow]);
         total++;
       }
-      expect(total).toBeGreaterThan(FLOWS * 0.7);
+      // OpenFlow 1.1 has no NXM: only flows every protocol can express remain.
+      expect(total).toBeGreaterThan(FLOWS * (version === 'OpenFlow11' ? 0.2 : 0.7));
       const diffs: string[] = [];
       let messages = 0;
       for (const [p, flows] of groups) {

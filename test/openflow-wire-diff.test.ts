@@ -72,7 +72,7 @@ export async function startFakeSwitch(path: string): Promise<FakeSwitch> {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'openflow-wire-'));
-const VERSIONS = ['OpenFlow10', 'OpenFlow13', 'OpenFlow15'] as const;
+const VERSIONS = ['OpenFlow10', 'OpenFlow11', 'OpenFlow13', 'OpenFlow15'] as const;
 
 function runOvs(args: string[]): Promise<{ status: number; stderr: string }> {
   return new Promise((resolve) => {
@@ -98,6 +98,20 @@ const HAND_WRITTEN = [
   'ct_state=+new,ip,ct_nw_dst=1.2.3.4,ct_nw_proto=1,actions=resubmit(2,3,ct),resubmit(1,,ct)',
   'tun_ipv6_src=2001:db8::1,tun_ipv6_dst=2001:db8::/32,tun_gbp_id=0x5/0xff,tun_gbp_flags=1,actions=set_field:::2->tun_ipv6_dst,set_field:7->tun_gbp_id',
   'xxreg1=0x1234/0xff00,actions=load:0x5->xxreg1[],move:xxreg0[0..63]->xreg1[],set_field:0x5/0xff->xxreg3',
+  // OpenFlow 1.1's fixed match and own set actions (OFPAT11_SET_*).
+  'dl_vlan=5,dl_vlan_pcp=3,actions=mod_vlan_vid:7,mod_vlan_pcp:2,output:1',
+  'vlan_tci=0x1000/0x1000,actions=set_vlan_vid:9',
+  'vlan_tci=0,actions=mod_vlan_vid:9,output:3',
+  'dl_src=01:00:00:00:00:00/01:00:00:00:00:00,dl_dst=aa:bb:cc:dd:ee:ff,actions=mod_dl_src:00:11:22:33:44:55,mod_dl_dst:00:00:00:00:00:01',
+  'tcp,nw_tos=32,tp_src=80,tp_dst=443,actions=mod_nw_tos:64,mod_tp_src:1,mod_tp_dst:2',
+  'udp,nw_dst=10.0.0.0/8,actions=mod_nw_ecn:2,mod_nw_ttl:5,dec_ttl',
+  'icmp,icmp_type=8,icmp_code=0,actions=drop',
+  'arp,arp_spa=1.2.3.4,arp_op=1,actions=output:LOCAL',
+  'mpls,mpls_label=100,mpls_tc=3,actions=set_mpls_label(5),set_mpls_tc(2),pop_mpls:0x0800',
+  'metadata=0x5/0xff,actions=write_metadata:0x1/0x1,goto_table:4',
+  'ip,actions=push_mpls:0x8847,set_mpls_ttl(3),dec_mpls_ttl',
+  'tcp,actions=write_actions(mod_tp_dst:8,set_vlan_vid:4)',
+  'ip,nw_proto=47,nw_tos=8,actions=mod_nw_src:2.2.2.2',
 ];
 
 const isFlowMod = (m: Buffer) =>
@@ -170,7 +184,8 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow wire bytes vs ovs-ofctl a
         }
       }
       if (diffs.length) console.log(`${version}: ${diffs.length} differ; first:\n${diffs.slice(0, 4).join('\n')}`);
-      expect(compared).toBeGreaterThan(200);
+      // Fewer generated flows are expressible in OpenFlow 1.1 (no NXM there).
+      expect(compared).toBeGreaterThan(version === 'OpenFlow11' ? 150 : 200);
       expect(diffs).toEqual([]);
     }, 60_000);
   }

@@ -200,8 +200,35 @@ function setFieldLegacy(w: Writer, a: Extract<Action, { type: 'set_field' }>, ve
       w.u16(10).u16(8).u16(Number(v)).u16(0);
       return;
     default:
+      if (version === 2 && setFieldOf11(w, a.field.name, Number(v))) return;
       putRegLoad(w, a.field, a.value, a.mask);
   }
+}
+
+/** OpenFlow 1.1's own actions for set_field (OVS's set_field_to_legacy_openflow); false if none. */
+function setFieldOf11(w: Writer, field: string, v: number): boolean {
+  switch (field) {
+    case 'nw_ecn':
+      w.u16(8).u16(8).u8(v).zeros(3);
+      return true;
+    case 'nw_ttl':
+      w.u16(23).u16(8).u8(v).zeros(3);
+      return true;
+    case 'sctp_src':
+    case 'sctp_dst':
+      w.u16(field === 'sctp_src' ? 9 : 10)
+        .u16(8)
+        .u16(v)
+        .u16(0);
+      return true;
+    case 'mpls_label':
+      w.u16(13).u16(8).u32(v);
+      return true;
+    case 'mpls_tc':
+      w.u16(14).u16(8).u8(v).zeros(3);
+      return true;
+  }
+  return false;
 }
 
 const NO_CTX: EncodeContext = { flowHasVlan: true, nwProto: 0, dlType: 0 };
@@ -255,6 +282,8 @@ export function encodeAction(w: Writer, a: Action, version: number, ctx: EncodeC
       w.u16(ofsNbits(a.src.ofs, a.src.nBits)).u32(nxmHeader0(a.src.field)).u16(a.maxLen).zeros(6);
       return;
     case 'set_vlan_vid':
+      // OpenFlow 1.1 has the action but no implicit push: an explicit one goes first.
+      if (version === 2 && a.push && !ctx.flowHasVlan) w.u16(17).u16(8).u16(0x8100).u16(0);
       if (version < 3) w.u16(1).u16(8).u16(a.vid).u16(0);
       else {
         if (a.push && !ctx.flowHasVlan) w.u16(17).u16(8).u16(0x8100).u16(0);
@@ -262,6 +291,7 @@ export function encodeAction(w: Writer, a: Action, version: number, ctx: EncodeC
       }
       return;
     case 'set_vlan_pcp':
+      if (version === 2 && a.push && !ctx.flowHasVlan) w.u16(17).u16(8).u16(0x8100).u16(0);
       if (version < 3) w.u16(2).u16(8).u8(a.pcp).zeros(3);
       else {
         if (a.push && !ctx.flowHasVlan) w.u16(17).u16(8).u16(0x8100).u16(0);
@@ -280,8 +310,9 @@ export function encodeAction(w: Writer, a: Action, version: number, ctx: EncodeC
       return;
     case 'set_eth_src':
     case 'set_eth_dst':
+      // OpenFlow 1.1 numbers the set actions one lower than 1.0 from here (no strip_vlan).
       if (version < 3)
-        w.u16(a.type === 'set_eth_src' ? 4 : 5)
+        w.u16((a.type === 'set_eth_src' ? 4 : 5) - (version === 2 ? 1 : 0))
           .u16(16)
           .uint(a.mac, 6)
           .zeros(6);
@@ -290,18 +321,22 @@ export function encodeAction(w: Writer, a: Action, version: number, ctx: EncodeC
     case 'set_ipv4_src':
     case 'set_ipv4_dst':
       if (version < 3)
-        w.u16(a.type === 'set_ipv4_src' ? 6 : 7)
+        w.u16((a.type === 'set_ipv4_src' ? 6 : 7) - (version === 2 ? 1 : 0))
           .u16(8)
           .u32(a.ip);
       else putSetField(w, F(a.type === 'set_ipv4_src' ? 'ip_src' : 'ip_dst'), BigInt(a.ip), 0xffffffffn, version);
       return;
     case 'set_ip_dscp':
-      if (version < 3) w.u16(8).u16(8).u8(a.tos).zeros(3);
+      if (version < 3)
+        w.u16(version === 2 ? 7 : 8)
+          .u16(8)
+          .u8(a.tos)
+          .zeros(3);
       else putSetField(w, F('ip_dscp'), BigInt(a.tos >> 2), 0x3fn, version);
       return;
     case 'set_ip_ecn':
-      if (of10) putRegLoad(w, F('nw_ecn'), BigInt(a.ecn), 3n);
-      else if (version === 2) w.u16(8).u16(8).u8(a.ecn).zeros(3);
+      if (version === 2) w.u16(8).u16(8).u8(a.ecn).zeros(3);
+      else if (of10) putRegLoad(w, F('nw_ecn'), BigInt(a.ecn), 3n);
       else putSetField(w, F('nw_ecn'), BigInt(a.ecn), 3n, version);
       return;
     case 'set_ip_ttl':
@@ -1279,6 +1314,7 @@ export function decodeActions(b: Uint8Array, off: number, len: number, version: 
           out.push({ type: 'meter', meterId: v.getUint32(p + 4) });
           break;
         default:
+          if (version === 2 && decodeOf11SetAction(b, v, p, type, alen, out)) break;
           throw badAction(OFPBAC.BAD_TYPE, p, `unknown action type ${type}`);
       }
     }
@@ -1359,3 +1395,63 @@ export function decodeInstructions(b: Uint8Array, off: number, len: number, vers
 }
 
 export { ETH_TYPE };
+
+/**
+ * OpenFlow 1.1's own set actions (OFPAT11_SET_*: replaced by set_field from 1.2): pushes the
+ * action and returns true, or false for a type 1.1 does not have.
+ */
+function decodeOf11SetAction(
+  b: Uint8Array,
+  v: DataView,
+  p: number,
+  type: number,
+  alen: number,
+  out: Action[],
+): boolean {
+  switch (type) {
+    case 1:
+      exactLength(type, alen, 8, p);
+      if (v.getUint16(p + 4) & ~0xfff) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad VLAN VID');
+      out.push({ type: 'set_vlan_vid', vid: v.getUint16(p + 4), push: false });
+      return true;
+    case 2:
+      exactLength(type, alen, 8, p);
+      if (b[p + 4] > 7) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad VLAN PCP');
+      out.push({ type: 'set_vlan_pcp', pcp: b[p + 4], push: false });
+      return true;
+    case 3:
+    case 4:
+      exactLength(type, alen, 16, p);
+      out.push({ type: type === 3 ? 'set_eth_src' : 'set_eth_dst', mac: readUint(b, p + 4, 6) });
+      return true;
+    case 5:
+    case 6:
+      exactLength(type, alen, 8, p);
+      out.push({ type: type === 5 ? 'set_ipv4_src' : 'set_ipv4_dst', ip: v.getUint32(p + 4) });
+      return true;
+    case 7:
+      exactLength(type, alen, 8, p);
+      if (b[p + 4] & 3) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad TOS');
+      out.push({ type: 'set_ip_dscp', tos: b[p + 4] });
+      return true;
+    case 8:
+      exactLength(type, alen, 8, p);
+      if (b[p + 4] > 3) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad ECN');
+      out.push({ type: 'set_ip_ecn', ecn: b[p + 4] });
+      return true;
+    case 9:
+    case 10:
+      exactLength(type, alen, 8, p);
+      out.push({ type: type === 9 ? 'set_l4_src' : 'set_l4_dst', port: v.getUint16(p + 4) });
+      return true;
+    case 13:
+      exactLength(type, alen, 8, p);
+      out.push({ type: 'set_mpls_label', label: v.getUint32(p + 4) & 0xfffff });
+      return true;
+    case 14:
+      exactLength(type, alen, 8, p);
+      out.push({ type: 'set_mpls_tc', tc: b[p + 4] & 7 });
+      return true;
+  }
+  return false;
+}

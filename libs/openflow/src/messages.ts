@@ -15,7 +15,7 @@ import {
   type PortMod,
   registerBareActionEncoder,
 } from './control.js';
-import { decodeError, OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
+import { decodeError, OFPBMC, OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
 import { decodeFlowMod, encodeFlowMod, type FlowMod } from './flow-mod.js';
 import type { FlowRemovedFields } from './flow-removed-ext.js';
 import { portFromOf11, portToOf11 } from './format-values.js';
@@ -29,7 +29,7 @@ import {
   type MultipartRequestBody,
   multipartCode,
 } from './multipart.js';
-import { pullNxMatch, putNxMatch } from './nxm.js';
+import { pullNxMatch } from './nxm.js';
 import { pullOfp10Match, putOfp10Match } from './ofp10-match.js';
 import { decodePort, encodePort, PORT_LEN, type PortDesc, portLengthAt } from './ports.js';
 import { P_OF10_NXM_ANY, P_OF10_STD_ANY, Protocol } from './protocols.js';
@@ -41,6 +41,7 @@ import {
   type QueueConfig,
   queueGetConfigTypes,
 } from './queue-config.js';
+import { pullVersionMatch, putVersionMatch } from './version-match.js';
 
 /** OpenFlow messages as a discriminated union keyed by `type`; codecs over Uint8Array. */
 
@@ -137,17 +138,6 @@ export type OpenFlowMessage =
 
 const NO_CTX = { flowHasVlan: true, nwProto: 0, dlType: 0 };
 
-function putMatchAny(w: Writer, m: Match, version: number): void {
-  if (version === 1) putOfp10Match(w, m);
-  else {
-    const start = w.length;
-    w.u16(1).u16(0);
-    const len = putNxMatch(w, m, version);
-    w.setU16(start + 2, len + 4);
-    w.pad(8, start);
-  }
-}
-
 export function encodeMessage(m: OpenFlowMessage): Uint8Array {
   const w = new Writer(64);
   const header = (t: number) => w.u8(m.version).u8(t).u16(0).u32(m.xid);
@@ -227,7 +217,7 @@ export function encodeMessage(m: OpenFlowMessage): Uint8Array {
       } else {
         w.u64(m.cookie).u16(m.priority).u8(m.reason).u8(m.tableId).u32(m.durationSec).u32(m.durationNsec);
         w.u16(m.idleTimeout).u16(m.hardTimeout).u64(m.packetCount).u64(m.byteCount);
-        putMatchAny(w, m.match, m.version);
+        putVersionMatch(w, m.match, m.version);
       }
       break;
     case 'packet_in':
@@ -236,7 +226,7 @@ export function encodeMessage(m: OpenFlowMessage): Uint8Array {
         w.u32(m.bufferId).u16(m.totalLen).u16(m.match.num('in_port')).u8(m.reason).u8(0);
       } else {
         w.u32(m.bufferId).u16(m.totalLen).u8(m.reason).u8(m.tableId).u64(m.cookie);
-        putMatchAny(w, m.match, m.version);
+        putVersionMatch(w, m.match, m.version);
         w.zeros(2);
       }
       w.bytes(m.data);
@@ -491,10 +481,8 @@ export function decodeMessage(b: Uint8Array): OpenFlowMessage {
         };
       }
       if (b.length < 56) throw badRequest(OFPBRC.BAD_LEN, 2, 'flow removed too short');
-      const mlen = v.getUint16(50);
-      if (v.getUint16(48) !== 1) throw decodeError(OFPET.BAD_MATCH, 0, 48, 'match type is not OXM');
-      if (mlen < 4 || 48 + ((mlen + 7) & ~7) !== b.length)
-        throw decodeError(OFPET.BAD_MATCH, 1, 50, 'bad match length');
+      const [match, after] = pullVersionMatch(b, 48, b.length, version);
+      if (after !== b.length) throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_LEN, 50, 'bad match length');
       return {
         type: 'flow_removed',
         version,
@@ -509,7 +497,7 @@ export function decodeMessage(b: Uint8Array): OpenFlowMessage {
         hardTimeout: v.getUint16(30),
         packetCount: v.getBigUint64(32),
         byteCount: v.getBigUint64(40),
-        match: pullNxMatch(b, 52, mlen - 4, 0).match,
+        match,
       };
     }
     case 10: {

@@ -66,12 +66,12 @@ import {
   type QueueStats,
   type QueueStatsRequest,
 } from './multipart-queue.js';
-import { pullNxMatch, putNxMatch } from './nxm.js';
 import { pullOfp10Match, putOfp10Match } from './ofp10-match.js';
 import { OXS, oxsHeader, putOxsStats, readOxsStats } from './oxs.js';
 import { decodePortStatsEntries, encodePortStatsEntry, formatPortStatsEntries, type PortStats } from './port-stats.js';
 import { decodePort, encodePort, formatPortDesc, type PortDesc, portLengthAt } from './ports.js';
 import type { QueueConfig } from './queue-config.js';
+import { pullVersionMatch, putVersionMatch } from './version-match.js';
 
 /** Multipart (OpenFlow 1.0 "stats") requests and replies: desc, flow, aggregate, table, port, port-desc. */
 
@@ -113,14 +113,37 @@ export interface FlowStats {
 
 export interface TableStats {
   tableId: number;
-  /** OpenFlow 1.0 only: table name, wildcards and capacity (ignored for 1.1+). */
+  /** OpenFlow 1.0-1.2: table name, wildcards and capacity (not in 1.3+). */
   name?: string;
   wildcards?: number;
   maxEntries?: number;
   activeCount: number;
   lookupCount: bigint;
   matchedCount: bigint;
+  /** OpenFlow 1.1 and 1.2: what the table supports (1.3 moved this to table-features). */
+  features?: TableStatsFeatures;
 }
+
+/**
+ * OpenFlow 1.1/1.2 table capabilities as bitmaps: fields (1.1's OFPFMF11_* bits, 1.2's
+ * 1 << OXM field number), instructions (1 << OFPIT_*), actions (1 << OFPAT_* of the version).
+ */
+export interface TableStatsFeatures {
+  wildcards: bigint;
+  match: bigint;
+  instructions: number;
+  writeActions: number;
+  applyActions: number;
+  /** OpenFlow 1.2 only. */
+  writeSetfields: bigint;
+  applySetfields: bigint;
+  metadataMatch: bigint;
+  metadataWrite: bigint;
+  config: number;
+}
+
+/** Bytes of one table stats entry by version: 1.0, 1.1, 1.2, then 1.3+. */
+const TABLE_STATS_SIZE = [0, 64, 88, 128];
 
 export type MultipartRequestBody =
   | { mp: 'desc' }
@@ -184,33 +207,6 @@ function getString(b: Uint8Array, off: number, n: number): string {
   return new TextDecoder().decode(b.subarray(off, end));
 }
 
-function putMatch(w: Writer, m: Match, version: number): void {
-  if (version === 1) putOfp10Match(w, m);
-  else {
-    const start = w.length;
-    w.u16(1).u16(0);
-    const len = putNxMatch(w, m, version);
-    w.setU16(start + 2, len + 4);
-    w.pad(8, start);
-  }
-}
-
-/** Returns the match and the offset after it (padded). */
-function pullMatch(b: Uint8Array, off: number, end: number, version: number): [Match, number] {
-  if (version === 1) {
-    if (end - off < 40) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, off, 'truncated ofp_match');
-    return [pullOfp10Match(b, off).match, off + 40];
-  }
-  if (end - off < 4) throw decodeError(OFPET.BAD_MATCH, 1, off, 'truncated match header');
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const type = v.getUint16(off);
-  const len = v.getUint16(off + 2);
-  if (type !== 1) throw decodeError(OFPET.BAD_MATCH, 0, off, 'match type is not OXM');
-  const padded = (len + 7) & ~7;
-  if (len < 4 || off + padded > end) throw decodeError(OFPET.BAD_MATCH, 1, off, 'match overruns its container');
-  return [pullNxMatch(b, off + 4, len - 4, 0).match, off + padded];
-}
-
 export function encodeMultipartRequest(w: Writer, body: MultipartRequestBody, version: number): void {
   switch (body.mp) {
     case 'group':
@@ -238,7 +234,7 @@ export function encodeMultipartRequest(w: Writer, body: MultipartRequestBody, ve
         w.u8(r.tableId).u8(0).u16(r.outPort);
       } else {
         w.u8(r.tableId).zeros(3).u32(portToOf11(r.outPort)).u32(r.outGroup).zeros(4).u64(r.cookie).u64(r.cookieMask);
-        putMatch(w, r.match, version);
+        putVersionMatch(w, r.match, version);
       }
       return;
     }
@@ -293,7 +289,7 @@ export function decodeMultipartRequest(
         };
       }
       if (end - off < 32) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, off, 'flow stats request too short');
-      const [match, after] = pullMatch(b, off + 32, end, version);
+      const [match, after] = pullVersionMatch(b, off + 32, end, version);
       if (after !== end) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, after, 'trailing bytes after match');
       return {
         mp,
@@ -377,10 +373,10 @@ export function encodeMultipartReply(w: Writer, body: MultipartReplyBody, versio
             .u16(f.priority)
             .u16(f.idleTimeout)
             .u16(f.hardTimeout)
-            .u16(f.flags)
+            .u16(version >= 4 ? f.flags : 0) // a pad before OpenFlow 1.3
             .zeros(4);
           w.u64(f.cookie).u64(f.packetCount).u64(f.byteCount);
-          putMatch(w, f.match, version);
+          putVersionMatch(w, f.match, version);
           encodeInstructions(w, f.actions, version, encodeContextFor(f.match));
         }
         w.setU16(start, w.length - start);
@@ -396,7 +392,8 @@ export function encodeMultipartReply(w: Writer, body: MultipartReplyBody, versio
             .u32(t.activeCount)
             .u64(t.lookupCount)
             .u64(t.matchedCount);
-        } else w.u8(t.tableId).zeros(3).u32(t.activeCount).u64(t.lookupCount).u64(t.matchedCount);
+        } else if (version === 2 || version === 3) encodeTableStats1112(w, t, version);
+        else w.u8(t.tableId).zeros(3).u32(t.activeCount).u64(t.lookupCount).u64(t.matchedCount);
       }
       return;
     case 'port':
@@ -448,7 +445,7 @@ export function decodeFlowStatsEntries(
       } else if (version >= 6) {
         flows.push(decodeFlowStats15(b, v, p, e));
       } else {
-        const [match, after] = pullMatch(b, p + 48, e, version);
+        const [match, after] = pullVersionMatch(b, p + 48, e, version);
         flows.push({
           tableId: b[p + 2],
           durationSec: v.getUint32(p + 4),
@@ -456,7 +453,7 @@ export function decodeFlowStatsEntries(
           priority: v.getUint16(p + 12),
           idleTimeout: v.getUint16(p + 14),
           hardTimeout: v.getUint16(p + 16),
-          flags: v.getUint16(p + 18),
+          flags: version >= 4 ? v.getUint16(p + 18) : 0,
           cookie: v.getBigUint64(p + 24),
           packetCount: v.getBigUint64(p + 32),
           byteCount: v.getBigUint64(p + 40),
@@ -479,7 +476,7 @@ export function encodeFlowStats15(f: FlowStats, importance: number, idleMs: numb
   w.u16(0).zeros(2).u8(f.tableId).u8(0); // length, pad, table, reason (OFPFSR_STATS_REQUEST)
   w.u16(f.priority).u16(f.idleTimeout).u16(f.hardTimeout).u16(f.flags).u16(importance);
   w.u64(f.cookie);
-  putMatch(w, f.match, 6);
+  putVersionMatch(w, f.match, 6);
   putOxsStats(w, (s) => {
     oxsHeader(s, OXS.DURATION, 8);
     s.u32(f.durationSec).u32(f.durationNsec);
@@ -515,7 +512,7 @@ export function encodeAggregate15(packets: bigint, bytes: bigint, flows: number)
  * instructions.
  */
 function decodeFlowStats15(b: Uint8Array, v: DataView, p: number, e: number): FlowStats {
-  const [match, statsAt] = pullMatch(b, p + 24, e, 6);
+  const [match, statsAt] = pullVersionMatch(b, p + 24, e, 6);
   if (e - statsAt < 4) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, statsAt, 'truncated ofp_stats');
   const statsLen = v.getUint16(statsAt + 2);
   const statsEnd = statsAt + statsLen;
@@ -622,7 +619,7 @@ export function decodeMultipartReply(b: Uint8Array, off: number, mpType: number,
       return { mp, flows };
     }
     case 'table': {
-      const size = version === 1 ? 64 : 24;
+      const size = TABLE_STATS_SIZE[version] ?? 24;
       if ((end - off) % size) throw badLen(off, 'table stats reply is not a whole number of entries');
       const tables: TableStats[] = [];
       for (let p = off; p < end; p += size) {
@@ -636,7 +633,8 @@ export function decodeMultipartReply(b: Uint8Array, off: number, mpType: number,
             lookupCount: v.getBigUint64(p + 48),
             matchedCount: v.getBigUint64(p + 56),
           });
-        } else {
+        } else if (version === 2 || version === 3) tables.push(decodeTableStats1112(b, v, p, version));
+        else {
           tables.push({
             tableId: b[p],
             activeCount: v.getUint32(p + 4),
@@ -786,7 +784,8 @@ export function formatMultipartReply(body: MultipartReplyBody, version: number):
       let prev: TableStats | undefined;
       return body.tables
         .map((t, i) => {
-          let s = `${i ? '\n' : ''}\n  table ${t.tableId}${t.name !== undefined ? ` ("${t.name}")` : ''}:`;
+          const named = t.name !== undefined && (version === 1 || t.name !== '');
+          let s = `${i ? '\n' : ''}\n  table ${t.tableId}${named ? ` ("${t.name}")` : ''}:`;
           s += `\n    active=${t.activeCount}, lookup=${t.lookupCount}, matched=${t.matchedCount}`;
           if (version === 1) {
             if (prev && prev.wildcards === t.wildcards && prev.maxEntries === t.maxEntries)
@@ -813,3 +812,73 @@ export function formatMultipartReply(body: MultipartReplyBody, version: number):
 }
 
 export { readUint };
+
+const NO_TABLE_FEATURES: TableStatsFeatures = {
+  wildcards: 0n,
+  match: 0n,
+  instructions: 0,
+  writeActions: 0,
+  applyActions: 0,
+  writeSetfields: 0n,
+  applySetfields: 0n,
+  metadataMatch: 0n,
+  metadataWrite: 0n,
+  config: 0,
+};
+
+/** ofp11_table_stats (88 bytes) or ofp12_table_stats (128 bytes). */
+function encodeTableStats1112(w: Writer, t: TableStats, version: number): void {
+  const f = t.features ?? NO_TABLE_FEATURES;
+  w.u8(t.tableId).zeros(7);
+  putString(w, t.name ?? '', 32);
+  if (version === 2) {
+    w.u32(Number(f.wildcards)).u32(Number(f.match)).u32(f.instructions).u32(f.writeActions).u32(f.applyActions);
+    w.u32(f.config);
+  } else {
+    w.u64(f.match).u64(f.wildcards).u32(f.writeActions).u32(f.applyActions);
+    w.u64(f.writeSetfields).u64(f.applySetfields).u64(f.metadataMatch).u64(f.metadataWrite);
+    w.u32(f.instructions).u32(f.config);
+  }
+  w.u32(t.maxEntries ?? 0)
+    .u32(t.activeCount)
+    .u64(t.lookupCount)
+    .u64(t.matchedCount);
+}
+
+function decodeTableStats1112(b: Uint8Array, v: DataView, p: number, version: number): TableStats {
+  const name = getString(b, p + 8, 32);
+  const at = p + 40;
+  const features: TableStatsFeatures =
+    version === 2
+      ? {
+          ...NO_TABLE_FEATURES,
+          wildcards: BigInt(v.getUint32(at)),
+          match: BigInt(v.getUint32(at + 4)),
+          instructions: v.getUint32(at + 8),
+          writeActions: v.getUint32(at + 12),
+          applyActions: v.getUint32(at + 16),
+          config: v.getUint32(at + 20),
+        }
+      : {
+          match: v.getBigUint64(at),
+          wildcards: v.getBigUint64(at + 8),
+          writeActions: v.getUint32(at + 16),
+          applyActions: v.getUint32(at + 20),
+          writeSetfields: v.getBigUint64(at + 24),
+          applySetfields: v.getBigUint64(at + 32),
+          metadataMatch: v.getBigUint64(at + 40),
+          metadataWrite: v.getBigUint64(at + 48),
+          instructions: v.getUint32(at + 56),
+          config: v.getUint32(at + 60),
+        };
+  const tail = version === 2 ? at + 24 : at + 64;
+  return {
+    tableId: b[p],
+    name,
+    maxEntries: v.getUint32(tail),
+    activeCount: v.getUint32(tail + 4),
+    lookupCount: v.getBigUint64(tail + 8),
+    matchedCount: v.getBigUint64(tail + 16),
+    features,
+  };
+}

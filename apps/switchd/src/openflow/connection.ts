@@ -73,7 +73,7 @@ import {
   roleFromNx,
   roleToNx,
 } from './roles.js';
-import { tableFeaturesEntries, tableFeaturesSetError } from './table-features.js';
+import { tableFeaturesEntries, tableFeaturesSetError, tableStatsFeatures } from './table-features.js';
 
 /** Versions this switch speaks: OpenFlow 1.0 (wire 1) to 1.5 (wire 6), as OVS 3.1. */
 export const MIN_VERSION = 1;
@@ -953,6 +953,9 @@ export class Connection implements RoleHolder {
                   activeCount: tables[t].size,
                   lookupCount: 0n,
                   matchedCount: 0n,
+                  ...(this.version === 2 || this.version === 3
+                    ? { maxEntries: 1_000_000, features: tableStatsFeatures(t, N_TABLES, this.version) }
+                    : {}),
                 },
               ],
             }),
