@@ -24,6 +24,7 @@ import { encodeHelloOutput } from '../apps/ofctl/src/offline/hello.js';
 import { preprocessedLines, strtolU32, testLines } from '../apps/ofctl/src/offline/hex-input.js';
 import { nxMatchToString, parseNxMatchLines } from '../apps/ofctl/src/offline/nx-match.js';
 import { parseOfp10MatchLines } from '../apps/ofctl/src/offline/ofp10-match.js';
+import { parseOfp11MatchLines } from '../apps/ofctl/src/offline/ofp11-match.js';
 import {
   capturedOpenFlow,
   DEFAULT_OPENFLOW_PORTS,
@@ -240,6 +241,38 @@ function ofp10Matches(count: number, seed: number): string[] {
   return lines;
 }
 
+/**
+ * OpenFlow 1.1 matches: random bytes under random wildcards, nudged towards IP/TCP/ICMP/ARP/MPLS
+ * types, the special VLAN ids, all-ones (wildcard) masks and out-of-range values.
+ */
+function ofp11Matches(count: number, seed: number): string[] {
+  const rnd = of.prng(seed);
+  const int = (n: number) => Math.floor(rnd() * n);
+  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const b = Uint8Array.from({ length: 88 }, () => int(256));
+    const v = new DataView(b.buffer);
+    v.setUint16(0, 0);
+    v.setUint16(2, 88);
+    if (rnd() < 0.7) v.setUint32(4, int(0xff00));
+    v.setUint32(8, rnd() < 0.8 ? int(1 << 10) : int(2 ** 32));
+    for (const at of [18, 30]) if (rnd() < 0.6) b.fill(0xff, at, at + 6);
+    if (rnd() < 0.5) v.setUint16(36, pick([0xfffe, 0xffff, int(4096)]));
+    if (rnd() < 0.7) b[38] = int(8);
+    if (rnd() < 0.8) v.setUint16(40, pick([0x0800, 0x0806, 0x8035, 0x8847, 0x86dd]));
+    if (rnd() < 0.7) b[42] = int(64) << 2;
+    if (rnd() < 0.7) b[43] = pick([1, 6, 17, 132, 47]);
+    for (const at of [48, 56]) if (rnd() < 0.5) v.setUint32(at, rnd() < 0.5 ? 0xffffffff : 0xff);
+    if (rnd() < 0.5) v.setUint16(60, int(256));
+    if (rnd() < 0.7) v.setUint32(64, int(1 << 20));
+    if (rnd() < 0.7) b[68] = int(8);
+    if (rnd() < 0.6) b.fill(0xff, 80, 88);
+    lines.push(toHex(b));
+  }
+  return lines;
+}
+
 /** An Ethernet/IPv4/TCP segment (checksums are not checked by either reader). */
 function segment(from: string, to: string, flags: string, seq: number, payload: Uint8Array): Uint8Array {
   const [src, sport] = from.split(':');
@@ -366,6 +399,17 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'ofctl offline test commands vs ovs
     expect(ovs.status).toBe(0);
     expect(parseOfp10MatchLines(of, preprocessedLines(input))).toBe(ovs.stdout);
     expect(ovs.stdout.match(/^normal: /gm)?.length).toBeGreaterThan(50);
+  });
+
+  it('parse-ofp11-match: random matches decode (or fail), print and re-encode the same', () => {
+    const lines = ofp11Matches(600, 23);
+    const input = `${lines.join('\n')}\n`;
+    const ovs = ovsOfctl(['parse-ofp11-match'], input);
+    expect(ovs.status).toBe(0);
+    expect(parseOfp11MatchLines(of, preprocessedLines(input))).toBe(ovs.stdout);
+    // Both kinds of lines occur: ones that decode and change on re-encoding, and bad ones.
+    expect(ovs.stdout.match(/^bad ofp11_match: /gm)?.length).toBeGreaterThan(10);
+    expect(ovs.stdout.match(/^\d+: /gm)?.length).toBeGreaterThan(100);
   });
 
   it('encode-hello encodes and prints the same hellos', () => {
