@@ -2,6 +2,7 @@ import { hashAdd, hashFinish } from './hash.js';
 import { PrefixTrie, prefixLength, TrieWalk } from './prefix-trie.js';
 import { type Conjunction, type Match, NO_CONJUNCTIONS, Rule, VERSION_MAX } from './rule.js';
 import {
+  filterBit,
   HEAD_FLAGS,
   HEAD_PRIORITY,
   HEAD_SLOT,
@@ -112,7 +113,7 @@ export interface ClassifierStats {
    * "Prefix tries"): the lookup loop ran `subtablesVisited - subtablesPassedOver` iterations.
    */
   subtablesPassedOver: number;
-  /** Subtables where a hash table was actually probed (not skipped by a trie or the partition). */
+  /** Subtables where a hash table was actually probed (not skipped by a trie, the partition or a first-word filter). */
   subtablesHashed: number;
   /** Merged rules checked word by word. */
   rulesChecked: number;
@@ -192,6 +193,14 @@ export class Classifier<T = unknown> implements LookupOracle {
   private orderRunEnd = new Int32Array(0);
   private orderRunLo = new Int32Array(0);
   private orderRunHi = new Int32Array(0);
+  /**
+   * Per ordered subtable, its first-word filter (see `Subtable.filterWord`): the key word (-1:
+   * none), its mask and the filter bits. A key whose bit is clear misses at the first stage, so
+   * the subtable is passed over with that word un-wildcarded, as its probe would do.
+   */
+  private orderFilterWord = new Int32Array(0);
+  private orderFilterMask = new Int32Array(0);
+  private orderFilterBits = new Int32Array(0);
   /** Per trie tag, the ordered position of the subtable holding it. */
   private readonly tagPositions = new Int32Array(TRIE_TAGS);
   /**
@@ -554,6 +563,9 @@ export class Classifier<T = unknown> implements LookupOracle {
     const runLo = this.orderRunLo;
     const runHi = this.orderRunHi;
     const tagPos = this.tagPositions;
+    const filterWord = this.orderFilterWord;
+    const filterMask = this.orderFilterMask;
+    const filterBits = this.orderFilterBits;
     const allVisible = version >= this.maxAddVersion && this.nInvisible === 0;
     for (let k = 0; k < ordered.length; k++) {
       if (maxPri[k] <= hardPri) break;
@@ -596,6 +608,15 @@ export class Classifier<T = unknown> implements LookupOracle {
           break;
         }
         if (skipped) continue;
+      }
+      const fw = filterWord[k];
+      if (fw >= 0) {
+        const v = key[fw] & filterMask[k];
+        if (((filterBits[k] >>> filterBit(v)) & 1) === 0) {
+          // No bucket has the key's value in the first stage's one word: a first-stage miss.
+          if (wc !== null) wc[fw] |= filterMask[k];
+          continue;
+        }
       }
       const st = ordered[k];
       const id = st.probe(key, wc, this);
@@ -802,6 +823,9 @@ export class Classifier<T = unknown> implements LookupOracle {
       this.orderRunEnd = new Int32Array(ordered.length * 2);
       this.orderRunLo = new Int32Array(ordered.length * 2);
       this.orderRunHi = new Int32Array(ordered.length * 2);
+      this.orderFilterWord = new Int32Array(ordered.length * 2);
+      this.orderFilterMask = new Int32Array(ordered.length * 2);
+      this.orderFilterBits = new Int32Array(ordered.length * 2);
     }
     if (this.trieUsesLo.length !== nTries) {
       this.trieUsesLo = new Int32Array(nTries);
@@ -817,6 +841,9 @@ export class Classifier<T = unknown> implements LookupOracle {
       const st = ordered[k];
       if (st.scattered) st.compact();
       this.orderMaxPri[k] = st.maxPriority;
+      this.orderFilterWord[k] = st.filterWord;
+      this.orderFilterMask[k] = st.filterMask;
+      this.orderFilterBits[k] = st.filterBits;
       const tag = st.trieTag;
       const lo = tag >= 0 && tag < 32 ? 1 << tag : 0;
       const hi = tag >= 32 ? 1 << (tag - 32) : 0;

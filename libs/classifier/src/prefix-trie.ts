@@ -1,5 +1,6 @@
 import { hashFinish } from './hash.js';
 import { HashCountSet } from './hash-set.js';
+import { WalkMemo } from './walk-memo.js';
 
 /**
  * A path-compressed binary trie of the prefixes that rules match on one field (nw_src, nw_dst: 32
@@ -37,6 +38,8 @@ export class PrefixTrie {
   /** Leading bits the root index covers (0 while there is none). */
   private rootBits = 0;
   private readonly rootIndexMinNodes: number;
+  /** Walks from the root by key value (with the root index: large 32-bit tries only). */
+  private memo: WalkMemo | null = null;
   /**
    * All node data interleaved, `this.stride` int32s per node so a node's fields share a cache line:
    * 0-child, 1-child (0 = none), depth, count of prefixes ending here, then `words` words of the
@@ -77,7 +80,11 @@ export class PrefixTrie {
 
   get byteLength(): number {
     return (
-      this.nodes.byteLength + (this.root?.byteLength ?? 0) + (this.tags?.byteLength ?? 0) + this.tagCounts.byteLength
+      this.nodes.byteLength +
+      (this.root?.byteLength ?? 0) +
+      (this.memo?.byteLength ?? 0) +
+      (this.tags?.byteLength ?? 0) +
+      this.tagCounts.byteLength
     );
   }
 
@@ -89,6 +96,7 @@ export class PrefixTrie {
     const d = this.insertAt(value, word, plen);
     if (tag >= 0 && this.tags !== null) this.addTag(this.lastEnd, tag);
     if (this.root !== null) this.invalidateRoot(value[word], d);
+    this.memo?.invalidate();
     // Grow the index with the trie: 12 bits (64-96 KiB) from rootIndexMinNodes, 16 bits (1-1.5 MiB)
     // from 32k nodes, when the trie itself is about as big.
     const min = this.rootIndexMinNodes;
@@ -99,6 +107,7 @@ export class PrefixTrie {
     ) {
       this.rootBits = this.rootBits === 0 ? 12 : 16;
       this.root = new Int32Array(this.rootStride << this.rootBits).fill(-1);
+      this.memo ??= new WalkMemo(MEMO_BITS);
     }
   }
 
@@ -166,6 +175,7 @@ export class PrefixTrie {
     }
     // Whatever changes below is under the grandparent (released nodes may be reused elsewhere).
     if (this.root !== null) this.invalidateRoot(value[word], grand < 0 ? 0 : grandDepth);
+    this.memo?.invalidate();
     const at = node * this.stride;
     if (nodes[at + META] < ENDS_ONE) throw new Error(`PrefixTrie.remove: /${plen} prefix is not present`);
     nodes[at + META] -= ENDS_ONE;
@@ -252,8 +262,21 @@ export class PrefixTrie {
     return walk.end;
   }
 
-  /** `advance` for single-word fields (IPv4 addresses): the whole edge check is one masked XOR. */
+  /** `advance` for single-word fields (IPv4 addresses), through the memo for fresh walks. */
   private advance32(walk: TrieWalk, k: number, target: number): void {
+    const memo = this.memo;
+    if (memo === null || walk.depth !== 0 || walk.node !== 0) {
+      this.descend32(walk, k, target);
+      return;
+    }
+    const e = memo.at(k);
+    if (memo.read(e, k, target, walk)) return;
+    this.descend32(walk, k, target);
+    memo.write(e, k, target, walk);
+  }
+
+  /** The walk itself for single-word fields: the whole edge check is one masked XOR. */
+  private descend32(walk: TrieWalk, k: number, target: number): void {
     const root = this.root;
     if (root !== null && walk.depth === 0 && walk.node === 0) {
       // Start from the root index: the walk state after the key's leading `rootBits` bits.
@@ -456,6 +479,8 @@ export class PrefixTrie {
 // above them), then the path words. One-word (IPv4) tries use 4 int32s per node, four nodes per
 // cache line; wider tries 8.
 const META = 2;
+// Walk memo entries (2 ** MEMO_BITS, 32 bytes each: 256 KiB), kept with the root index.
+const MEMO_BITS = 13;
 // Trie size from which the root index covers 16 leading bits instead of 12.
 const ROOT_INDEX_16_NODES = 32 * 1024;
 const PATH = 3;

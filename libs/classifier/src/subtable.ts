@@ -95,6 +95,18 @@ export class Subtable<T> {
   private readonly portWord = new Uint32Array(1);
   private readonly granularity: number;
   private readonly linearBuckets: number;
+  /**
+   * Key word of the first stage when that stage hashes that one word only and it is not a port
+   * word (else -1; e.g. nw_proto in a proto/port subtable), and its mask: a lookup whose value
+   * there is in no bucket misses at the first stage, and `filterBits` shows most such keys
+   * before the subtable is read (see `filterBit`).
+   */
+  readonly filterWord: number;
+  readonly filterMask: number;
+  /** Bloom filter (32 bits) of the buckets' values in `filterWord`; 0 without a filter word. */
+  filterBits = 0;
+  /** Per filter bit, the buckets whose value sets it. */
+  private readonly filterCounts = new Int32Array(32);
   /** Number of one bits in the mask (more bits: more specific). */
   readonly maskBits: number;
   private readonly partitionWord: number;
@@ -147,6 +159,9 @@ export class Subtable<T> {
     for (const m of mask) for (let x = m; x !== 0; x &= x - 1) bits++;
     this.maskBits = bits;
     this.partitionTag = pw >= 0 && mask[pw] === 0xffffffff ? 1 << (id & 31) : 0;
+    const single = ends[0] === 1 && !ports.includes(words[0]) && this.partitionTag === 0;
+    this.filterWord = single ? words[0] : -1;
+    this.filterMask = single ? mask[words[0]] : 0;
   }
 
   /**
@@ -278,6 +293,7 @@ export class Subtable<T> {
       this.foreign[id] = 0;
       this.addLive(id);
       this.stageHashes(value, true);
+      this.filterCount(value, 1);
       for (let p = 0; p < this.portTries.length; p++) {
         const j = this.portIdx[p];
         this.portWord[0] = value[this.words[j]] & this.masks[j];
@@ -374,6 +390,7 @@ export class Subtable<T> {
     this.table.remove(id);
     this.dropLive(id);
     this.stageHashes(rule.value, false);
+    this.filterCount(rule.value, -1);
     for (let p = 0; p < this.portTries.length; p++) {
       const j = this.portIdx[p];
       this.portWord[0] = rule.value[this.words[j]] & this.masks[j];
@@ -509,6 +526,15 @@ export class Subtable<T> {
     return hashFinish(h, n * 4);
   }
 
+  /** Counts a new (`delta` 1) or removed (-1) bucket's value in the first-word filter. */
+  private filterCount(value: Uint32Array, delta: number): void {
+    if (this.filterWord < 0) return;
+    const bit = filterBit(value[this.filterWord] & this.filterMask);
+    this.filterCounts[bit] += delta;
+    if (this.filterCounts[bit] === 0) this.filterBits &= ~(1 << bit);
+    else this.filterBits |= 1 << bit;
+  }
+
   /** Adds (or deletes) a bucket's per-stage hashes of `value` to (from) the stage sets. */
   private stageHashes(value: Uint32Array, add: boolean): void {
     let h = 0;
@@ -542,6 +568,11 @@ export const REC_EXTRA = 3;
 export const REC_VALUE = 4;
 export const REC_MERGED = 1;
 export const REC_SOFT = 2;
+
+/** The first-word filter's bit for a masked value (multiplicative hashing: the top 5 bits). */
+export function filterBit(value: number): number {
+  return Math.imul(value, 0x9e3779b1) >>> 27;
+}
 
 function sameMask(a: Uint32Array, b: Uint32Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

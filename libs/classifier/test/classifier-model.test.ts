@@ -86,12 +86,19 @@ function addConjunctions(t: Table, layout: Layout): void {
   }
 }
 
-function buildTable(layout: Layout, seed: number, nRules: number, features = ALL_FEATURES, conj = false): Table {
+function buildTable(
+  layout: Layout,
+  seed: number,
+  nRules: number,
+  features = ALL_FEATURES,
+  conj = false,
+  addresses?: number,
+): Table {
   const t: Table = {
     cls: newClassifier(layout, features),
     model: [],
     handles: [],
-    gen: new RuleGen(layout, new SeededRng(seed)),
+    gen: new RuleGen(layout, new SeededRng(seed), addresses),
     usedPriorities: new Set(),
   };
   while (t.model.length < nRules) addRule(t, 0);
@@ -262,5 +269,32 @@ describe.each([
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('stays correct through changes on tries large enough for root indexes and walk memos', () => {
+    // Tries of 256+ nodes keep a root index and memoize walks by address: the same packets,
+    // looked up again after each batch of inserts and removes, must not be answered from walks
+    // of an older trie. Protocol-only subtables (no address, no metadata) use the first-word filter.
+    for (const features of [ALL_FEATURES, ALL_FEATURES & ~4]) {
+      // A large address pool, so that the tries grow past 256 nodes.
+      const t = buildTable(layout, 40 + features, 2000, features, false, 600);
+      expect(Math.max(...t.cls.trieNodes())).toBeGreaterThanOrEqual(256);
+      const packets = Array.from({ length: 40 }, () => t.gen.packet(t.model));
+      const rng = t.gen.rng;
+      for (let round = 0; round < 8; round++) {
+        for (const key of packets) checkPacket(t, layout, key, 0, 2);
+        // Remove the winners of some packets (their prefixes leave the tries), and random rules.
+        for (let i = 0; i < 40; i++) {
+          const winner = i < 20 ? t.cls.lookup(packets[rng.int(packets.length)]) : null;
+          const idx = winner === null ? rng.int(t.model.length) : t.handles.indexOf(winner);
+          t.cls.remove(t.handles[idx]);
+          t.handles.splice(idx, 1);
+          t.model.splice(idx, 1);
+        }
+        for (let i = 0; i < 30; i++) addRule(t, 0);
+        // Fresh packets too, drawn from the rules now present.
+        for (let i = 0; i < 5; i++) packets[rng.int(packets.length)] = t.gen.packet(t.model);
+      }
+    }
   });
 });
