@@ -15,6 +15,7 @@ import {
   protocolsForVersionBitmap,
 } from '@softswitch/openflow';
 import { afterAll, expect, it } from 'vitest';
+import { parseFlowBothWays } from './support/ofctl-diff.js';
 import { describeNeeding } from './support/requirements.js';
 
 /**
@@ -388,15 +389,8 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow extension actions vs ovs-
     const diffs: string[] = [];
     for (const version of VERSIONS) {
       for (const flow of edge) {
-        const theirs = ovs(['-O', version, 'parse-flow', flow]);
-        let ours: string;
-        try {
-          ours = parseFlowsOutput([flow], protocolsForVersionBitmap(parseVersions(version)));
-        } catch (e) {
-          ours = `error: ${(e as Error).message}`;
-        }
-        const expected = theirs.status === 0 ? theirs.stdout : `error: ${ovsError(theirs)}`;
-        if (ours.trim() !== expected.trim()) diffs.push(`${version} ${flow}\n ours:   ${ours}\n theirs: ${expected}`);
+        const { ours, theirs } = parseFlowBothWays(version, flow);
+        if (ours !== theirs) diffs.push(`${version} ${flow}\n ours:   ${ours}\n theirs: ${theirs}`);
       }
     }
     expect(diffs).toEqual([]);

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { parseFlowsOutput, parseVersions, protocolsForVersionBitmap } from '@softswitch/openflow';
 import { expect } from 'vitest';
 import { runAsync, type ShellResult } from './shell.js';
 import { binPath } from './switchd.js';
@@ -53,4 +55,21 @@ export async function expectSameAsOvsOfctl(
   );
   const name = step.args.join(' ');
   expect({ step: name, ...normalize(got) }).toEqual({ step: name, ...normalize(real) });
+}
+
+/**
+ * One flow through `ovs-ofctl -O VERSION parse-flow` and through our parser/encoder/printer: each
+ * side's output, or `error: MESSAGE` (ovs-ofctl's fatal line without its program name).
+ */
+export function parseFlowBothWays(version: string, flow: string): { ours: string; theirs: string; ovsOk: boolean } {
+  const r = spawnSync('ovs-ofctl', ['-O', version, 'parse-flow', flow], { encoding: 'utf8' });
+  let ours: string;
+  try {
+    ours = parseFlowsOutput([flow], protocolsForVersionBitmap(parseVersions(version)));
+  } catch (e) {
+    ours = `error: ${(e as Error).message}`;
+  }
+  const fatal = (r.stderr ?? '').split('\n').find((l) => l.startsWith('ovs-ofctl: ')) ?? '';
+  const theirs = r.status === 0 ? r.stdout : `error: ${fatal.replace('ovs-ofctl: ', '')}`;
+  return { ours: ours.trim(), theirs: theirs.trim(), ovsOk: r.status === 0 };
 }
