@@ -34,7 +34,7 @@ import { packetToString } from './packet-text.js';
 import { formatPortDesc } from './ports.js';
 import { formatQueueGetConfigReply, queueGetConfigTypes } from './queue-config.js';
 import { isTableFeaturesMessage } from './table-features.js';
-import { ofpPrintTableFeatures } from './table-features-print.js';
+import { formatTableStats1112, ofpPrintTableFeatures } from './table-features-print.js';
 
 /** ovs-ofctl ofp-print: a message as text, with OVS's hex dump for what it cannot decode. */
 
@@ -271,7 +271,11 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
       case 'multipart_request':
         return `${head(multipartTitle(m.body.mp, false), m.version, m.xid)}${m.flags ? ' flags=0x' + m.flags.toString(16) : ''}${formatMultipartRequest(m.body, m.version)}`;
       case 'multipart_reply':
-        return `${head(multipartTitle(m.body.mp, true), m.version, m.xid)}${m.flags & 1 ? ' flags=[more]' : ''}${formatMultipartReply(m.body, m.version)}`;
+        return `${head(multipartTitle(m.body.mp, true), m.version, m.xid)}${m.flags & 1 ? ' flags=[more]' : ''}${
+          m.body.mp === 'table' && (m.version === 2 || m.version === 3)
+            ? formatTableStats1112(m.body.tables, m.version)
+            : formatMultipartReply(m.body, m.version)
+        }`;
       case 'error':
         return formatError(m, b, verbosity);
       case 'flow_mod':

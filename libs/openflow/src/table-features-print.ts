@@ -1,5 +1,6 @@
 import { decodeError, OFPBMC, OFPET, OpenFlowDecodeError } from './errors.js';
 import { FIELDS } from './fields.js';
+import type { TableStats } from './multipart.js';
 // A cycle with print.ts (which dispatches here); used only at call time.
 import { errorName, hexDump } from './print.js';
 import {
@@ -46,8 +47,69 @@ export const TF_ACTIONS: readonly { name: string; type: number }[] = [
   { name: 'set_queue', type: 21 },
 ];
 
+/**
+ * Every action name OVS prints in a capability list, in its order (ofpact order): TF_ACTIONS plus
+ * OpenFlow 1.1's own set actions, which only 1.1 table statistics name.
+ */
+const ACTION_ORDER: readonly string[] = [
+  'output',
+  'group',
+  'set_field',
+  'set_vlan_vid',
+  'set_vlan_pcp',
+  'strip_vlan',
+  'push_vlan',
+  'mod_dl_src',
+  'mod_dl_dst',
+  'mod_nw_src',
+  'mod_nw_dst',
+  'mod_nw_tos',
+  'mod_nw_ecn',
+  'mod_nw_ttl',
+  'mod_tp_src',
+  'mod_tp_dst',
+  'dec_ttl',
+  'set_mpls_label',
+  'set_mpls_tc',
+  'set_mpls_ttl',
+  'dec_mpls_ttl',
+  'push_mpls',
+  'pop_mpls',
+  'set_queue',
+];
+const ACTION_NAME_BIT = new Map(ACTION_ORDER.map((name, i) => [name, i]));
 const INSTRUCTION_BIT = new Map(TF_INSTRUCTIONS.map((x, i) => [x.type, i]));
-const ACTION_BIT = new Map(TF_ACTIONS.map((x, i) => [x.type, i]));
+const ACTION_BIT = new Map(TF_ACTIONS.map((x) => [x.type, ACTION_NAME_BIT.get(x.name) as number]));
+/** OpenFlow 1.1 action types (OFPAT11_*) by the name OVS prints (copy_ttl_* it does not know). */
+const OF11_ACTION_BIT = new Map(
+  (
+    [
+      [0, 'output'],
+      [1, 'set_vlan_vid'],
+      [2, 'set_vlan_pcp'],
+      [3, 'mod_dl_src'],
+      [4, 'mod_dl_dst'],
+      [5, 'mod_nw_src'],
+      [6, 'mod_nw_dst'],
+      [7, 'mod_nw_tos'],
+      [8, 'mod_nw_ecn'],
+      [9, 'mod_tp_src'],
+      [10, 'mod_tp_dst'],
+      [13, 'set_mpls_label'],
+      [14, 'set_mpls_tc'],
+      [15, 'set_mpls_ttl'],
+      [16, 'dec_mpls_ttl'],
+      [17, 'push_vlan'],
+      [18, 'strip_vlan'],
+      [19, 'push_mpls'],
+      [20, 'pop_mpls'],
+      [21, 'set_queue'],
+      [22, 'group'],
+      [23, 'mod_nw_ttl'],
+      [24, 'dec_ttl'],
+    ] as const
+  ).map(([type, name]) => [type, ACTION_NAME_BIT.get(name) as number]),
+);
 
 /** What one set of actions (write or apply) supports: TF_ACTIONS bits and settable fields. */
 export interface ActionFeatures {
@@ -76,6 +138,8 @@ export interface TableFeaturesView {
   eviction: number;
   vacancyEvents: number;
   maxEntries: number;
+  /** OpenFlow 1.1/1.2 table statistics: what a table miss does (`controller`...); else undefined. */
+  missConfig?: string;
   nonmiss: InstructionFeatures;
   miss: InstructionFeatures;
   match: Uint8Array;
@@ -348,7 +412,7 @@ const nameList = (mask: number, table: readonly { name: string }[]): string[] =>
 
 function formatActionFeatures(a: ActionFeatures): string {
   let s = '';
-  if (a.actions) s += `        actions: ${nameList(a.actions, TF_ACTIONS).join(' ')}\n`;
+  if (a.actions) s += `        actions: ${ACTION_ORDER.filter((_, i) => a.actions & (1 << i)).join(' ')}\n`;
   if (!noBits(a.setFields)) s += `        supported on Set-Field:${formatFieldSet(a.setFields)}\n`;
   return s;
 }
@@ -409,13 +473,27 @@ export class TableFeaturesPrinter {
   private firstDitto = -1;
   private lastDitto = -1;
 
-  /** The text for one more table: starts with "\n", or is empty while tables repeat. */
-  add(v: TableFeaturesView): string {
+  private prevStats: TableStatsCounts | undefined;
+
+  /**
+   * The text for one more table: starts with "\n", or is empty while tables repeat. With `stats`
+   * (OpenFlow 1.1/1.2 table statistics), a table repeats only when its counters repeat too.
+   */
+  add(v: TableFeaturesView, stats?: TableStatsCounts): string {
     const prev = this.prev;
+    const prevStats = this.prevStats;
     this.prev = v;
+    this.prevStats = stats;
     let s = '';
     if (!prev && v.command !== OFPTFC.REPLACE) s += `\n  command: ${COMMANDS[v.command] ?? v.command}`;
-    const same = prev !== undefined && sameFeatures(v, prev);
+    const sameStats =
+      !stats ||
+      (prevStats !== undefined &&
+        stats.activeCount === prevStats.activeCount &&
+        stats.lookupCount === prevStats.lookupCount &&
+        stats.matchedCount === prevStats.matchedCount);
+    const sameAll = prev !== undefined && sameFeatures(v, prev);
+    const same = sameAll && sameStats;
     if (same && !v.name) {
       if (this.firstDitto < 0) this.firstDitto = v.tableId;
       this.lastDitto = v.tableId;
@@ -426,9 +504,12 @@ export class TableFeaturesPrinter {
     // Without table statistics, a named table like the one before is "ditto" too.
     if (same) return `${s} ditto`;
     s += '\n';
+    if (stats) s += `    active=${stats.activeCount}, lookup=${stats.lookupCount}, matched=${stats.matchedCount}\n`;
+    if (sameAll) return emptyFeatures(v) ? s : `${s}    (same features)\n`;
     if (v.metadataMatch || v.metadataWrite) {
       s += `    metadata: match=${hex(v.metadataMatch)} write=${hex(v.metadataWrite)}\n`;
     }
+    if (v.missConfig) s += `    config=${v.missConfig}\n`;
     if (v.eviction >= 0) s += `    eviction: ${v.eviction ? '' : 'not '}supported\n`;
     if (v.vacancyEvents >= 0) s += `    vacancy events: ${v.vacancyEvents ? '' : 'not '}supported\n`;
     if (v.maxEntries) s += `    max_entries=${v.maxEntries}\n`;
@@ -575,4 +656,129 @@ export function describeTableFeatures(v: TableFeaturesView) {
       wildcard: v.wildcard[f.id] === 1,
     })),
   };
+}
+
+/** A table's counters, as OpenFlow 1.1/1.2 table statistics carry them beside its features. */
+export interface TableStatsCounts {
+  activeCount: number;
+  lookupCount: bigint;
+  matchedCount: bigint;
+}
+
+/** Nothing said about a table's features (OVS's table_features_empty). */
+function emptyFeatures(v: TableFeaturesView): boolean {
+  return (
+    !v.metadataMatch &&
+    !v.metadataWrite &&
+    v.eviction < 0 &&
+    v.vacancyEvents < 0 &&
+    !v.maxEntries &&
+    emptyInstructionFeatures(v.nonmiss) &&
+    emptyInstructionFeatures(v.miss) &&
+    noBits(v.match)
+  );
+}
+
+/** OpenFlow 1.1's OFPFMF11_* bits by the OVS field each stands for (OVS's ofp11_wc_map). */
+const OF11_FIELD_BITS: readonly [number, string][] = [
+  [1 << 0, 'in_port'],
+  [1 << 1, 'vlan_vid'],
+  [1 << 2, 'vlan_pcp'],
+  [1 << 3, 'eth_type'],
+  [1 << 4, 'nw_tos'],
+  [1 << 5, 'nw_proto'],
+  [1 << 6, 'tcp_src'],
+  [1 << 7, 'tcp_dst'],
+  [1 << 8, 'mpls_label'],
+  [1 << 9, 'mpls_tc'],
+  [1 << 11, 'eth_src'],
+  [1 << 12, 'eth_dst'],
+  [1 << 13, 'ip_src'],
+  [1 << 14, 'ip_dst'],
+  [1 << 15, 'metadata'],
+];
+const OVS_FIELD_ID = new Map(OVS_FIELDS.map((f) => [f.name, f.id]));
+/** The first OVS field (in its order) with each OpenFlow-basic OXM field number. */
+const OXM_BASIC_FIELD = new Map<number, number>();
+for (const f of OVS_FIELDS) {
+  if (f.header >>> 16 !== 0x8000) continue;
+  const n = (f.header >>> 9) & 0x7f;
+  if (!OXM_BASIC_FIELD.has(n)) OXM_BASIC_FIELD.set(n, f.id);
+}
+const MISS_CONFIG = ['controller', 'continue', 'drop'];
+const OF12_LAST_OXM_FIELD = 35;
+const METER_INSTRUCTION = 6;
+
+function fieldsFromBitmap(bits: bigint, version: number, out: Uint8Array): void {
+  if (version === 2) {
+    for (const [bit, name] of OF11_FIELD_BITS) if (Number(bits) & bit) out[OVS_FIELD_ID.get(name) as number] = 1;
+    return;
+  }
+  // OpenFlow 1.2 knows the OXM basic fields up to mpls_tc (35): later bits mean nothing there.
+  for (let n = 0; n <= OF12_LAST_OXM_FIELD; n++) {
+    const id = (bits >> BigInt(n)) & 1n ? OXM_BASIC_FIELD.get(n) : undefined;
+    if (id !== undefined) out[id] = 1;
+  }
+}
+
+function bitsOf(mask: number, map: Map<number, number>): number {
+  let n = 0;
+  for (let t = 0; t < 32; t++) {
+    const bit = mask & (1 << t) ? map.get(t) : undefined;
+    if (bit !== undefined) n |= 1 << bit;
+  }
+  return n;
+}
+
+/**
+ * An OpenFlow 1.1/1.2 table statistics entry read as OVS reads it (ofputil_decode_ofp11/12_table_stats):
+ * the same capabilities for table-miss flows and the others and, in 1.1, the apply actions taken
+ * from the write-actions bitmap as OVS does.
+ */
+export function tableStatsView(t: TableStats, version: number): TableFeaturesView {
+  const f = t.features;
+  const view: TableFeaturesView = {
+    tableId: t.tableId,
+    name: t.name ?? '',
+    command: OFPTFC.REPLACE,
+    metadataMatch: version === 3 && f ? f.metadataMatch : 0n,
+    metadataWrite: version === 3 && f ? f.metadataWrite : 0n,
+    eviction: -1,
+    vacancyEvents: -1,
+    maxEntries: t.maxEntries ?? 0,
+    missConfig: f ? (MISS_CONFIG[f.config & 3] ?? 'controller') : undefined,
+    nonmiss: emptyInstructions(),
+    miss: emptyInstructions(),
+    match: new Uint8Array(N_OVS_FIELDS),
+    mask: new Uint8Array(N_OVS_FIELDS),
+    wildcard: new Uint8Array(N_OVS_FIELDS),
+  };
+  if (!f) return view;
+  const n = view.nonmiss;
+  n.instructions = bitsOf(f.instructions & ~(1 << METER_INSTRUCTION), INSTRUCTION_BIT); // meter: 1.3+
+  const actionMap = version === 2 ? OF11_ACTION_BIT : ACTION_BIT;
+  n.write.actions = bitsOf(f.writeActions, actionMap);
+  n.apply.actions = bitsOf(version === 2 ? f.writeActions : f.applyActions, actionMap);
+  if (version === 3) {
+    fieldsFromBitmap(f.writeSetfields, version, n.write.setFields);
+    fieldsFromBitmap(f.applySetfields, version, n.apply.setFields);
+  }
+  view.miss = {
+    next: n.next.slice(),
+    instructions: n.instructions,
+    write: { actions: n.write.actions, setFields: n.write.setFields.slice() },
+    apply: { actions: n.apply.actions, setFields: n.apply.setFields.slice() },
+  };
+  fieldsFromBitmap(f.match, version, view.match);
+  fieldsFromBitmap(f.wildcards, version, view.wildcard);
+  for (let i = 0; i < N_OVS_FIELDS; i++) view.match[i] |= view.wildcard[i];
+  return view;
+}
+
+/** OpenFlow 1.1/1.2 table statistics, which carry each table's features: printed as OVS does. */
+export function formatTableStats1112(tables: readonly TableStats[], version: number): string {
+  const printer = new TableFeaturesPrinter();
+  let s = '';
+  for (const t of tables) s += printer.add(tableStatsView(t, version), t);
+  return `${s}${printer.finish()}`;
 }

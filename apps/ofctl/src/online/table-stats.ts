@@ -16,6 +16,8 @@ function sameStats(a: TableStats, b: TableStats): boolean {
  * features repeated from the previous table print as "(same features)".
  */
 export function formatTableStatsReply(of: Of, header: string, tables: TableStats[], version: number): string {
+  // OpenFlow 1.1/1.2 statistics carry each table's features: printed as table features are.
+  if (version === 2 || version === 3) return `${header}${of.formatTableStats1112(tables, version)}`;
   let s = header;
   let first = -1;
   let last = -1;

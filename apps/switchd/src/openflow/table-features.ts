@@ -127,6 +127,7 @@ const OF11_MATCH_BIT: Record<number, number> = {
 const OF11_SET_ACTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14];
 const OFPXMC_OPENFLOW_BASIC = 0x8000;
 const OFPAT_SET_FIELD = 25;
+const OF12_LAST_OXM_FIELD = 35;
 
 /**
  * What an OpenFlow 1.1 or 1.2 table stats entry says the table supports, from the same pipeline
@@ -144,10 +145,11 @@ export function tableStatsFeatures(tableId: number, nTables: number, version: nu
     const p = e.properties.find((x) => x.kind === kind && 'miss' in x && !x.miss);
     return p && 'ids' in p ? p.ids.map((i) => i.type) : [];
   };
+  // OpenFlow 1.2 has the OXM basic fields up to mpls_tc (35); later ones came with 1.3.
   const fieldBits = (nums: number[]): bigint =>
     version === 2
       ? BigInt(nums.reduce((m, n) => m | (OF11_MATCH_BIT[n] ?? 0), 0))
-      : nums.reduce((m, n) => m | (1n << BigInt(n)), 0n);
+      : nums.reduce((m, n) => (n <= OF12_LAST_OXM_FIELD ? m | (1n << BigInt(n)) : m), 0n);
   const actionBits = (list: number[]): number => {
     let bits = 0;
     for (const t of list) {
@@ -160,7 +162,8 @@ export function tableStatsFeatures(tableId: number, nTables: number, version: nu
   return {
     match: fieldBits(fields('match')),
     wildcards: fieldBits(fields('wildcards')),
-    instructions: types('instructions').reduce((m, t) => m | (1 << t), 0),
+    // The meter instruction came with OpenFlow 1.3.
+    instructions: types('instructions').reduce((m, t) => (t === METER_INSTRUCTION ? m : m | (1 << t)), 0),
     writeActions: actionBits(types('write_actions')),
     applyActions: actionBits(types('apply_actions')),
     writeSetfields: version === 3 ? fieldBits(fields('write_setfield')) : 0n,
