@@ -4,6 +4,7 @@ import type { Writer } from './bytes.js';
 import { readUint } from './bytes.js';
 import { decodeError, OFPBRC, OFPET } from './errors.js';
 import { formatMac, formatPort, portFromOf11, portToOf11 } from './format-values.js';
+import { decodeBuckets15, encodeBuckets15 } from './group-desc15.js';
 import { formatGroupDesc } from './multipart-groups.js';
 import { bitNames, features10to11, features11to10, PORT_CONFIG_NAMES, PORT_FEATURE_NAMES } from './ports.js';
 
@@ -45,7 +46,16 @@ export interface GroupMod {
   groupType: number;
   groupId: number;
   buckets: Bucket[];
+  /**
+   * OpenFlow 1.5 bucket ids, one per bucket; OFPG15_BUCKET_ALL where the text gave none (the
+   * encoder then picks one as OVS does). Absent before 1.5.
+   */
+  bucketIds?: number[];
 }
+
+/** OpenFlow 1.5's "no bucket id given" / "every bucket" value, and the largest real bucket id. */
+export const OFPG15_BUCKET_ALL = 0xffffffff;
+export const OFPG15_BUCKET_MAX = 0xffffff00;
 
 const NO_CTX = { flowHasVlan: true, nwProto: 0, dlType: 0 };
 const bad = (at: number, msg: string) => decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, at, msg);
@@ -148,6 +158,13 @@ export function formatMeterMod(m: MeterMod): string {
 }
 
 export function encodeGroupMod(w: Writer, g: GroupMod, version: number): void {
+  if (version >= 6) {
+    const start = w.length;
+    w.u16(g.command).u8(g.groupType).u8(0).u32(g.groupId).u16(0).u16(0).u32(OFPG15_BUCKET_ALL);
+    encodeBuckets15(w, g.groupType, g.buckets, bucketIds15(g), version, encodeBucketActions);
+    w.setU16(start + 8, w.length - start - 16);
+    return;
+  }
   w.u16(g.command).u8(g.groupType).u8(0).u32(g.groupId);
   for (const bucket of g.buckets) {
     const start = w.length;
@@ -176,9 +193,31 @@ export function registerBareActionEncoder(f: (w: Writer, a: Action, version: num
   encodeBareAction = f;
 }
 
+/**
+ * The ids an OpenFlow 1.5 group_mod carries, as OVS's encoder picks them: a bucket without one
+ * gets the lowest id not taken by the buckets after the first such bucket (ids given before it
+ * are not looked at, so a clash is possible, and the switch refuses it as OVS's would).
+ */
+function bucketIds15(g: GroupMod): number[] {
+  const given = g.bucketIds ?? [];
+  const firstFree = g.buckets.findIndex((_, i) => !((given[i] ?? OFPG15_BUCKET_ALL) <= OFPG15_BUCKET_MAX));
+  const taken = new Set<number>();
+  if (firstFree >= 0)
+    for (let i = firstFree + 1; i < g.buckets.length; i++) if (given[i] <= OFPG15_BUCKET_MAX) taken.add(given[i]);
+  let next = 0;
+  return g.buckets.map((_, i) => {
+    const id = given[i] ?? OFPG15_BUCKET_ALL;
+    if (id <= OFPG15_BUCKET_MAX) return id;
+    while (taken.has(next)) next++;
+    taken.add(next);
+    return next;
+  });
+}
+
 export function decodeGroupMod(b: Uint8Array, version: number): GroupMod {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (b.length < 16) throw bad(2, 'group_mod too short');
+  if (version >= 6) return decodeGroupMod15(b, v);
   const g: GroupMod = { command: v.getUint16(8), groupType: b[10], groupId: v.getUint32(12), buckets: [] };
   if (g.command > 2) throw decodeError(OFPET.GROUP_MOD_FAILED, 11, 8, 'bad group command');
   if (g.groupType > 3) throw decodeError(OFPET.GROUP_MOD_FAILED, 10, 10, 'bad group type');
@@ -199,7 +238,24 @@ export function decodeGroupMod(b: Uint8Array, version: number): GroupMod {
   return g;
 }
 
-/** OVS's ofputil_group_mod_format (OpenFlow 1.1-1.4: no bucket ids). */
+/** ofp15_group_mod: buckets with ids and properties, then group properties (not kept). */
+function decodeGroupMod15(b: Uint8Array, v: DataView): GroupMod {
+  if (b.length < 24) throw bad(2, 'group_mod too short');
+  const g: GroupMod = { command: v.getUint16(8), groupType: b[10], groupId: v.getUint32(12), buckets: [] };
+  if (g.command > 2 && g.command !== 0x8000) throw decodeError(OFPET.GROUP_MOD_FAILED, 11, 8, 'bad group command');
+  if (g.groupType > 3) throw decodeError(OFPET.GROUP_MOD_FAILED, 10, 10, 'bad group type');
+  const bucketsLen = v.getUint16(16);
+  if (24 + bucketsLen > b.length) throw bad(16, 'bucket array overruns the message');
+  const { buckets, ids } = decodeBuckets15(v, b, 24, 24 + bucketsLen, g.groupType, 6);
+  if (new Set(ids).size !== ids.length)
+    throw decodeError(OFPET.GROUP_MOD_FAILED, OFPGMFC_BAD_BUCKET, 24, 'duplicate bucket id');
+  g.buckets = buckets;
+  g.bucketIds = ids;
+  return g;
+}
+const OFPGMFC_BAD_BUCKET = 12;
+
+/** OVS's ofputil_group_mod_format (bucket ids from OpenFlow 1.5). */
 export function formatGroupMod(g: GroupMod): string {
   const command = ({ 0: 'ADD', 1: 'MOD', 2: 'DEL', 32768: 'ADD_OR_MOD' } as Record<number, string>)[g.command];
   return `\n ${command ?? `cmd:${g.command}`} ${formatGroupDesc(g)}`;

@@ -28,21 +28,34 @@ export function encodeGroupDescs15(
   for (const g of groups) {
     const start = w.length;
     w.u16(0).u8(g.groupType).u8(0).u32(g.groupId).u16(0).zeros(6);
-    g.buckets.forEach((bucket, i) => {
-      const at = w.length;
-      w.u16(0)
-        .u16(0)
-        .u32(g.bucketIds?.[i] ?? i);
-      encodeActions(w, bucket, actionVersion);
-      w.setU16(at + 2, w.length - at - 8);
-      if (g.groupType === OFPGT_SELECT) w.u16(PROP.WEIGHT).u16(8).u16(bucket.weight).zeros(2);
-      if (bucket.watchPort !== OFPP_NONE) w.u16(PROP.WATCH_PORT).u16(8).u32(portToOf11(bucket.watchPort));
-      if (bucket.watchGroup !== OFPG_ANY) w.u16(PROP.WATCH_GROUP).u16(8).u32(bucket.watchGroup);
-      w.setU16(at, w.length - at);
-    });
+    encodeBuckets15(w, g.groupType, g.buckets, g.bucketIds ?? g.buckets.map((_, i) => i), actionVersion, encodeActions);
     w.setU16(start + 8, w.length - start - 16);
     w.setU16(start, w.length - start);
   }
+}
+
+/**
+ * ofp15_buckets: id, actions' length, actions, then weight (select groups) and the watches that
+ * are set, as properties (OVS's ofputil_put_ofp15_bucket).
+ */
+export function encodeBuckets15(
+  w: Writer,
+  groupType: number,
+  buckets: readonly Bucket[],
+  ids: readonly number[],
+  actionVersion: number,
+  encodeActions: EncodeActions,
+): void {
+  buckets.forEach((bucket, i) => {
+    const at = w.length;
+    w.u16(0).u16(0).u32(ids[i]);
+    encodeActions(w, bucket, actionVersion);
+    w.setU16(at + 2, w.length - at - 8);
+    if (groupType === OFPGT_SELECT) w.u16(PROP.WEIGHT).u16(8).u16(bucket.weight).zeros(2);
+    if (bucket.watchPort !== OFPP_NONE) w.u16(PROP.WATCH_PORT).u16(8).u32(portToOf11(bucket.watchPort));
+    if (bucket.watchGroup !== OFPG_ANY) w.u16(PROP.WATCH_GROUP).u16(8).u32(bucket.watchGroup);
+    w.setU16(at, w.length - at);
+  });
 }
 
 /** Entries from `off` to the end; on a bad one, those before it and the error. */
@@ -72,7 +85,7 @@ export function decodeGroupDescs15(
   return { groups };
 }
 
-function decodeBuckets15(
+export function decodeBuckets15(
   v: DataView,
   b: Uint8Array,
   off: number,

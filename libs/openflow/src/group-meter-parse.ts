@@ -1,5 +1,12 @@
 import { parseActions } from './actions.js';
-import type { Bucket, GroupMod, MeterBand, MeterMod } from './control.js';
+import {
+  type Bucket,
+  type GroupMod,
+  type MeterBand,
+  type MeterMod,
+  OFPG15_BUCKET_ALL,
+  OFPG15_BUCKET_MAX,
+} from './control.js';
 import { parseDecimal, parseInteger } from './field-parse.js';
 import { OFPP, parsePortName } from './format-values.js';
 import { P_OF11_UP, P_OF13_UP, P_OF15_UP } from './protocols.js';
@@ -99,7 +106,8 @@ const FILE_COMMANDS: [string, number][] = [
   ['remove_bucket', OFPGC.REMOVE_BUCKET],
 ];
 
-function parseBucket(text: string, groupType: number, usable: { p: number }): Bucket {
+/** A bucket and its id (OFPG15_BUCKET_ALL when the text gives none). */
+function parseBucket(text: string, groupType: number, usable: { p: number }): { bucket: Bucket; id: number } {
   const bucket: Bucket = {
     weight: groupType === 1 ? 1 : 0,
     watchPort: OFPP.NONE,
@@ -107,6 +115,7 @@ function parseBucket(text: string, groupType: number, usable: { p: number }): Bu
     actions: [],
   };
   const actions: string[] = [];
+  let id = OFPG15_BUCKET_ALL;
   for (const { key, value, delim } of parseKeyValues(text)) {
     const k = key.toLowerCase();
     if (k === 'weight') bucket.weight = u16(value, 'weight');
@@ -119,7 +128,8 @@ function parseBucket(text: string, groupType: number, usable: { p: number }): Bu
       bucket.watchGroup = u32(value);
       if (bucket.watchGroup > OFPG_MAX) throw new Error(`invalid watch_group id ${bucket.watchGroup}`);
     } else if (k === 'bucket_id') {
-      u32(value);
+      id = u32(value);
+      if (id > OFPG15_BUCKET_MAX) throw new Error(`invalid bucket_id id ${id}`);
       usable.p &= P_OF15_UP;
     } else if (k === 'action' || k === 'actions') actions.push(value);
     else actions.push(delim === '(' ? `${key}(${value})` : delim ? `${key}${delim}${value}` : key);
@@ -128,7 +138,7 @@ function parseBucket(text: string, groupType: number, usable: { p: number }): Bu
   const ctx = { usable: usable.p };
   bucket.actions = parseActions(actions.join(','), ctx);
   usable.p = ctx.usable;
-  return bucket;
+  return { bucket, id };
 }
 
 /**
@@ -183,11 +193,14 @@ export function parseGroupMod(text: string, command: number): ParsedGroupMod {
 
   if (at >= 0) {
     const parts = s.slice(at).split('bucket=').slice(1);
+    const ids: number[] = [];
     for (const part of parts) {
-      const bucket = parseBucket(part, gm.groupType, usable);
+      const { bucket, id } = parseBucket(part, gm.groupType, usable);
       gm.buckets.push(bucket);
+      ids.push(id);
       if (gm.groupType !== 1 && bucket.weight) throw new Error('Only select groups can have bucket weights.');
     }
+    gm.bucketIds = ids;
   }
   if (gm.groupType === 2 && gm.buckets.length > 1) throw new Error('Indirect groups can have at most one bucket.');
   return { gm, usable: usable.p };

@@ -90,7 +90,7 @@ function toGroup(gm: GroupMod): Group {
     groupId: gm.groupId,
     type: TYPES[gm.groupType],
     buckets: gm.buckets.map((b, i) => ({
-      bucketId: i,
+      bucketId: gm.bucketIds?.[i] ?? i,
       weight: b.weight,
       watchPort: b.watchPort,
       watchGroup: b.watchGroup,
