@@ -91,21 +91,24 @@ export class Database {
 
   /** Applies a validated change set. */
   apply(changes: ChangeSet): void {
-    for (const [tname, rows] of changes) {
+    // Maps walked by key or value, not by [key, value] entries: cheaper in unoptimised code.
+    for (const tname of changes.keys()) {
+      const rows = changes.get(tname) as Map<string, RowChange>;
       const table = this.schema.tables.get(tname) as TableSchema;
       const store = this.table(tname);
       const info = tableInfo(this.schema, tname);
       const refs = info.strongRefs.length > 0;
       if (table.indexes.length === 0 && !refs) {
-        for (const [uuid, ch] of rows) {
-          if (ch.new) store.set(uuid, ch.new);
-          else store.delete(uuid);
+        for (const ch of rows.values()) {
+          if (ch.new) store.set(ch.new.uuid, ch.new);
+          else store.delete((ch.old as Row).uuid);
         }
         continue;
       }
       const idx = this.indexes.get(tname) as Map<string, string>[];
-      for (const [uuid, ch] of rows) {
+      for (const ch of rows.values()) {
         const { old, new: row } = ch;
+        const uuid = ((row ?? old) as Row).uuid;
         if (row) store.set(uuid, row);
         else store.delete(uuid);
         for (let i = 0; i < table.indexes.length; i++) {

@@ -135,20 +135,41 @@ export function checkAtomConstraints(a: Atom, base: BaseType): void {
   }
 }
 
-/** Sorts pairs by key and rejects duplicates (RFC 7047: sets and maps have unique keys). */
-function normalize(keys: Atom[], values: Atom[] | undefined, json: unknown): Datum {
+/**
+ * Sorts pairs by key and rejects duplicates (RFC 7047: sets and maps have unique keys). With
+ * `strings` (string and UUID keys) keys are compared directly, as compareAtoms would.
+ */
+function normalize(keys: Atom[], values: Atom[] | undefined, json: unknown, strings: boolean): Datum {
   // Most values are scalars: nothing to sort. Clients usually send sets already sorted.
   let sorted = true;
-  for (let i = 1; i < keys.length && sorted; i++) sorted = compareAtoms(keys[i - 1], keys[i]) < 0;
+  for (let i = 1; i < keys.length && sorted; i++) {
+    sorted = strings ? keys[i - 1] < keys[i] : compareAtoms(keys[i - 1], keys[i]) < 0;
+  }
   if (sorted) return values ? { keys, values } : { keys };
-  const idx = keys.map((_, i) => i).sort((i, j) => compareAtoms(keys[i], keys[j]));
-  const k = idx.map((i) => keys[i]);
-  for (let i = 1; i < k.length; i++) {
-    if (compareAtoms(k[i - 1], k[i]) === 0) {
+  // Insertion sort, in place (the arrays are the parser's own): sets arrive nearly sorted (a
+  // client's sorted set plus a new member named by "named-uuid"), where it is linear.
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i];
+    const v = values?.[i];
+    let j = i - 1;
+    for (; j >= 0 && (strings ? keys[j] > k : compareAtoms(keys[j], k) > 0); j--) {
+      keys[j + 1] = keys[j];
+      if (values) values[j + 1] = values[j];
+    }
+    keys[j + 1] = k;
+    if (values) values[j + 1] = v as Atom;
+  }
+  for (let i = 1; i < keys.length; i++) {
+    if (strings ? keys[i - 1] === keys[i] : compareAtoms(keys[i - 1], keys[i]) === 0) {
       throw syntaxError(json, values ? 'map contains duplicate key' : 'set contains duplicate value');
     }
   }
-  return values ? { keys: k, values: idx.map((i) => values[i]) } : { keys: k };
+  return values ? { keys, values } : { keys };
+}
+
+/** Whether atoms of `base` can break a constraint (a UUID, unless enumerated, cannot). */
+function constrained(base: BaseType): boolean {
+  return base.type !== 'uuid' || base.enum !== undefined;
 }
 
 /** Parses a datum without count checks (mutations build partial sets). */
@@ -169,7 +190,7 @@ export function parseDatumLoose(json: unknown, type: ColumnType, named?: NamedUu
       keys.push(k);
       values.push(v);
     }
-    return normalize(keys, values, json);
+    return normalize(keys, values, json, isStringType(type.key));
   }
   let items: unknown[];
   if (Array.isArray(json) && json[0] === 'set') {
@@ -177,12 +198,17 @@ export function parseDatumLoose(json: unknown, type: ColumnType, named?: NamedUu
     items = json[1];
   } else items = [json];
   const keys: Atom[] = [];
+  const check = constrained(type.key);
   for (let i = 0; i < items.length; i++) {
     const a = parseAtom(items[i], type.key, named);
-    checkAtomConstraints(a, type.key);
+    if (check) checkAtomConstraints(a, type.key);
     keys.push(a);
   }
-  return normalize(keys, undefined, json);
+  return normalize(keys, undefined, json, isStringType(type.key));
+}
+
+function isStringType(base: BaseType): boolean {
+  return base.type === 'string' || base.type === 'uuid';
 }
 
 export function checkCount(d: Datum, type: ColumnType, what: string): void {
@@ -252,6 +278,40 @@ export function datumJsonText(d: Datum, type: ColumnType): string {
   let text = '["set",[';
   for (let i = 0; i < d.keys.length; i++) text += (i ? ',' : '') + atomJsonText(d.keys[i], key);
   return `${text}]]`;
+}
+
+/** Whether `json` is `a` exactly as datumToJson writes it (a UUID in its stored lowercase form). */
+function atomMatchesJson(a: Atom, json: unknown, base: BaseType): boolean {
+  if (base.type !== 'uuid') return json === a;
+  return Array.isArray(json) && json.length === 2 && json[0] === 'uuid' && json[1] === a;
+}
+
+/**
+ * Whether `json` is exactly the JSON form of `d` that datumToJson gives (same atoms, same
+ * order), checked without parsing it. A match proves the JSON valid and equal to `d`; anything
+ * else (another spelling, a named-uuid, a real difference) says nothing and needs parseDatum.
+ * This lets a "wait" that restates a row's current value (every ovs-vsctl verify) skip parsing.
+ */
+export function datumMatchesJson(d: Datum, json: unknown, type: ColumnType): boolean {
+  const { keys } = d;
+  if (type.value) {
+    if (!Array.isArray(json) || json.length !== 2 || json[0] !== 'map') return false;
+    const pairs = json[1];
+    if (!Array.isArray(pairs) || pairs.length !== keys.length) return false;
+    const values = d.values as Atom[];
+    for (let i = 0; i < keys.length; i++) {
+      const p = pairs[i];
+      if (!Array.isArray(p) || p.length !== 2) return false;
+      if (!atomMatchesJson(keys[i], p[0], type.key) || !atomMatchesJson(values[i], p[1], type.value)) return false;
+    }
+    return true;
+  }
+  if (keys.length === 1) return atomMatchesJson(keys[0], json, type.key);
+  if (!Array.isArray(json) || json.length !== 2 || json[0] !== 'set') return false;
+  const items = json[1];
+  if (!Array.isArray(items) || items.length !== keys.length) return false;
+  for (let i = 0; i < keys.length; i++) if (!atomMatchesJson(keys[i], items[i], type.key)) return false;
+  return true;
 }
 
 export function compareDatums(a: Datum, b: Datum): number {

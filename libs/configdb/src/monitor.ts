@@ -124,18 +124,21 @@ export class Monitor {
   initialText(db: Database, cache: RowTextCache): string {
     const wrapper = this.version === 1 ? '":{"new":' : '":{"initial":';
     let out = '';
-    for (const [tname, tm] of this.tables) {
+    // Maps are walked by value, not by [key, value] entries: this runs a few times per client
+    // session, mostly as unoptimised code, which pays for every pair it destructures.
+    for (const tm of this.tables.values()) {
       if (!tm.initial) continue;
+      const tname = tm.table.name;
       const texts = rowTexts(cache, tname);
       let t = '';
-      for (const [uuid, row] of db.table(tname)) {
+      for (const row of db.table(tname).values()) {
         if (!this.matches(tm, row)) continue;
         let text = texts.get(row);
         if (text === undefined) {
           text = this.rowText(tm, row);
           texts.set(row, text);
         }
-        t += `${t === '' ? '"' : ',"'}${uuid}${wrapper}${text}}`;
+        t += `${t === '' ? '"' : ',"'}${row.uuid}${wrapper}${text}}`;
       }
       if (t !== '') out += `${out === '' ? '' : ','}${JSON.stringify(tname)}:{${t}}`;
     }
@@ -159,14 +162,14 @@ export class Monitor {
    */
   updateText(changes: ChangeSet, cache?: RowTextCache): string | undefined {
     let out = '';
-    for (const [tname, rows] of changes) {
+    for (const tname of changes.keys()) {
       const tm = this.tables.get(tname);
       if (!tm) continue;
       const texts = cache ? rowTexts(cache, tname) : undefined;
       let t = '';
-      for (const [uuid, ch] of rows) {
+      for (const ch of (changes.get(tname) as Map<string, RowChange>).values()) {
         const u = this.rowUpdateText(tm, ch, texts);
-        if (u !== undefined) t += `${t === '' ? '"' : ',"'}${uuid}":${u}`;
+        if (u !== undefined) t += `${t === '' ? '"' : ',"'}${((ch.new ?? ch.old) as Row).uuid}":${u}`;
       }
       if (t !== '') out += `${out === '' ? '' : ','}${JSON.stringify(tname)}:{${t}}`;
     }

@@ -8,7 +8,7 @@ import { newRow, newUuid } from './row.js';
 import { type DatabaseSchema, schemaToJson } from './schema.js';
 import { SERVER_SCHEMA } from './server-db.js';
 import { FileStorage, type OpenReport } from './storage.js';
-import { executeTransaction, type TxnOutcome } from './transaction.js';
+import { executeTransaction, NO_RESULT, type TxnOutcome } from './transaction.js';
 import { loadVswitchSchema } from './vswitch-schema.js';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -74,7 +74,8 @@ function resultsJson(results: JsonValue[]): RawJson {
     const r = results[i] as { uuid?: [string, string] } | null;
     if (i) text += ',';
     // Only an insert's result has "uuid": ["uuid", <generated or checked UUID>].
-    text += r?.uuid ? `{"uuid":["uuid","${r.uuid[1]}"]}` : JSON.stringify(r);
+    if (r === NO_RESULT) text += '{}';
+    else text += r?.uuid ? `{"uuid":["uuid","${r.uuid[1]}"]}` : JSON.stringify(r);
   }
   return new RawJson(`${text}]`);
 }

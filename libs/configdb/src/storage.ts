@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { type Commit, Database } from './database.js';
+import { type Commit, Database, type RowChange } from './database.js';
 import {
   applyDatumDiff,
   type Datum,
@@ -74,10 +74,13 @@ export function commitToRecord(schema: DatabaseSchema, commit: Commit): Record<s
  */
 export function commitToRecordText(schema: DatabaseSchema, commit: Commit): string | undefined {
   let text = '{';
-  for (const [tname, rows] of commit.changes) {
+  const { changes } = commit;
+  // Maps walked by key or value, not by [key, value] entries: cheaper in unoptimised code.
+  for (const tname of changes.keys()) {
     const logged = tableInfo(schema, tname).logged;
     let t = '';
-    for (const [uuid, ch] of rows) {
+    for (const ch of (changes.get(tname) as Map<string, RowChange>).values()) {
+      const uuid = ((ch.new ?? ch.old) as Row).uuid;
       let row: string;
       if (!ch.new) row = 'null';
       else {

@@ -1,6 +1,6 @@
 import { type Datum, sharedDefaultDatum } from './datum.js';
 import type { Row } from './row.js';
-import { type ColumnSchema, type DatabaseSchema, isRootTable, type TableSchema } from './schema.js';
+import { type Atom, type ColumnSchema, type DatabaseSchema, isRootTable, type TableSchema } from './schema.js';
 
 /** A column holding references, with the table each side refers to (undefined: not that side). */
 export interface RefColumn {
@@ -99,24 +99,70 @@ export function tableInfo(schema: DatabaseSchema, table: string): TableInfo {
 
 /**
  * Calls `fn(table, uuid)` for every strong reference out of `row`: once per referring atom, as
- * Open vSwitch counts references. With `unlessSameIn`, columns whose datum is the same object
- * in that row (an unchanged column of a modified row) are skipped.
+ * Open vSwitch counts references.
  */
-export function forEachStrongRef(
-  info: TableInfo,
-  row: Row,
-  fn: (table: string, uuid: string) => void,
-  unlessSameIn?: Row,
-): void {
+export function forEachStrongRef(info: TableInfo, row: Row, fn: (table: string, uuid: string) => void): void {
   const refs = info.strongRefs;
   for (let i = 0; i < refs.length; i++) {
     const r = refs[i];
     const d = row.cols.get(r.name) as Datum;
-    if (unlessSameIn && unlessSameIn.cols.get(r.name) === d) continue;
     if (r.keyTable) for (let k = 0; k < d.keys.length; k++) fn(r.keyTable, d.keys[k] as string);
     if (r.valueTable && d.values) for (let k = 0; k < d.values.length; k++) fn(r.valueTable, d.values[k] as string);
   }
 }
+
+/**
+ * Calls `fn(table, uuid, sign)` for each strong reference that differs between `old` and `row`
+ * (either may be absent): -1 for one only `old` makes, +1 for one only `row` makes. Columns
+ * holding the same datum are skipped, and a changed column's keys (sorted, as every datum's are)
+ * are merged rather than counted out and back in: a bridge that gains a port costs one call,
+ * not one per port it has. Map values, which may repeat, are counted out and in one by one.
+ */
+export function forEachStrongRefChange(
+  info: TableInfo,
+  old: Row | undefined,
+  row: Row | undefined,
+  fn: (table: string, uuid: string, sign: number) => void,
+): void {
+  const refs = info.strongRefs;
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i];
+    const before = old?.cols.get(r.name);
+    const after = row?.cols.get(r.name);
+    if (before === after) continue;
+    if (r.keyTable) mergeKeyChanges(r.keyTable, before?.keys, after?.keys, fn);
+    if (r.valueTable) {
+      const t = r.valueTable;
+      const was = before?.values;
+      const now = after?.values;
+      if (was) for (let k = 0; k < was.length; k++) fn(t, was[k] as string, -1);
+      if (now) for (let k = 0; k < now.length; k++) fn(t, now[k] as string, 1);
+    }
+  }
+}
+
+/** Walks two sorted, duplicate-free key lists together, reporting keys only one of them has. */
+function mergeKeyChanges(
+  table: string,
+  was: Atom[] | undefined,
+  now: Atom[] | undefined,
+  fn: (table: string, uuid: string, sign: number) => void,
+): void {
+  const a = was ?? NO_KEYS;
+  const b = now ?? NO_KEYS;
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && (a[i] as string) < (b[j] as string))) fn(table, a[i++] as string, -1);
+    else if (i >= a.length || (a[i] as string) > (b[j] as string)) fn(table, b[j++] as string, 1);
+    else {
+      i++;
+      j++;
+    }
+  }
+}
+
+const NO_KEYS: Atom[] = [];
 
 /** Strong-reference counts by referred table and row: what committed rows (or a change) refer to. */
 export class RefCounts {
@@ -137,14 +183,15 @@ export class RefCounts {
     else m.set(uuid, v);
   }
 
-  /** Adds `sign` for every strong reference out of `row` (in columns that differ from `other`'s). */
-  addRow(info: TableInfo, row: Row, sign: number, other?: Row): void {
-    forEachStrongRef(info, row, (t, u) => this.add(t, u, sign), other);
+  /** Adds `sign` for every strong reference out of `row`. */
+  addRow(info: TableInfo, row: Row, sign: number): void {
+    forEachStrongRef(info, row, (t, u) => this.add(t, u, sign));
   }
 
   /** Accounts for one row change: references of the old row go, those of the new one come. */
   addChange(info: TableInfo, old: Row | undefined, row: Row | undefined): void {
-    if (old) this.addRow(info, old, -1, row);
-    if (row) this.addRow(info, row, 1, old);
+    forEachStrongRefChange(info, old, row, this.addSigned);
   }
+
+  private readonly addSigned = (table: string, uuid: string, sign: number): void => this.add(table, uuid, sign);
 }

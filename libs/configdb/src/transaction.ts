@@ -5,6 +5,7 @@ import {
   compareDatums,
   type Datum,
   datumEquals,
+  datumMatchesJson,
   datumSubtract,
   datumUnion,
   isUuid,
@@ -14,7 +15,7 @@ import {
 import { OvsdbError, syntaxError } from './errors.js';
 import { columnSchema, columnValue, copyRow, newRow, newUuid, type Row, rowToJson } from './row.js';
 import type { Atom, ColumnType, DatabaseSchema, TableSchema } from './schema.js';
-import { forEachStrongRef, RefCounts, tableInfo } from './table-info.js';
+import { forEachStrongRef, forEachStrongRefChange, RefCounts, tableInfo } from './table-info.js';
 
 /** What the caller of `executeTransaction` supplies beyond the database. */
 export interface TxnContext {
@@ -31,6 +32,12 @@ export interface TxnOutcome {
   /** A "wait" with a timeout was not satisfied: the transaction should be retried until then. */
   waitTimeoutMs?: number;
 }
+
+/**
+ * The empty result of "wait", "commit", "comment" and "assert" (RFC 7047 5.2), one shared frozen
+ * object: ovs-vsctl sends dozens of waits per run, and the reply writes it without serialising.
+ */
+export const NO_RESULT: Readonly<Record<string, never>> = Object.freeze({});
 
 class WaitNotMet extends Error {
   constructor(readonly timeoutMs: number) {
@@ -106,8 +113,8 @@ class Overlay {
 
   *rows(table: string): Iterable<Row> {
     const tc = this.changes.get(table);
-    for (const [uuid, row] of this.db.table(table)) {
-      if (tc?.has(uuid)) continue;
+    for (const row of this.db.table(table).values()) {
+      if (tc?.has(row.uuid)) continue;
       yield row;
     }
     if (tc) for (const ch of tc.values()) if (ch.new) yield ch.new;
@@ -282,6 +289,57 @@ function rowsEqualMultiset(a: WaitRow[], b: WaitRow[]): boolean {
   return true;
 }
 
+/** Whether every column of `cur` holds what `old`'s does. */
+function sameColumns(old: Row, cur: Row): boolean {
+  // Map iteration by keys, not entries: unoptimised code (most of this runs a few times per
+  // client session) pays for every [key, value] pair it destructures.
+  for (const c of cur.cols.keys()) {
+    const d = cur.cols.get(c) as Datum;
+    const o = old.cols.get(c) as Datum;
+    if (o !== d && !(o.keys.length === d.keys.length && compareDatums(o, d) === 0)) return false;
+  }
+  return true;
+}
+
+/** The row UUID of a `where` that is exactly `[["_uuid", "==", ["uuid", UUID]]]`, unparsed. */
+function uuidOnlyWhere(where: unknown): string | undefined {
+  if (!Array.isArray(where) || where.length !== 1) return undefined;
+  const c = where[0];
+  if (!Array.isArray(c) || c.length !== 3 || c[0] !== '_uuid' || c[1] !== '==') return undefined;
+  const arg = c[2];
+  if (!Array.isArray(arg) || arg.length !== 2 || arg[0] !== 'uuid' || typeof arg[1] !== 'string') return undefined;
+  return arg[1];
+}
+
+/**
+ * The wait every ovs-vsctl run sends once per row it read (its "verify"): `until: "=="`, one
+ * row by `_uuid`, expected values equal to the row's current ones, written as we write them.
+ * True if `op` is that and holds; false means "not shown this way", and the full parse decides
+ * (errors, other spellings, a real difference). A match is exact, so nothing is left to check.
+ */
+function waitRestatesRow(ov: Overlay, table: TableSchema, op: Record<string, unknown>): boolean {
+  const { rows, columns } = op;
+  if (op.until !== '==' || !Array.isArray(rows) || rows.length !== 1 || !Array.isArray(columns)) return false;
+  const expected = rows[0];
+  if (!isObject(expected)) return false;
+  const uuid = uuidOnlyWhere(op.where);
+  // A row found under the text as given is named by a valid UUID in canonical form.
+  const row = uuid === undefined ? undefined : ov.get(table.name, uuid);
+  if (!row) return false;
+  let n = 0;
+  for (const _ in expected) n++;
+  if (n !== columns.length) return false;
+  for (let i = 0; i < columns.length; i++) {
+    const name = columns[i];
+    if (typeof name !== 'string') return false;
+    const col = table.columns.get(name);
+    const json = expected[name];
+    const d = row.cols.get(name);
+    if (!col || json === undefined || !d || !datumMatchesJson(d, json, col.type)) return false;
+  }
+  return true;
+}
+
 /**
  * Runs the operations of one "transact" request (RFC 7047 section 5.2) against `db` without
  * changing it. On success the outcome carries the change set to commit; on failure `results`
@@ -319,7 +377,11 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
     opCount = ops.length;
     try {
       if (!isObject(op)) throw syntaxError(op, 'Operation must be a JSON object.');
-      results.push(executeOp(op));
+      // The verify-style wait (most of an ovs-vsctl transaction) is settled here, before the
+      // general dispatch; anything else about a wait is executeOp's.
+      const waitTable = op.op === 'wait' && typeof op.table === 'string' ? schema.tables.get(op.table) : undefined;
+      if (waitTable && waitRestatesRow(ov, waitTable, op)) results.push(NO_RESULT);
+      else results.push(executeOp(op));
     } catch (err) {
       return fail(err);
     }
@@ -332,21 +394,14 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
     results.push(e.toJson());
     return { results, durable };
   }
-  for (const [t, m] of ov.changes) {
-    for (const [uuid, ch] of m) {
-      if (!ch.new) continue;
-      if (!ch.old) continue;
+  for (const t of ov.changes.keys()) {
+    const m = ov.changes.get(t) as Map<string, RowChange>;
+    for (const ch of m.values()) {
+      const { old, new: cur } = ch;
+      if (!old || !cur) continue;
       // A modification that changed nothing is no change at all (as in OVS).
-      let same = true;
-      for (const [c, d] of ch.new.cols) {
-        const o = ch.old.cols.get(c) as Datum;
-        if (o !== d && !(o.keys.length === d.keys.length && compareDatums(o, d) === 0)) {
-          same = false;
-          break;
-        }
-      }
-      if (same) m.delete(uuid);
-      else ch.new.version = '';
+      if (sameColumns(old, cur)) m.delete(cur.uuid);
+      else cur.version = '';
     }
     if (m.size === 0) ov.changes.delete(t);
   }
@@ -486,23 +541,23 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
           if (timeout > 0) throw new WaitNotMet(timeout);
           throw new OvsdbError('timed out', '"where" clause test failed');
         }
-        return {};
+        return NO_RESULT;
       }
       case 'commit':
         if (typeof op.durable !== 'boolean') throw syntaxError(op, 'Required "durable" member is missing.');
         durable ||= op.durable;
-        return {};
+        return NO_RESULT;
       case 'abort':
         throw new OvsdbError('aborted', 'aborted by request');
       case 'comment':
         if (typeof op.comment !== 'string') throw syntaxError(op, 'Required "comment" member is missing.');
         if (!comments) comments = [];
         comments.push(op.comment);
-        return {};
+        return NO_RESULT;
       case 'assert':
         if (typeof op.lock !== 'string') throw syntaxError(op, 'Required "lock" member is missing.');
         if (!ctx.ownsLock?.(op.lock)) throw new OvsdbError('not owner', `Asserted lock ${op.lock} not held.`);
-        return {};
+        return NO_RESULT;
       default:
         throw parseFailure(op, `No operation "${String(op.op)}"`);
     }
@@ -517,15 +572,33 @@ function checkResolves(
   tname: string,
   column: string,
   uuid: string,
+  /** Sorted keys the row referred to when committed: those still exist unless deleted here. */
+  committed?: Atom[],
 ): void {
+  const skip = committed && !deletesFrom(ov, refTable) ? committed : NO_ATOMS;
+  let j = 0;
   for (let i = 0; i < atoms.length; i++) {
-    if (!ov.get(refTable, atoms[i] as string)) {
+    const a = atoms[i] as string;
+    // Both lists are sorted: walk the committed one alongside (a set that gained one member
+    // checks that member, not every one).
+    while (j < skip.length && (skip[j] as string) < a) j++;
+    if (j < skip.length && skip[j] === a) continue;
+    if (!ov.get(refTable, a)) {
       throw new OvsdbError(
         'referential integrity violation',
-        `Table ${tname} column ${column} row ${uuid} references nonexistent row ${atoms[i]} in table ${refTable}.`,
+        `Table ${tname} column ${column} row ${uuid} references nonexistent row ${a} in table ${refTable}.`,
       );
     }
   }
+}
+
+const NO_ATOMS: Atom[] = [];
+
+/** Whether this transaction deletes any row of `table`. */
+function deletesFrom(ov: Overlay, table: string): boolean {
+  const rows = ov.changes.get(table);
+  if (rows) for (const ch of rows.values()) if (!ch.new) return true;
+  return false;
 }
 
 /**
@@ -537,19 +610,21 @@ function checkResolves(
 function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
   // As OVS: strong references of new and modified rows must resolve, before garbage collection.
   let refTables = false;
-  for (const [tname, rows] of ov.changes) {
-    const strongRefColumns = tableInfo(schema, tname).strongRefColumns;
-    if (strongRefColumns.length === 0) continue;
-    refTables = true;
+  const { changes } = ov;
+  for (const tname of changes.keys()) {
     const strongRefs = tableInfo(schema, tname).strongRefs;
-    for (const [uuid, ch] of rows) {
-      if (!ch.new) continue;
+    if (strongRefs.length === 0) continue;
+    refTables = true;
+    for (const ch of (changes.get(tname) as Map<string, RowChange>).values()) {
+      const cur = ch.new;
+      if (!cur) continue;
       for (let i = 0; i < strongRefs.length; i++) {
         const r = strongRefs[i];
-        const d = ch.new.cols.get(r.name) as Datum;
-        if (ch.old && ch.old.cols.get(r.name) === d) continue;
-        if (r.keyTable) checkResolves(ov, r.keyTable, d.keys, tname, r.name, uuid);
-        if (r.valueTable && d.values) checkResolves(ov, r.valueTable, d.values, tname, r.name, uuid);
+        const d = cur.cols.get(r.name) as Datum;
+        const before = ch.old?.cols.get(r.name);
+        if (before === d) continue;
+        if (r.keyTable) checkResolves(ov, r.keyTable, d.keys, tname, r.name, cur.uuid, before?.keys);
+        if (r.valueTable && d.values) checkResolves(ov, r.valueTable, d.values, tname, r.name, cur.uuid);
       }
     }
   }
@@ -557,10 +632,10 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
   // References as the transaction leaves them: the committed counts plus this difference.
   let delta = refTables ? new RefCounts() : undefined;
   if (delta) {
-    for (const [tname, rows] of ov.changes) {
+    for (const tname of changes.keys()) {
       const info = tableInfo(schema, tname);
       if (info.strongRefs.length === 0) continue;
-      for (const ch of rows.values()) delta.addChange(info, ch.old, ch.new);
+      for (const ch of (changes.get(tname) as Map<string, RowChange>).values()) delta.addChange(info, ch.old, ch.new);
     }
   }
   const committed = ov.db.strongRefs;
@@ -572,14 +647,17 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
   const consider = (table: string, uuid: string) => {
     if (!tableInfo(schema, table).root) candidates.push([table, uuid]);
   };
-  for (const [tname, rows] of ov.changes) {
+  const considerDropped = (table: string, uuid: string, sign: number) => {
+    if (sign < 0) consider(table, uuid);
+  };
+  for (const tname of changes.keys()) {
     const info = tableInfo(schema, tname);
     const refs = info.strongRefs.length > 0;
     if (info.root && !refs) continue;
-    for (const [uuid, ch] of rows) {
-      if (ch.new && !ch.old && !info.root) candidates.push([tname, uuid]);
-      // Only columns that changed can have lost a reference.
-      if (ch.old && refs) forEachStrongRef(info, ch.old, consider, ch.new);
+    for (const ch of (changes.get(tname) as Map<string, RowChange>).values()) {
+      if (ch.new && !ch.old && !info.root) candidates.push([tname, ch.new.uuid]);
+      // Only references the change took away can have left a row unreferenced.
+      if (ch.old && refs) forEachStrongRefChange(info, ch.old, ch.new, considerDropped);
     }
   }
   const gcDone = candidates.length ? new Set<string>() : undefined;
@@ -601,8 +679,8 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
 
   // Deleted rows must not remain strongly referenced; weak references to them disappear.
   let deleted: Map<string, Set<string>> | undefined;
-  for (const [tname, rows] of ov.changes) {
-    for (const [uuid, ch] of rows) {
+  for (const tname of changes.keys()) {
+    for (const ch of (changes.get(tname) as Map<string, RowChange>).values()) {
       if (!ch.new) {
         deleted ??= new Map();
         let s = deleted.get(tname);
@@ -610,7 +688,7 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
           s = new Set();
           deleted.set(tname, s);
         }
-        s.add(uuid);
+        s.add((ch.old as Row).uuid);
       }
     }
   }
@@ -637,27 +715,33 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
 
   // Weak references of new and modified rows to rows that do not exist are dropped.
   // (Pruning may copy rows into the change set: iterate over a copy, and only where needed.)
-  for (const tname of ov.changes.keys()) {
+  const exists = (u: string, refTable: string) => ov.get(refTable, u) !== undefined;
+  for (const tname of changes.keys()) {
     const weakRefColumns = tableInfo(schema, tname).weakRefColumns;
     if (weakRefColumns.length === 0) continue;
-    for (const [uuid, ch] of [...(ov.changes.get(tname) as Map<string, RowChange>)]) {
-      if (!ch.new) continue;
-      for (const c of weakRefColumns) {
-        const d = ch.new.cols.get(c.name) as Datum;
-        const pruned = pruneRefs(d, c.type, (u, refTable) => ov.get(refTable, u) !== undefined, true);
-        if (pruned) ov.writable(tname, uuid).cols.set(c.name, pruned);
+    for (const ch of [...(changes.get(tname) as Map<string, RowChange>).values()]) {
+      const cur = ch.new;
+      if (!cur) continue;
+      for (let i = 0; i < weakRefColumns.length; i++) {
+        const c = weakRefColumns[i];
+        const d = cur.cols.get(c.name) as Datum;
+        // An unchanged column of a modified row held only rows that existed when it was committed.
+        if (ch.old && ch.old.cols.get(c.name) === d && !deleted) continue;
+        const pruned = pruneRefs(d, c.type, exists, true);
+        if (pruned) ov.writable(tname, cur.uuid).cols.set(c.name, pruned);
       }
     }
   }
 
   // Counts (mutations and weak-reference removal can break them) and maxRows.
-  for (const [tname, rows] of ov.changes) {
+  for (const tname of changes.keys()) {
     const t = schema.tables.get(tname) as TableSchema;
     const countedColumns = tableInfo(schema, tname).countedColumns;
     let inserted = false;
     let growth = 0;
-    for (const [uuid, ch] of rows) {
-      if (!ch.new) {
+    for (const ch of (changes.get(tname) as Map<string, RowChange>).values()) {
+      const cur = ch.new;
+      if (!cur) {
         growth--;
         continue;
       }
@@ -665,12 +749,13 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
         inserted = true;
         growth++;
       }
-      for (const c of countedColumns) {
-        const d = ch.new.cols.get(c.name) as Datum;
+      for (let i = 0; i < countedColumns.length; i++) {
+        const c = countedColumns[i];
+        const d = cur.cols.get(c.name) as Datum;
         if (d.keys.length < c.type.min || d.keys.length > c.type.max) {
           throw new OvsdbError(
             'constraint violation',
-            `row ${uuid} column ${c.name} in table ${tname} has ${d.keys.length} element(s) but the column allows ${c.type.min} to ${c.type.max === Number.POSITIVE_INFINITY ? 'unlimited' : c.type.max}`,
+            `row ${cur.uuid} column ${c.name} in table ${tname} has ${d.keys.length} element(s) but the column allows ${c.type.min} to ${c.type.max === Number.POSITIVE_INFINITY ? 'unlimited' : c.type.max}`,
           );
         }
       }

@@ -185,6 +185,62 @@ describe('transact', () => {
     expect(out).toMatchObject({ comment: 'hi', durable: true });
   });
 
+  it('decides a verify-style wait (one row by _uuid) as the full parse would, however it is written', () => {
+    tx(...addChild('a'), ...addChild('b'), ...addChild('c'));
+    const root = [...db.table('Root').values()][0];
+    const kids = root.cols.get('children')?.keys as string[];
+    const a = [...db.table('Child').values()].find((r) => r.cols.get('name')?.keys[0] === 'a');
+    const wait = (table: string, uuid: string, row: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+      tx({
+        op: 'wait',
+        table,
+        timeout: 0,
+        where: [['_uuid', '==', ['uuid', uuid]]],
+        columns: Object.keys(row).filter((c) => c !== 'extra'),
+        until: '==',
+        rows: [row],
+        ...extra,
+      })[0];
+    const set = (uuids: string[]) => ['set', uuids.map((u) => ['uuid', u])];
+    // As ovs-vsctl writes it (sorted, lowercase), and spelled otherwise (unsorted, upper case).
+    expect(wait('Root', root.uuid, { children: set(kids) })).toEqual({});
+    expect(wait('Root', root.uuid, { children: set([...kids].reverse()) })).toEqual({});
+    expect(wait('Root', root.uuid.toUpperCase(), { children: set(kids.map((u) => u.toUpperCase())) })).toEqual({});
+    expect(wait('Child', a?.uuid as string, { name: 'a', tags: ['set', []] })).toEqual({});
+    // A real difference, a missing row, bad input: as before.
+    expect(wait('Root', root.uuid, { children: set(kids.slice(1)) })).toMatchObject({ error: 'timed out' });
+    expect(wait('Root', kids[0], { children: set(kids) })).toMatchObject({ error: 'timed out' });
+    expect(wait('Child', a?.uuid as string, { name: 'a', extra: 1 })).toMatchObject({ error: 'unknown column' });
+    expect(wait('Child', a?.uuid as string, { name: 'a' }, { until: '!=' })).toMatchObject({ error: 'timed out' });
+    expect(wait('Child', a?.uuid as string, { name: 7 })).toMatchObject({ error: 'syntax error' });
+  });
+
+  it('counts references of a set that gains and loses members by its difference', () => {
+    tx(...addChild('a'), ...addChild('b'), ...addChild('c'));
+    const byName = (n: string) =>
+      [...db.table('Child').values()].find((r) => r.cols.get('name')?.keys[0] === n)?.uuid as string;
+    const [a, b, c] = ['a', 'b', 'c'].map(byName);
+    // b leaves and d arrives in one update: only b is collected; a, c and d stay referenced.
+    const children = [
+      'set',
+      [
+        ['uuid', a],
+        ['uuid', c],
+        ['named-uuid', 'd'],
+      ],
+    ];
+    tx(
+      { op: 'insert', table: 'Child', row: { name: 'd' }, 'uuid-name': 'd' },
+      { op: 'update', table: 'Root', where: [], row: { children } },
+    );
+    expect(childNames()).toEqual(['a', 'c', 'd']);
+    expect([a, b, c].map((u) => db.strongRefs.get('Child', u))).toEqual([1, 0, 1]);
+    expect(db.strongRefs.get('Child', byName('d'))).toBe(1);
+    tx({ op: 'update', table: 'Root', where: [], row: { children: ['set', []] } });
+    expect(childNames()).toEqual([]);
+    expect(db.strongRefs.byTable.get('Child')?.size ?? 0).toBe(0);
+  });
+
   it('drops modifications that change nothing', () => {
     tx(...addChild('a'));
     const out = executeTransaction(db, [{ op: 'update', table: 'Child', where: [], row: { tags: ['set', []] } }]);

@@ -75,13 +75,14 @@ export class JsonFramer {
    */
   private wholeMessage(chunk: Uint8Array): unknown {
     const n = chunk.length;
-    if (n < 2 || n > this.maxMessageBytes || !Buffer.isBuffer(chunk)) return undefined;
+    if (n < 2 || n > this.maxMessageBytes) return undefined;
     const first = chunk[0];
     const last = chunk[n - 1];
     if ((first !== OPEN_BRACE && first !== OPEN_BRACKET) || (last !== CLOSE_BRACE && last !== CLOSE_BRACKET)) {
       return undefined;
     }
-    if (chunk.indexOf(MESSAGE_JOINT) >= 0) return undefined;
+    // Sockets hand over Buffers; anything else goes to the scanner.
+    if (!(chunk instanceof Buffer) || chunk.indexOf(MESSAGE_JOINT) >= 0) return undefined;
     let value: unknown;
     try {
       value = JSON.parse(chunk.toString('utf8'));
