@@ -1,6 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ConfigDbServerHandle, startConfigDbServer } from '@softswitch/configdb';
+import { type ConfigDbServerHandle, startConfigDbServer, tierRequestCodeEagerly } from '@softswitch/configdb';
 import { UnixctlServer } from '@softswitch/unixctl';
 import { registerSwitchCommands } from './appctl.js';
 import type { Bridge } from './bridge.js';
@@ -76,7 +76,8 @@ export class Daemon {
           log: this.options.log,
         });
       }
-      if (!this.options.dbOnly) {
+      if (this.options.dbOnly) tierRequestCodeEagerly();
+      else {
         const bridges = new BridgeSet(this.options.log);
         this.bridges = bridges;
         await bridges.start();

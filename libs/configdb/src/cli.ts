@@ -3,6 +3,7 @@
  * A standalone config DB server: `node dist/cli.js --db-file F [--schema S] --remote punix:P ...`.
  * Prints "ready" once listening; exits cleanly on SIGTERM/SIGINT. Used by tests and benches.
  */
+import { tierRequestCodeEagerly } from './eager-tiering.js';
 import { startConfigDbServer } from './server.js';
 import { loadSchemaFile } from './storage.js';
 import { loadVswitchSchema } from './vswitch-schema.js';
@@ -33,6 +34,7 @@ const handle = await startConfigDbServer({
   remotes,
   log: (m) => process.stderr.write(`configdb: ${m}\n`),
 });
+tierRequestCodeEagerly();
 process.stdout.write(`ready ${JSON.stringify(handle.ports)}\n`);
 const stop = async () => {
   await handle.close();

@@ -13,6 +13,7 @@ export {
 export { type Clause, evalConditions, parseConditions } from './condition.js';
 export { type ChangeSet, type Commit, Database, type RowChange } from './database.js';
 export { applyDatumDiff, datumDiff } from './datum.js';
+export * from './eager-tiering.js';
 export { datumToJs, Idl, type IdlChange, type IdlOptions, type JsValue } from './idl.js';
 export { encodeRecord, LogWriter, parseLog, readLogFile } from './log.js';
 export { Monitor } from './monitor.js';
