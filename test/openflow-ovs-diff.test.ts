@@ -178,7 +178,7 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow parse-flows vs ovs-ofctl'
     }
   });
 
-  it('conntrack tuple, xxreg and tunnel IPv6/GBP fields: seeded combinations print or fail identically', () => {
+  it('conntrack tuple, xxreg and tunnel IPv6/GBP/flags fields: seeded combinations print or fail identically', () => {
     const flows = ctTupleFlows(120, 7);
     let printed = 0;
     for (const version of VERSIONS) {
@@ -232,6 +232,16 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow parse-flows vs ovs-ofctl'
       'actions=output:1,drop',
       'rarp,actions=push_vlan:0x8100,load:722->NXM_OF_VLAN_TCI[0..11],pop_vlan',
       'ip,actions=set_field:1724->vlan_vid',
+      'ct_state=+trk+trk,actions=drop',
+      'ct_state=0x100,actions=drop',
+      'ct_state=trk|foo,actions=drop',
+      'tcp,tcp_flags=+syn+syn,actions=drop',
+      'tcp,tcp_flags=0x1000,actions=drop',
+      'tun_flags=0x2,actions=drop',
+      'tun_flags=+oam+bar,actions=drop',
+      'tun_flags=+oam-oam,actions=drop',
+      'actions=move:NXM_NX_REG1[]->NXM_NX_REG0[0..15]',
+      'actions=move:tun_flags[]->reg0[0..15]',
     ];
     for (const flow of bad) {
       const theirs = ovs(['parse-flow', flow]);
@@ -254,7 +264,8 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow parse-flows vs ovs-ofctl'
 /**
  * Flows over the fields the main generator does not draw: the connection's original-direction
  * tuple (whose prerequisite is a ct_state that implies a valid connection, and whose addresses
- * must be of the flow's IP version), xxregN, tun_ipv6_* and tun_gbp_*, and resubmit(...,ct).
+ * must be of the flow's IP version), xxregN, tun_ipv6_*, tun_gbp_* and tun_flags, and
+ * resubmit(...,ct).
  */
 function ctTupleFlows(count: number, seed: number): string[] {
   let s = seed >>> 0;
@@ -285,6 +296,7 @@ function ctTupleFlows(count: number, seed: number): string[] {
     () => `tun_ipv6_dst=${ip6()}${rnd() < 0.5 ? '/32' : ''}`,
     () => `tun_gbp_id=${rnd() < 0.5 ? int(65536) : `${hex(16)}/${hex(16)}`}`,
     () => `tun_gbp_flags=${rnd() < 0.5 ? int(256) : `${hex(8)}/${hex(8)}`}`,
+    () => `tun_flags=${pick(['+oam', '-oam', 'oam', '0', '0x1/0x1', '0/0x1'])}`,
     () => `xxreg${int(4)}=${hex(128)}${rnd() < 0.5 ? `/${hex(128)}` : ''}`,
     () => `reg${int(16)}=${hex(32)}`,
   ];
@@ -302,6 +314,8 @@ function ctTupleFlows(count: number, seed: number): string[] {
     () => `set_field:${int(65536)}->tun_gbp_id`,
     () => 'move:tun_ipv6_src[0..31]->reg3[]',
     () => `load:${int(256)}->tun_gbp_flags[]`,
+    () => `set_field:${pick(['oam', '0', '+oam'])}->tun_flags`,
+    () => 'move:tun_flags[]->reg4[0]',
     () => `set_field:${ip4()}->ct_nw_src`,
   ];
   const out: string[] = [];

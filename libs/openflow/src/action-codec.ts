@@ -156,7 +156,11 @@ const F = (n: string): FieldDef => fieldByName(n) as FieldDef;
 
 function setFieldModern(w: Writer, a: Extract<Action, { type: 'set_field' }>, version: number): void {
   const fieldAll = (1n << BigInt(fieldWidth(a.field))) - 1n;
-  const full = a.mask === fieldAll || (a.field.name === 'vlan_vid' && (a.mask & 0xfffn) === 0xfffn);
+  // tun_flags: OVS sets all 16 bits of the flags with set_field; a mask on the visible bit is a load.
+  const full =
+    a.field.format === 'tun_flags'
+      ? a.mask === 0xffffn
+      : a.mask === fieldAll || (a.field.name === 'vlan_vid' && (a.mask & 0xfffn) === 0xfffn);
   if (version >= 6) putSetField(w, a.field, a.unmasked ?? a.value, a.mask, version);
   else if (a.fromLoad) putRegLoad(w, a.field, a.value, a.mask);
   else if (version < 3) setFieldLegacy(w, a, version);

@@ -1,6 +1,8 @@
 import { parseDecimal, parseFieldValue, parseInteger, parseIpv4, parseIpv6, parseMac } from './field-parse.js';
 import { type FieldDef, fieldByName, subfieldName } from './fields.js';
 import {
+  formatFlags,
+  formatFlagsMasked,
   formatIpv4,
   formatIpv4Masked,
   formatIpv6,
@@ -10,6 +12,7 @@ import {
   hexAlt,
   OFPP,
   parsePortName,
+  tunFlagName,
 } from './format-values.js';
 import { formatLearn, type Learn, parseLearn } from './learn.js';
 import { ETH_TYPE, IPPROTO, isMplsType, type Match, S, VLAN_CFI } from './match.js';
@@ -801,9 +804,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       const src = parseSubfield(a.slice(0, arrow));
       const dst = parseSubfield(a.slice(arrow + 2));
       if (src.nBits !== dst.nBits) {
-        throw new Error(
-          `source field ${formatSubfield(src)} (${src.nBits} bits) and destination field ${formatSubfield(dst)} (${dst.nBits} bits) differ in width`,
-        );
+        throw new Error(`${a}: source field is ${src.nBits} bits wide but destination is ${dst.nBits} bits wide`);
       }
       rejectCtWrite(dst.field, outer);
       out.push({ type: 'reg_move', src, dst });
@@ -1239,6 +1240,10 @@ function formatFieldValue(f: FieldDef, value: bigint, mask: bigint): string {
     case 'decimal':
     case 'ethertype':
       return masked ? `${value}/${hexAlt(mask)}` : `${value}`;
+    case 'tun_flags':
+      // All 16 bits of the flags (as OVS keeps them) or the one visible bit: not a masked value.
+      if (mask !== 0xffffn && masked) return formatFlagsMasked(Number(value), Number(mask), 0xffff, tunFlagName);
+      return value ? formatFlags(Number(value), tunFlagName, '|') : '0';
     default:
       return masked ? `${hexAlt(value)}/${hexAlt(mask)}` : hexAlt(value);
   }

@@ -139,38 +139,63 @@ const prefixMask = (len: number, bits: number): bigint =>
 
 const TCP_FLAGS = ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ece', 'cwr', 'ns'];
 const CT_FLAGS = ['new', 'est', 'rel', 'rpl', 'inv', 'trk', 'snat', 'dnat'];
+/** The one tunnel flag OpenFlow sees (NX_TUN_FLAG_OAM). */
+const TUN_FLAGS = ['oam'];
 
-function parseFlagsField(s: string, names: string[], field: string, allMask: bigint): { value: bigint; mask: bigint } {
-  const num = s.split('/');
-  const v0 = parseInteger(num[0]);
-  if (v0 !== undefined) {
-    const m = num[1] !== undefined ? parseInteger(num[1]) : allMask;
-    if (m === undefined) throw new Error(`${s}: invalid ${field}`);
-    return { value: v0, mask: m };
-  }
-  let value = 0n;
-  let mask = 0n;
-  if (s.startsWith('+') || s.startsWith('-')) {
-    const re = /([+-])([a-z0-9_]+)/g;
-    let consumed = 0;
-    for (let m = re.exec(s); m; m = re.exec(s)) {
-      if (m.index !== consumed) break;
-      consumed += m[0].length;
-      const i = names.indexOf(m[2]);
-      if (i < 0)
-        throw new Error(`${m[2]}: unknown ${field === 'ct_state' ? 'connection tracking state' : 'TCP'} flag(s)`);
-      const bit = 1n << BigInt(i);
-      if (mask & bit) throw new Error(`${s}: Each ${field} flag can be specified only once`);
-      mask |= bit;
-      if (m[1] === '+') value |= bit;
+/**
+ * OVS's parse_flags: `VALUE/MASK` in numbers, `+name-name...` (masked), or `name|name|NUMBER`
+ * (all bits matched); bits outside `allowed` and unknown names are refused with OVS's texts, which
+ * quote the input from the offending flag on.
+ */
+function parseFlagsField(
+  s: string,
+  names: readonly string[],
+  field: string,
+  allowed: bigint,
+  allMask: bigint,
+): { value: bigint; mask: bigint } {
+  const unknown = (at: string) => new Error(`${at}: unknown ${field} flag(s)`);
+  const slash = s.indexOf('/');
+  if (slash > 0) {
+    const v = parseInteger(s.slice(0, slash));
+    const m = parseInteger(s.slice(slash + 1));
+    if (v !== undefined && m !== undefined) {
+      if (v & ~allowed || m & ~allowed) throw unknown(s);
+      return { value: v, mask: m };
     }
-    if (consumed !== s.length) throw new Error(`${s}: invalid ${field}`);
+  }
+  if (s.startsWith('+') || s.startsWith('-')) {
+    let value = 0n;
+    let mask = 0n;
+    let i = 0;
+    while (i < s.length) {
+      const sign = s[i];
+      if (sign !== '+' && sign !== '-')
+        throw new Error(`${s.slice(i)}: ${field} must be preceded by '+' (for SET) or '-' (NOT SET)`);
+      i++;
+      const rest = s.slice(i);
+      const bit = names.findIndex((n) => n !== '' && rest.startsWith(n) && /^([+-]|$)/.test(rest.slice(n.length)));
+      if (bit < 0) throw unknown(rest);
+      const b = 1n << BigInt(bit);
+      if (mask & b) throw new Error(`${rest}: Each ${field} flag can be specified only once`);
+      if (!(b & allowed)) throw unknown(rest);
+      mask |= b;
+      if (sign === '+') value |= b;
+      i += names[bit].length;
+    }
     return { value, mask };
   }
-  for (const name of s.split('|')) {
-    const i = names.indexOf(name);
-    if (i < 0) throw new Error(`${name}: unknown ${field} flag(s)`);
-    value |= 1n << BigInt(i);
+  let value = 0n;
+  for (const word of s.split('|')) {
+    const n = parseInteger(word);
+    if (n !== undefined) {
+      if (n & ~allowed) throw unknown(s);
+      value |= n;
+      continue;
+    }
+    const bit = names.indexOf(word);
+    if (bit < 0 || word === '' || !((1n << BigInt(bit)) & allowed)) throw unknown(s);
+    value |= 1n << BigInt(bit);
   }
   return { value, mask: allMask };
 }
@@ -187,7 +212,13 @@ export function parseFieldValue(f: FieldDef, s: string): ParsedValue {
   const slash = s.indexOf('/');
   const valueText = slash >= 0 ? s.slice(0, slash) : s;
   const maskText = slash >= 0 ? s.slice(slash + 1) : undefined;
-  if (maskText !== undefined && !f.maskable && f.format !== 'tcp_flags' && f.format !== 'ct_state') {
+  if (
+    maskText !== undefined &&
+    !f.maskable &&
+    f.format !== 'tcp_flags' &&
+    f.format !== 'ct_state' &&
+    f.format !== 'tun_flags'
+  ) {
     throw new Error(`${f.name}: field does not support masking`);
   }
   switch (f.format) {
@@ -237,9 +268,11 @@ export function parseFieldValue(f: FieldDef, s: string): ParsedValue {
       return { value: n, mask: 0xffffn };
     }
     case 'tcp_flags':
-      return parseFlagsField(s, TCP_FLAGS, 'TCP flag', 0xfffn);
+      return parseFlagsField(s, TCP_FLAGS, 'TCP', 0xfffn, 0xfffn);
     case 'ct_state':
-      return parseFlagsField(s, CT_FLAGS, 'ct_state', 0xffffffffn);
+      return parseFlagsField(s, CT_FLAGS, 'ct_state', 0xffn, 0xffffffffn);
+    case 'tun_flags':
+      return parseFlagsField(s, TUN_FLAGS, 'tunnel', 1n, 0xffffn);
     case 'frag': {
       const table: Record<string, [bigint, bigint]> = {
         no: [0n, 3n],

@@ -44,6 +44,7 @@ export type Slot =
   | 'tun_ipv6_dst'
   | 'tun_gbp_id'
   | 'tun_gbp_flags'
+  | 'tun_flags'
   | 'ct_nw_proto'
   | 'ct_nw_src'
   | 'ct_nw_dst'
@@ -92,6 +93,7 @@ export const SLOT_BITS: Record<string, number> = {
   tun_ipv6_dst: 128,
   tun_gbp_id: 16,
   tun_gbp_flags: 8,
+  tun_flags: 16,
   // The original-direction tuple of the connection (OVS's struct flow ct_nw_* / ct_tp_*).
   ct_nw_proto: 8,
   ct_nw_src: 32,
@@ -146,6 +148,7 @@ export type FieldFormat =
   | 'port11'
   | 'tcp_flags'
   | 'ct_state'
+  | 'tun_flags'
   | 'frag'
   | 'ethertype';
 
@@ -215,6 +218,8 @@ interface Spec {
   prereq?: Prereq;
   format: FieldFormat;
   usable: FieldUsable;
+  /** Bytes on the wire when not the width's (tun_flags: 1 bit in 2 bytes). */
+  bytes?: number;
   nxm?: [string, number, number];
   oxm?: [string, number, number];
   onf?: [string, number, number];
@@ -753,6 +758,16 @@ const SPECS: Spec[] = [
     nxm: nxm('NXM_NX_TUN_GBP_FLAGS', 1, 39, 1),
   },
   {
+    // 16 bits on the wire, of which OpenFlow sees one: NX_TUN_FLAG_OAM.
+    name: 'tun_flags',
+    slot: 'tun_flags',
+    bits: 1,
+    bytes: 2,
+    format: 'tun_flags',
+    usable: U_NXM,
+    nxm: nxm('NXM_NX_TUN_FLAGS', 1, 104, 2),
+  },
+  {
     name: 'pkt_mark',
     slot: 'pkt_mark',
     bits: 32,
@@ -937,7 +952,7 @@ function build(spec: Spec): FieldDef {
     slot: spec.slot,
     slotIndex: SLOT_INDEX[spec.slot],
     bits: spec.bits,
-    bytes: spec.bits === 20 ? 4 : Math.ceil(spec.bits / 8),
+    bytes: spec.bytes ?? (spec.bits === 20 ? 4 : Math.ceil(spec.bits / 8)),
     allOnes: (1n << BigInt(spec.bits)) - 1n,
     allOnesNum: spec.bits <= 32 ? 2 ** spec.bits - 1 : -2,
     headers: [],

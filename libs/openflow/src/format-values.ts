@@ -230,6 +230,11 @@ export function tcpFlagName(bit: number): string | undefined {
   return TCP_FLAG_NAMES[i] ?? `[${bit.toString(16)}]`;
 }
 
+/** The tunnel flag OpenFlow sees (NX_TUN_FLAG_OAM, bit 0). */
+export function tunFlagName(bit: number): string | undefined {
+  return bit === 1 ? 'oam' : undefined;
+}
+
 const CT_STATE_NAMES = ['new', 'est', 'rel', 'rpl', 'inv', 'trk', 'snat', 'dnat'];
 export function ctStateName(bit: number): string | undefined {
   return CT_STATE_NAMES[31 - Math.clz32(bit)];

@@ -8,6 +8,7 @@ import {
   formatPort,
   hexAlt,
   tcpFlagName,
+  tunFlagName,
 } from './format-values.js';
 import {
   ETH_TYPE,
@@ -151,6 +152,8 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
   be16('tun_gbp_id', S.tun_gbp_id);
   // OVS prints the flags' value alone, even under a mask.
   if (m.nm(S.tun_gbp_flags)) out.push(`tun_gbp_flags=${hexAlt(m.nv(S.tun_gbp_flags))}`);
+  // Always in the +/- form: OVS formats against a mask wider than the one public flag.
+  if (m.nm(S.tun_flags) & 1) out.push(`tun_flags=${formatFlagsMasked(m.nv(S.tun_flags), 1, 0xffff, tunFlagName)}`);
   be64('metadata', S.metadata);
   if (m.nm(S.in_port)) out.push(`in_port=${formatPort(m.nv(S.in_port))}`);
 

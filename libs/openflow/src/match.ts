@@ -54,6 +54,7 @@ export const S = {
   recirc_id: SLOT_INDEX.recirc_id,
   tun_gbp_id: SLOT_INDEX.tun_gbp_id,
   tun_gbp_flags: SLOT_INDEX.tun_gbp_flags,
+  tun_flags: SLOT_INDEX.tun_flags,
   ct_nw_proto: SLOT_INDEX.ct_nw_proto,
   ct_nw_src: SLOT_INDEX.ct_nw_src,
   ct_nw_dst: SLOT_INDEX.ct_nw_dst,

@@ -48,7 +48,8 @@ function putNum(w: Writer, f: FieldDef, version: number, value: number, mask = -
   if (mask !== -1) {
     mask = (mask & full) >>> 0;
     if (mask === 0) return;
-    masked = !(mask === full || mask === f.allOnesNum);
+    // tun_flags: OVS keeps all 16 bits of the flags, so a match on its one visible bit is masked.
+    masked = !(mask === full || (mask === f.allOnesNum && f.format !== 'tun_flags'));
   }
   const header = f.headers[version];
   const experimenter = header >>> 16 === 0xffff;
@@ -132,6 +133,7 @@ const FD = {
   tun_ipv6_dst: F('tun_ipv6_dst'),
   tun_gbp_id: F('tun_gbp_id'),
   tun_gbp_flags: F('tun_gbp_flags'),
+  tun_flags: F('tun_flags'),
   ct_nw_proto: F('ct_nw_proto'),
   ct_nw_src: F('ct_nw_src'),
   ct_nw_dst: F('ct_nw_dst'),
@@ -235,6 +237,7 @@ export function putNxMatch(w: Writer, m: Match, version: number, cookie = 0n, co
     putSlotWide(w, FD.arp_tha, version, m, S.arp_tha);
   }
   putSlotWide(w, FD.tun_id, version, m, S.tun_id);
+  putSlotNum(w, FD.tun_flags, version, m, S.tun_flags);
   putSlotNum(w, FD.tun_src, version, m, S.tun_src);
   putSlotNum(w, FD.tun_dst, version, m, S.tun_dst);
   putSlotWide(w, FD.tun_ipv6_src, version, m, S.tun_ipv6_src);
