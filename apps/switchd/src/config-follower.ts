@@ -201,6 +201,13 @@ export class ConfigFollower {
           const other = this.idl.get('Open_vSwitch', root, 'other_config');
           const maxIdle = Number(other instanceof Map ? other.get('max-idle') : undefined);
           this.bridges.maxIdleMs = Number.isInteger(maxIdle) && maxIdle >= 500 ? maxIdle : 10_000;
+          // Datapath caches as OVS (libs/flowcache/README.md): the signature match cache off unless
+          // smc-enable=true; EMC insertion for 1 in emc-insert-inv-prob megaflow hits (default
+          // 100; 0: none, and lookups skip the EMC).
+          const cache = this.bridges.datapath.cache;
+          cache.smcEnabled = other instanceof Map && other.get('smc-enable') === 'true';
+          const inv = Number(other instanceof Map ? (other.get('emc-insert-inv-prob') ?? 100) : 100);
+          cache.emcInsertProbability = Number.isSafeInteger(inv) && inv >= 0 ? (inv === 0 ? 0 : 1 / inv) : 0.01;
           // Hardware offload (other_config:hw-offload, see offload.ts).
           await applyOffloadConfig(
             this.bridges,

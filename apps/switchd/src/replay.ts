@@ -381,6 +381,7 @@ export class ReplayJob {
       hit: after.hit - before.hit,
       emcHits: after.emcHits - before.emcHits,
       megaflowHits: after.megaflowHits - before.megaflowHits,
+      smcHits: after.smcHits - before.smcHits,
       missed: after.missed - before.missed,
       lost: after.lost - before.lost,
       upcalls: this.set.counters.upcalls - upcallsBefore,

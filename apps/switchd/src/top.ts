@@ -43,6 +43,7 @@ export function dpifStats(set: BridgeSet): DpifStatsSnapshot {
       lost: s.lost,
       emcHits: s.emcHits,
       megaflowHits: s.megaflowHits,
+      smcHits: s.smcHits,
       upcalls: s.upcalls,
       flows: s.flows,
       masks: s.masks,

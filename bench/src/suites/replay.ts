@@ -8,7 +8,9 @@
 // also measured with two datapath threads (`--threads 2`: per-thread caches, misses translated
 // on switchd's main thread), alternately with one thread, its ratio against the one-thread
 // figure of the same run; `runs` holds every repeat's rate (the spread), and `*.cpu_per_packet`
-// switchd's CPU time per packet (all its threads) for both.
+// switchd's CPU time per packet (all its threads) for both. Megaflow hits are measured again
+// with the signature match cache on (`other_config:smc-enable=true`) and with the EMC off
+// (`emc-insert-inv-prob=0`), each against the default caches measured alternately with them.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -149,6 +151,8 @@ interface ReplayFigures {
   packets: number;
   emcHits: number;
   megaflowHits: number;
+  /** Of the megaflow hits, found through the signature match cache. */
+  smcHits?: number;
   missed: number;
   upcalls: number;
   /** switchd's CPU time (every thread) over the replay, per packet, ns. */
@@ -258,6 +262,7 @@ function shares(r: ReplayFigures): Record<string, number> {
     packets: r.packets,
     emcPct: pct(r.emcHits),
     megaflowPct: pct(r.megaflowHits),
+    smcPct: pct(r.smcHits ?? 0),
     missPct: pct(r.missed),
     upcalls: r.upcalls,
   };
@@ -330,31 +335,29 @@ export const suite: Suite = {
        * two (against one thread, measured alternately with it), and switchd's CPU time per
        * packet for both (all its threads).
        */
+      const rate = (name: string, f: ReplayFigures, baseline: string, threads: number, capture: string) =>
+        results.push({
+          name,
+          value: f.packetsPerSecond,
+          unit: 'packets/s',
+          higherIsBetter: true,
+          baseline,
+          params: { ...params, capture, threads, ...shares(f), runs: f.runs },
+        });
+      const cpu = (name: string, f: ReplayFigures, baseline: string | undefined, threads: number, capture: string) =>
+        results.push({
+          name: `${name}.cpu_per_packet`,
+          value: Math.round(f.cpuNsPerPacket * 10) / 10,
+          unit: 'ns',
+          higherIsBetter: false,
+          ...(baseline !== undefined ? { baseline: `${baseline}.cpu_per_packet` } : {}),
+          params: { capture, threads, packets: f.packets },
+        });
       const add = (name: string, capture: string, r: { one: ReplayFigures; two: ReplayFigures }) => {
-        const threads = [
-          [name, r.one, base, 1],
-          [`${name}.threads2`, r.two, name, 2],
-        ] as const;
-        for (const [n, f, baseline, count] of threads) {
-          const p = { ...params, capture, threads: count, ...shares(f), runs: f.runs };
-          results.push({
-            name: n,
-            value: f.packetsPerSecond,
-            unit: 'packets/s',
-            higherIsBetter: true,
-            baseline,
-            params: p,
-          });
-        }
-        for (const [n, f, , count] of threads)
-          results.push({
-            name: `${n}.cpu_per_packet`,
-            value: Math.round(f.cpuNsPerPacket * 10) / 10,
-            unit: 'ns',
-            higherIsBetter: false,
-            ...(count === 2 ? { baseline: `${name}.cpu_per_packet` } : {}),
-            params: { capture, threads: count, packets: f.packets },
-          });
+        rate(name, r.one, base, 1, capture);
+        rate(`${name}.threads2`, r.two, name, 2, capture);
+        cpu(name, r.one, undefined, 1, capture);
+        cpu(`${name}.threads2`, r.two, name, 2, capture);
       };
 
       // EMC hits: 1,024 flows, warmed until every one sits in the EMC (each thread count's caches).
@@ -366,6 +369,37 @@ export const suite: Suite = {
       replay(sw, wide, 1);
       replay(sw, wide, 1, 2);
       add('replay.megaflow_hit', 'wide-64k (generated)', oneAndTwoThreads(sw, wide, 3, 3));
+
+      // The same megaflow hits under the datapath cache settings, in turn (each measured right
+      // after the default, same run): the signature match cache on (other_config:smc-enable),
+      // and the EMC off (emc-insert-inv-prob=0: with more flows than it holds, its probe is
+      // pure cost). Each setting's figure against the default's measured next to it.
+      const settings = [
+        ['smc_on', 'smc-enable=true'],
+        ['emc_off', 'emc-insert-inv-prob=0'],
+      ] as const;
+      const defaults = 'smc-enable=false emc-insert-inv-prob=100';
+      const set = (config: string) =>
+        must(bin('vsctl'), [db, 'set', 'Open_vSwitch', '.', ...config.split(' ').map((c) => `other_config:${c}`)]);
+      const byDefault: ReplayFigures[] = [];
+      const bySetting = new Map<string, ReplayFigures[]>(settings.map(([n]) => [n, []]));
+      for (let i = 0; i < 2; i++) {
+        for (const [n, config] of settings) {
+          set(config);
+          replay(sw, wide, 1);
+          bySetting.get(n)?.push(replay(sw, wide, 3));
+          set(defaults);
+          byDefault.push(replay(sw, wide, 3));
+        }
+      }
+      const plain = 'replay.megaflow_hit.default_caches';
+      rate(plain, bestOf(byDefault), base, 1, 'wide-64k (generated)');
+      cpu(plain, bestOf(byDefault), undefined, 1, 'wide-64k (generated)');
+      for (const [n] of settings) {
+        const f = bestOf(bySetting.get(n) ?? []);
+        rate(`replay.megaflow_hit.${n}`, f, plain, 1, 'wide-64k (generated)');
+        cpu(`replay.megaflow_hit.${n}`, f, plain, 1, 'wide-64k (generated)');
+      }
 
       // Misses: unique random addresses after a flush, each an upcall through 100k rules.
       add('replay.all_miss', 'unique-100k (generated)', oneAndTwoThreads(sw, unique, 1, 2, flush));

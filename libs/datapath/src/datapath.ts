@@ -109,7 +109,9 @@ export interface DatapathStats {
   missed: number;
   lost: number;
   emcHits: number;
+  /** Hits past the EMC, and of those, found through the signature match cache. */
   megaflowHits: number;
+  smcHits: number;
   upcalls: number;
   flows: number;
   masks: number;
@@ -151,7 +153,7 @@ export class Datapath {
   offload: DatapathOffload | undefined;
   private offloadHits = 0;
   /** Packets processed by datapath threads (pmd-pool.ts), merged into `stats`. */
-  readonly merged = { hit: 0, missed: 0, lost: 0, upcalls: 0, emcHits: 0, megaflowHits: 0 };
+  readonly merged = { hit: 0, missed: 0, lost: 0, upcalls: 0, emcHits: 0, smcHits: 0, megaflowHits: 0 };
   /** Bumped whenever megaflows are removed or their actions change (datapath threads follow it). */
   flowGeneration = 0;
   private readonly ports = new Map<number, DpPort>();
@@ -382,7 +384,7 @@ export class Datapath {
     }
     const compiled = this.compileResult(result.actions);
     if (result.install !== false) {
-      const flow = this.cache.insert(key, result.mask, flowData(compiled, true, key, hash), now);
+      const flow = this.cache.insert(key, result.mask, flowData(compiled, true, key, hash), now, hash);
       if (flow !== undefined) this.offload?.flowInstalled(flow);
     }
     this.runClassified(compiled, frame, inPort);
@@ -610,6 +612,7 @@ export class Datapath {
       missed: this.missed + m.missed,
       lost: this.lost + m.lost,
       emcHits: c.emcHits + m.emcHits,
+      smcHits: c.smcHits + m.smcHits,
       megaflowHits: c.megaflowHits + m.megaflowHits,
       upcalls: this.upcalls + m.upcalls,
       flows: c.flows,

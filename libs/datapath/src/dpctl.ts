@@ -115,7 +115,8 @@ export class Dpctl {
     out += `  flows: ${s.flows}\n`;
     if (options.masks) {
       const perPkt = s.hit === 0 ? 0 : s.masksHitPerPacket;
-      out += `  masks: hit:${Math.round(perPkt * s.megaflowHits)} total:${s.masks} hit/pkt:${perPkt.toFixed(2)}\n`;
+      // Subtables probed by megaflow lookups: hits through the SMC probed none.
+      out += `  masks: hit:${Math.round(perPkt * (s.megaflowHits - s.smcHits))} total:${s.masks} hit/pkt:${perPkt.toFixed(2)}\n`;
     }
     for (const p of this.dp.portList) {
       out += `  port ${p.portNo}: ${p.netdev.name} (${p.typeLabel})\n`;

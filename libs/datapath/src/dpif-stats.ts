@@ -12,6 +12,8 @@ export interface DpifStatsSnapshot {
     missed: number;
     lost: number;
     emcHits: number;
+    /** Of megaflowHits, found through the signature match cache (OVS's `smc hits`). */
+    smcHits?: number;
     megaflowHits: number;
     upcalls: number;
     flows: number;

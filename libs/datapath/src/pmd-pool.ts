@@ -52,9 +52,10 @@ export interface PmdPoolOptions {
   readonly capture?: boolean;
   /** Ring size per thread, bytes (default 4 MiB). */
   readonly ringBytes?: number;
-  /** Per-thread cache tuning (defaults: the flow cache's). */
+  /** Per-thread cache tuning (defaults: the main datapath's cache's, when the threads start). */
   readonly emcEntries?: number;
   readonly emcInsertProbability?: number;
+  readonly smcEnabled?: boolean;
 }
 
 /**
@@ -220,7 +221,8 @@ export class PmdPool {
           capture: options.capture ?? false,
           ports,
           emcEntries: options.emcEntries,
-          emcInsertProbability: options.emcInsertProbability,
+          emcInsertProbability: options.emcInsertProbability ?? dp.cache.emcInsertProbability,
+          smcEnabled: options.smcEnabled ?? dp.cache.smcEnabled,
         };
         const worker = new Worker(url, { workerData: data });
         let onMessage: (m: FromWorker) => void = () => undefined;
@@ -543,6 +545,7 @@ export class PmdPool {
     m.hit += s.hit;
     m.missed += s.missed;
     m.emcHits += s.emcHits;
+    m.smcHits += s.smcHits;
     m.megaflowHits += s.megaflowHits;
     DROP_REASON_NAMES.forEach((reason, i) => {
       if (s.drops[i] > 0) dp.drops.add(reason, s.drops[i]);

@@ -20,6 +20,7 @@ export interface PmdWorkerData {
   readonly ports: readonly PmdPortInfo[];
   readonly emcEntries?: number;
   readonly emcInsertProbability?: number;
+  readonly smcEnabled?: boolean;
   readonly maxFlows?: number;
   readonly maxSubtables?: number;
 }
@@ -62,6 +63,7 @@ export interface PmdStats {
   readonly hit: number;
   readonly missed: number;
   readonly emcHits: number;
+  readonly smcHits: number;
   readonly megaflowHits: number;
   /** Indexed like DROP_REASON_NAMES. */
   readonly drops: readonly number[];

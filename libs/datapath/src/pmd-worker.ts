@@ -106,7 +106,7 @@ class PmdThread {
   private hit = 0;
   private missed = 0;
   private coveredHits = 0;
-  private reported = { hit: 0, missed: 0, emcHits: 0, megaflowHits: 0 };
+  private reported = { hit: 0, missed: 0, emcHits: 0, smcHits: 0, megaflowHits: 0 };
   private lastStats = 0;
   /** Packets processed (or answers applied) since the last statistics report. */
   private unreported = false;
@@ -125,6 +125,7 @@ class PmdThread {
       words: FLOW_WORDS,
       emcEntries: data.emcEntries,
       emcInsertProbability: data.emcInsertProbability,
+      smcEnabled: data.smcEnabled,
       maxFlows: data.maxFlows ?? 1_000_000,
       maxSubtables: data.maxSubtables,
       seed: 0x2545f491 + data.index,
@@ -415,6 +416,7 @@ class PmdThread {
     this.txTouched.clear();
     const c = this.cache.stats;
     const emcHits = c.emcHits;
+    const smcHits = c.smcHits;
     const megaflowHits = c.megaflowHits + this.coveredHits;
     const r = this.reported;
     const flowsOut = flows.slice(0, n);
@@ -424,6 +426,7 @@ class PmdThread {
         hit: this.hit - r.hit,
         missed: this.missed - r.missed,
         emcHits: emcHits - r.emcHits,
+        smcHits: smcHits - r.smcHits,
         megaflowHits: megaflowHits - r.megaflowHits,
         drops,
         flows: flowsOut,
@@ -431,7 +434,7 @@ class PmdThread {
       },
       [flowsOut.buffer, tx.buffer],
     );
-    this.reported = { hit: this.hit, missed: this.missed, emcHits, megaflowHits };
+    this.reported = { hit: this.hit, missed: this.missed, emcHits, smcHits, megaflowHits };
   }
 
   private maybeFlushed(): void {
@@ -481,7 +484,8 @@ class PmdThread {
     return c;
   }
 
-  private install(a: PmdAnswer, now: number): MegaflowEntry<WorkerFlow> | undefined {
+  /** Installs an answer's megaflow; `hash`: of the packet that asked (the SMC points it there). */
+  private install(a: PmdAnswer, now: number, hash: number | undefined): MegaflowEntry<WorkerFlow> | undefined {
     if (a.flowId === undefined || a.key === undefined || a.mask === undefined || a.text === undefined) return undefined;
     const existing = this.flowsById.get(a.flowId);
     if (existing !== undefined && !existing.dead) return existing;
@@ -492,13 +496,13 @@ class PmdThread {
       reportedBytes: 0,
       dirty: false,
     };
-    const flow = this.cache.insert(a.key, a.mask, data, now);
+    const flow = this.cache.insert(a.key, a.mask, data, now, hash);
     if (flow === undefined) return undefined;
     if (flow.actions !== data) {
       // The same megaflow under an older id the main thread has since replaced.
       this.flowsById.delete(flow.actions.id);
       this.cache.remove(flow);
-      const fresh = this.cache.insert(a.key, a.mask, data, now);
+      const fresh = this.cache.insert(a.key, a.mask, data, now, hash);
       if (fresh === undefined) return undefined;
       this.flowsById.set(a.flowId, fresh);
       return fresh;
@@ -512,9 +516,9 @@ class PmdThread {
     this.unreported = true;
     let installed = false;
     for (const a of answers) {
-      const flow = this.install(a, now);
-      if (flow !== undefined) installed = true;
       const p = this.parkedById.get(a.id);
+      const flow = this.install(a, now, p?.hash);
+      if (flow !== undefined) installed = true;
       // Already run from the caches (an earlier answer installed a flow covering it).
       if (p === undefined) continue;
       this.settle(p);

@@ -11,8 +11,12 @@ export interface ReplaySummary {
   elapsedMs: number;
   packetsPerSecond: number;
   hit: number;
-  /** Of the hits: found in the exact-match cache, and in the megaflow cache. */
+  /**
+   * Of the hits: found in the exact-match cache, and in the megaflow cache (of those, through
+   * the signature match cache: `smcHits`).
+   */
   emcHits: number;
+  smcHits?: number;
   megaflowHits: number;
   missed: number;
   lost: number;

@@ -34,7 +34,8 @@ export class ExactMatchCache<A> {
   private readonly keys: Uint32Array;
   private readonly hashes: Uint32Array;
   private readonly flows: (MegaflowEntry<A> | null)[];
-  private readonly threshold: number;
+  private probability = 0;
+  private threshold = 0;
   private rng: number;
   private used = 0;
 
@@ -52,11 +53,20 @@ export class ExactMatchCache<A> {
     this.keys = new Uint32Array(n * this.stride);
     this.hashes = new Uint32Array(n);
     this.flows = new Array(n).fill(null);
-    const p = options.insertProbability ?? 0.01;
+    this.insertProbability = options.insertProbability ?? 0.01;
+    this.rng = options.seed ?? 0x2545f491;
+  }
+
+  /** Probability that `maybeInsert` copies a flow in (settable: OVS other_config:emc-insert-inv-prob). */
+  get insertProbability(): number {
+    return this.probability;
+  }
+
+  set insertProbability(p: number) {
     if (!(p >= 0 && p <= 1)) throw new Error(`emc: insertProbability must be within [0, 1], got ${p}`);
+    this.probability = p;
     // Compare a 32-bit random number against p * 2^32 (p = 1: always).
     this.threshold = p >= 1 ? 0x100000000 : Math.floor(p * 0x100000000);
-    this.rng = options.seed ?? 0x2545f491;
   }
 
   /** Live entries. */

@@ -1,15 +1,26 @@
 import { ExactMatchCache, type ExactMatchCacheOptions } from './emc.js';
 import { MegaflowCache } from './megaflow-cache.js';
 import type { MegaflowEntry } from './megaflow-entry.js';
+import { SignatureMatchCache } from './smc.js';
 
 export interface FlowCacheOptions {
   /** Key width in 32-bit words. */
   readonly words: number;
-  /** EMC slots (default 8192) and insertion probability (default 1/100). */
+  /**
+   * EMC slots (default 8192) and insertion probability (default 1/100; 0: nothing goes in, and
+   * lookups skip the EMC, as OVS with emc-insert-inv-prob=0).
+   */
   readonly emcEntries?: number;
   readonly emcInsertProbability?: number;
   /** Key words every key holds the same value in: the EMC neither stores nor compares them. */
   readonly emcFixedWords?: ExactMatchCacheOptions['fixedWords'];
+  /**
+   * Signature match cache between the EMC and the megaflows (OVS other_config:smc-enable; see
+   * smc.ts). Default false, as OVS (see README); settable at run time (`smcEnabled`).
+   */
+  readonly smcEnabled?: boolean;
+  /** SMC entries (default 1M, 8 bytes each, allocated while enabled). */
+  readonly smcEntries?: number;
   /** Upper bound of the adaptive flow limit (OVS other_config:flow-limit, default 200000). */
   readonly maxFlows?: number;
   /** Lower bound of the adaptive flow limit (default 1000, as OVS). */
@@ -42,13 +53,20 @@ export interface RevalidationResult {
 
 export interface FlowCacheStats {
   emcHits: number;
+  /**
+   * Found past the EMC: in the megaflow cache, directly or through the signature match cache,
+   * and of those, found through the SMC (OVS prints its `megaflow hits` without them).
+   */
   megaflowHits: number;
+  smcHits: number;
   misses: number;
   /** Upcall results not installed: over the flow limit or no room for a new mask. */
   refused: number;
   flows: number;
   masks: number;
   emcEntries: number;
+  /** SMC ways in use (0 while it is disabled). */
+  smcEntries: number;
   flowLimit: number;
   /** Average megaflow subtables probed per megaflow lookup. */
   subtablesPerLookup: number;
@@ -65,6 +83,9 @@ export interface FlowCacheStats {
 export class FlowCache<A> {
   readonly emc: ExactMatchCache<A>;
   readonly megaflows: MegaflowCache<A>;
+  private signatures: SignatureMatchCache<A> | undefined;
+  /** False while the EMC takes nothing in: lookups skip it. */
+  private emcInUse: boolean;
   /** Current flow limit; insertions beyond it are refused. */
   flowLimit: number;
   private readonly maxFlows: number;
@@ -72,7 +93,10 @@ export class FlowCache<A> {
   private idle: number;
   private readonly overLimitIdleTimeout: number;
   private readonly clock: () => number;
+  private readonly smcEntries: number | undefined;
+  private readonly seed: number | undefined;
   private emcHits = 0;
+  private smcHits = 0;
   private megaflowHits = 0;
   private misses = 0;
   private refused = 0;
@@ -85,7 +109,11 @@ export class FlowCache<A> {
       fixedWords: options.emcFixedWords,
       seed: options.seed,
     });
+    this.emcInUse = this.emc.insertProbability > 0;
     this.megaflows = new MegaflowCache<A>({ words: options.words, maxSubtables: options.maxSubtables });
+    this.smcEntries = options.smcEntries;
+    this.seed = options.seed;
+    this.smcEnabled = options.smcEnabled ?? false;
     this.maxFlows = options.maxFlows ?? 200_000;
     this.minFlowLimit = Math.min(options.minFlowLimit ?? 1000, this.maxFlows);
     this.flowLimit = this.maxFlows;
@@ -94,12 +122,58 @@ export class FlowCache<A> {
     this.clock = options.clock ?? (() => performance.now());
   }
 
-  /** The flow for `key` (its unsigned 32-bit hash given by the caller): EMC first, then megaflows. */
+  /**
+   * Probability that a flow found past the EMC is copied into it (OVS other_config:
+   * emc-insert-inv-prob is its inverse). At 0 lookups skip the EMC: with traffic of more flows
+   * than it holds, its probe is pure cost.
+   */
+  get emcInsertProbability(): number {
+    return this.emc.insertProbability;
+  }
+
+  set emcInsertProbability(p: number) {
+    this.emc.insertProbability = p;
+    this.emcInUse = p > 0;
+  }
+
+  /** The signature match cache while enabled. */
+  get smc(): SignatureMatchCache<A> | undefined {
+    return this.signatures;
+  }
+
+  /** Whether the signature match cache is on. Turning it off frees its table; on starts it empty. */
+  get smcEnabled(): boolean {
+    return this.signatures !== undefined;
+  }
+
+  set smcEnabled(on: boolean) {
+    if (on === this.smcEnabled) return;
+    this.signatures = on
+      ? new SignatureMatchCache<A>(this.megaflows, { entries: this.smcEntries, seed: this.seed })
+      : undefined;
+  }
+
+  /**
+   * The flow for `key` (its unsigned 32-bit hash given by the caller): EMC first, then the SMC,
+   * then megaflows. A flow found past the EMC may be copied into it (see ExactMatchCache), one
+   * found in the megaflows goes into the SMC.
+   */
   lookup(key: Uint32Array, hash: number): MegaflowEntry<A> | undefined {
-    const hit = this.emc.lookup(key, hash);
-    if (hit !== undefined) {
-      this.emcHits++;
-      return hit;
+    if (this.emcInUse) {
+      const hit = this.emc.lookup(key, hash);
+      if (hit !== undefined) {
+        this.emcHits++;
+        return hit;
+      }
+    }
+    const smc = this.signatures;
+    if (smc !== undefined) {
+      const flow = smc.lookup(key, hash);
+      if (flow !== undefined) {
+        this.smcHits++;
+        if (this.emcInUse) this.emc.maybeInsert(key, hash, flow);
+        return flow;
+      }
     }
     const flow = this.megaflows.lookup(key);
     if (flow === undefined) {
@@ -107,21 +181,24 @@ export class FlowCache<A> {
       return undefined;
     }
     this.megaflowHits++;
-    this.emc.maybeInsert(key, hash, flow);
+    if (this.emcInUse) this.emc.maybeInsert(key, hash, flow);
+    smc?.insert(hash, flow);
     return flow;
   }
 
   /**
    * Installs the megaflow (key & mask → actions). Returns undefined when refused (flow limit
-   * reached or no room for a new mask): the packet is still handled, just not cached.
+   * reached or no room for a new mask): the packet is still handled, just not cached. With
+   * `hash` (the packet's, as given to `lookup`), the SMC points at the flow right away.
    */
-  insert(key: Uint32Array, mask: Uint32Array, actions: A, now: number): MegaflowEntry<A> | undefined {
+  insert(key: Uint32Array, mask: Uint32Array, actions: A, now: number, hash?: number): MegaflowEntry<A> | undefined {
     if (this.megaflows.size >= this.flowLimit) {
       this.refused++;
       return undefined;
     }
     const e = this.megaflows.insert(key, mask, actions, now);
     if (e === undefined) this.refused++;
+    else if (hash !== undefined) this.signatures?.insert(hash, e);
     return e;
   }
 
@@ -133,7 +210,7 @@ export class FlowCache<A> {
     if (now > flow.used) flow.used = now;
   }
 
-  /** Removes a megaflow (its EMC slots go stale and read as misses). */
+  /** Removes a megaflow (its EMC and SMC entries go stale and read as misses). */
   remove(flow: MegaflowEntry<A>): void {
     this.megaflows.remove(flow);
   }
@@ -214,12 +291,14 @@ export class FlowCache<A> {
     const m = this.megaflows;
     return {
       emcHits: this.emcHits,
-      megaflowHits: this.megaflowHits,
+      megaflowHits: this.megaflowHits + this.smcHits,
+      smcHits: this.smcHits,
       misses: this.misses,
       refused: this.refused,
       flows: m.size,
       masks: m.subtableCount,
       emcEntries: this.emc.size,
+      smcEntries: this.signatures?.size ?? 0,
       flowLimit: this.flowLimit,
       subtablesPerLookup: m.lookups === 0 ? 0 : m.probes / m.lookups,
     };

@@ -8,3 +8,4 @@ export {
 } from './flow-cache.js';
 export { MegaflowCache, type MegaflowCacheOptions } from './megaflow-cache.js';
 export { MegaflowEntry } from './megaflow-entry.js';
+export { SignatureMatchCache, type SignatureMatchCacheOptions } from './smc.js';

@@ -65,6 +65,14 @@ export class MegaflowCache<A> {
   probes = 0;
   /** Insertions refused because all subtables were busy (mask cap reached). */
   refusedMasks = 0;
+  /**
+   * Live entries by registry slot (MegaflowEntry.slot): a signature match cache stores slot and
+   * stamp, two numbers in typed arrays, instead of a reference. Freed slots are reused, each
+   * time under the next stamp (1..65535), so a stored slot seldom names its new entry.
+   */
+  private readonly bySlot: (MegaflowEntry<A> | null)[] = [];
+  private readonly slotStamps: number[] = [];
+  private readonly freeSlots: number[] = [];
 
   constructor(options: MegaflowCacheOptions) {
     this.words = options.words;
@@ -120,8 +128,26 @@ export class MegaflowCache<A> {
     st.entries[id] = entry;
     entry.id = id;
     entry.subtable = st;
+    this.register(entry);
     this.nFlows++;
     return entry;
+  }
+
+  /** The live entry in registry slot `slot` if it still carries `stamp`. */
+  entryAt(slot: number, stamp: number): MegaflowEntry<A> | undefined {
+    const e = this.bySlot[slot];
+    return e != null && e.stamp === stamp ? e : undefined;
+  }
+
+  /** True if `key` falls inside the live entry `entry` (only its mask's words are read). */
+  matches(entry: MegaflowEntry<A>, key: Uint32Array): boolean {
+    const st = entry.subtable as MaskSubtable<A>;
+    const words = st.words;
+    const masks = st.masks;
+    const keys = st.table.keys;
+    const at = entry.id * st.table.stride;
+    for (let j = 0; j < words.length; j++) if (keys[at + j] !== (key[words[j]] & masks[j])) return false;
+    return true;
   }
 
   remove(entry: MegaflowEntry<A>): void {
@@ -131,6 +157,8 @@ export class MegaflowCache<A> {
     st.entries[entry.id] = null;
     entry.dead = true;
     entry.subtable = null;
+    this.bySlot[entry.slot] = null;
+    this.freeSlots.push(entry.slot);
     this.nFlows--;
     if (st.table.size === 0) this.subtables.splice(this.subtables.indexOf(st), 1);
   }
@@ -150,6 +178,20 @@ export class MegaflowCache<A> {
     const out: MegaflowEntry<A>[] = [];
     for (const st of this.subtables) for (const e of st.entries) if (e !== null) out.push(e);
     return out;
+  }
+
+  private register(entry: MegaflowEntry<A>): void {
+    const slot = this.freeSlots.length > 0 ? (this.freeSlots.pop() as number) : this.bySlot.length;
+    const stamp = ((this.slotStamps[slot] ?? 0) % 0xffff) + 1;
+    if (slot === this.bySlot.length) {
+      this.bySlot.push(entry);
+      this.slotStamps.push(stamp);
+    } else {
+      this.bySlot[slot] = entry;
+      this.slotStamps[slot] = stamp;
+    }
+    entry.slot = slot;
+    entry.stamp = stamp;
   }
 
   private subtableFor(mask: Uint32Array): MaskSubtable<A> | undefined {

@@ -20,6 +20,13 @@ export class MegaflowEntry<A> {
   id = -1;
   /** Internal: owning subtable. */
   subtable: unknown = null;
+  /**
+   * Internal: index in the cache's entry registry (what a signature match cache stores instead
+   * of a reference), and the registry's stamp for it: a stored index whose stamp differs names
+   * a slot since reused by another entry.
+   */
+  slot = -1;
+  stamp = 0;
 
   constructor(key: Uint32Array, mask: Uint32Array, actions: A, now: number) {
     this.mask = Uint32Array.from(mask);

@@ -60,6 +60,29 @@ describe('exact-match cache', () => {
     expect(cache.emc.lookup(elephant, hashWords(elephant))).toBeDefined();
   });
 
+  it('takes nothing in and is skipped at probability 0, settable at run time', () => {
+    const cache = new FlowCache<string>({ words: W, emcInsertProbability: 1 });
+    const k = key(7, 7);
+    const f = cache.insert(k, ALL, 'x', 0)!;
+    cache.lookup(k, hashWords(k)); // copied in
+    expect(cache.lookup(k, hashWords(k))).toBe(f);
+    expect(cache.stats.emcHits).toBe(1);
+    cache.emcInsertProbability = 0; // OVS other_config:emc-insert-inv-prob=0
+    expect(cache.emcInsertProbability).toBe(0);
+    expect(cache.lookup(k, hashWords(k))).toBe(f); // the megaflows answer; the EMC is not read
+    expect(cache.stats).toMatchObject({ emcHits: 1, megaflowHits: 2 });
+    const k2 = key(8, 8);
+    cache.insert(k2, ALL, 'y', 0);
+    for (let i = 0; i < 50; i++) cache.lookup(k2, hashWords(k2));
+    expect(cache.emc.lookup(k2, hashWords(k2))).toBeUndefined();
+    cache.emcInsertProbability = 1;
+    expect(cache.lookup(k, hashWords(k))).toBe(f);
+    expect(cache.stats.emcHits).toBe(2);
+    expect(() => {
+      cache.emcInsertProbability = 2;
+    }).toThrow(/insertProbability/);
+  });
+
   it('treats a slot whose megaflow was removed as a miss', () => {
     const cache = new FlowCache<string>({ words: W, emcInsertProbability: 1 });
     const k = key(9, 9);
