@@ -77,6 +77,9 @@ describe('datapath caches from other_config', () => {
     expect(on.hit).toBe(on.packets - 1); // one upcall
     expect(on.emcHits + on.megaflowHits).toBe(on.hit);
     expect(on.smcHits).toBeGreaterThan(on.megaflowHits / 2);
+    // The summary table names them too.
+    const table = tool('dpctl', 'replay', capture, '--bridge', 'br0', '--in-port', '1');
+    expect(table.stdout).toMatch(/of which SMC\s*│\s*[\d.]+%/);
     vsctl('set', 'Open_vSwitch', '.', 'other_config:smc-enable=false');
     const off = replay();
     expect(off.smcHits).toBe(0);

@@ -130,6 +130,8 @@ function renderSummary(s: ReplaySummary): string {
     ['hit', s.hit],
     ['EMC hit rate', formatPercent(s.emcHits ?? 0, s.packets)],
     ['megaflow hit rate', formatPercent(s.megaflowHits ?? 0, s.packets)],
+    // SMC hits are megaflow hits found through the signature cache (other_config:smc-enable).
+    ...(s.smcHits ? [['  of which SMC', formatPercent(s.smcHits, s.packets)]] : []),
     ['missed', s.missed],
     ['lost', s.lost],
     ['upcalls', s.upcalls],
