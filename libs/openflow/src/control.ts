@@ -157,8 +157,15 @@ export function formatMeterMod(m: MeterMod): string {
   return s;
 }
 
+/** OVS's OpenFlow 1.0 group_mod: a Nicira message carrying OpenFlow 1.5's group_mod body. */
+export const NXT_GROUP_MOD = 31;
+
+/**
+ * The group_mod body for `version`: OpenFlow 1.1-1.4's, or 1.5's (bucket ids and properties),
+ * which OVS's NXT_GROUP_MOD also carries for OpenFlow 1.0, with 1.0 actions.
+ */
 export function encodeGroupMod(w: Writer, g: GroupMod, version: number): void {
-  if (version >= 6) {
+  if (version >= 6 || version === 1) {
     const start = w.length;
     w.u16(g.command).u8(g.groupType).u8(0).u32(g.groupId).u16(0).u16(0).u32(OFPG15_BUCKET_ALL);
     encodeBuckets15(w, g.groupType, g.buckets, bucketIds15(g), version, encodeBucketActions);
@@ -217,7 +224,7 @@ function bucketIds15(g: GroupMod): number[] {
 export function decodeGroupMod(b: Uint8Array, version: number): GroupMod {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (b.length < 16) throw bad(2, 'group_mod too short');
-  if (version >= 6) return decodeGroupMod15(b, v);
+  if (version >= 6) return decodeGroupMod15(b, v, 8, version);
   const g: GroupMod = { command: v.getUint16(8), groupType: b[10], groupId: v.getUint32(12), buckets: [] };
   if (g.command > 2) throw decodeError(OFPET.GROUP_MOD_FAILED, 11, 8, 'bad group command');
   if (g.groupType > 3) throw decodeError(OFPET.GROUP_MOD_FAILED, 10, 10, 'bad group type');
@@ -239,16 +246,23 @@ export function decodeGroupMod(b: Uint8Array, version: number): GroupMod {
 }
 
 /** ofp15_group_mod: buckets with ids and properties, then group properties (not kept). */
-function decodeGroupMod15(b: Uint8Array, v: DataView): GroupMod {
-  if (b.length < 24) throw bad(2, 'group_mod too short');
-  const g: GroupMod = { command: v.getUint16(8), groupType: b[10], groupId: v.getUint32(12), buckets: [] };
-  if (g.command > 2 && g.command !== 0x8000) throw decodeError(OFPET.GROUP_MOD_FAILED, 11, 8, 'bad group command');
-  if (g.groupType > 3) throw decodeError(OFPET.GROUP_MOD_FAILED, 10, 10, 'bad group type');
-  const bucketsLen = v.getUint16(16);
-  if (24 + bucketsLen > b.length) throw bad(16, 'bucket array overruns the message');
-  const { buckets, ids } = decodeBuckets15(v, b, 24, 24 + bucketsLen, g.groupType, 6);
+/** A Nicira NXT_GROUP_MOD (OpenFlow 1.0): the 1.5 body after the vendor header, 1.0 actions. */
+export function decodeNxGroupMod(b: Uint8Array): GroupMod {
+  return decodeGroupMod15(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 16, 1);
+}
+
+/** ofp15_group_mod at `at`; buckets' actions in `actionVersion`'s form. */
+function decodeGroupMod15(b: Uint8Array, v: DataView, at: number, actionVersion: number): GroupMod {
+  if (b.length < at + 16) throw bad(2, 'group_mod too short');
+  const g: GroupMod = { command: v.getUint16(at), groupType: b[at + 2], groupId: v.getUint32(at + 4), buckets: [] };
+  if (g.command > 2 && g.command !== 0x8000) throw decodeError(OFPET.GROUP_MOD_FAILED, 11, at, 'bad group command');
+  if (g.groupType > 3) throw decodeError(OFPET.GROUP_MOD_FAILED, 10, at + 2, 'bad group type');
+  const bucketsLen = v.getUint16(at + 8);
+  const first = at + 16;
+  if (first + bucketsLen > b.length) throw bad(at + 8, 'bucket array overruns the message');
+  const { buckets, ids } = decodeBuckets15(v, b, first, first + bucketsLen, g.groupType, actionVersion);
   if (new Set(ids).size !== ids.length)
-    throw decodeError(OFPET.GROUP_MOD_FAILED, OFPGMFC_BAD_BUCKET, 24, 'duplicate bucket id');
+    throw decodeError(OFPET.GROUP_MOD_FAILED, OFPGMFC_BAD_BUCKET, first, 'duplicate bucket id');
   g.buckets = buckets;
   g.bucketIds = ids;
   return g;

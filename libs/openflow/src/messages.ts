@@ -6,12 +6,14 @@ import { Writer } from './bytes.js';
 import {
   decodeGroupMod,
   decodeMeterMod,
+  decodeNxGroupMod,
   decodePortMod,
   encodeGroupMod,
   encodeMeterMod,
   encodePortMod,
   type GroupMod,
   type MeterMod,
+  NXT_GROUP_MOD,
   type PortMod,
   registerBareActionEncoder,
 } from './control.js';
@@ -307,7 +309,8 @@ export function encodeMessage(m: OpenFlowMessage): Uint8Array {
       encodeMeterMod(w, m.meterMod);
       break;
     case 'group_mod':
-      header(15);
+      if (m.version === 1) header(OFPT.EXPERIMENTER).u32(0x2320).u32(NXT_GROUP_MOD);
+      else header(15);
       encodeGroupMod(w, m.groupMod, m.version);
       break;
     case 'unknown':
@@ -565,6 +568,9 @@ export function decodeMessage(b: Uint8Array): OpenFlowMessage {
       if (v.getUint32(8) === 0x2320 && v.getUint32(12) === 12) {
         exact(20);
         return { type: 'nx_set_flow_format', version, xid, format: v.getUint32(16) };
+      }
+      if (version === 1 && v.getUint32(8) === 0x2320 && v.getUint32(12) === NXT_GROUP_MOD) {
+        return { type: 'group_mod', version, xid, groupMod: decodeNxGroupMod(b) };
       }
       if (v.getUint32(8) === 0x2320 && v.getUint32(12) === 15) {
         exact(24);

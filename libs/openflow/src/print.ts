@@ -248,7 +248,7 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
       case 'meter_mod':
         return `${head('OFPT_METER_MOD', m.version, m.xid)}${formatMeterMod(m.meterMod)}`;
       case 'group_mod':
-        return `${head('OFPT_GROUP_MOD', m.version, m.xid)}${formatGroupMod(m.groupMod)}`;
+        return `${head(m.version === 1 ? 'NXT_GROUP_MOD' : 'OFPT_GROUP_MOD', m.version, m.xid)}${formatGroupMod(m.groupMod)}`;
       case 'get_config_reply':
       case 'set_config':
         return `${head(m.type === 'set_config' ? 'OFPT_SET_CONFIG' : 'OFPT_GET_CONFIG_REPLY', m.version, m.xid)} frags=${FRAG_MODES[m.flags & 3]} miss_send_len=${m.missSendLen}`;

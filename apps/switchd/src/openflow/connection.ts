@@ -16,6 +16,7 @@ import {
   Match,
   NX_STATS_HEADER,
   NXST_GROUP_DESC,
+  NXT_GROUP_MOD,
   newFlowMod,
   OFPBCT,
   OFPBFC,
@@ -599,6 +600,7 @@ export class Connection implements RoleHolder {
       case NXT.FLOW_MOD:
       case NXT.SET_FLOW_FORMAT:
       case NXT.FLOW_MOD_TABLE_ID:
+      case NXT_GROUP_MOD: // OpenFlow 1.0 groups, decoded as group_mod
         return false;
       case NXT.SET_PACKET_IN_FORMAT: {
         // Standard packet-ins and NXT_PACKET_IN2; NXT_PACKET_IN (1.0's Nicira form) is refused,
