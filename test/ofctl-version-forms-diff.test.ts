@@ -71,6 +71,15 @@ describeNeeding(
         const mine = run(process.execPath, [binPath('ofctl'), '-O', version, 'dump-groups', ours]);
         expect(mine.stdout, version).toBe(dump(ours));
       }
+      // Our ofctl sends groups in any version too, as ovs-ofctl 3.1 does (OpenFlow 1.0 by default).
+      const g5 = 'group_id=5,type=all,bucket=bucket_id:4,actions=output:3';
+      for (const target of [ours, theirs]) {
+        const r = run(process.execPath, [binPath('ofctl'), 'add-group', target, g5]);
+        expect(r.stderr).toBe('');
+      }
+      const dump15 = (target: string) => ovsOfctl('-O', 'OpenFlow15', 'dump-groups', target).stdout;
+      expect(dump15(ours)).toContain('group_id=5,type=all,bucket=bucket_id:4,actions=output:3');
+      expect(sortedGroups(dump15(ours))).toBe(sortedGroups(dump15(theirs)));
     });
 
     for (const version of ['OpenFlow11', 'OpenFlow12']) {

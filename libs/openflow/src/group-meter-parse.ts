@@ -9,7 +9,7 @@ import {
 } from './control.js';
 import { parseDecimal, parseInteger } from './field-parse.js';
 import { OFPP, parsePortName } from './format-values.js';
-import { P_OF11_UP, P_OF13_UP, P_OF15_UP } from './protocols.js';
+import { P_ANY, P_OF13_UP, P_OF15_UP } from './protocols.js';
 
 /**
  * Group and meter syntax of ovs-ofctl(8) ("Group Syntax", "Meter Syntax"): text → group_mod /
@@ -130,7 +130,6 @@ function parseBucket(text: string, groupType: number, usable: { p: number }): { 
     } else if (k === 'bucket_id') {
       id = u32(value);
       if (id > OFPG15_BUCKET_MAX) throw new Error(`invalid bucket_id id ${id}`);
-      usable.p &= P_OF15_UP;
     } else if (k === 'action' || k === 'actions') actions.push(value);
     else actions.push(delim === '(' ? `${key}(${value})` : delim ? `${key}${delim}${value}` : key);
   }
@@ -157,7 +156,9 @@ export function parseGroupMod(text: string, command: number): ParsedGroupMod {
     command = found ? found[1] : OFPGC.ADD;
     if (found) s = s.slice(len);
   }
-  const usable = { p: P_OF11_UP };
+  // As ovs-ofctl 3.1: any version carries a group_mod (OpenFlow 1.0 as OVS's NXT_GROUP_MOD, bucket
+  // ids and selection methods dropped where the version has no place for them).
+  const usable = { p: P_ANY };
   const withType = command === OFPGC.ADD || command === OFPGC.MODIFY || command === OFPGC.ADD_OR_MOD;
   const withBuckets = withType || command === OFPGC.INSERT_BUCKET;
   if (command === OFPGC.INSERT_BUCKET || command === OFPGC.REMOVE_BUCKET) usable.p &= P_OF15_UP;
@@ -183,7 +184,6 @@ export function parseGroupMod(text: string, command: number): ParsedGroupMod {
       hadType = true;
     } else if (key === 'selection_method' || key === 'selection_method_param' || key === 'fields') {
       if (!withType) throw new Error(`${key.replace(/_/g, ' ')} ${key === 'fields' ? 'are' : 'is'} not needed`);
-      usable.p &= P_OF15_UP;
     } else if (key === 'command_bucket_id') {
       throw new Error('command bucket id is not needed');
     } else throw new Error(`unknown keyword ${key}`);

@@ -35,7 +35,7 @@ export function readGroupMods(
     throw new UserError(`${source.file}: open failed (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   const gms: GroupMod[] = [];
-  let usable = of.P_OF11_UP;
+  let usable = of.P_ANY;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const hash = lines[i].indexOf('#');
@@ -52,13 +52,6 @@ export function readGroupMods(
   return { gms, usable };
 }
 
-const GROUP_COMMAND_NAMES: Record<number, string> = {
-  0: 'add-group',
-  1: 'mod-group',
-  2: 'del-group',
-  32768: 'mod-group',
-};
-
 /** add-group(s), mod-group, del-groups: each group mod confirmed by a barrier. */
 export async function runGroupMods(
   spec: string,
@@ -71,11 +64,6 @@ export async function runGroupMods(
   const { gms, usable } = readGroupMods(of, source, command);
   await runOnline(async (track) => {
     const { conn } = await openForFlowMod(of, spec, usable, flags, track, nameLookupXids(flags));
-    if (conn.version === 1) {
-      throw new UserError(
-        `${GROUP_COMMAND_NAMES[command] ?? 'group-mod'} needs OpenFlow 1.1 or later ('-O OpenFlow11')`,
-      );
-    }
     for (const groupMod of gms) {
       await conn.transactNoReply(
         of.encodeMessage({ type: 'group_mod', version: conn.version, xid: conn.takeXid(), groupMod }),
