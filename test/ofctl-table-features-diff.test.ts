@@ -169,6 +169,21 @@ describeNeeding(
           expect(a.stdout).toMatch(/^ {2}table 0:\n {4}metadata: match=0xffffffffffffffff/);
           expect(a.stdout).toMatch(/tables 1\.\.\.25[23]: ditto/);
         }
+        // --format json names the same actions as the text (both from one action table).
+        const json = await shAsync(process.execPath, [
+          binPath('ofctl'),
+          '-O',
+          'OpenFlow13',
+          '--format',
+          'json',
+          'dump-table-features',
+          target,
+        ]);
+        const text = (await runs[0]).a.stdout;
+        const listed = /actions: (.*)\n/.exec(text)?.[1].split(' ') ?? [];
+        expect(listed).toContain('set_field');
+        const tables = JSON.parse(json.stdout) as { nonmiss: { write: { actions: string[] } } }[];
+        expect(tables[0].nonmiss.write.actions).toEqual(listed);
       });
 
       it('ofp-print of its replies (every multipart message) is ovs-ofctl ofp-print', async () => {

@@ -214,38 +214,34 @@ export function linkPatch(a: Ofproto, aPort: number, b: Ofproto, bPort: number):
  * using it could never be translated), or undefined.
  */
 function unplacedActionField(actions: readonly Action[]): string | undefined {
+  const unplaced = (...fields: FieldDef[]) => fields.find((f) => !pipelineHasField(f))?.name;
   for (const a of actions) {
-    const fields: FieldDef[] = [];
+    let name: string | undefined;
     switch (a.type) {
       case 'set_field':
-        fields.push(a.field);
+        name = unplaced(a.field);
         break;
       case 'reg_move':
-        fields.push(a.src.field, a.dst.field);
+        name = unplaced(a.src.field, a.dst.field);
         break;
       case 'output_reg':
-        fields.push(a.src.field);
+        name = unplaced(a.src.field);
         break;
       case 'learn':
         for (const sp of a.specs) {
-          if (sp.kind !== 'output') fields.push(sp.dst.field);
-          if (sp.kind === 'match' || sp.kind === 'load' || sp.kind === 'output') fields.push(sp.src.field);
+          name ??= sp.kind === 'output' ? unplaced(sp.src.field) : unplaced(sp.dst.field);
+          if (sp.kind === 'match' || sp.kind === 'load') name ??= unplaced(sp.src.field);
         }
         break;
       case 'clone':
-      case 'write_actions': {
-        const inner = unplacedActionField(a.actions);
-        if (inner) return inner;
+      case 'write_actions':
+        name = unplacedActionField(a.actions);
         break;
-      }
       case 'ct':
-        if (a.actions) {
-          const inner = unplacedActionField(a.actions);
-          if (inner) return inner;
-        }
+        if (a.actions) name = unplacedActionField(a.actions);
         break;
     }
-    for (const f of fields) if (!pipelineHasField(f)) return f.name;
+    if (name) return name;
   }
   return undefined;
 }

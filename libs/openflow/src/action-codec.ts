@@ -156,11 +156,7 @@ const F = (n: string): FieldDef => fieldByName(n) as FieldDef;
 
 function setFieldModern(w: Writer, a: Extract<Action, { type: 'set_field' }>, version: number): void {
   const fieldAll = (1n << BigInt(fieldWidth(a.field))) - 1n;
-  // tun_flags: OVS sets all 16 bits of the flags with set_field; a mask on the visible bit is a load.
-  const full =
-    a.field.format === 'tun_flags'
-      ? a.mask === 0xffffn
-      : a.mask === fieldAll || (a.field.name === 'vlan_vid' && (a.mask & 0xfffn) === 0xfffn);
+  const full = a.mask === a.field.wholeMask || (a.field.name === 'vlan_vid' && (a.mask & 0xfffn) === 0xfffn);
   if (version >= 6) putSetField(w, a.field, a.unmasked ?? a.value, a.mask, version);
   else if (a.fromLoad) putRegLoad(w, a.field, a.value, a.mask);
   else if (version < 3) setFieldLegacy(w, a, version);
@@ -1209,45 +1205,16 @@ export function decodeActions(b: Uint8Array, off: number, len: number, version: 
           } else out.push({ type: 'output', port, maxLen });
           break;
         }
-        case 1:
-          exactLength(type, alen, 8, p);
-          if (v.getUint16(p + 4) & ~0xfff) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad VLAN VID');
-          out.push({ type: 'set_vlan_vid', vid: v.getUint16(p + 4), push: true });
-          break;
-        case 2:
-          exactLength(type, alen, 8, p);
-          if (b[p + 4] > 7) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad VLAN PCP');
-          out.push({ type: 'set_vlan_pcp', pcp: b[p + 4], push: true });
-          break;
         case 3:
           exactLength(type, alen, 8, p);
           out.push({ type: 'strip_vlan', pop: false });
-          break;
-        case 4:
-        case 5:
-          exactLength(type, alen, 16, p);
-          out.push({ type: type === 4 ? 'set_eth_src' : 'set_eth_dst', mac: readUint(b, p + 4, 6) });
-          break;
-        case 6:
-        case 7:
-          exactLength(type, alen, 8, p);
-          out.push({ type: type === 6 ? 'set_ipv4_src' : 'set_ipv4_dst', ip: v.getUint32(p + 4) });
-          break;
-        case 8:
-          exactLength(type, alen, 8, p);
-          if (b[p + 4] & 3) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad TOS');
-          out.push({ type: 'set_ip_dscp', tos: b[p + 4] });
-          break;
-        case 9:
-        case 10:
-          exactLength(type, alen, 8, p);
-          out.push({ type: type === 9 ? 'set_l4_src' : 'set_l4_dst', port: v.getUint16(p + 4) });
           break;
         case 11:
           exactLength(type, alen, 16, p);
           out.push({ type: 'enqueue', port: v.getUint16(p + 4), queue: v.getUint32(p + 12) });
           break;
         default:
+          if (decodeLegacySetAction(b, v, p, type, alen, OF10_SET_ACTIONS[type], true, out)) break;
           throw badAction(OFPBAC.BAD_TYPE, p, `unknown OpenFlow 1.0 action type ${type}`);
       }
     } else {
@@ -1318,7 +1285,7 @@ export function decodeActions(b: Uint8Array, off: number, len: number, version: 
           out.push({ type: 'meter', meterId: v.getUint32(p + 4) });
           break;
         default:
-          if (version === 2 && decodeOf11SetAction(b, v, p, type, alen, out)) break;
+          if (version === 2 && decodeLegacySetAction(b, v, p, type, alen, OF11_SET_ACTIONS[type], false, out)) break;
           throw badAction(OFPBAC.BAD_TYPE, p, `unknown action type ${type}`);
       }
     }
@@ -1400,62 +1367,99 @@ export function decodeInstructions(b: Uint8Array, off: number, len: number, vers
 
 export { ETH_TYPE };
 
+type LegacySet =
+  | 'vlan_vid'
+  | 'vlan_pcp'
+  | 'eth_src'
+  | 'eth_dst'
+  | 'ipv4_src'
+  | 'ipv4_dst'
+  | 'tos'
+  | 'ecn'
+  | 'l4_src'
+  | 'l4_dst'
+  | 'mpls_label'
+  | 'mpls_tc';
+
+/** OpenFlow 1.0's set actions (OFPAT10_SET_*) and 1.1's (OFPAT11_SET_*, numbered one lower from eth). */
+const OF10_SET_ACTIONS: Record<number, LegacySet> = {
+  1: 'vlan_vid',
+  2: 'vlan_pcp',
+  4: 'eth_src',
+  5: 'eth_dst',
+  6: 'ipv4_src',
+  7: 'ipv4_dst',
+  8: 'tos',
+  9: 'l4_src',
+  10: 'l4_dst',
+};
+const OF11_SET_ACTIONS: Record<number, LegacySet> = {
+  1: 'vlan_vid',
+  2: 'vlan_pcp',
+  3: 'eth_src',
+  4: 'eth_dst',
+  5: 'ipv4_src',
+  6: 'ipv4_dst',
+  7: 'tos',
+  8: 'ecn',
+  9: 'l4_src',
+  10: 'l4_dst',
+  13: 'mpls_label',
+  14: 'mpls_tc',
+};
+
 /**
- * OpenFlow 1.1's own set actions (OFPAT11_SET_*: replaced by set_field from 1.2): pushes the
- * action and returns true, or false for a type 1.1 does not have.
+ * The set actions OpenFlow 1.0 and 1.1 have of their own (1.2 replaced them with set_field):
+ * pushes the action and returns true, or false for no such action. `push`: 1.0's VLAN actions
+ * add a tag when there is none (mod_vlan_vid), 1.1's do not.
  */
-function decodeOf11SetAction(
+function decodeLegacySetAction(
   b: Uint8Array,
   v: DataView,
   p: number,
   type: number,
   alen: number,
+  kind: LegacySet | undefined,
+  push: boolean,
   out: Action[],
 ): boolean {
-  switch (type) {
-    case 1:
-      exactLength(type, alen, 8, p);
+  if (kind === undefined) return false;
+  const eth = kind === 'eth_src' || kind === 'eth_dst';
+  exactLength(type, alen, eth ? 16 : 8, p);
+  switch (kind) {
+    case 'vlan_vid':
       if (v.getUint16(p + 4) & ~0xfff) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad VLAN VID');
-      out.push({ type: 'set_vlan_vid', vid: v.getUint16(p + 4), push: false });
+      out.push({ type: 'set_vlan_vid', vid: v.getUint16(p + 4), push });
       return true;
-    case 2:
-      exactLength(type, alen, 8, p);
+    case 'vlan_pcp':
       if (b[p + 4] > 7) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad VLAN PCP');
-      out.push({ type: 'set_vlan_pcp', pcp: b[p + 4], push: false });
+      out.push({ type: 'set_vlan_pcp', pcp: b[p + 4], push });
       return true;
-    case 3:
-    case 4:
-      exactLength(type, alen, 16, p);
-      out.push({ type: type === 3 ? 'set_eth_src' : 'set_eth_dst', mac: readUint(b, p + 4, 6) });
+    case 'eth_src':
+    case 'eth_dst':
+      out.push({ type: kind === 'eth_src' ? 'set_eth_src' : 'set_eth_dst', mac: readUint(b, p + 4, 6) });
       return true;
-    case 5:
-    case 6:
-      exactLength(type, alen, 8, p);
-      out.push({ type: type === 5 ? 'set_ipv4_src' : 'set_ipv4_dst', ip: v.getUint32(p + 4) });
+    case 'ipv4_src':
+    case 'ipv4_dst':
+      out.push({ type: kind === 'ipv4_src' ? 'set_ipv4_src' : 'set_ipv4_dst', ip: v.getUint32(p + 4) });
       return true;
-    case 7:
-      exactLength(type, alen, 8, p);
+    case 'tos':
       if (b[p + 4] & 3) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad TOS');
       out.push({ type: 'set_ip_dscp', tos: b[p + 4] });
       return true;
-    case 8:
-      exactLength(type, alen, 8, p);
+    case 'ecn':
       if (b[p + 4] > 3) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'bad ECN');
       out.push({ type: 'set_ip_ecn', ecn: b[p + 4] });
       return true;
-    case 9:
-    case 10:
-      exactLength(type, alen, 8, p);
-      out.push({ type: type === 9 ? 'set_l4_src' : 'set_l4_dst', port: v.getUint16(p + 4) });
+    case 'l4_src':
+    case 'l4_dst':
+      out.push({ type: kind === 'l4_src' ? 'set_l4_src' : 'set_l4_dst', port: v.getUint16(p + 4) });
       return true;
-    case 13:
-      exactLength(type, alen, 8, p);
+    case 'mpls_label':
       out.push({ type: 'set_mpls_label', label: v.getUint32(p + 4) & 0xfffff });
       return true;
-    case 14:
-      exactLength(type, alen, 8, p);
+    case 'mpls_tc':
       out.push({ type: 'set_mpls_tc', tc: b[p + 4] & 7 });
       return true;
   }
-  return false;
 }

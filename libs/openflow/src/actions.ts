@@ -1241,8 +1241,7 @@ function formatFieldValue(f: FieldDef, value: bigint, mask: bigint): string {
     case 'ethertype':
       return masked ? `${value}/${hexAlt(mask)}` : `${value}`;
     case 'tun_flags':
-      // All 16 bits of the flags (as OVS keeps them) or the one visible bit: not a masked value.
-      if (mask !== 0xffffn && masked) return formatFlagsMasked(Number(value), Number(mask), 0xffff, tunFlagName);
+      if (masked && mask !== f.wholeMask) return formatFlagsMasked(Number(value), Number(mask), 0xffff, tunFlagName);
       return value ? formatFlags(Number(value), tunFlagName, '|') : '0';
     default:
       return masked ? `${hexAlt(value)}/${hexAlt(mask)}` : hexAlt(value);

@@ -173,6 +173,14 @@ export interface FieldDef {
   allOnes: bigint;
   /** allOnes as a number for fields of up to 32 bits, else -2 (matches no mask). */
   allOnesNum: number;
+  /**
+   * The mask that covers the whole field as OVS keeps it: allOnes, except for a field OVS stores
+   * wider than it shows (tun_flags: one flag in 16 bits), whose exact match and set_field use
+   * the stored width. A narrower mask is a masked match on the wire and a load in actions.
+   */
+  wholeMask: bigint;
+  /** wholeMask as a number for fields of up to 32 bits, else -2. */
+  wholeMaskNum: number;
   /** headerFor(field, version) for versions 0 (NXM) to 6, precomputed (0 when none). */
   headers: number[];
   /** Bit position of the field inside its slot. */
@@ -220,6 +228,8 @@ interface Spec {
   usable: FieldUsable;
   /** Bytes on the wire when not the width's (tun_flags: 1 bit in 2 bytes). */
   bytes?: number;
+  /** FieldDef.wholeMask when not allOnes. */
+  wholeMask?: bigint;
   nxm?: [string, number, number];
   oxm?: [string, number, number];
   onf?: [string, number, number];
@@ -763,6 +773,7 @@ const SPECS: Spec[] = [
     slot: 'tun_flags',
     bits: 1,
     bytes: 2,
+    wholeMask: 0xffffn,
     format: 'tun_flags',
     usable: U_NXM,
     nxm: nxm('NXM_NX_TUN_FLAGS', 1, 104, 2),
@@ -955,6 +966,8 @@ function build(spec: Spec): FieldDef {
     bytes: spec.bytes ?? (spec.bits === 20 ? 4 : Math.ceil(spec.bits / 8)),
     allOnes: (1n << BigInt(spec.bits)) - 1n,
     allOnesNum: spec.bits <= 32 ? 2 ** spec.bits - 1 : -2,
+    wholeMask: spec.wholeMask ?? (1n << BigInt(spec.bits)) - 1n,
+    wholeMaskNum: spec.bits <= 32 ? Number(spec.wholeMask ?? 2 ** spec.bits - 1) : -2,
     headers: [],
     shift: spec.shift ?? 0,
     maskable: spec.maskable ?? true,

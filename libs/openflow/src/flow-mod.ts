@@ -7,15 +7,14 @@ import {
 } from './action-codec.js';
 import { type Action, checkActions, formatActions } from './actions.js';
 import { Writer } from './bytes.js';
-import { decodeError, OFPBMC, OFPBRC, OFPET, OFPFMFC } from './errors.js';
+import { decodeError, OFPBRC, OFPET, OFPFMFC } from './errors.js';
 import { formatPort, portFromOf11, portToOf11 } from './format-values.js';
 import { ETH_TYPE, Match, S } from './match.js';
 import { DEFAULT_PRIORITY, formatMatch } from './match-format.js';
 import { pullNxMatch, putNxMatch } from './nxm.js';
 import { pullOfp10Match, putOfp10Match } from './ofp10-match.js';
-import { OFPMT11_STANDARD_LENGTH, pullOfp11Match, putOfp11Match } from './ofp11-match.js';
 import { P_ANY, P_OF10_NXM_ANY, P_OF10_STD_ANY, P_TID, Protocol, protocolVersion } from './protocols.js';
-import { OFPMT_OXM, OFPMT_STANDARD } from './version-match.js';
+import { pullVersionMatch, putVersionMatch } from './version-match.js';
 
 export const FLOW_MOD_COMMANDS = ['ADD', 'MOD', 'MOD_STRICT', 'DEL', 'DEL_STRICT'] as const;
 export const FlowModFlag = {
@@ -125,14 +124,7 @@ export function encodeFlowModTransient(fm: FlowMod, protocol: number, xid: numbe
     w.u8(table).u8(fm.command).u16(fm.idleTimeout).u16(fm.hardTimeout).u16(fm.priority);
     w.u32(fm.bufferId).u32(portToOf11(fm.outPort)).u32(fm.outGroup);
     w.u16(flagsToWire(fm.flags, version)).u16(version >= 5 && fm.command === 0 ? fm.importance : 0);
-    if (version === 2) putOfp11Match(w, fm.match);
-    else {
-      const matchStart = w.length;
-      w.u16(OFPMT_OXM).u16(0);
-      const len = putNxMatch(w, fm.match, version);
-      w.setU16(matchStart + 2, len + 4);
-      w.pad(8, matchStart);
-    }
+    putVersionMatch(w, fm.match, version);
     encodeInstructions(w, fm.actions, version, ctx);
   }
   w.setU16(2, w.length);
@@ -273,23 +265,11 @@ function decodeFlowModRaw(b: Uint8Array): FlowMod {
     fm.outGroup = v.getUint32(40);
     fm.flags = v.getUint16(44);
     fm.importance = version >= 5 ? v.getUint16(46) : 0;
-    const mtype = v.getUint16(48);
-    const mlen = v.getUint16(50);
-    if (mtype === OFPMT_STANDARD) {
-      // OpenFlow 1.1's fixed match, which OVS accepts in any version.
-      if (mlen !== OFPMT11_STANDARD_LENGTH || 48 + mlen > len)
-        throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_LEN, 50, 'bad standard match length');
-      fm.match = pullOfp11Match(b, 48);
-      fm.actions = decodeInstructions(b, 48 + mlen, len - 48 - mlen, version);
-      return fm;
-    }
-    if (mtype !== OFPMT_OXM) throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_TYPE, 48, 'match type is not OXM');
-    const padded = (mlen + 7) & ~7;
-    if (mlen < 4 || 48 + padded > len)
-      throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_LEN, 50, 'OXM match overruns the message');
-    fm.match = pullNxMatch(b, 52, mlen - 4, 0).match;
-    checkCtTupleFamily(fm.match);
-    fm.actions = decodeInstructions(b, 48 + padded, len - 48 - padded, version);
+    // OpenFlow 1.1's fixed match or OXM (OVS accepts either in any 1.1+ version).
+    const [match, after] = pullVersionMatch(b, 48, len, version);
+    fm.match = match;
+    checkCtTupleFamily(match);
+    fm.actions = decodeInstructions(b, after, len - after, version);
   }
   return fm;
 }

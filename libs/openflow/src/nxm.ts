@@ -48,8 +48,7 @@ function putNum(w: Writer, f: FieldDef, version: number, value: number, mask = -
   if (mask !== -1) {
     mask = (mask & full) >>> 0;
     if (mask === 0) return;
-    // tun_flags: OVS keeps all 16 bits of the flags, so a match on its one visible bit is masked.
-    masked = !(mask === full || (mask === f.allOnesNum && f.format !== 'tun_flags'));
+    masked = !(mask === full || mask === f.wholeMaskNum);
   }
   const header = f.headers[version];
   const experimenter = header >>> 16 === 0xffff;

@@ -1,6 +1,6 @@
 import { decodeError, OFPBMC, OFPET, OpenFlowDecodeError } from './errors.js';
 import { FIELDS } from './fields.js';
-import type { TableStats } from './multipart.js';
+import type { TableStats, TableStatsFeatures } from './multipart.js';
 // A cycle with print.ts (which dispatches here); used only at call time.
 import { errorName, hexDump } from './print.js';
 import {
@@ -31,87 +31,53 @@ export const TF_INSTRUCTIONS: readonly { name: string; type: number }[] = [
   { name: 'goto_table', type: 1 },
 ];
 
-/** The OpenFlow 1.2+ action types OVS knows, in the order it prints them (its ofpact order). */
-export const TF_ACTIONS: readonly { name: string; type: number }[] = [
-  { name: 'output', type: 0 },
-  { name: 'group', type: 22 },
+/**
+ * Every action OVS names in a capability list, in the order it prints them (its ofpact order),
+ * with its OpenFlow 1.2+ type and its OpenFlow 1.1 type (OFPAT11_*; 1.1's own set actions have no
+ * 1.2 type, set_field no 1.1 one, and OVS knows no copy_ttl_*). An ActionFeatures bit is an index.
+ */
+const ACTIONS: readonly { name: string; type?: number; type11?: number }[] = [
+  { name: 'output', type: 0, type11: 0 },
+  { name: 'group', type: 22, type11: 22 },
   { name: 'set_field', type: 25 },
-  { name: 'strip_vlan', type: 18 },
-  { name: 'push_vlan', type: 17 },
-  { name: 'mod_nw_ttl', type: 23 },
-  { name: 'dec_ttl', type: 24 },
-  { name: 'set_mpls_ttl', type: 15 },
-  { name: 'dec_mpls_ttl', type: 16 },
-  { name: 'push_mpls', type: 19 },
-  { name: 'pop_mpls', type: 20 },
-  { name: 'set_queue', type: 21 },
+  { name: 'set_vlan_vid', type11: 1 },
+  { name: 'set_vlan_pcp', type11: 2 },
+  { name: 'strip_vlan', type: 18, type11: 18 },
+  { name: 'push_vlan', type: 17, type11: 17 },
+  { name: 'mod_dl_src', type11: 3 },
+  { name: 'mod_dl_dst', type11: 4 },
+  { name: 'mod_nw_src', type11: 5 },
+  { name: 'mod_nw_dst', type11: 6 },
+  { name: 'mod_nw_tos', type11: 7 },
+  { name: 'mod_nw_ecn', type11: 8 },
+  { name: 'mod_nw_ttl', type: 23, type11: 23 },
+  { name: 'mod_tp_src', type11: 9 },
+  { name: 'mod_tp_dst', type11: 10 },
+  { name: 'dec_ttl', type: 24, type11: 24 },
+  { name: 'set_mpls_label', type11: 13 },
+  { name: 'set_mpls_tc', type11: 14 },
+  { name: 'set_mpls_ttl', type: 15, type11: 15 },
+  { name: 'dec_mpls_ttl', type: 16, type11: 16 },
+  { name: 'push_mpls', type: 19, type11: 19 },
+  { name: 'pop_mpls', type: 20, type11: 20 },
+  { name: 'set_queue', type: 21, type11: 21 },
 ];
 
-/**
- * Every action name OVS prints in a capability list, in its order (ofpact order): TF_ACTIONS plus
- * OpenFlow 1.1's own set actions, which only 1.1 table statistics name.
- */
-const ACTION_ORDER: readonly string[] = [
-  'output',
-  'group',
-  'set_field',
-  'set_vlan_vid',
-  'set_vlan_pcp',
-  'strip_vlan',
-  'push_vlan',
-  'mod_dl_src',
-  'mod_dl_dst',
-  'mod_nw_src',
-  'mod_nw_dst',
-  'mod_nw_tos',
-  'mod_nw_ecn',
-  'mod_nw_ttl',
-  'mod_tp_src',
-  'mod_tp_dst',
-  'dec_ttl',
-  'set_mpls_label',
-  'set_mpls_tc',
-  'set_mpls_ttl',
-  'dec_mpls_ttl',
-  'push_mpls',
-  'pop_mpls',
-  'set_queue',
-];
-const ACTION_NAME_BIT = new Map(ACTION_ORDER.map((name, i) => [name, i]));
-const INSTRUCTION_BIT = new Map(TF_INSTRUCTIONS.map((x, i) => [x.type, i]));
-const ACTION_BIT = new Map(TF_ACTIONS.map((x) => [x.type, ACTION_NAME_BIT.get(x.name) as number]));
-/** OpenFlow 1.1 action types (OFPAT11_*) by the name OVS prints (copy_ttl_* it does not know). */
-const OF11_ACTION_BIT = new Map(
-  (
-    [
-      [0, 'output'],
-      [1, 'set_vlan_vid'],
-      [2, 'set_vlan_pcp'],
-      [3, 'mod_dl_src'],
-      [4, 'mod_dl_dst'],
-      [5, 'mod_nw_src'],
-      [6, 'mod_nw_dst'],
-      [7, 'mod_nw_tos'],
-      [8, 'mod_nw_ecn'],
-      [9, 'mod_tp_src'],
-      [10, 'mod_tp_dst'],
-      [13, 'set_mpls_label'],
-      [14, 'set_mpls_tc'],
-      [15, 'set_mpls_ttl'],
-      [16, 'dec_mpls_ttl'],
-      [17, 'push_vlan'],
-      [18, 'strip_vlan'],
-      [19, 'push_mpls'],
-      [20, 'pop_mpls'],
-      [21, 'set_queue'],
-      [22, 'group'],
-      [23, 'mod_nw_ttl'],
-      [24, 'dec_ttl'],
-    ] as const
-  ).map(([type, name]) => [type, ACTION_NAME_BIT.get(name) as number]),
+/** The OpenFlow 1.2+ action types OVS knows, in the order it prints them. */
+export const TF_ACTIONS: readonly { name: string; type: number }[] = ACTIONS.filter((a) => a.type !== undefined).map(
+  (a) => ({ name: a.name, type: a.type as number }),
 );
 
-/** What one set of actions (write or apply) supports: TF_ACTIONS bits and settable fields. */
+const INSTRUCTION_BIT = new Map(TF_INSTRUCTIONS.map((x, i) => [x.type, i]));
+/** ActionFeatures bits by OpenFlow 1.2+ action type and by OpenFlow 1.1 action type. */
+const ACTION_BIT = new Map<number, number>();
+const OF11_ACTION_BIT = new Map<number, number>();
+ACTIONS.forEach((a, i) => {
+  if (a.type !== undefined) ACTION_BIT.set(a.type, i);
+  if (a.type11 !== undefined) OF11_ACTION_BIT.set(a.type11, i);
+});
+
+/** What one set of actions (write or apply) supports: ACTIONS bits and settable fields. */
 export interface ActionFeatures {
   actions: number;
   setFields: Uint8Array;
@@ -412,7 +378,7 @@ const nameList = (mask: number, table: readonly { name: string }[]): string[] =>
 
 function formatActionFeatures(a: ActionFeatures): string {
   let s = '';
-  if (a.actions) s += `        actions: ${ACTION_ORDER.filter((_, i) => a.actions & (1 << i)).join(' ')}\n`;
+  if (a.actions) s += `        actions: ${nameList(a.actions, ACTIONS).join(' ')}\n`;
   if (!noBits(a.setFields)) s += `        supported on Set-Field:${formatFieldSet(a.setFields)}\n`;
   return s;
 }
@@ -626,7 +592,7 @@ const tableList = (next: Uint8Array): number[] => [...next.keys()].filter((t) =>
 
 function describeInstructions(f: InstructionFeatures) {
   const actions = (a: ActionFeatures) => ({
-    actions: nameList(a.actions, TF_ACTIONS),
+    actions: nameList(a.actions, ACTIONS),
     setFields: fieldNames(a.setFields),
   });
   return {
@@ -781,4 +747,57 @@ export function formatTableStats1112(tables: readonly TableStats[], version: num
   let s = '';
   for (const t of tables) s += printer.add(tableStatsView(t, version), t);
   return `${s}${printer.finish()}`;
+}
+
+/**
+ * The other direction, as OVS's ofputil_put_ofp11/12_table_stats: a table's features (as the
+ * table-features reply describes them) as OpenFlow 1.1/1.2 table-statistics bitmaps. 1.1 names
+ * only the fields of its fixed match and has its own set actions where 1.2 has set_field; 1.2 has
+ * the OXM basic fields up to mpls_tc; neither has the meter instruction.
+ */
+export function tableStatsFeaturesOf(tf: TableFeatures, version: number): TableStatsFeatures {
+  const prop = (kind: string) => tf.properties.find((x) => x.kind === kind && 'miss' in x && !x.miss);
+  const fieldBits = (kind: string): bigint => {
+    const p = prop(kind);
+    let bits = 0n;
+    if (!p || !('oxms' in p)) return bits;
+    for (const id of p.oxms) {
+      if (version === 2) {
+        const name = ovsFieldOf(id)?.field.name;
+        const bit = OF11_FIELD_BITS.find(([, n]) => n === name)?.[0];
+        if (bit !== undefined) bits |= BigInt(bit);
+      } else if (id.header >>> 16 === 0x8000) {
+        const n = (id.header >>> 9) & 0x7f;
+        if (n <= OF12_LAST_OXM_FIELD) bits |= 1n << BigInt(n);
+      }
+    }
+    return bits;
+  };
+  const types = (kind: string): number[] => {
+    const p = prop(kind);
+    return p && 'ids' in p ? p.ids.map((i) => i.type) : [];
+  };
+  const actionBits = (kind: string): number => {
+    let bits = 0;
+    for (const t of types(kind)) {
+      const a = ACTIONS.find((x) => x.type === t);
+      if (version === 3) bits |= 1 << t;
+      else if (a?.name === 'set_field') {
+        for (const x of ACTIONS) if (x.type === undefined && x.type11 !== undefined) bits |= 1 << x.type11;
+      } else if (a?.type11 !== undefined) bits |= 1 << a.type11;
+    }
+    return bits >>> 0;
+  };
+  return {
+    match: fieldBits('match'),
+    wildcards: fieldBits('wildcards'),
+    instructions: types('instructions').reduce((m, t) => (t === METER_INSTRUCTION ? m : m | (1 << t)), 0),
+    writeActions: actionBits('write_actions'),
+    applyActions: actionBits('apply_actions'),
+    writeSetfields: version === 3 ? fieldBits('write_setfield') : 0n,
+    applySetfields: version === 3 ? fieldBits('apply_setfield') : 0n,
+    metadataMatch: tf.metadataMatch,
+    metadataWrite: tf.metadataWrite,
+    config: 0, // OFPTC11_TABLE_MISS_CONTROLLER
+  };
 }

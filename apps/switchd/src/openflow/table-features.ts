@@ -14,6 +14,7 @@ import {
   TF_ACTIONS,
   TF_INSTRUCTIONS,
   tableFeaturesRequestError,
+  tableStatsFeaturesOf,
 } from '@softswitch/openflow';
 
 /**
@@ -99,77 +100,18 @@ export function tableFeaturesSetError(b: Uint8Array): { type: number; code: numb
   return { type: e.type, code: e.code };
 }
 
-/** OFPFMF11_* bits by OXM basic field number (1.1's fixed match has no other fields). */
-const OF11_MATCH_BIT: Record<number, number> = {
-  0: 1 << 0, // in_port
-  6: 1 << 1, // vlan_vid
-  7: 1 << 2, // vlan_pcp
-  5: 1 << 3, // eth_type
-  8: 1 << 4, // ip_dscp
-  10: 1 << 5, // ip_proto
-  13: 1 << 6, // tcp_src
-  15: 1 << 6, // udp_src
-  17: 1 << 6, // sctp_src
-  19: 1 << 6, // icmpv4_type
-  14: 1 << 7, // tcp_dst
-  16: 1 << 7, // udp_dst
-  18: 1 << 7, // sctp_dst
-  20: 1 << 7, // icmpv4_code
-  34: 1 << 8, // mpls_label
-  35: 1 << 9, // mpls_tc
-  4: 1 << 11, // eth_src
-  3: 1 << 12, // eth_dst
-  11: 1 << 13, // ipv4_src
-  12: 1 << 14, // ipv4_dst
-  2: 1 << 15, // metadata
-};
-/** OpenFlow 1.1's set actions (OFPAT11_SET_*) that set_field stands for from 1.2 on. */
-const OF11_SET_ACTIONS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 14];
-const OFPXMC_OPENFLOW_BASIC = 0x8000;
-const OFPAT_SET_FIELD = 25;
-const OF12_LAST_OXM_FIELD = 35;
+const statsCache = new Map<string, TableStatsFeatures[]>();
 
 /**
- * What an OpenFlow 1.1 or 1.2 table stats entry says the table supports, from the same pipeline
- * description as the table-features reply (OVS fills both from one ofputil_table_features).
+ * What OpenFlow 1.1/1.2 table statistics say each table supports: the table-features entries in
+ * those versions' bitmaps (OVS fills both replies from one description); built once per version.
  */
 export function tableStatsFeatures(tableId: number, nTables: number, version: number): TableStatsFeatures {
-  const e = entry(tableId, nTables, version);
-  const fields = (kind: string): number[] => {
-    const p = e.properties.find((x) => x.kind === kind && 'miss' in x && !x.miss);
-    return p && 'oxms' in p
-      ? p.oxms.filter((o) => o.header >>> 16 === OFPXMC_OPENFLOW_BASIC).map((o) => (o.header >>> 9) & 0x7f)
-      : [];
-  };
-  const types = (kind: string): number[] => {
-    const p = e.properties.find((x) => x.kind === kind && 'miss' in x && !x.miss);
-    return p && 'ids' in p ? p.ids.map((i) => i.type) : [];
-  };
-  // OpenFlow 1.2 has the OXM basic fields up to mpls_tc (35); later ones came with 1.3.
-  const fieldBits = (nums: number[]): bigint =>
-    version === 2
-      ? BigInt(nums.reduce((m, n) => m | (OF11_MATCH_BIT[n] ?? 0), 0))
-      : nums.reduce((m, n) => (n <= OF12_LAST_OXM_FIELD ? m | (1n << BigInt(n)) : m), 0n);
-  const actionBits = (list: number[]): number => {
-    let bits = 0;
-    for (const t of list) {
-      if (t !== OFPAT_SET_FIELD) bits |= 1 << t;
-      else if (version === 2) for (const s of OF11_SET_ACTIONS) bits |= 1 << s;
-      else bits |= 1 << t;
-    }
-    return bits >>> 0;
-  };
-  return {
-    match: fieldBits(fields('match')),
-    wildcards: fieldBits(fields('wildcards')),
-    // The meter instruction came with OpenFlow 1.3.
-    instructions: types('instructions').reduce((m, t) => (t === METER_INSTRUCTION ? m : m | (1 << t)), 0),
-    writeActions: actionBits(types('write_actions')),
-    applyActions: actionBits(types('apply_actions')),
-    writeSetfields: version === 3 ? fieldBits(fields('write_setfield')) : 0n,
-    applySetfields: version === 3 ? fieldBits(fields('apply_setfield')) : 0n,
-    metadataMatch: e.metadataMatch,
-    metadataWrite: e.metadataWrite,
-    config: 0, // OFPTC11_TABLE_MISS_CONTROLLER, as ovs-vswitchd reports
-  };
+  const key = `${nTables}/${version}`;
+  let all = statsCache.get(key);
+  if (!all) {
+    all = Array.from({ length: nTables }, (_, t) => tableStatsFeaturesOf(entry(t, nTables, version), version));
+    statsCache.set(key, all);
+  }
+  return all[tableId];
 }
