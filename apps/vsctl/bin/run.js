@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-import { main } from '../dist/main.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launch } from '@softswitch/cli-kit/launch';
 
-await main(process.argv.slice(2));
+await launch(join(dirname(fileURLToPath(import.meta.url)), '..'), 'vsctl', process.argv.slice(2));

@@ -1,29 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execute } from '@oclif/core';
+import { execute, settings } from '@oclif/core';
 import { hoistLeadingOptions } from './argv.js';
+import { bundledCommands, type CommandBundle, loadBundledCommand } from './bundle.js';
 
-/** Set by a single-file build of an app (scripts/bundle-clis.mjs): where its commands are. */
-let bundle: { file: string } | undefined;
+// The apps always run compiled JavaScript. Without this, oclif treats NODE_ENV=test or
+// development (vitest sets the former for every tool a test spawns) as "run from TypeScript
+// sources": it reads tsconfig.json through the TypeScript compiler and probes for tsx and
+// ts-node, about 0.15 s of every invocation.
+settings.enableAutoTranspile = false;
 
-/**
- * Called at the top of an app's single-file build: oclif must take the commands from that file
- * (already loaded) instead of importing dist/commands/*.js one module graph at a time, which is
- * most of a CLI's cold start.
- */
-export function useBundledCommands(file: string): void {
-  bundle = { file };
-}
-
-/** The app's package.json with oclif told to find its commands in the bundle. */
-function bundledPjson(packageDir: string, file: string) {
+/** The app's package.json with oclif told to take its commands from the bundle. */
+function bundledPjson(packageDir: string, bundle: CommandBundle) {
   const pjson = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
-  const discovery = pjson.oclif.commands;
-  // A single-command app's bundle exports the command as default; others export COMMANDS by id.
-  pjson.oclif.commands =
-    typeof discovery === 'object' && discovery.strategy === 'single'
-      ? { strategy: 'single', target: file }
-      : { strategy: 'explicit', target: file, identifier: 'COMMANDS' };
+  // A single-command app's bundle exports the command; others export COMMANDS by id.
+  pjson.oclif.commands = bundle.commands
+    ? { strategy: 'explicit', target: bundle.file, identifier: 'COMMANDS' }
+    : { strategy: 'single', target: bundle.file };
   return pjson;
 }
 
@@ -39,9 +32,12 @@ export async function runCli(
   optionsWithValue?: ReadonlySet<string>,
 ): Promise<void> {
   const args = optionsWithValue ? hoistLeadingOptions(argv, optionsWithValue) : argv;
+  const bundle = bundledCommands();
   if (!bundle) {
     await execute({ dir: packageDir, args });
     return;
   }
-  await execute({ args, loadOptions: { root: packageDir, pjson: bundledPjson(packageDir, bundle.file) } });
+  // After hoisting, the command's words (when there are any) come first.
+  await loadBundledCommand(args);
+  await execute({ args, loadOptions: { root: packageDir, pjson: bundledPjson(packageDir, bundle) } });
 }
