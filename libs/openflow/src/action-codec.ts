@@ -73,6 +73,7 @@ export interface EncodeContext {
 export function encodeContextFor(match: Match): EncodeContext {
   return {
     flowHasVlan: (match.nv(S.vlan_tci) & VLAN_CFI) !== 0,
+    innerVlan: false,
     nwProto: match.nm(S.nw_proto) ? match.nwProto() : 0,
     dlType: match.dlType(),
   };
@@ -231,7 +232,7 @@ function setFieldOf11(w: Writer, field: string, v: number): boolean {
   return false;
 }
 
-const NO_CTX: EncodeContext = { flowHasVlan: true, nwProto: 0, dlType: 0 };
+const NO_CTX: EncodeContext = { flowHasVlan: true, innerVlan: false, nwProto: 0, dlType: 0 };
 
 function putOutput(w: Writer, port: number, maxLen: number, version: number): void {
   if (version === 1) w.u16(0).u16(8).u16(port).u16(maxLen);
@@ -647,7 +648,14 @@ function trackVlan(a: Action, c: EncodeContext): void {
 
 /** OpenFlow 1.1+ instructions: meter, apply_actions, clear, write_actions, write_metadata, goto. */
 export function encodeInstructions(w: Writer, actions: Action[], version: number, ctx0: EncodeContext): void {
-  const ctx = { ...ctx0 };
+  // All four fields always, so that every context has one shape (a spread copy of a context
+  // without innerVlan, later given one, deoptimised this function and encodeAction).
+  const ctx: EncodeContext = {
+    flowHasVlan: ctx0.flowHasVlan,
+    innerVlan: ctx0.innerVlan ?? false,
+    nwProto: ctx0.nwProto,
+    dlType: ctx0.dlType,
+  };
   let applyStart = -1;
   const closeApply = () => {
     if (applyStart >= 0) {

@@ -51,11 +51,22 @@ export interface GroupMod {
    * encoder then picks one as OVS does). Absent before 1.5.
    */
   bucketIds?: number[];
+  /**
+   * OpenFlow 1.5 insert/remove-bucket position: a bucket id, OFPG15_BUCKET_FIRST/LAST, or
+   * OFPG15_BUCKET_ALL (the default, and what every other command carries).
+   */
+  commandBucketId?: number;
 }
 
 /** OpenFlow 1.5's "no bucket id given" / "every bucket" value, and the largest real bucket id. */
 export const OFPG15_BUCKET_ALL = 0xffffffff;
 export const OFPG15_BUCKET_MAX = 0xffffff00;
+export const OFPG15_BUCKET_FIRST = 0xfffffffd;
+export const OFPG15_BUCKET_LAST = 0xfffffffe;
+/** OFPGC15_INSERT_BUCKET / OFPGC15_REMOVE_BUCKET (4 is unused). */
+const INSERT_BUCKET = 3;
+const REMOVE_BUCKET = 5;
+const ADD_OR_MOD = 0x8000;
 
 const NO_CTX = { flowHasVlan: true, nwProto: 0, dlType: 0 };
 const bad = (at: number, msg: string) => decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, at, msg);
@@ -167,7 +178,13 @@ export const NXT_GROUP_MOD = 31;
 export function encodeGroupMod(w: Writer, g: GroupMod, version: number): void {
   if (version >= 6 || version === 1) {
     const start = w.length;
-    w.u16(g.command).u8(g.groupType).u8(0).u32(g.groupId).u16(0).u16(0).u32(OFPG15_BUCKET_ALL);
+    w.u16(g.command)
+      .u8(g.groupType)
+      .u8(0)
+      .u32(g.groupId)
+      .u16(0)
+      .u16(0)
+      .u32(g.commandBucketId ?? OFPG15_BUCKET_ALL);
     encodeBuckets15(w, g.groupType, g.buckets, bucketIds15(g), version, encodeBucketActions);
     w.setU16(start + 8, w.length - start - 16);
     return;
@@ -226,7 +243,8 @@ export function decodeGroupMod(b: Uint8Array, version: number): GroupMod {
   if (b.length < 16) throw bad(2, 'group_mod too short');
   if (version >= 6) return decodeGroupMod15(b, v, 8, version);
   const g: GroupMod = { command: v.getUint16(8), groupType: b[10], groupId: v.getUint32(12), buckets: [] };
-  if (g.command > 2) throw decodeError(OFPET.GROUP_MOD_FAILED, 11, 8, 'bad group command');
+  // OVS reads 1.5's bucket commands in any version (at OFPG15_BUCKET_ALL).
+  if (!knownGroupCommand(g.command)) throw decodeError(OFPET.GROUP_MOD_FAILED, 11, 8, 'bad group command');
   if (g.groupType > 3) throw decodeError(OFPET.GROUP_MOD_FAILED, 10, 10, 'bad group type');
   for (let p = 16; p < b.length; ) {
     if (b.length - p < 16) throw decodeError(OFPET.GROUP_MOD_FAILED, 12, p, 'truncated bucket');
@@ -242,6 +260,7 @@ export function decodeGroupMod(b: Uint8Array, version: number): GroupMod {
     });
     p += len;
   }
+  checkGroupMod(g, 16);
   return g;
 }
 
@@ -255,24 +274,80 @@ export function decodeNxGroupMod(b: Uint8Array): GroupMod {
 function decodeGroupMod15(b: Uint8Array, v: DataView, at: number, actionVersion: number): GroupMod {
   if (b.length < at + 16) throw bad(2, 'group_mod too short');
   const g: GroupMod = { command: v.getUint16(at), groupType: b[at + 2], groupId: v.getUint32(at + 4), buckets: [] };
-  if (g.command > 2 && g.command !== 0x8000) throw decodeError(OFPET.GROUP_MOD_FAILED, 11, at, 'bad group command');
-  if (g.groupType > 3) throw decodeError(OFPET.GROUP_MOD_FAILED, 10, at + 2, 'bad group type');
+  // In OVS's order: the command bucket id (an unknown command may only carry "all"), the
+  // buckets, then the type and command themselves.
+  g.commandBucketId = v.getUint32(at + 12);
+  if (!commandBucketIdFits(g.command, g.commandBucketId))
+    throw decodeError(OFPET.GROUP_MOD_FAILED, OFPGMFC_BAD_BUCKET, at + 12, 'group command bucket id is out of range');
   const bucketsLen = v.getUint16(at + 8);
   const first = at + 16;
   if (first + bucketsLen > b.length) throw bad(at + 8, 'bucket array overruns the message');
   const { buckets, ids } = decodeBuckets15(v, b, first, first + bucketsLen, g.groupType, actionVersion);
   if (new Set(ids).size !== ids.length)
     throw decodeError(OFPET.GROUP_MOD_FAILED, OFPGMFC_BAD_BUCKET, first, 'duplicate bucket id');
+  if (g.groupType > 3) throw decodeError(OFPET.GROUP_MOD_FAILED, 10, at + 2, 'bad group type');
+  if (!knownGroupCommand(g.command)) throw decodeError(OFPET.GROUP_MOD_FAILED, 11, at, 'bad group command');
   g.buckets = buckets;
   g.bucketIds = ids;
+  checkGroupMod(g, first);
   return g;
 }
 const OFPGMFC_BAD_BUCKET = 12;
 
+function knownGroupCommand(command: number): boolean {
+  return command <= REMOVE_BUCKET ? command !== 4 : command === ADD_OR_MOD;
+}
+
+/** OVS's ofputil_pull_ofp15_group_mod: which command_bucket_id each command may carry. */
+function commandBucketIdFits(command: number, id: number): boolean {
+  const position = id <= OFPG15_BUCKET_MAX || id === OFPG15_BUCKET_FIRST || id === OFPG15_BUCKET_LAST;
+  if (command === INSERT_BUCKET) return position;
+  if (command === REMOVE_BUCKET) return position || id === OFPG15_BUCKET_ALL;
+  return id === OFPG15_BUCKET_ALL;
+}
+
+/**
+ * OVS 3.1's ofputil_check_group_mod: a remove-bucket names buckets by command_bucket_id only;
+ * only fast-failover buckets watch, and they must.
+ */
+function checkGroupMod(g: GroupMod, at: number): void {
+  if (g.command === REMOVE_BUCKET && g.buckets.length)
+    throw decodeError(OFPET.GROUP_MOD_FAILED, OFPGMFC_BAD_BUCKET, at, 'remove-bucket carries buckets');
+  for (const b of g.buckets) {
+    const watches = b.watchPort !== OFPP_NONE || b.watchGroup !== OFPG_ANY;
+    if ((g.groupType === OFPGT_ALL || g.groupType === OFPGT_INDIRECT) && watches)
+      throw decodeError(OFPET.GROUP_MOD_FAILED, OFPGMFC_WATCH_UNSUPPORTED, at, 'bucket watches in a group that cannot');
+    if (g.groupType === OFPGT_FF && !watches)
+      throw decodeError(OFPET.GROUP_MOD_FAILED, OFPGMFC_INVALID_GROUP, at, 'fast failover bucket watches nothing');
+  }
+}
+const OFPGMFC_INVALID_GROUP = 1;
+const OFPGMFC_WATCH_UNSUPPORTED = 6;
+const [OFPGT_ALL, OFPGT_INDIRECT, OFPGT_FF] = [0, 2, 3];
+const OFPP_NONE = 0xffff;
+const OFPG_ANY = 0xffffffff;
+
+/** A command_bucket_id as OVS prints it. */
+function formatBucketId(id: number): string {
+  if (id === OFPG15_BUCKET_FIRST) return 'first';
+  if (id === OFPG15_BUCKET_LAST) return 'last';
+  if (id === OFPG15_BUCKET_ALL) return 'all';
+  return String(id);
+}
+
 /** OVS's ofputil_group_mod_format (bucket ids from OpenFlow 1.5). */
 export function formatGroupMod(g: GroupMod): string {
-  const command = ({ 0: 'ADD', 1: 'MOD', 2: 'DEL', 32768: 'ADD_OR_MOD' } as Record<number, string>)[g.command];
-  return `\n ${command ?? `cmd:${g.command}`} ${formatGroupDesc(g)}`;
+  const command = (
+    { 0: 'ADD', 1: 'MOD', 2: 'DEL', 3: 'INSERT_BUCKET', 5: 'REMOVE_BUCKET', 32768: 'ADD_OR_MOD' } as Record<
+      number,
+      string
+    >
+  )[g.command];
+  const head = `\n ${command ?? `cmd:${g.command}`} `;
+  if (g.command !== INSERT_BUCKET && g.command !== REMOVE_BUCKET) return `${head}${formatGroupDesc(g)}`;
+  // Bucket commands print their position (where the version has one) and no group type.
+  const position = g.bucketIds ? `command_bucket_id:${formatBucketId(g.commandBucketId ?? OFPG15_BUCKET_ALL)},` : '';
+  return `${head}${position}${formatGroupDesc(g, false)}`;
 }
 
 export const ROLES = ['nochange', 'equal', 'primary', 'secondary'];

@@ -1,3 +1,5 @@
+import { errorNames, errorTriplet } from './error-table.js';
+
 /**
  * OpenFlow error (type, code) names as Open vSwitch prints them, for OpenFlow 1.0 (whose type
  * numbering differs) and 1.1+ (OpenFlow 1.3 numbering). Codes not listed are not errors a
@@ -114,6 +116,9 @@ export const ERROR_NAMES_11: Record<string, string> = {
   '6,12': 'OFPGMFC_BAD_BUCKET',
   '6,13': 'OFPGMFC_BAD_WATCH',
   '6,14': 'OFPGMFC_EPERM',
+  // OpenFlow 1.5's bucket commands (and OVS's NXT_GROUP_MOD for 1.0).
+  '6,15': 'OFPGMFC_UNKNOWN_BUCKET',
+  '6,16': 'OFPGMFC_BUCKET_EXISTS',
   '7,0': 'OFPPMFC_BAD_PORT',
   '7,1': 'OFPPMFC_BAD_HW_ADDR',
   '7,2': 'OFPPMFC_BAD_CONFIG',
@@ -183,5 +188,10 @@ export const NXBRC_UNENCODABLE_ERROR: [number, number] = [1, 521];
 export function nxVendorErrorName(type: number, code: number): string | undefined {
   if (type === NXBRC_UNENCODABLE_ERROR[0] && code === NXBRC_UNENCODABLE_ERROR[1]) return 'NXBRC_UNENCODABLE_ERROR';
   for (const [name, [t, c]] of Object.entries(NX_VENDOR_ERRORS_10)) if (t === type && c === code) return name;
-  return type === 6 ? ERROR_NAMES_11[`6,${code}`] : undefined;
+  if (type === 6) return ERROR_NAMES_11[`6,${code}`];
+  // Any other Nicira error of OVS's table (NXBRC_*, NXTTMFC_*, ...), by its OpenFlow 1.0 numbers.
+  return errorNames().find((name) => {
+    const t = errorTriplet(name, 1);
+    return t?.vendor === NX_VENDOR_ID && t.type === type && t.code === code;
+  });
 }

@@ -35,7 +35,7 @@ export function encodeGroupDescs15(
 }
 
 /**
- * ofp15_buckets: id, actions' length, actions, then weight (select groups) and the watches that
+ * ofp15_buckets: id, actions' length, actions, then weight (select groups, or non-zero) and the watches that
  * are set, as properties (OVS's ofputil_put_ofp15_bucket).
  */
 export function encodeBuckets15(
@@ -51,7 +51,8 @@ export function encodeBuckets15(
     w.u16(0).u16(0).u32(ids[i]);
     encodeActions(w, bucket, actionVersion);
     w.setU16(at + 2, w.length - at - 8);
-    if (groupType === OFPGT_SELECT) w.u16(PROP.WEIGHT).u16(8).u16(bucket.weight).zeros(2);
+    // As OVS 3.1: select buckets always say their weight, others when it is not 0.
+    if (groupType === OFPGT_SELECT || bucket.weight) w.u16(PROP.WEIGHT).u16(8).u16(bucket.weight).zeros(2);
     if (bucket.watchPort !== OFPP_NONE) w.u16(PROP.WATCH_PORT).u16(8).u32(portToOf11(bucket.watchPort));
     if (bucket.watchGroup !== OFPG_ANY) w.u16(PROP.WATCH_GROUP).u16(8).u32(bucket.watchGroup);
     w.setU16(at, w.length - at);

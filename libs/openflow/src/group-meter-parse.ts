@@ -5,18 +5,20 @@ import {
   type MeterBand,
   type MeterMod,
   OFPG15_BUCKET_ALL,
+  OFPG15_BUCKET_FIRST,
+  OFPG15_BUCKET_LAST,
   OFPG15_BUCKET_MAX,
 } from './control.js';
 import { parseDecimal, parseInteger } from './field-parse.js';
 import { OFPP, parsePortName } from './format-values.js';
-import { P_ANY, P_OF13_UP, P_OF15_UP } from './protocols.js';
+import { P_ANY, P_OF10_NXM_ANY, P_OF10_STD_ANY, P_OF13_UP, P_OF15_UP } from './protocols.js';
 
 /**
  * Group and meter syntax of ovs-ofctl(8) ("Group Syntax", "Meter Syntax"): text → group_mod /
  * meter_mod and the protocols able to carry it, with OVS's error texts.
  */
 
-export const OFPGC = { ADD: 0, MODIFY: 1, DELETE: 2, INSERT_BUCKET: 3, REMOVE_BUCKET: 4, ADD_OR_MOD: 0x8000 };
+export const OFPGC = { ADD: 0, MODIFY: 1, DELETE: 2, INSERT_BUCKET: 3, REMOVE_BUCKET: 5, ADD_OR_MOD: 0x8000 };
 export const OFPMC = { ADD: 0, MODIFY: 1, DELETE: 2 };
 /** The "command" of a dump-meters / meter-stats argument: only meter= is allowed. */
 export const METER_REQUEST = -1;
@@ -42,10 +44,8 @@ function valueLength(s: string, from: number, delims: string): number {
   for (; i < s.length; i++) {
     const c = s[i];
     if (c === '(') depth++;
-    else if (c === ')') {
-      if (depth === 0 && delims.includes(c)) break;
-      depth--;
-    } else if (depth === 0 && delims.includes(c)) break;
+    else if (c === ')' && depth > 0) depth--;
+    else if (depth === 0 && delims.includes(c)) break;
   }
   return i - from;
 }
@@ -66,7 +66,9 @@ export function parseKeyValues(s: string): KeyValue[] {
       out.push({ key, value: '', delim: '' });
       continue;
     }
-    const len = valueLength(s, p, delim === '(' ? ')' : ', \t\r\n');
+    let len = valueLength(s, p, delim === '(' ? ')' : ', \t\r\n');
+    // "key(x)->y" keeps "x)->y" as its value (set_field(5)->reg0).
+    if (delim === '(' && s.startsWith(')->', p + len)) len += valueLength(s, p + len, ', \t\r\n');
     out.push({ key, value: s.slice(p, p + len), delim });
     p += len;
     if (p < s.length) p++; // past the value's delimiter
@@ -134,7 +136,10 @@ function parseBucket(text: string, groupType: number, usable: { p: number }): { 
     else actions.push(delim === '(' ? `${key}(${value})` : delim ? `${key}${delim}${value}` : key);
   }
   if (!actions.length) throw new Error('bucket must specify actions');
-  const ctx = { usable: usable.p };
+  if (groupType === 3 && bucket.watchPort === OFPP.NONE && bucket.watchGroup === OFPG_ANY)
+    throw new Error('fast failover bucket requires watch_port or watch_group');
+  // As OVS's ofpacts_parse_actions: the actions' protocols replace what was usable before.
+  const ctx = { usable: P_ANY };
   bucket.actions = parseActions(actions.join(','), ctx);
   usable.p = ctx.usable;
   return { bucket, id };
@@ -161,8 +166,12 @@ export function parseGroupMod(text: string, command: number): ParsedGroupMod {
   const usable = { p: P_ANY };
   const withType = command === OFPGC.ADD || command === OFPGC.MODIFY || command === OFPGC.ADD_OR_MOD;
   const withBuckets = withType || command === OFPGC.INSERT_BUCKET;
-  if (command === OFPGC.INSERT_BUCKET || command === OFPGC.REMOVE_BUCKET) usable.p &= P_OF15_UP;
+  const bucketCommand = command === OFPGC.INSERT_BUCKET || command === OFPGC.REMOVE_BUCKET;
+  // OpenFlow 1.0 carries them as OVS's NXT_GROUP_MOD.
+  if (bucketCommand) usable.p &= P_OF10_STD_ANY | P_OF10_NXM_ANY | P_OF15_UP;
   const gm: GroupMod = { command, groupType: 0, groupId: OFPG_ANY, buckets: [] };
+  if (bucketCommand) gm.commandBucketId = OFPG15_BUCKET_ALL;
+  let hadCommandBucketId = false;
   if (command === OFPGC.DELETE && s === '') return { gm: { ...gm, groupId: OFPG_ALL }, usable: usable.p };
 
   const at = s.indexOf('bucket=');
@@ -185,11 +194,17 @@ export function parseGroupMod(text: string, command: number): ParsedGroupMod {
     } else if (key === 'selection_method' || key === 'selection_method_param' || key === 'fields') {
       if (!withType) throw new Error(`${key.replace(/_/g, ' ')} ${key === 'fields' ? 'are' : 'is'} not needed`);
     } else if (key === 'command_bucket_id') {
-      throw new Error('command bucket id is not needed');
+      if (!bucketCommand) throw new Error('command bucket id is not needed');
+      gm.commandBucketId = parseCommandBucketId(value);
+      if (gm.commandBucketId === OFPG15_BUCKET_ALL && command !== OFPGC.REMOVE_BUCKET)
+        throw new Error('command_bucket_id=all is not permitted');
+      hadCommandBucketId = true;
     } else throw new Error(`unknown keyword ${key}`);
   }
   if (gm.groupId === OFPG_ANY) throw new Error('must specify a group_id');
   if (withType && !hadType) throw new Error('must specify a type');
+  // A remove may leave it out (every bucket); an insert must say where.
+  if (command === OFPGC.INSERT_BUCKET && !hadCommandBucketId) throw new Error('must specify a command bucket id');
 
   if (at >= 0) {
     const parts = s.slice(at).split('bucket=').slice(1);
@@ -198,12 +213,25 @@ export function parseGroupMod(text: string, command: number): ParsedGroupMod {
       const { bucket, id } = parseBucket(part, gm.groupType, usable);
       gm.buckets.push(bucket);
       ids.push(id);
-      if (gm.groupType !== 1 && bucket.weight) throw new Error('Only select groups can have bucket weights.');
+      // (ovs-ofctl 3.1 lets a bucket command's typeless buckets carry a weight.)
+      if (withType && gm.groupType !== 1 && bucket.weight)
+        throw new Error('Only select groups can have bucket weights.');
     }
     gm.bucketIds = ids;
   }
   if (gm.groupType === 2 && gm.buckets.length > 1) throw new Error('Indirect groups can have at most one bucket.');
   return { gm, usable: usable.p };
+}
+
+/** first, last, all or a bucket id, as OVS's parse_ofp_group_mod_str__ reads them. */
+function parseCommandBucketId(value: string): number {
+  if (value === 'all') return OFPG15_BUCKET_ALL;
+  if (value === 'first') return OFPG15_BUCKET_FIRST;
+  if (value === 'last') return OFPG15_BUCKET_LAST;
+  const id = u32(value);
+  if (id > OFPG15_BUCKET_MAX && id !== OFPG15_BUCKET_FIRST && id !== OFPG15_BUCKET_LAST && id !== OFPG15_BUCKET_ALL)
+    throw new Error(`invalid command bucket id ${id}`);
+  return id;
 }
 
 export interface ParsedMeterMod {

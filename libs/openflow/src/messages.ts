@@ -43,6 +43,7 @@ import {
   type QueueConfig,
   queueGetConfigTypes,
 } from './queue-config.js';
+import { decodeTableModProps, encodeTableModProps, type TableModProps } from './table-mod.js';
 import { pullVersionMatch, putVersionMatch } from './version-match.js';
 
 /** OpenFlow messages as a discriminated union keyed by `type`; codecs over Uint8Array. */
@@ -129,7 +130,15 @@ export type OpenFlowMessage =
   /** OFPT_ROLE_STATUS (OpenFlow 1.4+) or ONFT_ROLE_STATUS (the ONF extension for OpenFlow 1.3). */
   | { type: 'role_status'; version: number; xid: number; role: number; reason: number; generationId: bigint }
   | { type: 'port_mod'; version: number; xid: number; portMod: PortMod }
-  | { type: 'table_mod'; version: number; xid: number; tableId: number; config: number }
+  | {
+      type: 'table_mod';
+      version: number;
+      xid: number;
+      tableId: number;
+      config: number;
+      /** OpenFlow 1.4+ properties. */
+      props?: TableModProps;
+    }
   | { type: 'get_async_request'; version: number; xid: number }
   | { type: 'set_async' | 'get_async_reply'; version: number; xid: number; config: AsyncConfig }
   | { type: 'queue_get_config_request'; version: number; xid: number; port: number }
@@ -282,6 +291,7 @@ export function encodeMessage(m: OpenFlowMessage): Uint8Array {
     case 'table_mod':
       header(17);
       w.u8(m.tableId).zeros(3).u32(m.config);
+      if (m.props && m.version >= 5) encodeTableModProps(w, m.props);
       break;
     case 'get_async_request':
       header(26);
@@ -601,7 +611,15 @@ export function decodeMessage(b: Uint8Array): OpenFlowMessage {
           exact(16);
           return { type: 'table_mod', version, xid, tableId: b[8], config: v.getUint32(12) };
         }
-        break;
+        if (b.length < 16) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, 2, 'table_mod too short');
+        return {
+          type: 'table_mod',
+          version,
+          xid,
+          tableId: b[8],
+          config: v.getUint32(12),
+          props: decodeTableModProps(b, 16),
+        };
       case 24:
       case 25:
         if (version >= 3) {

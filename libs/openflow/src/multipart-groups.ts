@@ -119,9 +119,13 @@ export function decodeGroupDescEntries(
 
 const GROUP_TYPE_NAMES = ['all', 'select', 'indirect', 'ff'];
 
-/** OVS's ofp_print_group for one group-desc entry (bucket ids only where the version has them). */
-export function formatGroupDesc(g: GroupDesc): string {
-  let s = `group_id=${g.groupId},type=${GROUP_TYPE_NAMES[g.groupType] ?? 'unknown'},`;
+/**
+ * OVS's ofp_print_group for one group-desc entry (bucket ids only where the version has them);
+ * bucket commands leave the type out (`withType` false).
+ */
+export function formatGroupDesc(g: GroupDesc, withType = true): string {
+  let s = `group_id=${g.groupId},`;
+  if (withType) s += `type=${GROUP_TYPE_NAMES[g.groupType] ?? 'unknown'},`;
   g.buckets.forEach((bucket, i) => {
     s += 'bucket=';
     if (g.bucketIds) s += `bucket_id:${g.bucketIds[i]},`;

@@ -66,6 +66,13 @@ import {
   type QueueStats,
   type QueueStatsRequest,
 } from './multipart-queue.js';
+import {
+  decodeTableDescs,
+  encodeTableDescs,
+  formatTableDescs,
+  OFPMP_TABLE_DESC,
+  type TableDesc,
+} from './multipart-table-desc.js';
 import { pullOfp10Match, putOfp10Match } from './ofp10-match.js';
 import { OXS, oxsHeader, putOxsStats, readOxsStats } from './oxs.js';
 import { decodePortStatsEntries, encodePortStatsEntry, formatPortStatsEntries, type PortStats } from './port-stats.js';
@@ -152,6 +159,7 @@ export type MultipartRequestBody =
   | { mp: 'port'; portNo: number }
   | { mp: 'port_desc'; portNo: number }
   | ({ mp: 'queue' | 'queue_desc' } & QueueStatsRequest)
+  | { mp: 'table_desc' }
   | GroupMeterRequestBody;
 
 export type MultipartReplyBody =
@@ -168,7 +176,8 @@ export type MultipartReplyBody =
   | { mp: 'meter'; stats: MeterStats[] }
   | { mp: 'group_desc'; groups: GroupDesc[] }
   | { mp: 'group'; stats: GroupStats[] }
-  | { mp: 'group_features'; features: GroupFeatures };
+  | { mp: 'group_features'; features: GroupFeatures }
+  | { mp: 'table_desc'; tables: TableDesc[] };
 
 const MP_CODES: Record<string, number> = {
   desc: 0,
@@ -179,6 +188,7 @@ const MP_CODES: Record<string, number> = {
   queue: OFPMP_QUEUE,
   port_desc: 13,
   queue_desc: OFPMP_QUEUE_DESC,
+  table_desc: OFPMP_TABLE_DESC,
   ...GROUP_METER_MP_CODES,
 };
 const MP_NAMES: Record<number, MultipartRequestBody['mp']> = {
@@ -219,6 +229,7 @@ export function encodeMultipartRequest(w: Writer, body: MultipartRequestBody, ve
       return;
     case 'desc':
     case 'table':
+    case 'table_desc':
       return;
     case 'queue':
       encodeQueueStatsRequest(w, body, version);
@@ -260,6 +271,11 @@ export function decodeMultipartRequest(
     if (end - off !== n)
       throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, off, `multipart request body must be ${n} bytes`);
   };
+  // Table descriptions are OpenFlow 1.4's (1.3 has no multipart type 14).
+  if (mpType === OFPMP_TABLE_DESC && version >= 5) {
+    need(0);
+    return { mp: 'table_desc' };
+  }
   const groupMeter = GROUP_METER_MP_NAMES[mpType];
   if (groupMeter) {
     const r = decodeGroupMeterRequest(b, off, groupMeter, version);
@@ -323,6 +339,9 @@ export function decodeMultipartRequest(
 
 export function encodeMultipartReply(w: Writer, body: MultipartReplyBody, version: number): void {
   switch (body.mp) {
+    case 'table_desc':
+      encodeTableDescs(w, body.tables);
+      return;
     case 'group_desc':
       if (version >= 6) encodeGroupDescs15(w, body.groups, version, encodeBucketActions);
       else encodeGroupDescs(w, body.groups, version, encodeBucketActions);
@@ -587,6 +606,7 @@ export function decodeMultipartReply(b: Uint8Array, off: number, mpType: number,
     if (error) throw error;
     return { mp: 'group', stats };
   }
+  if (mpType === OFPMP_TABLE_DESC && version >= 5) return { mp: 'table_desc', tables: decodeTableDescs(b, off, end) };
   if (mpType === GROUP_METER_MP_CODES.group_features && version >= 3) {
     return { mp: 'group_features', features: decodeGroupFeatures(b, off) };
   }
@@ -680,6 +700,7 @@ const MP_TITLES: Record<string, string> = {
   meter: 'OFPST_METER',
   meter_config: 'OFPST_METER_CONFIG',
   meter_features: 'OFPST_METER_FEATURES',
+  table_desc: 'OFPST_TABLE_DESC',
 };
 
 export function multipartTitle(mp: string, reply: boolean): string {
@@ -722,6 +743,7 @@ export function formatMultipartRequest(body: MultipartRequestBody, version: numb
   switch (body.mp) {
     case 'desc':
     case 'table':
+    case 'table_desc':
       return '';
     case 'flow':
     case 'aggregate': {
@@ -749,6 +771,8 @@ export function formatMultipartRequest(body: MultipartRequestBody, version: numb
 
 export function formatMultipartReply(body: MultipartReplyBody, version: number): string {
   switch (body.mp) {
+    case 'table_desc':
+      return formatTableDescs(body.tables);
     case 'group_desc':
       return formatGroupDescs(body.groups);
     case 'group':

@@ -38,21 +38,25 @@ import { formatTableStats1112, ofpPrintTableFeatures } from './table-features-pr
 
 /** ovs-ofctl ofp-print: a message as text, with OVS's hex dump for what it cannot decode. */
 
+/** Each byte's two hex digits, and its character in the dump's text column. */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, c) => c.toString(16).padStart(2, '0'));
+const DUMP_CHARS = Array.from({ length: 256 }, (_, c) => (c >= 32 && c < 127 ? String.fromCharCode(c) : '.'));
+
 export function hexDump(b: Uint8Array): string {
-  const lines: string[] = [];
+  let out = '';
   for (let off = 0; off < b.length; off += 16) {
     const n = Math.min(16, b.length - off);
     let s = `${off.toString(16).padStart(8, '0')}  `;
     let ascii = '';
     for (let i = 0; i < n; i++) {
       const c = b[off + i];
-      s += `${c.toString(16).padStart(2, '0')}${i === 7 ? '-' : ' '}`;
-      ascii += c >= 32 && c < 127 ? String.fromCharCode(c) : '.';
+      s += HEX_PAIRS[c] + (i === 7 ? '-' : ' ');
+      ascii += DUMP_CHARS[c];
     }
-    s += `${'   '.repeat(16 - n)}|${ascii}${' '.repeat(16 - n)}|`;
-    lines.push(s);
+    if (n < 16) s += '   '.repeat(16 - n);
+    out += `${off ? '\n' : ''}${s}|${ascii}${n < 16 ? ' '.repeat(16 - n) : ''}|`;
   }
-  return lines.join('\n');
+  return out;
 }
 
 const VERSION_SUFFIX = ['', '', ' (OF1.1)', ' (OF1.2)', ' (OF1.3)', ' (OF1.4)', ' (OF1.5)'];

@@ -65,11 +65,20 @@ export async function runGroupMods(
   await runOnline(async (track) => {
     const { conn } = await openForFlowMod(of, spec, usable, flags, track, nameLookupXids(flags));
     for (const groupMod of gms) {
+      refuseBucketCommand(of, groupMod.command, conn.version);
       await conn.transactNoReply(
         of.encodeMessage({ type: 'group_mod', version: conn.version, xid: conn.takeXid(), groupMod }),
       );
     }
   });
+}
+
+/** OpenFlow 1.1-1.4 have no bucket commands: ovs-ofctl stops at the first such group mod. */
+function refuseBucketCommand(of: Of, command: number, version: number): void {
+  if (version === 1 || version >= 6) return;
+  const name =
+    command === of.OFPGC.INSERT_BUCKET ? 'insert-bucket' : command === of.OFPGC.REMOVE_BUCKET ? 'remove-bucket' : '';
+  if (name) throw new UserError(`${name} needs OpenFlow 1.5 or later ('-O OpenFlow15')`);
 }
 
 /** dump-groups [GROUP], dump-group-stats [group_id=GROUP], dump-group-features. */

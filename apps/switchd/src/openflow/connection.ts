@@ -4,11 +4,14 @@ import {
   type BundleMessage,
   bundleKind,
   decodeBundleMessage,
+  decodeTlvTableMod,
   encodeAggregate15,
   encodeBundleControl,
+  encodeErrorByName,
   encodeFlowStats15,
   encodeMessage,
   encodeMultipartReply,
+  encodeTlvTableReply,
   type FlowStats,
   type FlowStatsRequest,
   GROUP_METER_MP_CODES,
@@ -17,6 +20,8 @@ import {
   NX_STATS_HEADER,
   NXST_GROUP_DESC,
   NXT_GROUP_MOD,
+  NXT_TLV_TABLE_MOD,
+  NXT_TLV_TABLE_REQUEST,
   newFlowMod,
   OFPBCT,
   OFPBFC,
@@ -26,8 +31,10 @@ import {
   OFPFMFC,
   OFPMP_QUEUE,
   OFPMP_QUEUE_DESC,
+  OFPMP_TABLE_DESC,
   OpenFlowDecodeError,
   type OpenFlowMessage,
+  TlvTableError,
   tryDecodeMessage,
   Writer,
 } from '@softswitch/openflow';
@@ -58,7 +65,6 @@ import {
   NXST_FLOW,
   nxStatsPrefix,
 } from './nx-stats.js';
-
 import { encodePacketIn2 } from './packet-in2.js';
 import { decodePacketOut14, isPacketOut14, type PacketOut } from './packet-out.js';
 import { encodePortDesc, encodePortStats, portDesc, portDescFor } from './ports-out.js';
@@ -74,14 +80,16 @@ import {
   roleFromNx,
   roleToNx,
 } from './roles.js';
+import { OPENFLOW_TABLES, type TableConfig } from './table-config.js';
 import { tableFeaturesEntries, tableFeaturesSetError, tableStatsFeatures } from './table-features.js';
+import type { TlvMap } from './tlv-map.js';
 
 /** Versions this switch speaks: OpenFlow 1.0 (wire 1) to 1.5 (wire 6), as OVS 3.1. */
 export const MIN_VERSION = 1;
 export const MAX_VERSION = 6;
 const VERSION_BITMAP = 0x7e;
 const NO_BUFFER = 0xffffffff;
-const N_TABLES = 254;
+const N_TABLES = OPENFLOW_TABLES;
 const OFPBRC_BUFFER_UNKNOWN = 8;
 const OFPMP = { DESC: 0, FLOW: 1, AGGREGATE: 2, TABLE: 3, PORT: 4, PORT_DESC: 13 } as const;
 /** OVS's capabilities: flow, table, port, queue stats and ARP match (1.0); group stats (1.1+). */
@@ -152,6 +160,12 @@ export interface ConnectionHost {
   readonly roles: RoleCoordinator;
   /** Every live connection of the bridge (a new master demotes the others). */
   connections(): Iterable<Connection>;
+  /** The bridge's fragment handling (OFPC_FRAG_* of set-config), shared by its connections as in OVS. */
+  fragHandling: number;
+  /** Per-table eviction and vacancy settings (table-desc, table-mod). */
+  readonly tableConfig: TableConfig;
+  /** Geneve option ↔ tun_metadata mappings (NXT_TLV_TABLE_MOD / REQUEST). */
+  readonly tlvMap: TlvMap;
 }
 
 const desc = {
@@ -161,6 +175,13 @@ const desc = {
   serial: 'None',
   dp: 'None',
 };
+
+/** Nicira NXT_CT_FLUSH_ZONE: padding, then the zone to flush. */
+const NXT_CT_FLUSH_ZONE = 29;
+
+/** set-config's fragment handling bits: normal 0, drop 1, reassemble 2, nx-match 3. */
+const OFPC_FRAG_MASK = 3;
+const OFPC_FRAG_REASM = 2;
 
 /** One OpenFlow client: framing, hello negotiation, then request → reply in arrival order. */
 export class Connection implements RoleHolder {
@@ -438,6 +459,13 @@ export class Connection implements RoleHolder {
     this.send(encodeErrorReply(this.version, type, code, offending));
   }
 
+  /** An error by OVS's name (Nicira and other extension errors, in the version's form). */
+  private sendNamedError(name: string, offending: Uint8Array): void {
+    const w = new Writer(offending.length + 24);
+    if (encodeErrorByName(w, name, this.version, readXid(offending), offending)) this.send(w.finish());
+    else this.sendError(OFPET.BAD_REQUEST, OFPBRC.EPERM, offending);
+  }
+
   /** Version negotiation as OVS: highest version both bitmaps (or header versions) allow. */
   private negotiate(b: Uint8Array) {
     const peerVersion = b[0];
@@ -491,13 +519,16 @@ export class Connection implements RoleHolder {
             type: 'get_config_reply',
             version,
             xid,
-            flags: this.configFlags,
+            flags: (this.configFlags & ~OFPC_FRAG_MASK) | this.host.fragHandling,
             missSendLen: this.missSendLen,
           }),
         );
       case 'set_config': {
         const before = this.wantsMisses();
-        this.configFlags = m.flags;
+        // A secondary controller may not change the bridge's fragment handling; reassembly is not offered.
+        const frag = m.flags & OFPC_FRAG_MASK;
+        if (this.role !== ROLE.SLAVE && frag !== OFPC_FRAG_REASM) this.host.fragHandling = frag;
+        this.configFlags = m.flags & ~OFPC_FRAG_MASK;
         this.missSendLen = m.missSendLen;
         // Table misses go up only while someone wants them: cached miss flows must change.
         if (this.wantsMisses() !== before) this.flowsChanged();
@@ -582,8 +613,12 @@ export class Connection implements RoleHolder {
         if (refused) this.sendError(OFPET.PORT_MOD_FAILED, refused === 'bad_port' ? 0 : 1, raw);
         return;
       }
-      case 'table_mod':
-        return; // accepted; table configuration is the bridge's (nothing to change here)
+      case 'table_mod': {
+        // Eviction and vacancy settings are kept and reported (table-desc); flows are not evicted.
+        const refused = this.host.tableConfig.apply(m.tableId, m.config, m.props ?? {}, version);
+        if (refused !== undefined) this.sendError(OFPET.TABLE_MOD_FAILED, refused, raw);
+        return;
+      }
       default:
         return this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_TYPE, raw);
     }
@@ -628,6 +663,30 @@ export class Connection implements RoleHolder {
         return true;
       case NXT.SET_CONTROLLER_ID:
         return true; // accepted: one controller id
+      case NXT_TLV_TABLE_MOD:
+        try {
+          const { command, mappings } = decodeTlvTableMod(b);
+          this.host.tlvMap.apply(command, mappings);
+        } catch (e) {
+          if (e instanceof TlvTableError) this.sendNamedError(e.errorName, b);
+          else if (e instanceof OpenFlowDecodeError) this.sendError(e.type, e.code, b);
+          else throw e;
+        }
+        return true;
+      case NXT_TLV_TABLE_REQUEST: {
+        if (b.length !== 16) {
+          this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, b);
+          return true;
+        }
+        const w = new Writer(64);
+        encodeTlvTableReply(w, this.version, readXid(b), this.host.tlvMap.reply());
+        this.send(w.finish());
+        return true;
+      }
+      case NXT_CT_FLUSH_ZONE:
+        // The datapath keeps no connection-tracking entries, so a zone has nothing to flush.
+        if (b.length !== 24) this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, b);
+        return true;
       default:
         this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_EXP_TYPE, b);
         return true;
@@ -964,6 +1023,14 @@ export class Connection implements RoleHolder {
           );
         }
         return reply(OFPMP.TABLE, entries);
+      }
+      case 'table_desc': {
+        const tables = bridge.ofproto.tables.tables;
+        const descs = this.host.tableConfig.describe((t) => tables[t].size);
+        return reply(
+          OFPMP_TABLE_DESC,
+          descs.map((d) => encoded({ mp: 'table_desc', tables: [d] })),
+        );
       }
       case 'port': {
         const ms = Date.now() - this.host.startedMs;

@@ -1,4 +1,11 @@
-import { actionsUseGroup, type Group, type GroupType, type Ofproto, type RemovedFlow } from '@softswitch/ofproto';
+import {
+  actionsUseGroup,
+  type Group,
+  type GroupBucket,
+  type GroupType,
+  type Ofproto,
+  type RemovedFlow,
+} from '@softswitch/ofproto';
 import {
   encodeAction,
   encodeActions10,
@@ -7,14 +14,18 @@ import {
   type GroupMod,
   Match,
   OFPET,
+  OFPG15_BUCKET_ALL,
+  OFPG15_BUCKET_FIRST,
+  OFPG15_BUCKET_LAST,
+  OFPG15_BUCKET_MAX,
   portToOf11,
   Writer,
 } from '@softswitch/openflow';
 import { OFPRR } from './flow-removed.js';
 
-/** OFPGMFC_* codes (OpenFlow 1.1+). */
-const OFPGMFC = { GROUP_EXISTS: 0, INVALID_GROUP: 1, UNKNOWN_GROUP: 8 } as const;
-const OFPGC = { ADD: 0, MODIFY: 1, DELETE: 2 } as const;
+/** OFPGMFC_* codes (OpenFlow 1.1+; the bucket ones from 1.5). */
+const OFPGMFC = { GROUP_EXISTS: 0, INVALID_GROUP: 1, UNKNOWN_GROUP: 8, UNKNOWN_BUCKET: 15, BUCKET_EXISTS: 16 } as const;
+const OFPGC = { ADD: 0, MODIFY: 1, DELETE: 2, INSERT_BUCKET: 3, REMOVE_BUCKET: 5 } as const;
 const OFPG_MAX = 0xffffff00;
 const OFPG_ALL = 0xfffffffc;
 const TYPES: GroupType[] = ['all', 'select', 'indirect', 'ff'];
@@ -69,6 +80,18 @@ export class GroupTable {
         }
         return removed;
       }
+      case OFPGC.INSERT_BUCKET:
+      case OFPGC.REMOVE_BUCKET: {
+        const old = this.ofproto.group(gm.groupId);
+        if (!old) throw new GroupModError(OFPET.GROUP_MOD_FAILED, OFPGMFC.UNKNOWN_GROUP, `no group ${gm.groupId}`);
+        const at = gm.commandBucketId ?? OFPG15_BUCKET_ALL;
+        const added = toGroup(gm).buckets;
+        // The group keeps its type (OVS's EXT-570); only its bucket list changes.
+        const buckets =
+          gm.command === OFPGC.INSERT_BUCKET ? insertBuckets(old.buckets, added, at) : removeBuckets(old.buckets, at);
+        this.ofproto.addGroup({ ...old, buckets });
+        return [];
+      }
     }
     return [];
   }
@@ -83,6 +106,35 @@ export class GroupTable {
     }
     return out;
   }
+}
+
+/**
+ * OVS's copy_buckets_for_insert_bucket: the new buckets go first, last, or after bucket `at`,
+ * which must exist; no two buckets may then share an id.
+ */
+function insertBuckets(old: GroupBucket[], added: GroupBucket[], at: number): GroupBucket[] {
+  const after = at <= OFPG15_BUCKET_MAX ? old.findIndex((b) => b.bucketId === at) : -1;
+  if (at <= OFPG15_BUCKET_MAX && after < 0)
+    throw new GroupModError(OFPET.GROUP_MOD_FAILED, OFPGMFC.UNKNOWN_BUCKET, `no bucket ${at}`);
+  const ids = new Set<number>();
+  for (const b of [...added, ...old]) {
+    if (ids.has(b.bucketId))
+      throw new GroupModError(OFPET.GROUP_MOD_FAILED, OFPGMFC.BUCKET_EXISTS, `bucket ${b.bucketId} exists`);
+    ids.add(b.bucketId);
+  }
+  if (at === OFPG15_BUCKET_LAST) return [...old, ...added];
+  if (after >= 0) return [...old.slice(0, after + 1), ...added, ...old.slice(after + 1)];
+  return [...added, ...old];
+}
+
+/** OVS's copy_buckets_for_remove_bucket: every bucket, the first, the last, or bucket `at` (which must exist). */
+function removeBuckets(old: GroupBucket[], at: number): GroupBucket[] {
+  if (at === OFPG15_BUCKET_ALL) return [];
+  if (at === OFPG15_BUCKET_FIRST) return old.slice(1);
+  if (at === OFPG15_BUCKET_LAST) return old.slice(0, -1);
+  const i = old.findIndex((b) => b.bucketId === at);
+  if (i < 0) throw new GroupModError(OFPET.GROUP_MOD_FAILED, OFPGMFC.UNKNOWN_BUCKET, `no bucket ${at}`);
+  return [...old.slice(0, i), ...old.slice(i + 1)];
 }
 
 function toGroup(gm: GroupMod): Group {

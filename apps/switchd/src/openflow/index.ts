@@ -7,6 +7,8 @@ import { Connection, type ConnectionHost, type PacketIn, type PortStatusReason }
 import { GroupTable } from './groups.js';
 import { ROLE_NAMES, RoleCoordinator } from './roles.js';
 import { SnoopSet } from './snoop.js';
+import { OPENFLOW_TABLES, TableConfig } from './table-config.js';
+import { TlvMap } from './tlv-map.js';
 
 export type { ControllerInfo, ControllerRow } from './active.js';
 
@@ -74,6 +76,9 @@ export async function startOpenFlowListener(options: OpenFlowListenerOptions): P
     },
     roles: new RoleCoordinator(),
     connections: () => live,
+    fragHandling: 0,
+    tableConfig: new TableConfig(OPENFLOW_TABLES),
+    tlvMap: new TlvMap(),
   };
   const snoops = new SnoopSet(log);
   /** The live connection of each active controller target. */
