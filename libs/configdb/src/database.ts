@@ -22,10 +22,27 @@ export interface Commit {
   date: number;
 }
 
+/**
+ * A row's key in one unique index. The usual index (a "name") is one column holding one string:
+ * its key is the string itself behind a mark no JSON text starts with; anything else is the
+ * JSON of the columns' values.
+ */
 function indexKey(table: TableSchema, row: Row, columns: string[]): string {
-  return JSON.stringify(
-    columns.map((c) => datumToJson(row.cols.get(c) as Datum, (table.columns.get(c) as ColumnSchema).type)),
-  );
+  if (columns.length === 1) {
+    const d = row.cols.get(columns[0]) as Datum;
+    if (d.keys.length === 1 && !d.values && typeof d.keys[0] === 'string') return `=${d.keys[0]}`;
+  }
+  return JSON.stringify(indexValues(table, row, columns));
+}
+
+function indexValues(table: TableSchema, row: Row, columns: string[]): unknown[] {
+  return columns.map((c) => datumToJson(row.cols.get(c) as Datum, (table.columns.get(c) as ColumnSchema).type));
+}
+
+/** Whether a modification left the indexed columns as they were (the same datum objects). */
+function sameIndexed(old: Row, row: Row, columns: string[]): boolean {
+  for (let i = 0; i < columns.length; i++) if (old.cols.get(columns[i]) !== row.cols.get(columns[i])) return false;
+  return true;
 }
 
 /** The committed contents of one database, plus the unique indexes the schema declares. */
@@ -57,17 +74,21 @@ export class Database {
    * still exists once the transaction commits.
    */
   checkIndexes(changes: ChangeSet): void {
-    for (const [tname, rows] of changes) {
+    // Maps walked by key or value, not by [key, value] entries: cheaper in unoptimised code.
+    for (const tname of changes.keys()) {
       const table = this.schema.tables.get(tname) as TableSchema;
       if (table.indexes.length === 0) continue;
+      const rows = changes.get(tname) as Map<string, RowChange>;
       const idx = this.indexes.get(tname) as Map<string, string>[];
-      table.indexes.forEach((columns, i) => {
-        const seen = new Map<string, string>();
-        for (const [uuid, ch] of rows) {
-          if (!ch.new) continue;
-          if (ch.old && columns.every((c) => ch.old?.cols.get(c) === ch.new?.cols.get(c))) continue;
-          const key = indexKey(table, ch.new, columns);
-          let other = seen.get(key);
+      for (let i = 0; i < table.indexes.length; i++) {
+        const columns = table.indexes[i];
+        let seen: Map<string, string> | undefined;
+        for (const ch of rows.values()) {
+          const row = ch.new;
+          if (!row || (ch.old && sameIndexed(ch.old, row, columns))) continue;
+          const uuid = row.uuid;
+          const key = indexKey(table, row, columns);
+          let other = seen?.get(key);
           if (other === undefined) {
             const holder = idx[i].get(key);
             // The committed holder only conflicts if the transaction leaves it holding that key.
@@ -77,27 +98,33 @@ export class Database {
             }
           }
           if (other !== undefined) {
-            const values = JSON.parse(key) as unknown[];
+            const values = indexValues(table, row, columns);
             throw new OvsdbError(
               'constraint violation',
               `Transaction causes multiple rows in "${tname}" table to have identical values (${values.map((v) => JSON.stringify(v)).join(', ')}) for index on ${columns.length === 1 ? 'column' : 'columns'} ${columns.map((c) => `"${c}"`).join(', ')}.  First row, with UUID ${other}, ${rows.has(other) ? 'was inserted by this transaction' : 'existed in the database before this transaction and was not modified by the transaction'}.  Second row, with UUID ${uuid}, was inserted by this transaction.`,
             );
           }
+          seen ??= new Map();
           seen.set(key, uuid);
         }
-      });
+      }
     }
   }
 
-  /** Applies a validated change set. */
-  apply(changes: ChangeSet): void {
+  /**
+   * Applies a validated change set; `refDelta`, when known (see `TxnOutcome.refDelta`), is how
+   * it changes the strong-reference counts, which are otherwise counted from the changes.
+   */
+  apply(changes: ChangeSet, refDelta?: RefCounts): void {
+    if (refDelta) this.strongRefs.addAll(refDelta);
+    const countRefs = refDelta === undefined;
     // Maps walked by key or value, not by [key, value] entries: cheaper in unoptimised code.
     for (const tname of changes.keys()) {
       const rows = changes.get(tname) as Map<string, RowChange>;
       const table = this.schema.tables.get(tname) as TableSchema;
       const store = this.table(tname);
       const info = tableInfo(this.schema, tname);
-      const refs = info.strongRefs.length > 0;
+      const refs = countRefs && info.strongRefs.length > 0;
       if (table.indexes.length === 0 && !refs) {
         for (const ch of rows.values()) {
           if (ch.new) store.set(ch.new.uuid, ch.new);
@@ -114,7 +141,7 @@ export class Database {
         for (let i = 0; i < table.indexes.length; i++) {
           const cols = table.indexes[i];
           // A modification that keeps the indexed columns keeps its index entry.
-          if (old && row && cols.every((c) => old.cols.get(c) === row.cols.get(c))) continue;
+          if (old && row && sameIndexed(old, row, cols)) continue;
           if (old) {
             const k = indexKey(table, old, cols);
             if (idx[i].get(k) === uuid) idx[i].delete(k);

@@ -31,10 +31,14 @@ export function encodeRecordText(jsonText: string): string {
 
 /**
  * Appends the records for `jsonTexts` to `out` from `pos` (growing it as needed); returns the
- * buffer and the new end. Each body is encoded to UTF-8 once, in place, and hashed there.
+ * new end, with the buffer (replaced if it had to grow) in `into.out`. Each body is encoded to
+ * UTF-8 once, in place, and hashed there. (No array destructuring or for-of: this runs once per
+ * commit, mostly as unoptimised code, which pays for every iterator step.)
  */
-function encodeRecordsInto(out: Buffer, pos: number, jsonTexts: string[]): [Buffer, number] {
-  for (const text of jsonTexts) {
+function encodeRecordsInto(into: { out: Buffer }, pos: number, jsonTexts: string[]): number {
+  let out = into.out;
+  for (let i = 0; i < jsonTexts.length; i++) {
+    const text = jsonTexts[i];
     const bodyBytes = Buffer.byteLength(text, 'utf8') + 1;
     const digits = String(bodyBytes);
     const headerBytes = MAGIC.length + digits.length + 42;
@@ -50,7 +54,8 @@ function encodeRecordsInto(out: Buffer, pos: number, jsonTexts: string[]): [Buff
     out.write(`${MAGIC}${digits} ${sha1}\n`, pos, 'latin1');
     pos = bodyAt + bodyBytes;
   }
-  return [out, pos];
+  into.out = out;
+  return pos;
 }
 
 export interface ReadLogResult {
@@ -122,7 +127,9 @@ export class LogWriter {
 
   /** Like appendMany, for records already serialised as JSON texts. */
   appendTexts(jsonTexts: string[], durable: boolean): void {
-    const [out, bytes] = encodeRecordsInto(this.out, 0, jsonTexts);
+    const into = { out: this.out };
+    const bytes = encodeRecordsInto(into, 0, jsonTexts);
+    const out = into.out;
     // A huge record (a snapshot) does not keep its buffer around.
     if (out.length <= 1024 * 1024) this.out = out;
     let done = 0;

@@ -437,7 +437,7 @@ export class OvsdbServer {
       txnId: newUuid(),
       date: Date.now(),
     };
-    d.db.apply(commit.changes);
+    d.db.apply(commit.changes, outcome.refDelta);
     d.lastTxnId = commit.txnId;
     d.history.push({ txnId: commit.txnId, changes: commit.changes });
     if (d.history.length > HISTORY) d.history.shift();
@@ -538,7 +538,10 @@ export class OvsdbServer {
   private notifyMonitors(d: ServedDatabase, commit: Commit): void {
     if (d.monitors.size === 0) return;
     const shared = new Map<string, RawJson | null>();
-    for (const [m, s] of d.monitors) {
+    // Monitors walked by key, not by [key, value] entries: cheaper in unoptimised code, which
+    // this mostly is (it runs once per commit).
+    for (const m of d.monitors.keys()) {
+      const s = d.monitors.get(m) as Session;
       let u = shared.get(m.shareKey);
       if (u === undefined) {
         const text = m.updateText(commit.changes, d.rowTextCache(m));

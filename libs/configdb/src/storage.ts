@@ -232,7 +232,8 @@ export class FileStorage {
   writeMany(commits: Commit[]): void {
     const texts: string[] = [];
     let durable = false;
-    for (const c of commits) {
+    for (let i = 0; i < commits.length; i++) {
+      const c = commits[i];
       const text = commitToRecordText(this.db.schema, c);
       if (text) texts.push(text);
       durable ||= c.durable;

@@ -183,6 +183,11 @@ export class RefCounts {
     else m.set(uuid, v);
   }
 
+  /** Adds every count of `other`. */
+  addAll(other: RefCounts): void {
+    for (const [table, counts] of other.byTable) for (const [uuid, n] of counts) this.add(table, uuid, n);
+  }
+
   /** Adds `sign` for every strong reference out of `row`. */
   addRow(info: TableInfo, row: Row, sign: number): void {
     forEachStrongRef(info, row, (t, u) => this.add(t, u, sign));

@@ -31,6 +31,11 @@ export interface TxnOutcome {
   durable: boolean;
   /** A "wait" with a timeout was not satisfied: the transaction should be retried until then. */
   waitTimeoutMs?: number;
+  /**
+   * How `changes` alter the strong-reference counts, worked out by the commit-time checks:
+   * `Database.apply` adds it rather than counting the changes' references again.
+   */
+  refDelta?: RefCounts;
 }
 
 /**
@@ -360,6 +365,7 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
     return s.uuid;
   };
   let durable = false;
+  let refDelta: RefCounts | undefined;
   let comments: string[] | undefined;
   const fail = (err: unknown): TxnOutcome => {
     if (err instanceof WaitNotMet) return { results: [], durable, waitTimeoutMs: err.timeoutMs };
@@ -387,7 +393,7 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
     }
   }
   try {
-    finishTransaction(schema, ov);
+    refDelta = finishTransaction(schema, ov);
     db.checkIndexes(ov.changes);
   } catch (err) {
     const e = err instanceof OvsdbError ? err : new OvsdbError('internal error', String(err));
@@ -405,7 +411,19 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
     }
     if (m.size === 0) ov.changes.delete(t);
   }
-  return { results, changes: ov.changes, comment: comments?.join('\n'), durable };
+  return { results, changes: ov.changes, comment: comments?.join('\n'), durable, refDelta };
+
+  /**
+   * The rows `where` selects. The usual where (ovs-vsctl's every update) names an existing row
+   * by `_uuid` alone: that is one lookup, without the general parse (which anything else gets,
+   * errors included). Selecting before the rest of the operation is parsed changes nothing.
+   */
+  function selected(table: TableSchema, where: unknown): Row[] {
+    const uuid = uuidOnlyWhere(where);
+    const row = uuid === undefined ? undefined : ov.get(table.name, uuid);
+    if (row) return [row];
+    return ov.select(table.name, parseConditions(where, table, false, named));
+  }
 
   function executeOp(op: Record<string, unknown>): unknown {
     switch (op.op) {
@@ -447,15 +465,14 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
       }
       case 'select': {
         const table = getTable(schema, op);
-        const where = parseConditions(op.where, table, false, named);
+        const rows = selected(table, op.where);
         const columns = parseColumnList(op.columns, table);
-        return { rows: ov.select(table.name, where).map((r) => rowToJson(r, table, columns)) };
+        return { rows: rows.map((r) => rowToJson(r, table, columns)) };
       }
       case 'update': {
         const table = getTable(schema, op);
-        const where = parseConditions(op.where, table, false, named);
+        const rows = selected(table, op.where);
         const cols = parseRowColumns(op.row, table, named, true);
-        const rows = ov.select(table.name, where);
         for (const r of rows) {
           const w = ov.writable(table.name, r.uuid);
           for (const [k, v] of cols) w.cols.set(k, v);
@@ -464,7 +481,7 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
       }
       case 'mutate': {
         const table = getTable(schema, op);
-        const where = parseConditions(op.where, table, false, named);
+        const rows = selected(table, op.where);
         if (!Array.isArray(op.mutations)) throw syntaxError(op.mutations, 'Required "mutations" member is missing.');
         const muts = op.mutations.map((m) => {
           if (!Array.isArray(m) || m.length !== 3 || typeof m[0] !== 'string' || typeof m[1] !== 'string') {
@@ -491,7 +508,6 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
           }
           return { col, mutator: m[1] as string, arg: m[2] as unknown };
         });
-        const rows = ov.select(table.name, where);
         for (const r of rows) {
           const w = ov.writable(table.name, r.uuid);
           for (const m of muts) {
@@ -515,8 +531,7 @@ export function executeTransaction(db: Database, ops: unknown[], ctx: TxnContext
       }
       case 'delete': {
         const table = getTable(schema, op);
-        const where = parseConditions(op.where, table, false, named);
-        const rows = ov.select(table.name, where);
+        const rows = selected(table, op.where);
         for (const r of rows) ov.delete(table.name, r.uuid);
         return { count: rows.length };
       }
@@ -601,13 +616,25 @@ function deletesFrom(ov: Overlay, table: string): boolean {
   return false;
 }
 
+/** Strong references unchanged (a transaction that touched no referring column). */
+const NO_REF_CHANGES = new RefCounts();
+
+function hasStrongSide(type: ColumnType): boolean {
+  return (
+    (type.key.refTable !== undefined && type.key.refType !== 'weak') ||
+    (type.value?.refTable !== undefined && type.value.refType !== 'weak')
+  );
+}
+
 /**
  * Commit-time work (RFC 7047 section 4.1.3 and OVS's semantics): garbage-collect unreferenced
  * rows of non-root tables, check strong references, drop dangling weak references, then check
  * counts and maxRows. Only the rows the transaction touched are examined: how often a row is
  * referred to comes from the database's reference counts plus this change set's difference.
+ * Returns how the transaction changes strong-reference counts, or undefined if that must be
+ * counted again from the changes.
  */
-function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
+function finishTransaction(schema: DatabaseSchema, ov: Overlay): RefCounts | undefined {
   // As OVS: strong references of new and modified rows must resolve, before garbage collection.
   let refTables = false;
   const { changes } = ov;
@@ -678,6 +705,9 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
   }
 
   // Deleted rows must not remain strongly referenced; weak references to them disappear.
+  // (A map pair dropped for its weak side may take a strong reference with it: then `delta`
+  // no longer tells the whole change, and the caller must count again.)
+  let strongPruned = false;
   let deleted: Map<string, Set<string>> | undefined;
   for (const tname of changes.keys()) {
     for (const ch of (changes.get(tname) as Map<string, RowChange>).values()) {
@@ -706,8 +736,12 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
       for (const r of [...ov.rows(t.name)]) {
         for (const c of cols) {
           const d = r.cols.get(c) as Datum;
-          const pruned = pruneRefs(d, t.columns.get(c)?.type as ColumnType, (u) => !uuids.has(u));
-          if (pruned) ov.writable(t.name, r.uuid).cols.set(c, pruned);
+          const type = t.columns.get(c)?.type as ColumnType;
+          const pruned = pruneRefs(d, type, (u) => !uuids.has(u));
+          if (pruned) {
+            ov.writable(t.name, r.uuid).cols.set(c, pruned);
+            strongPruned ||= hasStrongSide(type);
+          }
         }
       }
     }
@@ -728,7 +762,10 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
         // An unchanged column of a modified row held only rows that existed when it was committed.
         if (ch.old && ch.old.cols.get(c.name) === d && !deleted) continue;
         const pruned = pruneRefs(d, c.type, exists, true);
-        if (pruned) ov.writable(tname, cur.uuid).cols.set(c.name, pruned);
+        if (pruned) {
+          ov.writable(tname, cur.uuid).cols.set(c.name, pruned);
+          strongPruned ||= hasStrongSide(c.type);
+        }
       }
     }
   }
@@ -770,6 +807,7 @@ function finishTransaction(schema: DatabaseSchema, ov: Overlay): void {
       }
     }
   }
+  return strongPruned ? undefined : (delta ?? NO_REF_CHANGES);
 }
 
 /** Removes weak references that fail `keep`; returns the pruned datum or undefined if unchanged. */

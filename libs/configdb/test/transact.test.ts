@@ -295,11 +295,13 @@ describe('reference counting', () => {
     return out;
   }
 
-  it('keeps counts exact and collects exactly the unreferenced rows over random transactions', () => {
+  // Applied as the server does (adding the outcome's reference delta) and counting the changes.
+  const random = 'keeps counts exact and collects exactly the unreferenced rows over random transactions';
+  it.each([true, false])(`${random} (reference delta applied: %s)`, (useDelta) => {
     const d = new Database(schema);
     const run = (...ops: unknown[]) => {
       const out = executeTransaction(d, ops);
-      if (out.changes) d.apply(out.changes);
+      if (out.changes) d.apply(out.changes, useDelta ? out.refDelta : undefined);
       return out.results;
     };
     run({ op: 'insert', table: 'Root', row: {} });

@@ -54,6 +54,8 @@ export class Connection extends EventEmitter {
   private nextId = 0;
   private readonly pending = new Map<string, { resolve: (v: JsonValue) => void; reject: (e: Error) => void }>();
   private closed = false;
+  /** True inside onData, which writes what was sent at its end. */
+  private handlingInput = false;
   /** Messages sent during the current turn, written together by `flushOutbox` (one write(2)). */
   private outbox = '';
   private readonly flushOutbox = (): void => {
@@ -115,7 +117,8 @@ export class Connection extends EventEmitter {
 
   private sendText(text: string): void {
     if (this.closed) return;
-    if (this.outbox === '') queueMicrotask(this.flushOutbox);
+    // While input is handled, onData writes at its end; otherwise the turn's end does.
+    if (this.outbox === '' && !this.handlingInput) queueMicrotask(this.flushOutbox);
     this.outbox += text;
   }
 
@@ -139,6 +142,19 @@ export class Connection extends EventEmitter {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    this.handlingInput = true;
+    try {
+      this.handleInput(chunk);
+    } finally {
+      this.handlingInput = false;
+      // Replies made while handling this chunk go out now, in the turn the request arrived:
+      // no microtask (Node wraps each in an async resource), no wait for the stream's
+      // bookkeeping of the read.
+      this.flushOutbox();
+    }
+  }
+
+  private handleInput(chunk: Buffer): void {
     let values: unknown[];
     let framingError: FramingError | undefined;
     try {
