@@ -1,5 +1,6 @@
 export * from './dp-actions.js';
 export * from './flow-table.js';
+export * from './frag-mode.js';
 export * from './groups.js';
 export * from './mac-learning.js';
 export * from './match-key.js';

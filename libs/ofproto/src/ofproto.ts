@@ -13,6 +13,7 @@ import {
 import { formatFlow, parseFlowString, VLAN_CFI, W } from '@softswitch/packet';
 import { formatDatapathActions } from './dp-actions.js';
 import { FlowModCommand, FlowModError, FlowTables, type RemovedFlow, RemovedReason } from './flow-table.js';
+import { FragMode } from './frag-mode.js';
 import { type Group, parseGroup } from './groups.js';
 import { MacTable } from './mac-learning.js';
 import { keyToMatch, pipelineHasField, UnsupportedMatchError } from './match-key.js';
@@ -58,6 +59,7 @@ export class Ofproto implements XlateBridge {
   /** Linked patch ports: ofport here → the peer bridge and port (see `linkPatch`). */
   readonly patchPeers = new Map<number, PatchPeer>();
   readonly meters: MeterTable;
+  private frag: FragMode = FragMode.NORMAL;
 
   constructor(readonly options: OfprotoOptions) {
     const now = options.now ?? Date.now;
@@ -72,6 +74,24 @@ export class Ofproto implements XlateBridge {
         : order.map((n) => this.ports.get(n)).filter((p): p is PortConfig => p !== undefined);
     this.floodOrder = ordered(options.floodOrder);
     this.normalOrder = ordered(options.normalOrder);
+  }
+
+  /** How lookups treat IP fragments (OFPC_FRAG_* of set-config); a new bridge's is NORMAL, as OVS's. */
+  get fragMode(): FragMode {
+    return this.frag;
+  }
+
+  /**
+   * Sets the fragment handling (`ovs-ofctl set-frags`); REASM is refused (RangeError), as OVS
+   * has no reassembly. Returns whether the mode changed: the owner must then revalidate the
+   * datapath's megaflows, as after a flow-mod.
+   */
+  setFragMode(mode: FragMode): boolean {
+    if (mode !== FragMode.NORMAL && mode !== FragMode.DROP && mode !== FragMode.NX_MATCH)
+      throw new RangeError(`fragment handling mode ${mode} is not supported`);
+    const changed = mode !== this.frag;
+    this.frag = mode;
+    return changed;
   }
 
   port(ofport: number): PortConfig | undefined {

@@ -14,6 +14,7 @@ import {
 } from '@softswitch/packet';
 import type { DpAction, SetField } from './dp-actions.js';
 import type { FlowEntry, FlowTables } from './flow-table.js';
+import { FRAG_DROP_TRACE, FragLookup, FragMode, fragLookup } from './frag-mode.js';
 import { actionSetOrder, type Group, type GroupBucket, OFPG_ANY } from './groups.js';
 import type { MacTable } from './mac-learning.js';
 import { orFieldMask, orSlotMask, readField, readSlot, TABLE_WORDS, writeField, writeSlot } from './match-key.js';
@@ -73,6 +74,8 @@ export interface XlateBridge {
   patchPeer?(ofport: number): PatchPeer | undefined;
   /** The datapath meter id of OpenFlow meter `meterId` (OVS's provider_meter_id), if it exists. */
   meterDpId?(meterId: number): number | undefined;
+  /** How lookups treat IP fragments (set-config's OFPC_FRAG_*); NORMAL when absent, as OVS. */
+  readonly fragMode?: FragMode;
 }
 
 /** Priority of the hidden fail-open rule (OVS's FAIL_OPEN_PRIORITY), as traces print it. */
@@ -178,7 +181,19 @@ class Ctx {
     const wc = this.wc;
     const nwSrcWc = wc[W.NW_SRC];
     const nwDstWc = wc[W.NW_DST];
+    const frag = this.fragLookup();
+    if (frag === FragLookup.DROP) {
+      if (this.opts.trace) this.walk.push(`${' '.repeat(1 + 4 * this.depth)}${tableId}. ${FRAG_DROP_TRACE}`);
+      this.note(0, 'drop');
+      this.tableId = saveTable;
+      return;
+    }
+    // OVS's rule_dpif_lookup_from_table: the ports a fragment's lookup must not see are 0 for it
+    // only; the actions see the packet's own (the bits examined still go into the megaflow).
+    const tp = this.flow[W.TP];
+    if (frag === FragLookup.ZERO_PORTS) this.flow[W.TP] = 0;
     const r = this.br.tables.tables[tableId].lookup(this.flow, wc);
+    this.flow[W.TP] = tp;
     if (this.nwIrrelevant()) {
       // No flow that could match this packet looks at nw_src/nw_dst: the bits the classifier's
       // prefix tries examined there decided nothing.
@@ -218,6 +233,12 @@ class Ctx {
       this.tableId = saveTable;
       this.rule = saveRule;
     }
+  }
+
+  /** What the bridge's fragment handling makes of this packet's lookups (non-IP: as is). */
+  fragLookup(): FragLookup {
+    const f = this.flow;
+    return isIp(f) ? fragLookup(this.br.fragMode ?? FragMode.NORMAL, f[W.NW] >>> 24) : FragLookup.AS_IS;
   }
 
   /** True if no flow in any table matching on nw_src/nw_dst can match this packet's dl_type. */
@@ -1030,7 +1051,7 @@ function carriesVlan(p: PortConfig, vlan: number): boolean {
 export function translate(br: XlateBridge, key: Uint32Array, opts: XlateOptions = {}): XlateResult {
   const ctx = new Ctx(br, key, opts);
   ctx.inPortBlocked = !mayReceive(br.port(key[W.IN_PORT]), ctx.flow, ctx.wc);
-  if (br.failOpen) {
+  if (br.failOpen && ctx.fragLookup() !== FragLookup.DROP) {
     // The hidden rule matches everything at the top of table 0: no other flow is looked at.
     if (opts.trace) ctx.walk.push(` 0. priority ${FAIL_OPEN_PRIORITY}`);
     ctx.doActions([{ type: 'output', port: OFPP.NORMAL, maxLen: 0 }]);
@@ -1043,6 +1064,9 @@ export function translate(br: XlateBridge, key: Uint32Array, opts: XlateOptions 
     if (opts.trace) ctx.walk.push('', 'Action set:');
     ctx.doActions(actionSetOrder(set));
   }
+  // As OVS's xlate_wc_finish: a later fragment's ports are 0 in every datapath key, so whatever a
+  // lookup examined there (flows may match ports without nw_frag) need not be in the megaflow.
+  if (isIp(key) && (key[W.NW] >>> 24) & NW_FRAG_LATER) ctx.wc[W.TP] = 0;
   // The conj_id word is the tables' own: callers get packet-key-shaped arrays.
   return {
     actions: ctx.out,

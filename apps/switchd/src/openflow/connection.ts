@@ -527,11 +527,13 @@ export class Connection implements RoleHolder {
         const before = this.wantsMisses();
         // A secondary controller may not change the bridge's fragment handling; reassembly is not offered.
         const frag = m.flags & OFPC_FRAG_MASK;
-        if (this.role !== ROLE.SLAVE && frag !== OFPC_FRAG_REASM) this.host.fragHandling = frag;
+        const fragChanged = this.role !== ROLE.SLAVE && frag !== OFPC_FRAG_REASM && frag !== this.host.fragHandling;
+        if (fragChanged) this.host.fragHandling = frag;
         this.configFlags = m.flags & ~OFPC_FRAG_MASK;
         this.missSendLen = m.missSendLen;
-        // Table misses go up only while someone wants them: cached miss flows must change.
-        if (this.wantsMisses() !== before) this.flowsChanged();
+        // Table misses go up only while someone wants them, and the fragment handling decides
+        // lookups: either change makes cached megaflows stale.
+        if (fragChanged || this.wantsMisses() !== before) this.flowsChanged();
         return;
       }
       case 'barrier_request':

@@ -1,6 +1,6 @@
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { RemovedFlow } from '@softswitch/ofproto';
+import type { FragMode, RemovedFlow } from '@softswitch/ofproto';
 import { ActiveController, type ControllerInfo, type ControllerRow, maxBackoffMs, probeIntervalMs } from './active.js';
 import type { OpenFlowBridge, PortInfo } from './bridge-api.js';
 import { Connection, type ConnectionHost, type PacketIn, type PortStatusReason } from './connection.js';
@@ -76,7 +76,13 @@ export async function startOpenFlowListener(options: OpenFlowListenerOptions): P
     },
     roles: new RoleCoordinator(),
     connections: () => live,
-    fragHandling: 0,
+    // The mode lives in the bridge's pipeline, which enforces it (and outlives this listener).
+    get fragHandling() {
+      return options.bridge.ofproto.fragMode;
+    },
+    set fragHandling(mode: number) {
+      options.bridge.ofproto.setFragMode(mode as FragMode);
+    },
     tableConfig: new TableConfig(OPENFLOW_TABLES),
     tlvMap: new TlvMap(),
   };
