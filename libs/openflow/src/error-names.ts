@@ -195,3 +195,23 @@ export function nxVendorErrorName(type: number, code: number): string | undefine
     return t?.vendor === NX_VENDOR_ID && t.type === type && t.code === code;
   });
 }
+
+let namesOnWire: Map<string, string> | undefined;
+
+/**
+ * OVS's ofperr_decode: the name of the error that `version` sends as (vendor, type, code),
+ * vendor 0 for a standard error; undefined when OVS 3.1 has none there.
+ */
+export function errorNameOnWire(version: number, vendor: number, type: number, code: number): string | undefined {
+  if (!namesOnWire) {
+    namesOnWire = new Map();
+    for (const name of errorNames()) {
+      for (let v = 1; v <= 6; v++) {
+        const t = errorTriplet(name, v);
+        const key = t && `${v},${t.vendor},${t.type},${t.code}`;
+        if (key && !namesOnWire.has(key)) namesOnWire.set(key, name);
+      }
+    }
+  }
+  return namesOnWire.get(`${version},${vendor},${type},${code}`);
+}

@@ -43,36 +43,66 @@ export function encodeTableDescs(w: Writer, descs: readonly TableDesc[]): void {
 
 const badLen = (at: number, msg: string) => bodyDecodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, at, msg);
 
+/** OFPET_BAD_PROPERTY's BAD_LEN, which OVS's property parsing reports. */
+const badProp = (code: number, at: number, msg: string) => bodyDecodeError(13, code, at, msg);
+const OFPBPC_BAD_LEN = 3;
+
+/** OVS's ofputil_decode_table_desc, entry by entry; unknown properties are ignored as OVS does. */
 export function decodeTableDescs(b: Uint8Array, off: number, end: number): TableDesc[] {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const out: TableDesc[] = [];
+  decodeTableDescsInto(out, b, off, end);
+  return out;
+}
+
+/** The entries before the first bad one (for ofp-print, which prints those before the error). */
+export function decodeTableDescsPrefix(b: Uint8Array, off: number, end: number): TableDesc[] {
+  const out: TableDesc[] = [];
+  try {
+    decodeTableDescsInto(out, b, off, end);
+  } catch {
+    // `out` holds the good entries.
+  }
+  return out;
+}
+
+function decodeTableDescsInto(out: TableDesc[], b: Uint8Array, off: number, end: number): void {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   for (let p = off; p < end; ) {
     if (end - p < 8) throw badLen(p, 'table desc reply has leftover bytes');
     const len = v.getUint16(p);
     if (len < 8 || p + len > end) throw badLen(p, `table desc claims invalid length ${len}`);
     const d: TableDesc = { tableId: b[p + 2], config: v.getUint32(p + 4) };
     for (let q = p + 8; q < p + len; ) {
-      if (p + len - q < 4) throw badLen(q, 'truncated table desc property');
+      if (p + len - q < 4) throw badProp(OFPBPC_BAD_LEN, q, 'truncated table desc property');
       const type = v.getUint16(q);
       const plen = v.getUint16(q + 2);
-      if (plen < 4 || q + plen > p + len) throw badLen(q, 'bad table desc property length');
-      if (type === PROP_EVICTION && plen === 8) d.evictionFlags = v.getUint32(q + 4);
-      else if (type === PROP_VACANCY && plen === 8) d.vacancy = { down: b[q + 4], up: b[q + 5], vacancy: b[q + 6] };
+      if (plen < 4 || q + ((plen + 7) & ~7) > p + len) throw badProp(OFPBPC_BAD_LEN, q, 'bad property length');
+      if (type === 0xffff && plen < 12) throw badProp(OFPBPC_BAD_LEN, q, 'short experimenter property');
+      if ((type === PROP_EVICTION || type === PROP_VACANCY) && plen !== 8)
+        throw badProp(OFPBPC_BAD_LEN, q, 'bad table desc property length');
+      if (type === PROP_EVICTION) d.evictionFlags = v.getUint32(q + 4);
+      else if (type === PROP_VACANCY) d.vacancy = { down: b[q + 4], up: b[q + 5], vacancy: b[q + 6] };
       q += (plen + 7) & ~7;
     }
     out.push(d);
     p += len;
   }
-  return out;
 }
 
 const EVICTION_FLAG_NAMES = ['OTHER', 'IMPORTANCE', 'LIFETIME'];
 
+/** OVS's ofp_print_bit_names: known names, then any other bits as one hex number; "0" for none. */
 function evictionFlagNames(flags: number): string {
+  if (!flags) return '0';
   const names: string[] = [];
-  for (let i = 0; i < 32; i++) {
-    if (flags & (1 << i)) names.push(EVICTION_FLAG_NAMES[i] ?? `0x${(1 << i).toString(16)}`);
-  }
+  let rest = flags;
+  EVICTION_FLAG_NAMES.forEach((name, i) => {
+    if (flags & (1 << i)) {
+      names.push(name);
+      rest &= ~(1 << i);
+    }
+  });
+  if (rest) names.push(`0x${(rest >>> 0).toString(16)}`);
   return names.join('|');
 }
 
@@ -81,11 +111,12 @@ export function formatTableDescs(descs: readonly TableDesc[]): string {
   return descs
     .map((d) => {
       let s = `\n  table ${d.tableId}:\n`;
-      s += `   eviction=${d.config & OFPTC14_EVICTION ? 'on' : 'off'}`;
-      if (d.evictionFlags !== undefined) s += ` eviction_flags=${evictionFlagNames(d.evictionFlags)}`;
+      s += `   eviction=${d.config & OFPTC14_EVICTION ? 'on' : 'off'} eviction_flags=`;
+      s += d.evictionFlags === undefined ? '(default)' : evictionFlagNames(d.evictionFlags);
       s += `\n   vacancy=${d.config & OFPTC14_VACANCY_EVENTS ? 'on' : 'off'}`;
-      if (d.config & OFPTC14_VACANCY_EVENTS && d.vacancy) {
-        s += ` vacancy_down=${d.vacancy.down}% vacancy_up=${d.vacancy.up}% vacancy=${d.vacancy.vacancy}%`;
+      if (d.config & OFPTC14_VACANCY_EVENTS) {
+        const t = d.vacancy ?? { down: 0, up: 0, vacancy: 0 };
+        s += ` vacancy_down=${t.down}% vacancy_up=${t.up}% vacancy=${t.vacancy}%`;
       }
       return `${s}\n`;
     })

@@ -2,8 +2,8 @@ import { formatActions, PACKET_IN_REASONS } from './actions.js';
 import { ASYNC_ERROR_NAMES, formatAsyncConfig } from './async-config.js';
 import { ONF_VENDOR_ID } from './bundle.js';
 import { formatGroupMod, formatMeterMod, formatPortMod, ROLES } from './control.js';
-import { ERROR_NAMES_10, ERROR_NAMES_11, NX_VENDOR_ID, NXET_VENDOR, nxVendorErrorName } from './error-names.js';
-import { OpenFlowDecodeError } from './errors.js';
+import { ERROR_NAMES_11, errorNameOnWire, NX_VENDOR_ID, NXET_VENDOR, nxVendorErrorName } from './error-names.js';
+import { OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
 import { decodeFlowMod, formatFlowModBody } from './flow-mod.js';
 import { decodeFlowRemovedExt, type FlowRemovedExt, isFlowRemovedExt } from './flow-removed-ext.js';
 import { formatPort } from './format-values.js';
@@ -29,12 +29,25 @@ import {
   formatGroupDescs,
   formatGroupStats,
 } from './multipart-groups.js';
+import { decodeTableDescsPrefix, formatTableDescs, OFPMP_TABLE_DESC } from './multipart-table-desc.js';
 import { decodePacketIn2, isPacketIn2 } from './packet-in2.js';
 import { packetToString } from './packet-text.js';
 import { formatPortDesc } from './ports.js';
 import { formatQueueGetConfigReply, queueGetConfigTypes } from './queue-config.js';
 import { isTableFeaturesMessage } from './table-features.js';
 import { formatTableStats1112, ofpPrintTableFeatures } from './table-features-print.js';
+import { formatTableMod } from './table-mod.js';
+import {
+  decodeTlvTableMod,
+  decodeTlvTableReply,
+  formatTlvMappings,
+  formatTlvTableReply,
+  NXT_TLV_TABLE_MOD,
+  NXT_TLV_TABLE_REPLY,
+  NXT_TLV_TABLE_REQUEST,
+  nxSubtype,
+  TlvTableError,
+} from './tlv-table.js';
 
 /** ovs-ofctl ofp-print: a message as text, with OVS's hex dump for what it cannot decode. */
 
@@ -83,15 +96,19 @@ function printable(b: Uint8Array): string {
 
 function formatError(m: Extract<OpenFlowMessage, { type: 'error' }>, b: Uint8Array, verbosity: number): string {
   const h = head('OFPT_ERROR', m.version, m.xid);
-  let name: string | undefined = (m.version === 1 ? ERROR_NAMES_10 : ERROR_NAMES_11)[`${m.errType},${m.code}`];
+  let name = errorNameOnWire(m.version, 0, m.errType, m.code);
   let data = m.data;
-  if (!name && m.errType === NXET_VENDOR && m.code === 0 && m.version === 1 && data.length >= 8) {
-    // A Nicira vendor error: vendor id, the Nicira type and code, then the offending message.
-    const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    if (v.getUint32(0) === NX_VENDOR_ID) {
-      name = nxVendorErrorName(v.getUint16(4), v.getUint16(6));
-      data = data.subarray(8);
-    }
+  const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (m.errType === NXET_VENDOR && m.code === 0 && data.length >= 8) {
+    // A Nicira vendor error: vendor id, the vendor's type and code, then the offending message.
+    const [vendor, type, code] = [v.getUint32(0), v.getUint16(4), v.getUint16(6)];
+    name = errorNameOnWire(m.version, vendor, type, code);
+    if (!name && m.version === 1 && vendor === NX_VENDOR_ID) name = nxVendorErrorName(type, code);
+    data = data.subarray(8);
+  } else if (m.errType === OFPET.EXPERIMENTER && data.length >= 4) {
+    // OpenFlow 1.2+'s experimenter error: the code is the experimenter's type, then its id.
+    name = errorNameOnWire(m.version, v.getUint32(0), m.code, 0);
+    data = data.subarray(4);
   }
   // An error code the version does not define cannot be decoded by ovs-ofctl.
   if (!name) return `${h} ***decode error: OFPBRC_BAD_LEN***\n${hexDump(b)}`;
@@ -169,7 +186,7 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
   if (b.length >= 4) {
     const declared = (b[2] << 8) | b[3];
     if (declared < b.length && declared >= 8) {
-      return `${ofpPrint(b.subarray(0, declared))}\n(***${b.length - declared} leftover bytes following message***)\n${hexDump(b.subarray(declared))}`;
+      return `(***only uses ${declared} bytes out of ${b.length}***)\n${hexDump(b)}`;
     }
     if (declared > b.length) {
       const name = b.length >= 8 ? messageName(b) : undefined;
@@ -187,6 +204,16 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
       );
     }
     if (isTableFeaturesMessage(b)) return ofpPrintTableFeatures(b);
+    // OVS checks these lengths before decoding; the decoders here are looser or report otherwise.
+    const rule = lengthRule(b);
+    if (rule && !(rule[1] ? b.length >= rule[0] && (b.length - rule[0]) % rule[1] === 0 : b.length === rule[0])) {
+      return `***decode error: OFPBRC_BAD_LEN***\n${hexDump(b)}`;
+    }
+    const nx = nxSubtype(b);
+    if (nx !== undefined && NX_TITLES[nx] && nx !== NXT_GROUP_MOD_SUBTYPE) return formatNxMessage(b, nx);
+    if (b[0] >= 2 && b[1] === 17) {
+      return `${head('OFPT_TABLE_MOD', b[0], new DataView(b.buffer, b.byteOffset).getUint32(4))}${formatTableMod(b)}`;
+    }
     if (isFlowRemovedExt(b)) {
       const fr = decodeFlowRemovedExt(b);
       return formatFlowRemoved(fr.title, fr);
@@ -239,7 +266,7 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
       case 'port_mod':
         return `${head('OFPT_PORT_MOD', m.version, m.xid)}${formatPortMod(m.portMod)}`;
       case 'table_mod':
-        return `${head('OFPT_TABLE_MOD', m.version, m.xid)} ${m.tableId === 255 ? 'table_id: ALL_TABLES' : `table_id=${m.tableId}`}`;
+        return `${head('OFPT_TABLE_MOD', m.version, m.xid)}${formatTableMod(b)}`;
       case 'get_async_request':
         return head('OFPT_GET_ASYNC_REQUEST', m.version, m.xid);
       case 'queue_get_config_request':
@@ -305,6 +332,13 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
       if (groupGood) {
         return `${prefix.trimEnd()}${groupGood}\n***decode error: ${errorName(e.type, e.code)}***\n${hexDump(b)}`;
       }
+      // So does a table-desc reply (OpenFlow 1.4+).
+      if (b[0] >= 5 && b[1] === 19 && b.length >= 16 && ((b[8] << 8) | b[9]) === OFPMP_TABLE_DESC) {
+        const good = decodeTableDescsPrefix(b, 16, b.length);
+        if (good.length) {
+          return `${prefix.trimEnd()}${formatTableDescs(good)}\n***decode error: ${errorName(e.type, e.code)}***\n${hexDump(b)}`;
+        }
+      }
       // So does a meter stats reply (OpenFlow 1.3+).
       if (b[0] >= 4 && b[1] === 19 && b.length >= 16 && ((b[8] << 8) | b[9]) === 9) {
         const good = decodeMeterStatsPrefix(b, 16);
@@ -312,8 +346,12 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
           return `${prefix.trimEnd()}${formatMeterStats(good)}\n***decode error: ${errorName(e.type, e.code)}***\n${hexDump(b)}`;
         }
       }
+      // A Nicira message of a subtype not known here: OVS knows the vendor, not the subtype.
+      if (e.type === OFPET.BAD_REQUEST && e.code === OFPBRC.BAD_EXPERIMENTER && nxSubtype(b) !== undefined) {
+        return `***decode error: OFPBRC_BAD_SUBTYPE***\n${hexDump(b)}`;
+      }
       // Errors in the framing itself (OFPBRC) come before the message is recognized.
-      const p = e.type === 1 && !e.inBody ? '' : prefix;
+      const p = e.type === 1 && !e.inBody && !lengthRule(b) ? '' : prefix;
       return `${p}***decode error: ${errorName(e.type, e.code)}***\n${hexDump(b)}`;
     }
     throw e;
@@ -391,6 +429,62 @@ function formatFeatures(m: Extract<OpenFlowMessage, { type: 'features_reply' }>)
   return s;
 }
 
+/** Nicira messages printed here, by subtype (NXT_GROUP_MOD is OpenFlow 1.0's group_mod). */
+const NXT_GROUP_MOD_SUBTYPE = 31;
+const NXT_CT_FLUSH_ZONE = 29;
+const NX_TITLES: Record<number, string> = {
+  [NXT_TLV_TABLE_MOD]: 'NXT_TLV_TABLE_MOD',
+  [NXT_TLV_TABLE_REQUEST]: 'NXT_TLV_TABLE_REQUEST',
+  [NXT_TLV_TABLE_REPLY]: 'NXT_TLV_TABLE_REPLY',
+  [NXT_CT_FLUSH_ZONE]: 'NXT_CT_FLUSH_ZONE',
+  [NXT_GROUP_MOD_SUBTYPE]: 'NXT_GROUP_MOD',
+};
+const TLV_COMMANDS = ['ADD', 'DEL', 'CLEAR'];
+
+/**
+ * OVS's length rule for a message (its ofpraw's): [min, 0] for exactly `min` bytes, [min, n] for
+ * `min` plus whole multiples of n. Only for the messages whose decoders here do not check it so;
+ * a message that passes is recognized, so any later error prints after its title.
+ */
+function lengthRule(b: Uint8Array): [number, number] | undefined {
+  const [v, t] = [b[0], b[1]];
+  if (v > 1 && t === 15) return [v >= 6 ? 24 : 16, 8];
+  if (v > 1 && t === 17) return v < 5 ? [16, 0] : [16, 8];
+  if (v >= 5 && t === 19 && b.length >= 10 && ((b[8] << 8) | b[9]) === OFPMP_TABLE_DESC) return [24, 8];
+  const nx = nxSubtype(b);
+  if (nx === NXT_GROUP_MOD_SUBTYPE) return v === 1 ? [32, 8] : undefined;
+  return nx === undefined ? undefined : NX_LENGTHS[nx];
+}
+const NX_LENGTHS: Record<number, [number, number]> = {
+  [NXT_TLV_TABLE_MOD]: [24, 8],
+  [NXT_TLV_TABLE_REQUEST]: [16, 0],
+  [NXT_TLV_TABLE_REPLY]: [32, 8],
+  [NXT_CT_FLUSH_ZONE]: [24, 0],
+};
+
+/** The TLV-map and ct-flush-zone messages, as ovs-ofctl prints them (NXTTMFC_* errors by name). */
+function formatNxMessage(b: Uint8Array, subtype: number): string {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const h = head(NX_TITLES[subtype], b[0], v.getUint32(4));
+  try {
+    switch (subtype) {
+      case NXT_TLV_TABLE_MOD: {
+        const { command, mappings } = decodeTlvTableMod(b);
+        return `${h}\n ${TLV_COMMANDS[command]}${command === 2 ? '' : formatTlvMappings(mappings)}`;
+      }
+      case NXT_TLV_TABLE_REQUEST:
+        return h;
+      case NXT_TLV_TABLE_REPLY:
+        return `${h}${formatTlvTableReply(decodeTlvTableReply(b, true))}`;
+      default:
+        return `${h} zone_id=${v.getUint16(22)}`;
+    }
+  } catch (e) {
+    if (e instanceof TlvTableError) return `${h} ***decode error: ${e.errorName}***\n${hexDump(b)}`;
+    throw e;
+  }
+}
+
 /** The name ovs-ofctl gives a message from its header alone (and multipart type). */
 function messageTitle(b: Uint8Array): string | undefined {
   const v = b[0];
@@ -411,6 +505,10 @@ function messageTitle(b: Uint8Array): string | undefined {
     if (dv.getUint32(8) === ONF_VENDOR_ID && dv.getUint32(12) === ONFT_ROLE_STATUS) return 'ONFT_ROLE_STATUS';
   }
   if (v === 1 && t === 4 && b.length >= 16 && b[15] === 13) return 'NXT_FLOW_MOD';
+  const nx = nxSubtype(b);
+  if (nx !== undefined && NX_TITLES[nx] && (nx !== NXT_GROUP_MOD_SUBTYPE || v === 1)) return NX_TITLES[nx];
+  if (v > 1 && t === 15) return 'OFPT_GROUP_MOD';
+  if (v > 1 && t === 17) return 'OFPT_TABLE_MOD';
   const statsReq = v === 1 ? 16 : 18;
   if ((t === statsReq || t === statsReq + 1) && b.length >= 10) {
     const code = (b[8] << 8) | b[9];
@@ -425,6 +523,7 @@ function messageTitle(b: Uint8Array): string | undefined {
       13: 'port_desc',
       15: 'queue_desc', // OpenFlow 1.4+
     };
+    if (v >= 5) basic[OFPMP_TABLE_DESC] = 'table_desc';
     const mp = groupMeter && groupMeterMpAvailable(groupMeter, v) ? groupMeter : basic[code];
     return mp ? multipartTitle(mp, t !== statsReq) : undefined;
   }

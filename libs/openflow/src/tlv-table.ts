@@ -103,10 +103,11 @@ export function decodeTlvTableMod(b: Uint8Array): { command: number; mappings: T
   return { command, mappings: pullMappings(b, 24, true) };
 }
 
-export function decodeTlvTableReply(b: Uint8Array): TlvTableReply {
+/** `checkLen`: refuse option lengths OVS's decoder refuses (ofp-print does; dump-tlv-map need not). */
+export function decodeTlvTableReply(b: Uint8Array, checkLen = false): TlvTableReply {
   if (b.length < 32) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, 2, 'tlv table reply too short');
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  return { maxOptionSpace: v.getUint32(16), maxFields: v.getUint16(20), mappings: pullMappings(b, 32, false) };
+  return { maxOptionSpace: v.getUint32(16), maxFields: v.getUint16(20), mappings: pullMappings(b, 32, checkLen) };
 }
 
 /** C's %#x: 0 as "0", others with 0x. */
