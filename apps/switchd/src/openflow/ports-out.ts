@@ -35,7 +35,8 @@ export function encodePortDesc(desc: PortDesc, version: number): Uint8Array {
 }
 
 /** RFC 2819 counters this switch does not keep: all-ones, as OVS sends for netdevs without them. */
-const RFC2819_UNKNOWN: bigint[] = new Array(21).fill(0xffffffffffffffffn);
+const UNKNOWN = 0xffffffffffffffffn;
+const RFC2819_UNKNOWN: bigint[] = new Array(21).fill(UNKNOWN);
 
 /** One port statistics entry for `version`; ms is the port's age in milliseconds. */
 export function encodePortStats(p: PortInfo, version: number, ms: number): Uint8Array {
@@ -46,8 +47,9 @@ export function encodePortStats(p: PortInfo, version: number, ms: number): Uint8
     w,
     {
       portNo: p.ofport,
-      // Frame, overrun and CRC errors and collisions are not counted: zero, as before.
-      counters: [...main.map(BigInt), 0n, 0n, 0n, 0n],
+      // Frame, overrun and CRC errors and collisions are not counted: all-ones ("?" in
+      // ovs-ofctl), as OVS reports counters a netdev does not have, rather than a false zero.
+      counters: [...main.map(BigInt), UNKNOWN, UNKNOWN, UNKNOWN, UNKNOWN],
       durationSec: Math.floor(ms / 1000),
       durationNsec: (ms % 1000) * 1_000_000,
       rfc2819: version >= 5 ? RFC2819_UNKNOWN : undefined,
