@@ -65,6 +65,25 @@ export class WordTable {
     }
   }
 
+  /**
+   * `findMasked` for two-word tuples, given as their two masked values: the same probe sequence
+   * with no word or mask arrays to read (the lookup's most frequent probe; see `Subtable.probe`).
+   */
+  findPair(hash: number, v0: number, v1: number): number {
+    const slots = this.slots;
+    const keys = this.keys;
+    const stride = this.stride;
+    const m = this.slotMask;
+    const h = hash | 0;
+    for (let i = hash & m; ; i = (i + 1) & m) {
+      const id = slots[2 * i + 1];
+      if (id < 0) return -1;
+      if (slots[2 * i] !== h) continue;
+      const base = id * stride;
+      if (keys[base] === v0 && keys[base + 1] === v1) return id;
+    }
+  }
+
   /** Id of the tuple equal to `key` word for word (full keys, `width` words from `offset`), or -1. */
   findExact(hash: number, key: Uint32Array, offset = 0): number {
     const width = this.width;

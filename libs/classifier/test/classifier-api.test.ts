@@ -1,4 +1,12 @@
-import { Classifier, expandRange, PrefixTrie, prefixLength } from '@softswitch/classifier';
+import {
+  Classifier,
+  expandRange,
+  hashAdd,
+  hashFinish,
+  PrefixTrie,
+  prefixLength,
+  WordTable,
+} from '@softswitch/classifier';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -173,6 +181,37 @@ describe('no wildcard poisoning', () => {
 });
 
 describe('helpers', () => {
+  it('WordTable.findPair finds what findMasked finds for two-word tuples, through inserts and removals', () => {
+    const words = Int32Array.from([3, 1]);
+    const masks = Uint32Array.from([0xffff0000, 0xff]);
+    const table = new WordTable(2, 8, 3);
+    const hashOf = (k: Uint32Array) => hashFinish(hashAdd(hashAdd(0, k[3] & masks[0]), k[1] & masks[1]), 8);
+    let seed = 7;
+    // (The high bits of the LCG: its low bits have short periods.)
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 8;
+    };
+    const key = () => {
+      const k = new Uint32Array(5);
+      for (let i = 0; i < 5; i++) k[i] = next() & (i === 3 ? 0x0007ffff : 0x3f);
+      return k;
+    };
+    const ids: number[] = [];
+    let hits = 0;
+    for (let round = 0; round < 2000; round++) {
+      const k = key();
+      const h = hashOf(k);
+      const id = table.findMasked(h, k, words, masks);
+      expect(table.findPair(h, k[3] & masks[0], k[1] & masks[1])).toBe(id);
+      if (id >= 0) hits++;
+      if (id < 0 && next() % 2 === 0) ids.push(table.insertMasked(h, k, words, masks));
+      else if (ids.length > 0 && next() % 3 === 0) table.remove(ids.splice(next() % ids.length, 1)[0]);
+    }
+    expect(table.size).toBe(ids.length);
+    expect(hits).toBeGreaterThan(200);
+  });
+
   it('expandRange covers exactly the range with at most 2(bits-1) prefix blocks', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 65535 }), fc.integer({ min: 0, max: 65535 }), (a, b) => {
