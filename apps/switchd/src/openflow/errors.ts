@@ -1,9 +1,8 @@
 import {
   bundleErrorForVersion,
-  ERROR_NAMES_10,
-  ERROR_NAMES_11,
   encodeMessage,
-  NX_VENDOR_ERRORS_10,
+  errorNameOnWire,
+  errorTriplet,
   NX_VENDOR_ID,
   NXBRC_UNENCODABLE_ERROR,
   NXET_VENDOR,
@@ -16,38 +15,23 @@ import {
  */
 const ERROR_DATA_MAX = 0xffff - 24;
 
-const GROUP_MOD_FAILED = 6;
-
-const NAME_TO_10 = new Map<string, { type: number; code: number }>();
-for (const [key, name] of Object.entries(ERROR_NAMES_10)) {
-  const [type, code] = key.split(',').map(Number);
-  NAME_TO_10.set(name, { type, code });
-}
-
-/** How an error (OpenFlow 1.3 numbering) goes on the wire for `version`. */
+/** How an error (OpenFlow 1.3 numbering, 1.5's for later errors) goes on the wire for `version`. */
 export type WireError = { type: number; code: number; vendor?: [number, number] };
 
 /**
- * Errors OpenFlow 1.0 and 1.1 carry under another error's number (OVS's ofp-errors.h lists both
- * for the pair; ovs-ofctl names the first): OFPBRC_IS_SLAVE is OF1.0-1.1 (1,5), which reads back
- * as OFPBRC_EPERM.
+ * OpenFlow 1.0 and 1.1 number many errors differently from 1.3 or not at all: OVS's error table
+ * (libs/openflow error-table.ts) gives each error's standard type/code there, or the Nicira
+ * vendor error it goes out as; an error the version cannot say at all is NXBRC_UNENCODABLE_ERROR.
+ * 1.2+ carry the 1.3 numbers as they are.
  */
-const SHARED_10_11: Record<string, { type: number; code: number }> = {
-  OFPBRC_IS_SECONDARY: { type: 1, code: 5 },
-};
-
 export function errorForVersion(type: number, code: number, version: number): WireError {
   if (version !== 1 && version !== 2) return { type, code };
-  const name = ERROR_NAMES_11[`${type},${code}`];
-  const shared = name ? SHARED_10_11[name] : undefined;
-  if (shared) return shared;
-  if (version !== 1) return { type, code };
-  const std = name ? NAME_TO_10.get(name) : undefined;
-  if (std) return std;
-  // Group errors keep their 1.1 numbers inside the vendor error.
-  const nx =
-    (name && NX_VENDOR_ERRORS_10[name]) || (type === GROUP_MOD_FAILED ? [type, code] : NXBRC_UNENCODABLE_ERROR);
-  return { type: NXET_VENDOR, code: 0, vendor: nx as [number, number] };
+  // Errors newer than 1.3 (OFPGMFC_UNKNOWN_BUCKET...) are raised with their 1.5 numbers.
+  const name = errorNameOnWire(4, 0, type, code) ?? errorNameOnWire(6, 0, type, code);
+  if (!name) return { type, code };
+  const t = errorTriplet(name, version);
+  if (t && !t.vendor) return { type: t.type, code: t.code };
+  return { type: NXET_VENDOR, code: 0, vendor: t ? [t.type, t.code] : NXBRC_UNENCODABLE_ERROR };
 }
 
 function readXid(b: Uint8Array): number {
