@@ -2,7 +2,7 @@ import { formatActions, PACKET_IN_REASONS } from './actions.js';
 import { ASYNC_ERROR_NAMES, formatAsyncConfig } from './async-config.js';
 import { ONF_VENDOR_ID } from './bundle.js';
 import { formatGroupMod, formatMeterMod, formatPortMod, ROLES } from './control.js';
-import { ERROR_NAMES_11, errorNameOnWire, NX_VENDOR_ID, NXET_VENDOR, nxVendorErrorName } from './error-names.js';
+import { ERROR_NAMES_11, errorNameOnWire, NXET_VENDOR } from './error-names.js';
 import { OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
 import { decodeFlowMod, formatFlowModBody } from './flow-mod.js';
 import { decodeFlowRemovedExt, type FlowRemovedExt, isFlowRemovedExt } from './flow-removed-ext.js';
@@ -103,7 +103,6 @@ function formatError(m: Extract<OpenFlowMessage, { type: 'error' }>, b: Uint8Arr
     // A Nicira vendor error: vendor id, the vendor's type and code, then the offending message.
     const [vendor, type, code] = [v.getUint32(0), v.getUint16(4), v.getUint16(6)];
     name = errorNameOnWire(m.version, vendor, type, code);
-    if (!name && m.version === 1 && vendor === NX_VENDOR_ID) name = nxVendorErrorName(type, code);
     data = data.subarray(8);
   } else if (m.errType === OFPET.EXPERIMENTER && data.length >= 4) {
     // OpenFlow 1.2+'s experimenter error: the code is the experimenter's type, then its id.
