@@ -1,11 +1,12 @@
 import type { Action, Nat } from './actions.js';
 import { readUint, type Writer } from './bytes.js';
 import { decodeError, OFPBAC, OFPBIC, OFPBMC, OFPET } from './errors.js';
-import { type FieldDef, fieldByHeader, fieldByName, headerFor } from './fields.js';
+import { type FieldDef, fieldByHeader, fieldByName, headerFor, tunMdFieldByHeader } from './fields.js';
 import { OFPP, portFromOf11, portToOf11 } from './format-values.js';
 import { decodeLearn, encodeLearn } from './learn.js';
 import { ETH_TYPE, IPPROTO, type Match, S, VLAN_CFI } from './match.js';
 import { fieldWidth, type Subfield } from './subfield.js';
+import { tunMdHeader, tunMdLength } from './tun-metadata.js';
 
 /** Action and instruction wire formats for OpenFlow 1.0 (std + Nicira) and 1.1-1.5. */
 
@@ -18,6 +19,7 @@ const NXAST = {
   REG_MOVE: 6,
   REG_LOAD: 7,
   NOTE: 8,
+  REG_LOAD2: 33,
   SET_TUNNEL64: 9,
   RESUBMIT_TABLE: 14,
   RESUBMIT_TABLE_CT: 44,
@@ -154,6 +156,26 @@ function putSetField(w: Writer, f: FieldDef, value: bigint, mask: bigint, versio
 }
 
 const F = (n: string): FieldDef => fieldByName(n) as FieldDef;
+
+/**
+ * set_field/load on tun_metadataN as OVS writes it: the option's length from the value (and
+ * mask), in OFPAT_SET_FIELD from OpenFlow 1.2 on (masked only from 1.5), else NXAST_REG_LOAD2;
+ * a load is always NXAST_REG_LOAD2 before 1.5.
+ */
+function putTunMdSetField(w: Writer, a: Extract<Action, { type: 'set_field' }>, version: number): void {
+  const masked = a.mask !== a.field.allOnes;
+  // OVS writes the value as parsed, bits outside the mask included.
+  const value = a.unmasked ?? a.value;
+  const len = tunMdLength(value, masked ? a.mask : undefined);
+  const start = w.length;
+  if (version >= 6 || (version >= 3 && !a.fromLoad && !masked)) w.u16(25).u16(0);
+  else nxHeader(w, NXAST.REG_LOAD2, 0);
+  w.u32(tunMdHeader(a.field.tunMd as number, masked ? 2 * len : len, masked));
+  w.uint(value, len);
+  if (masked) w.uint(a.mask, len);
+  w.pad(8, start);
+  w.setU16(start + 2, w.length - start);
+}
 
 function setFieldModern(w: Writer, a: Extract<Action, { type: 'set_field' }>, version: number): void {
   const fieldAll = (1n << BigInt(fieldWidth(a.field))) - 1n;
@@ -359,7 +381,8 @@ export function encodeAction(w: Writer, a: Action, version: number, ctx: EncodeC
       return;
     }
     case 'set_field':
-      setFieldModern(w, a, version);
+      if (a.field.tunMd !== undefined) putTunMdSetField(w, a, version);
+      else setFieldModern(w, a, version);
       return;
     case 'reg_move':
       if (version >= 6) {
@@ -720,7 +743,7 @@ const badInstruction = (code: number, off: number, msg: string) => decodeError(O
  * length) and then wants it to be a known header exactly, length included.
  */
 function actionField(header: number): FieldDef | undefined {
-  const f = fieldByHeader(header);
+  const f = fieldByHeader(header) ?? tunMdFieldByHeader(header);
   const exact = header & 0x100 ? ((header & ~0x1ff) | ((header & 0xff) >> 1)) >>> 0 : header;
   return f && (exact === f.nxm || exact === f.oxm || exact === f.onfOxm) ? f : undefined;
 }
@@ -801,6 +824,14 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
         mask: ((1n << BigInt(dst.nBits)) - 1n) << shift,
         fromLoad: true,
       });
+      return;
+    }
+    case NXAST.REG_LOAD2: {
+      // Known here for tun_metadataN only (what OVS writes for them); other fields as before.
+      const header = len >= 14 ? v.getUint32(p + 10) : 0;
+      if (!tunMdFieldByHeader(header))
+        throw badAction(OFPBAC.BAD_EXP_TYPE, p, `unknown Nicira action subtype ${subtype}`);
+      out.push(decodeTunMdLoad2(b, v, p, len));
       return;
     }
     case NXAST.NOTE:
@@ -1122,6 +1153,22 @@ function decodeController2(b: Uint8Array, v: DataView, p: number, len: number): 
   return a;
 }
 
+/** NXAST_REG_LOAD2 on tun_metadataN: its OXM entry (masked or not) after the subtype; a set_field. */
+function decodeTunMdLoad2(b: Uint8Array, v: DataView, p: number, len: number): Action {
+  const header = v.getUint32(p + 10);
+  const field = tunMdFieldByHeader(header) as FieldDef;
+  const hasMask = (header & 0x100) !== 0;
+  const plen = header & 0xff;
+  const bytes = hasMask ? plen >> 1 : plen;
+  if (p + 14 + plen > p + len || (hasMask && plen % 2) || bytes > field.bytes)
+    throw badAction(OFPBAC.BAD_SET_LEN, p, 'NXAST_REG_LOAD2 entry overruns the action');
+  const value = readUint(b, p + 14, bytes);
+  const mask = hasMask ? readUint(b, p + 14 + bytes, bytes) : field.allOnes;
+  if (value & ~mask) throw decodeError(OFPET.BAD_MATCH, 5, p, 'set_field value has bits outside its mask');
+  // fromLoad: written back as NXAST_REG_LOAD2 again (OVS keeps the action's raw form).
+  return { type: 'set_field', field, value, mask, fromLoad: true };
+}
+
 function decodeSetField(b: Uint8Array, v: DataView, p: number, len: number, version: number): Action {
   if (len < 8) throw badAction(OFPBAC.BAD_LEN, p, 'set_field too short');
   const header = v.getUint32(p + 4);
@@ -1132,12 +1179,16 @@ function decodeSetField(b: Uint8Array, v: DataView, p: number, len: number, vers
     q += 4;
     plen -= 4;
   }
-  if (q + plen > p + len || plen <= 0) throw badAction(OFPBAC.BAD_SET_LEN, p, 'set_field OXM overruns the action');
+  const tunMd = tunMdFieldByHeader(header);
+  // tun_metadataN is variable-length: 0 to 124 bytes.
+  if (q + plen > p + len || (plen <= 0 && !tunMd))
+    throw badAction(OFPBAC.BAD_SET_LEN, p, 'set_field OXM overruns the action');
   if (hasMask && version < 6) throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, 'masked set_field before OpenFlow 1.5');
-  const field = fieldByHeader(header);
+  const field = fieldByHeader(header) ?? tunMd;
   if (!field) throw badAction(OFPBAC.BAD_SET_TYPE, p, `unknown set_field field 0x${header.toString(16)}`);
   const bytes = hasMask ? plen / 2 : plen;
-  if (bytes !== field.bytes) throw badAction(OFPBAC.BAD_SET_LEN, p, `bad set_field length for ${field.name}`);
+  if (tunMd ? bytes > field.bytes : bytes !== field.bytes)
+    throw badAction(OFPBAC.BAD_SET_LEN, p, `bad set_field length for ${field.name}`);
   if (!field.writable) throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, `${field.name} is read-only`);
   const value = readUint(b, q, bytes);
   const fieldAll = (1n << BigInt(fieldWidth(field))) - 1n;

@@ -1,5 +1,5 @@
 import { parseDecimal, parseFieldValue, parseInteger, parseIpv4, parseIpv6, parseMac } from './field-parse.js';
-import { type FieldDef, fieldByName, subfieldName } from './fields.js';
+import { type FieldDef, fieldByName, subfieldName, tunMdField } from './fields.js';
 import {
   formatFlags,
   formatFlagsMasked,
@@ -574,7 +574,7 @@ function rejectCtWrite(f: FieldDef, outer: Outer): void {
 function parseLoad(arg: string, outer: Outer): Action {
   const arrow = arg.indexOf('->');
   if (arrow < 0) throw new Error(`${arg}: missing \`->'`);
-  const dst = parseSubfield(arg.slice(arrow + 2));
+  const dst = parseSubfield(arg.slice(arrow + 2), true);
   const v = parseInteger(arg.slice(0, arrow).trim());
   if (v === undefined) throw new Error(`${arg.slice(0, arrow)}: invalid numeric format`);
   if (dst.nBits < 64 && v >> BigInt(dst.nBits) !== 0n) {
@@ -591,7 +591,7 @@ function parseSetField(arg: string, ctx: ParseContext, outer: Outer): Action {
   const arrow = arg.lastIndexOf('->');
   if (arrow < 0) throw new Error(`${arg}: missing \`->'`);
   const name = arg.slice(arrow + 2).trim();
-  const field = fieldByName(name);
+  const field = fieldByName(name) ?? tunMdField(name);
   if (!field) throw new Error(`${name} is not a valid OXM field name`);
   if (!field.writable) throw new Error(`${name} is read-only`);
   rejectCtWrite(field, outer);
@@ -801,8 +801,8 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       const a = needArg(name, arg);
       const arrow = a.indexOf('->');
       if (arrow < 0) throw new Error(`${a}: missing \`->'`);
-      const src = parseSubfield(a.slice(0, arrow));
-      const dst = parseSubfield(a.slice(arrow + 2));
+      const src = parseSubfield(a.slice(0, arrow), true);
+      const dst = parseSubfield(a.slice(arrow + 2), true);
       if (src.nBits !== dst.nBits) {
         throw new Error(`${a}: source field is ${src.nBits} bits wide but destination is ${dst.nBits} bits wide`);
       }
@@ -1315,7 +1315,8 @@ export function formatAction(a: Action): string {
     case 'set_l4_dst':
       return `mod_tp_dst:${a.port}`;
     case 'set_field':
-      if (a.fromLoad) return formatLoad(a);
+      // tun_metadataN loads travel as NXAST_REG_LOAD2, which OVS prints as set_field.
+      if (a.fromLoad && a.field.tunMd === undefined) return formatLoad(a);
       return `set_field:${formatFieldValue(a.field, a.value, a.mask)}->${a.field.name}`;
     case 'reg_move':
       return `move:${formatSubfield(a.src)}->${formatSubfield(a.dst)}`;

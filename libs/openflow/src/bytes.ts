@@ -61,7 +61,17 @@ export class Writer {
       this.length += bytes;
       return this;
     }
+    if (bytes > 16) return this.uintLong(v, bytes);
     for (let i = bytes - 1; i >= 0; i--) this.buf[this.length++] = Number((v >> BigInt(i * 8)) & 0xffn);
+    return this;
+  }
+
+  /** uint for wide values (tun_metadata's up to 124 bytes): one hex string, not a shift per byte. */
+  private uintLong(v: bigint, bytes: number): this {
+    const hex = BigInt.asUintN(bytes * 8, v)
+      .toString(16)
+      .padStart(bytes * 2, '0');
+    for (let i = 0; i < bytes; i++) this.buf[this.length++] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
     return this;
   }
 
@@ -133,10 +143,18 @@ export function readUint(b: Uint8Array, off: number, bytes: number): bigint {
   }
   if (bytes === 6) return BigInt(((b[off] << 8) | b[off + 1]) * 0x100000000 + readU32(b, off + 2));
   if (bytes === 8) return (BigInt(readU32(b, off)) << 32n) | BigInt(readU32(b, off + 4));
+  if (bytes > 16) {
+    // Wide values (tun_metadata's up to 124 bytes): one hex string, not a bigint op per byte.
+    let hex = '0x';
+    for (let i = 0; i < bytes; i++) hex += HEX_BYTE[b[off + i]];
+    return BigInt(hex);
+  }
   let v = 0n;
   for (let i = 0; i < bytes; i++) v = (v << 8n) | BigInt(b[off + i]);
   return v;
 }
+
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export function dv(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);

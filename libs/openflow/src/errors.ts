@@ -44,6 +44,7 @@ export const OFPBIC = { UNKNOWN_INST: 0, UNSUP_INST: 1, BAD_TABLE_ID: 2, BAD_LEN
 export const OFPBMC = {
   BAD_TYPE: 0,
   BAD_LEN: 1,
+  BAD_WILDCARDS: 5,
   BAD_FIELD: 6,
   BAD_VALUE: 7,
   BAD_MASK: 8,

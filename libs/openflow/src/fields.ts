@@ -201,6 +201,12 @@ export interface FieldDef {
   onfName?: string;
   onfSince?: number;
   writable: boolean;
+  /**
+   * N for tun_metadataN (TUN_METADATA_DEFS): a variable-length field of up to 124 bytes, known
+   * to set_field, load and move only; its `slot` is a placeholder that nothing reads or writes
+   * (a match keeps these fields in Match.tunMd).
+   */
+  tunMd?: number;
 }
 
 export const NXM_HEADER = (cls: number, field: number, len: number): number => ((cls << 16) | (field << 9) | len) >>> 0;
@@ -995,6 +1001,38 @@ function build(spec: Spec): FieldDef {
 }
 
 export const FIELDS: readonly FieldDef[] = SPECS.map(build);
+
+/**
+ * tun_metadata0..63 as action fields (set_field, load, move); not in FIELDS nor in the lookups
+ * below, so that match parsing, learn and the table features never meet them by accident.
+ */
+export const TUN_METADATA_DEFS: readonly FieldDef[] = Array.from({ length: 64 }, (_, i) => ({
+  ...build({
+    name: `tun_metadata${i}`,
+    slot: 'tun_id',
+    bits: 992,
+    format: 'hex',
+    usable: U_NXM,
+    nxm: nxm(`NXM_NX_TUN_METADATA${i}`, 1, 40 + i, 124),
+  }),
+  tunMd: i,
+}));
+const tunMdByName = new Map<string, FieldDef>();
+for (const f of TUN_METADATA_DEFS) {
+  tunMdByName.set(f.name, f);
+  tunMdByName.set(f.nxmName as string, f);
+}
+
+/** tun_metadataN by its name or NXM name (NXM_NX_TUN_METADATAN). */
+export function tunMdField(name: string): FieldDef | undefined {
+  return tunMdByName.get(name);
+}
+
+/** tun_metadataN by an NXM header (class 1, field 40 + N; has-mask bit and length ignored). */
+export function tunMdFieldByHeader(header: number): FieldDef | undefined {
+  if (header >>> 16 !== 1) return undefined;
+  return TUN_METADATA_DEFS[((header >>> 9) & 0x7f) - 40];
+}
 
 const byName = new Map<string, FieldDef>();
 const byNxmName = new Map<string, FieldDef>();

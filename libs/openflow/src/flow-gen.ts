@@ -186,6 +186,11 @@ export function generateFlows(count: number, seed = 1): string[] {
     return pick(choices)();
   };
 
+  // tun_metadataN words come from a second stream, so that every other word of a seed's flows
+  // stays what it was before they were added (benchmarks compare across versions).
+  const tunMd = tunMetadataWords(prng(seed ^ 0x5eed7d));
+  const tunMdAction = tunMetadataActions(prng(seed ^ 0xac7d));
+
   const flows: string[] = [];
   for (let n = 0; n < count; n++) {
     const parts: string[] = [];
@@ -284,13 +289,71 @@ export function generateFlows(count: number, seed = 1): string[] {
       used.add(k);
       parts.push(fields[k]());
     }
+    parts.push(...tunMd());
     const nActions = int(4);
     const acts: string[] = [];
     for (let i = 0; i < nActions; i++) acts.push(actionFor(proto));
+    acts.unshift(...tunMdAction());
     if (chance(0.1)) acts.push(`write_metadata:${hex(64)}/${hex(64)}`);
     if (chance(0.1)) acts.push(`goto_table:${1 + int(254)}`);
     parts.push(`actions=${acts.length ? acts.join(',') : 'drop'}`);
     flows.push(parts.join(','));
   }
   return flows;
+}
+
+/**
+ * A generator of the tun_metadataN words of one flow (none for most flows): values of 0 to 124
+ * bytes in hex or decimal, masked or bare, on distinct fields.
+ */
+function tunMetadataWords(rnd: () => number): () => string[] {
+  const int = (n: number) => Math.floor(rnd() * n);
+  /** `n` random bytes in hex; the first one not zero when `full` (exactly `n` significant bytes). */
+  const hexBytes = (n: number, full = false) => {
+    let s = '';
+    for (let i = 0; i < n; i++) s += (full && i === 0 ? 1 + int(255) : int(256)).toString(16).padStart(2, '0');
+    return `0x${s || '0'}`;
+  };
+  const len = () => (rnd() < 0.85 ? int(9) : int(125));
+  return () => {
+    if (rnd() >= 0.06) return [];
+    const words: string[] = [];
+    const used = new Set<number>();
+    for (let n = 1 + int(2); n > 0; n--) {
+      const i = rnd() < 0.5 ? int(4) : int(64);
+      if (used.has(i)) continue;
+      used.add(i);
+      const r = rnd();
+      if (r < 0.1) words.push(`tun_metadata${i}`);
+      else if (r < 0.2) words.push(`tun_metadata${i}=${int(1_000_000)}`);
+      else if (r < 0.55) {
+        // A value no longer than its mask: the length parsing gives is then the one decoding
+        // gives back (OVS's too), so that flows round-trip through the wire unchanged.
+        const maskLen = len();
+        words.push(`tun_metadata${i}=${hexBytes(int(maskLen + 1))}/${hexBytes(maskLen, true)}`);
+      } else words.push(`tun_metadata${i}=${hexBytes(len())}`);
+    }
+    return words;
+  };
+}
+
+/** A generator of set_field/load/move actions on tun_metadataN (none for most flows). */
+function tunMetadataActions(rnd: () => number): () => string[] {
+  const int = (n: number) => Math.floor(rnd() * n);
+  const hex = (bytes: number) =>
+    `0x${Array.from({ length: bytes }, () => int(256).toString(16).padStart(2, '0')).join('') || '0'}`;
+  const md = () => `tun_metadata${rnd() < 0.5 ? int(4) : int(64)}`;
+  const choices = [
+    () => `set_field:${hex(int(9))}->${md()}`,
+    () => `set_field:${hex(1 + int(8))}/${hex(1 + int(8))}->${md()}`,
+    () => `load:${hex(1 + int(4))}->${md()}[${int(32)}..${32 + int(32)}]`,
+    () => `load:${hex(1 + int(8))}->${md()}[]`,
+    () => `move:${md()}[0..31]->NXM_NX_REG${int(16)}[]`,
+    () => {
+      const at = int(900);
+      return `move:NXM_NX_REG${int(16)}[0..15]->NXM_NX_TUN_METADATA${int(64)}[${at}..${at + 15}]`;
+    },
+    () => `move:${md()}[]->${md()}[]`,
+  ];
+  return () => (rnd() < 0.05 ? [choices[int(choices.length)]()] : []);
 }

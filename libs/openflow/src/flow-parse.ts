@@ -5,6 +5,7 @@ import { type FlowMod, FlowModFlag, newFlowMod } from './flow-mod.js';
 import { cidrLength, OFPP, parsePortName } from './format-values.js';
 import { ETH_TYPE, IPPROTO, S } from './match.js';
 import { P_ANY, P_NXM_OF11_UP, P_NXM_OXM_ANY, P_OF12_UP, P_OF13_UP, P_TID } from './protocols.js';
+import { addTunMd, newTunMd, parseTunMdValue, tunMdIndex } from './tun-metadata.js';
 
 const NUM_BYTE_ONES = [0, 0xff, 0xffff, 0xffffff, 0xffffffff];
 
@@ -109,6 +110,14 @@ function flowModKeyword(fm: FlowMod, name: string, value: string, command: numbe
   throw new Error(`unknown keyword ${name}`);
 }
 
+/** Adds `tun_metadataN=VALUE[/MASK]` to the flow_mod's match (NXM and OXM only). */
+function addTunMdText(fm: FlowMod, idx: number, text: string, ctx: { usable: number }): void {
+  const { value, mask } = parseTunMdValue(`tun_metadata${idx}`, text);
+  fm.match.tunMd ??= newTunMd();
+  addTunMd(fm.match.tunMd, idx, value, mask);
+  ctx.usable &= P_NXM_OXM_ANY;
+}
+
 /**
  * Parses a flow in ovs-ofctl syntax (`[table=N,]...match...,actions=...`) for `command` (0 = add),
  * returning the flow_mod and the protocols able to express it.
@@ -163,6 +172,12 @@ export function parseFlow(text: string, command = 0): ParsedFlow {
         ctx.usable &= flag[1];
         continue;
       }
+      const md = tunMdIndex(name);
+      if (md >= 0) {
+        // A field named alone matches on its presence, as `NAME=0/0` (OVS's parse_field).
+        addTunMdText(fm, md, '', ctx);
+        continue;
+      }
       throw new Error(`field ${name} missing value`);
     }
     const value = text.slice(eq + 1, end);
@@ -170,6 +185,11 @@ export function parseFlow(text: string, command = 0): ParsedFlow {
     // An empty value leaves the field wildcarded, as in ovs-ofctl.
     if (!value && f) continue;
     if (!f) {
+      const md = tunMdIndex(name);
+      if (md >= 0) {
+        addTunMdText(fm, md, value, ctx);
+        continue;
+      }
       if (flowModKeyword(fm, name, value, command, ctx)) cookieSet = true;
       continue;
     }

@@ -42,4 +42,5 @@ export * from './table-features-fields.js';
 export * from './table-features-print.js';
 export * from './table-mod.js';
 export * from './tlv-table.js';
+export * from './tun-metadata.js';
 export * from './version-match.js';

@@ -21,6 +21,7 @@ import {
   VLAN_PCP_MASK,
   VLAN_VID_MASK,
 } from './match.js';
+import { formatTunMd } from './tun-metadata.js';
 
 export const DEFAULT_PRIORITY = 32768;
 const MAC_ALL = 0xffffffffffffn;
@@ -154,6 +155,7 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
   if (m.nm(S.tun_gbp_flags)) out.push(`tun_gbp_flags=${hexAlt(m.nv(S.tun_gbp_flags))}`);
   // Always in the +/- form: OVS formats against a mask wider than the one public flag.
   if (m.nm(S.tun_flags) & 1) out.push(`tun_flags=${formatFlagsMasked(m.nv(S.tun_flags), 1, 0xffff, tunFlagName)}`);
+  if (m.tunMd) formatTunMd(m.tunMd, out);
   be64('metadata', S.metadata);
   if (m.nm(S.in_port)) out.push(`in_port=${formatPort(m.nv(S.in_port))}`);
 

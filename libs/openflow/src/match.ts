@@ -1,4 +1,5 @@
 import { type FieldDef, NARROW_SLOTS, SLOT_BITS, SLOT_INDEX, SLOT_LIST, type Slot } from './fields.js';
+import { type TunMd, tunMdEqual } from './tun-metadata.js';
 
 /** Well-known constants the match logic needs. */
 export const ETH_TYPE = {
@@ -104,11 +105,17 @@ export class Match {
   /** Wide slots by (index - NARROW_SLOTS), created on first use. */
   private w: (SlotValue | undefined)[] | undefined;
   private view: Map<Slot, SlotValue> | undefined;
+  /**
+   * tun_metadata0..63 (variable-length, see tun-metadata.ts), created on first use: most
+   * matches have none, and the fixed slots above stay numbers.
+   */
+  tunMd: TunMd | undefined;
 
-  constructor(n?: number[], w?: (SlotValue | undefined)[]) {
+  constructor(n?: number[], w?: (SlotValue | undefined)[], tunMd?: TunMd) {
     // A copy of a packed double array: much cheaper than creating a typed array per match.
     this.n = n ?? EMPTY_NARROW.slice();
     this.w = w;
+    this.tunMd = tunMd;
   }
 
   /**
@@ -136,6 +143,7 @@ export class Match {
     let c = 0;
     for (let i = 1; i < 2 * NARROW_SLOTS; i += 2) if (this.n[i]) c++;
     if (this.w) for (const sv of this.w) if (sv) c++;
+    if (this.tunMd) for (const e of this.tunMd) if (e) c++;
     return c;
   }
 
@@ -265,7 +273,7 @@ export class Match {
   }
 
   clone(): Match {
-    return new Match(this.n.slice(), this.w?.slice());
+    return new Match(this.n.slice(), this.w?.slice(), this.tunMd?.slice());
   }
 
   equals(other: Match): boolean {
@@ -276,7 +284,7 @@ export class Match {
       if (a === b) continue;
       if (!a || !b || a.value !== b.value || a.mask !== b.mask) return false;
     }
-    return true;
+    return this.tunMd === other.tunMd || tunMdEqual(this.tunMd, other.tunMd);
   }
 
   /** Sets a field (as ovs-fields(7) names it) to value/mask, OVS's mf_set_value/mf_set. */

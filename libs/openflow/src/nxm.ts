@@ -3,6 +3,7 @@ import { decodeError, OFPBMC } from './errors.js';
 import { type FieldDef, fieldByHeader, fieldByName, headerFor, NARROW_SLOTS, REG_SLOTS } from './fields.js';
 import { portFromOf11, portToOf11 } from './format-values.js';
 import { ETH_TYPE, IPPROTO, isMplsType, Match, S, VLAN_CFI, VLAN_VID_MASK } from './match.js';
+import { newTunMd, pullTunMdEntry, putTunMd, TUN_METADATA_MAX_BYTES, tunMdIndexOfHeader } from './tun-metadata.js';
 
 const F = (name: string): FieldDef => fieldByName(name) as FieldDef;
 const BYTE_ONES: bigint[] = [];
@@ -243,6 +244,7 @@ export function putNxMatch(w: Writer, m: Match, version: number, cookie = 0n, co
   putSlotWide(w, FD.tun_ipv6_dst, version, m, S.tun_ipv6_dst);
   putSlotNum(w, FD.tun_gbp_id, version, m, S.tun_gbp_id);
   putSlotNum(w, FD.tun_gbp_flags, version, m, S.tun_gbp_flags);
+  if (m.tunMd) putTunMd(w, m.tunMd);
   if (version < 6) {
     for (let i = 0; i < 16; i++) putSlotNum(w, REG_FIELDS[i], version, m, S.reg0 + i);
   } else {
@@ -376,7 +378,9 @@ export function pullNxMatch(b: Uint8Array, offset: number, length: number, base 
       q += 4;
       len -= 4;
     }
-    if (len === 0 || (hasMask && len % 2) || end - q < len) {
+    // tun_metadataN is variable-length: 0 to 124 bytes (a zero-length masked entry is `tun_metadataN`).
+    const tunIdx = cls === 1 ? tunMdIndexOfHeader(header) : -1;
+    if ((len === 0 && tunIdx < 0) || (hasMask && len % 2) || end - q < len) {
       throw decodeError(4, OFPBMC.BAD_LEN, base + p, `NXM/OXM entry 0x${header.toString(16)} overruns the match`);
     }
     const bytes = hasMask ? len / 2 : len;
@@ -384,6 +388,21 @@ export function pullNxMatch(b: Uint8Array, offset: number, length: number, base 
     for (let k = 0; k < nSeen; k++)
       if (seen[k] === key) throw decodeError(4, OFPBMC.DUP_FIELD, base + p, 'duplicate NXM/OXM field');
     seen[nSeen++] = key;
+    if (tunIdx >= 0) {
+      if (bytes > TUN_METADATA_MAX_BYTES)
+        throw decodeError(4, OFPBMC.BAD_LEN, base + p, `bad length for tun_metadata${tunIdx}`);
+      if (hasMask && readUint(b, q, bytes) & ~readUint(b, q + bytes, bytes))
+        throw decodeError(4, OFPBMC.BAD_WILDCARDS, base + p, `tun_metadata${tunIdx} value has bits outside its mask`);
+      if (!match.tunMd) match.tunMd = newTunMd();
+      try {
+        pullTunMdEntry(match.tunMd, tunIdx, b, q, bytes, hasMask);
+      } catch (e) {
+        // Over the 256 bytes all options share (OVS's nx_pull_raw: an error from mf_set).
+        throw decodeError(4, OFPBMC.BAD_VALUE, base + p, (e as Error).message);
+      }
+      p = q + len;
+      continue;
+    }
     const f = cls === XREG_CLASS ? undefined : fieldByHeader(header);
     if (f && bytes <= 4 && bytes === f.bytes && f.slotIndex < NARROW_SLOTS) {
       // The common case in numbers: a field of up to 4 bytes in a narrow slot.

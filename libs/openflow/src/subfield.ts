@@ -1,4 +1,4 @@
-import { type FieldDef, fieldByName, fieldByNxmName, subfieldName } from './fields.js';
+import { type FieldDef, fieldByName, fieldByNxmName, subfieldName, tunMdField } from './fields.js';
 
 /** A bit range of a field, as in `NXM_NX_REG0[0..7]`. */
 export interface Subfield {
@@ -14,12 +14,15 @@ export function fieldWidth(f: FieldDef): number {
   return f.bits;
 }
 
-/** Parses `NAME[]`, `NAME[N]`, `NAME[A..B]` (NAME an NXM/OXM name or a field name). */
-export function parseSubfield(s: string): Subfield {
+/**
+ * Parses `NAME[]`, `NAME[N]`, `NAME[A..B]` (NAME an NXM/OXM name or a field name); tun_metadataN
+ * only `withTunMd` (move and load know them, the other actions here do not).
+ */
+export function parseSubfield(s: string, withTunMd = false): Subfield {
   const t = s.trim();
   const m = /^([A-Za-z0-9_]+)(\[.*)?$/.exec(t);
   if (!m) throw new Error(`${s}: unknown field`);
-  const field = fieldByNxmName(m[1]) ?? fieldByName(m[1]);
+  const field = fieldByNxmName(m[1]) ?? fieldByName(m[1]) ?? (withTunMd ? tunMdField(m[1]) : undefined);
   if (!field) throw new Error(`${s}: unknown field \`${m[1]}'`);
   const width = fieldWidth(field);
   if (m[2] === undefined || m[2] === '[]') return { field, ofs: 0, nBits: width };

@@ -69,14 +69,24 @@ function nxMatchFromString(of: OpenFlow, text: string): Uint8Array | string {
     if (open < 0) return `${text}: missing ( at end of nx_match`;
     const name = s.slice(0, open);
     const masked = name.endsWith('_W') && !byName.has(name);
-    const exact = byName.get(masked ? name.slice(0, -2) : name);
-    if (exact === undefined || (masked && !maskable.has(exact))) return `${text}: unknown field \`${name}'`;
-    const bytes = (exact & 0xff) - experimenterLen(exact);
-    w.u32(masked ? maskedHeader(exact) : exact);
-    if (experimenterLen(exact)) w.u32(ONF_EXPERIMENTER);
+    const tunIdx = tunMdNameIndex(masked ? name.slice(0, -2) : name);
     const value = parseHexPairs(s.slice(open + 1));
-    if (value.bytes.length !== bytes) {
-      return `expected to read ${bytes} bytes but got ${value.bytes.length}`;
+    let bytes: number;
+    if (tunIdx >= 0) {
+      // Variable length: the value's bytes, up to 124.
+      bytes = value.bytes.length;
+      if (bytes > of.TUN_METADATA_MAX_BYTES)
+        return `expected to read at most ${of.TUN_METADATA_MAX_BYTES} bytes but got ${bytes}`;
+      w.u32(of.tunMdHeader(tunIdx, masked ? 2 * bytes : bytes, masked));
+    } else {
+      const exact = byName.get(masked ? name.slice(0, -2) : name);
+      if (exact === undefined || (masked && !maskable.has(exact))) return `${text}: unknown field \`${name}'`;
+      bytes = (exact & 0xff) - experimenterLen(exact);
+      w.u32(masked ? maskedHeader(exact) : exact);
+      if (experimenterLen(exact)) w.u32(ONF_EXPERIMENTER);
+      if (value.bytes.length !== bytes) {
+        return `expected to read ${bytes} bytes but got ${value.bytes.length}`;
+      }
     }
     w.bytes(value.bytes);
     s = value.rest;
@@ -95,6 +105,37 @@ function nxMatchFromString(of: OpenFlow, text: string): Uint8Array | string {
   return w.finish();
 }
 
+/** `N` of an NXM_NX_TUN_METADATAN name (0..63), else -1. */
+function tunMdNameIndex(name: string): number {
+  const m = /^NXM_NX_TUN_METADATA(0|[1-9][0-9]?)$/.exec(name);
+  return m && Number(m[1]) < 64 ? Number(m[1]) : -1;
+}
+
+/**
+ * ovs-ofctl parse-nx-match/parse-oxm write each tun_metadata value (and mask) of length L back
+ * as the first L bytes of the 124-byte field holding it right-aligned: the value's last
+ * 124 - L bytes shifted out, zeros shifted in (what its round trip without a TLV map does; a
+ * flow_mod with the same bytes prints the right value). Rewrites the entries of `b` in place.
+ */
+function shiftTunMdPayloads(of: OpenFlow, b: Uint8Array): void {
+  let p = 0;
+  while (p + 4 <= b.length) {
+    const header = ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+    const len = header & 0xff;
+    if (of.tunMdIndexOfHeader(header) >= 0) {
+      const n = header & HAS_MASK ? len >> 1 : len;
+      for (let part = p + 4; part < p + 4 + len; part += n)
+        shiftRight(b.subarray(part, part + n), of.TUN_METADATA_MAX_BYTES - n);
+    }
+    p += 4 + len;
+  }
+}
+
+/** Moves `bytes` right by `by` places (dropping what falls off), zero-filling from the left. */
+function shiftRight(bytes: Uint8Array, by: number): void {
+  for (let i = bytes.length - 1; i >= 0; i--) bytes[i] = i >= by ? bytes[i - by] : 0;
+}
+
 /** OVS's nx_match_to_string: the entries by name, values (and masks) in hex; `<any>` for none. */
 export function nxMatchToString(of: OpenFlow, b: Uint8Array): string {
   if (!b.length) return '<any>';
@@ -109,7 +150,11 @@ export function nxMatchToString(of: OpenFlow, b: Uint8Array): string {
     const n = masked ? (len - extra) >> 1 : len - extra;
     const exact = masked ? ((header & ~0x1ff) | (n + extra)) >>> 0 : header;
     if (p + 4 + len > b.length || n < 0) break;
-    const name = byHeader.get(exact) ?? `${header >>> 16}:${(header >>> 9) & 0x7f}`;
+    const tunIdx = of.tunMdIndexOfHeader(header);
+    const name =
+      tunIdx >= 0
+        ? `NXM_NX_TUN_METADATA${tunIdx}`
+        : (byHeader.get(exact) ?? `${header >>> 16}:${(header >>> 9) & 0x7f}`);
     const hex = (from: number) => of.toHex(b.subarray(from, from + n));
     const v = p + 4 + extra;
     parts.push(masked ? `${name}_W(${hex(v)}/${hex(v + n)})` : `${name}(${hex(v)})`);
@@ -158,7 +203,9 @@ export function decodeNxMatchLines(
     const w = new of.Writer();
     if (version) of.putNxMatch(w, pulled.match, version);
     else of.putNxMatch(w, pulled.match, 0, pulled.cookie, pulled.cookieMask);
-    out.push({ input: line, match: of.formatMatch(pulled.match), entries: nxMatchToString(of, w.finish()) });
+    const written = w.finish();
+    shiftTunMdPayloads(of, written);
+    out.push({ input: line, match: of.formatMatch(pulled.match), entries: nxMatchToString(of, written) });
   }
   return { lines: out };
 }

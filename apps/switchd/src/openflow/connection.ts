@@ -83,6 +83,7 @@ import {
 import { OPENFLOW_TABLES, type TableConfig } from './table-config.js';
 import { tableFeaturesEntries, tableFeaturesSetError, tableStatsFeatures } from './table-features.js';
 import type { TlvMap } from './tlv-map.js';
+import { checkTunMetadata } from './tun-metadata-check.js';
 
 /** Versions this switch speaks: OpenFlow 1.0 (wire 1) to 1.5 (wire 6), as OVS 3.1. */
 export const MIN_VERSION = 1;
@@ -761,6 +762,8 @@ export class Connection implements RoleHolder {
 
   private flowMod(fm: ReturnType<typeof newFlowMod>, raw: Uint8Array) {
     const bridge = this.host.bridge;
+    const tunMd = checkTunMetadata(fm, this.host.tlvMap);
+    if (tunMd) return 'refuse' in tunMd ? this.sendNamedError(tunMd.refuse, raw) : undefined;
     let removed: RemovedFlow[];
     try {
       checkFlowMod(fm, bridge.ofproto);
@@ -804,6 +807,9 @@ export class Connection implements RoleHolder {
     if (decoded instanceof OpenFlowDecodeError) return this.sendError(decoded.type, decoded.code, raw);
     if (decoded?.type !== 'flow_mod')
       throw new BundleError(OFPBFC.MSG_UNSUP, `message type ${inner[1]} cannot go in a bundle here`);
+    // In a bundle even a no-op would be applied without its tun_metadata: refuse it instead.
+    const tunMd = checkTunMetadata(decoded.flowMod, this.host.tlvMap);
+    if (tunMd) return this.sendNamedError('refuse' in tunMd ? tunMd.refuse : 'OFPBMC_BAD_FIELD', raw);
     this.bundles.add(m.bundleId, m.flags, { fm: decoded.flowMod, version: this.version, raw });
   }
 
@@ -870,6 +876,8 @@ export class Connection implements RoleHolder {
 
   /** Flows a flow/aggregate stats request selects (loose match, cookie, out_port/out_group). */
   private selectFlows(req: FlowStatsRequest): FlowEntry[] {
+    // No rule holds tun_metadata (see tun-metadata-check.ts): a request that matches it selects none.
+    if (req.match.tunMd) return [];
     const fm = newFlowMod();
     fm.match = req.match;
     fm.tableId = req.tableId;

@@ -38,6 +38,11 @@ export class TlvMap {
     this.mappings = next.sort((a, b) => a.index - b.index);
   }
 
+  /** Whether tun_metadata`index` has a mapping (a flow may use it). */
+  isMapped(index: number): boolean {
+    return this.mappings.some((m) => m.index === index);
+  }
+
   reply(): TlvTableReply {
     return { maxOptionSpace: TLV_MAX_OPTION_SPACE, maxFields: TLV_MAX_FIELDS, mappings: this.mappings };
   }
