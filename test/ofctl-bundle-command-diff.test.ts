@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { normalizeRun, runTool, startTwoSwitches, type TwoSwitches } from './support/ofctl-chains.js';
+import { normalizeRun, runTool, useTwoSwitches } from './support/ofctl-chains.js';
 import { describeNeeding } from './support/requirements.js';
 
 /**
@@ -30,18 +30,16 @@ describeNeeding(
   { binaries: ['ovs-vswitchd', 'ovsdb-server', 'ovs-ofctl', 'ovs-vsctl'] },
   'ofctl bundle against ovs-ofctl on ovs-vswitchd and softswitch',
   () => {
-    let switches: TwoSwitches;
+    const switches = useTwoSwitches();
     let dir: string;
     const file = (name: string) => join(dir, `${name}.txt`);
 
-    beforeAll(async () => {
+    beforeAll(() => {
       dir = mkdtempSync(join(tmpdir(), 'ofctl-bundle-'));
       for (const [name, text] of Object.entries(FILES)) writeFileSync(file(name), text);
-      switches = await startTwoSwitches();
-    }, 30_000);
+    });
 
-    afterAll(async () => {
-      await switches?.stop();
+    afterAll(() => {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
@@ -55,7 +53,7 @@ describeNeeding(
         ['bundle', 'SW', file('badFlow')],
         ['--no-stats', 'dump-flows', 'SW'],
       ];
-      const { reference, others } = await switches.runAll(steps);
+      const { reference, others } = await switches().runAll(steps);
       for (const [name, results] of Object.entries(others))
         expect({ name, results }).toEqual({ name, results: reference });
       expect(reference[2].stderr).toContain('Error OFPBAC_BAD_OUT_GROUP for: OFPT_FLOW_MOD (OF1.4)');
@@ -64,7 +62,7 @@ describeNeeding(
     }, 30_000);
 
     it('sends group lines as ovs-ofctl does (ovs-vswitchd)', async () => {
-      const target = `unix:${join(switches.ovs.dir, 'br0.mgmt')}`;
+      const target = `unix:${join(switches().ovs.dir, 'br0.mgmt')}`;
       const args = ['bundle', target, file('groups')];
       // Group 1 is added twice, so the commit fails; run by each tool on the same state.
       const theirs = normalizeRun(await runTool('ovs-ofctl', args), target);

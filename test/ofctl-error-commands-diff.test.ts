@@ -83,5 +83,8 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'ofctl print-error and encode-error
     for (const { args, theirs, ours } of results)
       expect({ args, ...normalize(ours) }).toEqual({ args, ...normalize(theirs) });
     expect(results[3].theirs.stderr).toContain('|ofp_errors|ERR|cannot encode OFPBAC_BAD_SET_MASK for OpenFlow 1.0');
+    // Real output too, not only the same failures.
+    expect(results[0].theirs.stdout).toContain('OpenFlow 1.5: vendor 0, type 6, code 16\n');
+    expect(results[2].theirs.stdout).toContain('00000000  01 01 00 1c 00 00 00 01-b0 c2 00 00 00 00 23 20\n');
   }, 30_000);
 });

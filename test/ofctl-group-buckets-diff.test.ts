@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as of from '@softswitch/openflow';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseGroupOutput } from '../apps/ofctl/src/offline/parse-group.js';
-import { normalizeRun, runTool, startTwoSwitches, type TwoSwitches } from './support/ofctl-chains.js';
+import { normalizeRun, runTool, useTwoSwitches } from './support/ofctl-chains.js';
 import { describeNeeding } from './support/requirements.js';
 
 /**
@@ -81,21 +81,19 @@ describeNeeding(
   { binaries: ['ovs-vswitchd', 'ovsdb-server', 'ovs-ofctl', 'ovs-vsctl'] },
   'ofctl insert-buckets, remove-buckets and parse-group against ovs-ofctl and ovs-vswitchd',
   () => {
-    let switches: TwoSwitches;
+    const switches = useTwoSwitches();
     let dir: string;
 
-    beforeAll(async () => {
+    beforeAll(() => {
       dir = mkdtempSync(join(tmpdir(), 'ofctl-buckets-'));
-      switches = await startTwoSwitches();
-    }, 30_000);
+    });
 
-    afterAll(async () => {
-      await switches?.stop();
+    afterAll(() => {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
     it('runs bucket commands as ovs-ofctl on ovs-vswitchd does, either tool on either switch', async () => {
-      const { reference, others } = await switches.runAll(STEPS);
+      const { reference, others } = await switches().runAll(STEPS);
       for (const [name, results] of Object.entries(others))
         expect({ name, results }).toEqual({ name, results: reference });
       // Real results, not the same failure four times.

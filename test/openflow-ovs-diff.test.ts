@@ -257,6 +257,8 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow parse-flows vs ovs-ofctl'
         '',
       );
       expect({ flow, message }).toEqual({ flow, message: theirMessage });
+      // Both refused with a message, not both silent.
+      expect(message, flow).not.toBe('');
     }
   });
 });

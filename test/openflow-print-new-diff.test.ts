@@ -211,11 +211,15 @@ function ovsParse(dir: string, hexes: string[], ourTexts: string[]): string[] {
   }).split('\n');
   // Split their output by our texts' line counts: a difference shows up in the message it is in.
   let at = 0;
-  return ourTexts.map((t) => {
+  const texts = ourTexts.map((t) => {
     const n = t.split('\n').length;
     at += n;
     return lines.slice(at - n, at).join('\n');
   });
+  // Whatever they print past our texts' lines belongs to the last message: it must differ then.
+  const rest = lines.slice(at).join('\n').trimEnd();
+  if (rest && texts.length) texts[texts.length - 1] += `\n${rest}`;
+  return texts;
 }
 
 function ovsPrint(h: string): Promise<string> {

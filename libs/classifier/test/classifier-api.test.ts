@@ -112,6 +112,22 @@ describe('classifier API', () => {
     expect(wc[F.conj]).toBe(0);
   });
 
+  it('passes over a one-word subtable whose first-word filter excludes the key, un-wildcarding that word', () => {
+    // A proto-only subtable hashes nw_proto alone at its first stage: its filter holds 6 and 17.
+    const c = cls();
+    c.insert(m({ proto: 6 }), 10, 'tcp');
+    c.insert(m({ proto: 17 }), 10, 'udp');
+    c.resetStats();
+    const wc = new Uint32Array(W);
+    expect(c.lookup(pkt({ proto: 1, src: '10.0.0.1' }), wc)).toBeNull();
+    expect(c.stats.subtablesVisited).toBe(1);
+    expect(c.stats.subtablesHashed).toBe(0);
+    expect(Array.from(wc)).toEqual([0, 0, 0, 0, 0xff, 0, 0]);
+    // A value the filter holds is probed, and found.
+    expect(c.lookup(pkt({ proto: 17 }))?.data).toBe('udp');
+    expect(c.stats.subtablesHashed).toBe(1);
+  });
+
   it('makes a bundle visible atomically through versions', () => {
     const c = cls();
     const old = c.insert(m({ dport: 80 }), 10, 'old');

@@ -92,11 +92,6 @@ export class SignatureMatchCache<A> {
     table[way + WAYS] = flow.slot;
   }
 
-  clear(): void {
-    this.table.fill(0);
-    this.used = 0;
-  }
-
   private random(): number {
     let x = this.rng;
     x ^= x << 13;

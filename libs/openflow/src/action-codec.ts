@@ -178,12 +178,11 @@ function putTunMdSetField(w: Writer, a: Extract<Action, { type: 'set_field' }>, 
 }
 
 function setFieldModern(w: Writer, a: Extract<Action, { type: 'set_field' }>, version: number): void {
-  const fieldAll = (1n << BigInt(fieldWidth(a.field))) - 1n;
   const full = a.mask === a.field.wholeMask || (a.field.name === 'vlan_vid' && (a.mask & 0xfffn) === 0xfffn);
   if (version >= 6) putSetField(w, a.field, a.unmasked ?? a.value, a.mask, version);
   else if (a.fromLoad) putRegLoad(w, a.field, a.value, a.mask);
   else if (version < 3) setFieldLegacy(w, a, version);
-  else if (full) putSetField(w, a.field, a.value, fieldAll, version);
+  else if (full) putSetField(w, a.field, a.value, (1n << BigInt(fieldWidth(a.field))) - 1n, version);
   else putRegLoad(w, a.field, a.value, a.mask);
 }
 
@@ -305,21 +304,15 @@ export function encodeAction(w: Writer, a: Action, version: number, ctx: EncodeC
       w.u16(ofsNbits(a.src.ofs, a.src.nBits)).u32(nxmHeader0(a.src.field)).u16(a.maxLen).zeros(6);
       return;
     case 'set_vlan_vid':
-      // OpenFlow 1.1 has the action but no implicit push: an explicit one goes first.
-      if (version === 2 && a.push && !ctx.flowHasVlan) w.u16(17).u16(8).u16(0x8100).u16(0);
+      // OpenFlow 1.1+ has no implicit push (1.1 keeps the action): an explicit one goes first.
+      if (version >= 2 && a.push && !ctx.flowHasVlan) w.u16(17).u16(8).u16(0x8100).u16(0);
       if (version < 3) w.u16(1).u16(8).u16(a.vid).u16(0);
-      else {
-        if (a.push && !ctx.flowHasVlan) w.u16(17).u16(8).u16(0x8100).u16(0);
-        putSetField(w, F('vlan_vid'), BigInt(a.vid | VLAN_CFI), 0x1fffn, version);
-      }
+      else putSetField(w, F('vlan_vid'), BigInt(a.vid | VLAN_CFI), 0x1fffn, version);
       return;
     case 'set_vlan_pcp':
-      if (version === 2 && a.push && !ctx.flowHasVlan) w.u16(17).u16(8).u16(0x8100).u16(0);
+      if (version >= 2 && a.push && !ctx.flowHasVlan) w.u16(17).u16(8).u16(0x8100).u16(0);
       if (version < 3) w.u16(2).u16(8).u8(a.pcp).zeros(3);
-      else {
-        if (a.push && !ctx.flowHasVlan) w.u16(17).u16(8).u16(0x8100).u16(0);
-        putSetField(w, F('vlan_pcp'), BigInt(a.pcp), 7n, version);
-      }
+      else putSetField(w, F('vlan_pcp'), BigInt(a.pcp), 7n, version);
       return;
     case 'strip_vlan':
       w.u16(of10 ? 3 : 18)

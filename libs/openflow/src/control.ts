@@ -264,13 +264,15 @@ export function decodeGroupMod(b: Uint8Array, version: number): GroupMod {
   return g;
 }
 
-/** ofp15_group_mod: buckets with ids and properties, then group properties (not kept). */
 /** A Nicira NXT_GROUP_MOD (OpenFlow 1.0): the 1.5 body after the vendor header, 1.0 actions. */
 export function decodeNxGroupMod(b: Uint8Array): GroupMod {
   return decodeGroupMod15(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 16, 1);
 }
 
-/** ofp15_group_mod at `at`; buckets' actions in `actionVersion`'s form. */
+/**
+ * ofp15_group_mod at `at` (buckets with ids and properties, then group properties, not kept);
+ * buckets' actions in `actionVersion`'s form.
+ */
 function decodeGroupMod15(b: Uint8Array, v: DataView, at: number, actionVersion: number): GroupMod {
   if (b.length < at + 16) throw bad(2, 'group_mod too short');
   const g: GroupMod = { command: v.getUint16(at), groupType: b[at + 2], groupId: v.getUint32(at + 4), buckets: [] };

@@ -27,11 +27,9 @@ for (const name of ['OFPGMFC_UNKNOWN_BUCKET', 'OFPGMFC_BUCKET_EXISTS']) {
 /**
  * OpenFlow 1.0 has no numbers for many 1.1+ errors; OVS sends those as a Nicira vendor error
  * (OFPT_ERROR type NXET_VENDOR, code 0, then vendor NX_VENDOR_ID and the Nicira type/code, as
- * error-table.ts gives them).
+ * error-table.ts gives them; NXET_VENDOR and NX_VENDOR_ID live there). This one is for an error
+ * OpenFlow 1.0 cannot express at all.
  */
-export const NXET_VENDOR = 0xb0c2;
-export const NX_VENDOR_ID = 0x2320;
-/** For an error OpenFlow 1.0 cannot express at all. */
 export const NXBRC_UNENCODABLE_ERROR: [number, number] = [1, 521];
 
 let namesOnWire: Map<string, string> | undefined;

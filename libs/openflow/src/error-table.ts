@@ -208,7 +208,9 @@ const TABLE: Record<string, string> = {
   OFPTMFC_EPERM: '3-6=8,2',
 };
 
-export const NX_ERROR_VENDOR = 0x2320;
+/** Nicira's vendor id, and 1.0/1.1's OFPT_ERROR type for a vendor error (then vendor, type, code). */
+export const NX_VENDOR_ID = 0x2320;
+export const NXET_VENDOR = 0xb0c2;
 
 /** How an error goes on the wire in one version; vendor 0 is a standard error. */
 export interface ErrorTriplet {
@@ -229,7 +231,7 @@ function table(): Map<string, (ErrorTriplet | undefined)[]> {
       const [from, to = from] = versions.split('-').map(Number);
       const colon = value.indexOf(':');
       const vendorText = colon < 0 ? '' : value.slice(0, colon);
-      const vendor = vendorText === 'nx' ? NX_ERROR_VENDOR : vendorText ? Number.parseInt(vendorText, 16) : 0;
+      const vendor = vendorText === 'nx' ? NX_VENDOR_ID : vendorText ? Number.parseInt(vendorText, 16) : 0;
       const [type, code] = value
         .slice(colon + 1)
         .split(',')
@@ -256,7 +258,6 @@ export function errorTriplet(name: string, version: number): ErrorTriplet | unde
   return table().get(name)?.[version];
 }
 
-const NXET_VENDOR = 0xb0c2;
 const OFPET12_EXPERIMENTER = 0xffff;
 
 /**

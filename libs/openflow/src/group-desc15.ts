@@ -1,6 +1,7 @@
 import { decodeActions } from './action-codec.js';
 import type { Writer } from './bytes.js';
 import type { Bucket } from './control.js';
+import { NX_VENDOR_ID } from './error-table.js';
 import { bodyDecodeError, OFPBRC, OFPET, type OpenFlowDecodeError } from './errors.js';
 import { portFromOf11, portToOf11 } from './format-values.js';
 import type { EncodeActions, GroupDesc } from './multipart-groups.js';
@@ -125,7 +126,6 @@ export function decodeBuckets15(
 
 /** OVS's OpenFlow 1.0 group-desc statistics: a Nicira vendor stats subtype. */
 export const NXST_GROUP_DESC = 8;
-const NX_VENDOR_ID = 0x2320;
 /** ofp10_stats_msg (12) + vendor (4) + subtype (4) + pad (4). */
 export const NX_STATS_HEADER = 24;
 

@@ -1,5 +1,6 @@
 import type { Writer } from './bytes.js';
 import { bodyDecodeError, OFPBRC, OFPET } from './errors.js';
+import { formatFlags } from './format-values.js';
 
 /**
  * OpenFlow 1.4+ table descriptions (OFPMP_TABLE_DESC): each table's config flags and its
@@ -89,22 +90,10 @@ function decodeTableDescsInto(out: TableDesc[], b: Uint8Array, off: number, end:
   }
 }
 
-const EVICTION_FLAG_NAMES = ['OTHER', 'IMPORTANCE', 'LIFETIME'];
-
+/** OFPTMPEF14_* names by bit. */
+const EVICTION_FLAG_NAMES: Record<number, string> = { 1: 'OTHER', 2: 'IMPORTANCE', 4: 'LIFETIME' };
 /** OVS's ofp_print_bit_names: known names, then any other bits as one hex number; "0" for none. */
-function evictionFlagNames(flags: number): string {
-  if (!flags) return '0';
-  const names: string[] = [];
-  let rest = flags;
-  EVICTION_FLAG_NAMES.forEach((name, i) => {
-    if (flags & (1 << i)) {
-      names.push(name);
-      rest &= ~(1 << i);
-    }
-  });
-  if (rest) names.push(`0x${(rest >>> 0).toString(16)}`);
-  return names.join('|');
-}
+const evictionFlagNames = (flags: number): string => formatFlags(flags, (bit) => EVICTION_FLAG_NAMES[bit], '|');
 
 /** OVS's ofputil_table_desc_format for each table, a blank line between tables. */
 export function formatTableDescs(descs: readonly TableDesc[]): string {

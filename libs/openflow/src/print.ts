@@ -1,8 +1,9 @@
 import { formatActions, PACKET_IN_REASONS } from './actions.js';
 import { ASYNC_ERROR_NAMES, formatAsyncConfig } from './async-config.js';
 import { ONF_VENDOR_ID } from './bundle.js';
-import { formatGroupMod, formatMeterMod, formatPortMod, ROLES } from './control.js';
-import { ERROR_NAMES_11, errorNameOnWire, NXET_VENDOR } from './error-names.js';
+import { formatGroupMod, formatMeterMod, formatPortMod, NXT_GROUP_MOD, ROLES } from './control.js';
+import { ERROR_NAMES_11, errorNameOnWire } from './error-names.js';
+import { NXET_VENDOR } from './error-table.js';
 import { OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
 import { decodeFlowMod, formatFlowModBody } from './flow-mod.js';
 import { decodeFlowRemovedExt, type FlowRemovedExt, isFlowRemovedExt } from './flow-removed-ext.js';
@@ -209,7 +210,7 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
       return `***decode error: OFPBRC_BAD_LEN***\n${hexDump(b)}`;
     }
     const nx = nxSubtype(b);
-    if (nx !== undefined && NX_TITLES[nx] && nx !== NXT_GROUP_MOD_SUBTYPE) return formatNxMessage(b, nx);
+    if (nx !== undefined && NX_TITLES[nx] && nx !== NXT_GROUP_MOD) return formatNxMessage(b, nx);
     if (b[0] >= 2 && b[1] === 17) {
       return `${head('OFPT_TABLE_MOD', b[0], new DataView(b.buffer, b.byteOffset).getUint32(4))}${formatTableMod(b)}`;
     }
@@ -428,15 +429,14 @@ function formatFeatures(m: Extract<OpenFlowMessage, { type: 'features_reply' }>)
   return s;
 }
 
-/** Nicira messages printed here, by subtype (NXT_GROUP_MOD is OpenFlow 1.0's group_mod). */
-const NXT_GROUP_MOD_SUBTYPE = 31;
 const NXT_CT_FLUSH_ZONE = 29;
+/** Nicira messages printed here, by subtype (NXT_GROUP_MOD is OpenFlow 1.0's group_mod). */
 const NX_TITLES: Record<number, string> = {
   [NXT_TLV_TABLE_MOD]: 'NXT_TLV_TABLE_MOD',
   [NXT_TLV_TABLE_REQUEST]: 'NXT_TLV_TABLE_REQUEST',
   [NXT_TLV_TABLE_REPLY]: 'NXT_TLV_TABLE_REPLY',
   [NXT_CT_FLUSH_ZONE]: 'NXT_CT_FLUSH_ZONE',
-  [NXT_GROUP_MOD_SUBTYPE]: 'NXT_GROUP_MOD',
+  [NXT_GROUP_MOD]: 'NXT_GROUP_MOD',
 };
 const TLV_COMMANDS = ['ADD', 'DEL', 'CLEAR'];
 
@@ -451,7 +451,7 @@ function lengthRule(b: Uint8Array): [number, number] | undefined {
   if (v > 1 && t === 17) return v < 5 ? [16, 0] : [16, 8];
   if (v >= 5 && t === 19 && b.length >= 10 && ((b[8] << 8) | b[9]) === OFPMP_TABLE_DESC) return [24, 8];
   const nx = nxSubtype(b);
-  if (nx === NXT_GROUP_MOD_SUBTYPE) return v === 1 ? [32, 8] : undefined;
+  if (nx === NXT_GROUP_MOD) return v === 1 ? [32, 8] : undefined;
   return nx === undefined ? undefined : NX_LENGTHS[nx];
 }
 const NX_LENGTHS: Record<number, [number, number]> = {
@@ -505,7 +505,7 @@ function messageTitle(b: Uint8Array): string | undefined {
   }
   if (v === 1 && t === 4 && b.length >= 16 && b[15] === 13) return 'NXT_FLOW_MOD';
   const nx = nxSubtype(b);
-  if (nx !== undefined && NX_TITLES[nx] && (nx !== NXT_GROUP_MOD_SUBTYPE || v === 1)) return NX_TITLES[nx];
+  if (nx !== undefined && NX_TITLES[nx] && (nx !== NXT_GROUP_MOD || v === 1)) return NX_TITLES[nx];
   if (v > 1 && t === 15) return 'OFPT_GROUP_MOD';
   if (v > 1 && t === 17) return 'OFPT_TABLE_MOD';
   const statsReq = v === 1 ? 16 : 18;

@@ -1,5 +1,7 @@
 import type { Writer } from './bytes.js';
+import { NX_VENDOR_ID } from './error-table.js';
 import { decodeError, OFPBRC, OFPET } from './errors.js';
+import { hexAlt } from './format-values.js';
 
 /**
  * OVS's Geneve option ↔ tun_metadata field map: NXT_TLV_TABLE_MOD (add, delete, clear),
@@ -14,7 +16,6 @@ export const NXTTMC = { ADD: 0, DELETE: 1, CLEAR: 2 } as const;
 /** What ovs-vswitchd offers: option bytes and tun_metadata fields. */
 export const TLV_MAX_OPTION_SPACE = 256;
 export const TLV_MAX_FIELDS = 64;
-const NX_VENDOR_ID = 0x2320;
 const MAX_OPTION_LEN = 124;
 
 export interface TlvMapping {
@@ -110,14 +111,11 @@ export function decodeTlvTableReply(b: Uint8Array, checkLen = false): TlvTableRe
   return { maxOptionSpace: v.getUint32(16), maxFields: v.getUint16(20), mappings: pullMappings(b, 32, checkLen) };
 }
 
-/** C's %#x: 0 as "0", others with 0x. */
-const altHex = (n: number) => (n ? `0x${n.toString(16)}` : '0');
-
 /** OVS's print_tlv_table: the header lines, then one line per mapping. */
 export function formatTlvMappings(mappings: readonly TlvMapping[]): string {
   let s = ' mapping table:\n  class  type  length  match field\n ------  ----  ------  --------------';
   for (const m of mappings) {
-    s += `\n ${altHex(m.optionClass).padStart(6)}  ${altHex(m.optionType).padStart(4)}  ${String(m.optionLen).padStart(6)}  tun_metadata${m.index}`;
+    s += `\n ${hexAlt(m.optionClass).padStart(6)}  ${hexAlt(m.optionType).padStart(4)}  ${String(m.optionLen).padStart(6)}  tun_metadata${m.index}`;
   }
   return s;
 }

@@ -11,11 +11,11 @@ import { TLV_MAX_FIELDS, TLV_MAX_OPTION_SPACE } from './tlv-table.js';
  * common fixed-width path stays as it is.
  */
 
-export const TUN_METADATA_FIELDS = TLV_MAX_FIELDS;
+const TUN_METADATA_FIELDS = TLV_MAX_FIELDS;
 /** The widest option value (OVS's mf_field n_bytes for tun_metadataN). */
 export const TUN_METADATA_MAX_BYTES = 124;
 /** Room for all options of one match (OVS's TUN_METADATA_TOT_OPT_SIZE, as a TLV map's). */
-export const TUN_METADATA_TOTAL_BYTES = TLV_MAX_OPTION_SPACE;
+const TUN_METADATA_TOTAL_BYTES = TLV_MAX_OPTION_SPACE;
 /** NXM class and first field number: NXM_NX_TUN_METADATA0 is (0x0001, 40). */
 const NXM_CLASS = 0x0001;
 const FIRST_FIELD = 40;
@@ -99,12 +99,8 @@ export function parseTunMdValue(name: string, text: string): { value: bigint; ma
   if (slash < 0) return { value, mask: undefined };
   // OVS quotes the whole VALUE/MASK text in the mask's messages.
   const maskText = text.slice(slash + 1);
-  const mask = /^0[xX][0-9a-fA-F]+$|^-?[0-9]+$/.test(maskText)
-    ? parseNumber(maskText, name, 'mask', text)
-    : (() => {
-        throw new Error(`${text}: bad syntax for ${name} mask`);
-      })();
-  return { value, mask };
+  if (!/^0[xX][0-9a-fA-F]+$|^-?[0-9]+$/.test(maskText)) throw new Error(`${text}: bad syntax for ${name} mask`);
+  return { value, mask: parseNumber(maskText, name, 'mask', text) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { OfflineFatal } from './fatal.js';
-import { parseHexPairs } from './hex-input.js';
+import { bareHexDump, parseHexPairs } from './hex-input.js';
 
 type Of = typeof import('@softswitch/openflow');
 
@@ -45,20 +45,6 @@ export function encodeErrorReply(of: Of, name: string, request: Uint8Array): { m
   return { msg: w.finish(), logs };
 }
 
-/** OVS's ovs_hex_dump without the ASCII column: offset, 16 bytes a line, '-' after the eighth. */
-export function plainHexDump(b: Uint8Array): string {
-  let out = '';
-  for (let at = 0; at < b.length; at += 16) {
-    let line = at.toString(16).padStart(8, '0');
-    line += ' ';
-    for (let i = at; i < Math.min(at + 16, b.length); i++) {
-      line += `${i === at + 8 ? '-' : ' '}${b[i].toString(16).padStart(2, '0')}`;
-    }
-    out += `${line}\n`;
-  }
-  return out;
-}
-
 /** ovs-ofctl encode-error-reply NAME HEX: the reply's hex dump (and OVS's log lines). */
 export function encodeErrorReplyOutput(of: Of, name: string, hex: string): { stdout: string; logs: string[] } {
   knownError(of, name);
@@ -67,5 +53,5 @@ export function encodeErrorReplyOutput(of: Of, name: string, hex: string): { std
   if (bytes.length < 8) throw new OfflineFatal('Request too short', '');
   if (bytes.length !== ((bytes[2] << 8) | bytes[3])) throw new OfflineFatal('Request size inconsistent', '');
   const { msg, logs } = encodeErrorReply(of, name, bytes);
-  return { stdout: plainHexDump(msg), logs };
+  return { stdout: bareHexDump(msg), logs };
 }

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { UserError } from '@softswitch/cli-kit';
 import type { FlowMod, GroupMod } from '@softswitch/openflow';
 import type { ProtocolOptions } from '../protocol-flags.js';
+import { readInputFile } from './group-meter.js';
 
 type Of = typeof import('@softswitch/openflow');
 
@@ -30,12 +30,7 @@ function flowLine(of: Of, text: string): { fm: FlowMod; usable: number } {
  * start with its command; the usable protocols narrow line by line.
  */
 export function readBundleFile(of: Of, file: string): { lines: BundleLine[]; usable: number } {
-  let text: string;
-  try {
-    text = readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (e) {
-    throw new UserError(`${file}: open failed (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  const text = readInputFile(file);
   const lines: BundleLine[] = [];
   let usable = of.P_ANY;
   text.split('\n').forEach((raw, i) => {

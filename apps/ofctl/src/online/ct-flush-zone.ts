@@ -2,18 +2,20 @@ import { UserError } from '@softswitch/cli-kit';
 import type { ProtocolOptions } from '../protocol-flags.js';
 import { openSwitch } from './session.js';
 
-const NX_VENDOR_ID = 0x2320;
 const NXT_CT_FLUSH_ZONE = 29;
 
-/** OVS's str_to_u16: a C integer (decimal, 0x hex, 0 octal) from 0 to 65535. */
-export function parseZoneId(text: string): number {
+/** A C integer as strtol with base 0 reads it (decimal, 0x hex, 0 octal, optional sign); NaN if malformed. */
+export function parseCInt(text: string): number {
   const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
-  let value = Number.NaN;
-  if (m) {
-    const digits = m[2];
-    const octal = digits.length > 1 && digits[0] === '0' && !/^0[xX]/.test(digits);
-    value = (m[1] === '-' ? -1 : 1) * (octal ? Number.parseInt(digits, 8) : Number(digits));
-  }
+  if (!m) return Number.NaN;
+  const digits = m[2];
+  const octal = digits.length > 1 && digits[0] === '0' && !/^0[xX]/.test(digits);
+  return (m[1] === '-' ? -1 : 1) * (octal ? Number.parseInt(digits, 8) : Number(digits));
+}
+
+/** OVS's str_to_u16: a C integer from 0 to 65535. */
+export function parseZoneId(text: string): number {
+  const value = parseCInt(text);
   if (!(value >= 0 && value <= 0xffff)) throw new UserError(`invalid zone_id "${text}"`);
   return value;
 }
@@ -26,7 +28,7 @@ export async function runCtFlushZone(spec: string, zoneText: string, flags: Prot
   await runOnline(async (track) => {
     const conn = track(await openSwitch(of, spec, flags));
     const w = new of.Writer(24);
-    w.u8(conn.version).u8(4).u16(24).u32(conn.takeXid()).u32(NX_VENDOR_ID).u32(NXT_CT_FLUSH_ZONE).zeros(6).u16(zone);
+    w.u8(conn.version).u8(4).u16(24).u32(conn.takeXid()).u32(of.NX_VENDOR_ID).u32(NXT_CT_FLUSH_ZONE).zeros(6).u16(zone);
     await conn.transactNoReply(w.finish());
   });
 }

@@ -1,9 +1,8 @@
 import { UserError } from '@softswitch/cli-kit';
 import type { ProtocolOptions } from '../protocol-flags.js';
-import type { OfConnection } from './connection.js';
+import { fetchConfig } from './monitor.js';
 import { openSwitch } from './session.js';
 
-type Of = typeof import('@softswitch/openflow');
 type Flags = ProtocolOptions & { rundir?: string };
 
 /** OFPC_FRAG_* values by ovs-ofctl's mode names (the two low bits of the switch config flags). */
@@ -11,16 +10,6 @@ export const FRAG_MODES = ['normal', 'drop', 'reassemble', 'nx-match'] as const;
 const FRAG_MASK = 3;
 /** OpenFlow 1.0-1.2's "invalid TTL to controller" flag, which set-config carries back. */
 const INVALID_TTL_TO_CONTROLLER = 4;
-
-/** ovs-ofctl's fetch_switch_config: a get-config request and its reply. */
-async function fetchConfig(of: Of, conn: OfConnection): Promise<{ flags: number; missSendLen: number }> {
-  const [reply] = await conn.transact(
-    of.encodeMessage({ type: 'get_config_request', version: conn.version, xid: conn.takeXid() }),
-  );
-  const m = of.decodeMessage(reply);
-  if (m.type !== 'get_config_reply') throw new UserError('unexpected reply to get-config request');
-  return { flags: m.flags, missSendLen: m.missSendLen };
-}
 
 /** get-frags SWITCH: the switch's fragment handling mode. */
 export async function runGetFrags(spec: string, flags: Flags): Promise<void> {

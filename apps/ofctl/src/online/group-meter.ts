@@ -18,6 +18,15 @@ function parseOrFail<T>(parse: () => T): T {
   }
 }
 
+/** FILE's text ("-" is stdin); an error names the file as ovs-ofctl does. */
+export function readInputFile(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (e) {
+    throw new UserError(`${file}: open failed (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
 /** Group mods from the command line or a file ("-" is stdin); file lines may name a command. */
 export function readGroupMods(
   of: Of,
@@ -28,12 +37,7 @@ export function readGroupMods(
     const { gm, usable } = parseOrFail(() => of.parseGroupMod(source.text ?? '', command));
     return { gms: [gm], usable };
   }
-  let text: string;
-  try {
-    text = readFileSync(source.file === '-' ? 0 : source.file, 'utf8');
-  } catch (e) {
-    throw new UserError(`${source.file}: open failed (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  const text = readInputFile(source.file);
   const gms: GroupMod[] = [];
   let usable = of.P_ANY;
   const lines = text.split('\n');

@@ -54,7 +54,8 @@ async function trySetPacketInFormat(
   }
 }
 
-async function fetchConfig(of: Of, conn: OfConnection): Promise<{ flags: number; missSendLen: number }> {
+/** ovs-ofctl's fetch_switch_config: a get-config request and its reply. */
+export async function fetchConfig(of: Of, conn: OfConnection): Promise<{ flags: number; missSendLen: number }> {
   const [reply] = await conn.transact(
     of.encodeMessage({ type: 'get_config_request', version: conn.version, xid: conn.takeXid() }),
   );

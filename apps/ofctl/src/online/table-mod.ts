@@ -2,6 +2,7 @@ import { UserError } from '@softswitch/cli-kit';
 import type { TableDesc } from '@softswitch/openflow';
 import type { ProtocolOptions } from '../protocol-flags.js';
 import type { OfConnection } from './connection.js';
+import { parseCInt } from './ct-flush-zone.js';
 import { openSwitch, versionBitmap } from './session.js';
 import { tableDescRequest } from './table-desc.js';
 
@@ -29,13 +30,7 @@ export interface TableModRequest {
 /** OVS's str_to_int (base 0) for a vacancy percentage. */
 function percent(text: string | undefined, which: string): number {
   if (text === undefined) throw new UserError(`Vacancy ${which} value missing`);
-  const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
-  let n = Number.NaN;
-  if (m) {
-    const digits = m[2];
-    const octal = digits.length > 1 && digits[0] === '0' && !/^0[xX]/.test(digits);
-    n = (m[1] === '-' ? -1 : 1) * (octal ? Number.parseInt(digits, 8) : Number(digits));
-  }
+  const n = parseCInt(text);
   if (!(n >= 0 && n <= 100)) throw new UserError(`Invalid vacancy ${which} value "${text}"`);
   return n;
 }

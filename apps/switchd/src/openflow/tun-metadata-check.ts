@@ -13,28 +13,37 @@ import type { TlvMap } from './tlv-map.js';
  */
 export type TunMetadataVerdict = { refuse: string } | { noop: true } | undefined;
 
+/** What a flow-mod's use of tun_metadata comes to: none, only mapped fields, or an unmapped one. */
+const NONE = 0;
+const MAPPED = 1;
+const UNMAPPED = 2;
+
 export function checkTunMetadata(fm: FlowMod, map: TlvMap): TunMetadataVerdict {
-  const used: number[] = [];
+  // Runs on every flow-mod: no allocation, and a flow without tun_metadata only walks its actions.
+  let inMatch = NONE;
   const md = fm.match.tunMd;
-  if (md) for (let i = 0; i < md.length; i++) if (md[i]) used.push(i);
-  const inMatch = used.length;
-  tunMdInActions(fm.actions, used);
-  if (!used.length) return undefined;
-  if (used.some((i) => !map.isMapped(i))) return { refuse: 'NXFMFC_INVALID_TLV_FIELD' };
+  if (md) for (let i = 0; i < md.length; i++) if (md[i]) inMatch = Math.max(inMatch, use(i, map));
+  const used = Math.max(inMatch, tunMdInActions(fm.actions, map));
+  if (used === NONE) return undefined;
+  if (used === UNMAPPED) return { refuse: 'NXFMFC_INVALID_TLV_FIELD' };
   const adds = fm.command <= FlowModCommand.MODIFY_STRICT;
   if (inMatch) return adds ? { refuse: 'OFPBMC_BAD_FIELD' } : { noop: true };
   return adds ? { refuse: 'OFPBAC_BAD_SET_TYPE' } : undefined;
 }
 
-/** Appends the tun_metadataN that `actions` (nested lists included) set or move. */
-function tunMdInActions(actions: readonly Action[], out: number[]): void {
+function use(index: number | undefined, map: TlvMap): number {
+  if (index === undefined) return NONE;
+  return map.isMapped(index) ? MAPPED : UNMAPPED;
+}
+
+/** The tun_metadataN that `actions` (nested lists included) set or move, as NONE/MAPPED/UNMAPPED. */
+function tunMdInActions(actions: readonly Action[], map: TlvMap): number {
+  let used = NONE;
   for (const a of actions) {
-    if (a.type === 'set_field') {
-      if (a.field.tunMd !== undefined) out.push(a.field.tunMd);
-    } else if (a.type === 'reg_move') {
-      if (a.src.field.tunMd !== undefined) out.push(a.src.field.tunMd);
-      if (a.dst.field.tunMd !== undefined) out.push(a.dst.field.tunMd);
-    } else if (a.type === 'clone' || a.type === 'write_actions') tunMdInActions(a.actions, out);
-    else if (a.type === 'ct' && a.actions) tunMdInActions(a.actions, out);
+    if (a.type === 'set_field') used = Math.max(used, use(a.field.tunMd, map));
+    else if (a.type === 'reg_move') used = Math.max(used, use(a.src.field.tunMd, map), use(a.dst.field.tunMd, map));
+    else if (a.type === 'clone' || a.type === 'write_actions') used = Math.max(used, tunMdInActions(a.actions, map));
+    else if (a.type === 'ct' && a.actions) used = Math.max(used, tunMdInActions(a.actions, map));
   }
+  return used;
 }
