@@ -31,7 +31,7 @@ export interface AsyncShellResult extends Omit<ShellResult, 'status'> {
 
 export interface AsyncShellOptions {
   /** Written to the command's stdin, which is then closed. */
-  input?: string;
+  input?: string | Uint8Array;
   env?: NodeJS.ProcessEnv;
   /** Kill the command after this long: a hung tool fails its step, not the whole test by timeout. */
   killAfterMs?: number;

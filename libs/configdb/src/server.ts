@@ -1,6 +1,17 @@
 import { existsSync, unlinkSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
-import { Connection, DEFERRED, type Id, type JsonValue, type Payload, RawJson, RpcError } from '@softswitch/jsonrpc';
+import { createServer } from 'node:net';
+import {
+  type ByteStream,
+  Connection,
+  DEFERRED,
+  type Id,
+  type JsonValue,
+  listenPipe,
+  type Payload,
+  type PipeServer,
+  RawJson,
+  RpcError,
+} from '@softswitch/jsonrpc';
 import { type ChangeSet, type Commit, Database } from './database.js';
 import { OvsdbError } from './errors.js';
 import { Monitor, type MonitorVersion, mergeChanges, type RowTextCache } from './monitor.js';
@@ -145,7 +156,7 @@ export class OvsdbServer {
   private readonly dbs = new Map<string, ServedDatabase>();
   private readonly sessions = new Set<Session>();
   private readonly lockQueues = new Map<string, Session[]>();
-  private readonly listeners: Server[] = [];
+  private readonly listeners: PipeServer[] = [];
   private readonly pendingWaits = new Set<PendingWait>();
   private commitsThisTurn = 0;
   private unflushed: PendingReply[] = [];
@@ -188,14 +199,21 @@ export class OvsdbServer {
 
   /** Starts serving on a passive remote: `punix:PATH` or `ptcp:PORT[:IP]`. Resolves to the bound port for TCP. */
   listen(remote: string): Promise<number | undefined> {
+    if (remote.startsWith('punix:')) {
+      const path = remote.slice(6);
+      if (existsSync(path)) unlinkSync(path);
+      try {
+        if (this.listenOnPipeHandle(path)) return Promise.resolve(undefined);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const server = createServer((socket) => this.accept(socket));
     this.listeners.push(server);
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       if (remote.startsWith('punix:')) {
-        const path = remote.slice(6);
-        if (existsSync(path)) unlinkSync(path);
-        server.listen(path, () => resolve(undefined));
+        server.listen(remote.slice(6), () => resolve(undefined));
       } else if (remote.startsWith('ptcp:')) {
         const [port, ip] = remote.slice(5).split(':');
         server.listen(Number(port), ip || '0.0.0.0', () => {
@@ -206,8 +224,22 @@ export class OvsdbServer {
     });
   }
 
+  /**
+   * Serves a Unix socket on libuv's pipe handle, without net.Socket, if this Node offers it
+   * (false: use net.Server). Every ovs-vsctl run is a connection of its own with four requests;
+   * net.Socket's stream machinery was ~30% of the server's CPU per such session (see listenPipe).
+   */
+  private listenOnPipeHandle(path: string): boolean {
+    const pipe = listenPipe(path, (stream) => {
+      this.accept(stream);
+      stream.start();
+    });
+    if (pipe) this.listeners.push(pipe);
+    return pipe !== undefined;
+  }
+
   /** Serves one already-connected stream (also used by tests and embedded callers). */
-  accept(socket: Socket): Session {
+  accept(socket: ByteStream): Session {
     const conn = new Connection(socket, { maxMessageBytes: this.options.maxMessageBytes });
     const session = new Session(conn);
     this.sessions.add(session);
@@ -223,7 +255,7 @@ export class OvsdbServer {
     if (this.unflushed.length) this.flush();
     for (const s of this.sessions) s.conn.close();
     for (const w of this.pendingWaits) clearTimeout(w.timer);
-    await Promise.all(this.listeners.map((l) => new Promise((r) => l.close(r))));
+    await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.close(() => r()))));
     for (const d of this.dbs.values()) d.storage?.close();
   }
 

@@ -1,6 +1,5 @@
 import { EventEmitter } from 'node:events';
 import { connect as netConnect, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { DEFAULT_MAX_MESSAGE_BYTES, FramingError, JsonFramer } from './framer.js';
 import {
   decodeMessage,
@@ -13,6 +12,7 @@ import {
   type Payload,
   type ProtocolError,
 } from './message.js';
+import type { ByteStream } from './pipe-server.js';
 
 /** The peer answered a request with an error object. */
 export class RpcError extends Error {
@@ -67,7 +67,7 @@ export class Connection extends EventEmitter {
   handler: RequestHandler | undefined;
 
   constructor(
-    readonly stream: Duplex,
+    readonly stream: ByteStream,
     private readonly options: ConnectionOptions = {},
   ) {
     super();

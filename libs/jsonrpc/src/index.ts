@@ -22,3 +22,4 @@ export {
   payloadText,
   RawJson,
 } from './message.js';
+export { type ByteStream, listenPipe, type PipeServer, PipeStream } from './pipe-server.js';

@@ -28,6 +28,7 @@ const TABLE: Record<string, string> = {
   NXQOFC_QUEUE_ERROR: '5-6=nx:23,0',
   NXR_NOT_SUPPORTED: '1-2=nx:1,533 3-6=nx:34,0',
   NXR_STALE: '1-2=nx:1,534 3-6=nx:35,0',
+  NXST_NOT_CONFIGURED: '1-2=nx:1,535 3-6=nx:36,0',
   NXTFFC_DUP_TABLE: '4-6=nx:44,0',
   NXTTMFC_ALREADY_MAPPED: '1-2=nx:1,531 3-6=nx:20,0',
   NXTTMFC_BAD_COMMAND: '1-2=nx:1,527 3-6=nx:16,0',

@@ -2,6 +2,7 @@ import { formatActions, PACKET_IN_REASONS } from './actions.js';
 import { ASYNC_ERROR_NAMES, formatAsyncConfig } from './async-config.js';
 import { ONF_VENDOR_ID } from './bundle.js';
 import { formatGroupMod, formatMeterMod, formatPortMod, NXT_GROUP_MOD, ROLES } from './control.js';
+import { CtFlushDecodeError, decodeCtFlush, formatCtFlush, NXT_CT_FLUSH, NXT_CT_FLUSH_ZONE } from './ct-flush.js';
 import { ERROR_NAMES_11, errorNameOnWire } from './error-names.js';
 import { NXET_VENDOR } from './error-table.js';
 import { OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
@@ -9,6 +10,7 @@ import { decodeFlowMod, formatFlowModBody } from './flow-mod.js';
 import { decodeFlowRemovedExt, type FlowRemovedExt, isFlowRemovedExt } from './flow-removed-ext.js';
 import { formatPort } from './format-values.js';
 import { decodeGroupDescs15 } from './group-desc15.js';
+import { formatIpfixBody, ipfixLengthOk, ipfixMessageKind, ipfixTitle } from './ipfix.js';
 import { formatMatch } from './match-format.js';
 import { decodeMessage, OFPT_ROLE_STATUS, ONFT_ROLE_STATUS, type OpenFlowMessage } from './messages.js';
 import {
@@ -204,6 +206,11 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
       );
     }
     if (isTableFeaturesMessage(b)) return ofpPrintTableFeatures(b);
+    const ipfix = ipfixMessageKind(b);
+    if (ipfix) {
+      if (!ipfixLengthOk(b, ipfix)) return `***decode error: OFPBRC_BAD_LEN***\n${hexDump(b)}`;
+      return `${head(ipfixTitle(ipfix), b[0], new DataView(b.buffer, b.byteOffset).getUint32(4))}${formatIpfixBody(b, ipfix)}`;
+    }
     // OVS checks these lengths before decoding; the decoders here are looser or report otherwise.
     const rule = lengthRule(b);
     if (rule && !(rule[1] ? b.length >= rule[0] && (b.length - rule[0]) % rule[1] === 0 : b.length === rule[0])) {
@@ -429,13 +436,13 @@ function formatFeatures(m: Extract<OpenFlowMessage, { type: 'features_reply' }>)
   return s;
 }
 
-const NXT_CT_FLUSH_ZONE = 29;
 /** Nicira messages printed here, by subtype (NXT_GROUP_MOD is OpenFlow 1.0's group_mod). */
 const NX_TITLES: Record<number, string> = {
   [NXT_TLV_TABLE_MOD]: 'NXT_TLV_TABLE_MOD',
   [NXT_TLV_TABLE_REQUEST]: 'NXT_TLV_TABLE_REQUEST',
   [NXT_TLV_TABLE_REPLY]: 'NXT_TLV_TABLE_REPLY',
   [NXT_CT_FLUSH_ZONE]: 'NXT_CT_FLUSH_ZONE',
+  [NXT_CT_FLUSH]: 'NXT_CT_FLUSH',
   [NXT_GROUP_MOD]: 'NXT_GROUP_MOD',
 };
 const TLV_COMMANDS = ['ADD', 'DEL', 'CLEAR'];
@@ -459,6 +466,7 @@ const NX_LENGTHS: Record<number, [number, number]> = {
   [NXT_TLV_TABLE_REQUEST]: [16, 0],
   [NXT_TLV_TABLE_REPLY]: [32, 8],
   [NXT_CT_FLUSH_ZONE]: [24, 0],
+  [NXT_CT_FLUSH]: [24, 8],
 };
 
 /** The TLV-map and ct-flush-zone messages, as ovs-ofctl prints them (NXTTMFC_* errors by name). */
@@ -475,11 +483,16 @@ function formatNxMessage(b: Uint8Array, subtype: number): string {
         return h;
       case NXT_TLV_TABLE_REPLY:
         return `${h}${formatTlvTableReply(decodeTlvTableReply(b, true))}`;
+      case NXT_CT_FLUSH: {
+        const { match, zone } = decodeCtFlush(b);
+        return `${h}${formatCtFlush(match, zone)}`;
+      }
       default:
         return `${h} zone_id=${v.getUint16(22)}`;
     }
   } catch (e) {
-    if (e instanceof TlvTableError) return `${h} ***decode error: ${e.errorName}***\n${hexDump(b)}`;
+    if (e instanceof TlvTableError || e instanceof CtFlushDecodeError)
+      return `${h} ***decode error: ${e.errorName}***\n${hexDump(b)}`;
     throw e;
   }
 }
@@ -489,6 +502,8 @@ function messageTitle(b: Uint8Array): string | undefined {
   const v = b[0];
   const t = b[1];
   if (t === 14) return 'OFPT_FLOW_MOD';
+  const ipfix = ipfixMessageKind(b);
+  if (ipfix) return ipfixTitle(ipfix);
   if (t === 11) return 'OFPT_FLOW_REMOVED';
   if (t === 13) return 'OFPT_PACKET_OUT';
   if (t === 12) return 'OFPT_PORT_STATUS';

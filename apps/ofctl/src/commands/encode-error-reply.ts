@@ -13,12 +13,12 @@ export default class EncodeErrorReply extends BaseCommand {
     const of = await import('@softswitch/openflow');
     const { encodeErrorReplyOutput } = await import('../offline/error-commands.js');
     const { writeUntilFatal } = await import('../offline/fatal.js');
+    const { vlogLine } = await import('../offline/vlog.js');
     writeUntilFatal(() => {
       const { stdout, logs } = encodeErrorReplyOutput(of, args.error, args.request);
       // OVS logs why it replaced the error (or the version) on stderr, as vlog prints it.
-      const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       let n = 0;
-      for (const log of logs) process.stderr.write(`${time}|${String(++n).padStart(5, '0')}|ofp_errors|ERR|${log}\n`);
+      for (const log of logs) process.stderr.write(vlogLine(++n, 'ofp_errors', 'ERR', log));
       return stdout;
     });
   }

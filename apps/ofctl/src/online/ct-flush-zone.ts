@@ -2,8 +2,6 @@ import { UserError } from '@softswitch/cli-kit';
 import type { ProtocolOptions } from '../protocol-flags.js';
 import { openSwitch } from './session.js';
 
-const NXT_CT_FLUSH_ZONE = 29;
-
 /** A C integer as strtol with base 0 reads it (decimal, 0x hex, 0 octal, optional sign); NaN if malformed. */
 export function parseCInt(text: string): number {
   const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
@@ -28,7 +26,14 @@ export async function runCtFlushZone(spec: string, zoneText: string, flags: Prot
   await runOnline(async (track) => {
     const conn = track(await openSwitch(of, spec, flags));
     const w = new of.Writer(24);
-    w.u8(conn.version).u8(4).u16(24).u32(conn.takeXid()).u32(of.NX_VENDOR_ID).u32(NXT_CT_FLUSH_ZONE).zeros(6).u16(zone);
+    w.u8(conn.version)
+      .u8(4)
+      .u16(24)
+      .u32(conn.takeXid())
+      .u32(of.NX_VENDOR_ID)
+      .u32(of.NXT_CT_FLUSH_ZONE)
+      .zeros(6)
+      .u16(zone);
     await conn.transactNoReply(w.finish());
   });
 }

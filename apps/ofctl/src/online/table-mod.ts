@@ -1,5 +1,6 @@
 import { UserError } from '@softswitch/cli-kit';
 import type { TableDesc } from '@softswitch/openflow';
+import { vlogLine } from '../offline/vlog.js';
 import type { ProtocolOptions } from '../protocol-flags.js';
 import type { OfConnection } from './connection.js';
 import { parseCInt } from './ct-flush-zone.js';
@@ -114,8 +115,7 @@ export async function runModTable(
 ): Promise<void> {
   const of = await import('@softswitch/openflow');
   const { runOnline } = await import('./run.js');
-  const time = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const tm = parseTableMod(tableText, setting, (s) => process.stderr.write(`${time()}|00001|ofp_table|WARN|${s}\n`));
+  const tm = parseTableMod(tableText, setting, (s) => process.stderr.write(vlogLine(1, 'ofp_table', 'WARN', s)));
   const allowed = versionBitmap(of, flags);
   if (!(allowed & tm.versions)) {
     throw new UserError(

@@ -3,7 +3,9 @@ import { type FlowEntry, FlowModError, type RemovedFlow } from '@softswitch/ofpr
 import {
   type BundleMessage,
   bundleKind,
+  CtFlushDecodeError,
   decodeBundleMessage,
+  decodeCtFlush,
   decodeTlvTableMod,
   encodeAggregate15,
   encodeBundleControl,
@@ -15,10 +17,14 @@ import {
   type FlowStats,
   type FlowStatsRequest,
   GROUP_METER_MP_CODES,
+  ipfixLengthOk,
+  ipfixMessageKind,
   isNxGroupDesc,
   Match,
   NX_STATS_HEADER,
   NXST_GROUP_DESC,
+  NXT_CT_FLUSH,
+  NXT_CT_FLUSH_ZONE,
   NXT_GROUP_MOD,
   NXT_TLV_TABLE_MOD,
   NXT_TLV_TABLE_REQUEST,
@@ -176,9 +182,6 @@ const desc = {
   serial: 'None',
   dp: 'None',
 };
-
-/** Nicira NXT_CT_FLUSH_ZONE: padding, then the zone to flush. */
-const NXT_CT_FLUSH_ZONE = 29;
 
 /** set-config's fragment handling bits: normal 0, drop 1, reassemble 2, nx-match 3. */
 const OFPC_FRAG_MASK = 3;
@@ -429,6 +432,12 @@ export class Connection implements RoleHolder {
     // As OVS, a slave's state change is refused before the message is even decoded.
     if (this.role === ROLE.SLAVE && isStateChange(b)) return this.sendError(OFPET.BAD_REQUEST, OFPBRC_IS_SLAVE, b);
     if (isNxGroupDesc(b)) return this.nxGroupDesc(b);
+    const ipfix = ipfixMessageKind(b);
+    if (ipfix && !ipfix.reply) {
+      // As ovs-vswitchd with no IPFIX configured on the bridge (nor flow-based collectors).
+      if (!ipfixLengthOk(b, ipfix)) return this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, b);
+      return this.sendNamedError('NXST_NOT_CONFIGURED', b);
+    }
     if (isNxStatsRequest(b)) return this.nxStats(b);
     if (isBodylessPortDescRequest(b)) {
       const ports = this.host.bridge.ports().map((p) => encodePortDesc(portDesc(p), this.version));
@@ -689,6 +698,18 @@ export class Connection implements RoleHolder {
       case NXT_CT_FLUSH_ZONE:
         // The datapath keeps no connection-tracking entries, so a zone has nothing to flush.
         if (b.length !== 24) this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, b);
+        return true;
+      case NXT_CT_FLUSH:
+        // Checked as ovs-vswitchd checks it (errors by name); with no entries, nothing to flush.
+        if (b.length < 24 || (b.length - 24) % 8) this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, b);
+        else {
+          try {
+            decodeCtFlush(b);
+          } catch (e) {
+            if (!(e instanceof CtFlushDecodeError)) throw e;
+            this.sendNamedError(e.errorName, b);
+          }
+        }
         return true;
       default:
         this.sendError(OFPET.BAD_REQUEST, OFPBRC.BAD_EXP_TYPE, b);
