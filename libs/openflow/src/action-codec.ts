@@ -122,20 +122,25 @@ function putRegLoad(w: Writer, f: FieldDef, value: bigint, mask: bigint): void {
   // The mask's bits read through 32-bit words: one bigint shift per word, not per bit.
   const words: number[] = [];
   for (let k = 0; k < width; k += 32) words.push(Number((mask >> BigInt(k)) & 0xffffffffn));
-  const bit = (i: number): number => (words[i >>> 5] >>> (i & 31)) & 1;
-  let ofs = 0;
-  while (ofs < width) {
-    while (ofs < width && !bit(ofs)) ofs++;
-    if (ofs >= width) break;
-    let end = ofs;
-    while (end < width && bit(end) && end - ofs < 64) end++;
+  for (let ofs = nextBit(words, 0, width, true); ofs < width; ) {
+    const end = Math.min(nextBit(words, ofs, width, false), ofs + 64);
     const nBits = end - ofs;
     nxHeader(w, NXAST.REG_LOAD, 24);
     w.u16(ofsNbits(ofs, nBits));
     w.u32(nxmHeader0(f));
     w.u64((value >> BigInt(ofs)) & ((1n << BigInt(nBits)) - 1n));
-    ofs = end;
+    ofs = nextBit(words, end, width, true);
   }
+}
+
+/** The first bit at or above `from` (below `width`) that is set (`set`) or clear in `words`; else `width`. */
+function nextBit(words: number[], from: number, width: number, set: boolean): number {
+  for (let i = from; i < width; i = (i | 31) + 1) {
+    // This word's bits from i up; zeros shifted in from the top are never a match.
+    const word = (set ? words[i >>> 5] : ~words[i >>> 5]) >>> (i & 31);
+    if (word !== 0) return Math.min(width, i + 31 - Math.clz32(word & -word));
+  }
+  return width;
 }
 
 function putSetField(w: Writer, f: FieldDef, value: bigint, mask: bigint, version: number): void {

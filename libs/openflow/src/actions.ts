@@ -1,4 +1,13 @@
-import { parseDecimal, parseFieldValue, parseInteger, parseIpv4, parseIpv6, parseMac } from './field-parse.js';
+import {
+  hexDigit,
+  parseDecimal,
+  parseDecimalNum,
+  parseFieldValue,
+  parseInteger,
+  parseIpv4,
+  parseIpv6,
+  parseMac,
+} from './field-parse.js';
 import { type FieldDef, fieldByName, subfieldName, tunMdField } from './fields.js';
 import {
   formatFlags,
@@ -9,6 +18,7 @@ import {
   formatIpv6Masked,
   formatMac,
   formatPort,
+  HEX_PAIRS,
   hexAlt,
   OFPP,
   parsePortName,
@@ -189,17 +199,16 @@ function uint(s: string, max: number, what: string): number {
 
 /** Table numbers are decimal (ofputil_table_from_string). */
 function tableId(s: string): number {
-  const v = parseDecimal(s);
-  if (v === undefined || v > 255n) throw new Error(`invalid table "${s}"`);
-  return Number(v);
+  const v = parseDecimalNum(s);
+  if (v < 0 || v > 255) throw new Error(`invalid table "${s}"`);
+  return v;
 }
 
 function parsePort(s: string): number {
   const named = parsePortName(s);
   if (named !== undefined) return named;
-  const v = parseDecimal(s);
-  if (v === undefined || v > 0xffffffffn) throw new Error(`${s}: output to unknown port`);
-  const n = Number(v);
+  const n = parseDecimalNum(s);
+  if (n < 0 || n > 0xffffffff) throw new Error(`${s}: output to unknown port`);
   if (n >= 0xffffff00) return (n - 0xffff0000) & 0xffff;
   if (n >= OFPP.MAX && n !== OFPP.LOCAL) throw new Error(`${s}: output to unknown port`);
   return n;
@@ -217,7 +226,10 @@ export interface ParseContext {
 /** Where a nested action list sits (OVS's outer_action); undefined at the top level. */
 export type Outer = 'write_actions' | 'ct' | 'clone' | undefined;
 
-const KV_DELIMS = ', \t\r\n';
+/** The delimiters between OVS key-value pairs: `, \t\r\n` (by code, no string search per character). */
+function isKvDelim(c: number): boolean {
+  return c === 44 || c === 32 || c === 9 || c === 13 || c === 10;
+}
 
 /** OVS's ofputil_parse_key_value over a whole argument: `key`, `key=value`, `key:value`, `key(value)`. */
 function keyValues(arg: string): [string, string][] {
@@ -225,29 +237,34 @@ function keyValues(arg: string): [string, string][] {
   const n = arg.length;
   let i = 0;
   while (i < n) {
-    while (i < n && KV_DELIMS.includes(arg[i])) i++;
+    while (i < n && isKvDelim(arg.charCodeAt(i))) i++;
     if (i >= n) break;
     let k = i;
-    while (k < n && !':=('.includes(arg[k]) && !KV_DELIMS.includes(arg[k])) k++;
+    for (; k < n; k++) {
+      const c = arg.charCodeAt(k);
+      if (c === 58 || c === 61 || c === 40 || isKvDelim(c)) break;
+    }
     const key = arg.slice(i, k);
+    const sep = arg.charCodeAt(k);
     let value = '';
-    if (arg[k] === '(') {
+    if (sep === 40) {
       let depth = 1;
       let j = k + 1;
       for (; j < n && depth; j++) {
-        if (arg[j] === '(') depth++;
-        else if (arg[j] === ')') depth--;
+        const c = arg.charCodeAt(j);
+        if (c === 40) depth++;
+        else if (c === 41) depth--;
       }
       value = arg.slice(k + 1, depth ? j : j - 1);
       i = j;
-    } else if (arg[k] === '=' || arg[k] === ':') {
+    } else if (sep === 61 || sep === 58) {
       let j = k + 1;
       let depth = 0;
       for (; j < n; j++) {
-        const c = arg[j];
-        if (c === '(') depth++;
-        else if (c === ')') depth--;
-        else if (depth <= 0 && KV_DELIMS.includes(c)) break;
+        const c = arg.charCodeAt(j);
+        if (c === 40) depth++;
+        else if (c === 41) depth--;
+        else if (depth <= 0 && isKvDelim(c)) break;
       }
       value = arg.slice(k + 1, j);
       i = j;
@@ -537,10 +554,23 @@ function parseController(arg: string): Action {
 }
 
 function parseNote(arg: string): Action {
-  const hex = arg.replace(/\./g, '');
-  if (hex.length % 2 || /[^0-9a-fA-F]/.test(hex)) throw new Error("bad hex digit in `note' argument");
-  const data = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < data.length; i++) data[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  // Hex digits with optional dots between them: counted, then read (no replace, regex or slices).
+  let digits = 0;
+  for (let i = 0; i < arg.length; i++) {
+    const c = arg.charCodeAt(i);
+    if (c === 46) continue;
+    if (hexDigit(c) < 0) throw new Error("bad hex digit in `note' argument");
+    digits++;
+  }
+  if (digits % 2) throw new Error("bad hex digit in `note' argument");
+  const data = new Uint8Array(digits / 2);
+  let n = 0;
+  for (let i = 0; i < arg.length; i++) {
+    const c = arg.charCodeAt(i);
+    if (c === 46) continue;
+    data[n >> 1] = (data[n >> 1] << 4) | hexDigit(c);
+    n++;
+  }
   return { type: 'note', data };
 }
 
@@ -1050,48 +1080,39 @@ export function checkActions(actions: Action[], match: Match, ctx: ParseContext,
   let hasVlan = (match.nv(S.vlan_tci) & VLAN_CFI) !== 0;
   let innerVlan = false;
   let curType = dlType;
-  const inconsistent = () => {
-    ctx.usable &= P_OF10_STD_ANY | P_OF10_NXM_ANY;
-    if (!ctx.usable) throw new Error('actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT)');
-  };
-  const invalid = (code: string) => new Error(`actions are invalid with specified match (${code})`);
-  // The flow as the actions change it; copied only when an action changes it.
+  // The flow as the actions change it; copied only when an action changes it. (Helpers below
+  // are module functions: closures here cost a context and four functions per call, twice per
+  // flow in parse-flows.)
   let cur = match;
-  const mut = (): Match => {
-    if (cur === match) cur = match.clone();
-    return cur;
-  };
-  const needs = (f: FieldDef) => {
-    if (!prereqOk(f, cur)) throw invalid('OFPBAC_MATCH_INCONSISTENT');
-  };
   for (const a of actions) {
     switch (a.type) {
       case 'set_field':
-        needs(a.field);
+        needs(a.field, cur);
         // Setting the VID or PCP needs a tag to set it in.
         if ((a.field.name === 'vlan_vid' || a.field.name === 'vlan_pcp') && !(cur.nv(S.vlan_tci) & VLAN_CFI)) {
-          throw invalid('OFPBAC_MATCH_INCONSISTENT');
+          throw invalidWithMatch('OFPBAC_MATCH_INCONSISTENT');
         }
         // Writing the whole TCI may add or remove the tag: OVS takes the written value as the TCI.
         if (a.field.name === 'vlan_tci') {
-          mut().setSlot('vlan_tci', a.value & 0xffffn, 0xffffn);
+          cur = writable(cur, match);
+          cur.setNum(S.vlan_tci, Number(a.value & 0xffffn), 0xffff);
           hasVlan = (Number(a.value) & VLAN_CFI) !== 0;
         }
         break;
       case 'reg_move':
-        needs(a.src.field);
-        needs(a.dst.field);
+        needs(a.src.field, cur);
+        needs(a.dst.field, cur);
         break;
       case 'output_reg':
-        needs(a.src.field);
+        needs(a.src.field, cur);
         break;
       case 'resubmit':
         // Looking up by the connection's tuple needs a match on a valid connection (check_RESUBMIT).
-        if (a.ct && !ctValid(cur)) throw invalid('OFPBAC_MATCH_INCONSISTENT');
+        if (a.ct && !ctValid(cur)) throw invalidWithMatch('OFPBAC_MATCH_INCONSISTENT');
         break;
       case 'fin_timeout':
         // Only TCP flows see FINs (OVS's ofpact_check__).
-        if (proto !== IPPROTO.TCP) inconsistent();
+        if (proto !== IPPROTO.TCP) inconsistent(ctx);
         break;
       case 'ct': {
         // OVS's check_CT: IP only; no commit of invalid packets; helpers need their transport.
@@ -1102,10 +1123,10 @@ export function checkActions(actions: Action[], match: Match, ctx: ParseContext,
           (a.alg === 21 && nwProto !== IPPROTO.TCP) ||
           (a.alg === 69 && nwProto !== IPPROTO.UDP)
         ) {
-          throw invalid('OFPBAC_MATCH_INCONSISTENT');
+          throw invalidWithMatch('OFPBAC_MATCH_INCONSISTENT');
         }
         // With a zone from a field OVS checks only that field, not the nested actions.
-        if (a.zoneSrc) needs(a.zoneSrc.field);
+        if (a.zoneSrc) needs(a.zoneSrc.field, cur);
         else if (a.actions?.length) checkActions(a.actions, cur, ctx, tableId);
         break;
       }
@@ -1115,7 +1136,7 @@ export function checkActions(actions: Action[], match: Match, ctx: ParseContext,
           (a.af === 4 && curType !== ETH_TYPE.IP) ||
           (a.af === 6 && curType !== ETH_TYPE.IPV6)
         ) {
-          throw invalid('OFPBAC_MATCH_INCONSISTENT');
+          throw invalidWithMatch('OFPBAC_MATCH_INCONSISTENT');
         }
         break;
       case 'clone':
@@ -1123,44 +1144,47 @@ export function checkActions(actions: Action[], match: Match, ctx: ParseContext,
         break;
       case 'stack_push':
       case 'stack_pop':
-        needs(a.sub.field);
+        needs(a.sub.field, cur);
         break;
       case 'dec_nsh_ttl':
-        if (curType !== 0x894f) inconsistent();
+        if (curType !== 0x894f) inconsistent(ctx);
         break;
       case 'goto_table':
-        if (a.table <= tableId) throw invalid('OFPBIC_BAD_TABLE_ID');
+        if (a.table <= tableId) throw invalidWithMatch('OFPBIC_BAD_TABLE_ID');
         break;
       case 'set_vlan_vid':
       case 'set_vlan_pcp':
-        if (!hasVlan && !a.push) inconsistent();
+        if (!hasVlan && !a.push) inconsistent(ctx);
         hasVlan = true;
-        mut().setBits('vlan_tci', BigInt(VLAN_CFI), BigInt(VLAN_CFI));
+        cur = writable(cur, match);
+        cur.setBitsNum(S.vlan_tci, VLAN_CFI, VLAN_CFI);
         break;
       case 'strip_vlan':
-        if (!hasVlan) inconsistent();
+        if (!hasVlan) inconsistent(ctx);
         // The outer tag goes; an inner one (pushed earlier) becomes the outer.
         hasVlan = innerVlan;
         innerVlan = false;
-        if (hasVlan) mut().setBits('vlan_tci', BigInt(VLAN_CFI), BigInt(VLAN_CFI));
-        else mut().clear('vlan_tci');
+        cur = writable(cur, match);
+        if (hasVlan) cur.setBitsNum(S.vlan_tci, VLAN_CFI, VLAN_CFI);
+        else cur.clearAt(S.vlan_tci);
         break;
       case 'push_vlan':
         // OVS tracks two tags at most.
-        if (innerVlan) throw invalid('OFPBAC_BAD_TAG');
+        if (innerVlan) throw invalidWithMatch('OFPBAC_BAD_TAG');
         innerVlan = hasVlan;
         hasVlan = true;
-        mut().setBits('vlan_tci', BigInt(VLAN_CFI), BigInt(VLAN_CFI));
+        cur = writable(cur, match);
+        cur.setBitsNum(S.vlan_tci, VLAN_CFI, VLAN_CFI);
         break;
       case 'set_ipv4_src':
       case 'set_ipv4_dst':
-        if (curType !== ETH_TYPE.IP) inconsistent();
+        if (curType !== ETH_TYPE.IP) inconsistent(ctx);
         break;
       case 'set_ip_dscp':
       case 'set_ip_ecn':
       case 'set_ip_ttl':
       case 'dec_ttl':
-        if (!ipAny || curType !== dlType) inconsistent();
+        if (!ipAny || curType !== dlType) inconsistent(ctx);
         break;
       case 'set_l4_src':
       case 'set_l4_dst':
@@ -1170,32 +1194,54 @@ export function checkActions(actions: Action[], match: Match, ctx: ParseContext,
           match.nv(S.nw_frag) & 2 ||
           (proto !== IPPROTO.TCP && proto !== IPPROTO.UDP && proto !== IPPROTO.SCTP)
         ) {
-          inconsistent();
+          inconsistent(ctx);
         }
         break;
       case 'dec_mpls_ttl':
       case 'set_mpls_label':
       case 'set_mpls_tc':
       case 'set_mpls_ttl':
-        if (!isMplsType(curType)) inconsistent();
+        if (!isMplsType(curType)) inconsistent(ctx);
         break;
       case 'multipath':
-        needs(a.dst.field);
+        needs(a.dst.field, cur);
         break;
       case 'bundle':
-        if (a.dst) needs(a.dst.field);
+        if (a.dst) needs(a.dst.field, cur);
         break;
       case 'pop_mpls':
-        if (!isMplsType(curType)) inconsistent();
+        if (!isMplsType(curType)) inconsistent(ctx);
         else curType = a.ethertype;
-        mut().setSlot('dl_type', BigInt(a.ethertype), 0xffffn);
+        cur = writable(cur, match);
+        cur.setNum(S.dl_type, a.ethertype, 0xffff);
         break;
       case 'push_mpls':
         curType = a.ethertype;
-        mut().setSlot('dl_type', BigInt(a.ethertype), 0xffffn);
+        cur = writable(cur, match);
+        cur.setNum(S.dl_type, a.ethertype, 0xffff);
         break;
     }
   }
+}
+
+/** An action the match makes impossible on OpenFlow 1.1+: only OpenFlow 1.0 may still carry it. */
+function inconsistent(ctx: ParseContext): void {
+  ctx.usable &= P_OF10_STD_ANY | P_OF10_NXM_ANY;
+  if (!ctx.usable) throw new Error('actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT)');
+}
+
+function invalidWithMatch(code: string): Error {
+  return new Error(`actions are invalid with specified match (${code})`);
+}
+
+/** A field an action reads or writes must have its prerequisites in the flow. */
+function needs(f: FieldDef, cur: Match): void {
+  if (!prereqOk(f, cur)) throw invalidWithMatch('OFPBAC_MATCH_INCONSISTENT');
+}
+
+/** `cur`, copied first while it is still the caller's match. */
+function writable(cur: Match, match: Match): Match {
+  return cur === match ? match.clone() : cur;
 }
 
 /** The keyword an action is written with (for error messages). */
@@ -1332,7 +1378,7 @@ export function formatAction(a: Action): string {
     case 'dec_ttl':
       return a.explicit ? `dec_ttl(${a.ids.join(',')})` : 'dec_ttl';
     case 'note':
-      return `note:${Array.from(a.data, (b) => b.toString(16).padStart(2, '0')).join('.')}`;
+      return `note:${hexDots(a.data)}`;
     case 'exit':
       return 'exit';
     case 'fin_timeout': {
@@ -1405,7 +1451,12 @@ export function formatAction(a: Action): string {
   }
 }
 
-const hexDots = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('.');
+/** Bytes as dot-separated hex pairs (`note:` and `userdata=`), from a table, no array. */
+function hexDots(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += i ? `.${HEX_PAIRS[b[i]]}` : HEX_PAIRS[b[i]];
+  return s;
+}
 
 function formatCt(a: Extract<Action, { type: 'ct' }>): string {
   const parts: string[] = [];
@@ -1452,7 +1503,11 @@ function formatNat(a: Nat): string {
 }
 
 export function formatActions(actions: Action[]): string {
-  return actions.length ? actions.map(formatAction).join(',') : 'drop';
+  if (!actions.length) return 'drop';
+  // Concatenation, not map + join: no array, and no copy (the line is flattened once, at output).
+  let s = formatAction(actions[0]);
+  for (let i = 1; i < actions.length; i++) s += `,${formatAction(actions[i])}`;
+  return s;
 }
 
 export { P_ANY, subfieldName };

@@ -62,7 +62,17 @@ export class Writer {
       return this;
     }
     if (bytes > 16) return this.uintLong(v, bytes);
-    for (let i = bytes - 1; i >= 0; i--) this.buf[this.length++] = Number((v >> BigInt(i * 8)) & 0xffn);
+    // MACs, 64-bit and IPv6 values: a few 32-bit words, not a bigint shift per byte.
+    let n = BigInt.asUintN(bytes * 8, v);
+    for (let end = this.length + bytes; end > this.length; end -= 4) {
+      let word = Number(n & 0xffffffffn);
+      n >>= 32n;
+      for (let i = end - 1; i >= end - 4 && i >= this.length; i--) {
+        this.buf[i] = word & 0xff;
+        word >>>= 8;
+      }
+    }
+    this.length += bytes;
     return this;
   }
 

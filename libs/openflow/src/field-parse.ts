@@ -27,7 +27,8 @@ export function parseInteger(s: string): bigint | undefined {
   return parseDecimal(s);
 }
 
-function hexDigit(c: number): number {
+/** A hex digit's value, or -1. */
+export function hexDigit(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
   if (c >= 97 && c <= 102) return c - 87;
   if (c >= 65 && c <= 70) return c - 55;
@@ -46,6 +47,21 @@ export function parseDecimal(s: string): bigint | undefined {
   }
   // Up to 15 digits are exact in a double; longer ones go through BigInt's own parser.
   return n <= 15 ? BigInt(v) : BigInt(s);
+}
+
+/**
+ * parseDecimal as a number, -1 when not all digits: exact up to 2^53, which is beyond every
+ * limit its callers check (ports, tables), so larger values only ever fail those checks.
+ */
+export function parseDecimalNum(s: string): number {
+  if (s.length === 0) return -1;
+  let v = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    v = v * 10 + (c - 48);
+  }
+  return v;
 }
 
 export function parseMac(s: string): bigint | undefined {

@@ -153,6 +153,9 @@ function checkCtTupleFamily(m: Match): void {
  */
 function checkDecoded(fm: FlowMod, protocol: number): void {
   const ctx = { usable: P_ANY };
+  // checkActions reports by throwing; here that is an expected result, so skip the stack capture.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     checkActions(fm.actions, fm.match, ctx, fm.tableId === 0xff ? 0 : fm.tableId);
   } catch (e) {
@@ -160,6 +163,8 @@ function checkDecoded(fm: FlowMod, protocol: number): void {
     if (m?.[1] === 'OFPBIC_BAD_TABLE_ID') throw decodeError(OFPET.BAD_INSTRUCTION, 2, 0, 'goto_table must go forward');
     if (m?.[1] === 'OFPBAC_BAD_TAG') throw decodeError(OFPET.BAD_ACTION, 12, 0, 'too many VLAN tags');
     throw decodeError(OFPET.BAD_ACTION, 10, 0, 'actions inconsistent with the match');
+  } finally {
+    Error.stackTraceLimit = limit;
   }
   if (!(ctx.usable & protocol)) throw decodeError(OFPET.BAD_ACTION, 10, 0, 'actions inconsistent with the match');
 }
@@ -297,8 +302,10 @@ function formatFlags(flags: number, version: number): string {
 export function formatFlowModBody(fm: FlowMod, version: number): string {
   let s = ` ${FLOW_MOD_COMMANDS[fm.command] ?? `cmd:${fm.command}`}`;
   if (fm.tableId !== 0) s += ` table:${fm.tableId}`;
-  s += ` ${formatMatch(fm.match, fm.priority)}`;
-  if (!s.endsWith(' ')) s += ' ';
+  // An empty match leaves one space, else the match between spaces (no endsWith: that would
+  // flatten the string built so far).
+  const match = formatMatch(fm.match, fm.priority);
+  s += match ? ` ${match} ` : ' ';
   if (fm.newCookie !== 0n && fm.newCookie !== ALL64) s += `cookie:0x${fm.newCookie.toString(16)} `;
   if (fm.cookieMask !== 0n) s += `cookie:0x${fm.cookie.toString(16)}/0x${fm.cookieMask.toString(16)} `;
   if (fm.idleTimeout) s += `idle:${fm.idleTimeout} `;

@@ -1,5 +1,12 @@
 import { checkActions, parseActions } from './actions.js';
-import { parseDecimal, parsedNum, parseFieldValue, parseFieldValueNum, parseInteger } from './field-parse.js';
+import {
+  parseDecimalNum,
+  parsedNum,
+  parseFieldValue,
+  parseFieldValueNum,
+  parseInteger,
+  parseIntegerNum,
+} from './field-parse.js';
 import { fieldByName, NARROW_SLOTS } from './fields.js';
 import { type FlowMod, FlowModFlag, newFlowMod } from './flow-mod.js';
 import { cidrLength, OFPP, parsePortName } from './format-values.js';
@@ -48,9 +55,9 @@ export interface ParsedFlow {
 }
 
 function u16(name: string, s: string): number {
-  const v = parseInteger(s);
-  if (v === undefined || v > 0xffffn) throw new Error(`invalid ${name} "${s}"`);
-  return Number(v);
+  const v = parseIntegerNum(s);
+  if (v < 0 || v > 0xffff) throw new Error(`invalid ${name} "${s}"`);
+  return v;
 }
 
 /**
@@ -60,9 +67,9 @@ function u16(name: string, s: string): number {
 function flowModKeyword(fm: FlowMod, name: string, value: string, command: number, ctx: { usable: number }): boolean {
   switch (name) {
     case 'table': {
-      const t = parseDecimal(value);
-      if (t === undefined || t > 255n) throw new Error(`invalid table "${value}"`);
-      fm.tableId = Number(t);
+      const t = parseDecimalNum(value);
+      if (t < 0 || t > 255) throw new Error(`invalid table "${value}"`);
+      fm.tableId = t;
       return false;
     }
     case 'out_port': {

@@ -33,29 +33,9 @@ const MAC_ALL = 0xffffffffffffn;
 export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): string {
   const out: string[] = [];
   if (priority !== DEFAULT_PRIORITY) out.push(`priority=${priority}`);
-  const u32 = (name: string, slot: number) => {
-    const mask = m.nm(slot);
-    if (!mask) return;
-    const v = m.nv(slot);
-    out.push(mask === 0xffffffff ? `${name}=${hexAlt(v)}` : `${name}=${hexAlt(v)}/${hexAlt(mask)}`);
-  };
-  const ipv4 = (name: string, slot: number) => {
-    const mask = m.nm(slot);
-    if (mask) out.push(`${name}=${formatIpv4MaskedNum(m.nv(slot), mask)}`);
-  };
-  const ipv6 = (name: string, slot: number) => {
-    const sv = m.getAt(slot);
-    if (sv) out.push(`${name}=${formatIpv6Masked(sv.value, sv.mask)}`);
-  };
-  const be16 = (name: string, slot: number) => {
-    const mask = m.nm(slot);
-    if (!mask) return;
-    const v = m.nv(slot);
-    out.push(mask === 0xffff ? `${name}=${v}` : `${name}=0x${v.toString(16)}/0x${mask.toString(16)}`);
-  };
-  u32('pkt_mark', S.pkt_mark);
-  u32('recirc_id', S.recirc_id);
-  u32('dp_hash', S.dp_hash);
+  u32(out, m, 'pkt_mark', S.pkt_mark);
+  u32(out, m, 'recirc_id', S.recirc_id);
+  u32(out, m, 'dp_hash', S.dp_hash);
   if (m.nm(S.conj_id)) out.push(`conj_id=${m.nv(S.conj_id)}`);
   const ctMask = m.nm(S.ct_state);
   if (ctMask) {
@@ -71,21 +51,21 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
     const zone = m.nv(S.ct_zone);
     out.push(zoneMask === 0xffff ? `ct_zone=${zone}` : `ct_zone=${zone}/0x${zoneMask.toString(16)}`);
   }
-  u32('ct_mark', S.ct_mark);
+  u32(out, m, 'ct_mark', S.ct_mark);
   const label = m.getAt(S.ct_label);
   if (label) {
     const full = label.mask === (1n << 128n) - 1n;
     out.push(full ? `ct_label=${hexAlt(label.value)}` : `ct_label=${hexAlt(label.value)}/${hexAlt(label.mask)}`);
   }
-  ipv4('ct_nw_src', S.ct_nw_src);
-  ipv6('ct_ipv6_src', S.ct_ipv6_src);
-  ipv4('ct_nw_dst', S.ct_nw_dst);
-  ipv6('ct_ipv6_dst', S.ct_ipv6_dst);
+  ipv4(out, m, 'ct_nw_src', S.ct_nw_src);
+  ipv6(out, m, 'ct_ipv6_src', S.ct_ipv6_src);
+  ipv4(out, m, 'ct_nw_dst', S.ct_nw_dst);
+  ipv6(out, m, 'ct_ipv6_dst', S.ct_ipv6_dst);
   if (m.nm(S.ct_nw_proto)) {
     // As OVS's match_format: the transport ports only print beside the protocol.
     out.push(`ct_nw_proto=${m.nv(S.ct_nw_proto)}`);
-    be16('ct_tp_src', S.ct_tp_src);
-    be16('ct_tp_dst', S.ct_tp_dst);
+    be16(out, m, 'ct_tp_src', S.ct_tp_src);
+    be16(out, m, 'ct_tp_dst', S.ct_tp_dst);
   }
 
   // With recirc_id matched (a datapath "megaflow"), OVS names the Ethernet packet type when any
@@ -136,27 +116,18 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
     const v = m.nv(S.reg0 + i);
     out.push(mask === 0xffffffff ? `reg${i}=${hexAlt(v)}` : `reg${i}=${hexAlt(v)}/${hexAlt(mask)}`);
   }
-  const be64 = (name: string, slot: number) => {
-    const sv = m.getAt(slot);
-    if (!sv) return;
-    out.push(
-      sv.mask === 0xffffffffffffffffn
-        ? `${name}=${hexAlt(sv.value)}`
-        : `${name}=${hexAlt(sv.value)}/${hexAlt(sv.mask)}`,
-    );
-  };
-  be64('tun_id', S.tun_id);
-  ipv4('tun_src', S.tun_src);
-  ipv4('tun_dst', S.tun_dst);
-  ipv6('tun_ipv6_src', S.tun_ipv6_src);
-  ipv6('tun_ipv6_dst', S.tun_ipv6_dst);
-  be16('tun_gbp_id', S.tun_gbp_id);
+  be64(out, m, 'tun_id', S.tun_id);
+  ipv4(out, m, 'tun_src', S.tun_src);
+  ipv4(out, m, 'tun_dst', S.tun_dst);
+  ipv6(out, m, 'tun_ipv6_src', S.tun_ipv6_src);
+  ipv6(out, m, 'tun_ipv6_dst', S.tun_ipv6_dst);
+  be16(out, m, 'tun_gbp_id', S.tun_gbp_id);
   // OVS prints the flags' value alone, even under a mask.
   if (m.nm(S.tun_gbp_flags)) out.push(`tun_gbp_flags=${hexAlt(m.nv(S.tun_gbp_flags))}`);
   // Always in the +/- form: OVS formats against a mask wider than the one public flag.
   if (m.nm(S.tun_flags) & 1) out.push(`tun_flags=${formatFlagsMasked(m.nv(S.tun_flags), 1, 0xffff, tunFlagName)}`);
   if (m.tunMd) formatTunMd(m.tunMd, out);
-  be64('metadata', S.metadata);
+  be64(out, m, 'metadata', S.metadata);
   if (m.nm(S.in_port)) out.push(`in_port=${formatPort(m.nv(S.in_port))}`);
 
   if (m.nm(S.vlan_tci)) {
@@ -180,15 +151,8 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
       out.push(`vlan_tci=0x${tci.toString(16).padStart(4, '0')}/0x${mask.toString(16).padStart(4, '0')}`);
     }
   }
-  const eth = (name: string, slot: number) => {
-    const sv = m.getAt(slot);
-    if (!sv) return;
-    out.push(
-      sv.mask === MAC_ALL ? `${name}=${formatMac(sv.value)}` : `${name}=${formatMac(sv.value)}/${formatMac(sv.mask)}`,
-    );
-  };
-  eth('dl_src', S.dl_src);
-  eth('dl_dst', S.dl_dst);
+  eth(out, m, 'dl_src', S.dl_src);
+  eth(out, m, 'dl_dst', S.dl_dst);
   if (!skipType && dlTypeMasked) out.push(`dl_type=0x${dlType.toString(16).padStart(4, '0')}`);
 
   const isArp = dlType === ETH_TYPE.ARP || dlType === ETH_TYPE.RARP;
@@ -205,16 +169,16 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
       );
     }
   } else if (isArp) {
-    ipv4('arp_spa', S.nw_src);
-    ipv4('arp_tpa', S.nw_dst);
+    ipv4(out, m, 'arp_spa', S.nw_src);
+    ipv4(out, m, 'arp_tpa', S.nw_dst);
   } else {
-    ipv4('nw_src', S.nw_src);
-    ipv4('nw_dst', S.nw_dst);
+    ipv4(out, m, 'nw_src', S.nw_src);
+    ipv4(out, m, 'nw_dst', S.nw_dst);
   }
   if (!skipProto && protoMasked) out.push(isArp ? `arp_op=${proto}` : `nw_proto=${proto}`);
   if (isArp) {
-    eth('arp_sha', S.arp_sha);
-    eth('arp_tha', S.arp_tha);
+    eth(out, m, 'arp_sha', S.arp_sha);
+    eth(out, m, 'arp_tha', S.arp_tha);
   }
   const tos = m.nv(S.nw_tos);
   const tosMask = m.nm(S.nw_tos);
@@ -244,22 +208,67 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
       break;
   }
   if (dlType === ETH_TYPE.IP && proto === IPPROTO.ICMP) {
-    be16('icmp_type', S.tp_src);
-    be16('icmp_code', S.tp_dst);
+    be16(out, m, 'icmp_type', S.tp_src);
+    be16(out, m, 'icmp_code', S.tp_dst);
   } else if (dlType === ETH_TYPE.IPV6 && proto === IPPROTO.ICMPV6) {
-    be16('icmp_type', S.tp_src);
-    be16('icmp_code', S.tp_dst);
+    be16(out, m, 'icmp_type', S.tp_src);
+    be16(out, m, 'icmp_code', S.tp_dst);
     const nd = m.getAt(S.nd_target);
     if (nd) out.push(`nd_target=${formatIpv6Masked(nd.value, nd.mask)}`);
-    eth('nd_sll', S.arp_sha);
-    eth('nd_tll', S.arp_tha);
+    eth(out, m, 'nd_sll', S.arp_sha);
+    eth(out, m, 'nd_tll', S.arp_tha);
   } else {
-    be16('tp_src', S.tp_src);
-    be16('tp_dst', S.tp_dst);
+    be16(out, m, 'tp_src', S.tp_src);
+    be16(out, m, 'tp_dst', S.tp_dst);
   }
   const tfMask = m.nm(S.tcp_flags);
   if (m.isIpAny() && proto === IPPROTO.TCP && tfMask) {
     out.push(`tcp_flags=${formatFlagsMasked(m.nv(S.tcp_flags), tfMask, 0x0fff, tcpFlagName)}`);
   }
-  return out.join(',');
+  // Concatenation rather than join: join copies into a flat string, the line is flattened later anyway.
+  let s = out.length ? out[0] : '';
+  for (let i = 1; i < out.length; i++) s += `,${out[i]}`;
+  return s;
+}
+
+// One function per value kind, each appending `name=value[/mask]` when the slot is matched
+// (module functions rather than closures made on every call).
+function u32(out: string[], m: Match, name: string, slot: number): void {
+  const mask = m.nm(slot);
+  if (!mask) return;
+  const v = m.nv(slot);
+  out.push(mask === 0xffffffff ? `${name}=${hexAlt(v)}` : `${name}=${hexAlt(v)}/${hexAlt(mask)}`);
+}
+
+function ipv4(out: string[], m: Match, name: string, slot: number): void {
+  const mask = m.nm(slot);
+  if (mask) out.push(`${name}=${formatIpv4MaskedNum(m.nv(slot), mask)}`);
+}
+
+function ipv6(out: string[], m: Match, name: string, slot: number): void {
+  const sv = m.getAt(slot);
+  if (sv) out.push(`${name}=${formatIpv6Masked(sv.value, sv.mask)}`);
+}
+
+function be16(out: string[], m: Match, name: string, slot: number): void {
+  const mask = m.nm(slot);
+  if (!mask) return;
+  const v = m.nv(slot);
+  out.push(mask === 0xffff ? `${name}=${v}` : `${name}=0x${v.toString(16)}/0x${mask.toString(16)}`);
+}
+
+function be64(out: string[], m: Match, name: string, slot: number): void {
+  const sv = m.getAt(slot);
+  if (!sv) return;
+  out.push(
+    sv.mask === 0xffffffffffffffffn ? `${name}=${hexAlt(sv.value)}` : `${name}=${hexAlt(sv.value)}/${hexAlt(sv.mask)}`,
+  );
+}
+
+function eth(out: string[], m: Match, name: string, slot: number): void {
+  const sv = m.getAt(slot);
+  if (!sv) return;
+  out.push(
+    sv.mask === MAC_ALL ? `${name}=${formatMac(sv.value)}` : `${name}=${formatMac(sv.value)}/${formatMac(sv.mask)}`,
+  );
 }

@@ -50,28 +50,34 @@ function streamedOutput(flows: string[], allowed: number): Uint8Array[] | undefi
 }
 
 /**
- * Printed lines, a few hundred at a time, as UTF-8 bytes outside the JS heap. A line is a rope of
- * many small strings; kept as text until the end (or in large batches), they survived young-
- * generation GCs and were copied, then promoted and collected again, which cost more than the
- * printing. Small batches encoded at once leave the GC almost nothing that survives.
+ * Printed lines as UTF-8 in large preallocated blocks, each line encoded as soon as it is made:
+ * a line is a rope of many small strings, and one kept until a later batch join survived young-
+ * generation GCs (copied, promoted, collected again) and was then flattened twice (join, encode).
  */
 class ByteSink {
+  private static readonly BLOCK = 1 << 20;
   private readonly encoder = new TextEncoder();
-  private chunks: Uint8Array[] = [];
-  private lines: string[] = [];
+  private readonly chunks: Uint8Array[] = [];
+  private block = new Uint8Array(ByteSink.BLOCK);
+  private used = 0;
 
   line(s: string): void {
-    this.lines.push(s);
-    if (this.lines.length === 256) this.flush();
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; a line longer than a block gets its own.
+    if (this.used + 3 * s.length + 1 > this.block.length) this.nextBlock(3 * s.length + 1);
+    this.used += this.encoder.encodeInto(s, this.block.subarray(this.used)).written;
+    this.block[this.used++] = 10;
   }
 
-  private flush(): void {
-    if (this.lines.length) this.chunks.push(this.encoder.encode(`${this.lines.join('\n')}\n`));
-    this.lines = [];
+  private nextBlock(atLeast: number): void {
+    if (this.used) this.chunks.push(this.block.subarray(0, this.used));
+    this.block = new Uint8Array(Math.max(ByteSink.BLOCK, atLeast));
+    this.used = 0;
   }
 
   chunksOut(): Uint8Array[] {
-    this.flush();
+    if (this.used) this.chunks.push(this.block.subarray(0, this.used));
+    this.used = 0;
+    this.block = new Uint8Array(0);
     return this.chunks;
   }
 }

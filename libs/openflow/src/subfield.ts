@@ -19,23 +19,49 @@ export function fieldWidth(f: FieldDef): number {
  * only `withTunMd` (move and load know them, the other actions here do not).
  */
 export function parseSubfield(s: string, withTunMd = false): Subfield {
+  // Scanned by hand (this runs for every load, move and register output): NAME then `[...]`.
   const t = s.trim();
-  const m = /^([A-Za-z0-9_]+)(\[.*)?$/.exec(t);
-  if (!m) throw new Error(`${s}: unknown field`);
-  const field = fieldByNxmName(m[1]) ?? fieldByName(m[1]) ?? (withTunMd ? tunMdField(m[1]) : undefined);
-  if (!field) throw new Error(`${s}: unknown field \`${m[1]}'`);
+  const nameEnd = wordEnd(t, 0);
+  if (nameEnd === 0 || (nameEnd < t.length && t.charCodeAt(nameEnd) !== 91)) throw new Error(`${s}: unknown field`);
+  const name = t.slice(0, nameEnd);
+  const field = fieldByNxmName(name) ?? fieldByName(name) ?? (withTunMd ? tunMdField(name) : undefined);
+  if (!field) throw new Error(`${s}: unknown field \`${name}'`);
   const width = fieldWidth(field);
-  if (m[2] === undefined || m[2] === '[]') return { field, ofs: 0, nBits: width };
-  // OVS's mf_parse_subfield__ messages.
-  const r = /^\[(\d+)(?:\.\.(\d+))?\]$/.exec(m[2]);
-  if (!r) throw new Error(`${s}: syntax error expecting [] or [<bit>] or [<start>..<end>]`);
-  const start = Number(r[1]);
-  const end = r[2] !== undefined ? Number(r[2]) : start;
+  if (nameEnd === t.length || (nameEnd + 2 === t.length && t.charCodeAt(nameEnd + 1) === 93)) {
+    return { field, ofs: 0, nBits: width };
+  }
+  // `[A]` or `[A..B]`, A and B decimal; else OVS's mf_parse_subfield__ message.
+  const aEnd = digitsEnd(t, nameEnd + 1);
+  let bEnd = aEnd;
+  if (aEnd > nameEnd + 1 && t.startsWith('..', aEnd)) bEnd = digitsEnd(t, aEnd + 2);
+  if (aEnd === nameEnd + 1 || bEnd === aEnd + 2 || bEnd + 1 !== t.length || t.charCodeAt(bEnd) !== 93) {
+    throw new Error(`${s}: syntax error expecting [] or [<bit>] or [<start>..<end>]`);
+  }
+  const start = Number(t.slice(nameEnd + 1, aEnd));
+  const end = bEnd > aEnd ? Number(t.slice(aEnd + 2, bEnd)) : start;
   if (start >= width)
     throw new Error(`${s}: starting bit ${start} is not valid because field is only ${width} bits wide`);
   if (end >= width) throw new Error(`${s}: ending bit ${end} is not valid because field is only ${width} bits wide`);
   if (start > end) throw new Error(`${s}: starting bit ${start} is after ending bit ${end}`);
   return { field, ofs: start, nBits: end - start + 1 };
+}
+
+/** End of the run of [A-Za-z0-9_] starting at `i`. */
+function wordEnd(s: string, i: number): number {
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95)) break;
+  }
+  return i;
+}
+
+/** End of the run of decimal digits starting at `i`. */
+function digitsEnd(s: string, i: number): number {
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+  }
+  return i;
 }
 
 export function formatSubfield(sf: Subfield): string {
