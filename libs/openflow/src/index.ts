@@ -21,6 +21,7 @@ export * from './ipfix.js';
 export * from './learn.js';
 export * from './match.js';
 export * from './match-format.js';
+export * from './message-head.js';
 export * from './messages.js';
 export * from './multipart.js';
 export * from './multipart-group-meter.js';

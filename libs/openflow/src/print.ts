@@ -12,6 +12,7 @@ import { formatPort } from './format-values.js';
 import { decodeGroupDescs15 } from './group-desc15.js';
 import { formatIpfixBody, ipfixLengthOk, ipfixMessageKind, ipfixTitle } from './ipfix.js';
 import { formatMatch } from './match-format.js';
+import { messageHead as head } from './message-head.js';
 import { decodeMessage, OFPT_ROLE_STATUS, ONFT_ROLE_STATUS, type OpenFlowMessage } from './messages.js';
 import {
   decodeFlowStatsEntries,
@@ -75,12 +76,6 @@ export function hexDump(b: Uint8Array): string {
   return out;
 }
 
-const VERSION_SUFFIX = ['', '', ' (OF1.1)', ' (OF1.2)', ' (OF1.3)', ' (OF1.4)', ' (OF1.5)'];
-
-function head(name: string, version: number, xid: number): string {
-  return `${name}${VERSION_SUFFIX[version] ?? ''} (xid=0x${xid.toString(16)}):`;
-}
-
 /** The name of an error (OpenFlow 1.3 numbering, as decode errors carry). */
 export function errorName(type: number, code: number): string {
   const key = `${type},${code}`;
@@ -130,7 +125,7 @@ function formatError(m: Extract<OpenFlowMessage, { type: 'error' }>, b: Uint8Arr
  * (OFPET_BAD_REQUEST) go through ofpPrint itself.
  */
 export function ofpPrintFlowMod(b: Uint8Array, xid: number): string {
-  const title = `${b[1] === 14 ? 'OFPT_FLOW_MOD' : 'NXT_FLOW_MOD'}${VERSION_SUFFIX[b[0]] ?? ''} (xid=0x${xid.toString(16)}):`;
+  const title = head(b[1] === 14 ? 'OFPT_FLOW_MOD' : 'NXT_FLOW_MOD', b[0], xid);
   let body: string;
   try {
     body = formatFlowModBody(decodeFlowMod(b), b[0]);

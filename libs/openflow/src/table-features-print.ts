@@ -1,5 +1,6 @@
 import { decodeError, OFPBMC, OFPET, OpenFlowDecodeError } from './errors.js';
 import { FIELDS } from './fields.js';
+import { messageHead } from './message-head.js';
 import type { TableStats, TableStatsFeatures } from './multipart.js';
 // A cycle with print.ts (which dispatches here); used only at call time.
 import { errorName, hexDump } from './print.js';
@@ -543,13 +544,11 @@ export function formatTableFeaturesBody(b: Uint8Array): { text: string; error?: 
   return { text: text + printer.finish(), error };
 }
 
-const VERSION_SUFFIX = ['', '', ' (OF1.1)', ' (OF1.2)', ' (OF1.3)', ' (OF1.4)', ' (OF1.5)'];
-
 /** What ovs-ofctl ofp-print prints for a table-features request or reply (no final newline). */
 export function ofpPrintTableFeatures(b: Uint8Array): string {
   const xid = new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(4);
   const more = b[1] === 19 && b[11] & 1 ? ' flags=[more]' : '';
-  const title = `OFPST_TABLE_FEATURES ${b[1] === 19 ? 'reply' : 'request'}${VERSION_SUFFIX[b[0]]} (xid=0x${xid.toString(16)}):${more}`;
+  const title = `${messageHead(`OFPST_TABLE_FEATURES ${b[1] === 19 ? 'reply' : 'request'}`, b[0], xid)}${more}`;
   const { text, error } = formatTableFeaturesBody(b);
   if (!error) return `${title}${text}`.replace(/\n$/, '');
   const name = tableFeaturesErrorName(error, errorName);

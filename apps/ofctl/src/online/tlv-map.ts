@@ -24,13 +24,11 @@ export async function runTlvMod(spec: string, text: string, command: number, fla
   });
 }
 
-const VERSION_SUFFIX = ['', '', ' (OF1.1)', ' (OF1.2)', ' (OF1.3)', ' (OF1.4)', ' (OF1.5)'];
-
 /** The reply as ofp-print prints it (errors and anything else through the generic printer). */
 function formatReply(of: Of, r: Uint8Array): string {
   if (of.nxSubtype(r) !== of.NXT_TLV_TABLE_REPLY) return of.ofpPrint(r, 1);
   const xid = new DataView(r.buffer, r.byteOffset, r.byteLength).getUint32(4);
-  const head = `NXT_TLV_TABLE_REPLY${VERSION_SUFFIX[r[0]] ?? ''} (xid=0x${xid.toString(16)}):`;
+  const head = of.messageHead('NXT_TLV_TABLE_REPLY', r[0], xid);
   try {
     return head + of.formatTlvTableReply(of.decodeTlvTableReply(r));
   } catch {
