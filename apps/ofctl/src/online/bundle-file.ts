@@ -1,7 +1,7 @@
 import { UserError } from '@softswitch/cli-kit';
 import type { FlowMod, GroupMod } from '@softswitch/openflow';
 import type { ProtocolOptions } from '../protocol-flags.js';
-import { readInputFile } from './group-meter.js';
+import { readInputFile } from './input-file.js';
 
 type Of = typeof import('@softswitch/openflow');
 

@@ -1,9 +1,10 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { UserError } from '@softswitch/cli-kit';
 import type { Action, FlowMod, Match } from '@softswitch/openflow';
 import type { ProtocolOptions } from '../protocol-flags.js';
 import type { OfConnection } from './connection.js';
 import { collectFlows } from './dump.js';
+import { readInputFile } from './input-file.js';
 import { encodeNxStatsRequest, NXST_FLOW } from './nx-stats.js';
 import { nameLookupXids } from './port-names.js';
 import { allowedProtocolsFor, dumpPreference, openSwitch } from './session.js';
@@ -67,12 +68,7 @@ function versionsEqual(of: Of, a: FteVersion, b: FteVersion): boolean {
 
 /** Reads FILE's flows into `table` as version `index`; returns the protocols able to carry them. */
 function readFlowsFromFile(of: Of, name: string, table: FteTable, index: 0 | 1): number {
-  let text: string;
-  try {
-    text = readFileSync(name === '-' ? 0 : name, 'utf8');
-  } catch (e) {
-    throw new UserError(`${name}: open failed (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  const text = readInputFile(name);
   let usable = of.P_ANY;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { UserError } from '@softswitch/cli-kit';
 import type { ProtocolOptions } from '../protocol-flags.js';
+import { readInputFile } from './input-file.js';
 
 /**
  * The body shared by add-flow(s), mod-flows and del-flows: flows from the command line or a file
@@ -19,12 +19,7 @@ export async function runFlowModCommand(
   const { acceptNames, fetchPortNames } = await import('./port-names.js');
   const parse = (): { fm: import('@softswitch/openflow').FlowMod; usable: number }[] => {
     if (source.file !== undefined) {
-      let text: string;
-      try {
-        text = readFileSync(source.file === '-' ? 0 : source.file, 'utf8');
-      } catch (e) {
-        throw new UserError(`${source.file}: open failed (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-      }
+      const text = readInputFile(source.file);
       try {
         return readFlowFile(of, source.file, text, command);
       } catch (e) {

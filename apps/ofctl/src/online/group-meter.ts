@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { UserError } from '@softswitch/cli-kit';
 import type { GroupMod, MeterMod } from '@softswitch/openflow';
 import type { ProtocolOptions } from '../protocol-flags.js';
 import { dumpTransaction } from './dump-transaction.js';
 import { openForFlowMod } from './flow-mods.js';
+import { readInputFile } from './input-file.js';
 import { nameLookupXids, portNamesToShow } from './port-names.js';
 import { openSwitch } from './session.js';
 
@@ -15,15 +15,6 @@ function parseOrFail<T>(parse: () => T): T {
     return parse();
   } catch (e) {
     throw new UserError((e as Error).message);
-  }
-}
-
-/** FILE's text ("-" is stdin); an error names the file as ovs-ofctl does. */
-export function readInputFile(file: string): string {
-  try {
-    return readFileSync(file === '-' ? 0 : file, 'utf8');
-  } catch (e) {
-    throw new UserError(`${file}: open failed (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
 }
 
