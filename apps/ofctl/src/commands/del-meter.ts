@@ -6,7 +6,7 @@ export default class DelMeter extends BaseCommand {
   static override description = "delete SWITCH's meter METER (meter=N)";
   static override args = {
     switch: switchArg,
-    meter: Args.string({ required: true, description: 'meter (meter=N,kbps|pktps,...,bands=type=drop,rate=R)' }),
+    meter: Args.string({ required: false, description: 'meter (meter=N,kbps|pktps,...,bands=type=drop,rate=R)' }),
   };
   static override flags = { ...onlineFlags };
 

@@ -1,4 +1,3 @@
-import { Args } from '@oclif/core';
 import { BaseCommand } from '@softswitch/cli-kit';
 import { onlineFlags, switchArg } from '../online/flags.js';
 
@@ -6,13 +5,12 @@ export default class DumpGroupFeatures extends BaseCommand {
   static override description = "print SWITCH's group features";
   static override args = {
     switch: switchArg,
-    arg: Args.string({ required: false, description: 'unused' }),
   };
   static override flags = { ...onlineFlags };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(DumpGroupFeatures);
     const { runGroupRequest } = await import('../online/group-meter.js');
-    await runGroupRequest(args.switch, 'group_features', args.arg, flags);
+    await runGroupRequest(args.switch, 'group_features', undefined, flags);
   }
 }

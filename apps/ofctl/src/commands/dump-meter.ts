@@ -6,7 +6,7 @@ export default class DumpMeter extends BaseCommand {
   static override description = "print SWITCH's meter METER";
   static override args = {
     switch: switchArg,
-    arg: Args.string({ required: true, description: 'meter=N' }),
+    arg: Args.string({ required: false, description: 'meter=N' }),
   };
   static override flags = { ...onlineFlags };
 

@@ -1,4 +1,3 @@
-import { Args } from '@oclif/core';
 import { BaseCommand } from '@softswitch/cli-kit';
 import { onlineFlags, switchArg } from '../online/flags.js';
 
@@ -6,13 +5,12 @@ export default class MeterFeatures extends BaseCommand {
   static override description = "print SWITCH's meter features";
   static override args = {
     switch: switchArg,
-    arg: Args.string({ required: false, description: 'unused' }),
   };
   static override flags = { ...onlineFlags };
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(MeterFeatures);
     const { runMeterRequest } = await import('../online/group-meter.js');
-    await runMeterRequest(args.switch, 'meter_features', args.arg, flags);
+    await runMeterRequest(args.switch, 'meter_features', undefined, flags);
   }
 }

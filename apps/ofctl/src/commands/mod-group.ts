@@ -6,7 +6,7 @@ export default class ModGroup extends BaseCommand {
   static override description = "modify SWITCH's group GROUP";
   static override args = {
     switch: switchArg,
-    group: Args.string({ required: true, description: 'group (group_id=N,type=T,bucket=...)' }),
+    group: Args.string({ required: false, description: 'group (group_id=N,type=T,bucket=...)' }),
   };
   static override flags = {
     ...onlineFlags,
@@ -18,7 +18,7 @@ export default class ModGroup extends BaseCommand {
     const { runGroupMods } = await import('../online/group-meter.js');
     await runGroupMods(
       args.switch,
-      args.group === '-' ? { file: '-' } : { text: args.group },
+      args.group === '-' ? { file: '-' } : { text: args.group ?? '' },
       flags['may-create'] ? 0x8000 : 1,
       flags,
     );

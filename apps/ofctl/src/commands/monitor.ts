@@ -6,6 +6,7 @@ export default class Monitor extends BaseCommand {
   static override description =
     'print the asynchronous messages SWITCH sends (on stderr); MISSLEN sets miss_send_len, invalid_ttl asks for TTL misses';
   static override strict = false;
+  static override maxArgs = 3;
   static override args = {
     switch: switchArg,
     arg: Args.string({ required: false, description: 'MISSLEN or invalid_ttl' }),

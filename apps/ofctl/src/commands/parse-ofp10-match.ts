@@ -4,6 +4,8 @@ import { preprocessedLines, readStdin } from '../offline/hex-input.js';
 import { decodeOfp10MatchLines, parseOfp10MatchLines } from '../offline/ofp10-match.js';
 
 export default class ParseOfp10Match extends BaseCommand {
+  static override strict = false;
+  static override maxArgs = 0;
   static override description = 'decode OpenFlow 1.0 matches given in hex on stdin, one a line, and re-encode them';
 
   async run(): Promise<void> {

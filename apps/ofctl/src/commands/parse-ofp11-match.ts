@@ -4,6 +4,8 @@ import { preprocessedLines, readStdin } from '../offline/hex-input.js';
 import { decodeOfp11MatchLines, parseOfp11MatchLines } from '../offline/ofp11-match.js';
 
 export default class ParseOfp11Match extends BaseCommand {
+  static override strict = false;
+  static override maxArgs = 0;
   static override description =
     'decode OpenFlow 1.1 matches (ofp11_match) given in hex on stdin, one a line, and re-encode them';
 

@@ -4,6 +4,8 @@ import { BaseCommand } from '@softswitch/cli-kit';
 const MAX_PACKET = 65535;
 
 export default class ParsePacket extends BaseCommand {
+  static override strict = false;
+  static override maxArgs = 0;
   static override description = 'print the packet (raw Ethernet bytes) read from stdin, as ovs-ofctl parse-packet';
 
   async run(): Promise<void> {
