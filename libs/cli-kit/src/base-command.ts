@@ -38,8 +38,7 @@ export abstract class BaseCommand extends Command {
   ): Promise<Interfaces.ParserOutput<F, B, A>> {
     const out = await super.parse(options, argv);
     const max = (this.constructor as typeof BaseCommand).maxArgs;
-    if (max !== undefined && out.argv.length > max)
-      throw new UserError(`'${this.invokedName()}' command takes at most ${max} arguments`);
+    if (max !== undefined && out.argv.length > max) throw new UserError(this.countMessage('takes at most', max));
     return out;
   }
 
@@ -64,11 +63,14 @@ export abstract class BaseCommand extends Command {
     const args = Object.values(ctor.args ?? {});
     if (message.startsWith('Missing ') && message.includes(' required arg')) {
       const min = args.filter((a) => a.required).length;
-      return `'${this.invokedName()}' command requires at least ${min} arguments`;
+      return this.countMessage('requires at least', min);
     }
-    if (message.startsWith('Unexpected argument'))
-      return `'${this.invokedName()}' command takes at most ${args.length} arguments`;
+    if (message.startsWith('Unexpected argument')) return this.countMessage('takes at most', args.length);
     return undefined;
+  }
+
+  private countMessage(bound: 'requires at least' | 'takes at most', n: number): string {
+    return `'${this.invokedName()}' command ${bound} ${n} arguments`;
   }
 
   /** The name the user typed: an alias where one was used (ovs-ofctl names the command so). */

@@ -52,6 +52,7 @@ export const OFPBMC = {
   DUP_FIELD: 10,
 } as const;
 export const OFPFMFC = { UNKNOWN: 0, BAD_TABLE_ID: 2, BAD_COMMAND: 6, BAD_FLAGS: 7 } as const;
+export const OFPTMFC = { BAD_TABLE: 0, BAD_CONFIG: 1, EPERM: 2 } as const;
 
 export class OpenFlowDecodeError extends Error {
   /**

@@ -1,6 +1,7 @@
 import {
   OFPTC14_EVICTION,
   OFPTC14_VACANCY_EVENTS,
+  OFPTMFC,
   OVS_EVICTION_FLAGS,
   type TableDesc,
   type TableModProps,
@@ -18,10 +19,6 @@ interface TableSettings {
 export const OPENFLOW_TABLES = 254;
 
 const ALL_TABLES = 255;
-/** OFPTMFC_* codes. */
-const OFPTMFC_BAD_TABLE = 0;
-const OFPTMFC_BAD_CONFIG = 1;
-const OFPTMFC_EPERM = 2;
 
 /** OVS's flow tables have no limit by default: vacancy is measured against UINT_MAX flows. */
 const MAX_FLOWS = 0xffffffff;
@@ -48,9 +45,9 @@ export class TableConfig {
    * property; table 255 means every table. Returns an OFPTMFC code on refusal.
    */
   apply(tableId: number, config: number, props: TableModProps, version: number): number | undefined {
-    if (tableId !== ALL_TABLES && tableId > this.nTables) return OFPTMFC_BAD_TABLE;
-    if (tableId === this.nTables) return OFPTMFC_EPERM; // OVS's own table is read-only
-    if (props.evictionFlags !== undefined && props.evictionFlags !== OVS_EVICTION_FLAGS) return OFPTMFC_BAD_CONFIG;
+    if (tableId !== ALL_TABLES && tableId > this.nTables) return OFPTMFC.BAD_TABLE;
+    if (tableId === this.nTables) return OFPTMFC.EPERM; // OVS's own table is read-only
+    if (props.evictionFlags !== undefined && props.evictionFlags !== OVS_EVICTION_FLAGS) return OFPTMFC.BAD_CONFIG;
     if (version < 5) return undefined;
     const targets = tableId === ALL_TABLES ? this.settings : [this.settings[tableId]];
     for (const s of targets) {
