@@ -197,19 +197,27 @@ export class OvsdbServer {
     return [...this.dbs.values()][0].db;
   }
 
+  /** The passive remotes served, and whether each runs on libuv's pipe handle (see listenPipe). */
+  readonly remotes: { remote: string; onPipeHandle: boolean }[] = [];
+
   /** Starts serving on a passive remote: `punix:PATH` or `ptcp:PORT[:IP]`. Resolves to the bound port for TCP. */
   listen(remote: string): Promise<number | undefined> {
     if (remote.startsWith('punix:')) {
       const path = remote.slice(6);
-      if (existsSync(path)) unlinkSync(path);
       try {
-        if (this.listenOnPipeHandle(path)) return Promise.resolve(undefined);
+        // As before, a failed unlink rejects rather than throws.
+        if (existsSync(path)) unlinkSync(path);
+        if (this.listenOnPipeHandle(path)) {
+          this.remotes.push({ remote, onPipeHandle: true });
+          return Promise.resolve(undefined);
+        }
       } catch (err) {
         return Promise.reject(err);
       }
     }
     const server = createServer((socket) => this.accept(socket));
     this.listeners.push(server);
+    this.remotes.push({ remote, onPipeHandle: false });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
       if (remote.startsWith('punix:')) {

@@ -36,6 +36,32 @@ describe('OVSDB server', () => {
     await expect(c.request('nope', [])).rejects.toThrow(/unknown method/);
   });
 
+  it('serves punix: on the pipe handle, and on net.Server with SOFTSWITCH_NET_STREAMS set', async () => {
+    // The default fixture: ovs-vsctl's connections take the cheaper path.
+    expect(fx.handle.server.remotes).toEqual([{ remote: `punix:${fx.socket}`, onPipeHandle: true }]);
+    const c = await fx.connect();
+    await c.request('transact', insertRoot);
+    process.env.SOFTSWITCH_NET_STREAMS = '1';
+    let fallback: Fixture;
+    try {
+      fallback = await startFixture();
+    } finally {
+      delete process.env.SOFTSWITCH_NET_STREAMS;
+    }
+    try {
+      expect(fallback.handle.server.remotes).toEqual([{ remote: `punix:${fallback.socket}`, onPipeHandle: false }]);
+      const d = await fallback.connect();
+      expect(await d.request('list_dbs', [])).toEqual(['Test', '_Server']);
+      const rows = (await d.request('transact', [...insertRoot, { op: 'select', table: 'Root', where: [] }])) as {
+        rows: unknown[];
+      }[];
+      expect(rows[1].rows).toHaveLength(1);
+    } finally {
+      await fallback.close();
+      cleanup(fallback.dir);
+    }
+  });
+
   it('sends monitor updates (update, update2, update3) and honours conditions', async () => {
     const a = await fx.connect();
     const b = await fx.connect();

@@ -65,7 +65,7 @@ function handleBindings(): Bindings | null {
   bindings = null;
   try {
     const binding = (process as unknown as { binding?: (name: string) => Record<string, unknown> }).binding;
-    if (typeof binding !== 'function' || process.env.SOFTSWITCH_NET_STREAMS) return bindings;
+    if (typeof binding !== 'function') return bindings;
     const pipe = binding('pipe_wrap') as { Pipe?: unknown; constants?: { SERVER?: unknown } };
     const stream = binding('stream_wrap') as Record<string, unknown>;
     const state = stream.streamBaseState;
@@ -134,8 +134,10 @@ export class PipeStream extends EventEmitter implements ByteStream {
   }
 
   override on(event: string | symbol, listener: (...args: never[]) => void): this {
-    if (event === 'data' && !this.dataListener) this.dataListener = listener as (chunk: Buffer) => void;
-    else super.on(event, listener as (...args: unknown[]) => void);
+    if (event !== 'data') super.on(event, listener as (...args: unknown[]) => void);
+    // A second one would never be called (reads do not emit): refuse it rather than drop it.
+    else if (this.dataListener) throw new Error('PipeStream takes one data listener');
+    else this.dataListener = listener as (chunk: Buffer) => void;
     return this;
   }
 
@@ -209,6 +211,8 @@ export interface PipeServer {
  * expected (use net.Server then). Throws the bind or listen error (EADDRINUSE, EACCES, ...).
  */
 export function listenPipe(path: string, onStream: (stream: PipeStream) => void): PipeServer | undefined {
+  // Read at each listen (not cached with the bindings), so one process can serve both ways.
+  if (process.env.SOFTSWITCH_NET_STREAMS) return undefined;
   const b = handleBindings();
   if (!b) return undefined;
   const server = new b.Pipe(b.serverType);
@@ -220,7 +224,14 @@ export function listenPipe(path: string, onStream: (stream: PipeStream) => void)
   }
   server.onconnection = (status, client) => {
     if (status || !client) return;
-    onStream(new PipeStream(client, b));
+    const stream = new PipeStream(client, b);
+    try {
+      onStream(stream);
+    } catch (err) {
+      // The handle is not left open behind a failed accept.
+      stream.destroy();
+      throw err;
+    }
   };
   let closed = false;
   return {

@@ -1,5 +1,5 @@
 import type { Action, Nat } from './actions.js';
-import { readUint, type Writer } from './bytes.js';
+import { putProp, readUint, type Writer } from './bytes.js';
 import { decodeError, OFPBAC, OFPBIC, OFPBMC, OFPET } from './errors.js';
 import { type FieldDef, fieldByHeader, fieldByName, headerFor, tunMdFieldByHeader } from './fields.js';
 import { OFPP, portFromOf11, portToOf11 } from './format-values.js';
@@ -96,15 +96,6 @@ function putFieldHeader(w: Writer, f: FieldDef): void {
   const header = headerFor(f, 0) as number;
   w.u32(header);
   if (header >>> 16 === 0xffff) w.u32(0x4f4e4600);
-}
-
-/** Appends a property (OVS's ofpprop_put) padded to 8 bytes. */
-function putProp(w: Writer, type: number, payload: (w: Writer) => void): void {
-  const start = w.length;
-  w.u16(type).u16(0);
-  payload(w);
-  w.setU16(start + 2, w.length - start);
-  w.pad(8, start);
 }
 
 /** An action whose length covers what `body` appends after its 16-byte Nicira header. */

@@ -1,3 +1,4 @@
+import { HEX_BYTE } from './bytes.js';
 import {
   hexDigit,
   parseDecimal,
@@ -18,7 +19,6 @@ import {
   formatIpv6Masked,
   formatMac,
   formatPort,
-  HEX_PAIRS,
   hexAlt,
   OFPP,
   parsePortName,
@@ -1454,7 +1454,7 @@ export function formatAction(a: Action): string {
 /** Bytes as dot-separated hex pairs (`note:` and `userdata=`), from a table, no array. */
 function hexDots(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) s += i ? `.${HEX_PAIRS[b[i]]}` : HEX_PAIRS[b[i]];
+  for (let i = 0; i < b.length; i++) s += i ? `.${HEX_BYTE[b[i]]}` : HEX_BYTE[b[i]];
   return s;
 }
 

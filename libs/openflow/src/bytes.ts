@@ -164,7 +164,8 @@ export function readUint(b: Uint8Array, off: number, bytes: number): bigint {
   return v;
 }
 
-const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Each byte value's two lower-case hex digits. */
+export const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export function dv(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -182,4 +183,13 @@ export function fromHex(s: string): Uint8Array {
   const out = new Uint8Array(clean.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(clean.slice(i * 2, i * 2 + 2), 16);
   return out;
+}
+
+/** Appends a property (OVS's ofpprop_put) padded to 8 bytes. */
+export function putProp(w: Writer, type: number, payload: (w: Writer) => void): void {
+  const start = w.length;
+  w.u16(type).u16(0);
+  payload(w);
+  w.setU16(start + 2, w.length - start);
+  w.pad(8, start);
 }

@@ -1,10 +1,10 @@
 // Nicira's conntrack flush messages: NXT_CT_FLUSH_ZONE (a zone) and OVS 3.1's NXT_CT_FLUSH (an
 // optional zone and original/reply 5-tuples as nested properties), with ovs-ofctl's tuple syntax
 // and print format (lib/ofp-ct.c).
-import { Writer } from './bytes.js';
+import { putProp, readUint, Writer } from './bytes.js';
 import { NX_VENDOR_ID } from './error-table.js';
-import { parseIpv4, parseIpv6 } from './field-parse.js';
-import { formatIpv6 } from './format-values.js';
+import { parseCInteger, parseIpv4, parseIpv6 } from './field-parse.js';
+import { formatIpv4, formatIpv6 } from './format-values.js';
 import { parseKeyValues } from './group-meter-parse.js';
 
 export const NXT_CT_FLUSH_ZONE = 29;
@@ -46,27 +46,19 @@ export interface CtMatch {
   reply: CtTuple;
 }
 
-export const emptyCtTuple = (): CtTuple => ({ src: 0n, dst: 0n, srcPort: 0, dstPort: 0 });
+const emptyCtTuple = (): CtTuple => ({ src: 0n, dst: 0n, srcPort: 0, dstPort: 0 });
 export const emptyCtMatch = (): CtMatch => ({ ipProto: 0, l3: 0, orig: emptyCtTuple(), reply: emptyCtTuple() });
 
 const V4_MAPPED = 0xffffn << 32n;
 const isV4Mapped = (a: bigint) => a >> 32n === 0xffffn;
 const isIcmp = (proto: number) => proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6;
-export const ctIcmpType = (t: CtTuple) => t.dstPort & 0xff;
-export const ctIcmpCode = (t: CtTuple) => t.dstPort >> 8;
+const ctIcmpType = (t: CtTuple) => t.dstPort & 0xff;
+const ctIcmpCode = (t: CtTuple) => t.dstPort >> 8;
 
 /** A C integer for str_to_u8/str_to_u16: strtol base 0, the whole string, within `max`. */
 function parseUint(text: string, max: number): number | undefined {
-  const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
-  if (!m) return undefined;
-  const d = m[2];
-  const v = /^0[xX]/.test(d)
-    ? Number.parseInt(d, 16)
-    : d.length > 1 && d[0] === '0'
-      ? Number.parseInt(d, 8)
-      : Number(d);
-  const signed = m[1] === '-' ? -v : v;
-  return signed >= 0 && signed <= max ? signed : undefined;
+  const v = parseCInteger(text);
+  return v !== undefined && v >= 0n && v <= BigInt(max) ? Number(v) : undefined;
 }
 
 /** inet_pton(AF_INET): four decimal parts without leading zeros. */
@@ -115,15 +107,6 @@ export function parseCtTuple(text: string, tuple: CtTuple, match: CtMatch): stri
   }
   if (!match.ipProto && (tuple.srcPort || tuple.dstPort)) return 'port is set without protocol';
   return undefined;
-}
-
-/** ofpprop_put: type, length, value, zero padding to 8 bytes. */
-function putProp(w: Writer, type: number, value: (w: Writer) => void): void {
-  const start = w.length;
-  w.u16(type).u16(0);
-  value(w);
-  w.setU16(start + 2, w.length - start);
-  w.pad(8, start);
 }
 
 function putTuple(w: Writer, type: number, t: CtTuple, ipProto: number): void {
@@ -196,8 +179,7 @@ function decodeTuple(value: Uint8Array, tuple: CtTuple, match: CtMatch): void {
       case TUPLE_SRC:
       case TUPLE_DST: {
         if (v.length < 16) throw new CtFlushDecodeError('OFPBPC_BAD_LEN');
-        let a = 0n;
-        for (let i = 0; i < 16; i++) a = (a << 8n) | BigInt(v[i]);
+        const a = readUint(v, 0, 16);
         const l3 = a === 0n ? 0 : isV4Mapped(a) ? 4 : 6;
         if (match.l3 && l3 && match.l3 !== l3) throw new CtFlushDecodeError('OFPBPC_BAD_VALUE');
         match.l3 = l3;
@@ -237,9 +219,7 @@ export function decodeCtFlush(b: Uint8Array): { match: CtMatch; zone: number | u
 
 /** ipv6_format_mapped: a mapped IPv4 address as a dotted quad. */
 function formatMapped(a: bigint): string {
-  if (!isV4Mapped(a)) return formatIpv6(a);
-  const n = Number(a & 0xffffffffn);
-  return `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
+  return isV4Mapped(a) ? formatIpv4(a & 0xffffffffn) : formatIpv6(a);
 }
 
 function formatTuple(t: CtTuple, match: CtMatch): string {
@@ -253,9 +233,4 @@ function formatTuple(t: CtTuple, match: CtMatch): string {
 /** The body of ovs-ofctl's NXT_CT_FLUSH print: the zone (0 when absent) and both tuples. */
 export function formatCtFlush(match: CtMatch, zone: number | undefined): string {
   return ` zone=${zone ?? 0} '${formatTuple(match.orig, match)},ct_nw_proto=${match.ipProto}' '${formatTuple(match.reply, match)}'`;
-}
-
-/** Whether a tuple selects nothing (ofp_ct_tuple_is_zero): zero addresses and, unless ICMP, ports. */
-export function ctTupleIsZero(t: CtTuple, ipProto: number): boolean {
-  return !t.src && !t.dst && (isIcmp(ipProto) || (!t.srcPort && !t.dstPort));
 }

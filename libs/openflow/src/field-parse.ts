@@ -27,6 +27,14 @@ export function parseInteger(s: string): bigint | undefined {
   return parseDecimal(s);
 }
 
+/** C's strtol with base 0 over a whole string: leading blanks, a sign, then as parseInteger. */
+export function parseCInteger(text: string): bigint | undefined {
+  const m = /^\s*([+-]?)(.*)$/s.exec(text) as RegExpExecArray;
+  const v = parseInteger(m[2]);
+  if (v === undefined) return undefined;
+  return m[1] === '-' ? -v : v;
+}
+
 /** A hex digit's value, or -1. */
 export function hexDigit(c: number): number {
   if (c >= 48 && c <= 57) return c - 48;
@@ -37,16 +45,10 @@ export function hexDigit(c: number): number {
 
 /** Port numbers are always decimal. */
 export function parseDecimal(s: string): bigint | undefined {
-  const n = s.length;
-  if (n === 0) return undefined;
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 48 || c > 57) return undefined;
-    v = v * 10 + (c - 48);
-  }
+  const v = parseDecimalNum(s);
+  if (v < 0) return undefined;
   // Up to 15 digits are exact in a double; longer ones go through BigInt's own parser.
-  return n <= 15 ? BigInt(v) : BigInt(s);
+  return s.length <= 15 ? BigInt(v) : BigInt(s);
 }
 
 /**

@@ -1,3 +1,5 @@
+import { HEX_BYTE } from './bytes.js';
+
 /** Text forms of field values, exactly as Open vSwitch prints them. */
 
 export function formatMac(v: bigint): string {
@@ -7,9 +9,7 @@ export function formatMac(v: bigint): string {
   return `${hex2((hi >>> 8) & 255)}:${hex2(hi & 255)}:${hex2(lo >>> 24)}:${hex2((lo >>> 16) & 255)}:${hex2((lo >>> 8) & 255)}:${hex2(lo & 255)}`;
 }
 
-/** Each byte value's two lower-case hex digits. */
-export const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
-const hex2 = (b: number): string => HEX_PAIRS[b];
+const hex2 = (b: number): string => HEX_BYTE[b];
 
 export function formatIpv4(v: bigint | number): string {
   const n = Number(v) >>> 0;

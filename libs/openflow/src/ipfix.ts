@@ -55,10 +55,11 @@ const vendorOffset = (version: number) => (version === 1 ? 12 : 16);
 
 /** Whether `b` is an NXST_IPFIX_* request or reply (in any version), and which. */
 export function ipfixMessageKind(b: Uint8Array): IpfixMessageKind | undefined {
-  if (b.length < HEADER_LEN) return undefined;
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  // Checked on every message a switch receives: bytes first, a DataView only for vendor stats.
   const request = b[0] === 1 ? 16 : 18;
-  if ((b[1] !== request && b[1] !== request + 1) || v.getUint16(8) !== OFPMP_VENDOR) return undefined;
+  if (b.length < HEADER_LEN || (b[1] !== request && b[1] !== request + 1)) return undefined;
+  if (((b[8] << 8) | b[9]) !== OFPMP_VENDOR) return undefined;
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   const at = vendorOffset(b[0]);
   if (v.getUint32(at) !== NX_VENDOR_ID) return undefined;
   const subtype = v.getUint32(at + 4);

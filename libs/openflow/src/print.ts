@@ -1,6 +1,7 @@
 import { formatActions, PACKET_IN_REASONS } from './actions.js';
 import { ASYNC_ERROR_NAMES, formatAsyncConfig } from './async-config.js';
 import { ONF_VENDOR_ID } from './bundle.js';
+import { HEX_BYTE } from './bytes.js';
 import { formatGroupMod, formatMeterMod, formatPortMod, NXT_GROUP_MOD, ROLES } from './control.js';
 import { CtFlushDecodeError, decodeCtFlush, formatCtFlush, NXT_CT_FLUSH, NXT_CT_FLUSH_ZONE } from './ct-flush.js';
 import { ERROR_NAMES_11, errorNameOnWire } from './error-names.js';
@@ -55,8 +56,7 @@ import {
 
 /** ovs-ofctl ofp-print: a message as text, with OVS's hex dump for what it cannot decode. */
 
-/** Each byte's two hex digits, and its character in the dump's text column. */
-const HEX_PAIRS = Array.from({ length: 256 }, (_, c) => c.toString(16).padStart(2, '0'));
+/** Each byte's character in the dump's text column. */
 const DUMP_CHARS = Array.from({ length: 256 }, (_, c) => (c >= 32 && c < 127 ? String.fromCharCode(c) : '.'));
 
 export function hexDump(b: Uint8Array): string {
@@ -67,7 +67,7 @@ export function hexDump(b: Uint8Array): string {
     let ascii = '';
     for (let i = 0; i < n; i++) {
       const c = b[off + i];
-      s += HEX_PAIRS[c] + (i === 7 ? '-' : ' ');
+      s += HEX_BYTE[c] + (i === 7 ? '-' : ' ');
       ascii += DUMP_CHARS[c];
     }
     if (n < 16) s += '   '.repeat(16 - n);

@@ -1,6 +1,8 @@
 // Classic pcap read the way Open vSwitch's own reader (lib/pcap-file.c) reads it, for the tools
 // that must print what ovs-ofctl prints: its looser rules (a record's length decides its byte
 // order, a cut-short last record is a quiet end) and its warnings and errors.
+import { LinkType } from './captured-packet.js';
+import { hex32, PCAP_FILE_HEADER_LENGTH, PCAP_RECORD_HEADER_LENGTH, PcapMagic } from './classic-format.js';
 
 /** An error as OVS reports it: the errno (EOF is -1) and its strerror text. */
 export interface OvsReadError {
@@ -11,10 +13,6 @@ export interface OvsReadError {
 const EPROTO: OvsReadError = { errno: 71, text: 'Protocol error' };
 const EOF: OvsReadError = { errno: -1, text: 'End of file' };
 
-const FILE_HEADER = 24;
-const RECORD_HEADER = 16;
-const LINK_ETHERNET = 1;
-const LINK_LINUX_SLL = 113;
 const SLL_HEADER = 16;
 const MAX_RECORD = 0xffff;
 
@@ -44,29 +42,28 @@ export function readPcapAsOvs(bytes: Uint8Array, readError?: OvsReadError): OvsP
     return out;
   };
   if (readError) return fail('open', readError, `failed to read pcap header: ${readError.text}`);
-  if (bytes.length < FILE_HEADER) return fail('open', EOF, 'failed to read pcap header: End of file');
+  if (bytes.length < PCAP_FILE_HEADER_LENGTH) return fail('open', EOF, 'failed to read pcap header: End of file');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // OVS reads the magic in the host's (little-endian) order.
   const magic = view.getUint32(0, true);
   let swapped: boolean;
-  if (magic === 0xa1b2c3d4 || magic === 0xa1b23c4d) swapped = false;
-  else if (magic === 0xd4c3b2a1 || magic === 0x4d3cb2a1) swapped = true;
+  if (magic === PcapMagic.MICROSECOND || magic === PcapMagic.NANOSECOND) swapped = false;
+  else if (swap32(magic) === PcapMagic.MICROSECOND || swap32(magic) === PcapMagic.NANOSECOND) swapped = true;
   else {
-    const hex = magic.toString(16).padStart(8, '0');
     return fail(
       'open',
       EPROTO,
-      `bad magic 0x${hex} reading pcap file (expected 0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, or 0x4d3cb2a1)`,
+      `bad magic 0x${hex32(magic)} reading pcap file (expected 0xa1b2c3d4, 0xa1b23c4d, 0xd4c3b2a1, or 0x4d3cb2a1)`,
     );
   }
   const network = view.getUint32(20, !swapped);
-  if (network !== LINK_ETHERNET && network !== LINK_LINUX_SLL) {
+  if (network !== LinkType.ETHERNET && network !== LinkType.LINUX_SLL) {
     return fail('open', EPROTO, `unknown network type ${network} reading pcap file`);
   }
-  let off = FILE_HEADER;
+  let off = PCAP_FILE_HEADER_LENGTH;
   for (;;) {
     // A record header cut short ends the file without a word.
-    if (off + RECORD_HEADER > bytes.length) return out;
+    if (off + PCAP_RECORD_HEADER_LENGTH > bytes.length) return out;
     let len = view.getUint32(off + 8, true);
     // OVS ignores the file's byte order here: a length too big must be the other order.
     if (len > MAX_RECORD) {
@@ -74,7 +71,7 @@ export function readPcapAsOvs(bytes: Uint8Array, readError?: OvsReadError): OvsP
       if (other > MAX_RECORD) return fail('read', EPROTO, `bad packet length ${other} or ${len} reading pcap file`);
       len = other;
     }
-    off += RECORD_HEADER;
+    off += PCAP_RECORD_HEADER_LENGTH;
     // An empty record reads as a short read too (fread of zero items).
     if (len === 0 || off + len > bytes.length) {
       out.warnings.push('failed to read pcap packet: End of file');
@@ -82,7 +79,7 @@ export function readPcapAsOvs(bytes: Uint8Array, readError?: OvsReadError): OvsP
     }
     const data = bytes.subarray(off, off + len);
     off += len;
-    if (network === LINK_ETHERNET) {
+    if (network === LinkType.ETHERNET) {
       out.packets.push(data);
       continue;
     }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { OvsPcapRead, OvsReadError } from '@softswitch/pcap';
+import { bareHexDump } from './hex-input.js';
 
 type PacketLib = typeof import('@softswitch/packet');
 type PcapLib = typeof import('@softswitch/pcap');
@@ -24,19 +25,6 @@ const ERRNO: Record<string, OvsReadError> = {
   EACCES: { errno: 13, text: 'Permission denied' },
   EISDIR: { errno: 21, text: 'Is a directory' },
 };
-
-/** ovs_hex_dump without the text column (how OVS shows a bad Linux SLL header on stdout). */
-function plainHexDump(b: Uint8Array): string {
-  let out = '';
-  for (let off = 0; off < b.length; off += 16) {
-    let line = `${off.toString(16).padStart(8, '0')} `;
-    for (let i = off; i < Math.min(off + 16, b.length); i++) {
-      line += `${i === off + 8 ? '-' : ' '}${b[i].toString(16).padStart(2, '0')}`;
-    }
-    out += `${line}\n`;
-  }
-  return out;
-}
 
 /** Reads one file as ovs_pcap_open does, or says why it could not be opened. */
 function readFile(pcap: PcapLib, name: string): OvsPcapRead | OvsReadError {
@@ -83,7 +71,7 @@ export function parsePcapFiles(packet: PacketLib, pcap: PcapLib, files: string[]
           text = '';
         }
       }
-      if (read.dumped) text += plainHexDump(read.dumped);
+      if (read.dumped) text += bareHexDump(read.dumped);
       out.stdout(text);
       for (const warning of read.warnings) out.warn(warning);
       if (read.failure) {

@@ -1,14 +1,12 @@
 import { UserError } from '@softswitch/cli-kit';
+import { parseCInteger } from '@softswitch/openflow';
 import type { ProtocolOptions } from '../protocol-flags.js';
 import { openSwitch } from './session.js';
 
 /** A C integer as strtol with base 0 reads it (decimal, 0x hex, 0 octal, optional sign); NaN if malformed. */
 export function parseCInt(text: string): number {
-  const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(text);
-  if (!m) return Number.NaN;
-  const digits = m[2];
-  const octal = digits.length > 1 && digits[0] === '0' && !/^0[xX]/.test(digits);
-  return (m[1] === '-' ? -1 : 1) * (octal ? Number.parseInt(digits, 8) : Number(digits));
+  const v = parseCInteger(text);
+  return v === undefined ? Number.NaN : Number(v);
 }
 
 /** OVS's str_to_u16: a C integer from 0 to 65535. */
