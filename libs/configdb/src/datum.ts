@@ -58,6 +58,12 @@ export function sharedDefaultDatum(type: ColumnType): Datum {
   return d;
 }
 
+/** True if `d` is its column type's default (the value OVS leaves out of log records and inserts). */
+export function isDefaultDatum(d: Datum, type: ColumnType): boolean {
+  const def = sharedDefaultDatum(type);
+  return d === def || datumEquals(d, def);
+}
+
 function typeName(b: BaseType): string {
   return b.type;
 }

@@ -1,6 +1,6 @@
 import { type Clause, evalConditions, parseConditions } from './condition.js';
 import type { ChangeSet, Database, RowChange } from './database.js';
-import { type Datum, datumDiff, datumEquals, datumJsonText } from './datum.js';
+import { type Datum, datumDiff, datumEquals, datumJsonText, isDefaultDatum } from './datum.js';
 import { OvsdbError, syntaxError } from './errors.js';
 import type { Row } from './row.js';
 import type { ColumnSchema, TableSchema } from './schema.js';
@@ -146,12 +146,19 @@ export class Monitor {
     return `{${out}}`;
   }
 
-  /** The row's monitored columns as a JSON object, in the monitor's column order. */
+  /**
+   * The row's monitored columns as a JSON object, in the monitor's column order. From update2 on,
+   * ovsdb-server leaves default values out of "initial" and "insert" (the receiver knows them
+   * from the schema); "update" sends every column.
+   */
   private rowText(tm: TableMonitor, row: Row): string {
     let text = '';
+    const all = this.version === 1;
     for (const c of tm.columns) {
       const type = (tm.table.columns.get(c) as ColumnSchema).type;
-      text += `${text === '' ? '' : ','}${JSON.stringify(c)}:${datumJsonText(row.cols.get(c) as Datum, type)}`;
+      const d = row.cols.get(c) as Datum;
+      if (!all && isDefaultDatum(d, type)) continue;
+      text += `${text === '' ? '' : ','}${JSON.stringify(c)}:${datumJsonText(d, type)}`;
     }
     return `{${text}}`;
   }

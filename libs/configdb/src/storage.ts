@@ -6,9 +6,9 @@ import {
   datumEquals,
   datumJsonText,
   datumToJson,
+  isDefaultDatum,
   isUuid,
   parseDatumLoose,
-  sharedDefaultDatum,
 } from './datum.js';
 import { LogWriter, readLogFile, writeLogFile } from './log.js';
 import { newRow, type Row } from './row.js';
@@ -33,7 +33,7 @@ function rowColumnsToJson(table: TableSchema, row: Row, onlyChangedFrom?: Row): 
     if (onlyChangedFrom) {
       const before = onlyChangedFrom.cols.get(c.name) as Datum;
       if (before === d || datumEquals(before, d)) continue;
-    } else if (d === sharedDefaultDatum(c.type) || datumEquals(d, sharedDefaultDatum(c.type))) continue;
+    } else if (isDefaultDatum(d, c.type)) continue;
     o[c.name] = datumToJson(d, c.type);
   }
   return o;

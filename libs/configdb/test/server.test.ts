@@ -90,10 +90,11 @@ describe('OVSDB server', () => {
     expect(m1).toBe('m1');
     expect(Object.values(t1.Child)[0]).toEqual({ new: { name: 'x', tags: ['set', []] } });
     const [, t2] = (await u2) as [string, Record<string, Record<string, unknown>>];
-    expect(Object.values(t2.Child)[0]).toEqual({ insert: { name: 'x', tags: ['set', []] } });
+    // update2/update3 leave default values out of "insert" (as ovsdb-server); "update" sends all.
+    expect(Object.values(t2.Child)[0]).toEqual({ insert: { name: 'x' } });
     const [, txnId, t3] = (await u3) as [string, string, Record<string, Record<string, unknown>>];
     expect(txnId).not.toBe(lastId);
-    expect(Object.values(t3.Child)[0]).toMatchObject({ insert: { name: 'x' } });
+    expect(Object.values(t3.Child)[0]).toEqual({ insert: { name: 'x' } });
     // A modify carries the changed columns only, as a diff in update2.
     const m2 = nextNotification(b, 'update2');
     await a.request('transact', [
