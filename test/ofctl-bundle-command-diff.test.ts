@@ -2,15 +2,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { normalizeRun, runTool, useTwoSwitches } from './support/ofctl-chains.js';
+import { runTool, useTwoSwitches } from './support/ofctl-chains.js';
 import { describeNeeding } from './support/requirements.js';
 
 /**
  * `ofctl bundle SWITCH FILE` against `ovs-ofctl bundle`: flow lines (with and without their
  * command word) committed atomically, a failing message that makes the commit fail (nothing
- * applied), the file's parse errors; either tool on either switch. Group lines go to
- * ovs-vswitchd only: softswitch's bundles carry flow mods alone so far.
+ * applied), the file's parse errors; either tool on either switch. Group mods and packet-outs
+ * in bundles: applied in order with the flow mods, packet-outs sent only if the whole bundle
+ * commits (seen in the ports' tx counters), and packet-out lines' parse errors.
  */
+
+/** A 34-byte IPv4 frame from 00:00:00:00:00:01 to broadcast. */
+const FRAME = 'ffffffffffff00000000000108004500001400000000400100000a0000010a000002';
 
 const FILES: Record<string, string> = {
   flows:
@@ -24,6 +28,19 @@ const FILES: Record<string, string> = {
   badFlow: 'flow add priority=7,foo=bar,actions=drop\n',
   groups:
     'group add group_id=1,type=all,bucket=output:1\nflow add priority=9,actions=group:1\ngroup add group_id=1,type=all,bucket=output:2\n',
+  groupsOk: 'group add group_id=2,type=all,bucket=output:2\nflow add priority=10,ip,actions=group:2\n',
+  // The packet-out uses the group added before it in the same bundle.
+  sent: `group add group_id=5,type=all,bucket=output:2\npacket-out in_port=1,packet=${FRAME},actions=group:5\npacket-o in_port=1,packet=${FRAME},actions=output:2\n`,
+  // The flow mod after the packet-out fails, so nothing is sent.
+  notSent: `packet-out in_port=1,packet=${FRAME},actions=output:2\nflow add priority=8,actions=group:99\n`,
+  noPacket: 'packet-out in_port=1,actions=output:2\n',
+  badPort: `packet-out in_port=NORMAL,packet=${FRAME},actions=output:2\n`,
+  shortPacket: 'packet-out in_port=1,packet=ffffffffffff0000,actions=output:2\n',
+  badHex: 'packet-out in_port=1,packet=ffffffffffff00000000000108zz,actions=output:2\n',
+  notPipeline: `packet-out in_port=1,nw_src=10.0.0.1,packet=${FRAME},actions=output:2\n`,
+  unknownKey: `packet-out in_port=1,frob=1,packet=${FRAME},actions=output:2\n`,
+  noValue: `packet-out in_port=,packet=${FRAME},actions=output:2\n`,
+  pipeline: `packet-out in_port=1,reg3=7,metadata=0x5,packet=${FRAME},actions=output:2\n`,
 };
 
 describeNeeding(
@@ -61,14 +78,62 @@ describeNeeding(
       expect(reference[6].stdout).toBe(' priority=5,in_port=1 actions=output:1\n priority=0 actions=NORMAL\n');
     }, 30_000);
 
-    it('sends group lines as ovs-ofctl does (ovs-vswitchd)', async () => {
-      const target = `unix:${join(switches().ovs.dir, 'br0.mgmt')}`;
-      const args = ['bundle', target, file('groups')];
-      // Group 1 is added twice, so the commit fails; run by each tool on the same state.
-      const theirs = normalizeRun(await runTool('ovs-ofctl', args), target);
-      const ours = normalizeRun(await runTool('ofctl', args), target);
-      expect(ours).toEqual(theirs);
-      expect(theirs.stderr).toContain('Error OFPGMFC_GROUP_EXISTS for: OFPT_GROUP_MOD (OF1.4) (xid=0x');
+    it('commits group mods in bundles with the flow mods, or nothing, as ovs-vswitchd', async () => {
+      const steps = [
+        ['bundle', 'SW', file('groups')],
+        ['-O', 'OpenFlow13', 'bundle', 'SW', file('groupsOk')],
+        ['-O', 'OpenFlow13', 'dump-groups', 'SW'],
+        ['--no-stats', 'dump-flows', 'SW'],
+      ];
+      const { reference, others } = await switches().runAll(steps);
+      for (const [name, results] of Object.entries(others))
+        expect({ name, results }).toEqual({ name, results: reference });
+      expect(reference[0].stderr).toContain('Error OFPGMFC_GROUP_EXISTS for: OFPT_GROUP_MOD (OF1.4) (xid=0x');
+      expect(reference[2].stdout).toContain('group_id=2,type=all,bucket=actions=output:2');
+      expect(reference[3].stdout).toContain('priority=10,ip actions=group:2');
+    }, 30_000);
+
+    it('reads packet-out lines as ovs-ofctl does, errors included', async () => {
+      const bad = ['noPacket', 'badPort', 'shortPacket', 'badHex', 'notPipeline', 'unknownKey', 'noValue'];
+      const { reference, others } = await switches().runAll(bad.map((name) => ['bundle', 'SW', file(name)]));
+      for (const [name, results] of Object.entries(others))
+        expect({ name, results }).toEqual({ name, results: reference });
+      expect(reference.map((r) => r.status)).toEqual(bad.map(() => 1));
+      expect(reference[0].stderr).toContain('must specify packet');
+      expect(reference[4].stderr).toContain('nw_src is not a valid pipeline field for PACKET_OUT');
+    }, 30_000);
+
+    it('sends bundled packet-outs only when the bundle commits, in 1.4 and 1.5', async () => {
+      const sw = switches();
+      // Each (tool, switch) pair on its own bridge: port 2's tx packets after each step, counted
+      // from before the first (earlier tests may have sent some).
+      const txPackets = async (tool: 'ovs-ofctl' | 'ofctl', target: string): Promise<number[]> => {
+        const counts: number[] = [];
+        const tx = async () => {
+          const ports = await runTool('ovs-ofctl', ['dump-ports', target, '2']);
+          return Number(/tx pkts=(\d+)/.exec(ports.stdout)?.[1] ?? Number.NaN);
+        };
+        const before = await tx();
+        const steps = [
+          ['bundle', target, file('sent')],
+          ['bundle', target, file('notSent')],
+          ['-O', 'OpenFlow15', 'bundle', target, file('sent')],
+          ['-O', 'OpenFlow15', 'bundle', target, file('pipeline')],
+        ];
+        for (const step of steps) {
+          const r = await runTool(tool, step);
+          counts.push(r.status);
+          counts.push((await tx()) - before);
+        }
+        return counts;
+      };
+      const at = (dir: string, br: string) => `unix:${join(dir, `${br}.mgmt`)}`;
+      const reference = await txPackets('ovs-ofctl', at(sw.ovs.dir, 'br0'));
+      // Statuses and tx counts after each step: two sent, none, two more, one more.
+      expect(reference).toEqual([0, 2, 1, 2, 1, 2, 0, 3]);
+      expect(await txPackets('ofctl', at(sw.ovs.dir, 'br1'))).toEqual(reference);
+      expect(await txPackets('ovs-ofctl', at(sw.sw.rundir, 'br0'))).toEqual(reference);
+      expect(await txPackets('ofctl', at(sw.sw.rundir, 'br1'))).toEqual(reference);
     }, 30_000);
   },
 );

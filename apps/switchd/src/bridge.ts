@@ -425,6 +425,10 @@ export class Bridge {
    * ports, MAC table and groups (a `resubmit`/`goto_table` in them sees only that table).
    */
   packetOut(packet: Uint8Array, inPort: number, actions: unknown[]): void {
+    this.preparePacketOut(packet, inPort, actions)();
+  }
+
+  preparePacketOut(packet: Uint8Array, inPort: number, actions: unknown[]): () => void {
     const tables = new FlowTables(Date.now);
     const fm = newFlowMod();
     fm.tableId = 0;
@@ -445,7 +449,9 @@ export class Bridge {
     const key = createFlowKey();
     extractFlow(packet, inPort, key);
     const r = translate(scratch, key, { selectInline: true });
-    this.host.packetOut(packet, this.ifaceByOfport(inPort)?.dpPort ?? 0, formatDatapathActions(r.actions));
+    const dpInPort = this.ifaceByOfport(inPort)?.dpPort ?? 0;
+    const dpActions = formatDatapathActions(r.actions);
+    return () => this.host.packetOut(packet, dpInPort, dpActions);
   }
 
   /**

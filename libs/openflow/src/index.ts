@@ -33,6 +33,7 @@ export * from './ofp10-match.js';
 export * from './ofp11-match.js';
 export * from './oxs.js';
 export * from './packet-in2.js';
+export * from './packet-out15.js';
 export { packetToString } from './packet-text.js';
 export * from './parse-flows.js';
 export * from './port-stats.js';

@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand, UserError } from '@softswitch/cli-kit';
 import { onlineFlags, switchArg } from '../online/flags.js';
+import type { PacketOutSpec } from '../online/packet-out-spec.js';
 
 export default class PacketOut extends BaseCommand {
   static override description =
@@ -20,59 +21,40 @@ export default class PacketOut extends BaseCommand {
     const { nameLookupXids } = await import('../online/port-names.js');
     const { parsePortArg } = await import('../online/port-arg.js');
     const rest = (argv as string[]).slice(2);
-    let inPort: number;
-    let actionsText: string;
-    let packets: string[];
+    const { encodePacketOut, parsePacketOutSpec } = await import('../online/packet-out-spec.js');
+    let spec: Omit<PacketOutSpec, 'data' | 'usable' | 'metadata'> & { metadata?: PacketOutSpec['metadata'] };
+    let data: Uint8Array[];
     if (rest.length === 0) {
-      // Keyword form: in_port=..., packet=..., actions=... (actions last, as in a flow).
-      const at = args.spec.indexOf('actions=');
-      if (at < 0) throw new UserError('must specify an action');
-      actionsText = args.spec.slice(at + 8);
-      const fields = new Map(
-        args.spec
-          .slice(0, at)
-          .split(',')
-          .filter((w) => w.trim())
-          .map((w) => {
-            const eq = w.indexOf('=');
-            return [w.slice(0, eq).trim(), w.slice(eq + 1).trim()] as [string, string];
-          }),
-      );
-      inPort = parsePortArg(of, fields.get('in_port') ?? 'CONTROLLER');
-      const packet = fields.get('packet');
-      if (!packet) throw new UserError('must specify packet');
-      packets = [packet];
-    } else {
-      inPort = parsePortArg(of, args.spec);
-      actionsText = rest[0];
-      packets = rest.slice(1);
-    }
-    let actions: ReturnType<typeof of.parseActions>;
-    try {
-      actions = of.parseActions(actionsText, { usable: of.P_ANY });
-    } catch (e) {
-      throw new UserError((e as Error).message);
-    }
-    const data = packets.map((p) => {
+      // One string in OVS's packet-out syntax: in_port=..., packet=..., actions=...
       try {
-        return of.fromHex(p);
-      } catch {
-        throw new UserError(`${p}: invalid hex packet`);
+        const po = parsePacketOutSpec(of, args.spec);
+        spec = po;
+        data = [po.data];
+      } catch (e) {
+        throw new UserError((e as Error).message);
       }
-    });
+    } else {
+      // The older form: IN_PORT ACTIONS PACKET...
+      let actions: PacketOutSpec['actions'];
+      try {
+        actions = of.parseActions(rest[0], { usable: of.P_ANY });
+      } catch (e) {
+        throw new UserError((e as Error).message);
+      }
+      spec = { inPort: parsePortArg(of, args.spec), actions };
+      data = rest.slice(1).map((p) => {
+        try {
+          return of.fromHex(p);
+        } catch {
+          throw new UserError(`${p}: invalid hex packet`);
+        }
+      });
+    }
     await runOnline(async (track) => {
       // ovs-ofctl looks up port and table names first (4 xids on other connections).
       const conn = track(await openSwitch(of, args.switch, flags, nameLookupXids(flags)));
       for (const d of data) {
-        const msg = of.encodeMessage({
-          type: 'packet_out',
-          version: conn.version,
-          xid: conn.takeXid(),
-          bufferId: 0xffffffff,
-          inPort,
-          actions,
-          data: d,
-        });
+        const msg = encodePacketOut(of, conn.version, conn.takeXid(), { ...spec, data: d });
         await conn.transactNoReply(msg);
       }
     });

@@ -2,11 +2,15 @@ import { UserError } from '@softswitch/cli-kit';
 import type { FlowMod, GroupMod } from '@softswitch/openflow';
 import type { ProtocolOptions } from '../protocol-flags.js';
 import { readInputFile } from './input-file.js';
+import { encodePacketOut, type PacketOutSpec, parsePacketOutSpec } from './packet-out-spec.js';
 
 type Of = typeof import('@softswitch/openflow');
 
 /** One line of a bundle file, parsed. */
-export type BundleLine = { kind: 'flow'; fm: FlowMod } | { kind: 'group'; gm: GroupMod };
+export type BundleLine =
+  | { kind: 'flow'; fm: FlowMod }
+  | { kind: 'group'; gm: GroupMod }
+  | { kind: 'packet-out'; po: PacketOutSpec };
 
 /** A flow line's optional command word, as OVS's parse_ofp_str reads it (a prefix matches). */
 const FLOW_COMMANDS: [string, number][] = [
@@ -25,9 +29,9 @@ function flowLine(of: Of, text: string): { fm: FlowMod; usable: number } {
 }
 
 /**
- * OVS's parse_ofp_bundle_file: each line (after `#` comments; blank lines skipped) is `flow`
- * or `group` (a prefix of the word will do) and the rest of a flow or group line, which may
- * start with its command; the usable protocols narrow line by line.
+ * OVS's parse_ofp_bundle_file: each line (after `#` comments; blank lines skipped) is `flow`,
+ * `group` or `packet-out` (a prefix of the word will do) and the rest of a flow or group line,
+ * which may start with its command, or a packet-out; the usable protocols narrow line by line.
  */
 export function readBundleFile(of: Of, file: string): { lines: BundleLine[]; usable: number } {
   const text = readInputFile(file);
@@ -49,7 +53,9 @@ export function readBundleFile(of: Of, file: string): { lines: BundleLine[]; usa
         lines.push({ kind: 'group', gm });
         usable &= u;
       } else if ('packet-out'.startsWith(word)) {
-        throw new Error('packet-out in a bundle is not supported by this ofctl yet');
+        const po = parsePacketOutSpec(of, rest);
+        lines.push({ kind: 'packet-out', po });
+        usable &= po.usable;
       } else throw new Error(`Unsupported bundle message type: ${word}`);
     } catch (e) {
       throw new UserError(`${file}:${i + 1}: ${(e as Error).message}`);
@@ -58,7 +64,19 @@ export function readBundleFile(of: Of, file: string): { lines: BundleLine[]; usa
   return { lines, usable };
 }
 
-/** bundle SWITCH FILE: the file's flow and group mods as one atomic, ordered bundle. */
+/** One bundle line as the message it adds, in the connection's version. */
+function encodeLine(of: Of, l: BundleLine, protocol: number, version: number, xid: number): Uint8Array {
+  switch (l.kind) {
+    case 'flow':
+      return of.encodeFlowMod(l.fm, protocol, xid);
+    case 'group':
+      return of.encodeMessage({ type: 'group_mod', version, xid, groupMod: l.gm });
+    case 'packet-out':
+      return encodePacketOut(of, version, xid, l.po);
+  }
+}
+
+/** bundle SWITCH FILE: the file's flow mods, group mods and packet-outs as one atomic, ordered bundle. */
 export async function runBundleFile(
   spec: string,
   file: string,
@@ -82,11 +100,7 @@ export async function runBundleFile(
       track,
       nameLookupXids(flags),
     );
-    const requests = lines.map((l) =>
-      l.kind === 'flow'
-        ? of.encodeFlowMod(l.fm, protocol, conn.takeXid())
-        : of.encodeMessage({ type: 'group_mod', version: conn.version, xid: conn.takeXid(), groupMod: l.gm }),
-    );
+    const requests = lines.map((l) => encodeLine(of, l, protocol, conn.version, conn.takeXid()));
     await bundleTransact(of, conn, requests);
   });
 }

@@ -38,6 +38,11 @@ export interface OpenFlowBridge {
   revalidateIfPending?(): void;
   /** packet-out: run `actions` (OpenFlow actions as libs/openflow decodes them) on `packet` as if received on `inPort`. */
   packetOut(packet: Uint8Array, inPort: number, actions: unknown[]): void;
+  /**
+   * packetOut in two steps, for bundles: translates now (against the tables as they are) and
+   * returns what sends the packet, which runs only if the whole bundle commits.
+   */
+  preparePacketOut?(packet: Uint8Array, inPort: number, actions: unknown[]): () => void;
   /** OFPT_PORT_MOD: changes a port's config bits; the OFPPMFC error when refused. */
   modPort?(portNo: number, hwAddr: bigint, config: number, mask: number): 'bad_port' | 'bad_hw_addr' | undefined;
 }

@@ -1,5 +1,5 @@
 import { OFPBF, OFPBFC } from '@softswitch/openflow';
-import type { FlowModInBundle } from './flow-txn.js';
+import type { BundleMod } from './flow-txn.js';
 
 /** A bundle request refused with OFPET_BUNDLE_FAILED / `code` (OFPBFC_*). */
 export class BundleError extends Error {
@@ -11,10 +11,8 @@ export class BundleError extends Error {
   }
 }
 
-/** One message of a bundle: the flow-mod to apply and the add message that carried it (for errors). */
-export interface BundleEntry extends FlowModInBundle {
-  raw: Uint8Array;
-}
+/** One message of a bundle: what to apply and the add message that carried it (for errors). */
+export type BundleEntry = BundleMod & { raw: Uint8Array };
 
 interface Bundle {
   flags: number;

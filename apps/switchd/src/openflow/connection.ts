@@ -58,7 +58,7 @@ import type { OpenFlowBridge, PortInfo } from './bridge-api.js';
 import { BundleError, BundleSet } from './bundles.js';
 import { encodeBundleError, encodeErrorReply, encodeTextError } from './errors.js';
 import { encodeFlowRemoved, OFPRR } from './flow-removed.js';
-import { checkFlowMod, commitFlowMods } from './flow-txn.js';
+import { type BundleTargets, checkFlowMod, commitBundle } from './flow-txn.js';
 import { encodeGroupDesc, encodeGroupStats, GroupModError, type GroupTable } from './groups.js';
 import { meterReplies } from './meters.js';
 import { packMultipartReply } from './multipart-out.js';
@@ -752,14 +752,19 @@ export class Connection implements RoleHolder {
   }
 
   private packetOut14(raw: Uint8Array) {
-    let po: PacketOut;
+    const po = this.decodePacketOut14(raw, raw);
+    if (po) this.packetOut(po, raw);
+  }
+
+  /** A 1.4/1.5 packet-out, or undefined once its decode error answered `request`. */
+  private decodePacketOut14(b: Uint8Array, request: Uint8Array): PacketOut | undefined {
     try {
-      po = decodePacketOut14(raw);
+      return decodePacketOut14(b);
     } catch (e) {
-      if (e instanceof OpenFlowDecodeError) return this.sendError(e.type, e.code, raw);
-      throw e;
+      if (!(e instanceof OpenFlowDecodeError)) throw e;
+      this.sendError(e.type, e.code, request);
+      return undefined;
     }
-    this.packetOut(po, raw);
   }
 
   private featuresReply(xid: number): Uint8Array {
@@ -822,16 +827,40 @@ export class Connection implements RoleHolder {
     }
   }
 
+  /**
+   * A bundle takes flow mods, group mods and packet-outs (as OVS's bundle_add_msg), each
+   * checked now so that an error answers the add message; anything else is OFPBFC_MSG_UNSUP.
+   */
   private bundleAdd(m: Extract<BundleMessage, { kind: 'add' }>, raw: Uint8Array) {
     const inner = m.message;
-    const decoded = inner[1] === OFPT_FLOW_MOD ? tryDecodeMessage(inner) : undefined;
+    const type = inner[1];
+    if (type === OFPT_PACKET_OUT && isPacketOut14(inner)) {
+      const po = this.decodePacketOut14(inner, raw);
+      return po && this.bundlePacketOut(m, po, raw);
+    }
+    const known = type === OFPT_FLOW_MOD || type === OFPT_GROUP_MOD || type === OFPT_PACKET_OUT;
+    const decoded = known ? tryDecodeMessage(inner) : undefined;
     if (decoded instanceof OpenFlowDecodeError) return this.sendError(decoded.type, decoded.code, raw);
-    if (decoded?.type !== 'flow_mod')
-      throw new BundleError(OFPBFC.MSG_UNSUP, `message type ${inner[1]} cannot go in a bundle here`);
-    // In a bundle even a no-op would be applied without its tun_metadata: refuse it instead.
-    const tunMd = checkTunMetadata(decoded.flowMod, this.host.tlvMap);
-    if (tunMd) return this.sendNamedError('refuse' in tunMd ? tunMd.refuse : 'OFPBMC_BAD_FIELD', raw);
-    this.bundles.add(m.bundleId, m.flags, { fm: decoded.flowMod, version: this.version, raw });
+    switch (decoded?.type) {
+      case 'flow_mod': {
+        // In a bundle even a no-op would be applied without its tun_metadata: refuse it instead.
+        const tunMd = checkTunMetadata(decoded.flowMod, this.host.tlvMap);
+        if (tunMd) return this.sendNamedError('refuse' in tunMd ? tunMd.refuse : 'OFPBMC_BAD_FIELD', raw);
+        return this.bundles.add(m.bundleId, m.flags, { kind: 'flow', fm: decoded.flowMod, version: this.version, raw });
+      }
+      case 'group_mod':
+        return this.bundles.add(m.bundleId, m.flags, { kind: 'group', gm: decoded.groupMod, raw });
+      case 'packet_out':
+        return this.bundlePacketOut(m, decoded, raw);
+      default:
+        throw new BundleError(OFPBFC.MSG_UNSUP, `message type ${type} cannot go in a bundle`);
+    }
+  }
+
+  private bundlePacketOut(m: Extract<BundleMessage, { kind: 'add' }>, po: PacketOut, raw: Uint8Array) {
+    // No buffers (n_buffers 0): a packet-out must carry its packet.
+    if (po.bufferId !== NO_BUFFER) return this.sendError(OFPET.BAD_REQUEST, OFPBRC_BUFFER_UNKNOWN, raw);
+    this.bundles.add(m.bundleId, m.flags, { kind: 'packet-out', po, raw });
   }
 
   private bundleControl(m: Extract<BundleMessage, { kind: 'control' }>) {
@@ -852,19 +881,32 @@ export class Connection implements RoleHolder {
       case OFPBCT.COMMIT_REQUEST: {
         const entries = this.bundles.take(m.bundleId, m.flags);
         const bridge = this.host.bridge;
-        const r = commitFlowMods(bridge.ofproto, entries);
+        const r = commitBundle(bridge.ofproto, this.bundleTargets(), entries);
         if (!r.ok) {
           const [type, code] = errorOf(r.error);
           this.sendError(type, code, entries[r.index].raw);
           throw new BundleError(OFPBFC.MSG_FAILED, 'a message of the bundle failed');
         }
-        if (entries.length) this.flowsChanged();
+        if (entries.some((e) => e.kind !== 'packet-out')) this.flowsChanged();
         if (r.removed.length) this.host.flowsRemoved(r.removed);
+        for (const send of r.packetOuts) send();
         return reply(OFPBCT.COMMIT_REPLY);
       }
       default:
         throw new BundleError(OFPBFC.BAD_TYPE, `bundle control type ${m.ctrlType} is not a request`);
     }
+  }
+
+  /** What a bundle's commit changes besides the flow tables: the groups, and packets to send. */
+  private bundleTargets(): BundleTargets {
+    const bridge = this.host.bridge;
+    return {
+      groups: this.host.groups,
+      preparePacketOut: (po) =>
+        bridge.preparePacketOut
+          ? bridge.preparePacketOut(po.data, po.inPort, po.actions)
+          : () => bridge.packetOut(po.data, po.inPort, po.actions),
+    };
   }
 
   /**
@@ -1124,7 +1166,9 @@ function barrierReply(b: Uint8Array): Buffer {
   r[7] = b[7];
   return r;
 }
+const OFPT_PACKET_OUT = 13;
 const OFPT_FLOW_MOD = 14;
+const OFPT_GROUP_MOD = 15;
 const OFP_HEADER_LEN = 8;
 /** OFPCRR_MASTER_REQUEST: a role status because another controller became master. */
 const OFPCRR_MASTER_REQUEST = 0;
@@ -1132,6 +1176,7 @@ const OFPCRR_MASTER_REQUEST = 0;
 /** The (type, code) an exception from applying a flow-mod answers with. */
 function errorOf(e: unknown): [number, number] {
   if (e instanceof FlowModError) return [e.errorType, e.errorCode];
+  if (e instanceof GroupModError) return [e.errorType, e.errorCode];
   if (e instanceof OpenFlowDecodeError) return [e.type, e.code];
   return [OFPET.BAD_REQUEST, OFPBRC.EPERM];
 }

@@ -7,7 +7,9 @@ import {
   type Ofproto,
   type RemovedFlow,
 } from '@softswitch/ofproto';
-import { type Action, type FlowMod, newFlowMod } from '@softswitch/openflow';
+import { type Action, type FlowMod, type GroupMod, newFlowMod } from '@softswitch/openflow';
+import type { GroupTable } from './groups.js';
+import type { PacketOut } from './packet-out.js';
 
 /** OVS keeps table 254 for itself (read-only): OpenFlow sees 254 tables, 0 to 253. */
 export const HIDDEN_TABLE = 254;
@@ -163,23 +165,52 @@ export interface FlowModInBundle {
   version: number;
 }
 
-export type CommitResult = { ok: true; removed: RemovedFlow[] } | { ok: false; index: number; error: unknown };
+/** One message of a bundle, decoded when it was added. */
+export type BundleMod =
+  | ({ kind: 'flow' } & FlowModInBundle)
+  | { kind: 'group'; gm: GroupMod }
+  | { kind: 'packet-out'; po: PacketOut };
+
+/** What a bundle's commit changes besides the flow tables. */
+export interface BundleTargets {
+  groups: GroupTable;
+  /** Translates a packet-out now (against the tables as they are) and returns what sends it. */
+  preparePacketOut(po: PacketOut): () => void;
+}
+
+export type CommitResult =
+  | { ok: true; removed: RemovedFlow[]; packetOuts: (() => void)[] }
+  | { ok: false; index: number; error: unknown };
 
 /**
- * Applies `mods` as one transaction in a single synchronous step (no packet is translated in
- * between): all of them, or — when one fails — none, the tables put back as they were. The
- * failure names the flow-mod that failed and its error.
+ * Applies a bundle's messages as one transaction in a single synchronous step (no packet is
+ * translated in between), in order, as OVS's do_bundle_commit: flow and group mods, and
+ * packet-outs translated where they stand (they see the messages before them) but sent only
+ * once all of it succeeded. When one fails, nothing is applied: the tables and groups are put
+ * back as they were and no packet is sent; the failure names the message and its error.
  */
-export function commitFlowMods(ofproto: Ofproto, mods: readonly FlowModInBundle[]): CommitResult {
+export function commitBundle(ofproto: Ofproto, targets: BundleTargets, mods: readonly BundleMod[]): CommitResult {
   const undo: Undo[] = [];
   const removed: RemovedFlow[] = [];
+  const packetOuts: (() => void)[] = [];
+  let groupsBefore: ReturnType<GroupTable['snapshot']> | undefined;
   for (let i = 0; i < mods.length; i++) {
+    const m = mods[i];
     try {
-      for (const r of applyOne(ofproto, mods[i].fm, mods[i].version, undo)) removed.push(r);
+      if (m.kind === 'flow') {
+        for (const r of applyOne(ofproto, m.fm, m.version, undo)) removed.push(r);
+      } else if (m.kind === 'group') {
+        groupsBefore ??= targets.groups.snapshot();
+        const gone = targets.groups.apply(m.gm);
+        // A deleted group takes its flows along: they come back if the bundle fails.
+        undo.push({ kind: 'undelete', removed: gone.map((r) => r.entry) });
+        for (const r of gone) removed.push(r);
+      } else packetOuts.push(targets.preparePacketOut(m.po));
     } catch (error) {
       rollback(ofproto.tables, undo);
+      if (groupsBefore) targets.groups.restore(groupsBefore);
       return { ok: false, index: i, error };
     }
   }
-  return { ok: true, removed };
+  return { ok: true, removed, packetOuts };
 }

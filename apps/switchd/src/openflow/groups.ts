@@ -96,6 +96,20 @@ export class GroupTable {
     return [];
   }
 
+  /** The groups as they are, for `restore` to put back (a bundle that fails). */
+  snapshot(): Group[] {
+    return this.list();
+  }
+
+  restore(saved: readonly Group[]): void {
+    for (const id of this.ids) this.ofproto.deleteGroup(id);
+    this.ids.clear();
+    for (const g of saved) {
+      this.ofproto.addGroup(g);
+      this.ids.add(g.groupId);
+    }
+  }
+
   /** Groups in id order (OVS's dump-groups order is by id too once sorted by ovs-ofctl). */
   list(groupId = OFPG_ALL): Group[] {
     const out: Group[] = [];
