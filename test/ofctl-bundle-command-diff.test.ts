@@ -103,37 +103,61 @@ describeNeeding(
       expect(reference[4].stderr).toContain('nw_src is not a valid pipeline field for PACKET_OUT');
     }, 30_000);
 
-    it('sends bundled packet-outs only when the bundle commits, in 1.4 and 1.5', async () => {
+    /**
+     * Runs `steps` (SW is the switch) with each tool on each switch, its own bridge each; returns
+     * per pair every step's status and port 2's tx packets after it, counted from before the
+     * first (earlier tests may have sent some), checking that all four agree.
+     */
+    async function txAfterSteps(steps: string[][]): Promise<number[]> {
       const sw = switches();
-      // Each (tool, switch) pair on its own bridge: port 2's tx packets after each step, counted
-      // from before the first (earlier tests may have sent some).
-      const txPackets = async (tool: 'ovs-ofctl' | 'ofctl', target: string): Promise<number[]> => {
+      const run = async (tool: 'ovs-ofctl' | 'ofctl', target: string): Promise<number[]> => {
         const counts: number[] = [];
         const tx = async () => {
           const ports = await runTool('ovs-ofctl', ['dump-ports', target, '2']);
           return Number(/tx pkts=(\d+)/.exec(ports.stdout)?.[1] ?? Number.NaN);
         };
         const before = await tx();
-        const steps = [
-          ['bundle', target, file('sent')],
-          ['bundle', target, file('notSent')],
-          ['-O', 'OpenFlow15', 'bundle', target, file('sent')],
-          ['-O', 'OpenFlow15', 'bundle', target, file('pipeline')],
-        ];
         for (const step of steps) {
-          const r = await runTool(tool, step);
+          const r = await runTool(
+            tool,
+            step.map((a) => (a === 'SW' ? target : a)),
+          );
           counts.push(r.status);
           counts.push((await tx()) - before);
         }
         return counts;
       };
       const at = (dir: string, br: string) => `unix:${join(dir, `${br}.mgmt`)}`;
-      const reference = await txPackets('ovs-ofctl', at(sw.ovs.dir, 'br0'));
+      const reference = await run('ovs-ofctl', at(sw.ovs.dir, 'br0'));
+      expect(await run('ofctl', at(sw.ovs.dir, 'br1'))).toEqual(reference);
+      expect(await run('ovs-ofctl', at(sw.sw.rundir, 'br0'))).toEqual(reference);
+      expect(await run('ofctl', at(sw.sw.rundir, 'br1'))).toEqual(reference);
+      return reference;
+    }
+
+    it('sends bundled packet-outs only when the bundle commits, in 1.4 and 1.5', async () => {
+      const reference = await txAfterSteps([
+        ['bundle', 'SW', file('sent')],
+        ['bundle', 'SW', file('notSent')],
+        ['-O', 'OpenFlow15', 'bundle', 'SW', file('sent')],
+        ['-O', 'OpenFlow15', 'bundle', 'SW', file('pipeline')],
+      ]);
       // Statuses and tx counts after each step: two sent, none, two more, one more.
       expect(reference).toEqual([0, 2, 1, 2, 1, 2, 0, 3]);
-      expect(await txPackets('ofctl', at(sw.ovs.dir, 'br1'))).toEqual(reference);
-      expect(await txPackets('ovs-ofctl', at(sw.sw.rundir, 'br0'))).toEqual(reference);
-      expect(await txPackets('ofctl', at(sw.sw.rundir, 'br1'))).toEqual(reference);
+    }, 30_000);
+
+    it("runs packet-outs in the bridge's tables (resubmit, output:TABLE), as ovs-vswitchd", async () => {
+      const out = (actions: string) => ['packet-out', 'SW', `in_port=1,packet=${FRAME},actions=${actions}`];
+      const reference = await txAfterSteps([
+        ['add-flow', 'SW', 'table=3,priority=5,actions=output:2'],
+        ['add-flow', 'SW', 'table=0,priority=500,in_port=1,actions=output:2,output:2'],
+        out('resubmit(,3)'),
+        out('output:TABLE'),
+        out('resubmit(,4)'),
+        ['del-flows', 'SW', 'table=0,in_port=1'],
+      ]);
+      // resubmit(,3) sends one; output:TABLE goes through table 0 (two); table 4 is empty.
+      expect(reference).toEqual([0, 0, 0, 0, 0, 1, 0, 3, 0, 3, 0, 3]);
     }, 30_000);
   },
 );

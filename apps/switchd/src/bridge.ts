@@ -1,16 +1,14 @@
 import { createNetdev, type Netdev, type NetdevStats } from '@softswitch/netdev';
 import {
   FlowModCommand,
-  FlowTables,
   formatDatapathActions,
   type MeterProvider,
   Ofproto,
   type PortConfig,
   type RemovedFlow,
-  translate,
-  type XlateBridge,
+  translateActions,
 } from '@softswitch/ofproto';
-import { type Action, newFlowMod, parseFlow } from '@softswitch/openflow';
+import { type Action, parseFlow } from '@softswitch/openflow';
 import { createFlowKey, extractFlow } from '@softswitch/packet';
 import type { ControllerConfig, IfaceConfig } from './bridge-config.js';
 import { parseControllerArgs } from './controller-args.js';
@@ -421,34 +419,17 @@ export class Bridge {
   }
 
   /**
-   * packet-out: `actions` run as the only flow of a scratch table 0 that shares this bridge's
-   * ports, MAC table and groups (a `resubmit`/`goto_table` in them sees only that table).
+   * packet-out: `actions` run on the packet in this bridge's context, as OVS runs them: a
+   * `resubmit` or `output:TABLE` looks up the bridge's own tables.
    */
   packetOut(packet: Uint8Array, inPort: number, actions: unknown[]): void {
     this.preparePacketOut(packet, inPort, actions)();
   }
 
   preparePacketOut(packet: Uint8Array, inPort: number, actions: unknown[]): () => void {
-    const tables = new FlowTables(Date.now);
-    const fm = newFlowMod();
-    fm.tableId = 0;
-    fm.priority = 0;
-    fm.actions = actions as Action[];
-    tables.apply(fm, 4);
-    const of = this.ofproto;
-    const scratch: XlateBridge = {
-      name: this.name,
-      tables,
-      macs: of.macs,
-      port: (n) => of.port(n),
-      floodOrder: of.floodOrder,
-      normalOrder: of.normalOrder,
-      nextRecircId: () => of.nextRecircId(),
-      group: (g) => of.group(g),
-    };
     const key = createFlowKey();
     extractFlow(packet, inPort, key);
-    const r = translate(scratch, key, { selectInline: true });
+    const r = translateActions(this.ofproto, key, actions as Action[], { selectInline: true });
     const dpInPort = this.ifaceByOfport(inPort)?.dpPort ?? 0;
     const dpActions = formatDatapathActions(r.actions);
     return () => this.host.packetOut(packet, dpInPort, dpActions);

@@ -280,23 +280,9 @@ class Ctx {
       case 'controller':
         this.controller(a.reason, a.controllerId, a.maxLen);
         return;
-      case 'resubmit': {
-        if (this.resubmits >= MAX_RESUBMITS) {
-          this.note(0, '>>>> Resubmit depth exceeded <<<<');
-          this.exited = true;
-          return;
-        }
-        const table = a.table === 0xff ? this.tableId : a.table;
-        const savedPort = f[W.IN_PORT];
-        if (a.inPort !== OFPP.IN_PORT) f[W.IN_PORT] = a.inPort;
-        const nest = this.lastAction ? 0 : 1;
-        this.resubmits++;
-        this.depth += nest;
-        this.lookupTable(table, false);
-        this.depth -= nest;
-        f[W.IN_PORT] = savedPort;
+      case 'resubmit':
+        this.resubmit(a.inPort, a.table === 0xff ? this.tableId : a.table);
         return;
-      }
       case 'goto_table':
         if (this.opts.trace) this.note(0, formatAction(a));
         this.lookupTable(a.table, true);
@@ -697,6 +683,24 @@ class Ctx {
 
   // ---- outputs ----
 
+  /** Looks `table` up again, with in_port `inPort` (OFPP_IN_PORT keeps it) meanwhile. */
+  resubmit(inPort: number, table: number): void {
+    const f = this.flow;
+    if (this.resubmits >= MAX_RESUBMITS) {
+      this.note(0, '>>>> Resubmit depth exceeded <<<<');
+      this.exited = true;
+      return;
+    }
+    const savedPort = f[W.IN_PORT];
+    if (inPort !== OFPP.IN_PORT) f[W.IN_PORT] = inPort;
+    const nest = this.lastAction ? 0 : 1;
+    this.resubmits++;
+    this.depth += nest;
+    this.lookupTable(table, false);
+    this.depth -= nest;
+    f[W.IN_PORT] = savedPort;
+  }
+
   output(port: number, maxLen: number): void {
     const inPort = this.flow[W.IN_PORT];
     switch (port) {
@@ -717,6 +721,9 @@ class Ctx {
         this.controller(1, 0, maxLen);
         return;
       case OFPP.TABLE:
+        // The packet through the pipeline from table 0 (meant for packet-outs), as OVS does.
+        this.resubmit(OFPP.IN_PORT, 0);
+        return;
       case OFPP.NONE:
         return;
       default:
@@ -1057,6 +1064,26 @@ export function translate(br: XlateBridge, key: Uint32Array, opts: XlateOptions 
     ctx.doActions([{ type: 'output', port: OFPP.NORMAL, maxLen: 0 }]);
   } else ctx.lookupTable(0, true);
   ctx.inPortBlocked = false;
+  return finishTranslation(ctx, key, opts);
+}
+
+/**
+ * A packet-out's translation: `actions` run on the packet in the bridge's context, as OVS runs a
+ * packet-out's actions: `resubmit` and `output:TABLE` look up the bridge's own tables.
+ */
+export function translateActions(
+  br: XlateBridge,
+  key: Uint32Array,
+  actions: readonly Action[],
+  opts: XlateOptions = {},
+): XlateResult {
+  const ctx = new Ctx(br, key, opts);
+  ctx.doActions(actions as Action[]);
+  return finishTranslation(ctx, key, opts);
+}
+
+/** The action set (if the pipeline left one) and the result. */
+function finishTranslation(ctx: Ctx, key: Uint32Array, opts: XlateOptions): XlateResult {
   if (ctx.actionSet.length && !ctx.exited) {
     const set = ctx.actionSet;
     ctx.actionSet = [];
