@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +42,15 @@ const FILES: Record<string, string> = {
   unknownKey: `packet-out in_port=1,frob=1,packet=${FRAME},actions=output:2\n`,
   noValue: `packet-out in_port=,packet=${FRAME},actions=output:2\n`,
   pipeline: `packet-out in_port=1,reg3=7,metadata=0x5,packet=${FRAME},actions=output:2\n`,
+  // Through NORMAL from a new source MAC each: learned only if the bundle commits.
+  learnFailing: `packet-out in_port=1,packet=${frameFrom('08')},actions=NORMAL\nflow add priority=8,actions=group:99\n`,
+  learnCommitted: `packet-out in_port=1,packet=${frameFrom('09')},actions=NORMAL\n`,
 };
+
+/** FRAME from source MAC 00:00:00:00:00:XX. */
+function frameFrom(xx: string): string {
+  return FRAME.replace('000000000001', `0000000000${xx}`);
+}
 
 describeNeeding(
   { binaries: ['ovs-vswitchd', 'ovsdb-server', 'ovs-ofctl', 'ovs-vsctl'] },
@@ -144,6 +153,39 @@ describeNeeding(
       ]);
       // Statuses and tx counts after each step: two sent, none, two more, one more.
       expect(reference).toEqual([0, 2, 1, 2, 1, 2, 0, 3]);
+    }, 30_000);
+
+    it('a packet-out through NORMAL learns its source MAC; a bundled one only if the bundle commits', async () => {
+      const sw = switches();
+      const at = (dir: string) => `unix:${join(dir, 'br0.mgmt')}`;
+      // fdb/show without its Age column, for each switch after the same three steps.
+      const fdbAfterSteps = async (dir: string, fdb: () => string) => {
+        const statuses = [
+          (await runTool('ovs-ofctl', ['packet-out', at(dir), `in_port=1,packet=${frameFrom('07')},actions=NORMAL`]))
+            .status,
+          (await runTool('ovs-ofctl', ['bundle', at(dir), file('learnFailing')])).status,
+          (await runTool('ovs-ofctl', ['bundle', at(dir), file('learnCommitted')])).status,
+        ];
+        const macs = fdb()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.trim().split(/\s+/).slice(0, 3).join(' '))
+          .filter((l) => l.includes(':'))
+          .sort();
+        return { statuses, macs };
+      };
+      const theirs = await fdbAfterSteps(sw.ovs.dir, () => sw.ovs.appctl('fdb/show', 'br0'));
+      const ours = await fdbAfterSteps(
+        sw.sw.rundir,
+        () =>
+          spawnSync('ovs-appctl', ['-t', join(sw.sw.rundir, 'switchd.ctl'), 'fdb/show', 'br0'], { encoding: 'utf8' })
+            .stdout,
+      );
+      expect(theirs.statuses).toEqual([0, 1, 0]);
+      expect(theirs.macs).toContain('1 0 00:00:00:00:00:07');
+      expect(theirs.macs).toContain('1 0 00:00:00:00:00:09');
+      expect(theirs.macs.join()).not.toContain('00:00:00:00:00:08');
+      expect(ours).toEqual(theirs);
     }, 30_000);
 
     it("runs packet-outs in the bridge's tables (resubmit, output:TABLE), as ovs-vswitchd", async () => {

@@ -420,19 +420,37 @@ export class Bridge {
 
   /**
    * packet-out: `actions` run on the packet in this bridge's context, as OVS runs them: a
-   * `resubmit` or `output:TABLE` looks up the bridge's own tables.
+   * `resubmit` or `output:TABLE` looks up the bridge's own tables, and NORMAL learns the source
+   * MAC (`learn` actions run too).
    */
   packetOut(packet: Uint8Array, inPort: number, actions: unknown[]): void {
-    this.preparePacketOut(packet, inPort, actions)();
+    const dpActions = this.translatePacketOut(packet, inPort, actions, true);
+    this.host.packetOut(packet, this.ifaceByOfport(inPort)?.dpPort ?? 0, dpActions);
   }
 
+  /**
+   * A packet-out in a bundle: translated now, against the tables as the bundle left them so far;
+   * sent, with its side effects (which OVS postpones to the commit too), only when it commits.
+   */
   preparePacketOut(packet: Uint8Array, inPort: number, actions: unknown[]): () => void {
+    const dpActions = this.translatePacketOut(packet, inPort, actions, false);
+    return () => {
+      this.translatePacketOut(packet, inPort, actions, true);
+      this.host.packetOut(packet, this.ifaceByOfport(inPort)?.dpPort ?? 0, dpActions);
+    };
+  }
+
+  /** The datapath actions of a packet-out; with `sideEffects`, MAC learning and `learn` as well. */
+  private translatePacketOut(packet: Uint8Array, inPort: number, actions: unknown[], sideEffects: boolean): string {
+    const of = this.ofproto;
+    const changes = () => of.macs.learned + of.macs.moved + of.tables.learnChanges;
+    const before = changes();
     const key = createFlowKey();
     extractFlow(packet, inPort, key);
-    const r = translateActions(this.ofproto, key, actions as Action[], { selectInline: true });
-    const dpInPort = this.ifaceByOfport(inPort)?.dpPort ?? 0;
-    const dpActions = formatDatapathActions(r.actions);
-    return () => this.host.packetOut(packet, dpInPort, dpActions);
+    const r = translateActions(of, key, actions as Action[], { selectInline: true, mayLearn: sideEffects });
+    // What the datapath cached may depend on the MAC table or the learned flows.
+    if (changes() !== before) this.flowsChanged();
+    return formatDatapathActions(r.actions);
   }
 
   /**
