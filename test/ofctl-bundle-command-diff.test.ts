@@ -44,6 +44,7 @@ const FILES: Record<string, string> = {
   pipeline: `packet-out in_port=1,reg3=7,metadata=0x5,packet=${FRAME},actions=output:2\n`,
   // Through NORMAL from a new source MAC each: learned only if the bundle commits.
   learnFailing: `packet-out in_port=1,packet=${frameFrom('08')},actions=NORMAL\nflow add priority=8,actions=group:99\n`,
+  missingGroup: `flow add priority=11,actions=drop\npacket-out in_port=1,packet=${FRAME},actions=group:77\n`,
   learnCommitted: `packet-out in_port=1,packet=${frameFrom('09')},actions=NORMAL\n`,
 };
 
@@ -153,6 +154,19 @@ describeNeeding(
       ]);
       // Statuses and tx counts after each step: two sent, none, two more, one more.
       expect(reference).toEqual([0, 2, 1, 2, 1, 2, 0, 3]);
+    }, 30_000);
+
+    it('refuses a packet-out naming a missing group, alone or in a bundle (nothing applied)', async () => {
+      const { reference, others } = await switches().runAll([
+        ['-O', 'OpenFlow13', 'packet-out', 'SW', `in_port=1,packet=${FRAME},actions=group:77`],
+        ['bundle', 'SW', file('missingGroup')],
+        ['--no-stats', 'dump-flows', 'SW'],
+      ]);
+      for (const [name, results] of Object.entries(others))
+        expect({ name, results }).toEqual({ name, results: reference });
+      expect(reference[0].stderr).toContain('OFPBAC_BAD_OUT_GROUP');
+      expect(reference[1].stderr).toContain('OFPBAC_BAD_OUT_GROUP');
+      expect(reference[2].stdout).not.toContain('priority=11');
     }, 30_000);
 
     it('a packet-out through NORMAL learns its source MAC; a bundled one only if the bundle commits', async () => {

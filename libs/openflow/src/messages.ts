@@ -18,6 +18,7 @@ import {
   registerBareActionEncoder,
 } from './control.js';
 import { decodeError, OFPBMC, OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
+import { type FieldDef, fieldByName } from './fields.js';
 import { decodeFlowMod, encodeFlowMod, type FlowMod } from './flow-mod.js';
 import type { FlowRemovedFields } from './flow-removed-ext.js';
 import { portFromOf11, portToOf11 } from './format-values.js';
@@ -33,6 +34,7 @@ import {
 } from './multipart.js';
 import { pullNxMatch } from './nxm.js';
 import { pullOfp10Match, putOfp10Match } from './ofp10-match.js';
+import { encodePacketOut15 } from './packet-out15.js';
 import { decodePort, encodePort, PORT_LEN, type PortDesc, portLengthAt } from './ports.js';
 import { P_OF10_NXM_ANY, P_OF10_STD_ANY, Protocol } from './protocols.js';
 import {
@@ -243,6 +245,11 @@ export function encodeMessage(m: OpenFlowMessage): Uint8Array {
       w.bytes(m.data);
       break;
     case 'packet_out': {
+      if (m.version >= 6) {
+        const metadata = new Match();
+        metadata.setField(fieldByName('in_port') as FieldDef, BigInt(m.inPort), 0xffffn);
+        return encodePacketOut15({ xid: m.xid, bufferId: m.bufferId, metadata, actions: m.actions, data: m.data });
+      }
       header(13);
       let lenAt: number;
       if (m.version === 1) {
@@ -350,6 +357,23 @@ function encodeInstructionlessAction(w: Writer, a: Action, version: number, ctx 
 registerBareActionEncoder((w, a, version) => encodeInstructionlessAction(w, a, version, BUCKET_CTX));
 
 const badRequest = (code: number, off: number, msg: string) => decodeError(OFPET.BAD_REQUEST, code, off, msg);
+
+/** OpenFlow 1.5's packet-out: in_port travels in an OXM match before the actions. */
+function decodePacketOut15(b: Uint8Array, v: DataView, xid: number): OpenFlowMessage {
+  if (b.length < 24) throw badRequest(OFPBRC.BAD_LEN, 2, 'packet out too short');
+  const alen = v.getUint16(12);
+  const [match, actionsAt] = pullVersionMatch(b, 16, b.length, 6);
+  if (actionsAt + alen > b.length) throw badRequest(OFPBRC.BAD_LEN, 12, 'packet out actions overrun the message');
+  return {
+    type: 'packet_out',
+    version: 6,
+    xid,
+    bufferId: v.getUint32(8),
+    inPort: match.num('in_port'),
+    actions: decodeActions(b, actionsAt, alen, 6),
+    data: b.slice(actionsAt + alen),
+  };
+}
 
 /**
  * The body of a role status at `at` (struct ofp14_role_status, then properties OVS skips), as
@@ -552,7 +576,7 @@ export function decodeMessage(b: Uint8Array): OpenFlowMessage {
       };
     }
     case OFPT.PACKET_OUT: {
-      if (version > 4) break;
+      if (version >= 6) return decodePacketOut15(b, v, xid);
       const fixed = version === 1 ? 16 : 24;
       if (b.length < fixed) throw badRequest(OFPBRC.BAD_LEN, 2, 'packet out too short');
       const alen = v.getUint16(version === 1 ? 14 : 16);

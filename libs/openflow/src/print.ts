@@ -300,11 +300,10 @@ export function ofpPrint(b: Uint8Array, verbosity = 2): string {
         return formatPacketIn('OFPT_PACKET_IN', m, verbosity);
       case 'packet_out': {
         let s = `${head('OFPT_PACKET_OUT', m.version, m.xid)} in_port=${formatPort(m.inPort)} actions=${formatActions(m.actions)}`;
-        s +=
-          m.bufferId === 0xffffffff
-            ? ` data_len=${m.data.length}`
-            : ` buffer=0x${m.bufferId.toString(16).padStart(8, '0')}`;
-        return s;
+        if (m.bufferId !== 0xffffffff) return `${s} buffer=0x${m.bufferId.toString(16).padStart(8, '0')}`;
+        s += ` data_len=${m.data.length}`;
+        // The flow extracted from the packet, as ovs-ofctl prints it (also inside error replies).
+        return verbosity > 0 && m.data.length ? `${s}\n${packetToString(m.data)}` : s;
       }
       case 'multipart_request':
         return `${head(multipartTitle(m.body.mp, false), m.version, m.xid)}${m.flags ? ' flags=0x' + m.flags.toString(16) : ''}${formatMultipartRequest(m.body, m.version)}`;

@@ -58,7 +58,7 @@ import type { OpenFlowBridge, PortInfo } from './bridge-api.js';
 import { BundleError, BundleSet } from './bundles.js';
 import { encodeBundleError, encodeErrorReply, encodeTextError } from './errors.js';
 import { encodeFlowRemoved, OFPRR } from './flow-removed.js';
-import { type BundleTargets, checkFlowMod, commitBundle } from './flow-txn.js';
+import { type BundleTargets, checkFlowMod, checkPacketOutActions, commitBundle } from './flow-txn.js';
 import { encodeGroupDesc, encodeGroupStats, GroupModError, type GroupTable } from './groups.js';
 import { meterReplies } from './meters.js';
 import { packMultipartReply } from './multipart-out.js';
@@ -746,9 +746,22 @@ export class Connection implements RoleHolder {
   }
 
   private packetOut(po: PacketOut, raw: Uint8Array) {
-    // No buffers (n_buffers 0): a packet-out must carry its packet.
-    if (po.bufferId !== NO_BUFFER) return this.sendError(OFPET.BAD_REQUEST, OFPBRC_BUFFER_UNKNOWN, raw);
-    this.host.bridge.packetOut(po.data, po.inPort, po.actions);
+    if (this.refuseBuffered(po, raw)) return;
+    const bridge = this.host.bridge;
+    try {
+      checkPacketOutActions(po.actions, bridge.ofproto);
+    } catch (e) {
+      if (e instanceof FlowModError) return this.sendError(e.errorType, e.errorCode, raw);
+      throw e;
+    }
+    bridge.packetOut(po.data, po.inPort, po.actions);
+  }
+
+  /** No buffers (n_buffers 0): a packet-out must carry its packet. True once the error was sent. */
+  private refuseBuffered(po: PacketOut, raw: Uint8Array): boolean {
+    if (po.bufferId === NO_BUFFER) return false;
+    this.sendError(OFPET.BAD_REQUEST, OFPBRC_BUFFER_UNKNOWN, raw);
+    return true;
   }
 
   private packetOut14(raw: Uint8Array) {
@@ -858,9 +871,7 @@ export class Connection implements RoleHolder {
   }
 
   private bundlePacketOut(m: Extract<BundleMessage, { kind: 'add' }>, po: PacketOut, raw: Uint8Array) {
-    // No buffers (n_buffers 0): a packet-out must carry its packet.
-    if (po.bufferId !== NO_BUFFER) return this.sendError(OFPET.BAD_REQUEST, OFPBRC_BUFFER_UNKNOWN, raw);
-    this.bundles.add(m.bundleId, m.flags, { kind: 'packet-out', po, raw });
+    if (!this.refuseBuffered(po, raw)) this.bundles.add(m.bundleId, m.flags, { kind: 'packet-out', po, raw });
   }
 
   private bundleControl(m: Extract<BundleMessage, { kind: 'control' }>) {
@@ -902,10 +913,13 @@ export class Connection implements RoleHolder {
     const bridge = this.host.bridge;
     return {
       groups: this.host.groups,
-      preparePacketOut: (po) =>
-        bridge.preparePacketOut
+      // Groups are checked where the packet-out stands (OVS: at its start in the commit).
+      preparePacketOut: (po) => {
+        checkPacketOutActions(po.actions, bridge.ofproto);
+        return bridge.preparePacketOut
           ? bridge.preparePacketOut(po.data, po.inPort, po.actions)
-          : () => bridge.packetOut(po.data, po.inPort, po.actions),
+          : () => bridge.packetOut(po.data, po.inPort, po.actions);
+      },
     };
   }
 

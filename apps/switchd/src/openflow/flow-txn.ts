@@ -39,6 +39,12 @@ export function checkFlowMod(fm: FlowMod, ofproto: Ofproto): void {
   }
 }
 
+/** OVS's checks of a packet-out's actions (ofproto_check_ofpacts): groups named must exist. */
+export function checkPacketOutActions(actions: readonly Action[], ofproto: Ofproto): void {
+  const g = missingGroup(actions, ofproto);
+  if (g !== undefined) throw new FlowModError('OFPBAC_BAD_OUT_GROUP', 2, 9, `group ${g} does not exist`);
+}
+
 interface SavedFields {
   entry: FlowEntry;
   actions: Action[];
