@@ -320,5 +320,23 @@ describeNeeding(
       agreesAndIsSound(ours, new Rng(777), 50);
       ovs.ofctl('-O', 'OpenFlow13', 'del-groups', 'br0');
     });
+
+    it('agrees on output_reg and the register stack (push/pop, an empty-stack pop)', () => {
+      // biome-ignore format: a flow table, one flow per line
+      const flows = [
+        'table=0,priority=100,tcp,actions=move:NXM_OF_TCP_SRC[0..1]->NXM_NX_REG0[0..1],output:NXM_NX_REG0[0..15]',
+        'table=0,priority=90,udp,actions=push:NXM_OF_UDP_DST[],pop:NXM_NX_REG3[0..15],output:NXM_NX_REG3[0..1],output:NXM_NX_REG3[16..31]',
+        'table=0,priority=80,ip,actions=push:NXM_OF_IP_SRC[],push:NXM_OF_IP_DST[],pop:NXM_OF_IP_SRC[],pop:NXM_OF_IP_DST[],output:2',
+        'table=0,priority=70,arp,actions=pop:NXM_NX_REG0[],push:NXM_OF_ETH_SRC[0..7],pop:NXM_NX_REG1[8..15],load:0xfffa->NXM_NX_REG2[0..15],output:NXM_NX_REG2[0..15]',
+        'table=0,priority=0,actions=load:0x4->NXM_NX_REG4[],output:NXM_NX_REG4[]',
+      ];
+      const file = join(ovs.dir, 'flows-stack.txt');
+      writeFileSync(file, `${flows.join('\n')}\n`);
+      ovs.ofctl('del-flows', 'br0');
+      ovs.ofctl('add-flows', 'br0', file);
+      const ours = new Ofproto({ name: 'br0', ports, floodOrder, normalOrder });
+      ours.addFlows(flows.join('\n'));
+      agreesAndIsSound(ours, new Rng(4242), 60);
+    });
   },
 );

@@ -1,4 +1,4 @@
-import type { Action, FieldDef, Learn, Prereq } from '@softswitch/openflow';
+import type { Action, FieldDef, Learn, Prereq, Subfield } from '@softswitch/openflow';
 import { FlowModFlag, formatAction, formatMatch, Match, newFlowMod, OFPP, registerSpan } from '@softswitch/openflow';
 import {
   ETH_TYPE,
@@ -145,6 +145,8 @@ class Ctx {
   actionSet: Action[] = [];
   depth = 0;
   resubmits = 0;
+  /** The NXAST_STACK_PUSH/POP stack: subfield values, last pushed last. */
+  private readonly stack: bigint[] = [];
   exited = false;
   /** The packet came in on a port that may not receive it (the table-0 lookup runs no actions). */
   inPortBlocked = false;
@@ -415,6 +417,26 @@ class Ctx {
         writeField(f, a.dst.field, ((src >> sShift) & bits) << dShift, bits << dShift);
         return;
       }
+      case 'output_reg': {
+        // The port is the subfield's value (reserved ports too); the megaflow keeps its bits.
+        const port = this.readSubfield(a.src);
+        if (port <= 0xffffn) this.output(Number(port), a.maxLen);
+        return;
+      }
+      case 'stack_push':
+        this.stack.push(this.readSubfield(a.sub));
+        return;
+      case 'stack_pop': {
+        // An empty stack leaves the field alone (OVS logs a warning).
+        const v = this.stack.pop();
+        if (v === undefined) return;
+        const { field, ofs, nBits } = a.sub;
+        const shift = BigInt(field.shift + ofs);
+        const bits = (1n << BigInt(nBits)) - 1n;
+        orFieldMask(wc, field, bits << shift);
+        writeField(f, field, (v & bits) << shift, bits << shift);
+        return;
+      }
       default:
         throw new UnsupportedActionError(`action ${a.type} is not supported by translation yet`);
     }
@@ -682,6 +704,14 @@ class Ctx {
   }
 
   // ---- outputs ----
+
+  /** A subfield's value, its bits un-wildcarded (what the translation read). */
+  readSubfield(sub: Subfield): bigint {
+    const shift = BigInt(sub.field.shift + sub.ofs);
+    const bits = (1n << BigInt(sub.nBits)) - 1n;
+    orFieldMask(this.wc, sub.field, bits << shift);
+    return (readField(this.flow, sub.field) >> shift) & bits;
+  }
 
   /** Looks `table` up again, with in_port `inPort` (OFPP_IN_PORT keeps it) meanwhile. */
   resubmit(inPort: number, table: number): void {
