@@ -338,5 +338,25 @@ describeNeeding(
       ours.addFlows(flows.join('\n'));
       agreesAndIsSound(ours, new Rng(4242), 60);
     });
+
+    it('agrees on clone: rewrites undone after it, nested clones, the stack and resubmits inside', () => {
+      // biome-ignore format: a flow table, one flow per line
+      const flows = [
+        'table=0,priority=100,tcp,actions=clone(mod_nw_dst:10.9.9.9,mod_tp_dst:8080,output:2),output:3',
+        'table=0,priority=90,udp,actions=clone(mod_dl_src:00:00:00:00:00:99,clone(mod_vlan_vid:20,output:4),output:1),output:2,clone(),output:LOCAL',
+        'table=0,priority=80,ip,actions=push:NXM_OF_IP_SRC[],clone(pop:NXM_OF_IP_DST[],resubmit(,1)),pop:NXM_NX_REG1[],output:NXM_NX_REG1[0..1]',
+        'table=0,priority=0,actions=clone(strip_vlan,load:0x2->NXM_NX_REG0[],resubmit(,1)),resubmit(,1)',
+        'table=1,priority=10,reg0=2,actions=output:2',
+        'table=1,priority=5,ip,nw_dst=10.1.2.3,actions=mod_nw_ttl:9,output:1',
+        'table=1,priority=0,actions=output:4',
+      ];
+      const file = join(ovs.dir, 'flows-clone.txt');
+      writeFileSync(file, `${flows.join('\n')}\n`);
+      ovs.ofctl('del-flows', 'br0');
+      ovs.ofctl('add-flows', 'br0', file);
+      const ours = new Ofproto({ name: 'br0', ports, floodOrder, normalOrder });
+      ours.addFlows(flows.join('\n'));
+      agreesAndIsSound(ours, new Rng(5151), 80);
+    });
   },
 );

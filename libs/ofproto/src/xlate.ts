@@ -417,6 +417,9 @@ class Ctx {
         writeField(f, a.dst.field, ((src >> sShift) & bits) << dShift, bits << dShift);
         return;
       }
+      case 'clone':
+        this.clone(a.actions);
+        return;
       case 'output_reg': {
         // The port is the subfield's value (reserved ports too); the megaflow keeps its bits.
         const port = this.readSubfield(a.src);
@@ -704,6 +707,27 @@ class Ctx {
   }
 
   // ---- outputs ----
+
+  /**
+   * clone(...): the actions run on a copy of the packet, then the packet, the register stack and
+   * the action set are as before. As OVS for a clone of "reversible" actions (no ct, nat, meter,
+   * trunc or encap/decap, which translation does not run here anyway): the clone's datapath
+   * actions go inline, and what they committed stays committed, so a later output puts the
+   * changed fields back (`set(...),2,set(<original>),3`).
+   */
+  clone(actions: readonly Action[]): void {
+    const flow = this.flow.slice();
+    const stack = [...this.stack];
+    const actionSet = this.actionSet;
+    this.actionSet = [...actionSet];
+    const wasLast = this.lastAction;
+    this.doActions(actions);
+    this.lastAction = wasLast;
+    this.flow.set(flow);
+    this.stack.length = 0;
+    this.stack.push(...stack);
+    this.actionSet = actionSet;
+  }
 
   /** A subfield's value, its bits un-wildcarded (what the translation read). */
   readSubfield(sub: Subfield): bigint {
