@@ -346,6 +346,8 @@ describeNeeding(
         'table=0,priority=90,udp,actions=clone(mod_dl_src:00:00:00:00:00:99,clone(mod_vlan_vid:20,output:4),output:1),output:2,clone(),output:LOCAL',
         'table=0,priority=80,ip,actions=push:NXM_OF_IP_SRC[],clone(pop:NXM_OF_IP_DST[],resubmit(,1)),pop:NXM_NX_REG1[],output:NXM_NX_REG1[0..1]',
         'table=0,priority=0,actions=clone(strip_vlan,load:0x2->NXM_NX_REG0[],resubmit(,1)),resubmit(,1)',
+        'table=0,priority=60,arp,actions=output(port=2,max_len=64),mod_dl_src:00:00:00:00:00:98,output(port=3,max_len=100),output(port=IN_PORT,max_len=20),output(port=LOCAL,max_len=70)',
+        'table=0,priority=50,dl_type=0x1234,actions=output(port=1,max_len=80),output(port=9,max_len=80),output:4',
         'table=1,priority=10,reg0=2,actions=output:2',
         'table=1,priority=5,ip,nw_dst=10.1.2.3,actions=mod_nw_ttl:9,output:1',
         'table=1,priority=0,actions=output:4',

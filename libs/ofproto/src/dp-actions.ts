@@ -17,6 +17,8 @@ export type DpAction =
   | { readonly type: 'set'; readonly header: 'eth' | 'ipv4' | 'tcp' | 'udp' | 'sctp'; readonly fields: SetField[] }
   | { readonly type: 'push_vlan'; readonly tpid: number; readonly vid: number; readonly pcp: number }
   | { readonly type: 'pop_vlan' }
+  /** The next output sends at most `maxLen` bytes of the packet. */
+  | { readonly type: 'trunc'; readonly maxLen: number }
   /** The datapath hashes the packet into dp_hash (`hash(sym_l4(0))`), for a recirculation. */
   | { readonly type: 'hash'; readonly algorithm: 'sym_l4' | 'l4'; readonly basis: number }
   | { readonly type: 'recirc'; readonly id: number }
@@ -41,6 +43,8 @@ export function formatDatapathAction(a: DpAction): string {
       return `push_vlan(${a.tpid === 0x8100 ? '' : `tpid=0x${a.tpid.toString(16)},`}vid=${a.vid},pcp=${a.pcp})`;
     case 'pop_vlan':
       return 'pop_vlan';
+    case 'trunc':
+      return `trunc(${a.maxLen})`;
     case 'hash':
       return `hash(${a.algorithm}(${a.basis}))`;
     case 'recirc':

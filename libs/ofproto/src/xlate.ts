@@ -113,6 +113,9 @@ export interface XlateResult {
   walk: string[];
 }
 
+/** Actions a clone cannot run inline (OVS's reversible_actions is false: a datapath clone is needed). */
+const NOT_REVERSIBLE = new Set(['ct', 'meter', 'nat', 'output_trunc', 'encap', 'decap', 'dec_nsh_ttl']);
+
 /** Bound on resubmits per translation (loops in the tables end here). */
 const MAX_RESUBMITS = 4096;
 const MASK16 = 0xffff;
@@ -420,6 +423,9 @@ class Ctx {
       case 'clone':
         this.clone(a.actions);
         return;
+      case 'output_trunc':
+        this.outputTrunc(a.port, a.maxLen);
+        return;
       case 'output_reg': {
         // The port is the subfield's value (reserved ports too); the megaflow keeps its bits.
         const port = this.readSubfield(a.src);
@@ -716,6 +722,10 @@ class Ctx {
    * changed fields back (`set(...),2,set(<original>),3`).
    */
   clone(actions: readonly Action[]): void {
+    const needsDatapathClone = actions.find((a) => NOT_REVERSIBLE.has(a.type));
+    if (needsDatapathClone) {
+      throw new UnsupportedActionError(`clone with ${needsDatapathClone.type} is not supported by translation yet`);
+    }
     const flow = this.flow.slice();
     const stack = [...this.stack];
     const actionSet = this.actionSet;
@@ -727,6 +737,35 @@ class Ctx {
     this.stack.length = 0;
     this.stack.push(...stack);
     this.actionSet = actionSet;
+  }
+
+  /**
+   * output(port=P,max_len=N), as OVS's xlate_output_trunc_action: a trunc(N) datapath action, then
+   * the output; refused (nothing emitted) for reserved ports, a missing or patch port, and the
+   * input port (also as IN_PORT).
+   */
+  outputTrunc(port: number, maxLen: number): void {
+    switch (port) {
+      case OFPP.TABLE:
+      case OFPP.NORMAL:
+      case OFPP.FLOOD:
+      case OFPP.ALL:
+      case OFPP.CONTROLLER:
+      case OFPP.NONE:
+        this.note(1, 'output_trunc does not support this port');
+        return;
+    }
+    if (port === this.flow[W.IN_PORT]) {
+      this.note(1, '>> skipping output to input port');
+      return;
+    }
+    const p = this.br.port(port);
+    if (p === undefined || p.patch) {
+      this.note(1, 'output_trunc does not support patch ports');
+      return;
+    }
+    this.out.push({ type: 'trunc', maxLen });
+    this.outputTo(p);
   }
 
   /** A subfield's value, its bits un-wildcarded (what the translation read). */
