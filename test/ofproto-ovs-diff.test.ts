@@ -350,7 +350,7 @@ describeNeeding(
         'table=0,priority=50,dl_type=0x1234,actions=output(port=1,max_len=80),output(port=9,max_len=80),output:4',
         'table=1,priority=10,reg0=2,actions=output:2',
         'table=1,priority=5,ip,nw_dst=10.1.2.3,actions=mod_nw_ttl:9,output:1',
-        'table=1,priority=0,actions=output:4',
+        'table=1,priority=0,actions=ct_clear,output:4',
       ];
       const file = join(ovs.dir, 'flows-clone.txt');
       writeFileSync(file, `${flows.join('\n')}\n`);

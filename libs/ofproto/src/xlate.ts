@@ -423,6 +423,9 @@ class Ctx {
       case 'clone':
         this.clone(a.actions);
         return;
+      case 'ct_clear':
+        // OVS clears conntrack state only of a packet that went through ct(), which here none has.
+        return;
       case 'output_trunc':
         this.outputTrunc(a.port, a.maxLen);
         return;
