@@ -70,6 +70,14 @@ describeNeeding(
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
+    /** `steps` by each tool on each switch: every run prints what ovs-ofctl on ovs-vswitchd does. */
+    async function allAgree(steps: string[][]) {
+      const { reference, others } = await switches().runAll(steps);
+      for (const [name, results] of Object.entries(others))
+        expect({ name, results }).toEqual({ name, results: reference });
+      return reference;
+    }
+
     it('commits flow bundles, or nothing, as ovs-ofctl on ovs-vswitchd does', async () => {
       const steps = [
         ['bundle', 'SW', file('flows')],
@@ -80,9 +88,7 @@ describeNeeding(
         ['bundle', 'SW', file('badFlow')],
         ['--no-stats', 'dump-flows', 'SW'],
       ];
-      const { reference, others } = await switches().runAll(steps);
-      for (const [name, results] of Object.entries(others))
-        expect({ name, results }).toEqual({ name, results: reference });
+      const reference = await allAgree(steps);
       expect(reference[2].stderr).toContain('Error OFPBAC_BAD_OUT_GROUP for: OFPT_FLOW_MOD (OF1.4)');
       expect(reference[3].stderr).toContain('ONFT_BUNDLE_CONTROL (OF1.3)');
       expect(reference[6].stdout).toBe(' priority=5,in_port=1 actions=output:1\n priority=0 actions=NORMAL\n');
@@ -95,9 +101,7 @@ describeNeeding(
         ['-O', 'OpenFlow13', 'dump-groups', 'SW'],
         ['--no-stats', 'dump-flows', 'SW'],
       ];
-      const { reference, others } = await switches().runAll(steps);
-      for (const [name, results] of Object.entries(others))
-        expect({ name, results }).toEqual({ name, results: reference });
+      const reference = await allAgree(steps);
       expect(reference[0].stderr).toContain('Error OFPGMFC_GROUP_EXISTS for: OFPT_GROUP_MOD (OF1.4) (xid=0x');
       expect(reference[2].stdout).toContain('group_id=2,type=all,bucket=actions=output:2');
       expect(reference[3].stdout).toContain('priority=10,ip actions=group:2');
@@ -105,9 +109,7 @@ describeNeeding(
 
     it('reads packet-out lines as ovs-ofctl does, errors included', async () => {
       const bad = ['noPacket', 'badPort', 'shortPacket', 'badHex', 'notPipeline', 'unknownKey', 'noValue'];
-      const { reference, others } = await switches().runAll(bad.map((name) => ['bundle', 'SW', file(name)]));
-      for (const [name, results] of Object.entries(others))
-        expect({ name, results }).toEqual({ name, results: reference });
+      const reference = await allAgree(bad.map((name) => ['bundle', 'SW', file(name)]));
       expect(reference.map((r) => r.status)).toEqual(bad.map(() => 1));
       expect(reference[0].stderr).toContain('must specify packet');
       expect(reference[4].stderr).toContain('nw_src is not a valid pipeline field for PACKET_OUT');
@@ -157,13 +159,11 @@ describeNeeding(
     }, 30_000);
 
     it('refuses a packet-out naming a missing group, alone or in a bundle (nothing applied)', async () => {
-      const { reference, others } = await switches().runAll([
+      const reference = await allAgree([
         ['-O', 'OpenFlow13', 'packet-out', 'SW', `in_port=1,packet=${FRAME},actions=group:77`],
         ['bundle', 'SW', file('missingGroup')],
         ['--no-stats', 'dump-flows', 'SW'],
       ]);
-      for (const [name, results] of Object.entries(others))
-        expect({ name, results }).toEqual({ name, results: reference });
       expect(reference[0].stderr).toContain('OFPBAC_BAD_OUT_GROUP');
       expect(reference[1].stderr).toContain('OFPBAC_BAD_OUT_GROUP');
       expect(reference[2].stdout).not.toContain('priority=11');

@@ -159,6 +159,17 @@ describeNeeding(
       }
     };
 
+    /** `flows` on both switches (OVS from a file named `name`), then agreesAndIsSound. */
+    const agreesOnTable = (name: string, flows: string[], rng: Rng, n: number) => {
+      const file = join(ovs.dir, name);
+      writeFileSync(file, `${flows.join('\n')}\n`);
+      ovs.ofctl('del-flows', 'br0');
+      ovs.ofctl('add-flows', 'br0', file);
+      const ours = new Ofproto({ name: 'br0', ports, floodOrder, normalOrder });
+      ours.addFlows(flows.join('\n'));
+      agreesAndIsSound(ours, rng, n);
+    };
+
     beforeAll(() => {
       ovs = startOvsSandbox();
       ovs.vsctl(
@@ -330,13 +341,7 @@ describeNeeding(
         'table=0,priority=70,arp,actions=pop:NXM_NX_REG0[],push:NXM_OF_ETH_SRC[0..7],pop:NXM_NX_REG1[8..15],load:0xfffa->NXM_NX_REG2[0..15],output:NXM_NX_REG2[0..15]',
         'table=0,priority=0,actions=load:0x4->NXM_NX_REG4[],output:NXM_NX_REG4[]',
       ];
-      const file = join(ovs.dir, 'flows-stack.txt');
-      writeFileSync(file, `${flows.join('\n')}\n`);
-      ovs.ofctl('del-flows', 'br0');
-      ovs.ofctl('add-flows', 'br0', file);
-      const ours = new Ofproto({ name: 'br0', ports, floodOrder, normalOrder });
-      ours.addFlows(flows.join('\n'));
-      agreesAndIsSound(ours, new Rng(4242), 60);
+      agreesOnTable('flows-stack.txt', flows, new Rng(4242), 60);
     });
 
     it('agrees on clone: rewrites undone after it, nested clones, the stack and resubmits inside', () => {
@@ -352,13 +357,7 @@ describeNeeding(
         'table=1,priority=5,ip,nw_dst=10.1.2.3,actions=mod_nw_ttl:9,output:1',
         'table=1,priority=0,actions=ct_clear,output:4',
       ];
-      const file = join(ovs.dir, 'flows-clone.txt');
-      writeFileSync(file, `${flows.join('\n')}\n`);
-      ovs.ofctl('del-flows', 'br0');
-      ovs.ofctl('add-flows', 'br0', file);
-      const ours = new Ofproto({ name: 'br0', ports, floodOrder, normalOrder });
-      ours.addFlows(flows.join('\n'));
-      agreesAndIsSound(ours, new Rng(5151), 80);
+      agreesOnTable('flows-clone.txt', flows, new Rng(5151), 80);
     });
   },
 );
