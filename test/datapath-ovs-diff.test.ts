@@ -67,6 +67,11 @@ const CASES: Case[] = [
     packets: [`udp,dl_src=00:00:00:00:00:0a,${dst},${ip4},tp_src=9,tp_dst=53`],
   },
   {
+    flow: 'in_port(1),eth(src=00:00:00:00:00:0f),eth_type(0x0800),ipv4(frag=no)',
+    actions: 'set(skb_priority(0x5)),2,set(skb_priority(0)),3',
+    packets: [`udp,dl_src=00:00:00:00:00:0f,${dst},${ip4}`],
+  },
+  {
     flow: 'in_port(1),eth(src=00:00:00:00:00:0b),eth_type(0x0800),ipv4(frag=no)',
     actions: 'set(eth(src=00:00:00:00:00:aa/ff:ff:ff:00:00:00)),2',
     packets: [`udp,dl_src=00:00:00:00:00:0b,${dst},${ip4}`],

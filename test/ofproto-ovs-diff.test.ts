@@ -359,5 +359,17 @@ describeNeeding(
       ];
       agreesOnTable('flows-clone.txt', flows, new Rng(5151), 80);
     });
+
+    it('agrees on set_queue, pop_queue and enqueue (skb_priority set around outputs)', () => {
+      // biome-ignore format: a flow table, one flow per line
+      const flows = [
+        'table=0,priority=100,tcp,actions=enqueue:2:5,output:3,set_queue:7,output:1,clone(set_queue:3,output:4),output:2,pop_queue,output:LOCAL',
+        'table=0,priority=90,udp,actions=set_queue:9,enqueue:IN_PORT:4,enqueue:1:6,output:3',
+        'table=0,priority=80,ip,actions=set_queue:2,resubmit(,1),output:4',
+        'table=0,priority=0,actions=set_queue:8,pop_queue,output:2',
+        'table=1,priority=0,actions=mod_nw_tos:8,enqueue:3:1,set_queue:5',
+      ];
+      agreesOnTable('flows-queue.txt', flows, new Rng(6161), 60);
+    });
   },
 );

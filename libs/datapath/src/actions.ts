@@ -47,6 +47,11 @@ export type DpAction =
   | { readonly type: 'recirc'; readonly id: number }
   /** Runs the packet through datapath meter `id`, which may drop it (and end the actions). */
   | { readonly type: 'meter'; readonly id: number }
+  /**
+   * Sets the packet's skb_priority (OpenFlow set_queue/enqueue). No port here has queues, so it
+   * changes nothing the ports do; it is kept so flows read back as ovs-vswitchd's.
+   */
+  | { readonly type: 'set_priority'; readonly priority: number }
   /** Truncates the packet sent by the next output to `max` bytes. */
   | { readonly type: 'trunc'; readonly max: number }
   /** Runs `actions` on a copy, leaving the packet as it was for the actions after the clone. */
@@ -111,6 +116,8 @@ export function formatAction(a: DpAction, options: FormatActionsOptions = {}): s
       return `meter(${a.id})`;
     case 'trunc':
       return `trunc(${a.max})`;
+    case 'set_priority':
+      return `set(skb_priority(${a.priority === 0 ? '0' : hexNoPad(a.priority)}))`;
     case 'clone':
       return `clone(${formatActions(a.actions, options)})`;
   }
@@ -150,6 +157,9 @@ function parseOne(text: string, portNumber: ((name: string) => number | undefine
     case 'set':
     case 'set_masked': {
       const [attr, fields] = splitCall(args);
+      if (attr === 'skb_priority' && fields !== undefined && name === 'set') {
+        return { type: 'set_priority', priority: parseNumber(fields, text) };
+      }
       if (fields === undefined || !((isKeyAttr(attr) && attr !== 'vlan') || attr === 'mpls'))
         throw new OdpSyntaxError(`cannot set "${attr}"`, text);
       return setFields(attr, fields);

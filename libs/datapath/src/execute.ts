@@ -256,6 +256,9 @@ function compileList(actions: readonly DpAction[]): Step[] {
         });
         break;
       }
+      case 'set_priority':
+        // No port here has queues: nothing to do (see the action's definition).
+        break;
       case 'trunc': {
         const max = a.max;
         steps.push((ctx) => {

@@ -17,6 +17,8 @@ export type DpAction =
   | { readonly type: 'set'; readonly header: 'eth' | 'ipv4' | 'tcp' | 'udp' | 'sctp'; readonly fields: SetField[] }
   | { readonly type: 'push_vlan'; readonly tpid: number; readonly vid: number; readonly pcp: number }
   | { readonly type: 'pop_vlan' }
+  /** The packet's skb_priority (what set_queue and enqueue choose), for the outputs after it. */
+  | { readonly type: 'set_priority'; readonly priority: number }
   /** The next output sends at most `maxLen` bytes of the packet. */
   | { readonly type: 'trunc'; readonly maxLen: number }
   /** The datapath hashes the packet into dp_hash (`hash(sym_l4(0))`), for a recirculation. */
@@ -45,6 +47,8 @@ export function formatDatapathAction(a: DpAction): string {
       return 'pop_vlan';
     case 'trunc':
       return `trunc(${a.maxLen})`;
+    case 'set_priority':
+      return `set(skb_priority(${a.priority === 0 ? '0' : `0x${a.priority.toString(16)}`}))`;
     case 'hash':
       return `hash(${a.algorithm}(${a.basis}))`;
     case 'recirc':

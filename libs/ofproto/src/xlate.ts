@@ -148,6 +148,12 @@ class Ctx {
   actionSet: Action[] = [];
   depth = 0;
   resubmits = 0;
+  /**
+   * skb_priority (set_queue / enqueue pick it; the datapath key has no word for it): the
+   * packet's, and what the datapath was last told (commit emits set(skb_priority) on a change).
+   */
+  priority = 0;
+  basePriority = 0;
   /** The NXAST_STACK_PUSH/POP stack: subfield values, last pushed last. */
   private readonly stack: bigint[] = [];
   exited = false;
@@ -280,7 +286,14 @@ class Ctx {
         this.output(a.port, a.maxLen);
         return;
       case 'enqueue':
-        this.output(a.port, 0);
+        this.enqueue(a.port, a.queue);
+        return;
+      case 'set_queue':
+        // dpif-netdev maps a queue to the priority of the same number.
+        this.priority = a.queue;
+        return;
+      case 'pop_queue':
+        this.priority = 0;
         return;
       case 'controller':
         this.controller(a.reason, a.controllerId, a.maxLen);
@@ -734,12 +747,28 @@ class Ctx {
     const actionSet = this.actionSet;
     this.actionSet = [...actionSet];
     const wasLast = this.lastAction;
+    const priority = this.priority;
     this.doActions(actions);
     this.lastAction = wasLast;
+    this.priority = priority;
     this.flow.set(flow);
     this.stack.length = 0;
     this.stack.push(...stack);
     this.actionSet = actionSet;
+  }
+
+  /**
+   * enqueue:PORT:QUEUE, as OVS's xlate_enqueue_action: the output with skb_priority set to the
+   * queue's for that output only (IN_PORT means the input port; the input port itself is skipped).
+   */
+  enqueue(port: number, queue: number): void {
+    const inPort = this.flow[W.IN_PORT];
+    if (port === OFPP.IN_PORT) port = inPort;
+    else if (port === inPort) return;
+    const priority = this.priority;
+    this.priority = queue;
+    this.outputTo(this.br.port(port));
+    this.priority = priority;
   }
 
   /**
@@ -997,11 +1026,16 @@ class Ctx {
         break;
       }
     }
-    if (same) return;
-    this.commitEth();
-    this.commitNw();
-    this.commitPorts();
-    this.commitVlan();
+    if (!same) {
+      this.commitEth();
+      this.commitNw();
+      this.commitPorts();
+      this.commitVlan();
+    }
+    if (this.priority !== this.basePriority) {
+      this.out.push({ type: 'set_priority', priority: this.priority });
+      this.basePriority = this.priority;
+    }
   }
 
   private changedField(word: number, words: number, mask?: number): boolean {
