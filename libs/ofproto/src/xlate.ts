@@ -695,10 +695,12 @@ class Ctx {
   bucket(b: GroupBucket): void {
     const saved = Uint32Array.from(this.flow);
     const savedExit = this.exited;
+    const priority = this.priority;
     this.depth++;
     this.doActions(actionSetOrder(b.actions));
     this.depth--;
     this.flow.set(saved);
+    this.priority = priority;
     this.exited = savedExit;
   }
 
@@ -885,7 +887,7 @@ class Ctx {
     if (peer === undefined) return;
     const f = this.flow;
     const saved = Uint32Array.from(f);
-    const { br, actionSet, tableId, rule, depth } = this;
+    const { br, actionSet, tableId, rule, depth, priority } = this;
     const nest = this.lastAction ? 0 : 1;
     f[W.IN_PORT] = peer.ofport;
     f.fill(0, W.METADATA, W.METADATA + 2);
@@ -912,6 +914,7 @@ class Ctx {
     this.tableId = tableId;
     this.rule = rule;
     this.exited = false;
+    this.priority = priority;
     f.set(saved);
   }
 
