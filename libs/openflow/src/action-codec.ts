@@ -1,5 +1,5 @@
 import type { Action, Nat } from './actions.js';
-import { putProp, readUint, type Writer } from './bytes.js';
+import { dv, putProp, readUint, type Writer } from './bytes.js';
 import { decodeError, OFPBAC, OFPBIC, OFPBMC, OFPET } from './errors.js';
 import { type FieldDef, fieldByHeader, fieldByName, headerFor, tunMdFieldByHeader } from './fields.js';
 import { OFPP, portFromOf11, portToOf11 } from './format-values.js';
@@ -902,7 +902,7 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
       out.push({ type: 'ct_clear' });
       return;
     case NXAST.CLONE:
-      out.push({ type: 'clone', actions: decodeActions(b, p + 16, len - 16, version) });
+      out.push({ type: 'clone', actions: decodeActions(b, p + 16, len - 16, version, false, v) });
       return;
     case NXAST.SAMPLE:
     case NXAST.SAMPLE2:
@@ -1031,7 +1031,7 @@ function decodeCt(b: Uint8Array, v: DataView, p: number, len: number, version: n
     a.zoneSrc = subfieldFromWire(zoneSrc, zoneBits >> 6, (zoneBits & 0x3f) + 1, p);
     if (a.zoneSrc.nBits !== 16) throw badAction(OFPBAC.BAD_SET_LEN, p, 'ct zone must be 16 bits');
   } else a.zone = zoneBits;
-  const inner = decodeActions(b, p + 24, len - 24, version);
+  const inner = decodeActions(b, p + 24, len - 24, version, false, v);
   for (const x of inner) {
     const dst = x.type === 'set_field' ? x.field : x.type === 'reg_move' ? x.dst.field : undefined;
     if (x.type !== 'nat' && !(dst && (dst.name === 'ct_mark' || dst.name === 'ct_label'))) {
@@ -1219,8 +1219,18 @@ const NX_IN_ACTION_SET = new Set<number>([
 ]);
 
 /** Decodes an action list of `len` bytes at `off` (`actionSet`: inside write_actions). */
-export function decodeActions(b: Uint8Array, off: number, len: number, version: number, actionSet = false): Action[] {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+/**
+ * `v` is a DataView over `b` when the caller has one: a DataView per decoded message (and per
+ * nested action list) went through a C++ builtin each time.
+ */
+export function decodeActions(
+  b: Uint8Array,
+  off: number,
+  len: number,
+  version: number,
+  actionSet = false,
+  v: DataView = dv(b),
+): Action[] {
   const out: Action[] = [];
   const end = off + len;
   let p = off;
@@ -1343,7 +1353,13 @@ export function decodeActions(b: Uint8Array, off: number, len: number, version: 
 }
 
 /** Decodes OpenFlow 1.1+ instructions into OVS's flat list, in canonical order. */
-export function decodeInstructions(b: Uint8Array, off: number, len: number, version: number): Action[] {
+export function decodeInstructions(
+  b: Uint8Array,
+  off: number,
+  len: number,
+  version: number,
+  v: DataView = dv(b),
+): Action[] {
   // Each instruction kind in its own variable and a bitmap of the kinds seen: no Map, closure or
   // spread per message (this runs for every OpenFlow 1.1+ flow-mod a switch receives).
   let meter: Action | undefined;
@@ -1373,15 +1389,14 @@ export function decodeInstructions(b: Uint8Array, off: number, len: number, vers
         break;
       case 2: {
         if (ilen !== 24) throw badInstruction(OFPBIC.BAD_LEN, p, 'bad write_metadata length');
-        const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
         metadata = { type: 'write_metadata', metadata: v.getBigUint64(p + 8), mask: v.getBigUint64(p + 16) };
         break;
       }
       case 3:
-        write = { type: 'write_actions', actions: decodeActions(b, p + 8, ilen - 8, version, true) };
+        write = { type: 'write_actions', actions: decodeActions(b, p + 8, ilen - 8, version, true, v) };
         break;
       case 4:
-        apply = decodeActions(b, p + 8, ilen - 8, version);
+        apply = decodeActions(b, p + 8, ilen - 8, version, false, v);
         break;
       case 5:
         if (ilen !== 8) throw badInstruction(OFPBIC.BAD_LEN, p, 'bad clear_actions length');

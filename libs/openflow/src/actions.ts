@@ -5,6 +5,7 @@ import {
   parseDecimalNum,
   parseFieldValue,
   parseInteger,
+  parseIntegerNum,
   parseIpv4,
   parseIpv6,
   parseMac,
@@ -25,7 +26,7 @@ import {
   tunFlagName,
 } from './format-values.js';
 import { formatLearn, type Learn, parseLearn } from './learn.js';
-import { ETH_TYPE, IPPROTO, isMplsType, type Match, S, VLAN_CFI } from './match.js';
+import { ETH_TYPE, IPPROTO, isMplsType, Match, S, VLAN_CFI } from './match.js';
 import { ctValid, prereqOk } from './nxm.js';
 import { P_ANY, P_NXM_OF11_UP, P_OF10_NXM_ANY, P_OF10_STD_ANY, P_OF11_UP, P_OF13_UP } from './protocols.js';
 import { fieldWidth, formatSubfield, parseSubfield, type Subfield } from './subfield.js';
@@ -190,8 +191,12 @@ export function splitTopLevel(s: string): string[] {
   return out;
 }
 
+/** `max` is at most 0xffffffff: values that fit go through numbers, no bigint per argument. */
 function uint(s: string, max: number, what: string): number {
-  const v = parseInteger(s.trim());
+  const t = s.trim();
+  const n = parseIntegerNum(t);
+  if (n >= 0 && n <= max) return n;
+  const v = parseInteger(t);
   if (v === undefined) throw new Error(`${s}: invalid numeric format`);
   if (v > BigInt(max)) throw new Error(`${what}: ${s} is out of range`);
   return Number(v);
@@ -688,6 +693,72 @@ function isDigits(s: string): boolean {
   return true;
 }
 
+/**
+ * Action keywords as small integers for parseOne's switch: one map lookup per action instead of
+ * comparing the name with each keyword in turn (some 70 string compares for the last ones).
+ */
+const K = {
+  output: 0,
+  controller: 1,
+  enqueue: 2,
+  drop: 3,
+  mod_vlan_vid: 4,
+  set_vlan_vid: 5,
+  mod_vlan_pcp: 6,
+  set_vlan_pcp: 7,
+  strip_vlan: 8,
+  pop_vlan: 9,
+  push_vlan: 10,
+  mod_dl_src: 11,
+  mod_dl_dst: 12,
+  mod_nw_src: 13,
+  mod_nw_dst: 14,
+  mod_nw_tos: 15,
+  mod_nw_ecn: 16,
+  mod_nw_ttl: 17,
+  mod_tp_src: 18,
+  mod_tp_dst: 19,
+  set_field: 20,
+  load: 21,
+  move: 22,
+  resubmit: 23,
+  set_tunnel: 24,
+  set_tunnel64: 25,
+  set_queue: 26,
+  pop_queue: 27,
+  dec_ttl: 28,
+  note: 29,
+  exit: 30,
+  fin_timeout: 31,
+  group: 32,
+  push_mpls: 33,
+  pop_mpls: 34,
+  conjunction: 35,
+  ct: 36,
+  nat: 37,
+  ct_clear: 38,
+  clone: 39,
+  sample: 40,
+  push: 41,
+  pop: 42,
+  dec_nsh_ttl: 43,
+  decap: 44,
+  multipath: 45,
+  bundle: 46,
+  bundle_load: 47,
+  dec_mpls_ttl: 48,
+  learn: 49,
+  set_mpls_label: 50,
+  set_mpls_tc: 51,
+  set_mpls_ttl: 52,
+  meter: 53,
+  clear_actions: 54,
+  write_actions: 55,
+  write_metadata: 56,
+  goto_table: 57,
+} as const;
+const ACTION_KEYWORDS = new Map<string, number>(Object.entries(K));
+
 /** Parses one action (`name`, `name:arg` or `name(arg)`) into `out`. */
 function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer): void {
   if (word.startsWith('check_pkt_larger(')) {
@@ -708,8 +779,9 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
   }
   const lname = name.toLowerCase();
   // `controller` in lower case is the controller action; any other spelling names the port.
-  const port = name === 'controller' ? undefined : parsePortName(name);
-  if (port !== undefined && arg === undefined) {
+  // Only a bare word can be a port: most actions have an argument and skip the name lookup.
+  const port = arg !== undefined || name === 'controller' ? undefined : parsePortName(name);
+  if (port !== undefined) {
     if (port === OFPP.CONTROLLER) {
       out.push({ type: 'controller', maxLen: 0xffff, controllerId: 0, reason: 1, viaOutput: true });
     } else out.push({ type: 'output', port, maxLen: 0 });
@@ -719,18 +791,25 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
     out.push({ type: 'output', port: parsePort(name), maxLen: 0 });
     return;
   }
-  switch (lname) {
-    case 'output': {
+  switch (ACTION_KEYWORDS.get(lname) ?? -1) {
+    case K.output: {
       const a = needArg(name, arg);
-      if (paren) {
-        // output(port=N,max_len=M): output truncated to M bytes.
+      if (paren && a.includes('port') && a.includes('max_len')) {
+        // output(port=N,max_len=M): output truncated to M bytes (OVS looks for both words).
         let port: number | undefined;
         let maxLen: number | undefined;
         for (const kv of splitTopLevel(a)) {
           const [k, v = ''] = kv.split('=', 2);
-          if (k === 'port') port = parsePort(v);
-          else if (k === 'max_len') maxLen = uint(v, 0xffffffff, 'max_len');
-          else throw new Error(`${k}: unknown argument to output action`);
+          if (k === 'port') {
+            port = parsePort(v);
+            // As OVS's parse_truncate_subfield: only real ports, LOCAL and IN_PORT.
+            if (port > OFPP.MAX && port !== OFPP.LOCAL && port !== OFPP.IN_PORT)
+              throw new Error(`output to unsupported truncate port: ${v}`);
+          } else if (k === 'max_len') {
+            maxLen = uint(v, 0xffffffff, 'max_len');
+            // An Ethernet header at least (ETH_HEADER_LEN).
+            if (maxLen < 14) throw new Error(`max_len ${maxLen} is less than the minimum value 14`);
+          } else throw new Error(`invalid key '${k}' in output_trunc argument`);
         }
         if (port === undefined) throw new Error('output to unknown port');
         if (maxLen === undefined) throw new Error('max_len is required');
@@ -747,87 +826,87 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       }
       return;
     }
-    case 'controller':
+    case K.controller:
       out.push(parseController(arg ?? ''));
       return;
-    case 'enqueue': {
+    case K.enqueue: {
       const parts = needArg(name, arg).split(/[:,]/);
       if (parts.length !== 2) throw new Error(`"enqueue" syntax is "enqueue:PORT:QUEUE" or "enqueue(PORT,QUEUE)"`);
       out.push({ type: 'enqueue', port: parsePort(parts[0]), queue: uint(parts[1], 0xffffffff, 'queue') });
       return;
     }
-    case 'drop':
+    case K.drop:
       return;
-    case 'mod_vlan_vid':
-    case 'set_vlan_vid': {
+    case K.mod_vlan_vid:
+    case K.set_vlan_vid: {
       const vid = uint(needArg(name, arg), 0xffff, 'vid');
       if (vid & ~0xfff) throw new Error(`${arg}: not a valid VLAN VID`);
       out.push({ type: 'set_vlan_vid', vid, push: lname === 'mod_vlan_vid' });
       return;
     }
-    case 'mod_vlan_pcp':
-    case 'set_vlan_pcp': {
+    case K.mod_vlan_pcp:
+    case K.set_vlan_pcp: {
       const pcp = uint(needArg(name, arg), 0xff, 'pcp');
       if (pcp & ~7) throw new Error(`${arg}: not a valid VLAN PCP`);
       out.push({ type: 'set_vlan_pcp', pcp, push: lname === 'mod_vlan_pcp' });
       return;
     }
-    case 'strip_vlan':
+    case K.strip_vlan:
       out.push({ type: 'strip_vlan', pop: false });
       return;
-    case 'pop_vlan':
+    case K.pop_vlan:
       out.push({ type: 'strip_vlan', pop: true });
       return;
-    case 'push_vlan': {
+    case K.push_vlan: {
       const e = uint(needArg(name, arg), 0xffff, 'ethertype');
       if (e !== 0x8100 && e !== 0x88a8) throw new Error(`${arg}: not a valid VLAN ethertype`);
       ctx.usable &= P_OF11_UP;
       out.push({ type: 'push_vlan', ethertype: e });
       return;
     }
-    case 'mod_dl_src':
-    case 'mod_dl_dst': {
+    case K.mod_dl_src:
+    case K.mod_dl_dst: {
       const mac = parseMac(needArg(name, arg));
       if (mac === undefined) throw new Error(`${arg}: invalid Ethernet address`);
       out.push({ type: lname === 'mod_dl_src' ? 'set_eth_src' : 'set_eth_dst', mac });
       return;
     }
-    case 'mod_nw_src':
-    case 'mod_nw_dst': {
+    case K.mod_nw_src:
+    case K.mod_nw_dst: {
       const ip = parseIpv4(needArg(name, arg));
       if (ip === undefined) throw new Error(`${arg}: invalid IP address`);
       out.push({ type: lname === 'mod_nw_src' ? 'set_ipv4_src' : 'set_ipv4_dst', ip: Number(ip) });
       return;
     }
-    case 'mod_nw_tos': {
+    case K.mod_nw_tos: {
       const tos = uint(needArg(name, arg), 0xff, 'tos');
       if (tos & 3) throw new Error(`${arg}: not a valid TOS`);
       out.push({ type: 'set_ip_dscp', tos });
       return;
     }
-    case 'mod_nw_ecn': {
+    case K.mod_nw_ecn: {
       const ecn = uint(needArg(name, arg), 0xff, 'ecn');
       if (ecn > 3) throw new Error(`${arg}: not a valid ECN`);
       out.push({ type: 'set_ip_ecn', ecn });
       return;
     }
-    case 'mod_nw_ttl':
+    case K.mod_nw_ttl:
       out.push({ type: 'set_ip_ttl', ttl: uint(needArg(name, arg), 0xff, 'ttl') });
       return;
-    case 'mod_tp_src':
-    case 'mod_tp_dst':
+    case K.mod_tp_src:
+    case K.mod_tp_dst:
       out.push({
         type: lname === 'mod_tp_src' ? 'set_l4_src' : 'set_l4_dst',
         port: uint(needArg(name, arg), 0xffff, 'port'),
       });
       return;
-    case 'set_field':
+    case K.set_field:
       out.push(parseSetField(needArg(name, arg), ctx, outer));
       return;
-    case 'load':
+    case K.load:
       out.push(parseLoad(needArg(name, arg), outer));
       return;
-    case 'move': {
+    case K.move: {
       const a = needArg(name, arg);
       const arrow = a.indexOf('->');
       if (arrow < 0) throw new Error(`${a}: missing \`->'`);
@@ -840,45 +919,45 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       out.push({ type: 'reg_move', src, dst });
       return;
     }
-    case 'resubmit':
+    case K.resubmit:
       out.push(parseResubmit(needArg(name, arg), paren));
       return;
-    case 'set_tunnel':
-    case 'set_tunnel64': {
+    case K.set_tunnel:
+    case K.set_tunnel64: {
       const v = parseInteger(needArg(name, arg));
       if (v === undefined || v > 0xffffffffffffffffn) throw new Error(`${arg}: invalid numeric format`);
       out.push({ type: 'set_tunnel', tunId: v, wide: lname === 'set_tunnel64' || v > 0xffffffffn });
       return;
     }
-    case 'set_queue':
+    case K.set_queue:
       out.push({ type: 'set_queue', queue: uint(needArg(name, arg), 0xffffffff, 'queue') });
       return;
-    case 'pop_queue':
+    case K.pop_queue:
       out.push({ type: 'pop_queue' });
       return;
-    case 'dec_ttl':
+    case K.dec_ttl:
       out.push(parseDecTtl(arg));
       return;
-    case 'note':
+    case K.note:
       out.push(parseNote(arg ?? ''));
       return;
-    case 'exit':
+    case K.exit:
       out.push({ type: 'exit' });
       return;
-    case 'fin_timeout':
+    case K.fin_timeout:
       out.push(parseFinTimeout(arg ?? ''));
       return;
-    case 'group':
+    case K.group:
       out.push({ type: 'group', groupId: uint(needArg(name, arg), 0xffffffff, 'group') });
       return;
-    case 'push_mpls':
-    case 'pop_mpls': {
+    case K.push_mpls:
+    case K.pop_mpls: {
       const e = uint(needArg(name, arg), 0xffff, 'ethertype');
       if (lname === 'push_mpls' && !isMplsType(e)) throw new Error(`${arg}: not a valid MPLS ethertype`);
-      out.push({ type: lname, ethertype: e });
+      out.push({ type: lname as 'push_mpls' | 'pop_mpls', ethertype: e });
       return;
     }
-    case 'conjunction': {
+    case K.conjunction: {
       const cm = /^\s*(\d+)\s*,\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(needArg(name, arg));
       if (!cm) throw new Error(`"conjunction" syntax is "conjunction(id,i/n)"`);
       const id = Number(cm[1]);
@@ -890,33 +969,33 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       out.push({ type: 'conjunction', id, clause: clause - 1, nClauses: n });
       return;
     }
-    case 'ct':
+    case K.ct:
       out.push(parseCt(arg ?? '', ctx));
       return;
-    case 'nat':
+    case K.nat:
       if (outer !== 'ct') throw new Error('Cannot have NAT action outside of "ct" action');
       out.push(parseNat(arg ?? ''));
       return;
-    case 'ct_clear':
+    case K.ct_clear:
       out.push({ type: 'ct_clear' });
       return;
-    case 'clone':
+    case K.clone:
       out.push({ type: 'clone', actions: parseNested(arg ?? '', ctx, 'clone') });
       return;
-    case 'sample':
+    case K.sample:
       out.push(parseSample(arg ?? ''));
       return;
-    case 'push':
-    case 'pop':
+    case K.push:
+    case K.pop:
       out.push(parseStack(lname === 'push' ? 'stack_push' : 'stack_pop', needArg(name, arg)));
       return;
-    case 'dec_nsh_ttl':
+    case K.dec_nsh_ttl:
       out.push({ type: 'dec_nsh_ttl' });
       return;
-    case 'decap':
+    case K.decap:
       out.push(parseDecap(arg ?? ''));
       return;
-    case 'multipath': {
+    case K.multipath: {
       const parts = splitArgs(needArg(name, arg));
       if (parts.length !== 6) throw new Error(`${arg}: not enough arguments to multipath action`);
       const fields = HASH_FIELDS.indexOf(parts[0]);
@@ -942,8 +1021,8 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       });
       return;
     }
-    case 'bundle':
-    case 'bundle_load': {
+    case K.bundle:
+    case K.bundle_load: {
       const load = lname === 'bundle_load';
       const parts = splitArgs(needArg(name, arg));
       const min = load ? 6 : 5;
@@ -961,36 +1040,36 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       out.push({ type: 'bundle', fields, basis: uint(parts[1], 0xffff, 'basis'), algorithm, members, dst });
       return;
     }
-    case 'dec_mpls_ttl':
+    case K.dec_mpls_ttl:
       out.push({ type: 'dec_mpls_ttl' });
       return;
-    case 'learn':
+    case K.learn:
       out.push(parseLearn(arg ?? ''));
       return;
-    case 'set_mpls_label':
+    case K.set_mpls_label:
       out.push({ type: 'set_mpls_label', label: uint(needArg(name, arg), 0xfffff, 'mpls label') });
       return;
-    case 'set_mpls_tc':
+    case K.set_mpls_tc:
       out.push({ type: 'set_mpls_tc', tc: uint(needArg(name, arg), 7, 'mpls tc') });
       return;
-    case 'set_mpls_ttl':
+    case K.set_mpls_ttl:
       out.push({ type: 'set_mpls_ttl', ttl: uint(needArg(name, arg), 255, 'mpls ttl') });
       return;
-    case 'meter':
+    case K.meter:
       ctx.usable &= P_OF13_UP;
       out.push({ type: 'meter', meterId: uint(needArg(name, arg), 0xffffffff, 'meter') });
       return;
-    case 'clear_actions':
+    case K.clear_actions:
       out.push({ type: 'clear_actions' });
       return;
-    case 'write_actions': {
+    case K.write_actions: {
       if (outer) throw new Error('write_actions instruction not allowed here');
       const inner: Action[] = [];
       for (const w of splitTopLevel(needArg(name, arg))) parseOne(w, inner, ctx, 'write_actions');
       out.push({ type: 'write_actions', actions: inner });
       return;
     }
-    case 'write_metadata': {
+    case K.write_metadata: {
       const [v, m] = needArg(name, arg).split('/');
       const value = parseInteger(v);
       const mask = m === undefined ? 0xffffffffffffffffn : parseInteger(m);
@@ -999,7 +1078,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       out.push({ type: 'write_metadata', metadata: value, mask });
       return;
     }
-    case 'goto_table':
+    case K.goto_table:
       out.push({ type: 'goto_table', table: tableId(needArg(name, arg)) });
       return;
     default:
@@ -1074,6 +1153,23 @@ export function parseActions(s: string, ctx: ParseContext): Action[] {
  * not establish their prerequisites (OVS's ofpacts_check "inconsistent match").
  */
 export function checkActions(actions: Action[], match: Match, ctx: ParseContext, tableId = 0): void {
+  checkDepth++;
+  try {
+    checkActionsAt(actions, match, ctx, tableId);
+  } finally {
+    checkDepth--;
+  }
+}
+
+/**
+ * The flow as checkActions' actions change it, one Match per nesting depth (clone and ct nest
+ * action lists), reused from flow to flow: a fresh copy per changing flow was young garbage.
+ */
+const CHECK_COPIES: Match[] = [];
+/** checkActions' current nesting depth (1 in the outermost call). */
+let checkDepth = 0;
+
+function checkActionsAt(actions: Action[], match: Match, ctx: ParseContext, tableId: number): void {
   const dlType = match.dlType();
   const proto = match.nm(S.nw_proto) ? match.nwProto() : -1;
   const ipAny = dlType === ETH_TYPE.IP || dlType === ETH_TYPE.IPV6;
@@ -1239,9 +1335,16 @@ function needs(f: FieldDef, cur: Match): void {
   if (!prereqOk(f, cur)) throw invalidWithMatch('OFPBAC_MATCH_INCONSISTENT');
 }
 
-/** `cur`, copied first while it is still the caller's match. */
+/** `cur`, copied first (into this depth's scratch) while it is still the caller's match. */
 function writable(cur: Match, match: Match): Match {
-  return cur === match ? match.clone() : cur;
+  if (cur !== match) return cur;
+  let copy = CHECK_COPIES[checkDepth];
+  if (!copy) {
+    copy = new Match();
+    CHECK_COPIES[checkDepth] = copy;
+  }
+  copy.copyFrom(match);
+  return copy;
 }
 
 /** The keyword an action is written with (for error messages). */

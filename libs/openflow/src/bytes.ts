@@ -44,7 +44,12 @@ export class Writer {
 
   u64(v: bigint): this {
     this.ensure(8);
-    this.view.setBigUint64(this.length, BigInt.asUintN(64, v));
+    // Cookies and their masks are mostly 0: no bigint builtins for those.
+    if (v === 0n) {
+      const b = this.buf;
+      const p = this.length;
+      b[p] = b[p + 1] = b[p + 2] = b[p + 3] = b[p + 4] = b[p + 5] = b[p + 6] = b[p + 7] = 0;
+    } else this.view.setBigUint64(this.length, BigInt.asUintN(64, v));
     this.length += 8;
     return this;
   }

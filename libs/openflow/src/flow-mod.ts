@@ -6,7 +6,7 @@ import {
   encodeInstructions,
 } from './action-codec.js';
 import { type Action, checkActions, formatActions } from './actions.js';
-import { Writer } from './bytes.js';
+import { dv, Writer } from './bytes.js';
 import { decodeError, OFPBRC, OFPET, OFPFMFC } from './errors.js';
 import { formatPort, portFromOf11, portToOf11 } from './format-values.js';
 import { ETH_TYPE, Match, S } from './match.js';
@@ -46,6 +46,30 @@ export interface FlowMod {
 
 export function newFlowMod(): FlowMod {
   return flowModWith(new Match(), []);
+}
+
+/** `fm` back to newFlowMod()'s state, keeping its Match object (emptied) for reuse. */
+export function resetFlowMod(fm: FlowMod): void {
+  resetFields(fm);
+  fm.match.reset();
+  fm.actions = [];
+}
+
+/** Every field but the match and actions to its default. */
+function resetFields(fm: FlowMod): void {
+  fm.command = 0;
+  fm.tableId = 0xff;
+  fm.priority = DEFAULT_PRIORITY;
+  fm.cookie = 0n;
+  fm.cookieMask = 0n;
+  fm.newCookie = 0n;
+  fm.idleTimeout = 0;
+  fm.hardTimeout = 0;
+  fm.importance = 0;
+  fm.bufferId = 0xffffffff;
+  fm.outPort = 0xffff;
+  fm.outGroup = 0xffffffff;
+  fm.flags = 0;
 }
 
 /** A flow-mod with every field at its default; one literal so that every FlowMod has one shape. */
@@ -93,6 +117,16 @@ export function encodeFlowMod(fm: FlowMod, protocol: number, xid: number): Uint8
  * For callers that consume the bytes at once (parse-flows prints each message right away).
  */
 export function encodeFlowModTransient(fm: FlowMod, protocol: number, xid: number): Uint8Array {
+  const w = encodeFlowModScratch(fm, protocol, xid);
+  return w.buf.subarray(0, w.length);
+}
+
+/**
+ * encodeFlowMod into the shared scratch writer, returned as is: the message is `buf[0, length)`,
+ * with `view` over the same bytes, until the next encode. parse-flows decodes it from there
+ * without a subarray and a DataView per flow.
+ */
+export function encodeFlowModScratch(fm: FlowMod, protocol: number, xid: number): Writer {
   const version = protocolVersion(protocol);
   const w = scratch;
   w.length = 0;
@@ -128,7 +162,7 @@ export function encodeFlowModTransient(fm: FlowMod, protocol: number, xid: numbe
     encodeInstructions(w, fm.actions, version, ctx);
   }
   w.setU16(2, w.length);
-  return w.buf.subarray(0, w.length);
+  return w;
 }
 
 /**
@@ -170,7 +204,16 @@ function checkDecoded(fm: FlowMod, protocol: number): void {
 }
 
 export function decodeFlowMod(b: Uint8Array): FlowMod {
-  const fm = decodeFlowModRaw(b);
+  return decodeFlowModIn(b, dv(b), b.length);
+}
+
+/**
+ * decodeFlowMod of the message `b[0, len)`, `v` a DataView over `b` (offsets alike). With `into`
+ * the result is that flow_mod, its fields reset and its match reused for an NXM or OXM match:
+ * for a caller done with the result before the next decode (printing).
+ */
+export function decodeFlowModIn(b: Uint8Array, v: DataView, len: number, into?: FlowMod): FlowMod {
+  const fm = decodeFlowModRaw(b, v, len, into);
   const version = b[0];
   const protocol =
     version === 1 ? (b[1] === OFPT10_FLOW_MOD ? P_OF10_STD_ANY : P_OF10_NXM_ANY) : VERSION_PROTOCOLS[version];
@@ -201,11 +244,15 @@ function blankFlowMod(): FlowMod {
   return flowModWith(UNSET_MATCH, UNSET_ACTIONS);
 }
 
-function decodeFlowModRaw(b: Uint8Array): FlowMod {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+function decodeFlowModRaw(b: Uint8Array, v: DataView, len: number, reuse: FlowMod | undefined): FlowMod {
   const version = b[0];
-  const fm = blankFlowMod();
-  const len = b.length;
+  let fm: FlowMod;
+  let into: Match | undefined;
+  if (reuse) {
+    resetFields(reuse);
+    fm = reuse;
+    into = reuse.match;
+  } else fm = blankFlowMod();
   if (version === 1 && b[1] === OFPT10_FLOW_MOD) {
     if (len < 72) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, 0, 'OpenFlow 1.0 flow_mod too short');
     const { match, wildcards } = pullOfp10Match(b, 8);
@@ -220,7 +267,7 @@ function decodeFlowModRaw(b: Uint8Array): FlowMod {
     fm.bufferId = v.getUint32(64);
     fm.outPort = v.getUint16(68);
     fm.flags = v.getUint16(70);
-    fm.actions = decodeActions(b, 72, len - 72, 1);
+    fm.actions = decodeActions(b, 72, len - 72, 1, false, v);
     verifyOrder10(fm.actions);
   } else if (version === 1) {
     if (len < 48) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, 0, 'NXT_FLOW_MOD too short');
@@ -237,14 +284,14 @@ function decodeFlowModRaw(b: Uint8Array): FlowMod {
     const matchLen = v.getUint16(40);
     const padded = (matchLen + 7) & ~7;
     if (48 + padded > len) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, 40, 'nx_match overruns the message');
-    const pulled = pullNxMatch(b, 48, matchLen, 0);
+    const pulled = pullNxMatch(b, 48, matchLen, 0, false, into);
     fm.match = pulled.match;
     fm.cookie = pulled.cookie;
     fm.cookieMask = pulled.cookieMask;
     if (fm.command === 0 && fm.cookieMask)
       throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, 48, 'NXM cookie mask on add');
     checkCtTupleFamily(fm.match);
-    fm.actions = decodeActions(b, 48 + padded, len - 48 - padded, 1);
+    fm.actions = decodeActions(b, 48 + padded, len - 48 - padded, 1, false, v);
     verifyOrder10(fm.actions);
   } else {
     if (len < 56) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, 0, 'flow_mod too short');
@@ -271,10 +318,10 @@ function decodeFlowModRaw(b: Uint8Array): FlowMod {
     fm.flags = v.getUint16(44);
     fm.importance = version >= 5 ? v.getUint16(46) : 0;
     // OpenFlow 1.1's fixed match or OXM (OVS accepts either in any 1.1+ version).
-    const [match, after] = pullVersionMatch(b, 48, len, version);
+    const [match, after] = pullVersionMatch(b, 48, len, version, into);
     fm.match = match;
     checkCtTupleFamily(match);
-    fm.actions = decodeInstructions(b, after, len - after, version);
+    fm.actions = decodeInstructions(b, after, len - after, version, v);
   }
   return fm;
 }

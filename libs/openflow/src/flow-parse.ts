@@ -8,7 +8,7 @@ import {
   parseIntegerNum,
 } from './field-parse.js';
 import { fieldByName, NARROW_SLOTS } from './fields.js';
-import { type FlowMod, FlowModFlag, newFlowMod } from './flow-mod.js';
+import { type FlowMod, FlowModFlag, newFlowMod, resetFlowMod } from './flow-mod.js';
 import { cidrLength, OFPP, parsePortName } from './format-values.js';
 import { ETH_TYPE, IPPROTO, S } from './match.js';
 import { P_ANY, P_NXM_OF11_UP, P_NXM_OXM_ANY, P_OF12_UP, P_OF13_UP, P_TID } from './protocols.js';
@@ -130,7 +130,15 @@ function addTunMdText(fm: FlowMod, idx: number, text: string, ctx: { usable: num
  * returning the flow_mod and the protocols able to express it.
  */
 export function parseFlow(text: string, command = 0): ParsedFlow {
-  const fm = newFlowMod();
+  return parseFlowInto(newFlowMod(), text, command);
+}
+
+/**
+ * parseFlow into `fm`, reset first (its Match object reused): for a caller done with one flow
+ * before parsing the next (parse-flows), sparing a fresh flow_mod and slot array per flow.
+ */
+export function parseFlowInto(fm: FlowMod, text: string, command = 0): ParsedFlow {
+  resetFlowMod(fm);
   fm.command = command;
   const ctx = { usable: P_ANY };
   let matchEnd = text.length;

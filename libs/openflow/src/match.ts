@@ -276,6 +276,27 @@ export class Match {
     return new Match(this.n.slice(), this.w?.slice(), this.tunMd?.slice());
   }
 
+  /** Becomes a copy of `other` (as clone() makes), reusing this match's slot array. */
+  copyFrom(other: Match): void {
+    const n = this.n;
+    const o = other.n;
+    for (let i = 0; i < n.length; i++) n[i] = o[i];
+    this.w = other.w?.slice();
+    this.view = undefined;
+    this.tunMd = other.tunMd?.slice();
+  }
+
+  /**
+   * Back to an empty match, for a caller that reuses one per flow (parse-flows): refilling the
+   * hot slot array costs less than allocating a fresh one in cold young-generation memory.
+   */
+  reset(): void {
+    this.n.fill(0);
+    this.w = undefined;
+    this.view = undefined;
+    this.tunMd = undefined;
+  }
+
   equals(other: Match): boolean {
     for (let i = 0; i < 2 * NARROW_SLOTS; i++) if (this.n[i] !== other.n[i]) return false;
     for (let i = 0; i < SLOT_LIST.length - NARROW_SLOTS; i++) {

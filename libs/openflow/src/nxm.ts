@@ -358,8 +358,17 @@ export function ctValid(m: Match): boolean {
  * relative to `base`). Checks lengths, masks, prerequisites and duplicates as OVS does; `loose`
  * (OVS's nx_pull_match_loose) skips unknown fields and does not check prerequisites.
  */
-export function pullNxMatch(b: Uint8Array, offset: number, length: number, base = 0, loose = false): PulledMatch {
-  const match = new Match();
+/** `into`, when given, is reset and filled instead of a new Match (a caller's reused scratch). */
+export function pullNxMatch(
+  b: Uint8Array,
+  offset: number,
+  length: number,
+  base = 0,
+  loose = false,
+  into?: Match,
+): PulledMatch {
+  const match = into ?? new Match();
+  if (into) into.reset();
   const end = offset + length;
   let cookie = 0n;
   let cookieMask = 0n;
@@ -496,7 +505,8 @@ function applyFieldNum(m: Match, f: FieldDef, value: number, mask: number, offse
       m.setFieldNum(f, value, 0xffffffff);
       return;
     default: {
-      if (f.bits < 32 && value >= 2 ** f.bits && f.format !== 'mac' && f.format !== 'ipv6') {
+      // A shift, not `2 ** bits`: V8 calls its C pow for a variable exponent (seen in profiles).
+      if (f.bits < 32 && value >>> f.bits !== 0 && f.format !== 'mac' && f.format !== 'ipv6') {
         throw decodeError(4, OFPBMC.BAD_VALUE, offset, `bad value for ${f.name}`);
       }
       m.setFieldNum(f, value, mask);

@@ -1,6 +1,6 @@
-import { encodeFlowModTransient, type FlowMod } from './flow-mod.js';
-import { parseFlow } from './flow-parse.js';
-import { ofpPrintFlowMod } from './print.js';
+import { encodeFlowModScratch, type FlowMod, newFlowMod } from './flow-mod.js';
+import { parseFlow, parseFlowInto } from './flow-parse.js';
+import { ofpPrintFlowModScratch } from './print.js';
 import { chooseProtocol, P_ANY, P_OF10_NXM_ANY, P_OF10_STD_ANY, protocolName, protocolsToString } from './protocols.js';
 
 /** ovs-ofctl allows only OpenFlow 1.0 (standard and NXM) unless told otherwise with -O. */
@@ -30,9 +30,11 @@ function streamedOutput(flows: string[], allowed: number): Uint8Array[] | undefi
   let chosen = chooseProtocol(usable & allowed);
   if (!chosen) return undefined;
   const out = new ByteSink();
+  // Each flow is printed before the next is parsed: one flow_mod serves them all.
+  const scratch = newFlowMod();
   let xid = 1;
   for (const text of flows) {
-    const parsed = parseFlow(text);
+    const parsed = parseFlowInto(scratch, text);
     usable &= parsed.usable;
     if (chooseProtocol(usable & allowed) !== chosen) {
       // The first flow may still pick the protocol: nothing printed yet means nothing to redo.
@@ -40,7 +42,7 @@ function streamedOutput(flows: string[], allowed: number): Uint8Array[] | undefi
       chosen = chooseProtocol(usable & allowed);
       if (!chosen) return undefined;
     }
-    out.line(ofpPrintFlowMod(encodeFlowModTransient(parsed.fm, chosen, xid), xid));
+    out.line(ofpPrintFlowModScratch(encodeFlowModScratch(parsed.fm, chosen, xid), xid));
     xid++;
   }
   const chunks = out.chunksOut();
@@ -96,7 +98,7 @@ function retainedOutput(flows: string[], allowed: number): string {
   lines.push(`chosen protocol: ${protocolName(chosen)}`);
   let xid = 1;
   for (const fm of fms) {
-    lines.push(ofpPrintFlowMod(encodeFlowModTransient(fm, chosen, xid), xid));
+    lines.push(ofpPrintFlowModScratch(encodeFlowModScratch(fm, chosen, xid), xid));
     xid++;
   }
   return `${lines.join('\n')}\n`;

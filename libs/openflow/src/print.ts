@@ -1,13 +1,13 @@
 import { formatActions, PACKET_IN_REASONS } from './actions.js';
 import { ASYNC_ERROR_NAMES, formatAsyncConfig } from './async-config.js';
 import { ONF_VENDOR_ID } from './bundle.js';
-import { HEX_BYTE } from './bytes.js';
+import { dv, HEX_BYTE, type Writer } from './bytes.js';
 import { formatGroupMod, formatMeterMod, formatPortMod, NXT_GROUP_MOD, ROLES } from './control.js';
 import { CtFlushDecodeError, decodeCtFlush, formatCtFlush, NXT_CT_FLUSH, NXT_CT_FLUSH_ZONE } from './ct-flush.js';
 import { ERROR_NAMES_11, errorNameOnWire } from './error-names.js';
 import { NXET_VENDOR } from './error-table.js';
 import { OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
-import { decodeFlowMod, formatFlowModBody } from './flow-mod.js';
+import { decodeFlowModIn, formatFlowModBody, newFlowMod } from './flow-mod.js';
 import { decodeFlowRemovedExt, type FlowRemovedExt, isFlowRemovedExt } from './flow-removed-ext.js';
 import { formatPort } from './format-values.js';
 import { decodeGroupDescs15 } from './group-desc15.js';
@@ -125,16 +125,30 @@ function formatError(m: Extract<OpenFlowMessage, { type: 'error' }>, b: Uint8Arr
  * (OFPET_BAD_REQUEST) go through ofpPrint itself.
  */
 export function ofpPrintFlowMod(b: Uint8Array, xid: number): string {
+  return printFlowModIn(b, dv(b), b.length, xid);
+}
+
+/** ofpPrintFlowMod of what encodeFlowModScratch left in `w` (no copy or view of it per flow). */
+export function ofpPrintFlowModScratch(w: Writer, xid: number): string {
+  return printFlowModIn(w.buf, w.view, w.length, xid);
+}
+
+/** The flow_mod each printed one decodes into: printed at once, then no longer needed. */
+const PRINT_FM = newFlowMod();
+
+/** ofpPrintFlowMod of the message `b[0, len)`, `v` a DataView over `b`. */
+function printFlowModIn(b: Uint8Array, v: DataView, len: number, xid: number): string {
   const title = head(b[1] === 14 ? 'OFPT_FLOW_MOD' : 'NXT_FLOW_MOD', b[0], xid);
   let body: string;
   try {
-    body = formatFlowModBody(decodeFlowMod(b), b[0]);
+    body = formatFlowModBody(decodeFlowModIn(b, v, len, PRINT_FM), b[0]);
   } catch (e) {
     if (!(e instanceof OpenFlowDecodeError)) throw e;
     // What ofpPrint prints for an error in a flow_mod's body, without decoding it a second time
     // (a few percent of generated flows end here); framing errors keep ofpPrint's own rules.
-    if (e.type === OFPET.BAD_REQUEST) return ofpPrint(b);
-    return `${title} ***decode error: ${errorName(e.type, e.code)}***\n${hexDump(b)}`;
+    const msg = b.subarray(0, len);
+    if (e.type === OFPET.BAD_REQUEST) return ofpPrint(msg);
+    return `${title} ***decode error: ${errorName(e.type, e.code)}***\n${hexDump(msg)}`;
   }
   return title + body;
 }

@@ -37,8 +37,8 @@ export function parseSubfield(s: string, withTunMd = false): Subfield {
   if (aEnd === nameEnd + 1 || bEnd === aEnd + 2 || bEnd + 1 !== t.length || t.charCodeAt(bEnd) !== 93) {
     throw new Error(`${s}: syntax error expecting [] or [<bit>] or [<start>..<end>]`);
   }
-  const start = Number(t.slice(nameEnd + 1, aEnd));
-  const end = bEnd > aEnd ? Number(t.slice(aEnd + 2, bEnd)) : start;
+  const start = digitsValue(t, nameEnd + 1, aEnd);
+  const end = bEnd > aEnd ? digitsValue(t, aEnd + 2, bEnd) : start;
   if (start >= width)
     throw new Error(`${s}: starting bit ${start} is not valid because field is only ${width} bits wide`);
   if (end >= width) throw new Error(`${s}: ending bit ${end} is not valid because field is only ${width} bits wide`);
@@ -53,6 +53,13 @@ function wordEnd(s: string, i: number): number {
     if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95)) break;
   }
   return i;
+}
+
+/** The decimal number `s[from, to)` (all digits), read in place rather than sliced. */
+function digitsValue(s: string, from: number, to: number): number {
+  let v = 0;
+  for (let i = from; i < to; i++) v = v * 10 + (s.charCodeAt(i) - 48);
+  return v;
 }
 
 /** End of the run of decimal digits starting at `i`. */

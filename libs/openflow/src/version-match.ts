@@ -29,7 +29,14 @@ export function putVersionMatch(w: Writer, m: Match, version: number): void {
  * Decodes the match of a message at `off` (within `end`), returning it and the offset after it.
  * As OVS (ofputil_pull_ofp11_match), OpenFlow 1.1+ accepts both the standard match and OXM.
  */
-export function pullVersionMatch(b: Uint8Array, off: number, end: number, version: number): [Match, number] {
+/** `into`: a Match to reuse for an OXM match (see pullNxMatch). */
+export function pullVersionMatch(
+  b: Uint8Array,
+  off: number,
+  end: number,
+  version: number,
+  into?: Match,
+): [Match, number] {
   if (version === 1) {
     if (end - off < 40) throw decodeError(OFPET.BAD_REQUEST, OFPBRC.BAD_LEN, off, 'truncated ofp_match');
     return [pullOfp10Match(b, off).match, off + 40];
@@ -47,5 +54,5 @@ export function pullVersionMatch(b: Uint8Array, off: number, end: number, versio
   const padded = (len + 7) & ~7;
   if (len < 4 || off + padded > end)
     throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_LEN, off, 'match overruns its container');
-  return [pullNxMatch(b, off + 4, len - 4, 0).match, off + padded];
+  return [pullNxMatch(b, off + 4, len - 4, 0, false, into).match, off + padded];
 }
