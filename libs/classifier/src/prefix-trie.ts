@@ -37,6 +37,20 @@ export class PrefixTrie {
   private root: Int32Array | null = null;
   /** Leading bits the root index covers (0 while there is none). */
   private rootBits = 0;
+  /**
+   * Second-level index blocks, for root index entries whose walks go on through dense levels:
+   * per value of the 8 key bits below the root index, the walk state after them relative to the
+   * root entry's (node, packed depth/end/the 8 prefix lengths past `rootBits`, tags), or node -1
+   * when stale. A root entry's `ROOT_BLOCK` int32 names its block (offset here; -1 not decided
+   * yet, -2 none); a block lives and dies with its root entry.
+   */
+  private blocks: Int32Array = EMPTY_BLOCKS;
+  /** Offsets of released blocks, for reuse. */
+  private freeBlocks: number[] = [];
+  /** Blocks handed out (in use or free): `blocks` holds this many. */
+  private blockCount = 0;
+  /** Whether some root entry's block field was decided since the index was made (else all -1). */
+  private blocksDecided = false;
   private readonly rootIndexMinNodes: number;
   /** Walks from the root by key value (with the root index: large 32-bit tries only). */
   private memo: WalkMemo | null = null;
@@ -50,8 +64,18 @@ export class PrefixTrie {
   private tags: Int32Array | null;
   /** Prefix count per (node, owner), keyed by a bijective mix of node * 64 + tag (no per-entry objects). */
   private readonly tagCounts = new HashCountSet();
-  /** Int32s per root index entry: node, depth, end, plens, and for tagged tries the two tag words. */
+  /**
+   * Int32s per root index entry: node, depth and end packed, the second-level block, plens, and
+   * for tagged tries the two tag words.
+   */
   private readonly rootStride: number;
+  /** Result of `walkUpTo` (scratch, so that filling an index entry allocates nothing). */
+  private fillNode = 0;
+  private fillDepth = 0;
+  private fillEnd = -1;
+  private fillPlens = 0;
+  private fillTagsLo = 0;
+  private fillTagsHi = 0;
   /** Node where the last `insertAt` stored its prefix. */
   private lastEnd = 0;
   private free: number[] = [];
@@ -82,6 +106,7 @@ export class PrefixTrie {
     return (
       this.nodes.byteLength +
       (this.root?.byteLength ?? 0) +
+      this.blocks.byteLength +
       (this.memo?.byteLength ?? 0) +
       (this.tags?.byteLength ?? 0) +
       this.tagCounts.byteLength
@@ -107,6 +132,11 @@ export class PrefixTrie {
     ) {
       this.rootBits = this.rootBits === 0 ? 12 : 16;
       this.root = new Int32Array(this.rootStride << this.rootBits).fill(-1);
+      // Blocks belong to the old index's entries.
+      this.blocks = EMPTY_BLOCKS;
+      this.freeBlocks = [];
+      this.blockCount = 0;
+      this.blocksDecided = false;
       this.memo ??= new WalkMemo(MEMO_BITS);
     }
   }
@@ -283,14 +313,24 @@ export class PrefixTrie {
       const e = (k >>> (32 - this.rootBits)) * this.rootStride;
       if (root[e] < 0) this.fillRoot(e, k);
       walk.node = root[e];
-      walk.depth = root[e + 1];
-      walk.end = root[e + 2];
+      const packed = root[e + ROOT_PACKED];
+      walk.depth = packed & 0xff;
+      walk.end = (packed >> 8) - 1;
       walk.plens[0] |= root[e + 3];
       if (this.rootStride === 6) {
         walk.tagsLo |= root[e + 4];
         walk.tagsHi |= root[e + 5];
       }
       if (walk.end >= 0) return;
+      const blockLimit = this.rootBits + BLOCK_BITS;
+      if (target >= blockLimit) {
+        let b = root[e + ROOT_BLOCK];
+        if (b === BLOCK_UNCHECKED) b = this.blockFor(e, k, walk.node);
+        if (b >= 0) {
+          this.fromBlock(walk, b + ((k >>> (32 - blockLimit)) & BLOCK_INDEX_MASK) * BLOCK_STRIDE, k);
+          if (walk.end >= 0) return;
+        }
+      }
     }
     const nodes = this.nodes;
     const tags = this.tags;
@@ -330,21 +370,124 @@ export class PrefixTrie {
   }
 
   /**
+   * Continues a walk just started from its root index entry with second-level entry `be` (filled
+   * now if stale), for key `k`.
+   */
+  private fromBlock(walk: TrieWalk, be: number, k: number): void {
+    const blocks = this.blocks;
+    if (blocks[be] < 0) this.fillBlock(be, k, walk.node, walk.depth);
+    const packed = blocks[be + 1];
+    walk.node = blocks[be];
+    walk.depth = packed & 0xff;
+    walk.end = ((packed >>> 8) & 0xff) - 1;
+    walk.plens[0] |= (packed >>> 16) << (this.rootBits + 1);
+    walk.tagsLo |= blocks[be + 2];
+    walk.tagsHi |= blocks[be + 3];
+  }
+
+  /**
+   * Computes second-level entry `be` for key `k` from its root entry's walk state (`node` at
+   * `depth`): the walk on to bit `rootBits + BLOCK_BITS`, as `fillRoot` does to `rootBits`, with
+   * only the prefix lengths (all past `rootBits`) and tags it adds.
+   */
+  private fillBlock(be: number, k: number, node: number, depth: number): void {
+    this.walkUpTo(k, node, depth, this.rootBits + BLOCK_BITS);
+    const blocks = this.blocks;
+    blocks[be] = this.fillNode;
+    blocks[be + 1] = this.fillDepth | ((this.fillEnd + 1) << 8) | ((this.fillPlens >>> (this.rootBits + 1)) << 16);
+    blocks[be + 2] = this.fillTagsLo;
+    blocks[be + 3] = this.fillTagsHi;
+  }
+
+  /**
+   * Decides once whether root entry `e` (key `k`, its walk at `node`) gets a second-level block:
+   * one if the trie has at least `BLOCK_MIN_NODES` nodes in the levels a block covers under it
+   * (then a walk through them passes about 3 or more), within the blocks' budget. Returns the
+   * block, or `BLOCK_NONE` (kept in the entry until a change under it drops the entry).
+   */
+  private blockFor(e: number, k: number, node: number): number {
+    const root = this.root!;
+    const at = e + ROOT_BLOCK;
+    root[at] = BLOCK_NONE;
+    this.blocksDecided = true;
+    if (this.countBelow(k, node, this.rootBits + BLOCK_BITS) < BLOCK_MIN_NODES) return BLOCK_NONE;
+    let b = this.freeBlocks.pop();
+    if (b === undefined) {
+      if (this.blockCount >= Math.max(BLOCKS_MIN, this.next >>> BLOCKS_PER_NODES_SHIFT)) return BLOCK_NONE;
+      b = this.blockCount++ * BLOCK_SIZE;
+      if (b + BLOCK_SIZE > this.blocks.length) {
+        const blocks = new Int32Array(Math.max(BLOCK_SIZE * 8, this.blocks.length * 2));
+        blocks.set(this.blocks);
+        this.blocks = blocks;
+      }
+    }
+    this.blocks.fill(-1, b, b + BLOCK_SIZE);
+    root[at] = b;
+    return b;
+  }
+
+  /**
+   * Nodes at depths up to `limit` under `node` (where the root index left key `k`'s walk) that
+   * keys with k's leading `rootBits` bits can reach, counted up to `BLOCK_MIN_NODES`.
+   */
+  private countBelow(k: number, node: number, limit: number): number {
+    const nodes = this.nodes;
+    const rootBits = this.rootBits;
+    const stack = COUNT_STACK;
+    let top = 0;
+    let count = 0;
+    stack[top++] = node;
+    while (top > 0 && count < BLOCK_MIN_NODES) {
+      const n = stack[--top];
+      const d = nodes[n * 4 + META] & DEPTH_MASK;
+      for (let bit = 0; bit < 2; bit++) {
+        const c = nodes[n * 4 + bit];
+        if (c === 0) continue;
+        const cd = nodes[c * 4 + META] & DEPTH_MASK;
+        if (cd > limit) continue;
+        // Above rootBits, only the edge on k's path (the root entry's node may sit above them).
+        if (d < rootBits) {
+          const upto = Math.min(cd, rootBits);
+          if (((k ^ nodes[c * 4 + PATH]) & (0xffffffff >>> d) & ~(0xffffffff >>> upto)) !== 0) continue;
+        }
+        count++;
+        if (top < stack.length) stack[top++] = c;
+      }
+    }
+    return count;
+  }
+
+  /**
    * Computes root index entry `e` (for keys whose leading `rootBits` bits are k's): the walk from
    * the root that reads no bit past `rootBits`, as `advance32` would do it (node, depth, end,
    * matched prefix lengths). An edge reaching past `rootBits` is left for the lookup to check.
    */
   private fillRoot(e: number, k: number): void {
+    this.walkUpTo(k, 0, 0, this.rootBits);
+    const root = this.root!;
+    root[e] = this.fillNode;
+    // (The block field is the entry's own: see blockFor and invalidateRoot.)
+    root[e + ROOT_PACKED] = this.fillDepth | ((this.fillEnd + 1) << 8);
+    root[e + 3] = this.fillPlens;
+    if (this.tags !== null) {
+      root[e + 4] = this.fillTagsLo;
+      root[e + 5] = this.fillTagsHi;
+    }
+  }
+
+  /**
+   * The walk of key `k` from `node` at `depth` that reads no bit past `limit` (< 32), into the
+   * `fill*` fields: node, depth, end, and the prefix lengths and tags it passes.
+   */
+  private walkUpTo(k: number, node: number, depth: number, limit: number): void {
     const nodes = this.nodes;
-    const rootBits = this.rootBits;
-    let node = 0;
-    let d = 0;
+    const tags = this.tags;
+    let d = depth;
     let end = -1;
     let plens = 0;
     let tagsLo = 0;
     let tagsHi = 0;
-    const tags = this.tags;
-    while (d < rootBits) {
+    while (d < limit) {
       const at = node * 4;
       const c = nodes[at + ((k >>> (31 - d)) & 1)];
       if (c === 0) {
@@ -354,7 +497,7 @@ export class PrefixTrie {
       const ct = c * 4;
       const meta = nodes[ct + META];
       const cd = meta & DEPTH_MASK;
-      const upto = Math.min(cd, rootBits);
+      const upto = Math.min(cd, limit);
       const diff = (k ^ nodes[ct + PATH]) & (0xffffffff >>> d) & ~(0xffffffff >>> upto);
       if (diff !== 0) {
         const m = Math.clz32(diff);
@@ -362,7 +505,7 @@ export class PrefixTrie {
         d = m;
         break;
       }
-      if (cd > rootBits) break;
+      if (cd > limit) break;
       node = c;
       d = cd;
       if (meta >= ENDS_ONE) {
@@ -373,15 +516,12 @@ export class PrefixTrie {
         }
       }
     }
-    const root = this.root!;
-    root[e] = node;
-    root[e + 1] = d;
-    root[e + 2] = end;
-    root[e + 3] = plens;
-    if (tags !== null) {
-      root[e + 4] = tagsLo;
-      root[e + 5] = tagsHi;
-    }
+    this.fillNode = node;
+    this.fillDepth = d;
+    this.fillEnd = end;
+    this.fillPlens = plens;
+    this.fillTagsLo = tagsLo;
+    this.fillTagsHi = tagsHi;
   }
 
   /** Drops the root index entries of keys sharing `value`'s leading `bits` bits. */
@@ -392,7 +532,18 @@ export class PrefixTrie {
     const count = 1 << (rootBits - b);
     const stride = this.rootStride;
     const first = ((value >>> (32 - rootBits)) & ~(count - 1)) * stride;
-    for (let e = first, n = 0; n < count; n++, e += stride) root[e] = -1;
+    if (!this.blocksDecided) {
+      // Every block field is still undecided (a table being filled before any lookup).
+      for (let e = first, n = 0; n < count; n++, e += stride) root[e] = -1;
+      return;
+    }
+    for (let e = first, n = 0; n < count; n++, e += stride) {
+      root[e] = -1;
+      // A block holds walks on from its root entry's state: it goes with it.
+      const b = root[e + ROOT_BLOCK];
+      if (b >= 0) this.freeBlocks.push(b);
+      root[e + ROOT_BLOCK] = BLOCK_UNCHECKED;
+    }
   }
 
   private addTag(node: number, tag: number): void {
@@ -485,6 +636,27 @@ const MEMO_BITS = 13;
 const ROOT_INDEX_16_NODES = 32 * 1024;
 const PATH = 3;
 const DEPTH_MASK = 0xff;
+// Second-level blocks cover the 8 key bits below the root index (16..23 under a 16-bit index), so
+// a walk reads one entry instead of up to 8 nodes where those levels are dense (acl1_100k's
+// nw_dst: ~400 /16s with full binary subtrees, 7 nodes a walk below the root index).
+const BLOCK_BITS = 8;
+// Root index entry fields (node at 0, plens at 3, tags at 4 and 5): depth | (end + 1) << 8, block.
+const ROOT_PACKED = 1;
+const ROOT_BLOCK = 2;
+const BLOCK_INDEX_MASK = 0xff;
+const BLOCK_STRIDE = 4;
+const BLOCK_SIZE = 256 * BLOCK_STRIDE;
+// A root entry gets a block if the levels it would cover hold this many nodes under it.
+const BLOCK_MIN_NODES = 8;
+// A root entry's block field: not yet decided, or no block.
+const BLOCK_UNCHECKED = -1;
+const BLOCK_NONE = -2;
+// Block budget: one 4 KiB block per 128 trie nodes (at least 16), about 32 bytes per node.
+const BLOCKS_PER_NODES_SHIFT = 7;
+const BLOCKS_MIN = 16;
+const EMPTY_BLOCKS = new Int32Array(0);
+// Scratch stack for `countBelow` (shared: it never outlives one call).
+const COUNT_STACK = new Int32Array(BLOCK_MIN_NODES * 2);
 const ENDS_ONE = 0x100;
 
 function bitAt(value: Uint32Array, word: number, d: number): number {

@@ -5,6 +5,7 @@ import {
   hashFinish,
   PrefixTrie,
   prefixLength,
+  TrieWalk,
   WordTable,
 } from '@softswitch/classifier';
 import fc from 'fast-check';
@@ -369,5 +370,85 @@ describe('helpers', () => {
         },
       ),
     );
+  });
+  it('PrefixTrie second-level blocks give the same walks and tags as a plain trie where the levels below the root index are dense', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.integer({ min: 0, max: 3 }),
+            fc.integer({ min: 0, max: 2 }),
+            fc.integer({ min: 0, max: 0xffff }),
+            fc.integer({ min: 14, max: 32 }),
+            fc.integer({ min: 0, max: 63 }),
+            fc.nat(),
+          ),
+          // (Without a large minLength, fast-check draws short arrays: too few prefixes for blocks.)
+          { minLength: 150, maxLength: 300 },
+        ),
+        (ops) => {
+          const plain = new PrefixTrie(32, 64, -1, true);
+          // A root index from the start (12 bits at this size); walks through its few dense
+          // entries earn blocks (the next 8 bits), and changes under them drop them.
+          const indexed = new PrefixTrie(32, 4, 0, true);
+          const stored: [number, number, number][] = [];
+          const tops = [0x0a0, 0x0a1, 0xc0a];
+          const want = new TrieWalk(32);
+          const got = new TrieWalk(32);
+          for (const [op, top, low, len, tag, pick] of ops) {
+            // 64 values of the 8 bits a block covers (bits 12..19), so changes land under filled entries.
+            const v = ((tops[top] << 20) | ((low & 0x3f) << 14) | (low >>> 6)) >>> 0;
+            // Three inserts to a remove: the trie grows dense enough for blocks.
+            if (op !== 0 || stored.length === 0) {
+              stored.push([v, len, tag]);
+              plain.insert(Uint32Array.of(v), 0, len, tag);
+              indexed.insert(Uint32Array.of(v), 0, len, tag);
+            } else {
+              const [rv, rl, rt] = stored.splice(pick % stored.length, 1)[0];
+              plain.remove(Uint32Array.of(rv), 0, rl, rt);
+              indexed.remove(Uint32Array.of(rv), 0, rl, rt);
+            }
+            const gotAll: number[] = [];
+            const wantAll: number[] = [];
+            for (const k of [
+              v,
+              v ^ 1,
+              v ^ 0x100,
+              v ^ 0x1000,
+              v ^ 0x80000,
+              ...stored.slice(-4).map(([x]) => x ^ 0x40),
+            ]) {
+              const key = Uint32Array.of(k);
+              for (const target of [32, 20, 18]) {
+                want.reset();
+                got.reset();
+                plain.advance(want, key, 0, target);
+                indexed.advance(got, key, 0, target);
+                // The classifier reads end, depth (for lengths up to the target), plens and tags.
+                gotAll.push(k, target, got.end, got.depth, got.tagsLo, got.tagsHi, ...got.plens);
+                wantAll.push(k, target, want.end, want.depth, want.tagsLo, want.tagsHi, ...want.plens);
+              }
+            }
+            expect(gotAll).toEqual(wantAll);
+          }
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+  it('PrefixTrie gives a dense region below the root index a second-level block once walks through it go deep', () => {
+    const trie = new PrefixTrie(32, 64, 0, true);
+    // Every /24 of 10.1.0.0/16: a full binary subtree below the root index.
+    for (let i = 0; i < 256; i++) trie.insert(Uint32Array.of((0x0a010000 | (i << 8)) >>> 0), 0, 24, i & 63);
+    const before = trie.byteLength;
+    const walk = new TrieWalk(32);
+    for (let i = 0; i < 256; i++) {
+      walk.reset();
+      trie.advance(walk, Uint32Array.of((0x0a010005 | (i << 8)) >>> 0), 0, 32);
+      // Down to the /24 leaf, which has no children: 24 bits decide the walk.
+      expect([walk.depth, walk.end, walk.plens[0] >>> 24]).toEqual([24, 24, 1]);
+      expect([walk.tagsLo, walk.tagsHi]).toEqual((i & 63) < 32 ? [1 << (i & 31), 0] : [0, 1 << (i & 31)]);
+    }
+    expect(trie.byteLength - before).toBeGreaterThanOrEqual(256 * 16);
   });
 });
