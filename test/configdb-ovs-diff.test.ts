@@ -148,6 +148,8 @@ describeNeeding(
           }
         }),
       );
+      // Both servers sent all three notifications (a missing one would leave its method's name).
+      for (const v of views) expect(v.updates.every((u) => Array.isArray(u) && u.length > 0)).toBe(true);
       expect(views[1].initial[1].length).toBeGreaterThan(0);
       expect(views[1]).toEqual(views[0]);
     });

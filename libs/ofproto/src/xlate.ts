@@ -423,16 +423,10 @@ class Ctx {
       case 'set_field':
         this.setField(a.field, a.value, a.mask);
         return;
-      case 'reg_move': {
-        const src = readField(f, a.src.field);
-        const sShift = BigInt(a.src.field.shift + a.src.ofs);
-        const dShift = BigInt(a.dst.field.shift + a.dst.ofs);
-        const bits = (1n << BigInt(a.src.nBits)) - 1n;
-        orFieldMask(wc, a.src.field, bits << sShift);
-        orFieldMask(wc, a.dst.field, bits << dShift);
-        writeField(f, a.dst.field, ((src >> sShift) & bits) << dShift, bits << dShift);
+      case 'reg_move':
+        // Source and destination are the same width (the parser and decoder check it).
+        this.writeSubfield(a.dst, this.readSubfield(a.src));
         return;
-      }
       case 'clone':
         this.clone(a.actions);
         return;
@@ -454,12 +448,7 @@ class Ctx {
       case 'stack_pop': {
         // An empty stack leaves the field alone (OVS logs a warning).
         const v = this.stack.pop();
-        if (v === undefined) return;
-        const { field, ofs, nBits } = a.sub;
-        const shift = BigInt(field.shift + ofs);
-        const bits = (1n << BigInt(nBits)) - 1n;
-        orFieldMask(wc, field, bits << shift);
-        writeField(f, field, (v & bits) << shift, bits << shift);
+        if (v !== undefined) this.writeSubfield(a.sub, v);
         return;
       }
       default:
@@ -800,6 +789,14 @@ class Ctx {
     }
     this.out.push({ type: 'trunc', maxLen });
     this.outputTo(p);
+  }
+
+  /** Writes `value`'s low bits into a subfield, its bits un-wildcarded (what the translation wrote). */
+  writeSubfield(sub: Subfield, value: bigint): void {
+    const shift = BigInt(sub.field.shift + sub.ofs);
+    const bits = (1n << BigInt(sub.nBits)) - 1n;
+    orFieldMask(this.wc, sub.field, bits << shift);
+    writeField(this.flow, sub.field, (value & bits) << shift, bits << shift);
   }
 
   /** A subfield's value, its bits un-wildcarded (what the translation read). */

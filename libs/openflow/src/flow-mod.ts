@@ -109,16 +109,8 @@ function flagsToWire(flags: number, version: number): number {
 
 /** Encodes a flow_mod for `protocol` (one Protocol bit), as ovs-ofctl would send it. */
 export function encodeFlowMod(fm: FlowMod, protocol: number, xid: number): Uint8Array {
-  return encodeFlowModTransient(fm, protocol, xid).slice();
-}
-
-/**
- * encodeFlowMod without the copy: a view of a shared buffer that the next encode overwrites.
- * For callers that consume the bytes at once (parse-flows prints each message right away).
- */
-export function encodeFlowModTransient(fm: FlowMod, protocol: number, xid: number): Uint8Array {
   const w = encodeFlowModScratch(fm, protocol, xid);
-  return w.buf.subarray(0, w.length);
+  return w.buf.slice(0, w.length);
 }
 
 /**

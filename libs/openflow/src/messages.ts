@@ -18,7 +18,6 @@ import {
   registerBareActionEncoder,
 } from './control.js';
 import { decodeError, OFPBMC, OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
-import { type FieldDef, fieldByName } from './fields.js';
 import { decodeFlowMod, encodeFlowMod, type FlowMod } from './flow-mod.js';
 import type { FlowRemovedFields } from './flow-removed-ext.js';
 import { portFromOf11, portToOf11 } from './format-values.js';
@@ -34,7 +33,7 @@ import {
 } from './multipart.js';
 import { pullNxMatch } from './nxm.js';
 import { pullOfp10Match, putOfp10Match } from './ofp10-match.js';
-import { encodePacketOut15 } from './packet-out15.js';
+import { encodePacketOut15, setPacketOutInPort } from './packet-out15.js';
 import { decodePort, encodePort, PORT_LEN, type PortDesc, portLengthAt } from './ports.js';
 import { P_OF10_NXM_ANY, P_OF10_STD_ANY, Protocol } from './protocols.js';
 import {
@@ -246,8 +245,7 @@ export function encodeMessage(m: OpenFlowMessage): Uint8Array {
       break;
     case 'packet_out': {
       if (m.version >= 6) {
-        const metadata = new Match();
-        metadata.setField(fieldByName('in_port') as FieldDef, BigInt(m.inPort), 0xffffn);
+        const metadata = setPacketOutInPort(new Match(), m.inPort);
         return encodePacketOut15({ xid: m.xid, bufferId: m.bufferId, metadata, actions: m.actions, data: m.data });
       }
       header(13);

@@ -1,6 +1,7 @@
 import type { Action } from './actions.js';
 import { Writer } from './bytes.js';
 import { encodeBucketActions } from './control.js';
+import { type FieldDef, fieldByName } from './fields.js';
 import type { Match } from './match.js';
 import { putVersionMatch } from './version-match.js';
 
@@ -15,6 +16,14 @@ export interface PacketOut15 {
   metadata: Match;
   actions: Action[];
   data: Uint8Array;
+}
+
+const IN_PORT = fieldByName('in_port') as FieldDef;
+
+/** Sets a packet-out's in_port in its metadata match (OpenFlow 1.5 requires it there). */
+export function setPacketOutInPort(metadata: Match, inPort: number): Match {
+  metadata.setField(IN_PORT, BigInt(inPort), 0xffffn);
+  return metadata;
 }
 
 /**

@@ -119,16 +119,11 @@ function formatError(m: Extract<OpenFlowMessage, { type: 'error' }>, b: Uint8Arr
 }
 
 /**
- * ofpPrint for a flow_mod this library encoded (header known good, `xid` known): decodes and
- * prints it without the generic dispatch. An error in its body prints as ofpPrint's catch prints
- * a flow_mod's (title, error name, hex dump) without decoding it again; framing errors
- * (OFPET_BAD_REQUEST) go through ofpPrint itself.
+ * ofpPrint for the flow_mod encodeFlowModScratch left in `w` (header known good, `xid` known):
+ * decodes and prints it without the generic dispatch and without a copy or view of it. An error in
+ * its body prints as ofpPrint's catch prints a flow_mod's (title, error name, hex dump) without
+ * decoding it again; framing errors (OFPET_BAD_REQUEST) go through ofpPrint itself.
  */
-export function ofpPrintFlowMod(b: Uint8Array, xid: number): string {
-  return printFlowModIn(b, dv(b), b.length, xid);
-}
-
-/** ofpPrintFlowMod of what encodeFlowModScratch left in `w` (no copy or view of it per flow). */
 export function ofpPrintFlowModScratch(w: Writer, xid: number): string {
   return printFlowModIn(w.buf, w.view, w.length, xid);
 }
@@ -136,7 +131,7 @@ export function ofpPrintFlowModScratch(w: Writer, xid: number): string {
 /** The flow_mod each printed one decodes into: printed at once, then no longer needed. */
 const PRINT_FM = newFlowMod();
 
-/** ofpPrintFlowMod of the message `b[0, len)`, `v` a DataView over `b`. */
+/** ofpPrintFlowModScratch of the message `b[0, len)`, `v` a DataView over `b`. */
 function printFlowModIn(b: Uint8Array, v: DataView, len: number, xid: number): string {
   const title = head(b[1] === 14 ? 'OFPT_FLOW_MOD' : 'NXT_FLOW_MOD', b[0], xid);
   let body: string;
@@ -528,8 +523,8 @@ function messageTitle(b: Uint8Array): string | undefined {
   if (v >= 4 && t === 28) return 'OFPT_SET_ASYNC';
   if (v >= 5 && t === OFPT_ROLE_STATUS) return 'OFPT_ROLE_STATUS';
   if (v === 4 && t === 4 && b.length >= 16) {
-    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    if (dv.getUint32(8) === ONF_VENDOR_ID && dv.getUint32(12) === ONFT_ROLE_STATUS) return 'ONFT_ROLE_STATUS';
+    const view = dv(b);
+    if (view.getUint32(8) === ONF_VENDOR_ID && view.getUint32(12) === ONFT_ROLE_STATUS) return 'ONFT_ROLE_STATUS';
   }
   if (v === 1 && t === 4 && b.length >= 16 && b[15] === 13) return 'NXT_FLOW_MOD';
   const nx = nxSubtype(b);

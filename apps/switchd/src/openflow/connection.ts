@@ -58,7 +58,7 @@ import type { OpenFlowBridge, PortInfo } from './bridge-api.js';
 import { BundleError, BundleSet } from './bundles.js';
 import { encodeBundleError, encodeErrorReply, encodeTextError } from './errors.js';
 import { encodeFlowRemoved, OFPRR } from './flow-removed.js';
-import { type BundleTargets, checkFlowMod, checkPacketOutActions, commitBundle } from './flow-txn.js';
+import { type BundleTargets, checkFlowMod, checkPacketOutActions, commitBundle, type PacketOut } from './flow-txn.js';
 import { encodeGroupDesc, encodeGroupStats, GroupModError, type GroupTable } from './groups.js';
 import { meterReplies } from './meters.js';
 import { packMultipartReply } from './multipart-out.js';
@@ -72,7 +72,6 @@ import {
   nxStatsPrefix,
 } from './nx-stats.js';
 import { encodePacketIn2 } from './packet-in2.js';
-import { decodePacketOut14, isPacketOut14, type PacketOut } from './packet-out.js';
 import { encodePortDesc, encodePortStats, portDesc, portDescFor } from './ports-out.js';
 import { queueConfigs, queueDescs, queueStats } from './queues.js';
 import {
@@ -454,7 +453,6 @@ export class Connection implements RoleHolder {
       for (const msg of packMultipartReply(this.version, readXid(b), OFPMP_TABLE_FEATURES, entries)) this.send(msg);
       return;
     }
-    if (isPacketOut14(b)) return this.packetOut14(b);
     if (bundleKind(b)) return this.bundle(b);
     if (isNiciraMessage(b)) {
       const handled = this.nicira(b);
@@ -764,22 +762,6 @@ export class Connection implements RoleHolder {
     return true;
   }
 
-  private packetOut14(raw: Uint8Array) {
-    const po = this.decodePacketOut14(raw, raw);
-    if (po) this.packetOut(po, raw);
-  }
-
-  /** A 1.4/1.5 packet-out, or undefined once its decode error answered `request`. */
-  private decodePacketOut14(b: Uint8Array, request: Uint8Array): PacketOut | undefined {
-    try {
-      return decodePacketOut14(b);
-    } catch (e) {
-      if (!(e instanceof OpenFlowDecodeError)) throw e;
-      this.sendError(e.type, e.code, request);
-      return undefined;
-    }
-  }
-
   private featuresReply(xid: number): Uint8Array {
     const v = this.version;
     // OVS sets OFPC_ARP_MATCH_IP in OpenFlow 1.1 too (1.2 dropped the bit).
@@ -847,10 +829,6 @@ export class Connection implements RoleHolder {
   private bundleAdd(m: Extract<BundleMessage, { kind: 'add' }>, raw: Uint8Array) {
     const inner = m.message;
     const type = inner[1];
-    if (type === OFPT_PACKET_OUT && isPacketOut14(inner)) {
-      const po = this.decodePacketOut14(inner, raw);
-      return po && this.bundlePacketOut(m, po, raw);
-    }
     const known = type === OFPT_FLOW_MOD || type === OFPT_GROUP_MOD || type === OFPT_PACKET_OUT;
     const decoded = known ? tryDecodeMessage(inner) : undefined;
     if (decoded instanceof OpenFlowDecodeError) return this.sendError(decoded.type, decoded.code, raw);

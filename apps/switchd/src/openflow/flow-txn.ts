@@ -7,9 +7,8 @@ import {
   type Ofproto,
   type RemovedFlow,
 } from '@softswitch/ofproto';
-import { type Action, type FlowMod, type GroupMod, newFlowMod } from '@softswitch/openflow';
+import { type Action, type FlowMod, type GroupMod, newFlowMod, type OpenFlowMessage } from '@softswitch/openflow';
 import type { GroupTable } from './groups.js';
-import type { PacketOut } from './packet-out.js';
 
 /** OVS keeps table 254 for itself (read-only): OpenFlow sees 254 tables, 0 to 253. */
 export const HIDDEN_TABLE = 254;
@@ -170,6 +169,9 @@ export interface FlowModInBundle {
   fm: FlowMod;
   version: number;
 }
+
+/** A packet-out as libs/openflow decodes it (every version; 1.5's in_port comes from its match). */
+export type PacketOut = Extract<OpenFlowMessage, { type: 'packet_out' }>;
 
 /** One message of a bundle, decoded when it was added. */
 export type BundleMod =
