@@ -17,6 +17,7 @@ import {
   parseTrace,
 } from '@softswitch/classifier';
 import { type BenchResult, measureRate, type Suite } from '../harness.js';
+import { buildOvsClassifierDriver, runOvsClassifier } from '../ovs-classifier.js';
 
 // bench/dist/suites -> repo root -> ../shared/classbench
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -306,18 +307,48 @@ function probeStats(
  * spreads over the table (a trace that ends in a few rules keeps their records, hash rows and
  * branches hot, and flatters the lookup rate).
  */
-function rulesHit(cls: Classifier<number>, trace: Uint32Array): number {
+function rulesHit(cls: Classifier<number>, trace: Uint32Array): { rules: number; prioritySum: number } {
   const key = new Uint32Array(W);
   const hit = new Set<number>();
+  let prioritySum = 0;
   for (let i = 0; i < trace.length / W; i++) {
     key.set(trace.subarray(i * W, i * W + W));
     const rule = cls.lookup(key);
-    if (rule !== null) hit.add(rule.priority);
+    if (rule !== null) {
+      hit.add(rule.priority);
+      prioritySum += rule.priority;
+    }
   }
-  return hit.size;
+  return { rules: hit.size, prioritySum };
 }
 
-async function runSet(shape: ClassBenchShape, size: '1k' | '10k' | '100k', out: BenchResult[]): Promise<void> {
+/**
+ * Open vSwitch's C classifier on the same rules and trace (bench/ovs-classifier), the baseline of
+ * the lookup figures; it must find rules of the same priorities on every packet as ours (the sum
+ * over the trace is compared), or the two were not given the same problem.
+ */
+function ovsFigures(
+  driver: string,
+  set: RuleSet,
+  matches: { match: Match; priority: number }[],
+  trace: Uint32Array,
+  ours: { prioritySum: number },
+  label: string,
+): ReturnType<typeof runOvsClassifier> {
+  const ovs = runOvsClassifier(driver, matches, trace);
+  if (ovs.prioritySum !== ours.prioritySum)
+    throw new Error(
+      `${set.name}${label}: OVS's classifier found other rules than ours (priority sums ${ovs.prioritySum} vs ${ours.prioritySum})`,
+    );
+  return ovs;
+}
+
+async function runSet(
+  shape: ClassBenchShape,
+  size: '1k' | '10k' | '100k',
+  out: BenchResult[],
+  ovsDriver: string | undefined,
+): Promise<void> {
   const set = loadSet(shape, size);
   const matches: { match: Match; priority: number }[] = [];
   set.rules.forEach((r, i) => {
@@ -369,34 +400,66 @@ async function runSet(shape: ClassBenchShape, size: '1k' | '10k' | '100k', out: 
     prevRate = Math.max(prevRate, lookupRate(prev.cls, set.trace, 4, 100));
     if (set.second) secondRate = Math.max(secondRate, lookupRate(full.cls, set.second.trace, 4, 100));
   }
+  const hit = rulesHit(full.cls, set.trace);
+  const ovs = ovsDriver && ovsFigures(ovsDriver, set, matches, set.trace, hit, '');
+  const OVS_C = 'OVS C classifier';
   out.push({
     name: `${set.name} lookup+wc`,
     value: rate,
     unit: 'lookups/s',
     higherIsBetter: true,
     params: p,
-    baseline: `${set.name} lookup+wc OVS-style TSS`,
+    baseline: ovs ? `${set.name} lookup+wc ${OVS_C}` : `${set.name} lookup+wc OVS-style TSS`,
   });
   out.push({
     name: `${set.name} trace rules hit`,
-    value: rulesHit(full.cls, set.trace),
+    value: hit.rules,
     unit: 'rules',
     higherIsBetter: true,
     params: { ...p, packets: set.trace.length / W },
   });
+  if (ovs) {
+    const op = { ...params, subtables: ovs.subtables, build: 'Debian openvswitch-source 3.1, lib/classifier.c' };
+    for (const [what, unit, value, higherIsBetter] of [
+      ['lookup+wc', 'lookups/s', ovs.lookupRate, true],
+      ['insert', 'rules/s', ovs.insertRate, true],
+      ['megaflow mask bits', 'bits', ovs.maskBits, false],
+      ['subtables', 'subtables', ovs.subtables, false],
+    ] as const)
+      out.push({ name: `${set.name} ${what} ${OVS_C}`, value, unit, higherIsBetter, params: op });
+    out.push({
+      name: `${set.name} subtables`,
+      value: full.cls.subtableCount,
+      unit: 'subtables',
+      higherIsBetter: false,
+      params: p,
+      baseline: `${set.name} subtables ${OVS_C}`,
+    });
+  }
   if (set.second) {
     const sp = { ...p, trace: set.second.source, packets: set.second.trace.length / W };
+    const secondHit = rulesHit(full.cls, set.second.trace);
+    const label = ` ${set.second.label}`;
+    const ovsSecond = ovsDriver && ovsFigures(ovsDriver, set, matches, set.second.trace, secondHit, label);
+    if (ovsSecond)
+      out.push({
+        name: `${set.name} lookup+wc ${OVS_C}${label}`,
+        value: ovsSecond.lookupRate,
+        unit: 'lookups/s',
+        higherIsBetter: true,
+        params: { ...sp, subtables: ovsSecond.subtables },
+      });
     out.push({
-      name: `${set.name} lookup+wc ${set.second.label}`,
+      name: `${set.name} lookup+wc${label}`,
       value: secondRate,
       unit: 'lookups/s',
       higherIsBetter: true,
       params: sp,
-      baseline: `${set.name} lookup+wc`,
+      baseline: ovsSecond ? `${set.name} lookup+wc ${OVS_C}${label}` : `${set.name} lookup+wc`,
     });
     out.push({
-      name: `${set.name} trace rules hit ${set.second.label}`,
-      value: rulesHit(full.cls, set.second.trace),
+      name: `${set.name} trace rules hit${label}`,
+      value: secondHit.rules,
       unit: 'rules',
       higherIsBetter: true,
       params: sp,
@@ -461,7 +524,7 @@ async function runSet(shape: ClassBenchShape, size: '1k' | '10k' | '100k', out: 
     unit: 'bits',
     higherIsBetter: false,
     params: p,
-    baseline: `${set.name} megaflow mask bits OVS-style TSS`,
+    baseline: ovs ? `${set.name} megaflow mask bits ${OVS_C}` : `${set.name} megaflow mask bits OVS-style TSS`,
   });
   // Removal: every rule, in a shuffled order, until the classifier is empty.
   const all = full.cls.rules();
@@ -531,10 +594,17 @@ export const suite: Suite = {
   async run() {
     const out: BenchResult[] = [];
     const only = process.env.CLASSIFIER_BENCH_SETS?.split(',');
+    // Open vSwitch's C classifier, the lookup figures' baseline (built once from Debian's source).
+    const driver = process.env.CLASSIFIER_BASELINE ? undefined : buildOvsClassifierDriver();
+    if (driver instanceof Error)
+      console.error(
+        `  classifier: NO OVS C baseline in this run (lookup ratios fall back to OVS-style TSS): ${driver.message}`,
+      );
+    const ovsDriver = typeof driver === 'string' ? driver : undefined;
     for (const size of ['1k', '10k', '100k'] as const) {
       for (const shape of ['acl', 'fw', 'ipc'] as const) {
         if (only && !only.includes(`${shape}1_${size}`)) continue;
-        await runSet(shape, size, out);
+        await runSet(shape, size, out, ovsDriver);
       }
     }
     return out;
