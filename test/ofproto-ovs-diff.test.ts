@@ -371,5 +371,16 @@ describeNeeding(
       ];
       agreesOnTable('flows-queue.txt', flows, new Rng(6161), 60);
     });
+
+    it('agrees on sample on a bridge without IPFIX (nothing sampled, the rest runs)', () => {
+      // biome-ignore format: a flow table, one flow per line
+      const flows = [
+        'table=0,priority=100,tcp,actions=sample(probability=65535,collector_set_id=1,obs_domain_id=2,obs_point_id=3),output:2',
+        'table=0,priority=90,udp,actions=mod_tp_dst:53,sample(probability=1,collector_set_id=7,sampling_port=3),output:3,resubmit(,1)',
+        'table=0,priority=0,actions=clone(sample(probability=100,collector_set_id=2,ingress),output:4),output:1',
+        'table=1,priority=0,actions=sample(probability=65535,collector_set_id=1,egress),output:LOCAL',
+      ];
+      agreesOnTable('flows-sample.txt', flows, new Rng(7171), 40);
+    });
   },
 );

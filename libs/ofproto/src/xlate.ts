@@ -433,6 +433,11 @@ class Ctx {
       case 'ct_clear':
         // OVS clears conntrack state only of a packet that went through ct(), which here none has.
         return;
+      case 'sample':
+        // OVS's xlate_sample_action samples only to a bridge's IPFIX exporter; a bridge has none
+        // here (switchd answers the IPFIX statistics requests as a bridge without IPFIX), so, as
+        // there, the action adds nothing to the datapath actions or the megaflow.
+        return;
       case 'output_trunc':
         this.outputTrunc(a.port, a.maxLen);
         return;
