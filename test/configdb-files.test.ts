@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileStorage, parseSchema, schemaToJson, VSWITCH_SCHEMA_PATH } from '@softswitch/configdb';
+import { FileStorage, parseSchema, rowToJson, schemaToJson, VSWITCH_SCHEMA_PATH } from '@softswitch/configdb';
 import { JsonFramer } from '@softswitch/jsonrpc';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startOurServer } from './configdb-support.js';
@@ -118,6 +118,34 @@ describeNeeding(
           'tcp:1.2.3.4:6653',
         );
         real.vsctl('--no-wait', 'set', 'bridge', 'br0', 'other-config:x=1', '--', 'del-port', 'br0', 'p1');
+        // Optional columns (at most one value) changed, set and cleared: ovsdb-server logs each
+        // change as an "_is_diff" record whose value is the new one, not a set difference.
+        real.vsctl('--no-wait', 'set', 'port', 'bond0', 'tag=5', '--', 'set', 'bridge', 'br0', 'fail_mode=secure');
+        real.vsctl(
+          '--no-wait',
+          'set',
+          'port',
+          'bond0',
+          'tag=7',
+          'trunks=1,2',
+          '--',
+          'clear',
+          'bridge',
+          'br0',
+          'fail_mode',
+        );
+        real.vsctl(
+          '--no-wait',
+          'set',
+          'port',
+          'bond0',
+          'trunks=2,3',
+          '--',
+          'set',
+          'bridge',
+          'br0',
+          'fail_mode=standalone',
+        );
         // One JSON object per table, back to back: exactly what our framer splits.
         const dump = new JsonFramer().push(
           Buffer.from(real.run('ovsdb-client', ['dump', `unix:${real.dbSocket}`, '--format=json'])),
@@ -138,6 +166,28 @@ describeNeeding(
         }
         const br = [...st.db.table('Bridge').values()][0];
         expect(br.cols.get('other_config')).toEqual({ keys: ['x'], values: ['1'] });
+        // Every column of every row as ovsdb-server serves it.
+        const differences: string[] = [];
+        for (const t of dump) {
+          const table = t.caption.replace(/ table$/, '');
+          const schema = st.db.schema.tables.get(table);
+          if (!schema) throw new Error(`no table ${table} in our schema`);
+          for (const cells of t.data) {
+            const uuid = (cells[t.headings.indexOf('_uuid')] as [string, string])[1];
+            const row = st.db.table(table).get(uuid);
+            if (!row) throw new Error(`${table} ${uuid} missing`);
+            const mine = rowToJson(row, schema);
+            t.headings.forEach((h, i) => {
+              if (h === '_uuid' || h === '_version') return;
+              const canon = (v: unknown) => JSON.stringify(v);
+              if (canon(mine[h]) !== canon(cells[i]))
+                differences.push(`${table} ${h}: ours ${canon(mine[h])}, theirs ${canon(cells[i])}`);
+            });
+          }
+        }
+        expect(differences).toEqual([]);
+        const bond = [...st.db.table('Port').values()].find((r) => r.cols.get('name')?.keys[0] === 'bond0');
+        expect(bond?.cols.get('tag')).toEqual({ keys: [7] });
         st.close();
       } finally {
         real.stop();

@@ -154,6 +154,55 @@ describeNeeding(
       expect(views[1]).toEqual(views[0]);
     });
 
+    it('update2/update3 "modify" diffs of optional, set and map columns are what ovsdb-server sends', async () => {
+      // An optional column (at most one value) changes to its new value in a diff, set or cleared,
+      // as OVS's ovsdb_datum_diff; a set or map column changes by what was added or removed.
+      const request = {
+        Bridge: [{ columns: ['name', 'fail_mode'] }],
+        Port: [{ columns: ['name', 'tag', 'trunks', 'external_ids'] }],
+      };
+      const steps = [
+        ['add-br', 'ob0', '--', 'add-port', 'ob0', 'op1', 'tag=5', 'trunks=1,2'],
+        ['set', 'port', 'op1', 'tag=7', 'trunks=2,3', 'external_ids:a=b'],
+        ['clear', 'port', 'op1', 'tag', '--', 'set', 'bridge', 'ob0', 'fail_mode=secure'],
+        ['set', 'port', 'op1', 'tag=9', 'external_ids:a=c', '--', 'clear', 'bridge', 'ob0', 'fail_mode'],
+        ['set', 'bridge', 'ob0', 'fail_mode=standalone', '--', 'remove', 'port', 'op1', 'external_ids', 'a'],
+        ['del-br', 'ob0'],
+      ];
+      const views = await Promise.all(
+        [`unix:${real.dbSocket}`, `unix:${ours.socket}`].map(async (remote, k) => {
+          const c = await connectRemote(remote);
+          const seen: Record<string, string[][]> = { update2: [], update3: [] };
+          c.on('notification', (method: string, params: unknown[]) => {
+            seen[method]?.push(canonicalUpdates(params[params.length - 1]));
+          });
+          try {
+            await c.request('monitor_cond', ['Open_vSwitch', 'v2', request]);
+            await c.request('monitor_cond_since', [
+              'Open_vSwitch',
+              'v3',
+              request,
+              '00000000-0000-0000-0000-000000000000',
+            ]);
+            for (const [n, step] of steps.entries()) {
+              const args = [`--db=${remote}`, '--no-wait', ...step];
+              expect(runTool('ovs-vsctl', args, k === 0 ? real.env : env()).status).toBe(0);
+              // Every step changes a monitored column: wait for both monitors' update.
+              const deadline = Date.now() + 10_000;
+              while ((seen.update2.length <= n || seen.update3.length <= n) && Date.now() < deadline)
+                await new Promise((r) => setTimeout(r, 5));
+            }
+            return seen;
+          } finally {
+            c.close();
+          }
+        }),
+      );
+      for (const v of views) expect([v.update2.length, v.update3.length]).toEqual([steps.length, steps.length]);
+      expect(views[0].update2.join('\n')).toMatch(/"tag":\["set",\[\]\]/);
+      expect(views[1]).toEqual(views[0]);
+    });
+
     it('ovsdb-client list-dbs, dump, transact and monitor work against our server', async () => {
       const db = `unix:${ours.socket}`;
       const dbs = runTool('ovsdb-client', ['list-dbs', db], env());

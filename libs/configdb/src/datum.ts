@@ -386,10 +386,11 @@ export function cloneDatum(d: Datum): Datum {
 
 /**
  * The update2 / `_is_diff` form of a change: for sets the symmetric difference, for maps the
- * pairs added, removed or changed (carrying the new value), for scalars the new value.
+ * pairs added, removed or changed (carrying the new value), for a column of at most one value
+ * (a scalar, or an optional one: OVS's "not composite") the new value itself, empty or not.
  */
 export function datumDiff(oldD: Datum, newD: Datum, type: ColumnType): Datum {
-  if (type.min === 1 && type.max === 1) return newD;
+  if (type.max <= 1) return newD;
   const keys: Atom[] = [];
   const values: Atom[] | undefined = type.value ? [] : undefined;
   let i = 0;
@@ -418,7 +419,7 @@ export function datumDiff(oldD: Datum, newD: Datum, type: ColumnType): Datum {
 
 /** Applies a diff made by datumDiff (reading `_is_diff` log records and update2 messages). */
 export function applyDatumDiff(oldD: Datum, diff: Datum, type: ColumnType): Datum {
-  if (type.min === 1 && type.max === 1) return diff;
+  if (type.max <= 1) return diff;
   const keys = [...oldD.keys];
   const values = oldD.values ? [...oldD.values] : undefined;
   for (let n = 0; n < diff.keys.length; n++) {

@@ -133,7 +133,10 @@ export function applyRecord(db: Database, rec: Record<string, unknown>): void {
         const col = table.columns.get(cname);
         if (!col) throw new Error(`log record names unknown column ${tname}.${cname}`);
         const d = parseDatumLoose(vj, col.type);
-        row.cols.set(cname, isDiff ? applyDatumDiff(row.cols.get(cname) as Datum, d, col.type) : d);
+        // As OVS's reader (ovsdb_file_update_row_from_json): a diff applies to a value that is not
+        // the column's default; over a default (a new row's columns start there) it is the value.
+        const cur = row.cols.get(cname) as Datum;
+        row.cols.set(cname, isDiff && !isDefaultDatum(cur, col.type) ? applyDatumDiff(cur, d, col.type) : d);
       }
       changes.set(uuid, old ? { old, new: row } : { new: row });
     }
