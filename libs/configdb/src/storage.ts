@@ -3,6 +3,7 @@ import { type Commit, Database, type RowChange } from './database.js';
 import {
   applyDatumDiff,
   type Datum,
+  datumDiff,
   datumEquals,
   datumJsonText,
   datumToJson,
@@ -33,13 +34,20 @@ function rowColumnsToJson(table: TableSchema, row: Row, onlyChangedFrom?: Row): 
     if (onlyChangedFrom) {
       const before = onlyChangedFrom.cols.get(c.name) as Datum;
       if (before === d || datumEquals(before, d)) continue;
-    } else if (isDefaultDatum(d, c.type)) continue;
+      o[c.name] = datumToJson(isDefaultDatum(before, c.type) ? d : datumDiff(before, d, c.type), c.type);
+      continue;
+    }
+    if (isDefaultDatum(d, c.type)) continue;
     o[c.name] = datumToJson(d, c.type);
   }
   return o;
 }
 
-/** The log record for one commit, or undefined if it changed only ephemeral columns. */
+/**
+ * The log record for one commit, or undefined if it changed only ephemeral columns. As
+ * ovsdb-server 3.x writes them (`_is_diff`): a modified column as what changed (datumDiff), so
+ * adding a port to a bridge of n ports logs one UUID, not n + 1.
+ */
 export function commitToRecord(schema: DatabaseSchema, commit: Commit): Record<string, unknown> | undefined {
   const rec: Record<string, unknown> = {};
   let any = false;
@@ -63,6 +71,7 @@ export function commitToRecord(schema: DatabaseSchema, commit: Commit): Record<s
     }
   }
   if (!any) return undefined;
+  rec._is_diff = true;
   rec._date = commit.date;
   if (commit.comment) rec._comment = commit.comment;
   return rec;
@@ -90,14 +99,17 @@ export function commitToRecordText(schema: DatabaseSchema, commit: Commit): stri
           const l = logged[i];
           const c = l.column;
           const d = cur.cols.get(c.name) as Datum;
+          const def = l.defaultValue;
+          let value = d;
           if (old) {
             const before = old.cols.get(c.name) as Datum;
             if (before === d || datumEquals(before, d)) continue;
-          } else {
-            const def = l.defaultValue;
-            if (d === def || (d.keys.length === def.keys.length && datumEquals(d, def))) continue;
-          }
-          row += (row ? ',' : '') + l.keyText + datumJsonText(d, c.type);
+            // What changed, as ovsdb-server logs it (a reader takes a diff over a default value
+            // as the value itself, so from a default the value is what is written).
+            if (!(before === def || (before.keys.length === def.keys.length && datumEquals(before, def))))
+              value = datumDiff(before, d, c.type);
+          } else if (d === def || (d.keys.length === def.keys.length && datumEquals(d, def))) continue;
+          row += (row ? ',' : '') + l.keyText + datumJsonText(value, c.type);
         }
         if (old && !row) continue;
         row = `{${row}}`;
@@ -107,7 +119,7 @@ export function commitToRecordText(schema: DatabaseSchema, commit: Commit): stri
     if (t) text += `${text.length > 1 ? ',' : ''}${JSON.stringify(tname)}:{${t}}`;
   }
   if (text.length === 1) return undefined;
-  text += `,"_date":${commit.date}`;
+  text += `,"_is_diff":true,"_date":${commit.date}`;
   if (commit.comment) text += `,"_comment":${JSON.stringify(commit.comment)}`;
   return `${text}}`;
 }
