@@ -121,6 +121,34 @@ function genPacket(rng: Rng): string {
   return parts.join(',');
 }
 
+/**
+ * A packet for the flow-hash tests: random addresses and ports (so hashes spread), and every
+ * kind the hashes treat apart: TCP, UDP, SCTP, ICMP, other IP, IPv6 (TCP, UDP, other), ARP,
+ * non-IP, with no, one or two VLAN tags.
+ */
+function genHashPacket(rng: Rng): string {
+  const byte = () => rng.int(256).toString(16).padStart(2, '0');
+  const mac = () => `0${rng.pick(['0', '2', 'a'])}:${byte()}:${byte()}:${byte()}:${byte()}:${byte()}`;
+  const v4 = () => `${10 + rng.int(200)}.${rng.int(256)}.${rng.int(256)}.${rng.int(256)}`;
+  const v6 = () =>
+    `2001:db8:${rng.int(0x10000).toString(16)}::${rng.int(0x10000).toString(16)}:${rng.int(0x10000).toString(16)}`;
+  const parts = [`in_port=${rng.pick(['1', '2', 'LOCAL'])}`, `dl_src=${mac()}`, `dl_dst=${mac()}`];
+  if (rng.chance(0.25)) parts.push(`dl_vlan=${rng.pick([...VLANS, 0])}`);
+  const kind = rng.pick(['tcp', 'udp', 'sctp', 'icmp', 'ip', 'tcp6', 'udp6', 'ipv6', 'arp', 'dl_type=0x1234']);
+  parts.push(kind);
+  if (kind === 'arp') parts.push(`arp_spa=${v4()}`, `arp_tpa=${v4()}`);
+  else if (kind.endsWith('6')) parts.push(`ipv6_src=${v6()}`, `ipv6_dst=${v6()}`);
+  else if (kind !== 'dl_type=0x1234') parts.push(`nw_src=${v4()}`, `nw_dst=${v4()}`);
+  if (kind === 'icmp') parts.push(`icmp_type=${rng.int(20)}`, `icmp_code=${rng.int(4)}`);
+  else if (kind === 'ip') parts.push(`nw_proto=${rng.pick([47, 50, 89])}`);
+  else if (kind === 'ipv6') parts.push(`nw_proto=${rng.pick([47, 50])}`);
+  else if (/tcp|udp|sctp/.test(kind)) {
+    const l4 = kind.replace('6', '');
+    parts.push(`${l4}_src=${1 + rng.int(65535)}`, `${l4}_dst=${1 + rng.int(65535)}`);
+  }
+  return parts.join(',');
+}
+
 /** Datapath port numbers named in an actions line (outputs only). */
 const outputsOf = (line: string) =>
   line
@@ -144,9 +172,9 @@ describeNeeding(
      * For `n` generated packets: our datapath actions equal OVS's, and keys drawn inside our
      * megaflow translate to the same actions (soundness).
      */
-    const agreesAndIsSound = (ours: Ofproto, rng: Rng, n: number) => {
+    const agreesAndIsSound = (ours: Ofproto, rng: Rng, n: number, gen = genPacket) => {
       for (let i = 0; i < n; i++) {
-        const flow = genPacket(rng);
+        const flow = gen(rng);
         const key = parseFlowString(flow);
         const r = ours.translate(key);
         const mine = normalise(formatDatapathActions(r.actions));
@@ -160,14 +188,14 @@ describeNeeding(
     };
 
     /** `flows` on both switches (OVS from a file named `name`), then agreesAndIsSound. */
-    const agreesOnTable = (name: string, flows: string[], rng: Rng, n: number) => {
+    const agreesOnTable = (name: string, flows: string[], rng: Rng, n: number, gen = genPacket) => {
       const file = join(ovs.dir, name);
       writeFileSync(file, `${flows.join('\n')}\n`);
       ovs.ofctl('del-flows', 'br0');
       ovs.ofctl('add-flows', 'br0', file);
       const ours = new Ofproto({ name: 'br0', ports, floodOrder, normalOrder });
       ours.addFlows(flows.join('\n'));
-      agreesAndIsSound(ours, rng, n);
+      agreesAndIsSound(ours, rng, n, gen);
     };
 
     beforeAll(() => {
@@ -370,6 +398,36 @@ describeNeeding(
         'table=1,priority=0,actions=mod_nw_tos:8,enqueue:3:1,set_queue:5',
       ];
       agreesOnTable('flows-queue.txt', flows, new Rng(6161), 60);
+    });
+
+    it("agrees on multipath and bundle: OVS's flow hashes, algorithms and members, bit for bit", () => {
+      // The link or member each picks decides the output in table 1 (or is the output).
+      // biome-ignore format: a flow table, one flow per line
+      const flows = [
+        'table=0,priority=100,tcp,actions=multipath(symmetric_l4,50,modulo_n,3,0,NXM_NX_REG0[0..1]),resubmit(,1)',
+        'table=0,priority=90,udp,actions=multipath(symmetric_l3l4+udp,7,hrw,4,0,NXM_NX_REG0[]),resubmit(,1)',
+        'table=0,priority=85,icmp,actions=multipath(symmetric_l4,9,hrw,3,0,NXM_NX_REG0[0..1]),bundle(symmetric_l4,3,hrw,ofport,members:1,2,3,4),resubmit(,1)',
+        'table=0,priority=84,sctp,actions=multipath(symmetric_l4,4,iter_hash,3,2,NXM_NX_REG0[0..1]),multipath(symmetric_l3l4+udp,4,modulo_n,3,0,NXM_NX_REG1[0..1]),resubmit(,1)',
+        'table=0,priority=65,udp6,actions=multipath(symmetric_l3l4+udp,8,hrw,4,0,NXM_NX_REG0[0..1]),multipath(symmetric_l4,1,modulo_n,3,0,NXM_NX_REG1[0..1]),resubmit(,1)',
+        'table=0,priority=64,tcp6,actions=multipath(symmetric_l4,2,hash_threshold,4,0,NXM_NX_REG0[0..1]),multipath(nw_src,6,hrw,3,0,NXM_NX_REG1[0..1]),resubmit(,1)',
+        'table=0,priority=80,ip,actions=multipath(symmetric_l3l4,0,hash_threshold,5,0,NXM_NX_REG0[0..2]),multipath(nw_src,3,iter_hash,3,4,NXM_NX_REG1[0..1]),resubmit(,1)',
+        'table=0,priority=70,arp,actions=multipath(eth_src,1,hrw,70,0,NXM_NX_REG0[0..7]),bundle(eth_src,0,hrw,ofport,members:1,2,9),resubmit(,1)',
+        'table=0,priority=60,ipv6,actions=multipath(symmetric_l3,11,iter_hash,6,0,NXM_NX_REG0[0..2]),multipath(nw_dst,2,modulo_n,2,0,NXM_NX_REG2[0]),multipath(symmetric_l3l4,5,hrw,3,0,NXM_NX_REG1[0..1]),resubmit(,1)',
+        'table=0,priority=0,actions=bundle_load(symmetric_l4,60,hrw,ofport,NXM_NX_REG3[0..15],members:2,3,4,LOCAL),bundle(symmetric_l3l4,0,active_backup,ofport,members:9,3,1),multipath(symmetric_l3l4,0,modulo_n,2,0,NXM_NX_REG0[0]),resubmit(,1)',
+        // Table 1 shows the registers: each 2-bit slice as an output to that port (0: none), LOCAL between.
+        `table=1,priority=0,actions=${[
+          'NXM_NX_REG0[0..1]',
+          'NXM_NX_REG0[2..3]',
+          'NXM_NX_REG0[4..5]',
+          'NXM_NX_REG0[6..7]',
+          'NXM_NX_REG1[0..1]',
+          'NXM_NX_REG2[0..1]',
+          'NXM_NX_REG3[0..2]',
+        ]
+          .map((r) => `output:${r}`)
+          .join(',output:LOCAL,')}`,
+      ];
+      agreesOnTable('flows-multipath.txt', flows, new Rng(8181), 150, genHashPacket);
     });
 
     it('agrees on sample on a bridge without IPFIX (nothing sampled, the rest runs)', () => {

@@ -13,6 +13,7 @@ import {
   W,
 } from '@softswitch/packet';
 import type { DpAction, SetField } from './dp-actions.js';
+import { flowHashFields, hash2Words, maskHashFields, multipathLink } from './flow-hash.js';
 import type { FlowEntry, FlowTables } from './flow-table.js';
 import { FRAG_DROP_TRACE, FragLookup, FragMode, fragLookup } from './frag-mode.js';
 import { actionSetOrder, type Group, type GroupBucket, OFPG_ANY } from './groups.js';
@@ -116,6 +117,8 @@ export interface XlateResult {
 /** Actions a clone cannot run inline (OVS's reversible_actions is false: a datapath clone is needed). */
 const NOT_REVERSIBLE = new Set(['ct', 'meter', 'nat', 'output_trunc', 'encap', 'decap', 'dec_nsh_ttl']);
 
+/** NX_BD_ALG_ACTIVE_BACKUP (the index into @softswitch/openflow's BUNDLE_ALGORITHMS). */
+const BUNDLE_ACTIVE_BACKUP = 0;
 /** Bound on resubmits per translation (loops in the tables end here). */
 const MAX_RESUBMITS = 4096;
 const MASK16 = 0xffff;
@@ -433,6 +436,19 @@ class Ctx {
       case 'ct_clear':
         // OVS clears conntrack state only of a packet that went through ct(), which here none has.
         return;
+      case 'multipath': {
+        // OVS's multipath_execute: the link the flow hash picks, into the destination.
+        const link = multipathLink(flowHashFields(f, a.fields, a.basis), a.algorithm, a.nLinks, a.arg);
+        maskHashFields(f, wc, a.fields);
+        this.writeSubfield(a.dst, BigInt(link));
+        return;
+      }
+      case 'bundle': {
+        const member = this.bundleMember(a.fields, a.basis, a.algorithm, a.members);
+        if (a.dst) this.writeSubfield(a.dst, BigInt(member));
+        else this.output(member, 0);
+        return;
+      }
       case 'sample':
         // OVS's xlate_sample_action samples only to a bridge's IPFIX exporter; a bridge has none
         // here (switchd answers the IPFIX statistics requests as a bridge without IPFIX), so, as
@@ -794,6 +810,44 @@ class Ctx {
     }
     this.out.push({ type: 'trunc', maxLen });
     this.outputTo(p);
+  }
+
+  /**
+   * OVS's bundle_execute: active_backup takes the first live member, hrw the live member whose
+   * hash with the flow's is highest (the hashed fields enter the megaflow when there is a choice).
+   * A member is live if it is a port of the bridge (OVS: and may be enabled) or a reserved port
+   * other than CONTROLLER; none live gives OFPP_NONE.
+   */
+  private bundleMember(fields: number, basis: number, algorithm: number, members: readonly number[]): number {
+    const live = (port: number): boolean => {
+      switch (port) {
+        case OFPP.IN_PORT:
+        case OFPP.TABLE:
+        case OFPP.NORMAL:
+        case OFPP.FLOOD:
+        case OFPP.ALL:
+        case OFPP.NONE:
+          return true;
+        case OFPP.CONTROLLER:
+          return false;
+        default:
+          return this.br.port(port) !== undefined;
+      }
+    };
+    if (algorithm === BUNDLE_ACTIVE_BACKUP) return members.find(live) ?? OFPP.NONE;
+    if (members.length > 1) maskHashFields(this.flow, this.wc, fields);
+    const flowHash = flowHashFields(this.flow, fields, basis);
+    let best = -1;
+    let bestHash = 0;
+    for (let i = 0; i < members.length; i++) {
+      if (!live(members[i])) continue;
+      const h = hash2Words(i, flowHash);
+      if (best < 0 || h > bestHash) {
+        best = i;
+        bestHash = h;
+      }
+    }
+    return best < 0 ? OFPP.NONE : members[best];
   }
 
   /** Writes `value`'s low bits into a subfield, its bits un-wildcarded (what the translation wrote). */
