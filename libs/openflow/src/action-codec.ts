@@ -1,4 +1,5 @@
 import type { Action, Nat } from './actions.js';
+import { bigN, onesBig } from './bigint-bits.js';
 import { dv, putProp, readUint, type Writer } from './bytes.js';
 import { decodeError, OFPBAC, OFPBIC, OFPBMC, OFPET } from './errors.js';
 import { type FieldDef, fieldByHeader, fieldByName, headerFor, tunMdFieldByHeader } from './fields.js';
@@ -107,19 +108,36 @@ function nxVariable(w: Writer, subtype: number, body: () => void): void {
   w.setU16(start + 2, w.length - start);
 }
 
+/**
+ * NXAST_CONTROLLER2. Its own function: closures over `w` and `a` inside encodeAction made V8 keep
+ * both in a context object allocated on every call, for every action kind.
+ */
+function putController2(w: Writer, a: Extract<Action, { type: 'controller' }>): void {
+  nxVariable(w, NXAST.CONTROLLER2, () => {
+    w.zeros(6);
+    // ofpprop_put_u16 counts its two pad bytes in the property length; u8 does not.
+    if (a.maxLen !== 0xffff) putProp(w, NXAC2PT.MAX_LEN, (x) => x.u16(a.maxLen).u16(0));
+    if (a.controllerId) putProp(w, NXAC2PT.CONTROLLER_ID, (x) => x.u16(a.controllerId).u16(0));
+    if (a.reason !== 1) putProp(w, NXAC2PT.REASON, (x) => x.u8(a.reason));
+    if (a.userdata?.length) putProp(w, NXAC2PT.USERDATA, (x) => x.bytes(a.userdata as Uint8Array));
+    if (a.pause) putProp(w, NXAC2PT.PAUSE, () => {});
+    if (a.meterId) putProp(w, NXAC2PT.METER_ID, (x) => x.u32(a.meterId as number));
+  });
+}
+
 function putRegLoad(w: Writer, f: FieldDef, value: bigint, mask: bigint): void {
   // One NXAST_REG_LOAD per contiguous run of mask bits (OVS's next_load_segment).
   const width = fieldWidth(f);
   // The mask's bits read through 32-bit words: one bigint shift per word, not per bit.
   const words: number[] = [];
-  for (let k = 0; k < width; k += 32) words.push(Number((mask >> BigInt(k)) & 0xffffffffn));
+  for (let k = 0; k < width; k += 32) words.push(Number((mask >> bigN(k)) & 0xffffffffn));
   for (let ofs = nextBit(words, 0, width, true); ofs < width; ) {
     const end = Math.min(nextBit(words, ofs, width, false), ofs + 64);
     const nBits = end - ofs;
     nxHeader(w, NXAST.REG_LOAD, 24);
     w.u16(ofsNbits(ofs, nBits));
     w.u32(nxmHeader0(f));
-    w.u64((value >> BigInt(ofs)) & ((1n << BigInt(nBits)) - 1n));
+    w.u64((value >> bigN(ofs)) & onesBig(nBits));
     ofs = nextBit(words, end, width, true);
   }
 }
@@ -138,8 +156,8 @@ function putSetField(w: Writer, f: FieldDef, value: bigint, mask: bigint, versio
   const start = w.length;
   w.u16(25).u16(0);
   const header = headerFor(f, version) as number;
-  const all = (1n << BigInt(f.bytes * 8)) - 1n;
-  const fieldAll = (1n << BigInt(fieldWidth(f))) - 1n;
+  const all = onesBig(f.bytes * 8);
+  const fieldAll = onesBig(fieldWidth(f));
   const masked = mask !== fieldAll && mask !== all;
   const experimenter = header >>> 16 === 0xffff;
   const payload = f.bytes * (masked ? 2 : 1) + (experimenter ? 4 : 0);
@@ -178,7 +196,7 @@ function setFieldModern(w: Writer, a: Extract<Action, { type: 'set_field' }>, ve
   if (version >= 6) putSetField(w, a.field, a.unmasked ?? a.value, a.mask, version);
   else if (a.fromLoad) putRegLoad(w, a.field, a.value, a.mask);
   else if (version < 3) setFieldLegacy(w, a, version);
-  else if (full) putSetField(w, a.field, a.value, (1n << BigInt(fieldWidth(a.field))) - 1n, version);
+  else if (full) putSetField(w, a.field, a.value, onesBig(fieldWidth(a.field)), version);
   else putRegLoad(w, a.field, a.value, a.mask);
 }
 
@@ -264,18 +282,8 @@ export function encodeAction(w: Writer, a: Action, version: number, ctx: EncodeC
       putOutput(w, a.port, a.maxLen, version);
       return;
     case 'controller':
-      if (a.userdata?.length || a.pause || a.meterId || a.v2) {
-        nxVariable(w, NXAST.CONTROLLER2, () => {
-          w.zeros(6);
-          // ofpprop_put_u16 counts its two pad bytes in the property length; u8 does not.
-          if (a.maxLen !== 0xffff) putProp(w, NXAC2PT.MAX_LEN, (x) => x.u16(a.maxLen).u16(0));
-          if (a.controllerId) putProp(w, NXAC2PT.CONTROLLER_ID, (x) => x.u16(a.controllerId).u16(0));
-          if (a.reason !== 1) putProp(w, NXAC2PT.REASON, (x) => x.u8(a.reason));
-          if (a.userdata?.length) putProp(w, NXAC2PT.USERDATA, (x) => x.bytes(a.userdata as Uint8Array));
-          if (a.pause) putProp(w, NXAC2PT.PAUSE, () => {});
-          if (a.meterId) putProp(w, NXAC2PT.METER_ID, (x) => x.u32(a.meterId as number));
-        });
-      } else if (a.reason === 1 && a.controllerId === 0 && a.v2 !== false) {
+      if (a.userdata?.length || a.pause || a.meterId || a.v2) putController2(w, a);
+      else if (a.reason === 1 && a.controllerId === 0 && a.v2 !== false) {
         putOutput(w, OFPP.CONTROLLER, a.maxLen, version);
       } else {
         nxHeader(w, NXAST.CONTROLLER, 16);
@@ -668,28 +676,24 @@ export function encodeInstructions(w: Writer, actions: Action[], version: number
     nwProto: ctx0.nwProto,
     dlType: ctx0.dlType,
   };
+  // Where the open apply_actions instruction starts (-1: none), closed by closeApply (a
+  // function, not a closure: that was a context object per flow_mod).
   let applyStart = -1;
-  const closeApply = () => {
-    if (applyStart >= 0) {
-      w.setU16(applyStart + 2, w.length - applyStart);
-      applyStart = -1;
-    }
-  };
   for (const a of actions) {
     switch (a.type) {
       case 'meter':
         if (version < 6) {
-          closeApply();
+          applyStart = closeApply(w, applyStart);
           w.u16(6).u16(8).u32(a.meterId);
           continue;
         }
         break;
       case 'clear_actions':
-        closeApply();
+        applyStart = closeApply(w, applyStart);
         w.u16(5).u16(8).u32(0);
         continue;
       case 'write_actions': {
-        closeApply();
+        applyStart = closeApply(w, applyStart);
         const start = w.length;
         w.u16(3).u16(0).u32(0);
         for (const inner of a.actions) encodeAction(w, inner, version, ctx);
@@ -697,11 +701,11 @@ export function encodeInstructions(w: Writer, actions: Action[], version: number
         continue;
       }
       case 'write_metadata':
-        closeApply();
+        applyStart = closeApply(w, applyStart);
         w.u16(2).u16(24).u32(0).u64(a.metadata).u64(a.mask);
         continue;
       case 'goto_table':
-        closeApply();
+        applyStart = closeApply(w, applyStart);
         w.u16(1).u16(8).u8(a.table).zeros(3);
         continue;
     }
@@ -712,7 +716,13 @@ export function encodeInstructions(w: Writer, actions: Action[], version: number
     encodeAction(w, a, version, ctx);
     trackVlan(a, ctx);
   }
-  closeApply();
+  closeApply(w, applyStart);
+}
+
+/** Patches the length of the apply_actions instruction open at `start` (if any); returns -1. */
+function closeApply(w: Writer, start: number): number {
+  if (start >= 0) w.setU16(start + 2, w.length - start);
+  return -1;
 }
 
 // ---------------------------------------------------------------- decoding
@@ -804,13 +814,13 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
       const dst = subfieldFromWire(v.getUint32(p + 12), on >> 6, (on & 0x3f) + 1, p);
       const value = v.getBigUint64(p + 16);
       if (!dst.field.writable) throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, 'field not writable');
-      if (dst.nBits < 64 && value >> BigInt(dst.nBits)) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'load value too wide');
-      const shift = BigInt(dst.ofs);
+      if (dst.nBits < 64 && value >> bigN(dst.nBits)) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'load value too wide');
+      const shift = bigN(dst.ofs);
       out.push({
         type: 'set_field',
         field: dst.field,
         value: value << shift,
-        mask: ((1n << BigInt(dst.nBits)) - 1n) << shift,
+        mask: onesBig(dst.nBits) << shift,
         fromLoad: true,
       });
       return;
@@ -1180,14 +1190,14 @@ function decodeSetField(b: Uint8Array, v: DataView, p: number, len: number, vers
     throw badAction(OFPBAC.BAD_SET_LEN, p, `bad set_field length for ${field.name}`);
   if (!field.writable) throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, `${field.name} is read-only`);
   const value = readUint(b, q, bytes);
-  const fieldAll = (1n << BigInt(fieldWidth(field))) - 1n;
+  const fieldAll = onesBig(fieldWidth(field));
   const mask = hasMask ? readUint(b, q + bytes, bytes) : fieldAll;
   if (value & ~mask) throw decodeError(OFPET.BAD_MATCH, 5, p, 'set_field value has bits outside its mask');
-  if (field.name === 'vlan_vid' && (value > 0x1fffn || !(value & BigInt(VLAN_CFI)))) {
+  if (field.name === 'vlan_vid' && (value > 0x1fffn || !(value & bigN(VLAN_CFI)))) {
     // Set-Field on VLAN_VID must set OFPVID_PRESENT.
     throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, 'set_field vlan_vid without OFPVID_PRESENT');
   }
-  if (value > (1n << BigInt(bytes * 8)) - 1n || (fieldWidth(field) < bytes * 8 && value > fieldAll)) {
+  if (value > onesBig(bytes * 8) || (fieldWidth(field) < bytes * 8 && value > fieldAll)) {
     throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, `bad value for ${field.name}`);
   }
   return { type: 'set_field', field, value: value & mask, mask, fromLoad: false };

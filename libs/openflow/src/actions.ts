@@ -1,3 +1,4 @@
+import { bigN, onesBig } from './bigint-bits.js';
 import { HEX_BYTE } from './bytes.js';
 import {
   hexDigit,
@@ -27,6 +28,7 @@ import {
 } from './format-values.js';
 import { formatLearn, type Learn, parseLearn } from './learn.js';
 import { ETH_TYPE, IPPROTO, isMplsType, Match, S, VLAN_CFI } from './match.js';
+import { NameTable } from './name-table.js';
 import { ctValid, prereqOk } from './nxm.js';
 import { P_ANY, P_NXM_OF11_UP, P_OF10_NXM_ANY, P_OF10_STD_ANY, P_OF11_UP, P_OF13_UP } from './protocols.js';
 import { fieldWidth, formatSubfield, parseSubfield, type Subfield } from './subfield.js';
@@ -219,9 +221,15 @@ function parsePort(s: string): number {
   return n;
 }
 
-/** Comma-separated arguments, trimmed (no nesting in these actions). */
+/**
+ * Comma-separated arguments, trimmed (no nesting in these actions). Trimmed in place rather than
+ * with map(): map's result array has another elements kind once TurboFan inlines it, and a new
+ * array map reaching optimised callers deoptimised them late in a long parse-flows run.
+ */
 function splitArgs(s: string): string[] {
-  return s.split(',').map((x) => x.trim());
+  const parts = s.split(',');
+  for (let i = 0; i < parts.length; i++) parts[i] = parts[i].trim();
+  return parts;
 }
 
 export interface ParseContext {
@@ -250,7 +258,8 @@ function keyValues(arg: string): [string, string][] {
       if (c === 58 || c === 61 || c === 40 || isKvDelim(c)) break;
     }
     const key = arg.slice(i, k);
-    const sep = arg.charCodeAt(k);
+    // Bounded: a read past the end (NaN) deoptimised this function once per run.
+    const sep = k < n ? arg.charCodeAt(k) : 0;
     let value = '';
     if (sep === 40) {
       let depth = 1;
@@ -612,13 +621,13 @@ function parseLoad(arg: string, outer: Outer): Action {
   const dst = parseSubfield(arg.slice(arrow + 2), true);
   const v = parseInteger(arg.slice(0, arrow).trim());
   if (v === undefined) throw new Error(`${arg.slice(0, arrow)}: invalid numeric format`);
-  if (dst.nBits < 64 && v >> BigInt(dst.nBits) !== 0n) {
+  if (dst.nBits < 64 && v >> bigN(dst.nBits) !== 0n) {
     throw new Error(`${arg}: value ${hexAlt(v)} does not fit into ${dst.nBits} bits`);
   }
   if (!dst.field.writable) throw new Error(`destination field ${dst.field.name} is not writable`);
   rejectCtWrite(dst.field, outer);
-  const shift = BigInt(dst.ofs);
-  const mask = ((1n << BigInt(dst.nBits)) - 1n) << shift;
+  const shift = bigN(dst.ofs);
+  const mask = onesBig(dst.nBits) << shift;
   return { type: 'set_field', field: dst.field, value: v << shift, mask, fromLoad: true };
 }
 
@@ -631,7 +640,7 @@ function parseSetField(arg: string, ctx: ParseContext, outer: Outer): Action {
   if (!field.writable) throw new Error(`${name} is read-only`);
   rejectCtWrite(field, outer);
   const { value, mask } = parseFieldValue(field, arg.slice(0, arrow).trim());
-  const all = (1n << BigInt(fieldWidth(field))) - 1n;
+  const all = onesBig(fieldWidth(field));
   let m = mask;
   if (field.name === 'ip_dscp' || field.name === 'nw_tos') m = all;
   ctx.usable &= m === all ? field.usable.exact : field.usable.bitwise;
@@ -642,11 +651,9 @@ function parseSetField(arg: string, ctx: ParseContext, outer: Outer): Action {
 
 function parseDecTtl(arg: string | undefined): Action {
   if (arg === undefined) return { type: 'dec_ttl', ids: [0], explicit: false };
-  const ids = arg
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => uint(s, 0xffff, 'controller id'));
+  // A push loop, not filter/map: see splitArgs.
+  const ids: number[] = [];
+  for (const s of splitArgs(arg)) if (s) ids.push(uint(s, 0xffff, 'controller id'));
   if (!ids.length) throw new Error('dec_ttl_cnt_ids: expected at least one controller id.');
   return { type: 'dec_ttl', ids, explicit: true };
 }
@@ -758,6 +765,8 @@ const K = {
   goto_table: 57,
 } as const;
 const ACTION_KEYWORDS = new Map<string, number>(Object.entries(K));
+/** ACTION_KEYWORDS looked up in the word itself (no slice to hash) when spelled in lower case. */
+const ACTION_KEYWORDS_AT = new NameTable<number>(Object.entries(K));
 
 /** Parses one action (`name`, `name:arg` or `name(arg)`) into `out`. */
 function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer): void {
@@ -791,7 +800,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
     out.push({ type: 'output', port: parsePort(name), maxLen: 0 });
     return;
   }
-  switch (ACTION_KEYWORDS.get(lname) ?? -1) {
+  switch (ACTION_KEYWORDS_AT.get(word, 0, name.length) ?? ACTION_KEYWORDS.get(lname) ?? -1) {
     case K.output: {
       const a = needArg(name, arg);
       if (paren && a.includes('port') && a.includes('max_len')) {
@@ -1036,7 +1045,10 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       const rest = parts.slice(load ? 5 : 4);
       const first = /^(members|slaves):(.*)$/.exec(rest[0] ?? '');
       if (!first) throw new Error(`${arg}: missing member delimiter, expected \`members', got \`${rest[0] ?? ''}'`);
-      const members = [first[2], ...rest.slice(1)].filter((x) => x !== '').map((p) => parsePort(p));
+      // A push loop, not filter/map: see splitArgs.
+      const members: number[] = [];
+      if (first[2] !== '') members.push(parsePort(first[2]));
+      for (let i = 1; i < rest.length; i++) if (rest[i] !== '') members.push(parsePort(rest[i]));
       out.push({ type: 'bundle', fields, basis: uint(parts[1], 0xffff, 'basis'), algorithm, members, dst });
       return;
     }
@@ -1374,7 +1386,7 @@ export function flowHasVlan(match: Match): boolean {
 }
 
 function formatFieldValue(f: FieldDef, value: bigint, mask: bigint): string {
-  const all = (1n << BigInt(fieldWidth(f))) - 1n;
+  const all = onesBig(fieldWidth(f));
   const masked = mask !== all;
   switch (f.format) {
     case 'mac':
@@ -1408,7 +1420,7 @@ function isContiguous(mask: bigint): { ofs: number; nBits: number } | undefined 
 
 function formatLoad(a: Extract<Action, { type: 'set_field' }>): string {
   const range = isContiguous(a.mask) ?? { ofs: 0, nBits: fieldWidth(a.field) };
-  const v = (a.value >> BigInt(range.ofs)) & ((1n << BigInt(range.nBits)) - 1n);
+  const v = (a.value >> bigN(range.ofs)) & onesBig(range.nBits);
   return `load:${hexAlt(v)}->${formatSubfield({ field: a.field, ofs: range.ofs, nBits: range.nBits })}`;
 }
 
@@ -1530,7 +1542,7 @@ export function formatAction(a: Action): string {
     case 'multipath':
       return `multipath(${HASH_FIELDS[a.fields] ?? `<unknown ${a.fields}>`},${a.basis},${MULTIPATH_ALGORITHMS[a.algorithm] ?? `<unknown ${a.algorithm}>`},${a.nLinks},${a.arg},${formatSubfield(a.dst)})`;
     case 'bundle':
-      return `${a.dst ? 'bundle_load' : 'bundle'}(${HASH_FIELDS[a.fields] ?? `<unknown ${a.fields}>`},${a.basis},${BUNDLE_ALGORITHMS[a.algorithm] ?? `<unknown ${a.algorithm}>`},ofport,${a.dst ? `${formatSubfield(a.dst)},` : ''}members:${a.members.map(formatPort).join(',')})`;
+      return `${a.dst ? 'bundle_load' : 'bundle'}(${HASH_FIELDS[a.fields] ?? `<unknown ${a.fields}>`},${a.basis},${BUNDLE_ALGORITHMS[a.algorithm] ?? `<unknown ${a.algorithm}>`},ofport,${a.dst ? `${formatSubfield(a.dst)},` : ''}members:${formatPorts(a.members)})`;
     case 'dec_mpls_ttl':
       return 'dec_mpls_ttl';
     case 'learn':
@@ -1554,6 +1566,13 @@ export function formatAction(a: Action): string {
   }
 }
 
+/** Ports comma-separated, without map/join (see splitArgs). */
+function formatPorts(ports: readonly number[]): string {
+  let s = '';
+  for (let i = 0; i < ports.length; i++) s += i ? `,${formatPort(ports[i])}` : formatPort(ports[i]);
+  return s;
+}
+
 /** Bytes as dot-separated hex pairs (`note:` and `userdata=`), from a table, no array. */
 function hexDots(b: Uint8Array): string {
   let s = '';
@@ -1574,7 +1593,7 @@ function formatCt(a: Extract<Action, { type: 'ct' }>): string {
     parts.push(formatNat(inner[0]));
     inner = inner.slice(1);
   }
-  if (inner.length) parts.push(`exec(${inner.map(formatAction).join(',')})`);
+  if (inner.length) parts.push(`exec(${formatActions(inner)})`);
   if (a.alg === 21) parts.push('alg=ftp');
   else if (a.alg === 69) parts.push('alg=tftp');
   else if (a.alg) parts.push(`alg=${a.alg}`);

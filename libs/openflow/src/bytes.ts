@@ -112,7 +112,9 @@ export class Writer {
 
   zeros(n: number): this {
     this.ensure(n);
-    this.buf.fill(0, this.length, this.length + n);
+    // Padding is a few bytes: a loop beats fill()'s call into the runtime.
+    if (n > 16) this.buf.fill(0, this.length, this.length + n);
+    else for (let i = this.length; i < this.length + n; i++) this.buf[i] = 0;
     this.length += n;
     return this;
   }

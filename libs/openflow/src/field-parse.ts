@@ -1,3 +1,4 @@
+import { onesBig } from './bigint-bits.js';
 import type { FieldDef } from './fields.js';
 import { OFPP, parsePortName } from './format-values.js';
 
@@ -226,7 +227,7 @@ export interface ParsedValue {
 /** Parses VALUE or VALUE/MASK for field `f`; throws with OVS's message on error. */
 export function parseFieldValue(f: FieldDef, s: string): ParsedValue {
   const width = f.format === 'mac' ? 48 : f.format === 'ipv6' ? 128 : f.format === 'ipv4' ? 32 : f.bits;
-  const all = (1n << BigInt(width)) - 1n;
+  const all = onesBig(width);
   const slash = s.indexOf('/');
   const valueText = slash >= 0 ? s.slice(0, slash) : s;
   const maskText = slash >= 0 ? s.slice(slash + 1) : undefined;
@@ -309,7 +310,7 @@ export function parseFieldValue(f: FieldDef, s: string): ParsedValue {
       if (v === undefined) throw new Error(`${valueText}: bad syntax for ${f.name} value`);
       const m = maskText === undefined ? all : parseInteger(maskText);
       if (m === undefined) throw new Error(`${maskText}: bad syntax for ${f.name} mask`);
-      const byteAll = (1n << BigInt(f.bytes * 8)) - 1n;
+      const byteAll = onesBig(f.bytes * 8);
       if (v > byteAll) throw new Error(`${s}: value too large for ${f.bytes}-byte field ${f.name}`);
       if (m > byteAll) throw new Error(`${s}: mask too large for ${f.bytes}-byte field ${f.name}`);
       return { value: v, mask: maskText === undefined ? all : m };

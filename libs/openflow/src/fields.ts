@@ -1,3 +1,4 @@
+import { NameTable } from './name-table.js';
 import { P_ANY, P_NXM_OF11_UP, P_NXM_OXM_ANY, Protocol } from './protocols.js';
 
 /**
@@ -1047,9 +1048,15 @@ for (const f of FIELDS) {
   if (f.oxm !== undefined && !byHeader.has(f.oxm >>> 9)) byHeader.set(f.oxm >>> 9, f);
   if (f.onfOxm !== undefined) byHeader.set(f.onfOxm >>> 9, f);
 }
+const byNameAt = new NameTable(byName);
 
 export function fieldByName(name: string): FieldDef | undefined {
   return byName.get(name);
+}
+
+/** fieldByName of `s[start, end)`, without slicing it out (parse-flows' match words). */
+export function fieldByNameAt(s: string, start: number, end: number): FieldDef | undefined {
+  return byNameAt.get(s, start, end);
 }
 
 /** NXM_OF_ETH_SRC / OXM_OF_METADATA style names, used by load/move/output:reg. */

@@ -1,4 +1,5 @@
 import { checkActions, parseActions } from './actions.js';
+import { onesBig } from './bigint-bits.js';
 import {
   parseDecimalNum,
   parsedNum,
@@ -7,17 +8,19 @@ import {
   parseInteger,
   parseIntegerNum,
 } from './field-parse.js';
-import { fieldByName, NARROW_SLOTS } from './fields.js';
+import { fieldByNameAt, NARROW_SLOTS } from './fields.js';
 import { type FlowMod, FlowModFlag, newFlowMod, resetFlowMod } from './flow-mod.js';
 import { cidrLength, OFPP, parsePortName } from './format-values.js';
 import { ETH_TYPE, IPPROTO, S } from './match.js';
+import { NameTable } from './name-table.js';
 import { P_ANY, P_NXM_OF11_UP, P_NXM_OXM_ANY, P_OF12_UP, P_OF13_UP, P_TID } from './protocols.js';
 import { addTunMd, newTunMd, parseTunMdValue, tunMdIndex } from './tun-metadata.js';
 
 const NUM_BYTE_ONES = [0, 0xff, 0xffff, 0xffffff, 0xffffffff];
+const OFPP_NONE_BIG = BigInt(OFPP.NONE);
 
 /** Protocol shorthands: `tcp` means dl_type=0x0800,nw_proto=6 (ovs-fields(7)). */
-const SHORTHANDS = new Map<string, [number, number?]>(
+const SHORTHANDS = new NameTable<[number, number?]>(
   Object.entries({
     ip: [ETH_TYPE.IP],
     ipv4: [ETH_TYPE.IP],
@@ -38,8 +41,8 @@ const SHORTHANDS = new Map<string, [number, number?]>(
   } as Record<string, [number, number?]>),
 );
 
-// Maps, not object literals: keyed lookups of sliced words on objects were a hot spot.
-const FLAG_WORDS = new Map<string, [number, number]>(
+// Looked up in place (NameTable): slicing each word out and hashing it was a hot spot.
+const FLAG_WORDS = new NameTable<[number, number]>(
   Object.entries({
     send_flow_rem: [FlowModFlag.SEND_FLOW_REM, P_ANY],
     check_overlap: [FlowModFlag.CHECK_OVERLAP, P_ANY],
@@ -173,20 +176,21 @@ export function parseFlowInto(fm: FlowMod, text: string, command = 0): ParsedFlo
     }
     const end = i;
     i++;
-    const name = text.slice(start, eq < 0 ? end : eq);
+    const nameEnd = eq < 0 ? end : eq;
     if (eq < 0) {
-      const sh = SHORTHANDS.get(name);
+      const sh = SHORTHANDS.get(text, start, end);
       if (sh) {
         fm.match.setNum(S.dl_type, sh[0], 0xffff);
         if (sh[1] !== undefined) fm.match.setNum(S.nw_proto, sh[1], 0xff);
         continue;
       }
-      const flag = FLAG_WORDS.get(name);
+      const flag = FLAG_WORDS.get(text, start, end);
       if (flag) {
         fm.flags |= flag[0];
         ctx.usable &= flag[1];
         continue;
       }
+      const name = text.slice(start, end);
       const md = tunMdIndex(name);
       if (md >= 0) {
         // A field named alone matches on its presence, as `NAME=0/0` (OVS's parse_field).
@@ -196,10 +200,11 @@ export function parseFlowInto(fm: FlowMod, text: string, command = 0): ParsedFlo
       throw new Error(`field ${name} missing value`);
     }
     const value = text.slice(eq + 1, end);
-    const f = fieldByName(name);
+    const f = fieldByNameAt(text, start, nameEnd);
     // An empty value leaves the field wildcarded, as in ovs-ofctl.
     if (!value && f) continue;
     if (!f) {
+      const name = text.slice(start, nameEnd);
       const md = tunMdIndex(name);
       if (md >= 0) {
         addTunMdText(fm, md, value, ctx);
@@ -230,15 +235,15 @@ export function parseFlowInto(fm: FlowMod, text: string, command = 0): ParsedFlo
       continue;
     }
     const { value: v, mask } = parseFieldValue(f, value);
-    if (f.name === 'in_port' && v === BigInt(OFPP.NONE)) continue;
-    const all = (1n << BigInt(f.format === 'mac' ? 48 : f.format === 'ipv6' ? 128 : f.bits)) - 1n;
+    if (f.name === 'in_port' && v === OFPP_NONE_BIG) continue;
+    const all = onesBig(f.format === 'mac' ? 48 : f.format === 'ipv6' ? 128 : f.bits);
     let m = mask & all;
     if (f.name === 'vlan_vid' && mask === all) m = 0x1fffn;
     if (m === 0n) continue;
     const cidr =
       f.format === 'ipv4' || f.format === 'ipv6' ? cidrLength(m, f.format === 'ipv4' ? 32 : 128) >= 0 : false;
     // OVS calls a match exact when no mask was written or the mask is all-ones over the field's bytes.
-    const byteAll = (1n << BigInt(f.bytes * 8)) - 1n;
+    const byteAll = onesBig(f.bytes * 8);
     const exact = slash < 0 || mask === byteAll || (f.format !== 'decimal' && f.format !== 'hex' && m === all);
     ctx.usable &= exact ? f.usable.exact : cidr ? f.usable.cidr : f.usable.bitwise;
     fm.match.setField(f, v, m);

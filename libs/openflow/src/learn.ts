@@ -248,6 +248,16 @@ const SRC_IMM = 1 << 13;
 const DST_LOAD = 1 << 11;
 const DST_OUTPUT = 2 << 11;
 
+/** A learn spec's subfield: header and offset (the width is in the spec's header). */
+function putLearnSf(w: Writer, sf: Subfield): void {
+  w.u32(headerFor(sf.field, 0) as number).u16(sf.ofs);
+}
+
+/** A learn spec's immediate: whole 16-bit units covering `nBits`. */
+function putLearnImm(w: Writer, v: bigint, nBits: number): void {
+  w.uint(v, 2 * Math.ceil(nBits / 16));
+}
+
 export function encodeLearn(w: Writer, l: Learn): void {
   const start = w.length;
   const v2 = !!l.limit || !!(l.flags & WRITE_RESULT);
@@ -267,33 +277,31 @@ export function encodeLearn(w: Writer, l: Learn): void {
       if (header >>> 16 === 0xffff) w.u32(0x4f4e4600);
     }
   }
-  const putSf = (sf: Subfield) => w.u32(headerFor(sf.field, 0) as number).u16(sf.ofs);
-  const putImm = (v: bigint, nBits: number) => w.uint(v, 2 * Math.ceil(nBits / 16));
   for (const sp of l.specs) {
     switch (sp.kind) {
       case 'match':
         w.u16(sp.dst.nBits);
-        putSf(sp.src);
-        putSf(sp.dst);
+        putLearnSf(w, sp.src);
+        putLearnSf(w, sp.dst);
         break;
       case 'match_imm':
         w.u16(SRC_IMM | sp.dst.nBits);
-        putImm(sp.value, sp.dst.nBits);
-        putSf(sp.dst);
+        putLearnImm(w, sp.value, sp.dst.nBits);
+        putLearnSf(w, sp.dst);
         break;
       case 'load':
         w.u16(DST_LOAD | sp.dst.nBits);
-        putSf(sp.src);
-        putSf(sp.dst);
+        putLearnSf(w, sp.src);
+        putLearnSf(w, sp.dst);
         break;
       case 'load_imm':
         w.u16(SRC_IMM | DST_LOAD | sp.dst.nBits);
-        putImm(sp.value, sp.dst.nBits);
-        putSf(sp.dst);
+        putLearnImm(w, sp.value, sp.dst.nBits);
+        putLearnSf(w, sp.dst);
         break;
       case 'output':
         w.u16(DST_OUTPUT | sp.src.nBits);
-        putSf(sp.src);
+        putLearnSf(w, sp.src);
         break;
     }
   }
@@ -301,9 +309,31 @@ export function encodeLearn(w: Writer, l: Learn): void {
   w.setU16(start + 2, w.length - start);
 }
 
+/** A malformed learn action (OFPBAC_BAD_ARGUMENT at `at`). */
+function badLearn(at: number, msg: string): Error {
+  return decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_ARGUMENT, at, msg);
+}
+
+/** Throws unless `n` bytes of specs remain at `q`. */
+function needLearnBytes(q: number, end: number, n: number): void {
+  if (end - q < n) throw decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_LEN, q, 'learn spec overruns the action');
+}
+
+/**
+ * The 6-byte subfield (header, offset) of a learn spec at `q`, `nBits` wide. Module functions, not
+ * closures over the cursor: those made decodeLearn allocate a context per learn action.
+ */
+function learnSubfield(v: DataView, q: number, end: number, nBits: number): Subfield {
+  needLearnBytes(q, end, 6);
+  const header = v.getUint32(q);
+  const ofs = v.getUint16(q + 2 + 2);
+  const field = fieldByHeader(header);
+  if (!field || ofs + nBits > fieldWidth(field)) throw badLearn(q, 'bad learn subfield');
+  return { field, ofs, nBits };
+}
+
 export function decodeLearn(b: Uint8Array, p: number, len: number, v2 = false): Learn {
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const bad = (at: number, msg: string) => decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_ARGUMENT, at, msg);
   if (len < 32) throw decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_LEN, p, 'learn action too short');
   const l: Learn = {
     type: 'learn',
@@ -317,13 +347,13 @@ export function decodeLearn(b: Uint8Array, p: number, len: number, v2 = false): 
     finHardTimeout: v.getUint16(p + 30),
     specs: [],
   };
-  if (l.table === 255 || b[p + 27]) throw bad(p, 'learn table 255 or nonzero padding');
-  if (l.flags & ~(v2 ? 7 : 3)) throw bad(p, 'unknown learn flags');
+  if (l.table === 255 || b[p + 27]) throw badLearn(p, 'learn table 255 or nonzero padding');
+  if (l.flags & ~(v2 ? 7 : 3)) throw badLearn(p, 'unknown learn flags');
   const end = p + len;
   let q = p + 32;
   if (v2) {
     if (len < 40) throw decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_LEN, p, 'learn2 action too short');
-    if (v.getUint16(p + 38)) throw bad(p, 'nonzero learn2 padding');
+    if (v.getUint16(p + 38)) throw badLearn(p, 'nonzero learn2 padding');
     const limit = v.getUint32(p + 32);
     if (limit) l.limit = limit;
     const ofs = v.getUint16(p + 36);
@@ -331,24 +361,12 @@ export function decodeLearn(b: Uint8Array, p: number, len: number, v2 = false): 
     if (l.flags & WRITE_RESULT) {
       if (end - q < 4) throw decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_LEN, q, 'learn2 result field overruns');
       const field = fieldByHeader(v.getUint32(q));
-      if (!field || ofs >= fieldWidth(field)) throw bad(q, 'bad learn result field');
+      if (!field || ofs >= fieldWidth(field)) throw badLearn(q, 'bad learn result field');
       if (!field.writable) throw decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_SET_ARGUMENT, q, 'read-only result field');
       l.resultDst = { field, ofs, nBits: 1 };
       q += 4;
-    } else if (ofs) throw bad(p, 'learn2 result offset without write_result');
+    } else if (ofs) throw badLearn(p, 'learn2 result offset without write_result');
   }
-  const need = (n: number) => {
-    if (end - q < n) throw decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_LEN, q, 'learn spec overruns the action');
-  };
-  const getSf = (nBits: number): Subfield => {
-    need(6);
-    const header = v.getUint32(q);
-    const ofs = v.getUint16(q + 2 + 2);
-    q += 6;
-    const field = fieldByHeader(header);
-    if (!field || ofs + nBits > fieldWidth(field)) throw bad(q - 6, 'bad learn subfield');
-    return { field, ofs, nBits };
-  };
   while (end - q >= 2) {
     const header = v.getUint16(q);
     if (header === 0) break; // padding
@@ -356,25 +374,30 @@ export function decodeLearn(b: Uint8Array, p: number, len: number, v2 = false): 
     const nBits = header & 0x3ff;
     const srcImm = (header & SRC_IMM) !== 0;
     const dstType = (header >> 11) & 3;
-    if (header & 0xc000 || dstType === 3 || nBits === 0) throw bad(q - 2, 'bad learn spec header');
+    if (header & 0xc000 || dstType === 3 || nBits === 0) throw badLearn(q - 2, 'bad learn spec header');
     if (dstType === 2) {
-      if (srcImm) throw bad(q - 2, 'learn output from an immediate');
-      l.specs.push({ kind: 'output', src: getSf(nBits) });
+      if (srcImm) throw badLearn(q - 2, 'learn output from an immediate');
+      l.specs.push({ kind: 'output', src: learnSubfield(v, q, end, nBits) });
+      q += 6;
       continue;
     }
     let value = 0n;
     let src: Subfield | undefined;
     if (srcImm) {
       const bytes = 2 * Math.ceil(nBits / 16);
-      need(bytes);
+      needLearnBytes(q, end, bytes);
       value = readUint(b, q, bytes);
       q += bytes;
-    } else src = getSf(nBits);
-    const dst = getSf(nBits);
+    } else {
+      src = learnSubfield(v, q, end, nBits);
+      q += 6;
+    }
+    const dst = learnSubfield(v, q, end, nBits);
+    q += 6;
     if (dstType === 0) l.specs.push(src ? { kind: 'match', dst, src } : { kind: 'match_imm', dst, value });
     else l.specs.push(src ? { kind: 'load', dst, src } : { kind: 'load_imm', dst, value });
   }
   // Whatever follows the specs must be zero padding.
-  for (; q < end; q++) if (b[q]) throw bad(q, 'nonzero bytes after learn specs');
+  for (; q < end; q++) if (b[q]) throw badLearn(q, 'nonzero bytes after learn specs');
   return l;
 }

@@ -1,7 +1,7 @@
 import { formatActions, PACKET_IN_REASONS } from './actions.js';
 import { ASYNC_ERROR_NAMES, formatAsyncConfig } from './async-config.js';
 import { ONF_VENDOR_ID } from './bundle.js';
-import { dv, HEX_BYTE, type Writer } from './bytes.js';
+import { dv, type Writer } from './bytes.js';
 import { formatGroupMod, formatMeterMod, formatPortMod, NXT_GROUP_MOD, ROLES } from './control.js';
 import { CtFlushDecodeError, decodeCtFlush, formatCtFlush, NXT_CT_FLUSH, NXT_CT_FLUSH_ZONE } from './ct-flush.js';
 import { ERROR_NAMES_11, errorNameOnWire } from './error-names.js';
@@ -56,24 +56,47 @@ import {
 
 /** ovs-ofctl ofp-print: a message as text, with OVS's hex dump for what it cannot decode. */
 
-/** Each byte's character in the dump's text column. */
-const DUMP_CHARS = Array.from({ length: 256 }, (_, c) => (c >= 32 && c < 127 ? String.fromCharCode(c) : '.'));
+/** Each byte's code in the dump's text column: itself when printable ASCII, else '.'. */
+const DUMP_CODES = Uint8Array.from({ length: 256 }, (_, c) => (c >= 32 && c < 127 ? c : 46));
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+/** Bytes of one dump line: offset, 16 hex pairs, the text column, newline. */
+const DUMP_LINE = 78;
+let dumpScratch = new Uint8Array(64 * DUMP_LINE);
+const dumpDecoder = new TextDecoder();
 
+/**
+ * OVS's ovs_hex_dump with offsets and text: written as ASCII bytes into one reused buffer and
+ * decoded once (a few percent of generated flows print a dump; building it from many small
+ * strings was the largest single source of a parse-flows run's garbage).
+ */
 export function hexDump(b: Uint8Array): string {
-  let out = '';
+  const need = Math.ceil(b.length / 16) * DUMP_LINE;
+  if (dumpScratch.length < need) dumpScratch = new Uint8Array(need);
+  const o = dumpScratch;
+  let p = 0;
   for (let off = 0; off < b.length; off += 16) {
     const n = Math.min(16, b.length - off);
-    let s = `${off.toString(16).padStart(8, '0')}  `;
-    let ascii = '';
-    for (let i = 0; i < n; i++) {
-      const c = b[off + i];
-      s += HEX_BYTE[c] + (i === 7 ? '-' : ' ');
-      ascii += DUMP_CHARS[c];
+    if (off) o[p++] = 10;
+    for (let shift = 28; shift >= 0; shift -= 4) o[p++] = HEX_DIGITS[(off >>> shift) & 15];
+    o[p++] = 32;
+    o[p++] = 32;
+    for (let i = 0; i < 16; i++) {
+      if (i < n) {
+        const c = b[off + i];
+        o[p++] = HEX_DIGITS[c >> 4];
+        o[p++] = HEX_DIGITS[c & 15];
+        o[p++] = i === 7 ? 45 : 32;
+      } else {
+        o[p++] = 32;
+        o[p++] = 32;
+        o[p++] = 32;
+      }
     }
-    if (n < 16) s += '   '.repeat(16 - n);
-    out += `${off ? '\n' : ''}${s}|${ascii}${n < 16 ? ' '.repeat(16 - n) : ''}|`;
+    o[p++] = 124;
+    for (let i = 0; i < 16; i++) o[p++] = i < n ? DUMP_CODES[b[off + i]] : 32;
+    o[p++] = 124;
   }
-  return out;
+  return dumpDecoder.decode(o.subarray(0, p));
 }
 
 /** The name of an error (OpenFlow 1.3 numbering, as decode errors carry). */
