@@ -430,6 +430,21 @@ describeNeeding(
       agreesOnTable('flows-multipath.txt', flows, new Rng(8181), 150, genHashPacket);
     });
 
+    it('agrees on set_tunnel and set_tunnel64 (tun_id for later tables; no datapath action)', () => {
+      // biome-ignore format: a flow table, one flow per line
+      const flows = [
+        'table=0,priority=100,tcp,actions=set_tunnel:5,resubmit(,1),output:1',
+        'table=0,priority=90,udp,actions=set_tunnel64:0x123456789,resubmit(,1)',
+        'table=0,priority=80,ip,actions=set_tunnel:0xffffffff,set_tunnel:7,resubmit(,1),set_tunnel64:0,resubmit(,1)',
+        'table=0,priority=0,actions=resubmit(,1),set_tunnel:5,output:LOCAL',
+        'table=1,priority=10,tun_id=5,actions=output:2',
+        'table=1,priority=10,tun_id=0x123456789,actions=output:3',
+        'table=1,priority=10,tun_id=7/0xf,actions=output:LOCAL',
+        'table=1,priority=0,actions=output:4',
+      ];
+      agreesOnTable('flows-tunnel.txt', flows, new Rng(9191), 40);
+    });
+
     it('agrees on sample on a bridge without IPFIX (nothing sampled, the rest runs)', () => {
       // biome-ignore format: a flow table, one flow per line
       const flows = [

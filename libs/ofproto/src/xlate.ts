@@ -449,6 +449,11 @@ class Ctx {
         else this.output(member, 0);
         return;
       }
+      case 'set_tunnel':
+        // As OVS: only the flow's tun_id changes (later lookups see it); it reaches the datapath
+        // only through an output to a tunnel port, which a bridge here does not have.
+        writeSlot(f, 'tun_id', a.tunId, 0xffffffffffffffffn);
+        return;
       case 'sample':
         // OVS's xlate_sample_action samples only to a bridge's IPFIX exporter; a bridge has none
         // here (switchd answers the IPFIX statistics requests as a bridge without IPFIX), so, as
