@@ -99,6 +99,23 @@ const CASES: Case[] = [
     actions: 'set(ipv6(src=2001:db8::77,label=0x12345)),set(udp(src=7)),2',
     packets: [`udp6,dl_src=00:00:00:00:00:12,${dst},${ip6},tp_src=1,tp_dst=2`],
   },
+  {
+    // UDP (42 bytes) is no longer than 50, TCP (54) is: each takes its branch, on a copy.
+    flow: 'in_port(1),eth(src=00:00:00:00:00:13),eth_type(0x0800),ipv4(frag=no)',
+    actions: 'check_pkt_len(size=50,gt(set(ipv4(ttl=7)),2),le(3)),2',
+    packets: [
+      `udp,dl_src=00:00:00:00:00:13,${dst},${ip4},tp_src=1,tp_dst=2`,
+      `tcp,dl_src=00:00:00:00:00:13,${dst},${ip4}`,
+    ],
+  },
+  {
+    flow: 'in_port(1),eth(src=00:00:00:00:00:14),eth_type(0x0800),ipv4(frag=no)',
+    actions: '3,check_pkt_len(size=50,gt(2),le(set(ipv4(ttl=3)),3))',
+    packets: [
+      `udp,dl_src=00:00:00:00:00:14,${dst},${ip4},tp_src=1,tp_dst=2`,
+      `tcp,dl_src=00:00:00:00:00:14,${dst},${ip4}`,
+    ],
+  },
 ];
 
 class RecordingNetdev extends DummyNetdev {

@@ -445,6 +445,24 @@ describeNeeding(
       agreesOnTable('flows-tunnel.txt', flows, new Rng(9191), 40);
     });
 
+    it('agrees on check_pkt_larger: the rest of the list in check_pkt_len, once per branch', () => {
+      // biome-ignore format: a flow table, one flow per line
+      const flows = [
+        'table=0,priority=100,tcp,actions=check_pkt_larger(200)->NXM_NX_REG0[0],resubmit(,1)',
+        'table=0,priority=90,udp,actions=mod_nw_tos:8,check_pkt_larger(100)->NXM_NX_REG1[3],output:1,mod_dl_src:00:00:00:00:00:aa,resubmit(,1),output:2',
+        'table=0,priority=80,ip,actions=resubmit(,2),output:3',
+        'table=0,priority=70,arp,actions=push:NXM_OF_ETH_SRC[0..15],check_pkt_larger(64)->NXM_NX_REG0[0],pop:NXM_NX_REG3[0..15],output:NXM_NX_REG3[0..1],resubmit(,1)',
+        'table=0,priority=0,actions=output:1,check_pkt_larger(50)->NXM_NX_REG0[1]',
+        'table=1,priority=10,reg0=0x1/0x1,actions=output:2',
+        'table=1,priority=5,reg1=0x8/0x8,actions=output:LOCAL',
+        'table=1,priority=0,actions=output:4',
+        'table=2,priority=0,actions=check_pkt_larger(1500)->NXM_NX_REG2[0],mod_vlan_vid:20,resubmit(,3)',
+        'table=3,priority=10,reg2=1,actions=output:1',
+        'table=3,priority=0,actions=output:2',
+      ];
+      agreesOnTable('flows-pkt-larger.txt', flows, new Rng(1212), 50);
+    });
+
     it('agrees on sample on a bridge without IPFIX (nothing sampled, the rest runs)', () => {
       // biome-ignore format: a flow table, one flow per line
       const flows = [

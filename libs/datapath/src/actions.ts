@@ -55,7 +55,17 @@ export type DpAction =
   /** Truncates the packet sent by the next output to `max` bytes. */
   | { readonly type: 'trunc'; readonly max: number }
   /** Runs `actions` on a copy, leaving the packet as it was for the actions after the clone. */
-  | { readonly type: 'clone'; readonly actions: readonly DpAction[] };
+  | { readonly type: 'clone'; readonly actions: readonly DpAction[] }
+  /**
+   * Runs `gt` if the packet is longer than `size` bytes, else `le` (OpenFlow check_pkt_larger);
+   * on a copy, as clone, unless it is the list's last action.
+   */
+  | {
+      readonly type: 'check_pkt_len';
+      readonly size: number;
+      readonly gt: readonly DpAction[];
+      readonly le: readonly DpAction[];
+    };
 
 export type DpActionType = DpAction['type'];
 
@@ -120,6 +130,8 @@ export function formatAction(a: DpAction, options: FormatActionsOptions = {}): s
       return `set(skb_priority(${a.priority === 0 ? '0' : hexNoPad(a.priority)}))`;
     case 'clone':
       return `clone(${formatActions(a.actions, options)})`;
+    case 'check_pkt_len':
+      return `check_pkt_len(size=${a.size},gt(${formatActions(a.gt, options)}),le(${formatActions(a.le, options)}))`;
   }
 }
 
@@ -204,9 +216,31 @@ function parseOne(text: string, portNumber: ((name: string) => number | undefine
       return { type: 'trunc', max: parseNumber(args, text) };
     case 'clone':
       return { type: 'clone', actions: parseActions(args, portNumber) };
+    case 'check_pkt_len':
+      return parseCheckPktLen(args, text, portNumber);
     default:
       throw new OdpSyntaxError(`unknown action "${name}"`, text);
   }
+}
+
+/** `check_pkt_len(size=N,gt(ACTIONS),le(ACTIONS))`, each part once, in that order. */
+function parseCheckPktLen(
+  args: string,
+  text: string,
+  portNumber: ((name: string) => number | undefined) | undefined,
+): DpAction {
+  const parts = splitTopLevel(args);
+  const [sizePart, gtPart, lePart] = parts;
+  if (parts.length !== 3 || !sizePart.startsWith('size='))
+    throw new OdpSyntaxError('check_pkt_len needs size=N,gt(...),le(...)', text);
+  const size = parseNumber(sizePart.slice('size='.length), text);
+  if (size > 0xffff) throw new OdpSyntaxError('check_pkt_len size out of range', text);
+  const branch = (part: string, name: string): DpAction[] => {
+    const [n, inner] = splitCall(part);
+    if (n !== name || inner === undefined) throw new OdpSyntaxError(`check_pkt_len needs ${name}(...)`, text);
+    return parseActions(inner, portNumber);
+  };
+  return { type: 'check_pkt_len', size, gt: branch(gtPart, 'gt'), le: branch(lePart, 'le') };
 }
 
 /** Parses an action list as dpctl/add-flow takes it (`drop`, `2`, `set(eth(src=...)),2`, ...). */
@@ -221,6 +255,7 @@ export function rewritesInPlace(actions: readonly DpAction[]): boolean {
   for (const a of actions) {
     if (a.type === 'set') return true;
     if (a.type === 'clone' && rewritesInPlace(a.actions)) return true;
+    if (a.type === 'check_pkt_len' && (rewritesInPlace(a.gt) || rewritesInPlace(a.le))) return true;
   }
   return false;
 }

@@ -174,6 +174,21 @@ function fieldStep(attr: string, fd: AttrField, key: Uint32Array, mask: Uint32Ar
   };
 }
 
+/** Runs `inner` on a copy of the packet, leaving it (and a pending truncation) as it was. */
+function runOnCopy(ctx: ExecContext, inner: readonly Step[]): void {
+  const { pkt } = ctx;
+  const data = pkt.data;
+  const key = pkt.key.slice();
+  const offsets = { ...pkt.offsets };
+  const truncate = ctx.truncate;
+  pkt.data = data.slice();
+  for (const s of inner) s(ctx);
+  pkt.data = data;
+  pkt.key.set(key);
+  Object.assign(pkt.offsets, offsets);
+  ctx.truncate = truncate;
+}
+
 function compileList(actions: readonly DpAction[]): Step[] {
   const steps: Step[] = [];
   actions.forEach((a, i) => {
@@ -268,18 +283,23 @@ function compileList(actions: readonly DpAction[]): Step[] {
       }
       case 'clone': {
         const inner = compileList(a.actions);
+        steps.push((ctx) => runOnCopy(ctx, inner));
+        break;
+      }
+      case 'check_pkt_len': {
+        // As OVS's odp_execute_check_pkt_len: the branch by the frame's length; in place only
+        // as the last action (nothing after it can see what the branch did to the packet).
+        const { size } = a;
+        const gt = compileList(a.gt);
+        const le = compileList(a.le);
+        const last = i === actions.length - 1;
         steps.push((ctx) => {
-          const { pkt } = ctx;
-          const data = pkt.data;
-          const key = pkt.key.slice();
-          const offsets = { ...pkt.offsets };
-          const truncate = ctx.truncate;
-          pkt.data = data.slice();
-          for (const s of inner) s(ctx);
-          pkt.data = data;
-          pkt.key.set(key);
-          Object.assign(pkt.offsets, offsets);
-          ctx.truncate = truncate;
+          // The length as it would be sent (after a pending trunc), less Ethernet padding.
+          let length = ctx.pkt.data.length;
+          if (ctx.truncate > 0 && length > ctx.truncate) length = ctx.truncate;
+          const branch = length - ctx.pkt.offsets.l2Pad > size ? gt : le;
+          if (last) for (let k = 0; k < branch.length && !ctx.stop; k++) branch[k](ctx);
+          else runOnCopy(ctx, branch);
         });
         break;
       }

@@ -77,6 +77,31 @@ describe('datapath: flows installed with dpctl', () => {
     expect(p3.sent.map(hex)).toEqual([hex(composePacket(UDP.replace('tp_dst=53', 'tp_dst=1')))]);
   });
 
+  it('branches on the frame length with check_pkt_len (padding not counted), on a copy unless last', () => {
+    const { dpctl, p1, p2, p3 } = setup();
+    const small = composePacket(UDP);
+    const size = small.length;
+    const padded = Uint8Array.from([...small, ...new Uint8Array(10)]);
+    // Not last: the branch rewrites a copy; the output after it sends the packet as it came.
+    dpctl.addFlow(
+      'in_port(1),eth_type(0x0800),ipv4(proto=17,frag=no)',
+      `check_pkt_len(size=${size},gt(set(udp(dst=7)),2),le(set(udp(dst=8)),3)),2`,
+    );
+    p1.receive(small.slice());
+    p1.receive(padded.slice());
+    const dst8 = composePacket(UDP.replace('tp_dst=53', 'tp_dst=8'));
+    expect(p3.sent.map(hex)).toEqual([hex(dst8), hex(Uint8Array.from([...dst8, ...new Uint8Array(10)]))]);
+    expect(p2.sent.map(hex)).toEqual([hex(small), hex(padded)]);
+    // Last: in place; one byte over the size goes to gt.
+    const { dpctl: d2, p1: q1, p2: q2 } = setup();
+    d2.addFlow(
+      'in_port(1),eth_type(0x0800),ipv4(frag=no)',
+      `2,check_pkt_len(size=${size - 1},gt(set(udp(dst=9)),2),le(drop))`,
+    );
+    q1.receive(small.slice());
+    expect(q2.sent.map(hex)).toEqual([hex(small), hex(composePacket(UDP.replace('tp_dst=53', 'tp_dst=9')))]);
+  });
+
   it('counts stats, shows them like dpctl, and batches outputs per port', () => {
     const { dp, dpctl, p2, tick } = setup();
     dpctl.addFlow('in_port(1),eth(),eth_type(0x0800),ipv4(proto=6,frag=no)', '2');

@@ -40,6 +40,8 @@ const ACTIONS = [
   'push_mpls(label=100,tc=0,ttl=64,bos=1,eth_type=0x8847),1',
   'pop_vlan,push_vlan(tpid=0x88a8,vid=5,pcp=0),3',
   'trunc(100),2,clone(set(udp(dst=54)),3),4',
+  'check_pkt_len(size=200,gt(set(ipv4(ttl=5)),2),le(drop)),3',
+  'check_pkt_len(size=1500,gt(check_pkt_len(size=9000,gt(1),le(2))),le(clone(3),4))',
   'recirc(0x1)',
   'set(mpls(label=5,tc=0,ttl=64,bos=1)),2',
   'set(mpls(label=7/0xfffff,tc=0/0,ttl=9/0xff,bos=0/0)),2',

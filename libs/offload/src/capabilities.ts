@@ -37,6 +37,12 @@ export function checkActions(actions: readonly DpAction[], support: ActionSuppor
       const inner = checkActions(a.actions, support);
       if (!inner.ok) return inner;
     }
+    if (a.type === 'check_pkt_len') {
+      for (const branch of [a.gt, a.le]) {
+        const inner = checkActions(branch, support);
+        if (!inner.ok) return inner;
+      }
+    }
   }
   return OK;
 }

@@ -26,6 +26,13 @@ export type DpAction =
   | { readonly type: 'recirc'; readonly id: number }
   /** The datapath runs the packet through meter `id` (which may drop it). */
   | { readonly type: 'meter'; readonly id: number }
+  /** Runs `gt` if the packet is longer than `size` bytes, else `le` (check_pkt_larger). */
+  | {
+      readonly type: 'check_pkt_len';
+      readonly size: number;
+      readonly gt: readonly DpAction[];
+      readonly le: readonly DpAction[];
+    }
   | {
       readonly type: 'userspace';
       readonly reason: number;
@@ -55,6 +62,8 @@ export function formatDatapathAction(a: DpAction): string {
       return `recirc(0x${a.id.toString(16)})`;
     case 'meter':
       return `meter(${a.id})`;
+    case 'check_pkt_len':
+      return `check_pkt_len(size=${a.size},gt(${formatDatapathActions(a.gt)}),le(${formatDatapathActions(a.le)}))`;
     case 'userspace':
       return `userspace(pid=0,controller(reason=${a.reason},dont_send=1,continuation=0,recirc_id=${a.recircId},rule_cookie=${a.cookie === 0n ? '0' : `0x${a.cookie.toString(16)}`},controller_id=${a.controllerId},max_len=${a.maxLen}))`;
   }

@@ -247,6 +247,13 @@ function unplacedActionField(actions: readonly Action[]): string | undefined {
       case 'output_reg':
         name = unplaced(a.src.field);
         break;
+      case 'multipath':
+      case 'check_pkt_larger':
+        name = unplaced(a.dst.field);
+        break;
+      case 'bundle':
+        if (a.dst) name = unplaced(a.dst.field);
+        break;
       case 'learn':
         for (const sp of a.specs) {
           name ??= sp.kind === 'output' ? unplaced(sp.src.field) : unplaced(sp.dst.field);

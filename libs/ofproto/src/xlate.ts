@@ -146,7 +146,8 @@ class Ctx {
   readonly base: Uint32Array;
   /** TABLE_WORDS long: the packet key's words plus the conj_id pseudo-field (always 0 here). */
   readonly wc = new Uint32Array(TABLE_WORDS);
-  readonly out: DpAction[] = [];
+  /** The datapath actions so far (a check_pkt_len branch's while one is translated). */
+  out: DpAction[] = [];
   readonly walk: string[] = [];
   actionSet: Action[] = [];
   depth = 0;
@@ -272,6 +273,12 @@ class Ctx {
       this.lastAction = i === actions.length - 1;
       if (this.opts.trace && a.type !== 'goto_table' && a.type !== 'write_actions' && a.type !== 'clear_actions') {
         this.note(0, formatAction(a));
+      }
+      if (a.type === 'check_pkt_larger') {
+        // As OVS: the rest of this list runs inside the datapath's check_pkt_len, once per
+        // branch (both empty when it is the last action), and this list ends here.
+        this.checkPktLarger(a.pktLen, a.dst, actions.slice(i + 1));
+        return;
       }
       this.doAction(a);
       if (this.stopList) {
@@ -772,6 +779,54 @@ class Ctx {
     this.stack.length = 0;
     this.stack.push(...stack);
     this.actionSet = actionSet;
+  }
+
+  /**
+   * OVS's xlate_check_pkt_larger (a datapath with check_pkt_len, as dpif-netdev): pending changes
+   * committed, then `rest` translated twice, with the destination bit 1 (the packet is longer
+   * than `pktLen`) and 0, the action set run at the end of each; the two lists become
+   * check_pkt_len's branches. As there, each branch starts from the same flow, but the register
+   * stack and the action set carry over from the first branch to the second (the first's run
+   * empties the set), and the pipeline goes on exited if the first branch exited; the stack and
+   * action set are put back afterwards.
+   */
+  private checkPktLarger(pktLen: number, dst: Subfield, rest: readonly Action[]): void {
+    this.commit();
+    const flow = this.flow.slice();
+    const base = this.base.slice();
+    const stack = [...this.stack];
+    const { actionSet, priority, basePriority } = this;
+    const outer = this.out;
+    const shift = BigInt(dst.field.shift + dst.ofs);
+    const bits = ((1n << BigInt(dst.nBits)) - 1n) << shift;
+    this.actionSet = [...actionSet];
+    const branch = (bit: bigint): DpAction[] => {
+      const out: DpAction[] = [];
+      this.out = out;
+      // mf_write_subfield_flow: the flow only, not the megaflow.
+      writeField(this.flow, dst.field, bit << shift, bits);
+      this.doActions(rest);
+      if (this.actionSet.length && !this.exited) {
+        const set = this.actionSet;
+        this.actionSet = [];
+        this.doActions(actionSetOrder(set));
+      }
+      this.flow.set(flow);
+      this.base.set(base);
+      this.priority = priority;
+      this.basePriority = basePriority;
+      return out;
+    };
+    const gt = branch(1n);
+    const exitedInGt = this.exited;
+    this.exited = false;
+    const le = branch(0n);
+    this.out = outer;
+    this.stack.length = 0;
+    this.stack.push(...stack);
+    this.actionSet = actionSet;
+    this.exited = exitedInGt;
+    outer.push({ type: 'check_pkt_len', size: pktLen, gt, le });
   }
 
   /**
