@@ -75,6 +75,8 @@ function loadSet(shape: ClassBenchShape, size: '1k' | '10k' | '100k'): RuleSet {
 }
 
 const GENERATED = 'generated from the rules';
+/** The name suffix of Open vSwitch's C classifier's figures (bench/ovs-classifier). */
+const OVS_C = 'OVS C classifier';
 /** About the length of the ClassBench 10k traces (92-97k packets). */
 const GENERATED_TRACE_PACKETS = 100_000;
 
@@ -402,7 +404,6 @@ async function runSet(
   }
   const hit = rulesHit(full.cls, set.trace);
   const ovs = ovsDriver && ovsFigures(ovsDriver, set, matches, set.trace, hit, '');
-  const OVS_C = 'OVS C classifier';
   out.push({
     name: `${set.name} lookup+wc`,
     value: rate,

@@ -27,22 +27,27 @@ const FRAG_MASK = NW_FRAG_ANY | NW_FRAG_LATER;
 
 const rot = (x: number, k: number): number => (x << k) | (x >>> (32 - k));
 
+/** The little-endian word at byte `i` of the first `n` bytes of `b` (zeros past `n`). */
+function le32(b: Uint8Array, n: number, i: number): number {
+  return (
+    (i < n ? b[i] : 0) |
+    ((i + 1 < n ? b[i + 1] : 0) << 8) |
+    ((i + 2 < n ? b[i + 2] : 0) << 16) |
+    ((i + 3 < n ? b[i + 3] : 0) << 24)
+  );
+}
+
 /** Bob Jenkins' lookup3 over `n` bytes of `b`, as OVS's jhash_bytes (unsigned result). */
 export function jhashBytes(b: Uint8Array, n: number, basis: number): number {
   let a = (0xdeadbeef + n + basis) | 0;
   let bb = a;
   let c = a;
-  const le = (i: number): number =>
-    (i < n ? b[i] : 0) |
-    ((i + 1 < n ? b[i + 1] : 0) << 8) |
-    ((i + 2 < n ? b[i + 2] : 0) << 16) |
-    ((i + 3 < n ? b[i + 3] : 0) << 24);
   let p = 0;
   let rem = n;
   while (rem >= 12) {
-    a = (a + le(p)) | 0;
-    bb = (bb + le(p + 4)) | 0;
-    c = (c + le(p + 8)) | 0;
+    a = (a + le32(b, n, p)) | 0;
+    bb = (bb + le32(b, n, p + 4)) | 0;
+    c = (c + le32(b, n, p + 8)) | 0;
     // jhash_mix
     a = (a - c) | 0;
     a ^= rot(c, 4);
@@ -66,9 +71,9 @@ export function jhashBytes(b: Uint8Array, n: number, basis: number): number {
     p += 12;
   }
   if (rem > 0) {
-    a = (a + le(p)) | 0;
-    bb = (bb + le(p + 4)) | 0;
-    c = (c + le(p + 8)) | 0;
+    a = (a + le32(b, n, p)) | 0;
+    bb = (bb + le32(b, n, p + 4)) | 0;
+    c = (c + le32(b, n, p + 8)) | 0;
     // jhash_final
     c ^= bb;
     c = (c - rot(bb, 14)) | 0;
@@ -156,8 +161,7 @@ function symmetricL2(f: Uint32Array, basis: number): number {
   putBe16(2, vidXor(f));
   putMacXor(4, f, W.DL_SRC, W.DL_DST);
   let h = basis;
-  for (let i = 0; i < 12; i += 4)
-    h = hashAdd(h, bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24));
+  for (let i = 0; i < 12; i += 4) h = hashAdd(h, le32(bytes, 12, i));
   return hashFinish(h, basis);
 }
 

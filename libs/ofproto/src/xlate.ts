@@ -781,6 +781,18 @@ class Ctx {
     this.actionSet = actionSet;
   }
 
+  /** Runs the action set, if the pipeline left one and did not exit, and empties it. */
+  runActionSet(trace = false): void {
+    if (!this.actionSet.length || this.exited) return;
+    const set = this.actionSet;
+    this.actionSet = [];
+    if (trace) {
+      this.note(0, '');
+      if (this.opts.trace) this.walk.push('', 'Action set:');
+    }
+    this.doActions(actionSetOrder(set));
+  }
+
   /**
    * OVS's xlate_check_pkt_larger (a datapath with check_pkt_len, as dpif-netdev): pending changes
    * committed, then `rest` translated twice, with the destination bit 1 (the packet is longer
@@ -797,20 +809,13 @@ class Ctx {
     const stack = [...this.stack];
     const { actionSet, priority, basePriority } = this;
     const outer = this.out;
-    const shift = BigInt(dst.field.shift + dst.ofs);
-    const bits = ((1n << BigInt(dst.nBits)) - 1n) << shift;
     this.actionSet = [...actionSet];
     const branch = (bit: bigint): DpAction[] => {
       const out: DpAction[] = [];
       this.out = out;
-      // mf_write_subfield_flow: the flow only, not the megaflow.
-      writeField(this.flow, dst.field, bit << shift, bits);
+      this.writeSubfield(dst, bit, false);
       this.doActions(rest);
-      if (this.actionSet.length && !this.exited) {
-        const set = this.actionSet;
-        this.actionSet = [];
-        this.doActions(actionSetOrder(set));
-      }
+      this.runActionSet();
       this.flow.set(flow);
       this.base.set(base);
       this.priority = priority;
@@ -879,28 +884,13 @@ class Ctx {
    * other than CONTROLLER; none live gives OFPP_NONE.
    */
   private bundleMember(fields: number, basis: number, algorithm: number, members: readonly number[]): number {
-    const live = (port: number): boolean => {
-      switch (port) {
-        case OFPP.IN_PORT:
-        case OFPP.TABLE:
-        case OFPP.NORMAL:
-        case OFPP.FLOOD:
-        case OFPP.ALL:
-        case OFPP.NONE:
-          return true;
-        case OFPP.CONTROLLER:
-          return false;
-        default:
-          return this.br.port(port) !== undefined;
-      }
-    };
-    if (algorithm === BUNDLE_ACTIVE_BACKUP) return members.find(live) ?? OFPP.NONE;
+    if (algorithm === BUNDLE_ACTIVE_BACKUP) return members.find((p) => this.memberLive(p)) ?? OFPP.NONE;
     if (members.length > 1) maskHashFields(this.flow, this.wc, fields);
     const flowHash = flowHashFields(this.flow, fields, basis);
     let best = -1;
     let bestHash = 0;
     for (let i = 0; i < members.length; i++) {
-      if (!live(members[i])) continue;
+      if (!this.memberLive(members[i])) continue;
       const h = hash2Words(i, flowHash);
       if (best < 0 || h > bestHash) {
         best = i;
@@ -910,11 +900,31 @@ class Ctx {
     return best < 0 ? OFPP.NONE : members[best];
   }
 
-  /** Writes `value`'s low bits into a subfield, its bits un-wildcarded (what the translation wrote). */
-  writeSubfield(sub: Subfield, value: bigint): void {
+  /** OVS's member_enabled_cb: a port of the bridge, or a reserved port other than CONTROLLER. */
+  private memberLive(port: number): boolean {
+    switch (port) {
+      case OFPP.IN_PORT:
+      case OFPP.TABLE:
+      case OFPP.NORMAL:
+      case OFPP.FLOOD:
+      case OFPP.ALL:
+      case OFPP.NONE:
+        return true;
+      case OFPP.CONTROLLER:
+        return false;
+      default:
+        return this.br.port(port) !== undefined;
+    }
+  }
+
+  /**
+   * Writes `value`'s low bits into a subfield, its bits un-wildcarded (what the translation
+   * wrote) unless `megaflow` is false (OVS's mf_write_subfield_flow: the flow only).
+   */
+  writeSubfield(sub: Subfield, value: bigint, megaflow = true): void {
     const shift = BigInt(sub.field.shift + sub.ofs);
     const bits = (1n << BigInt(sub.nBits)) - 1n;
-    orFieldMask(this.wc, sub.field, bits << shift);
+    if (megaflow) orFieldMask(this.wc, sub.field, bits << shift);
     writeField(this.flow, sub.field, (value & bits) << shift, bits << shift);
   }
 
@@ -1019,11 +1029,7 @@ class Ctx {
     this.inPortBlocked = !mayReceive(peer.bridge.port(peer.ofport), f, this.wc);
     this.lookupTable(0, true);
     this.inPortBlocked = false;
-    if (this.actionSet.length && !this.exited) {
-      const set = this.actionSet;
-      this.actionSet = [];
-      this.doActions(actionSetOrder(set));
-    }
+    this.runActionSet();
     this.depth = depth;
     this.br = br;
     this.actionSet = actionSet;
@@ -1313,7 +1319,7 @@ export function translate(br: XlateBridge, key: Uint32Array, opts: XlateOptions 
     ctx.doActions([{ type: 'output', port: OFPP.NORMAL, maxLen: 0 }]);
   } else ctx.lookupTable(0, true);
   ctx.inPortBlocked = false;
-  return finishTranslation(ctx, key, opts);
+  return finishTranslation(ctx, key);
 }
 
 /**
@@ -1328,18 +1334,12 @@ export function translateActions(
 ): XlateResult {
   const ctx = new Ctx(br, key, opts);
   ctx.doActions(actions as Action[]);
-  return finishTranslation(ctx, key, opts);
+  return finishTranslation(ctx, key);
 }
 
 /** The action set (if the pipeline left one) and the result. */
-function finishTranslation(ctx: Ctx, key: Uint32Array, opts: XlateOptions): XlateResult {
-  if (ctx.actionSet.length && !ctx.exited) {
-    const set = ctx.actionSet;
-    ctx.actionSet = [];
-    ctx.note(0, '');
-    if (opts.trace) ctx.walk.push('', 'Action set:');
-    ctx.doActions(actionSetOrder(set));
-  }
+function finishTranslation(ctx: Ctx, key: Uint32Array): XlateResult {
+  ctx.runActionSet(true);
   // As OVS's xlate_wc_finish: a later fragment's ports are 0 in every datapath key, so whatever a
   // lookup examined there (flows may match ports without nw_frag) need not be in the megaflow.
   if (isIp(key) && (key[W.NW] >>> 24) & NW_FRAG_LATER) ctx.wc[W.TP] = 0;
