@@ -6,6 +6,7 @@ import {
   NX_VENDOR_ID,
   NXBRC_UNENCODABLE_ERROR,
   NXET_VENDOR,
+  OFPET,
   Writer,
 } from '@softswitch/openflow';
 
@@ -51,6 +52,11 @@ export function encodeErrorReply(
   if (e.vendor) {
     const w = new Writer(8 + data.length);
     w.u32(NX_VENDOR_ID).u16(e.vendor[0]).u16(e.vendor[1]).bytes(data);
+    data = w.finish();
+  } else if (e.type === OFPET.EXPERIMENTER) {
+    // OpenFlow 1.2+'s experimenter error: the code is the Nicira exp_type, the vendor ID follows.
+    const w = new Writer(4 + data.length);
+    w.u32(NX_VENDOR_ID).bytes(data);
     data = w.finish();
   }
   return encodeMessage({ type: 'error', version, xid, errType: e.type, code: e.code, data });
