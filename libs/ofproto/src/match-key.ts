@@ -1,11 +1,12 @@
-import { type FieldDef, Match, NARROW_SLOTS, registerSpan, SLOT_LIST, type Slot } from '@softswitch/openflow';
+import { type FieldDef, Match, NARROW_SLOTS, registerSpan, S, SLOT_LIST, type Slot } from '@softswitch/openflow';
 import { FLOW_WORDS, W } from '@softswitch/packet';
 
 /**
  * Where each OpenFlow match slot (libs/openflow's `Match`, OVS's struct flow) lives in the packet
  * flow key (libs/packet's 64-word layout): `words` consecutive words, most significant first, the
- * lowest one holding its bits at `shift`. Slots absent here (recirc_id, dp_hash, actset_output)
- * have no place in a packet key and are refused. `conj_id` is a pseudo-field one word past the
+ * lowest one holding its bits at `shift`. Slots absent here (recirc_id, dp_hash, actset_output,
+ * NSH, ERSPAN, GTP-U, a packet_type other than Ethernet's) have no place in a packet key and are
+ * refused. `conj_id` is a pseudo-field one word past the
  * packet key (CONJ_ID_WORD): table keys are TABLE_WORDS long, and it is zero in every packet.
  */
 interface SlotPlace {
@@ -119,6 +120,8 @@ export function matchToKeyInto(match: Match, out: KeyMatch): KeyMatch {
   // By slot number through the number API: no bigint and no Map for the narrow slots.
   for (let i = 0; i < SLOT_LIST.length; i++) {
     if (!match.has(i)) continue;
+    // packet_type (0,0), Ethernet: what every packet of this datapath is.
+    if (i === S.packet_type && match.nv(i) === 0) continue;
     const p = PLACE_AT[i];
     if (p === undefined)
       throw new UnsupportedMatchError(`match field ${SLOT_LIST[i]} is not supported by the pipeline`);

@@ -588,6 +588,8 @@ class Ctx {
     };
     switch (p) {
       case 'none':
+      case 'ethernet':
+        // Every packet this datapath carries is an Ethernet frame (no packet_type other than (0,0)).
         return true;
       case 'vlan':
         this.wc[W.VLAN0] |= VLAN_CFI;

@@ -1,12 +1,21 @@
 import type { Action, Nat } from './actions.js';
 import { bigN, onesBig } from './bigint-bits.js';
 import { dv, putProp, readUint, type Writer } from './bytes.js';
-import { decodeError, OFPBAC, OFPBIC, OFPBMC, OFPET } from './errors.js';
-import { type FieldDef, fieldByHeader, fieldByName, headerFor, tunMdFieldByHeader } from './fields.js';
+import { checkEncapType, decodeEdProps, putEdProps } from './encap.js';
+import { decodeError, NXBAC, OFPBAC, OFPBIC, OFPBMC, OFPET } from './errors.js';
+import {
+  type FieldDef,
+  fieldByHeader,
+  fieldByName,
+  headerFor,
+  loadsAsOxm,
+  oxmExperimenterId,
+  tunMdFieldByHeader,
+} from './fields.js';
 import { OFPP, portFromOf11, portToOf11 } from './format-values.js';
 import { decodeLearn, encodeLearn } from './learn.js';
 import { ETH_TYPE, IPPROTO, type Match, S, VLAN_CFI } from './match.js';
-import { fieldWidth, type Subfield } from './subfield.js';
+import { fieldValueOnes, fieldWidth, type Subfield } from './subfield.js';
 import { tunMdHeader, tunMdLength } from './tun-metadata.js';
 
 /** Action and instruction wire formats for OpenFlow 1.0 (std + Nicira) and 1.1-1.5. */
@@ -59,6 +68,10 @@ const NXAST = {
   DECAP: 47,
   DEC_NSH_TTL: 48,
   CHECK_PKT_LARGER: 49,
+  DELETE_FIELD: 50,
+  /** Debugging actions (ovs-vswitchd --enable-dummy only). */
+  DEBUG_SLOW: 0xfe,
+  DEBUG_RECIRC: 0xff,
 } as const;
 
 /** NXAC2PT_* properties of NXAST_CONTROLLER2. */
@@ -94,9 +107,30 @@ function nxmHeader0(f: FieldDef): number {
 
 /** nx_put_mff_header(version 0): the field's NXM header, else its OXM (8 bytes if experimenter). */
 function putFieldHeader(w: Writer, f: FieldDef): void {
-  const header = headerFor(f, 0) as number;
+  putHeader(w, headerFor(f, 0) as number);
+}
+
+/** A field header as nx_put_mff_header writes it: an experimenter one with its experimenter ID. */
+function putHeader(w: Writer, header: number): void {
   w.u32(header);
-  if (header >>> 16 === 0xffff) w.u32(0x4f4e4600);
+  if (header >>> 16 === 0xffff) w.u32(oxmExperimenterId(header));
+}
+
+/** NXAST_REG_LOAD2 for a fixed-size field: its OXM entry, masked unless the mask covers its bytes. */
+function putRegLoad2(w: Writer, f: FieldDef, value: bigint, mask: bigint): void {
+  const start = w.length;
+  nxHeader(w, NXAST.REG_LOAD2, 0);
+  putOxmEntry(w, headerFor(f, 0) as number, f.bytes, value, mask, mask !== onesBig(f.bytes * 8));
+  w.pad(8, start);
+  w.setU16(start + 2, w.length - start);
+}
+
+/** One OXM entry: the header with has-mask and length set (and experimenter ID), value, mask. */
+function putOxmEntry(w: Writer, header: number, bytes: number, value: bigint, mask: bigint, masked: boolean): void {
+  const payload = bytes * (masked ? 2 : 1) + (header >>> 16 === 0xffff ? 4 : 0);
+  putHeader(w, ((header & 0xfffffe00) | (masked ? 0x100 : 0) | payload) >>> 0);
+  w.uint(value, bytes);
+  if (masked) w.uint(mask, bytes);
 }
 
 /** An action whose length covers what `body` appends after its 16-byte Nicira header. */
@@ -126,6 +160,10 @@ function putController2(w: Writer, a: Extract<Action, { type: 'controller' }>): 
 }
 
 function putRegLoad(w: Writer, f: FieldDef, value: bigint, mask: bigint): void {
+  if (loadsAsOxm(f)) {
+    putRegLoad2(w, f, value, mask);
+    return;
+  }
   // One NXAST_REG_LOAD per contiguous run of mask bits (OVS's next_load_segment).
   const width = fieldWidth(f);
   // The mask's bits read through 32-bit words: one bigint shift per word, not per bit.
@@ -152,19 +190,19 @@ function nextBit(words: number[], from: number, width: number, set: boolean): nu
   return width;
 }
 
-function putSetField(w: Writer, f: FieldDef, value: bigint, mask: bigint, version: number): void {
+/**
+ * OFPAT_SET_FIELD. `literal`: the mask is as loaded or received, masked unless it covers the
+ * field's bytes (OVS's rule); otherwise a mask of the field's own bits is a whole value too.
+ */
+function putSetField(w: Writer, f: FieldDef, value: bigint, mask: bigint, version: number, literal = false): void {
   const start = w.length;
   w.u16(25).u16(0);
   const header = headerFor(f, version) as number;
   const all = onesBig(f.bytes * 8);
   const fieldAll = onesBig(fieldWidth(f));
-  const masked = mask !== fieldAll && mask !== all;
-  const experimenter = header >>> 16 === 0xffff;
-  const payload = f.bytes * (masked ? 2 : 1) + (experimenter ? 4 : 0);
-  w.u32(((header & 0xfffffe00) | (masked ? 0x100 : 0) | payload) >>> 0);
-  if (experimenter) w.u32(0x4f4e4600);
-  w.uint(value, f.bytes);
-  if (masked) w.uint(mask, f.bytes);
+  // A field that matches its whole bytes (ERSPAN, GTP-U) is set whole only by a mask over them.
+  const masked = mask !== all && (literal || mask !== fieldAll || f.allOnes !== fieldAll);
+  putOxmEntry(w, header, f.bytes, value, mask, masked);
   w.pad(8, start);
   w.setU16(start + 2, w.length - start);
 }
@@ -192,12 +230,21 @@ function putTunMdSetField(w: Writer, a: Extract<Action, { type: 'set_field' }>, 
 }
 
 function setFieldModern(w: Writer, a: Extract<Action, { type: 'set_field' }>, version: number): void {
-  const full = a.mask === a.field.wholeMask || (a.field.name === 'vlan_vid' && (a.mask & 0xfffn) === 0xfffn);
-  if (version >= 6) putSetField(w, a.field, a.unmasked ?? a.value, a.mask, version);
+  const full =
+    !a.maskedOnWire && (a.mask === a.field.wholeMask || (a.field.name === 'vlan_vid' && (a.mask & 0xfffn) === 0xfffn));
+  if (version >= 6) putSetField(w, a.field, a.unmasked ?? a.value, a.mask, version, a.fromLoad || a.maskedOnWire);
   else if (a.fromLoad) putRegLoad(w, a.field, a.value, a.mask);
   else if (version < 3) setFieldLegacy(w, a, version);
-  else if (full) putSetField(w, a.field, a.value, onesBig(fieldWidth(a.field)), version);
-  else putRegLoad(w, a.field, a.value, a.mask);
+  else if (full) putSetField(w, a.field, a.value, fieldValueOnes(a.field), version);
+  else putRegLoad(w, a.field, a.value, setFieldWireMask(a));
+}
+
+/**
+ * The mask a set_field goes out with as a load: a whole value (as parsed) covers the field's
+ * bytes, as OVS keeps it, so an NXAST_REG_LOAD2 entry carries no mask.
+ */
+function setFieldWireMask(a: Extract<Action, { type: 'set_field' }>): bigint {
+  return !a.fromLoad && a.mask === fieldValueOnes(a.field) ? onesBig(a.field.bytes * 8) : a.mask;
 }
 
 function setFieldLegacy(w: Writer, a: Extract<Action, { type: 'set_field' }>, version: number): void {
@@ -237,7 +284,7 @@ function setFieldLegacy(w: Writer, a: Extract<Action, { type: 'set_field' }>, ve
       return;
     default:
       if (version === 2 && setFieldOf11(w, a.field.name, Number(v))) return;
-      putRegLoad(w, a.field, a.value, a.mask);
+      putRegLoad(w, a.field, a.value, setFieldWireMask(a));
   }
 }
 
@@ -381,16 +428,20 @@ export function encodeAction(w: Writer, a: Action, version: number, ctx: EncodeC
       if (a.field.tunMd !== undefined) putTunMdSetField(w, a, version);
       else setFieldModern(w, a, version);
       return;
-    case 'reg_move':
-      if (version >= 6) {
-        w.u16(28).u16(24).u16(a.dst.nBits).u16(a.src.ofs).u16(a.dst.ofs).u16(0);
-        w.u32(headerFor(a.src.field, version) as number).u32(headerFor(a.dst.field, version) as number);
-        w.zeros(4);
-      } else {
-        nxHeader(w, NXAST.REG_MOVE, 24);
-        w.u16(a.dst.nBits).u16(a.src.ofs).u16(a.dst.ofs).u32(nxmHeader0(a.src.field)).u32(nxmHeader0(a.dst.field));
+    case 'reg_move': {
+      // Fixed part, the two field headers (8 bytes each if experimenter), padding to 8.
+      const start = w.length;
+      if (version >= 6) w.u16(28).u16(0).u16(a.dst.nBits).u16(a.src.ofs).u16(a.dst.ofs).u16(0);
+      else {
+        nxHeader(w, NXAST.REG_MOVE, 0);
+        w.u16(a.dst.nBits).u16(a.src.ofs).u16(a.dst.ofs);
       }
+      putHeader(w, headerFor(a.src.field, version >= 6 ? version : 0) as number);
+      putHeader(w, headerFor(a.dst.field, version >= 6 ? version : 0) as number);
+      w.pad(8, start);
+      w.setU16(start + 2, w.length - start);
       return;
+    }
     case 'resubmit':
       // ovs-ofctl always sends the table form, with 255 for "this table".
       nxHeader(w, a.ct ? NXAST.RESUBMIT_TABLE_CT : NXAST.RESUBMIT_TABLE, 16);
@@ -573,6 +624,24 @@ export function encodeAction(w: Writer, a: Action, version: number, ctx: EncodeC
     case 'decap':
       nxHeader(w, NXAST.DECAP, 16);
       w.u16(0).u32(a.packetType);
+      return;
+    case 'encap':
+      nxVariable(w, NXAST.ENCAP, () => {
+        w.u16(a.hdrSize).u32(a.packetType);
+        putEdProps(w, a.props);
+      });
+      return;
+    case 'delete_field': {
+      const start = w.length;
+      nxHeader(w, NXAST.DELETE_FIELD, 24);
+      putFieldHeader(w, a.field);
+      w.zeros(24 - (w.length - start));
+      return;
+    }
+    case 'debug_recirc':
+    case 'debug_slow':
+      nxHeader(w, a.type === 'debug_recirc' ? NXAST.DEBUG_RECIRC : NXAST.DEBUG_SLOW, 16);
+      w.zeros(6);
       return;
     case 'multipath':
       nxHeader(w, NXAST.MULTIPATH, 32);
@@ -757,6 +826,50 @@ function subfieldFromWire(header: number, ofs: number, nBits: number, off: numbe
   return { field, ofs, nBits };
 }
 
+/**
+ * NXAST_REG_MOVE or OFPAT_COPY_FIELD after its fixed part (`fixed` bytes): two field headers,
+ * each 8 bytes if experimenter (an ID other than the field's makes it unknown), then zeros.
+ */
+function decodeMove(
+  b: Uint8Array,
+  v: DataView,
+  p: number,
+  len: number,
+  fixed: number,
+  nBits: number,
+  srcOfs: number,
+  dstOfs: number,
+): Action {
+  const end = p + len;
+  const srcHeader = pullHeader(v, p + fixed, end, p);
+  const dstHeader = pullHeader(v, headerEnd, end, p);
+  for (let i = headerEnd; i < end; i++)
+    if (b[i]) throw badAction(OFPBAC.BAD_LEN, p, 'nonzero bytes after the field headers');
+  requireKnownFields(srcHeader, dstHeader, p);
+  const src = subfieldFromWire(srcHeader, srcOfs, nBits, p);
+  const dst = subfieldFromWire(dstHeader, dstOfs, nBits, p);
+  return { type: 'reg_move', src, dst };
+}
+
+/** Where pullHeader's header ended (module scratch: no object per header). */
+let headerEnd = 0;
+
+/**
+ * A field header at `q` (nx_pull_header): 4 bytes, or 8 for an experimenter one; 0 (no field) if
+ * its experimenter ID is not the field's. OFPBMC_BAD_LEN if it does not fit before `end`.
+ */
+function pullHeader(v: DataView, q: number, end: number, p: number): number {
+  if (end - q < 4) throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_LEN, p, 'truncated field header');
+  const header = v.getUint32(q);
+  if (header >>> 16 !== 0xffff) {
+    headerEnd = q + 4;
+    return header;
+  }
+  if (end - q < 8) throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_LEN, p, 'truncated experimenter field header');
+  headerEnd = q + 8;
+  return v.getUint32(q + 4) === oxmExperimenterId(header) ? header : 0;
+}
+
 /** Move and copy_field pull both field headers before checking either subfield (nx_pull_header). */
 function requireKnownFields(src: number, dst: number, off: number): void {
   if (!actionField(src) || !actionField(dst)) {
@@ -799,12 +912,8 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
     case NXAST.REG_MOVE: {
       // OpenFlow 1.5 has copy_field and set_field instead: OVS knows these only up to 1.4.
       if (version >= 6) throw badAction(OFPBAC.BAD_EXP_TYPE, p, 'NXAST_REG_MOVE is not an OpenFlow 1.5 action');
-      nxExactLength(subtype, len, 24, p);
-      const nBits = v.getUint16(p + 10);
-      requireKnownFields(v.getUint32(p + 16), v.getUint32(p + 20), p);
-      const src = subfieldFromWire(v.getUint32(p + 16), v.getUint16(p + 12), nBits, p);
-      const dst = subfieldFromWire(v.getUint32(p + 20), v.getUint16(p + 14), nBits, p);
-      out.push({ type: 'reg_move', src, dst });
+      if (len < 24) nxExactLength(subtype, len, 24, p);
+      out.push(decodeMove(b, v, p, len, 16, v.getUint16(p + 10), v.getUint16(p + 12), v.getUint16(p + 14)));
       return;
     }
     case NXAST.REG_LOAD: {
@@ -826,11 +935,8 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
       return;
     }
     case NXAST.REG_LOAD2: {
-      // Known here for tun_metadataN only (what OVS writes for them); other fields as before.
       const header = len >= 14 ? v.getUint32(p + 10) : 0;
-      if (!tunMdFieldByHeader(header))
-        throw badAction(OFPBAC.BAD_EXP_TYPE, p, `unknown Nicira action subtype ${subtype}`);
-      out.push(decodeTunMdLoad2(b, v, p, len));
+      out.push(tunMdFieldByHeader(header) ? decodeTunMdLoad2(b, v, p, len) : decodeLoad2(b, v, p, len));
       return;
     }
     case NXAST.NOTE:
@@ -953,12 +1059,34 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
       out.push(decodeLearn(b, p, len, true));
       return;
     case NXAST.DEC_NSH_TTL:
-    case NXAST.DECAP:
       // Defined for OpenFlow 1.3 and later only.
       if (version < 4) throw badAction(OFPBAC.BAD_EXP_TYPE, p, `unknown Nicira action subtype ${subtype}`);
       nxExactLength(subtype, len, 16, p);
-      out.push(subtype === NXAST.DECAP ? { type: 'decap', packetType: v.getUint32(p + 12) } : { type: 'dec_nsh_ttl' });
+      out.push({ type: 'dec_nsh_ttl' });
       return;
+    case NXAST.DECAP:
+      if (version < 4) throw badAction(OFPBAC.BAD_EXP_TYPE, p, `unknown Nicira action subtype ${subtype}`);
+      // Variable length, but OVS knows no decap properties yet.
+      if (len > 16) throw decodeError(OFPET.EXPERIMENTER, NXBAC.UNKNOWN_ED_PROP, p, 'decap with properties');
+      out.push({ type: 'decap', packetType: v.getUint32(p + 12) });
+      return;
+    case NXAST.ENCAP: {
+      if (version < 4) throw badAction(OFPBAC.BAD_EXP_TYPE, p, `unknown Nicira action subtype ${subtype}`);
+      const packetType = v.getUint32(p + 12);
+      checkEncapType(packetType, p);
+      const props = decodeEdProps(b, v, p + 16, p + len);
+      out.push({ type: 'encap', packetType, hdrSize: v.getUint16(p + 10), props });
+      return;
+    }
+    case NXAST.DELETE_FIELD:
+      nxExactLength(subtype, len, 24, p);
+      out.push({ type: 'delete_field', field: deletedField(v, p + 10, p) });
+      return;
+    case NXAST.DEBUG_RECIRC:
+    case NXAST.DEBUG_SLOW:
+      // OVS decodes them only when ovs-vswitchd runs with --enable-dummy; ovs-ofctl never does.
+      nxExactLength(subtype, len, 16, p);
+      throw badAction(OFPBAC.BAD_EXP_TYPE, p, `debugging action ${subtype} is disabled`);
     case NXAST.MULTIPATH: {
       nxExactLength(subtype, len, 32, p);
       const on = v.getUint16(p + 26);
@@ -1021,6 +1149,22 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
     default:
       throw badAction(OFPBAC.BAD_EXP_TYPE, p, `unknown Nicira action subtype ${subtype}`);
   }
+}
+
+/**
+ * delete_field's field header (nx_pull_header): any known field, tun_metadataN of any length;
+ * an unknown one is OFPBMC_BAD_FIELD, a masked one OFPBMC_BAD_MASK.
+ */
+function deletedField(v: DataView, q: number, p: number): FieldDef {
+  const header = v.getUint32(q);
+  // An experimenter OXM header is 8 bytes long, its length counting the experimenter id.
+  if (header >>> 16 === 0xffff && (header & 0xff) < 4)
+    throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_LEN, p, 'bad header');
+  const tunMd = tunMdFieldByHeader(header);
+  const field = tunMd ?? actionField(header);
+  if (!field) throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_FIELD, p, `unknown field 0x${header.toString(16)}`);
+  if (header & 0x100) throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_MASK, p, 'masked field in delete_field');
+  return field;
 }
 
 function decodeCt(b: Uint8Array, v: DataView, p: number, len: number, version: number): Action {
@@ -1152,6 +1296,31 @@ function decodeController2(b: Uint8Array, v: DataView, p: number, len: number): 
   return a;
 }
 
+/**
+ * NXAST_REG_LOAD2 on a fixed-size field (nx_pull_entry): its OXM entry after the subtype, then
+ * zeros; a set_field that prints as one and is written back as NXAST_REG_LOAD2 (fromLoad).
+ */
+function decodeLoad2(b: Uint8Array, v: DataView, p: number, len: number): Action {
+  const end = p + len;
+  const header = pullHeader(v, p + 10, end, p);
+  const q = headerEnd;
+  const field = header ? fieldByHeader(header) : undefined;
+  if (!field) throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_FIELD, p, `unknown field 0x${header.toString(16)}`);
+  const hasMask = (header & 0x100) !== 0;
+  const plen = (header & 0xff) - (header >>> 16 === 0xffff ? 4 : 0);
+  const bytes = hasMask ? plen >> 1 : plen;
+  if (q + plen > end || (hasMask && plen % 2) || bytes !== field.bytes)
+    throw decodeError(OFPET.BAD_MATCH, OFPBMC.BAD_LEN, p, 'NXAST_REG_LOAD2 entry of the wrong length');
+  for (let i = q + plen; i < end; i++)
+    if (b[i]) throw badAction(OFPBAC.BAD_LEN, p, 'nonzero bytes after the NXAST_REG_LOAD2 entry');
+  if (!field.writable) throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, `${field.name} is read-only`);
+  const value = readUint(b, q, bytes);
+  // Unmasked is all ones over the bytes, as OVS keeps it (a mask of the field's bits prints).
+  const mask = hasMask ? readUint(b, q + bytes, bytes) : onesBig(bytes * 8);
+  if (value & ~mask) throw decodeError(OFPET.BAD_MATCH, 5, p, 'set_field value has bits outside its mask');
+  return { type: 'set_field', field, value, mask, fromLoad: true };
+}
+
 /** NXAST_REG_LOAD2 on tun_metadataN: its OXM entry (masked or not) after the subtype; a set_field. */
 function decodeTunMdLoad2(b: Uint8Array, v: DataView, p: number, len: number): Action {
   const header = v.getUint32(p + 10);
@@ -1183,24 +1352,28 @@ function decodeSetField(b: Uint8Array, v: DataView, p: number, len: number, vers
   if (q + plen > p + len || (plen <= 0 && !tunMd))
     throw badAction(OFPBAC.BAD_SET_LEN, p, 'set_field OXM overruns the action');
   if (hasMask && version < 6) throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, 'masked set_field before OpenFlow 1.5');
-  const field = fieldByHeader(header) ?? tunMd;
+  // An experimenter field is known only under its own experimenter ID.
+  const known = header >>> 16 !== 0xffff || v.getUint32(p + 8) === oxmExperimenterId(header);
+  const field = known ? (fieldByHeader(header) ?? tunMd) : undefined;
   if (!field) throw badAction(OFPBAC.BAD_SET_TYPE, p, `unknown set_field field 0x${header.toString(16)}`);
   const bytes = hasMask ? plen / 2 : plen;
   if (tunMd ? bytes > field.bytes : bytes !== field.bytes)
     throw badAction(OFPBAC.BAD_SET_LEN, p, `bad set_field length for ${field.name}`);
   if (!field.writable) throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, `${field.name} is read-only`);
   const value = readUint(b, q, bytes);
-  const fieldAll = onesBig(fieldWidth(field));
+  const fieldAll = fieldValueOnes(field);
   const mask = hasMask ? readUint(b, q + bytes, bytes) : fieldAll;
   if (value & ~mask) throw decodeError(OFPET.BAD_MATCH, 5, p, 'set_field value has bits outside its mask');
   if (field.name === 'vlan_vid' && (value > 0x1fffn || !(value & bigN(VLAN_CFI)))) {
     // Set-Field on VLAN_VID must set OFPVID_PRESENT.
     throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, 'set_field vlan_vid without OFPVID_PRESENT');
   }
-  if (value > onesBig(bytes * 8) || (fieldWidth(field) < bytes * 8 && value > fieldAll)) {
+  if (value > onesBig(bytes * 8) || value > fieldAll) {
     throw badAction(OFPBAC.BAD_SET_ARGUMENT, p, `bad value for ${field.name}`);
   }
-  return { type: 'set_field', field, value: value & mask, mask, fromLoad: false };
+  const a: Action = { type: 'set_field', field, value: value & mask, mask, fromLoad: false };
+  if (hasMask) a.maskedOnWire = true;
+  return a;
 }
 
 /** Nicira actions OVS allows in an action set (write_actions); the others are OFPBAC_BAD_TYPE there. */
@@ -1337,16 +1510,11 @@ export function decodeActions(
         case 25:
           out.push(decodeSetField(b, v, p, alen, version));
           break;
-        case 28: {
+        case 28:
           if (version < 6) throw badAction(OFPBAC.BAD_TYPE, p, 'copy_field needs OpenFlow 1.5');
-          exactLength(type, alen, 24, p);
-          const nBits = v.getUint16(p + 4);
-          requireKnownFields(v.getUint32(p + 12), v.getUint32(p + 16), p);
-          const src = subfieldFromWire(v.getUint32(p + 12), v.getUint16(p + 6), nBits, p);
-          const dst = subfieldFromWire(v.getUint32(p + 16), v.getUint16(p + 8), nBits, p);
-          out.push({ type: 'reg_move', src, dst });
+          if (alen < 24) exactLength(type, alen, 24, p);
+          out.push(decodeMove(b, v, p, alen, 12, v.getUint16(p + 4), v.getUint16(p + 6), v.getUint16(p + 8)));
           break;
-        }
         case 29:
           if (version < 6) throw badAction(OFPBAC.BAD_TYPE, p, 'meter action needs OpenFlow 1.5');
           exactLength(type, alen, 8, p);

@@ -1,7 +1,9 @@
 import { bigN, onesBig } from './bigint-bits.js';
 import { HEX_BYTE } from './bytes.js';
+import { type EdProp, type Encap, encapHeaderType, formatEncap, PT, PT_NS_ETHERTYPE, parseEdProp } from './encap.js';
 import {
   hexDigit,
+  parseCInteger,
   parseDecimal,
   parseDecimalNum,
   parseFieldValue,
@@ -11,7 +13,7 @@ import {
   parseIpv6,
   parseMac,
 } from './field-parse.js';
-import { type FieldDef, fieldByName, subfieldName, tunMdField } from './fields.js';
+import { type FieldDef, fieldByName, fieldByNxmName, loadsAsOxm, subfieldName, tunMdField } from './fields.js';
 import {
   formatFlags,
   formatFlagsMasked,
@@ -31,7 +33,7 @@ import { ETH_TYPE, IPPROTO, isMplsType, Match, S, VLAN_CFI } from './match.js';
 import { NameTable } from './name-table.js';
 import { ctValid, prereqOk } from './nxm.js';
 import { P_ANY, P_NXM_OF11_UP, P_OF10_NXM_ANY, P_OF10_STD_ANY, P_OF11_UP, P_OF13_UP } from './protocols.js';
-import { fieldWidth, formatSubfield, parseSubfield, type Subfield } from './subfield.js';
+import { fieldValueOnes, fieldWidth, formatSubfield, parseSubfield, type Subfield } from './subfield.js';
 
 /**
  * Actions and instructions, as Open vSwitch models them (its "ofpacts"): one flat list where
@@ -76,6 +78,11 @@ export type Action =
       fromLoad: boolean;
       /** The value as written when it has bits outside a partial mask (OpenFlow 1.5 sends it so). */
       unmasked?: bigint;
+      /**
+       * The mask as written or received (a masked OFPAT_SET_FIELD, `set_field:V/M`): partial
+       * unless it covers the field's bytes, whereas a whole value carries the field's own mask.
+       */
+      maskedOnWire?: boolean;
     }
   | { type: 'reg_move'; src: Subfield; dst: Subfield }
   /** `ct`: look up with the connection's original-direction tuple (NXAST_RESUBMIT_TABLE_CT). */
@@ -123,6 +130,11 @@ export type Action =
   | { type: 'stack_push' | 'stack_pop'; sub: Subfield }
   | { type: 'dec_nsh_ttl' }
   | { type: 'decap'; packetType: number }
+  | Encap
+  /** Removes a tunnel metadata option (NXAST_DELETE_FIELD; OVS accepts only tun_metadataN). */
+  | { type: 'delete_field'; field: FieldDef }
+  /** OVS's debugging actions: encoded, but refused when decoded (ovs-vswitchd --enable-dummy only). */
+  | { type: 'debug_recirc' | 'debug_slow' }
   | { type: 'meter'; meterId: number }
   | { type: 'multipath'; fields: number; basis: number; algorithm: number; nLinks: number; arg: number; dst: Subfield }
   | {
@@ -159,7 +171,9 @@ export interface Nat {
 
 export const NAT_F = { SRC: 1, DST: 2, PERSISTENT: 4, PROTO_HASH: 8, PROTO_RANDOM: 16 } as const;
 /** decap()'s default packet type: take the next protocol from the decapsulated header. */
-export const PT_USE_NEXT_PROTO = 0xfffe;
+export const PT_USE_NEXT_PROTO: number = PT.USE_NEXT_PROTO;
+/** OFPHTN_N_TYPES: decap's packet_type namespace must be below it. */
+const PT_NAMESPACES = 5;
 
 export const HASH_FIELDS = [
   'eth_src',
@@ -288,10 +302,10 @@ function keyValues(arg: string): [string, string][] {
   return out;
 }
 
-/** OVS's str_to_u16: `invalid NAME "S"` on anything but 0..65535. */
+/** OVS's str_to_u16 (strtoll in base 0 over the whole string): `invalid NAME "S"` on anything but 0..65535. */
 function strToU16(s: string, name: string | null): number {
-  const v = parseInteger(s.trim());
-  if (v === undefined || v > 0xffffn) throw new Error(`invalid ${name ?? '(null)'} "${s}"`);
+  const v = parseCInteger(s);
+  if (v === undefined || v < 0n || v > 0xffffn) throw new Error(`invalid ${name ?? '(null)'} "${s}"`);
   return Number(v);
 }
 
@@ -533,10 +547,29 @@ function parseDecap(arg: string): Action {
   const [ns, type] = keyValues(kv[1]);
   if (ns?.[0] !== 'ns') throw new Error('Missing packet_type attribute ns');
   const nsv = strToU16(ns[1], 'ns');
-  if (nsv >= 2) throw new Error(`Unsupported ns value: ${nsv}`);
+  if (nsv >= PT_NAMESPACES) throw new Error(`Unsupported ns value: ${nsv}`);
   if (type?.[0] !== 'type') throw new Error('Missing packet_type attribute type');
   a.packetType = ((nsv << 16) | strToU16(type[1], 'type')) >>> 0;
   return a;
+}
+
+/** `encap(HEADER)` or `encap(HEADER(PROP,...))` (parse_ENCAP): only the first key-value counts. */
+function parseEncap(arg: string, ctx: ParseContext): Action {
+  ctx.usable &= P_OF13_UP;
+  const [header] = keyValues(arg);
+  if (!header) throw new Error(`Missing encap hdr: ${arg}`);
+  const packetType = encapHeaderType(header[0]);
+  if (packetType === undefined) throw new Error(`Encap hdr not supported: ${header[1]}`);
+  const props: EdProp[] = [];
+  for (const [k, v] of keyValues(header[1])) props.push(parseEdProp(header[0], k, v));
+  return { type: 'encap', packetType, hdrSize: 0, props };
+}
+
+/** `delete_field:FIELD` (mf_parse_field: an NXM/OXM name or a field name; tun_metadataN included). */
+function parseDeleteField(arg: string): Action {
+  const field = tunMdField(arg) ?? fieldByNxmName(arg) ?? fieldByName(arg);
+  if (!field) throw new Error(`unknown field \`${arg}'`);
+  return { type: 'delete_field', field };
 }
 
 function parseController(arg: string): Action {
@@ -624,7 +657,7 @@ function parseLoad(arg: string, outer: Outer): Action {
   if (dst.nBits < 64 && v >> bigN(dst.nBits) !== 0n) {
     throw new Error(`${arg}: value ${hexAlt(v)} does not fit into ${dst.nBits} bits`);
   }
-  if (!dst.field.writable) throw new Error(`destination field ${dst.field.name} is not writable`);
+  // A read-only destination parses (as in ovs-ofctl) and is refused where the load is decoded.
   rejectCtWrite(dst.field, outer);
   const shift = bigN(dst.ofs);
   const mask = onesBig(dst.nBits) << shift;
@@ -639,12 +672,19 @@ function parseSetField(arg: string, ctx: ParseContext, outer: Outer): Action {
   if (!field) throw new Error(`${name} is not a valid OXM field name`);
   if (!field.writable) throw new Error(`${name} is read-only`);
   rejectCtWrite(field, outer);
-  const { value, mask } = parseFieldValue(field, arg.slice(0, arrow).trim());
-  const all = onesBig(fieldWidth(field));
+  const text = arg.slice(0, arrow).trim();
+  const { value, mask } = parseFieldValue(field, text);
+  const all = fieldValueOnes(field);
   let m = mask;
-  if (field.name === 'ip_dscp' || field.name === 'nw_tos') m = all;
-  ctx.usable &= m === all ? field.usable.exact : field.usable.bitwise;
+  // A mask over the field's bytes is a whole value; any other written mask is kept as written
+  // (OVS: "5/0xfffff" on the 20-bit ipv6_label is a partial set, printed and sent with its mask).
+  const written = field.tunMd === undefined && text.includes('/');
+  const coversBytes = written && mask === onesBig(field.bytes * 8);
+  const literal = written && !coversBytes;
+  if (field.name === 'ip_dscp' || field.name === 'nw_tos' || coversBytes) m = all;
+  ctx.usable &= m === all && !literal ? field.usable.exact : field.usable.bitwise;
   const a: Action = { type: 'set_field', field, value: value & m, mask: m, fromLoad: false };
+  if (literal) a.maskedOnWire = true;
   if (m !== all && value & ~m) a.unmasked = value;
   return a;
 }
@@ -763,6 +803,10 @@ const K = {
   write_actions: 55,
   write_metadata: 56,
   goto_table: 57,
+  encap: 58,
+  delete_field: 59,
+  debug_recirc: 60,
+  debug_slow: 61,
 } as const;
 const ACTION_KEYWORDS = new Map<string, number>(Object.entries(K));
 /** ACTION_KEYWORDS looked up in the word itself (no slice to hash) when spelled in lower case. */
@@ -989,6 +1033,9 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       out.push({ type: 'ct_clear' });
       return;
     case K.clone:
+      // OVS's parse_CLONE (ofpacts_parse_copy) starts the actions' protocols afresh: what the
+      // actions before it required is forgotten.
+      ctx.usable = P_ANY;
       out.push({ type: 'clone', actions: parseNested(arg ?? '', ctx, 'clone') });
       return;
     case K.sample:
@@ -1003,6 +1050,18 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       return;
     case K.decap:
       out.push(parseDecap(arg ?? ''));
+      return;
+    case K.encap:
+      out.push(parseEncap(arg ?? '', ctx));
+      return;
+    case K.delete_field:
+      out.push(parseDeleteField(arg ?? ''));
+      return;
+    case K.debug_recirc:
+      out.push({ type: 'debug_recirc' });
+      return;
+    case K.debug_slow:
+      out.push({ type: 'debug_slow' });
       return;
     case K.multipath: {
       const parts = splitArgs(needArg(name, arg));
@@ -1150,7 +1209,11 @@ function verifyOrder(actions: Action[]): void {
 export function parseActions(s: string, ctx: ParseContext): Action[] {
   const out: Action[] = [];
   const words = splitTopLevel(s);
-  for (const w of words) parseOne(w, out, ctx, undefined);
+  // The actions narrow their own set (OVS's action_usable_protocols), folded in at the end: a
+  // clone resets it (below).
+  const actx: ParseContext = { usable: P_ANY };
+  for (const w of words) parseOne(w, out, actx, undefined);
+  ctx.usable &= actx.usable;
   // As OVS: "drop" alone (however often repeated) is fine, beside any real action it is not.
   if (out.length && words.includes('drop')) {
     throw new Error('"drop" must not be accompanied by any other action or instruction');
@@ -1164,13 +1227,23 @@ export function parseActions(s: string, ctx: ParseContext): Action[] {
  * Narrows usable protocols for actions that OpenFlow 1.1+ would reject because the match does
  * not establish their prerequisites (OVS's ofpacts_check "inconsistent match").
  */
-export function checkActions(actions: Action[], match: Match, ctx: ParseContext, tableId = 0): void {
+export function checkActions(
+  actions: Action[],
+  match: Match,
+  ctx: ParseContext,
+  tableId = 0,
+  // The match's packet type (OVS's ofpacts_check starts from the flow's), else Ethernet's.
+  packetType: number = match.nm(S.packet_type) ? match.nv(S.packet_type) : PT.ETH,
+): void {
   checkDepth++;
   try {
-    checkActionsAt(actions, match, ctx, tableId);
+    checkActionsAt(actions, match, ctx, tableId, packetType);
   } finally {
     checkDepth--;
   }
+  // As ofpacts_check: inconsistencies only narrow the protocols while the walk goes on (a later
+  // action's own error wins); none left at the end is the error.
+  if (checkDepth === 0 && !ctx.usable) throw invalidWithMatch('OFPBAC_MATCH_INCONSISTENT');
 }
 
 /**
@@ -1181,9 +1254,12 @@ const CHECK_COPIES: Match[] = [];
 /** checkActions' current nesting depth (1 in the outermost call). */
 let checkDepth = 0;
 
-function checkActionsAt(actions: Action[], match: Match, ctx: ParseContext, tableId: number): void {
+function checkActionsAt(actions: Action[], match: Match, ctx: ParseContext, tableId: number, packetType: number): void {
   const dlType = match.dlType();
-  const proto = match.nm(S.nw_proto) ? match.nwProto() : -1;
+  let proto = match.nm(S.nw_proto) ? match.nwProto() : -1;
+  // The packet type as encap/decap change it (OVS's flow->packet_type); Ethernet until the match
+  // can say otherwise.
+  let curPt = packetType;
   const ipAny = dlType === ETH_TYPE.IP || dlType === ETH_TYPE.IPV6;
   let hasVlan = (match.nv(S.vlan_tci) & VLAN_CFI) !== 0;
   let innerVlan = false;
@@ -1196,6 +1272,7 @@ function checkActionsAt(actions: Action[], match: Match, ctx: ParseContext, tabl
     switch (a.type) {
       case 'set_field':
         needs(a.field, cur);
+        if (curPt !== PT.ETH && ETHERNET_FIELDS.has(a.field.name)) throw invalidWithMatch('OFPBAC_MATCH_INCONSISTENT');
         // Setting the VID or PCP needs a tag to set it in.
         if ((a.field.name === 'vlan_vid' || a.field.name === 'vlan_pcp') && !(cur.nv(S.vlan_tci) & VLAN_CFI)) {
           throw invalidWithMatch('OFPBAC_MATCH_INCONSISTENT');
@@ -1210,6 +1287,8 @@ function checkActionsAt(actions: Action[], match: Match, ctx: ParseContext, tabl
       case 'reg_move':
         needs(a.src.field, cur);
         needs(a.dst.field, cur);
+        // OVS's mf_check_dst: after the prerequisites, a destination must be writable.
+        if (!a.dst.field.writable) throw invalidWithMatch('OFPBAC_BAD_SET_ARGUMENT');
         break;
       case 'output_reg':
         needs(a.src.field, cur);
@@ -1235,7 +1314,7 @@ function checkActionsAt(actions: Action[], match: Match, ctx: ParseContext, tabl
         }
         // With a zone from a field OVS checks only that field, not the nested actions.
         if (a.zoneSrc) needs(a.zoneSrc.field, cur);
-        else if (a.actions?.length) checkActions(a.actions, cur, ctx, tableId);
+        else if (a.actions?.length) checkActions(a.actions, cur, ctx, tableId, curPt);
         break;
       }
       case 'nat':
@@ -1248,14 +1327,44 @@ function checkActionsAt(actions: Action[], match: Match, ctx: ParseContext, tabl
         }
         break;
       case 'clone':
-        checkActions(a.actions, cur, ctx, tableId);
+        checkActions(a.actions, cur, ctx, tableId, curPt);
         break;
       case 'stack_push':
       case 'stack_pop':
         needs(a.sub.field, cur);
         break;
       case 'dec_nsh_ttl':
-        if (curType !== 0x894f) inconsistent(ctx);
+        if (curPt !== PT.NSH && curType !== ETH_TYPE_NSH) inconsistent(ctx);
+        break;
+      case 'encap':
+        // check_ENCAP: the packet becomes the new type; an Ethertype one sets dl_type, and
+        // nothing is known of the L4 protocol unless it is still IP.
+        curPt = a.packetType;
+        cur = writable(cur, match);
+        // The flow's packet type too: the prerequisites of later fields are judged by it.
+        cur.setNum(S.packet_type, curPt, 0xffffffff);
+        if (curPt >>> 16 === PT_NS_ETHERTYPE) {
+          curType = curPt & 0xffff;
+          cur.setNum(S.dl_type, curType, 0xffff);
+        }
+        if (curType !== ETH_TYPE.IP && curType !== ETH_TYPE.IPV6) {
+          proto = 0;
+          cur.setNum(S.nw_proto, 0, cur.nm(S.nw_proto));
+        }
+        break;
+      case 'decap':
+        // check_DECAP: Ethernet decapsulates to its Ethertype; anything else to an unknown type.
+        cur = writable(cur, match);
+        if (curPt === PT.ETH) curPt = ((PT_NS_ETHERTYPE << 16) | curType) >>> 0;
+        else {
+          curPt = PT.UNKNOWN;
+          curType = 0xffff;
+          cur.setNum(S.dl_type, curType, 0xffff);
+        }
+        cur.setNum(S.packet_type, curPt, 0xffffffff);
+        break;
+      case 'delete_field':
+        if (a.field.tunMd === undefined) throw invalidWithMatch('OFPBAC_BAD_ARGUMENT');
         break;
       case 'goto_table':
         if (a.table <= tableId) throw invalidWithMatch('OFPBIC_BAD_TABLE_ID');
@@ -1318,24 +1427,31 @@ function checkActionsAt(actions: Action[], match: Match, ctx: ParseContext, tabl
         if (a.dst) needs(a.dst.field, cur);
         break;
       case 'pop_mpls':
-        if (!isMplsType(curType)) inconsistent(ctx);
+        if (curPt !== PT.ETH || !isMplsType(curType)) inconsistent(ctx);
         else curType = a.ethertype;
         cur = writable(cur, match);
         cur.setNum(S.dl_type, a.ethertype, 0xffff);
         break;
       case 'push_mpls':
+        if (curPt !== PT.ETH) inconsistent(ctx);
         curType = a.ethertype;
         cur = writable(cur, match);
         cur.setNum(S.dl_type, a.ethertype, 0xffff);
+        // The MPLS payload is opaque: no L4 protocol is known any more (check_PUSH_MPLS).
+        proto = 0;
+        cur.setNum(S.nw_proto, 0, cur.nm(S.nw_proto));
         break;
     }
   }
 }
 
+const ETH_TYPE_NSH = 0x894f;
+/** Fields with OVS's Ethernet prerequisite (MFP_ETHERNET): only in a packet of type Ethernet. */
+const ETHERNET_FIELDS = new Set(['eth_src', 'eth_dst', 'eth_type', 'vlan_tci', 'dl_vlan', 'vlan_vid', 'vlan_pcp']);
+
 /** An action the match makes impossible on OpenFlow 1.1+: only OpenFlow 1.0 may still carry it. */
 function inconsistent(ctx: ParseContext): void {
   ctx.usable &= P_OF10_STD_ANY | P_OF10_NXM_ANY;
-  if (!ctx.usable) throw new Error('actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT)');
 }
 
 function invalidWithMatch(code: string): Error {
@@ -1385,9 +1501,11 @@ export function flowHasVlan(match: Match): boolean {
   return (match.nv(S.vlan_tci) & VLAN_CFI) !== 0;
 }
 
-function formatFieldValue(f: FieldDef, value: bigint, mask: bigint): string {
-  const all = onesBig(fieldWidth(f));
-  const masked = mask !== all;
+function formatFieldValue(f: FieldDef, value: bigint, mask: bigint, bytesOnly = false): string {
+  // As OVS's mf_format: no mask when it covers the field's bytes, or (a set_field as parsed,
+  // whose whole value has the field's own mask) its value's bits.
+  const all = fieldValueOnes(f);
+  const masked = mask !== onesBig(f.bytes * 8) && (bytesOnly || mask !== all);
   switch (f.format) {
     case 'mac':
       return masked ? `${formatMac(value)}/${formatMac(mask)}` : formatMac(value);
@@ -1477,8 +1595,11 @@ export function formatAction(a: Action): string {
       return `mod_tp_dst:${a.port}`;
     case 'set_field':
       // tun_metadataN loads travel as NXAST_REG_LOAD2, which OVS prints as set_field.
-      if (a.fromLoad && a.field.tunMd === undefined) return formatLoad(a);
-      return `set_field:${formatFieldValue(a.field, a.value, a.mask)}->${a.field.name}`;
+      if (!a.fromLoad)
+        return `set_field:${formatFieldValue(a.field, a.value, a.mask, a.maskedOnWire === true)}->${a.field.name}`;
+      if (!loadsAsOxm(a.field)) return formatLoad(a);
+      // NXAST_REG_LOAD2 prints as set_field, its mask unless it covers the field's bytes (mf_format).
+      return `set_field:${formatFieldValue(a.field, a.value, a.mask, a.field.tunMd === undefined)}->${a.field.name}`;
     case 'reg_move':
       return `move:${formatSubfield(a.src)}->${formatSubfield(a.dst)}`;
     case 'resubmit':
@@ -1533,10 +1654,19 @@ export function formatAction(a: Action): string {
       return `pop:${formatSubfield(a.sub)}`;
     case 'dec_nsh_ttl':
       return 'dec_nsh_ttl';
-    case 'decap':
-      return a.packetType === PT_USE_NEXT_PROTO
-        ? 'decap()'
-        : `decap(packet_type(ns=${a.packetType >>> 16},type=0x${(a.packetType & 0xffff).toString(16)}))`;
+    case 'decap': {
+      if (a.packetType === PT_USE_NEXT_PROTO) return 'decap()';
+      // C's %#x: no 0x before a zero.
+      const type = a.packetType & 0xffff;
+      return `decap(packet_type(ns=${a.packetType >>> 16},type=${type ? `0x${type.toString(16)}` : '0'}))`;
+    }
+    case 'encap':
+      return formatEncap(a);
+    case 'delete_field':
+      return `delete_field:${a.field.name}`;
+    case 'debug_recirc':
+    case 'debug_slow':
+      return a.type;
     case 'meter':
       return `meter:${a.meterId}`;
     case 'multipath':

@@ -40,6 +40,11 @@ export const OFPBAC = {
   BAD_SET_LEN: 14,
   BAD_SET_ARGUMENT: 15,
 } as const;
+/**
+ * Nicira action errors of OpenFlow 1.2+ (encap/decap), carried in a decode error as type
+ * OFPET.EXPERIMENTER with the Nicira experimenter type as the code (vendor NX_VENDOR_ID).
+ */
+export const NXBAC = { BAD_HEADER_TYPE: 39, UNKNOWN_ED_PROP: 40, BAD_ED_PROP: 41 } as const;
 export const OFPBIC = { UNKNOWN_INST: 0, UNSUP_INST: 1, BAD_TABLE_ID: 2, BAD_LEN: 7, DUP_INST: 9 } as const;
 export const OFPBMC = {
   BAD_TYPE: 0,

@@ -1,6 +1,6 @@
 import { onesBig } from './bigint-bits.js';
 import type { FieldDef } from './fields.js';
-import { OFPP, parsePortName } from './format-values.js';
+import { parsePortName } from './format-values.js';
 
 /** Field values in text, parsed as Open vSwitch's mf_parse does. */
 
@@ -224,22 +224,33 @@ export interface ParsedValue {
   mask: bigint;
 }
 
-/** Parses VALUE or VALUE/MASK for field `f`; throws with OVS's message on error. */
+/**
+ * Parses VALUE or VALUE/MASK for field `f`; throws with OVS's message on error. As OVS's
+ * mf_parse, a field that cannot be masked still takes a mask of all zeros (no match) or all ones.
+ */
 export function parseFieldValue(f: FieldDef, s: string): ParsedValue {
-  const width = f.format === 'mac' ? 48 : f.format === 'ipv6' ? 128 : f.format === 'ipv4' ? 32 : f.bits;
-  const all = onesBig(width);
+  const parsed = parseFieldValueText(f, s);
+  if (f.maskable || s.indexOf('/') < 0) return parsed;
+  if (f.format === 'tcp_flags' || f.format === 'ct_state' || f.format === 'tun_flags') return parsed;
+  if (parsed.mask !== 0n && (parsed.mask | ~onesBig(f.bytes * 8)) !== -1n) {
+    throw new Error(`${s}: invalid mask for field ${f.name}`);
+  }
+  return parsed;
+}
+
+function parseFieldValueText(f: FieldDef, s: string): ParsedValue {
+  // allOnes, not the named bits: ERSPAN and GTP-U values may use their whole bytes.
+  const all =
+    f.format === 'mac'
+      ? onesBig(48)
+      : f.format === 'ipv6'
+        ? onesBig(128)
+        : f.format === 'ipv4'
+          ? onesBig(32)
+          : f.allOnes;
   const slash = s.indexOf('/');
   const valueText = slash >= 0 ? s.slice(0, slash) : s;
   const maskText = slash >= 0 ? s.slice(slash + 1) : undefined;
-  if (
-    maskText !== undefined &&
-    !f.maskable &&
-    f.format !== 'tcp_flags' &&
-    f.format !== 'ct_state' &&
-    f.format !== 'tun_flags'
-  ) {
-    throw new Error(`${f.name}: field does not support masking`);
-  }
   switch (f.format) {
     case 'mac': {
       const v = parseMac(valueText);
@@ -276,15 +287,20 @@ export function parseFieldValue(f: FieldDef, s: string): ParsedValue {
     }
     case 'port':
     case 'port11': {
+      // The whole text is the port (a mask makes it no port), as OVS's mf_from_ofp_port_string(32).
+      const bad = () =>
+        new Error(
+          f.format === 'port'
+            ? `${s}: invalid or unknown port for ${f.name}`
+            : `${s}: port value out of range for ${f.name}`,
+        );
+      if (maskText !== undefined) throw bad();
       const named = parsePortName(valueText);
       if (named !== undefined) return { value: BigInt(named), mask: 0xffffn };
       const n = parseDecimal(valueText);
-      if (n === undefined || n > 0xffffffffn) throw new Error(`${s}: port ${valueText} is invalid`);
-      if (n >= BigInt(OFPP.MAX) && n < 0xffffn) {
-        // OVS maps 0xff00..0xfff7 to themselves; reserved values above map to names.
-      }
-      if (n > 0xffffn) throw new Error(`${s}: port ${valueText} is invalid`);
-      return { value: n, mask: 0xffffn };
+      if (n === undefined || n > 0xffffffffn || (n > 0xffffn && n < 0xffffff00n)) throw bad();
+      // OpenFlow 1.1 reserved ports (0xffffff00 and up) name the same 16-bit ports.
+      return { value: n > 0xffffn ? n - 0xffff0000n : n, mask: 0xffffn };
     }
     case 'tcp_flags':
       return parseFlagsField(s, TCP_FLAGS, 'TCP', 0xfffn, 0xfffn);
@@ -292,6 +308,8 @@ export function parseFieldValue(f: FieldDef, s: string): ParsedValue {
       return parseFlagsField(s, CT_FLAGS, 'ct_state', 0xffn, 0xffffffffn);
     case 'tun_flags':
       return parseFlagsField(s, TUN_FLAGS, 'tunnel', 1n, 0xffffn);
+    case 'packet_type':
+      return { value: parsePacketType(s), mask: 0xffffffffn };
     case 'frag': {
       const table: Record<string, [bigint, bigint]> = {
         no: [0n, 3n],
@@ -302,7 +320,7 @@ export function parseFieldValue(f: FieldDef, s: string): ParsedValue {
       };
       const e = table[s];
       if (!e)
-        throw new Error(`${s}: unknown fragment type (valid types are "no", "yes", "first", "later", "not_first"`);
+        throw new Error(`${s}: unknown fragment type (valid types are "no", "yes", "first", "later", "not_later"`);
       return { value: e[0], mask: e[1] };
     }
     default: {
@@ -431,4 +449,62 @@ export function parseFieldValueNum(f: FieldDef, s: string, slash: number): boole
     }
   }
   return false;
+}
+
+/**
+ * OVS's mf_from_packet_type_string: "(NS,TYPE)", each a 16-bit number; an error quotes the text
+ * from where parsing stood, as OVS does.
+ */
+function parsePacketType(s: string): bigint {
+  const bad = (at: string, what: string) => new Error(`${at}: bad syntax for packet type ${what}`);
+  if (s[0] !== '(') throw bad(s, "missing '('");
+  let rest = s.slice(1);
+  const ns = parseIntPrefix16(rest);
+  if (ns < 0) throw bad(rest, 'ns');
+  if (rest[intEnd] !== ',') throw bad(rest, "missing ','");
+  rest = rest.slice(intEnd + 1);
+  const type = parseIntPrefix16(rest);
+  if (type < 0) throw bad(rest, 'ns_type');
+  if (rest[intEnd] !== ')') throw bad(rest, "missing ')'");
+  return BigInt(ns * 0x10000 + type);
+}
+
+/** Where parseIntPrefix16 stopped. */
+let intEnd = 0;
+
+/**
+ * OVS's parse_int_string for a 2-byte field, at the start of `s`: "0x" and hex digits (blanks
+ * between them skipped), else a C integer (decimal, 0-octal, 0x-hex after blanks); -1 when there
+ * is no number or it does not fit. Sets intEnd.
+ */
+function parseIntPrefix16(s: string): number {
+  if (s.startsWith('0x') || s.startsWith('0X')) {
+    let i = 2;
+    let v = 0;
+    let digits = 0;
+    for (;;) {
+      while (i < s.length && ' \t\r\n'.includes(s[i])) i++;
+      const d = i < s.length ? hexDigit(s.charCodeAt(i)) : -1;
+      if (d < 0) break;
+      if (d || digits) {
+        if (++digits > 4) return -1;
+        v = v * 16 + d;
+      }
+      i++;
+    }
+    intEnd = i;
+    return v;
+  }
+  const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(s);
+  if (!m) return -1;
+  intEnd = m[0].length;
+  const text = m[2];
+  let v =
+    text.length > 1 && text[0] === '0' && (text[1] === 'x' || text[1] === 'X')
+      ? BigInt(text)
+      : text[0] === '0'
+        ? BigInt(`0o${text.slice(1) || '0'}`)
+        : BigInt(text);
+  if (m[1] === '-' && v !== 0n) v = (1n << 64n) - v;
+  return v > 0xffffn ? -1 : Number(v);
 }

@@ -46,6 +46,27 @@ export type Slot =
   | 'tun_gbp_id'
   | 'tun_gbp_flags'
   | 'tun_flags'
+  | 'tun_erspan_idx'
+  | 'tun_erspan_ver'
+  | 'tun_erspan_dir'
+  | 'tun_erspan_hwid'
+  | 'tun_gtpu_flags'
+  | 'tun_gtpu_msgtype'
+  | 'nd_reserved'
+  | 'packet_type'
+  | 'tun_tos'
+  | 'tun_ttl'
+  | 'skb_priority'
+  | 'nsh_flags'
+  | 'nsh_ttl'
+  | 'nsh_mdtype'
+  | 'nsh_np'
+  | 'nsh_spi'
+  | 'nsh_si'
+  | 'nsh_c1'
+  | 'nsh_c2'
+  | 'nsh_c3'
+  | 'nsh_c4'
   | 'ct_nw_proto'
   | 'ct_nw_src'
   | 'ct_nw_dst'
@@ -87,7 +108,8 @@ export const SLOT_BITS: Record<string, number> = {
   ct_zone: 16,
   ct_mark: 32,
   ct_label: 128,
-  actset_output: 32,
+  // An OpenFlow port number (OVS's ofp_port_t); 32 bits on the wire as OpenFlow 1.1 ports.
+  actset_output: 16,
   dp_hash: 32,
   recirc_id: 32,
   tun_ipv6_src: 128,
@@ -95,6 +117,32 @@ export const SLOT_BITS: Record<string, number> = {
   tun_gbp_id: 16,
   tun_gbp_flags: 8,
   tun_flags: 16,
+  // ERSPAN and GTP-U tunnel metadata (OVS's struct flow_tnl), and the ND header's reserved word
+  // (OVS keeps it in igmp_group_ip4; nd_options_type shares tcp_flags as in OVS).
+  tun_erspan_idx: 32,
+  tun_erspan_ver: 8,
+  tun_erspan_dir: 8,
+  tun_erspan_hwid: 8,
+  tun_gtpu_flags: 8,
+  tun_gtpu_msgtype: 8,
+  nd_reserved: 32,
+  // OpenFlow 1.5's packet type: namespace << 16 | type; 0 is Ethernet.
+  packet_type: 32,
+  // Fields OVS names but no protocol can match (no NXM or OXM header): a flow with them is refused.
+  tun_tos: 8,
+  tun_ttl: 8,
+  skb_priority: 32,
+  // The NSH base, service path and MD type 1 context headers.
+  nsh_flags: 8,
+  nsh_ttl: 8,
+  nsh_mdtype: 8,
+  nsh_np: 8,
+  nsh_spi: 32,
+  nsh_si: 8,
+  nsh_c1: 32,
+  nsh_c2: 32,
+  nsh_c3: 32,
+  nsh_c4: 32,
   // The original-direction tuple of the connection (OVS's struct flow ct_nw_* / ct_tp_*).
   ct_nw_proto: 8,
   ct_nw_src: 32,
@@ -136,6 +184,10 @@ export type Prereq =
   | 'nd_solicit'
   | 'nd_advert'
   | 'vlan'
+  /** An Ethernet packet: packet_type unmatched or (0,0) (OVS's MFP_ETHERNET). */
+  | 'ethernet'
+  /** NSH: an Ethernet type (or packet type) of 0x894f (OVS's MFP_NSH). */
+  | 'nsh'
   /** A match on a valid connection (ct_state says tracked and not invalid): OVS's MFP_CT_VALID. */
   | 'ct';
 
@@ -151,7 +203,8 @@ export type FieldFormat =
   | 'ct_state'
   | 'tun_flags'
   | 'frag'
-  | 'ethertype';
+  | 'ethertype'
+  | 'packet_type';
 
 /** Which protocols can match a field: exact, CIDR prefix, arbitrary bitwise mask. */
 export interface FieldUsable {
@@ -212,6 +265,24 @@ export interface FieldDef {
 
 export const NXM_HEADER = (cls: number, field: number, len: number): number => ((cls << 16) | (field << 9) | len) >>> 0;
 
+/** OXM experimenter IDs of the experimenter fields Open vSwitch defines (class 0xffff). */
+export const ONF_EXPERIMENTER_ID = 0x4f4e4600;
+export const NX_EXPERIMENTER_ID = 0x00002320;
+export const NSH_EXPERIMENTER_ID = 0x005ad650;
+
+/**
+ * The experimenter ID that follows an experimenter OXM header (class 0xffff), or 0 for any other
+ * class. OVS's experimenter fields have distinct field numbers across its three experimenters
+ * (NXOXM_ET_* 0 and 11-16, NXOXM_NSH_* 1-10, ONFOXM_ET_* 42-43), so the number decides.
+ */
+export function oxmExperimenterId(header: number): number {
+  if (header >>> 16 !== 0xffff) return 0;
+  const field = (header >>> 9) & 0x7f;
+  if (field >= 42) return ONF_EXPERIMENTER_ID;
+  if (field >= 1 && field <= 10) return NSH_EXPERIMENTER_ID;
+  return NX_EXPERIMENTER_ID;
+}
+
 const OF10 = Protocol.OF10_STD | Protocol.OF10_STD_TID;
 const NXMOXM = P_NXM_OXM_ANY;
 const u = (exact: number, cidr: number, bitwise: number): FieldUsable => ({ exact, cidr, bitwise });
@@ -219,6 +290,7 @@ const u = (exact: number, cidr: number, bitwise: number): FieldUsable => ({ exac
 const U_ANY_EXACT_OF11_BITWISE = u(P_ANY, P_NXM_OF11_UP, P_NXM_OF11_UP);
 const U_ANY_EXACT_NXM_BITWISE = u(P_ANY, NXMOXM, NXMOXM);
 const U_NXM = u(NXMOXM, NXMOXM, NXMOXM);
+const U_NONE = u(0, 0, 0);
 const U_OF11 = u(P_NXM_OF11_UP, P_NXM_OF11_UP, P_NXM_OF11_UP);
 const U_OF11_EXACT = u(P_NXM_OF11_UP, NXMOXM, NXMOXM);
 const U_CIDR_OF10 = u(P_ANY, P_ANY, P_NXM_OF11_UP);
@@ -241,6 +313,11 @@ interface Spec {
   oxm?: [string, number, number];
   onf?: [string, number, number];
   writable?: boolean;
+  /**
+   * OVS matches and sets the field's whole bytes although it names fewer bits (ERSPAN, GTP-U):
+   * values up to the byte width are valid; `bits` stays the width of `FIELD[]` in load/move.
+   */
+  byteValues?: boolean;
 }
 
 function nxm(name: string, cls: number, field: number, bytes: number): [string, number, number] {
@@ -248,6 +325,13 @@ function nxm(name: string, cls: number, field: number, bytes: number): [string, 
 }
 function oxm(name: string, field: number, bytes: number, since = 3): [string, number, number] {
   return [name, NXM_HEADER(0x8000, field, bytes), since];
+}
+/**
+ * An experimenter OXM of Nicira's (NXOXM_ET_*, NXOXM_NSH_*): the same header in NXM and every
+ * OXM version; oxmExperimenterId gives the ID that follows it.
+ */
+function experimenterOxm(name: string, field: number, bytes: number): [string, number, number] {
+  return [name, NXM_HEADER(0xffff, field, bytes + 4), 1];
 }
 
 const SPECS: Spec[] = [
@@ -271,6 +355,7 @@ const SPECS: Spec[] = [
   },
   {
     name: 'eth_src',
+    prereq: 'ethernet',
     aliases: ['dl_src'],
     slot: 'dl_src',
     bits: 48,
@@ -281,6 +366,7 @@ const SPECS: Spec[] = [
   },
   {
     name: 'eth_dst',
+    prereq: 'ethernet',
     aliases: ['dl_dst'],
     slot: 'dl_dst',
     bits: 48,
@@ -291,6 +377,7 @@ const SPECS: Spec[] = [
   },
   {
     name: 'eth_type',
+    prereq: 'ethernet',
     aliases: ['dl_type'],
     slot: 'dl_type',
     bits: 16,
@@ -303,6 +390,7 @@ const SPECS: Spec[] = [
   },
   {
     name: 'vlan_tci',
+    prereq: 'ethernet',
     slot: 'vlan_tci',
     bits: 16,
     format: 'hex',
@@ -311,6 +399,7 @@ const SPECS: Spec[] = [
   },
   {
     name: 'dl_vlan',
+    prereq: 'ethernet',
     slot: 'vlan_tci',
     bits: 12,
     format: 'decimal',
@@ -319,6 +408,7 @@ const SPECS: Spec[] = [
   },
   {
     name: 'vlan_vid',
+    prereq: 'ethernet',
     slot: 'vlan_tci',
     bits: 13,
     format: 'decimal',
@@ -327,6 +417,7 @@ const SPECS: Spec[] = [
   },
   {
     name: 'dl_vlan_pcp',
+    prereq: 'ethernet',
     slot: 'vlan_tci',
     bits: 3,
     shift: 13,
@@ -689,6 +780,26 @@ const SPECS: Spec[] = [
     oxm: oxm('OXM_OF_IPV6_ND_TARGET', 31, 16),
   },
   {
+    name: 'nd_reserved',
+    slot: 'nd_reserved',
+    bits: 32,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'nd',
+    usable: U_NXM,
+    oxm: ['ERICOXM_OF_ICMPV6_ND_RESERVED', NXM_HEADER(0x1000, 1, 4), 1],
+  },
+  {
+    name: 'nd_options_type',
+    slot: 'tcp_flags',
+    bits: 8,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'nd',
+    usable: U_NXM,
+    oxm: ['ERICOXM_OF_ICMPV6_ND_OPTIONS_TYPE', NXM_HEADER(0x1000, 2, 1), 1],
+  },
+  {
     name: 'nd_sll',
     slot: 'arp_sha',
     bits: 48,
@@ -784,6 +895,203 @@ const SPECS: Spec[] = [
     format: 'tun_flags',
     usable: U_NXM,
     nxm: nxm('NXM_NX_TUN_FLAGS', 1, 104, 2),
+  },
+  {
+    // The port the action set would output to; OVS names the ONF header before OpenFlow 1.5
+    // (and for NXM, where it is the field's first header).
+    name: 'actset_output',
+    slot: 'actset_output',
+    bits: 32,
+    format: 'port11',
+    maskable: false,
+    usable: U_NXM,
+    oxm: oxm('OXM_OF_ACTSET_OUTPUT', 43, 4, 6),
+    onf: ['ONFOXM_ET_ACTSET_OUTPUT', 43, 4],
+    writable: false,
+  },
+  {
+    name: 'tun_erspan_idx',
+    slot: 'tun_erspan_idx',
+    bits: 20,
+    format: 'hex',
+    usable: U_NXM,
+    oxm: experimenterOxm('NXOXM_ET_ERSPAN_IDX', 11, 4),
+    byteValues: true,
+  },
+  {
+    name: 'tun_erspan_ver',
+    slot: 'tun_erspan_ver',
+    bits: 4,
+    format: 'decimal',
+    usable: U_NXM,
+    oxm: experimenterOxm('NXOXM_ET_ERSPAN_VER', 12, 1),
+    byteValues: true,
+  },
+  {
+    name: 'tun_erspan_dir',
+    slot: 'tun_erspan_dir',
+    bits: 1,
+    format: 'decimal',
+    usable: U_NXM,
+    oxm: experimenterOxm('NXOXM_ET_ERSPAN_DIR', 13, 1),
+    byteValues: true,
+  },
+  {
+    name: 'tun_erspan_hwid',
+    slot: 'tun_erspan_hwid',
+    bits: 6,
+    format: 'hex',
+    usable: U_NXM,
+    oxm: experimenterOxm('NXOXM_ET_ERSPAN_HWID', 14, 1),
+    byteValues: true,
+  },
+  {
+    name: 'tun_gtpu_flags',
+    slot: 'tun_gtpu_flags',
+    bits: 8,
+    format: 'hex',
+    usable: U_NXM,
+    oxm: experimenterOxm('NXOXM_ET_GTPU_FLAGS', 15, 1),
+    byteValues: true,
+    writable: false,
+  },
+  {
+    name: 'tun_gtpu_msgtype',
+    slot: 'tun_gtpu_msgtype',
+    bits: 8,
+    format: 'decimal',
+    usable: U_NXM,
+    oxm: experimenterOxm('NXOXM_ET_GTPU_MSGTYPE', 16, 1),
+    byteValues: true,
+    writable: false,
+  },
+  {
+    // Read-only, and matched only as the first entry: OVS's OXM_OF_PACKET_TYPE in every version.
+    name: 'packet_type',
+    slot: 'packet_type',
+    bits: 32,
+    format: 'packet_type',
+    maskable: false,
+    usable: U_NXM,
+    oxm: oxm('OXM_OF_PACKET_TYPE', 44, 4, 1),
+    writable: false,
+  },
+  // Internal to OVS: parsed, but usable by no protocol, so a flow matching them is refused.
+  { name: 'tun_tos', slot: 'tun_tos', bits: 8, format: 'decimal', maskable: false, usable: U_NONE, writable: false },
+  { name: 'tun_ttl', slot: 'tun_ttl', bits: 8, format: 'decimal', maskable: false, usable: U_NONE, writable: false },
+  {
+    name: 'skb_priority',
+    slot: 'skb_priority',
+    bits: 32,
+    format: 'hex',
+    maskable: false,
+    usable: U_NONE,
+    writable: false,
+  },
+  {
+    name: 'nsh_flags',
+    slot: 'nsh_flags',
+    bits: 8,
+    format: 'decimal',
+    prereq: 'nsh',
+    usable: U_NXM,
+    oxm: experimenterOxm('NXOXM_NSH_FLAGS', 1, 1),
+  },
+  {
+    name: 'nsh_ttl',
+    slot: 'nsh_ttl',
+    bits: 8,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'nsh',
+    usable: U_NXM,
+    oxm: experimenterOxm('NXOXM_NSH_TTL', 10, 1),
+  },
+  {
+    name: 'nsh_mdtype',
+    slot: 'nsh_mdtype',
+    bits: 8,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'nsh',
+    usable: U_NXM,
+    oxm: experimenterOxm('NXOXM_NSH_MDTYPE', 2, 1),
+    writable: false,
+  },
+  {
+    name: 'nsh_np',
+    slot: 'nsh_np',
+    bits: 8,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'nsh',
+    usable: U_NXM,
+    oxm: experimenterOxm('NXOXM_NSH_NP', 3, 1),
+    writable: false,
+  },
+  {
+    // 24 bits in a 4-byte value: OVS parses the bytes and keeps the low 24 bits.
+    name: 'nsh_spi',
+    aliases: ['nsp'],
+    slot: 'nsh_spi',
+    bits: 24,
+    bytes: 4,
+    format: 'hex',
+    maskable: false,
+    prereq: 'nsh',
+    usable: U_NXM,
+    oxm: experimenterOxm('NXOXM_NSH_SPI', 4, 4),
+  },
+  {
+    name: 'nsh_si',
+    aliases: ['nsi'],
+    slot: 'nsh_si',
+    bits: 8,
+    format: 'decimal',
+    maskable: false,
+    prereq: 'nsh',
+    usable: U_NXM,
+    oxm: experimenterOxm('NXOXM_NSH_SI', 5, 1),
+  },
+  {
+    name: 'nsh_c1',
+    aliases: ['nshc1'],
+    slot: 'nsh_c1',
+    bits: 32,
+    format: 'hex',
+    prereq: 'nsh',
+    usable: U_NXM,
+    oxm: experimenterOxm('NXOXM_NSH_C1', 6, 4),
+  },
+  {
+    name: 'nsh_c2',
+    aliases: ['nshc2'],
+    slot: 'nsh_c2',
+    bits: 32,
+    format: 'hex',
+    prereq: 'nsh',
+    usable: U_NXM,
+    oxm: experimenterOxm('NXOXM_NSH_C2', 7, 4),
+  },
+  {
+    name: 'nsh_c3',
+    aliases: ['nshc3'],
+    slot: 'nsh_c3',
+    bits: 32,
+    format: 'hex',
+    prereq: 'nsh',
+    usable: U_NXM,
+    oxm: experimenterOxm('NXOXM_NSH_C3', 8, 4),
+  },
+  {
+    name: 'nsh_c4',
+    aliases: ['nshc4'],
+    slot: 'nsh_c4',
+    bits: 32,
+    format: 'hex',
+    prereq: 'nsh',
+    usable: U_NXM,
+    oxm: experimenterOxm('NXOXM_NSH_C4', 9, 4),
   },
   {
     name: 'pkt_mark',
@@ -964,17 +1272,19 @@ for (let i = 0; i < 16; i++) {
 }
 
 function build(spec: Spec): FieldDef {
+  const bytes = spec.bytes ?? (spec.bits === 20 ? 4 : Math.ceil(spec.bits / 8));
+  const valueBits = spec.byteValues ? bytes * 8 : spec.bits;
   const def: FieldDef = {
     name: spec.name,
     aliases: spec.aliases ?? [],
     slot: spec.slot,
     slotIndex: SLOT_INDEX[spec.slot],
     bits: spec.bits,
-    bytes: spec.bytes ?? (spec.bits === 20 ? 4 : Math.ceil(spec.bits / 8)),
-    allOnes: (1n << BigInt(spec.bits)) - 1n,
-    allOnesNum: spec.bits <= 32 ? 2 ** spec.bits - 1 : -2,
-    wholeMask: spec.wholeMask ?? (1n << BigInt(spec.bits)) - 1n,
-    wholeMaskNum: spec.bits <= 32 ? Number(spec.wholeMask ?? 2 ** spec.bits - 1) : -2,
+    bytes,
+    allOnes: (1n << BigInt(valueBits)) - 1n,
+    allOnesNum: valueBits <= 32 ? 2 ** valueBits - 1 : -2,
+    wholeMask: spec.wholeMask ?? (1n << BigInt(valueBits)) - 1n,
+    wholeMaskNum: valueBits <= 32 ? Number(spec.wholeMask ?? 2 ** valueBits - 1) : -2,
     headers: [],
     shift: spec.shift ?? 0,
     maskable: spec.maskable ?? true,
@@ -1043,6 +1353,7 @@ for (const f of FIELDS) {
   for (const a of f.aliases) byName.set(a, f);
   if (f.nxmName) byNxmName.set(f.nxmName, f);
   if (f.oxmName) byNxmName.set(f.oxmName, f);
+  if (f.onfName) byNxmName.set(f.onfName, f);
   // Header lookups ignore the has-mask bit and length; the NXM and OXM headers both map.
   if (f.nxm !== undefined) byHeader.set(f.nxm >>> 9, f);
   if (f.oxm !== undefined && !byHeader.has(f.oxm >>> 9)) byHeader.set(f.oxm >>> 9, f);
@@ -1075,10 +1386,19 @@ export function headerFor(f: FieldDef, version: number): number | undefined {
     if (f.oxm !== undefined && version >= (f.oxmSince ?? 3)) return f.oxm;
     if (f.onfOxm !== undefined && version >= (f.onfSince ?? 4)) return f.onfOxm;
   }
-  return f.nxm ?? f.oxm;
+  return f.nxm ?? f.onfOxm ?? f.oxm;
+}
+
+/**
+ * Whether OVS writes a load of `f` before OpenFlow 1.5 as NXAST_REG_LOAD2 (an OXM entry, printed
+ * back as set_field) rather than NXAST_REG_LOAD: a field without an NXM header (OVS's
+ * mf_nxm_header is zero for an experimenter OXM) or of variable length (tun_metadataN).
+ */
+export function loadsAsOxm(f: FieldDef): boolean {
+  return f.tunMd !== undefined || (headerFor(f, 0) as number) >>> 16 === 0xffff;
 }
 
 /** The name OVS prints for a subfield: the oldest NXM/OXM name. */
 export function subfieldName(f: FieldDef): string {
-  return f.nxmName ?? f.oxmName ?? f.name;
+  return f.nxmName ?? f.onfName ?? f.oxmName ?? f.name;
 }

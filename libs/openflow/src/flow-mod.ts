@@ -188,6 +188,7 @@ function checkDecoded(fm: FlowMod, protocol: number): void {
     const m = /\((OFPB\w+)\)/.exec((e as Error).message);
     if (m?.[1] === 'OFPBIC_BAD_TABLE_ID') throw decodeError(OFPET.BAD_INSTRUCTION, 2, 0, 'goto_table must go forward');
     if (m?.[1] === 'OFPBAC_BAD_TAG') throw decodeError(OFPET.BAD_ACTION, 12, 0, 'too many VLAN tags');
+    if (m?.[1] === 'OFPBAC_BAD_ARGUMENT') throw decodeError(OFPET.BAD_ACTION, 5, 0, 'delete_field of a fixed field');
     throw decodeError(OFPET.BAD_ACTION, 10, 0, 'actions inconsistent with the match');
   } finally {
     Error.stackTraceLimit = limit;

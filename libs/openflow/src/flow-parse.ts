@@ -10,14 +10,13 @@ import {
 } from './field-parse.js';
 import { fieldByNameAt, NARROW_SLOTS } from './fields.js';
 import { type FlowMod, FlowModFlag, newFlowMod, resetFlowMod } from './flow-mod.js';
-import { cidrLength, OFPP, parsePortName } from './format-values.js';
+import { cidrLength, parsePortName } from './format-values.js';
 import { ETH_TYPE, IPPROTO, S } from './match.js';
 import { NameTable } from './name-table.js';
 import { P_ANY, P_NXM_OF11_UP, P_NXM_OXM_ANY, P_OF12_UP, P_OF13_UP, P_TID } from './protocols.js';
 import { addTunMd, newTunMd, parseTunMdValue, tunMdIndex } from './tun-metadata.js';
 
 const NUM_BYTE_ONES = [0, 0xff, 0xffff, 0xffffff, 0xffffffff];
-const OFPP_NONE_BIG = BigInt(OFPP.NONE);
 
 /** Protocol shorthands: `tcp` means dl_type=0x0800,nw_proto=6 (ovs-fields(7)). */
 const SHORTHANDS = new NameTable<[number, number?]>(
@@ -218,7 +217,6 @@ export function parseFlowInto(fm: FlowMod, text: string, command = 0): ParsedFlo
       // Fields of up to 32 bits in numbers (the common case).
       const v = parsedNum.value;
       const mask = parsedNum.mask;
-      if (f.name === 'in_port' && v === OFPP.NONE) continue;
       const all = f.allOnesNum;
       let m = (mask & all) >>> 0;
       if (f.name === 'vlan_vid' && mask === all) m = 0x1fff;
@@ -235,7 +233,6 @@ export function parseFlowInto(fm: FlowMod, text: string, command = 0): ParsedFlo
       continue;
     }
     const { value: v, mask } = parseFieldValue(f, value);
-    if (f.name === 'in_port' && v === OFPP_NONE_BIG) continue;
     const all = onesBig(f.format === 'mac' ? 48 : f.format === 'ipv6' ? 128 : f.bits);
     let m = mask & all;
     if (f.name === 'vlan_vid' && mask === all) m = 0x1fffn;
@@ -257,6 +254,9 @@ export function parseFlowInto(fm: FlowMod, text: string, command = 0): ParsedFlo
   if (actPart !== undefined) {
     fm.actions = parseActions(actPart, ctx);
     checkActions(fm.actions, fm.match, ctx, fm.tableId === 0xff ? 0 : fm.tableId);
+    // No protocol left that can carry the flow (a field none can match, or conflicting needs).
+    if (!(ctx.usable & (fm.tableId !== 0xff ? P_TID : P_ANY)))
+      throw new Error('actions are invalid with specified match (OFPBAC_MATCH_INCONSISTENT)');
   }
   if (fm.tableId !== 0xff) ctx.usable &= P_TID;
   return { fm, usable: ctx.usable };

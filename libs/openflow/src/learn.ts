@@ -1,7 +1,7 @@
 import { readUint, type Writer } from './bytes.js';
 import { decodeError, OFPBAC, OFPET } from './errors.js';
 import { parseFieldValue, parseInteger } from './field-parse.js';
-import { type FieldDef, fieldByHeader, fieldByName, headerFor } from './fields.js';
+import { type FieldDef, fieldByHeader, fieldByName, headerFor, oxmExperimenterId } from './fields.js';
 import { formatIpv4, formatIpv6, formatMac, formatPort, hexAlt } from './format-values.js';
 import { fieldWidth, formatSubfield, parseSubfield, type Subfield } from './subfield.js';
 
@@ -274,7 +274,7 @@ export function encodeLearn(w: Writer, l: Learn): void {
     if (l.flags & WRITE_RESULT && l.resultDst) {
       const header = headerFor(l.resultDst.field, 0) as number;
       w.u32(header);
-      if (header >>> 16 === 0xffff) w.u32(0x4f4e4600);
+      if (header >>> 16 === 0xffff) w.u32(oxmExperimenterId(header));
     }
   }
   for (const sp of l.specs) {

@@ -37,6 +37,7 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
   s = u32(s, m, 'recirc_id', S.recirc_id);
   s = u32(s, m, 'dp_hash', S.dp_hash);
   if (m.nm(S.conj_id)) s = add(s, `conj_id=${m.nv(S.conj_id)}`);
+  if (m.nm(S.actset_output)) s = add(s, `actset_output=${formatPort(m.nv(S.actset_output))}`);
   const ctMask = m.nm(S.ct_state);
   if (ctMask) {
     const ct = m.nv(S.ct_state);
@@ -73,7 +74,14 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
   if (m.nm(S.recirc_id) && (m.has(S.dl_src) || m.has(S.dl_dst) || m.nm(S.dl_type) || m.nm(S.vlan_tci)))
     s = add(s, 'eth');
   const dlTypeMasked = m.nm(S.dl_type) !== 0;
-  const dlType = dlTypeMasked ? m.nv(S.dl_type) : 0;
+  let dlType = dlTypeMasked ? m.nv(S.dl_type) : 0;
+  // A packet type other than Ethernet's: printed, and one in the Ethernet-type namespace is the
+  // type the rest of the match is read against (OVS's match_format).
+  const pt = m.nv(S.packet_type);
+  if (m.nm(S.packet_type) && pt !== 0) {
+    s = add(s, `packet_type=(${formatPtHalf(pt >>> 16)},${formatPtHalf(pt & 0xffff)})`);
+    if (pt >>> 16 === 1) dlType = pt & 0xffff;
+  }
   const proto = m.nv(S.nw_proto);
   const protoMasked = m.nm(S.nw_proto) !== 0;
   let skipType = false;
@@ -125,6 +133,15 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
   s = be16(s, m, 'tun_gbp_id', S.tun_gbp_id);
   // OVS prints the flags' value alone, even under a mask.
   if (m.nm(S.tun_gbp_flags)) s = add(s, `tun_gbp_flags=${hexAlt(m.nv(S.tun_gbp_flags))}`);
+  // As OVS 3.1 prints them: values alone; the ERSPAN index, direction and hardware ID only with
+  // the version that carries them; GTP-U without its "tun_" prefix.
+  if (m.nm(S.tun_erspan_ver)) s = add(s, `tun_erspan_ver=${m.nv(S.tun_erspan_ver)}`);
+  const erspanVer = m.nv(S.tun_erspan_ver);
+  if (m.nm(S.tun_erspan_idx) && erspanVer === 1) s = add(s, `tun_erspan_idx=${hexAlt(m.nv(S.tun_erspan_idx))}`);
+  if (m.nm(S.tun_erspan_dir) && erspanVer === 2) s = add(s, `tun_erspan_dir=${m.nv(S.tun_erspan_dir)}`);
+  if (m.nm(S.tun_erspan_hwid) && erspanVer === 2) s = add(s, `tun_erspan_hwid=${hexAlt(m.nv(S.tun_erspan_hwid))}`);
+  if (m.nm(S.tun_gtpu_flags)) s = add(s, `gtpu_flags=${hexAlt(m.nv(S.tun_gtpu_flags))}`);
+  if (m.nm(S.tun_gtpu_msgtype)) s = add(s, `gtpu_msgtype=${m.nv(S.tun_gtpu_msgtype)}`);
   // Always in the +/- form: OVS formats against a mask wider than the one public flag.
   if (m.nm(S.tun_flags) & 1) s = add(s, `tun_flags=${formatFlagsMasked(m.nv(S.tun_flags), 1, 0xffff, tunFlagName)}`);
   if (m.tunMd) {
@@ -177,6 +194,8 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
   } else if (isArp) {
     s = ipv4(s, m, 'arp_spa', S.nw_src);
     s = ipv4(s, m, 'arp_tpa', S.nw_dst);
+  } else if (dlType === ETH_TYPE_NSH) {
+    s = formatNsh(s, m);
   } else {
     s = ipv4(s, m, 'nw_src', S.nw_src);
     s = ipv4(s, m, 'nw_dst', S.nw_dst);
@@ -224,6 +243,9 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
     if (nd) s = add(s, `nd_target=${formatIpv6Masked(nd.value, nd.mask)}`);
     s = eth(s, m, 'nd_sll', S.arp_sha);
     s = eth(s, m, 'nd_tll', S.arp_tha);
+    // OVS keeps these two in igmp_group_ip4 and tcp_flags.
+    if (m.nm(S.nd_reserved)) s = add(s, `nd_reserved=${m.nv(S.nd_reserved)}`);
+    if (m.nm(S.tcp_flags)) s = add(s, `nd_options_type=${m.nv(S.tcp_flags)}`);
   } else {
     s = be16(s, m, 'tp_src', S.tp_src);
     s = be16(s, m, 'tp_dst', S.tp_dst);
@@ -239,6 +261,44 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
  * `s` with `piece` appended after a comma (none before the first): the match is built as one
  * string as it goes, with no array of pieces per flow (the line is flattened once when written).
  */
+const ETH_TYPE_NSH = 0x894f;
+
+/** A packet type's namespace or type as OVS's put_u16_masked prints it (exact). */
+function formatPtHalf(v: number): string {
+  return v > 9 ? `0x${v.toString(16)}` : `${v}`;
+}
+
+/** OVS's format_nsh_masked: the base and path headers, the MD type 1 context only under mdtype=1. */
+function formatNsh(s: string, m: Match): string {
+  s = u8(s, m, 'nsh_flags', S.nsh_flags);
+  s = u8(s, m, 'nsh_ttl', S.nsh_ttl);
+  s = u8(s, m, 'nsh_mdtype', S.nsh_mdtype);
+  s = u8(s, m, 'nsh_np', S.nsh_np);
+  s = hex32(s, m, 'nsh_spi', S.nsh_spi, 0xffffff);
+  s = u8(s, m, 'nsh_si', S.nsh_si);
+  if (m.nm(S.nsh_mdtype) === 0xff && m.nv(S.nsh_mdtype) === 1) {
+    for (let i = 0; i < 4; i++) s = hex32(s, m, `nsh_c${i + 1}`, S.nsh_c1 + i, 0xffffffff);
+  }
+  return s;
+}
+
+function u8(s: string, m: Match, name: string, slot: number): string {
+  const mask = m.nm(slot);
+  if (!mask) return s;
+  const v = m.nv(slot);
+  if (mask === 0xff) return add(s, `${name}=${v}`);
+  const two = (x: number) => x.toString(16).padStart(2, '0');
+  return add(s, `${name}=0x${two(v)}/0x${two(mask)}`);
+}
+
+/** OVS's format_be32_masked_hex; `exact` is the mask that prints no mask. */
+function hex32(s: string, m: Match, name: string, slot: number, exact: number): string {
+  const mask = m.nm(slot);
+  if (!mask) return s;
+  const v = m.nv(slot);
+  return add(s, mask === exact ? `${name}=0x${v.toString(16)}` : `${name}=0x${v.toString(16)}/0x${mask.toString(16)}`);
+}
+
 function add(s: string, piece: string): string {
   return s.length ? `${s},${piece}` : piece;
 }

@@ -24,8 +24,6 @@ export interface SlotValue {
 }
 
 const ones = onesBig;
-const NUM_ONES: number[] = [];
-for (let i = 0; i <= 32; i++) NUM_ONES.push(i === 32 ? 0xffffffff : 2 ** i - 1);
 
 /** Slot numbers the hot paths use directly (no name lookup). */
 export const S = {
@@ -55,6 +53,22 @@ export const S = {
   tun_gbp_id: SLOT_INDEX.tun_gbp_id,
   tun_gbp_flags: SLOT_INDEX.tun_gbp_flags,
   tun_flags: SLOT_INDEX.tun_flags,
+  actset_output: SLOT_INDEX.actset_output,
+  tun_erspan_idx: SLOT_INDEX.tun_erspan_idx,
+  tun_erspan_ver: SLOT_INDEX.tun_erspan_ver,
+  tun_erspan_dir: SLOT_INDEX.tun_erspan_dir,
+  tun_erspan_hwid: SLOT_INDEX.tun_erspan_hwid,
+  tun_gtpu_flags: SLOT_INDEX.tun_gtpu_flags,
+  tun_gtpu_msgtype: SLOT_INDEX.tun_gtpu_msgtype,
+  nd_reserved: SLOT_INDEX.nd_reserved,
+  packet_type: SLOT_INDEX.packet_type,
+  nsh_flags: SLOT_INDEX.nsh_flags,
+  nsh_ttl: SLOT_INDEX.nsh_ttl,
+  nsh_mdtype: SLOT_INDEX.nsh_mdtype,
+  nsh_np: SLOT_INDEX.nsh_np,
+  nsh_spi: SLOT_INDEX.nsh_spi,
+  nsh_si: SLOT_INDEX.nsh_si,
+  nsh_c1: SLOT_INDEX.nsh_c1,
   ct_nw_proto: SLOT_INDEX.ct_nw_proto,
   ct_nw_src: SLOT_INDEX.ct_nw_src,
   ct_nw_dst: SLOT_INDEX.ct_nw_dst,
@@ -356,6 +370,15 @@ export class Match {
         this.setBitsNum(S.vlan_tci, value & m, m);
         return;
       }
+      case 'tun_erspan_ver':
+      case 'tun_erspan_dir':
+      case 'tun_erspan_hwid':
+      case 'tun_gtpu_flags':
+      case 'tun_gtpu_msgtype':
+        // OVS 3.1's match_set_tun_erspan_*_masked and match_set_tun_gtpu_*_masked keep the value
+        // as the mask: reproduced, since it decides what is printed and sent.
+        this.setNum(f.slotIndex, value & mask & 0xff, value & 0xff);
+        return;
       case 'ip_dscp':
         this.setBitsNum(S.nw_tos, (value << 2) & 0xfc, 0xfc);
         return;
@@ -378,7 +401,8 @@ export class Match {
         this.setBitsNum(S.nw_proto, value & 0xff, 0xff);
         return;
       default: {
-        const fm = NUM_ONES[f.bits];
+        // allOnesNum, not the named bits: ERSPAN and GTP-U fields match their whole bytes.
+        const fm = f.allOnesNum;
         const sh = f.shift;
         this.setBitsNum(f.slotIndex, ((value & fm) << sh) >>> 0, ((mask & fm) << sh) >>> 0, (fm << sh) >>> 0);
       }
@@ -388,11 +412,19 @@ export class Match {
   /** Reads a field's value and mask back (inverse of setField for the simple fields). */
   getField(f: FieldDef): SlotValue {
     const shift = BigInt(f.shift);
-    const fm = ones(f.bits);
+    const fm = f.allOnes;
     return { value: (this.wideValue(f.slotIndex) >> shift) & fm, mask: (this.wideMask(f.slotIndex) >> shift) & fm };
   }
 
+  /**
+   * The Ethernet type the packet has, as OVS's get_dl_type: the eth_type match of an Ethernet
+   * packet, the type of a packet_type in the Ethernet-type namespace (1, type), else 0.
+   */
   dlType(): number {
+    if (this.n[2 * S.packet_type + 1]) {
+      const pt = this.n[2 * S.packet_type];
+      if (pt !== 0) return pt >>> 16 === 1 ? pt & 0xffff : 0;
+    }
     return this.n[2 * S.dl_type + 1] ? this.n[2 * S.dl_type] : 0;
   }
 

@@ -1,6 +1,14 @@
 import { readUint, readUintNum, type Writer } from './bytes.js';
 import { decodeError, OFPBMC } from './errors.js';
-import { type FieldDef, fieldByHeader, fieldByName, headerFor, NARROW_SLOTS, REG_SLOTS } from './fields.js';
+import {
+  type FieldDef,
+  fieldByHeader,
+  fieldByName,
+  headerFor,
+  NARROW_SLOTS,
+  oxmExperimenterId,
+  REG_SLOTS,
+} from './fields.js';
 import { portFromOf11, portToOf11 } from './format-values.js';
 import { ETH_TYPE, IPPROTO, isMplsType, Match, S, VLAN_CFI, VLAN_VID_MASK } from './match.js';
 import { newTunMd, pullTunMdEntry, putTunMd, TUN_METADATA_MAX_BYTES, tunMdIndexOfHeader } from './tun-metadata.js';
@@ -10,6 +18,7 @@ const BYTE_ONES: bigint[] = [];
 for (let i = 0; i <= 16; i++) BYTE_ONES.push((1n << BigInt(i * 8)) - 1n);
 const ones = (bytes: number): bigint => BYTE_ONES[bytes];
 const XREG_CLASS = 0x8001;
+const ETH_TYPE_NSH = 0x894f;
 const NXM_NX_COOKIE = 0x00013c08;
 
 /** Writes one NXM/OXM entry; nothing for a zero mask, no mask for an exact one. */
@@ -31,7 +40,7 @@ function put(
   const hdr =
     ((header & 0xfffffe00) | (mask !== undefined ? 0x100 : 0) | (mask !== undefined ? payload + bytes : payload)) >>> 0;
   w.u32(hdr);
-  if (experimenter) w.u32(0x4f4e4600);
+  if (experimenter) w.u32(oxmExperimenterId(header));
   w.uint(value & (mask ?? ones(bytes)), bytes);
   if (mask !== undefined) w.uint(mask, bytes);
 }
@@ -55,7 +64,7 @@ function putNum(w: Writer, f: FieldDef, version: number, value: number, mask = -
   const experimenter = header >>> 16 === 0xffff;
   const payload = bytes + (experimenter ? 4 : 0);
   w.u32(((header & 0xfffffe00) | (masked ? 0x100 | (payload + bytes) : payload)) >>> 0);
-  if (experimenter) w.u32(0x4f4e4600);
+  if (experimenter) w.u32(oxmExperimenterId(header));
   if (masked) {
     w.uintNum(value & mask, bytes);
     w.uintNum(mask, bytes);
@@ -134,6 +143,22 @@ const FD = {
   tun_gbp_id: F('tun_gbp_id'),
   tun_gbp_flags: F('tun_gbp_flags'),
   tun_flags: F('tun_flags'),
+  actset_output: F('actset_output'),
+  tun_erspan_idx: F('tun_erspan_idx'),
+  tun_erspan_ver: F('tun_erspan_ver'),
+  tun_erspan_dir: F('tun_erspan_dir'),
+  tun_erspan_hwid: F('tun_erspan_hwid'),
+  tun_gtpu_flags: F('tun_gtpu_flags'),
+  tun_gtpu_msgtype: F('tun_gtpu_msgtype'),
+  nd_reserved: F('nd_reserved'),
+  nd_options_type: F('nd_options_type'),
+  packet_type: F('packet_type'),
+  nsh_flags: F('nsh_flags'),
+  nsh_ttl: F('nsh_ttl'),
+  nsh_mdtype: F('nsh_mdtype'),
+  nsh_np: F('nsh_np'),
+  nsh_spi: F('nsh_spi'),
+  nsh_si: F('nsh_si'),
   ct_nw_proto: F('ct_nw_proto'),
   ct_nw_src: F('ct_nw_src'),
   ct_nw_dst: F('ct_nw_dst'),
@@ -143,6 +168,7 @@ const FD = {
   ct_tp_dst: F('ct_tp_dst'),
 };
 const REG_FIELDS: FieldDef[] = REG_SLOTS.map((r) => F(r));
+const NSH_CONTEXT_FIELDS: FieldDef[] = [1, 2, 3, 4].map((i) => F(`nsh_c${i}`));
 
 /**
  * Appends the NXM (version 0) or OXM (version = wire version) entries for a match, in the order
@@ -151,6 +177,8 @@ const REG_FIELDS: FieldDef[] = REG_SLOTS.map((r) => F(r));
 export function putNxMatch(w: Writer, m: Match, version: number, cookie = 0n, cookieMask = 0n): number {
   const start = w.length;
   const dlType = m.dlType();
+  // The packet type first (OXM requires it), unless Ethernet's (0,0), the default.
+  if (m.nm(S.packet_type) && m.nv(S.packet_type) !== 0) putNum(w, FD.packet_type, version, m.nv(S.packet_type));
   putSlotNum(w, FD.dp_hash, version, m, S.dp_hash);
   if (m.nm(S.recirc_id)) putNum(w, FD.recirc_id, version, m.nv(S.recirc_id));
   if (m.nm(S.conj_id)) putNum(w, FD.conj_id, version, m.nv(S.conj_id));
@@ -158,6 +186,7 @@ export function putNxMatch(w: Writer, m: Match, version: number, cookie = 0n, co
     if (version) putNum(w, FD.in_port_oxm, version, portToOf11(m.nv(S.in_port)));
     else putNum(w, FD.in_port, version, m.nv(S.in_port));
   }
+  if (m.nm(S.actset_output)) putNum(w, FD.actset_output, version, portToOf11(m.nv(S.actset_output)));
   putSlotWide(w, FD.eth_src, version, m, S.dl_src);
   putSlotWide(w, FD.eth_dst, version, m, S.dl_dst);
   putSlotNum(w, FD.eth_type, version, m, S.dl_type);
@@ -223,7 +252,9 @@ export function putNxMatch(w: Writer, m: Match, version: number, cookie = 0n, co
         if (m.nm(S.tp_dst)) putNum(w, FD.icmpv6_code, version, m.nv(S.tp_dst));
         const type = m.nv(S.tp_src);
         if (m.nm(S.tp_src) === 0xffff && (type === 135 || type === 136)) {
+          if (m.nm(S.nd_reserved)) putNum(w, FD.nd_reserved, version, m.nv(S.nd_reserved));
           putSlotWide(w, FD.nd_target, version, m, S.nd_target);
+          if (m.nm(S.tcp_flags)) putNum(w, FD.nd_options_type, version, m.nv(S.tcp_flags));
           if (type === 135) putSlotWide(w, FD.nd_sll, version, m, S.arp_sha);
           if (type === 136) putSlotWide(w, FD.nd_tll, version, m, S.arp_tha);
         }
@@ -245,6 +276,20 @@ export function putNxMatch(w: Writer, m: Match, version: number, cookie = 0n, co
   putSlotNum(w, FD.tun_gbp_id, version, m, S.tun_gbp_id);
   putSlotNum(w, FD.tun_gbp_flags, version, m, S.tun_gbp_flags);
   if (m.tunMd) putTunMd(w, m.tunMd);
+  putSlotNum(w, FD.tun_erspan_idx, version, m, S.tun_erspan_idx);
+  putSlotNum(w, FD.tun_erspan_ver, version, m, S.tun_erspan_ver);
+  putSlotNum(w, FD.tun_erspan_dir, version, m, S.tun_erspan_dir);
+  putSlotNum(w, FD.tun_erspan_hwid, version, m, S.tun_erspan_hwid);
+  putSlotNum(w, FD.tun_gtpu_flags, version, m, S.tun_gtpu_flags);
+  putSlotNum(w, FD.tun_gtpu_msgtype, version, m, S.tun_gtpu_msgtype);
+  // NSH whatever the Ethernet type (as OVS: a reader then finds the prerequisite missing).
+  putSlotNum(w, FD.nsh_flags, version, m, S.nsh_flags);
+  putSlotNum(w, FD.nsh_ttl, version, m, S.nsh_ttl);
+  putSlotNum(w, FD.nsh_mdtype, version, m, S.nsh_mdtype);
+  putSlotNum(w, FD.nsh_np, version, m, S.nsh_np);
+  putSlotNum(w, FD.nsh_spi, version, m, S.nsh_spi);
+  putSlotNum(w, FD.nsh_si, version, m, S.nsh_si);
+  for (let i = 0; i < 4; i++) putSlotNum(w, NSH_CONTEXT_FIELDS[i], version, m, S.nsh_c1 + i);
   if (version < 6) {
     for (let i = 0; i < 16; i++) putSlotNum(w, REG_FIELDS[i], version, m, S.reg0 + i);
   } else {
@@ -296,6 +341,8 @@ function prereqOk(f: FieldDef, m: Match): boolean {
       return (m.nv(S.vlan_tci) & VLAN_CFI) !== 0;
     case 'ct':
       return ctValid(m);
+    case 'ethernet':
+      return !m.nm(S.packet_type) || m.nv(S.packet_type) === 0;
   }
   const dlType = m.dlType();
   const proto = m.nm(S.nw_proto) ? m.nwProto() : -1;
@@ -313,6 +360,8 @@ function prereqOk(f: FieldDef, m: Match): boolean {
       return ipAny;
     case 'mpls':
       return isMplsType(dlType);
+    case 'nsh':
+      return dlType === ETH_TYPE_NSH;
     case 'tcp':
       return l4 && proto === IPPROTO.TCP;
     case 'udp':
@@ -412,12 +461,16 @@ export function pullNxMatch(
       p = q + len;
       continue;
     }
-    const f = cls === XREG_CLASS ? undefined : fieldByHeader(header);
+    // An experimenter field is known only with its own experimenter ID.
+    const f =
+      cls === XREG_CLASS || (cls === 0xffff && readUintNum(b, p + 4, 4) !== oxmExperimenterId(header))
+        ? undefined
+        : fieldByHeader(header);
     if (f && bytes <= 4 && bytes === f.bytes && f.slotIndex < NARROW_SLOTS) {
       // The common case in numbers: a field of up to 4 bytes in a narrow slot.
       const value = readUintNum(b, q, bytes);
       const mask = hasMask ? readUintNum(b, q + bytes, bytes) : NUM_BYTE_ONES[bytes];
-      checkMaskAndPrereq(f, hasMask, loose, match, base + p);
+      checkMaskAndPrereq(f, hasMask, loose, match, base + p, value);
       applyFieldNum(match, f, value, mask, base + p);
       p = q + len;
       continue;
@@ -450,11 +503,28 @@ export function pullNxMatch(
 
 const SEEN: number[] = [];
 
-/** A mask only on a maskable field (vlan_vid takes OpenFlow 1.0-style masks too); prerequisites unless `loose`. */
-function checkMaskAndPrereq(f: FieldDef, hasMask: boolean, loose: boolean, match: Match, at: number): void {
+/**
+ * A mask only on a maskable field (vlan_vid takes OpenFlow 1.0-style masks too), a value OVS
+ * accepts (`value` -1: checked later), then prerequisites unless `loose`: nx_pull_raw's order.
+ */
+function checkMaskAndPrereq(f: FieldDef, hasMask: boolean, loose: boolean, match: Match, at: number, value = -1): void {
   if (hasMask && !f.maskable && f.name !== 'vlan_vid')
     throw decodeError(4, OFPBMC.BAD_MASK, at, `${f.name} is not maskable`);
+  if (value >= 0 && !numValueOk(f, value)) throw decodeError(4, OFPBMC.BAD_VALUE, at, `bad value for ${f.name}`);
   if (!loose && !prereqOk(f, match)) throw decodeError(4, OFPBMC.BAD_PREREQ, at, `${f.name} prerequisites not met`);
+}
+
+/** OVS's mf_is_value_valid for the fields with rules of their own beyond their width. */
+function numValueOk(f: FieldDef, value: number): boolean {
+  switch (f.name) {
+    case 'nsh_ttl':
+      return value <= 63;
+    case 'nsh_mdtype':
+      return value === 1 || value === 2;
+    case 'nsh_spi':
+      return value <= 0xffffff;
+  }
+  return true;
 }
 
 /** applyField for a field of up to 4 bytes in a narrow slot, in numbers. */
@@ -464,6 +534,12 @@ function applyFieldNum(m: Match, f: FieldDef, value: number, mask: number, offse
       const port = portFromOf11(value);
       if (port < 0) throw decodeError(4, OFPBMC.BAD_VALUE, offset, 'bad in_port');
       m.setNum(S.in_port, port, 0xffff);
+      return;
+    }
+    case 'actset_output': {
+      const port = portFromOf11(value);
+      if (port < 0) throw decodeError(4, OFPBMC.BAD_VALUE, offset, 'bad actset_output');
+      m.setNum(S.actset_output, port, 0xffff);
       return;
     }
     case 'vlan_vid':
@@ -506,7 +582,7 @@ function applyFieldNum(m: Match, f: FieldDef, value: number, mask: number, offse
       return;
     default: {
       // A shift, not `2 ** bits`: V8 calls its C pow for a variable exponent (seen in profiles).
-      if (f.bits < 32 && value >>> f.bits !== 0 && f.format !== 'mac' && f.format !== 'ipv6') {
+      if (f.bits < 32 && value > f.allOnesNum && f.format !== 'mac' && f.format !== 'ipv6') {
         throw decodeError(4, OFPBMC.BAD_VALUE, offset, `bad value for ${f.name}`);
       }
       m.setFieldNum(f, value, mask);

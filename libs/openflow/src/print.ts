@@ -5,7 +5,7 @@ import { dv, type Writer } from './bytes.js';
 import { formatGroupMod, formatMeterMod, formatPortMod, NXT_GROUP_MOD, ROLES } from './control.js';
 import { CtFlushDecodeError, decodeCtFlush, formatCtFlush, NXT_CT_FLUSH, NXT_CT_FLUSH_ZONE } from './ct-flush.js';
 import { ERROR_NAMES_11, errorNameOnWire } from './error-names.js';
-import { NXET_VENDOR } from './error-table.js';
+import { NX_VENDOR_ID, NXET_VENDOR } from './error-table.js';
 import { OFPBRC, OFPET, OpenFlowDecodeError } from './errors.js';
 import { decodeFlowModIn, formatFlowModBody, newFlowMod } from './flow-mod.js';
 import { decodeFlowRemovedExt, type FlowRemovedExt, isFlowRemovedExt } from './flow-removed-ext.js';
@@ -102,7 +102,9 @@ export function hexDump(b: Uint8Array): string {
 /** The name of an error (OpenFlow 1.3 numbering, as decode errors carry). */
 export function errorName(type: number, code: number): string {
   const key = `${type},${code}`;
-  return ERROR_NAMES_11[key] ?? ASYNC_ERROR_NAMES[key] ?? `OFPET(${type},${code})`;
+  // A Nicira error (errors.ts NXBAC): named by its OpenFlow 1.3 experimenter form.
+  const nx = type === OFPET.EXPERIMENTER ? errorNameOnWire(4, NX_VENDOR_ID, code, 0) : undefined;
+  return nx ?? ERROR_NAMES_11[key] ?? ASYNC_ERROR_NAMES[key] ?? `OFPET(${type},${code})`;
 }
 
 /** OVS's ds_put_printable: printable ASCII as is, other bytes as octal escapes. */

@@ -1,3 +1,4 @@
+import { onesBig } from './bigint-bits.js';
 import { type FieldDef, fieldByName, fieldByNxmName, subfieldName, tunMdField } from './fields.js';
 
 /** A bit range of a field, as in `NXM_NX_REG0[0..7]`. */
@@ -12,6 +13,16 @@ export function fieldWidth(f: FieldDef): number {
   if (f.format === 'mac') return 48;
   if (f.format === 'ipv6') return 128;
   return f.bits;
+}
+
+/**
+ * The mask of a whole value of `f` in set_field: its addressable bits, or its bytes for a field
+ * OVS matches and sets whole although it names fewer bits (ERSPAN, GTP-U: FieldDef.allOnes).
+ */
+export function fieldValueOnes(f: FieldDef): bigint {
+  const width = onesBig(fieldWidth(f));
+  // biome-ignore lint/complexity/useMathMinMax: bigints, which Math.max does not take
+  return f.allOnes > width ? f.allOnes : width;
 }
 
 /**
