@@ -117,32 +117,6 @@ export const SLOT_BITS: Record<string, number> = {
   tun_gbp_id: 16,
   tun_gbp_flags: 8,
   tun_flags: 16,
-  // ERSPAN and GTP-U tunnel metadata (OVS's struct flow_tnl), and the ND header's reserved word
-  // (OVS keeps it in igmp_group_ip4; nd_options_type shares tcp_flags as in OVS).
-  tun_erspan_idx: 32,
-  tun_erspan_ver: 8,
-  tun_erspan_dir: 8,
-  tun_erspan_hwid: 8,
-  tun_gtpu_flags: 8,
-  tun_gtpu_msgtype: 8,
-  nd_reserved: 32,
-  // OpenFlow 1.5's packet type: namespace << 16 | type; 0 is Ethernet.
-  packet_type: 32,
-  // Fields OVS names but no protocol can match (no NXM or OXM header): a flow with them is refused.
-  tun_tos: 8,
-  tun_ttl: 8,
-  skb_priority: 32,
-  // The NSH base, service path and MD type 1 context headers.
-  nsh_flags: 8,
-  nsh_ttl: 8,
-  nsh_mdtype: 8,
-  nsh_np: 8,
-  nsh_spi: 32,
-  nsh_si: 8,
-  nsh_c1: 32,
-  nsh_c2: 32,
-  nsh_c3: 32,
-  nsh_c4: 32,
   // The original-direction tuple of the connection (OVS's struct flow ct_nw_* / ct_tp_*).
   ct_nw_proto: 8,
   ct_nw_src: 32,
@@ -153,16 +127,46 @@ export const SLOT_BITS: Record<string, number> = {
   ct_tp_dst: 16,
 };
 for (let i = 0; i < 16; i++) SLOT_BITS[`reg${i}`] = 32;
+// Slots few flows use, after the registers: Match keeps the slots up to the highest one a match
+// sets, so that resetting and copying the usual match does not walk these.
+// ERSPAN and GTP-U tunnel metadata (OVS's struct flow_tnl), and the ND header's reserved word
+// (OVS keeps it in igmp_group_ip4; nd_options_type shares tcp_flags as in OVS).
+SLOT_BITS.tun_erspan_idx = 32;
+SLOT_BITS.tun_erspan_ver = 8;
+SLOT_BITS.tun_erspan_dir = 8;
+SLOT_BITS.tun_erspan_hwid = 8;
+SLOT_BITS.tun_gtpu_flags = 8;
+SLOT_BITS.tun_gtpu_msgtype = 8;
+SLOT_BITS.nd_reserved = 32;
+// OpenFlow 1.5's packet type: namespace << 16 | type; 0 is Ethernet.
+SLOT_BITS.packet_type = 32;
+// Fields OVS names but no protocol can match (no NXM or OXM header): a flow with them is refused.
+SLOT_BITS.tun_tos = 8;
+SLOT_BITS.tun_ttl = 8;
+SLOT_BITS.skb_priority = 32;
+// The NSH base, service path and MD type 1 context headers.
+SLOT_BITS.nsh_flags = 8;
+SLOT_BITS.nsh_ttl = 8;
+SLOT_BITS.nsh_mdtype = 8;
+SLOT_BITS.nsh_np = 8;
+SLOT_BITS.nsh_spi = 32;
+SLOT_BITS.nsh_si = 8;
+SLOT_BITS.nsh_c1 = 32;
+SLOT_BITS.nsh_c2 = 32;
+SLOT_BITS.nsh_c3 = 32;
+SLOT_BITS.nsh_c4 = 32;
 
 /**
  * Slot numbers for Match's storage: slots of up to 32 bits first (kept as numbers), then the wider
- * ones (kept as bigints). `NARROW_SLOTS` is the count of the former.
+ * ones (kept as bigints). `NARROW_SLOTS` is the count of the former; `RARE_SLOTS_FROM` the first
+ * of the rarely used narrow ones (ERSPAN to NSH).
  */
 export const SLOT_LIST: readonly Slot[] = [
   ...(Object.keys(SLOT_BITS) as Slot[]).filter((s) => SLOT_BITS[s] <= 32),
   ...(Object.keys(SLOT_BITS) as Slot[]).filter((s) => SLOT_BITS[s] > 32),
 ];
 export const NARROW_SLOTS = SLOT_LIST.filter((s) => SLOT_BITS[s] <= 32).length;
+export const RARE_SLOTS_FROM = SLOT_LIST.indexOf('tun_erspan_idx');
 export const SLOT_INDEX: Readonly<Record<string, number>> = Object.fromEntries(SLOT_LIST.map((s, i) => [s, i]));
 
 /** Register slot names, built once (hot loops would otherwise build the strings per flow). */

@@ -1,3 +1,4 @@
+import { RARE_SLOTS_FROM } from './fields.js';
 import {
   ctStateName,
   formatFlags,
@@ -135,13 +136,7 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
   if (m.nm(S.tun_gbp_flags)) s = add(s, `tun_gbp_flags=${hexAlt(m.nv(S.tun_gbp_flags))}`);
   // As OVS 3.1 prints them: values alone; the ERSPAN index, direction and hardware ID only with
   // the version that carries them; GTP-U without its "tun_" prefix.
-  if (m.nm(S.tun_erspan_ver)) s = add(s, `tun_erspan_ver=${m.nv(S.tun_erspan_ver)}`);
-  const erspanVer = m.nv(S.tun_erspan_ver);
-  if (m.nm(S.tun_erspan_idx) && erspanVer === 1) s = add(s, `tun_erspan_idx=${hexAlt(m.nv(S.tun_erspan_idx))}`);
-  if (m.nm(S.tun_erspan_dir) && erspanVer === 2) s = add(s, `tun_erspan_dir=${m.nv(S.tun_erspan_dir)}`);
-  if (m.nm(S.tun_erspan_hwid) && erspanVer === 2) s = add(s, `tun_erspan_hwid=${hexAlt(m.nv(S.tun_erspan_hwid))}`);
-  if (m.nm(S.tun_gtpu_flags)) s = add(s, `gtpu_flags=${hexAlt(m.nv(S.tun_gtpu_flags))}`);
-  if (m.nm(S.tun_gtpu_msgtype)) s = add(s, `gtpu_msgtype=${m.nv(S.tun_gtpu_msgtype)}`);
+  if (m.hasSlotsFrom(RARE_SLOTS_FROM)) s = formatErspanGtpu(s, m);
   // Always in the +/- form: OVS formats against a mask wider than the one public flag.
   if (m.nm(S.tun_flags) & 1) s = add(s, `tun_flags=${formatFlagsMasked(m.nv(S.tun_flags), 1, 0xffff, tunFlagName)}`);
   if (m.tunMd) {
@@ -263,6 +258,18 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
  */
 const ETH_TYPE_NSH = 0x894f;
 
+/** The ERSPAN and GTP-U fields of format_flow_tunnel. */
+function formatErspanGtpu(s: string, m: Match): string {
+  if (m.nm(S.tun_erspan_ver)) s = add(s, `tun_erspan_ver=${m.nv(S.tun_erspan_ver)}`);
+  const erspanVer = m.nv(S.tun_erspan_ver);
+  if (m.nm(S.tun_erspan_idx) && erspanVer === 1) s = add(s, `tun_erspan_idx=${hexAlt(m.nv(S.tun_erspan_idx))}`);
+  if (m.nm(S.tun_erspan_dir) && erspanVer === 2) s = add(s, `tun_erspan_dir=${m.nv(S.tun_erspan_dir)}`);
+  if (m.nm(S.tun_erspan_hwid) && erspanVer === 2) s = add(s, `tun_erspan_hwid=${hexAlt(m.nv(S.tun_erspan_hwid))}`);
+  if (m.nm(S.tun_gtpu_flags)) s = add(s, `gtpu_flags=${hexAlt(m.nv(S.tun_gtpu_flags))}`);
+  if (m.nm(S.tun_gtpu_msgtype)) s = add(s, `gtpu_msgtype=${m.nv(S.tun_gtpu_msgtype)}`);
+  return s;
+}
+
 /** A packet type's namespace or type as OVS's put_u16_masked prints it (exact). */
 function formatPtHalf(v: number): string {
   return v > 9 ? `0x${v.toString(16)}` : `${v}`;
@@ -287,8 +294,11 @@ function u8(s: string, m: Match, name: string, slot: number): string {
   if (!mask) return s;
   const v = m.nv(slot);
   if (mask === 0xff) return add(s, `${name}=${v}`);
-  const two = (x: number) => x.toString(16).padStart(2, '0');
-  return add(s, `${name}=0x${two(v)}/0x${two(mask)}`);
+  return add(s, `${name}=0x${hex2(v)}/0x${hex2(mask)}`);
+}
+
+function hex2(x: number): string {
+  return x.toString(16).padStart(2, '0');
 }
 
 /** OVS's format_be32_masked_hex; `exact` is the mask that prints no mask. */

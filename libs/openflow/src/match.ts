@@ -123,12 +123,23 @@ export class Match {
    * matches have none, and the fixed slots above stay numbers.
    */
   tunMd: TunMd | undefined;
+  /**
+   * One past the highest narrow slot ever set since the last reset: every pair at or above
+   * 2 * top is zero, so reset, copyFrom and equals walk only up to it (the rare slots come last).
+   */
+  private top: number;
 
-  constructor(n?: number[], w?: (SlotValue | undefined)[], tunMd?: TunMd) {
+  constructor(n?: number[], w?: (SlotValue | undefined)[], tunMd?: TunMd, top?: number) {
     // A copy of a packed double array: much cheaper than creating a typed array per match.
     this.n = n ?? EMPTY_NARROW.slice();
     this.w = w;
     this.tunMd = tunMd;
+    this.top = n ? (top ?? NARROW_SLOTS) : 0;
+  }
+
+  /** Whether any narrow slot from `i` up may be set (false: all of them are absent). */
+  hasSlotsFrom(i: number): boolean {
+    return this.top > i;
   }
 
   /**
@@ -220,6 +231,7 @@ export class Match {
   /** Replaces narrow slot `i` with value/mask (numbers, already within the slot's width). */
   setNum(i: number, value: number, mask: number): void {
     this.view = undefined;
+    if (i >= this.top) this.top = i + 1;
     this.n[2 * i] = (value & mask) >>> 0;
     this.n[2 * i + 1] = mask >>> 0;
   }
@@ -227,6 +239,7 @@ export class Match {
   /** setBits for a narrow slot, in numbers. */
   setBitsNum(i: number, value: number, mask: number, range: number = mask): void {
     this.view = undefined;
+    if (i >= this.top) this.top = i + 1;
     const m = ((this.n[2 * i + 1] & ~range) | mask) >>> 0;
     this.n[2 * i] = (((this.n[2 * i] & ~range) | (value & mask)) & m) >>> 0;
     this.n[2 * i + 1] = m;
@@ -286,14 +299,16 @@ export class Match {
   }
 
   clone(): Match {
-    return new Match(this.n.slice(), this.w?.slice(), this.tunMd?.slice());
+    return new Match(this.n.slice(), this.w?.slice(), this.tunMd?.slice(), this.top);
   }
 
   /** Becomes a copy of `other` (as clone() makes), reusing this match's slot array. */
   copyFrom(other: Match): void {
     const n = this.n;
     const o = other.n;
-    for (let i = 0; i < n.length; i++) n[i] = o[i];
+    const end = 2 * Math.max(this.top, other.top);
+    for (let i = 0; i < end; i++) n[i] = o[i];
+    this.top = other.top;
     this.w = other.w?.slice();
     this.view = undefined;
     this.tunMd = other.tunMd?.slice();
@@ -307,14 +322,17 @@ export class Match {
     // A loop, not fill(0): fill on this array of doubles runs in V8's C++ runtime, and it ran
     // twice per flow (parse, print), about 2% of a parse-flows run.
     const n = this.n;
-    for (let i = 0; i < n.length; i++) n[i] = 0;
+    const end = 2 * this.top;
+    for (let i = 0; i < end; i++) n[i] = 0;
+    this.top = 0;
     this.w = undefined;
     this.view = undefined;
     this.tunMd = undefined;
   }
 
   equals(other: Match): boolean {
-    for (let i = 0; i < 2 * NARROW_SLOTS; i++) if (this.n[i] !== other.n[i]) return false;
+    const end = 2 * Math.max(this.top, other.top);
+    for (let i = 0; i < end; i++) if (this.n[i] !== other.n[i]) return false;
     for (let i = 0; i < SLOT_LIST.length - NARROW_SLOTS; i++) {
       const a = this.w?.[i];
       const b = other.w?.[i];

@@ -7,6 +7,7 @@ import {
   headerFor,
   NARROW_SLOTS,
   oxmExperimenterId,
+  RARE_SLOTS_FROM,
   REG_SLOTS,
 } from './fields.js';
 import { portFromOf11, portToOf11 } from './format-values.js';
@@ -144,21 +145,9 @@ const FD = {
   tun_gbp_flags: F('tun_gbp_flags'),
   tun_flags: F('tun_flags'),
   actset_output: F('actset_output'),
-  tun_erspan_idx: F('tun_erspan_idx'),
-  tun_erspan_ver: F('tun_erspan_ver'),
-  tun_erspan_dir: F('tun_erspan_dir'),
-  tun_erspan_hwid: F('tun_erspan_hwid'),
-  tun_gtpu_flags: F('tun_gtpu_flags'),
-  tun_gtpu_msgtype: F('tun_gtpu_msgtype'),
   nd_reserved: F('nd_reserved'),
   nd_options_type: F('nd_options_type'),
   packet_type: F('packet_type'),
-  nsh_flags: F('nsh_flags'),
-  nsh_ttl: F('nsh_ttl'),
-  nsh_mdtype: F('nsh_mdtype'),
-  nsh_np: F('nsh_np'),
-  nsh_spi: F('nsh_spi'),
-  nsh_si: F('nsh_si'),
   ct_nw_proto: F('ct_nw_proto'),
   ct_nw_src: F('ct_nw_src'),
   ct_nw_dst: F('ct_nw_dst'),
@@ -168,7 +157,25 @@ const FD = {
   ct_tp_dst: F('ct_tp_dst'),
 };
 const REG_FIELDS: FieldDef[] = REG_SLOTS.map((r) => F(r));
-const NSH_CONTEXT_FIELDS: FieldDef[] = [1, 2, 3, 4].map((i) => F(`nsh_c${i}`));
+/** The rare fields nx_put_raw writes after tun_metadata, in its order. */
+const RARE_PUT_ORDER: FieldDef[] = [
+  'tun_erspan_idx',
+  'tun_erspan_ver',
+  'tun_erspan_dir',
+  'tun_erspan_hwid',
+  'tun_gtpu_flags',
+  'tun_gtpu_msgtype',
+  'nsh_flags',
+  'nsh_ttl',
+  'nsh_mdtype',
+  'nsh_np',
+  'nsh_spi',
+  'nsh_si',
+  'nsh_c1',
+  'nsh_c2',
+  'nsh_c3',
+  'nsh_c4',
+].map(F);
 
 /**
  * Appends the NXM (version 0) or OXM (version = wire version) entries for a match, in the order
@@ -177,8 +184,10 @@ const NSH_CONTEXT_FIELDS: FieldDef[] = [1, 2, 3, 4].map((i) => F(`nsh_c${i}`));
 export function putNxMatch(w: Writer, m: Match, version: number, cookie = 0n, cookieMask = 0n): number {
   const start = w.length;
   const dlType = m.dlType();
+  // ERSPAN, GTP-U, packet_type and NSH live in the rare slots, which most matches never reach.
+  const rare = m.hasSlotsFrom(RARE_SLOTS_FROM);
   // The packet type first (OXM requires it), unless Ethernet's (0,0), the default.
-  if (m.nm(S.packet_type) && m.nv(S.packet_type) !== 0) putNum(w, FD.packet_type, version, m.nv(S.packet_type));
+  if (rare && m.nm(S.packet_type) && m.nv(S.packet_type) !== 0) putNum(w, FD.packet_type, version, m.nv(S.packet_type));
   putSlotNum(w, FD.dp_hash, version, m, S.dp_hash);
   if (m.nm(S.recirc_id)) putNum(w, FD.recirc_id, version, m.nv(S.recirc_id));
   if (m.nm(S.conj_id)) putNum(w, FD.conj_id, version, m.nv(S.conj_id));
@@ -276,20 +285,9 @@ export function putNxMatch(w: Writer, m: Match, version: number, cookie = 0n, co
   putSlotNum(w, FD.tun_gbp_id, version, m, S.tun_gbp_id);
   putSlotNum(w, FD.tun_gbp_flags, version, m, S.tun_gbp_flags);
   if (m.tunMd) putTunMd(w, m.tunMd);
-  putSlotNum(w, FD.tun_erspan_idx, version, m, S.tun_erspan_idx);
-  putSlotNum(w, FD.tun_erspan_ver, version, m, S.tun_erspan_ver);
-  putSlotNum(w, FD.tun_erspan_dir, version, m, S.tun_erspan_dir);
-  putSlotNum(w, FD.tun_erspan_hwid, version, m, S.tun_erspan_hwid);
-  putSlotNum(w, FD.tun_gtpu_flags, version, m, S.tun_gtpu_flags);
-  putSlotNum(w, FD.tun_gtpu_msgtype, version, m, S.tun_gtpu_msgtype);
-  // NSH whatever the Ethernet type (as OVS: a reader then finds the prerequisite missing).
-  putSlotNum(w, FD.nsh_flags, version, m, S.nsh_flags);
-  putSlotNum(w, FD.nsh_ttl, version, m, S.nsh_ttl);
-  putSlotNum(w, FD.nsh_mdtype, version, m, S.nsh_mdtype);
-  putSlotNum(w, FD.nsh_np, version, m, S.nsh_np);
-  putSlotNum(w, FD.nsh_spi, version, m, S.nsh_spi);
-  putSlotNum(w, FD.nsh_si, version, m, S.nsh_si);
-  for (let i = 0; i < 4; i++) putSlotNum(w, NSH_CONTEXT_FIELDS[i], version, m, S.nsh_c1 + i);
+  // ERSPAN, GTP-U, then NSH whatever the Ethernet type (as OVS: a reader then finds the NSH
+  // prerequisite missing), in OVS's order.
+  if (rare) for (const f of RARE_PUT_ORDER) putSlotNum(w, f, version, m, f.slotIndex);
   if (version < 6) {
     for (let i = 0; i < 16; i++) putSlotNum(w, REG_FIELDS[i], version, m, S.reg0 + i);
   } else {
