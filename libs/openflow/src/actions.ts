@@ -9,6 +9,7 @@ import {
   parseFieldValue,
   parseInteger,
   parseIntegerNum,
+  parseIntPrefix,
   parseIpv4,
   parseIpv6,
   parseMac,
@@ -213,7 +214,7 @@ function uint(s: string, max: number, what: string): number {
   const n = parseIntegerNum(t);
   if (n >= 0 && n <= max) return n;
   const v = parseInteger(t);
-  if (v === undefined) throw new Error(`${s}: invalid numeric format`);
+  if (v === undefined) throw new Error(`invalid numeric format ${s}`);
   if (v > BigInt(max)) throw new Error(`${what}: ${s} is out of range`);
   return Number(v);
 }
@@ -221,7 +222,7 @@ function uint(s: string, max: number, what: string): number {
 /** Table numbers are decimal (ofputil_table_from_string). */
 function tableId(s: string): number {
   const v = parseDecimalNum(s);
-  if (v < 0 || v > 255) throw new Error(`invalid table "${s}"`);
+  if (v < 0 || v > 255) throw new Error(`unknown table "${s}"`);
   return v;
 }
 
@@ -652,8 +653,10 @@ function parseLoad(arg: string, outer: Outer): Action {
   const arrow = arg.indexOf('->');
   if (arrow < 0) throw new Error(`${arg}: missing \`->'`);
   const dst = parseSubfield(arg.slice(arrow + 2), true);
-  const v = parseInteger(arg.slice(0, arrow).trim());
-  if (v === undefined) throw new Error(`${arg.slice(0, arrow)}: invalid numeric format`);
+  // As OVS's parse_reg_load: a number at the start of the value, into the field's bytes; what
+  // follows it is not looked at.
+  const v = parseIntPrefix(arg.slice(0, arrow), dst.field.bytes);
+  if (v === undefined) throw new Error(`${arg}: cannot parse integer value`);
   if (dst.nBits < 64 && v >> bigN(dst.nBits) !== 0n) {
     throw new Error(`${arg}: value ${hexAlt(v)} does not fit into ${dst.nBits} bits`);
   }
@@ -698,12 +701,29 @@ function parseDecTtl(arg: string | undefined): Action {
   return { type: 'dec_ttl', ids, explicit: true };
 }
 
+/** A word of bundle's arguments as OVS's strtok_r splits them (at `, :[]` and blanks). */
+function bundleToken(s: string): string {
+  const m = /^[^, :[\]\t]*/.exec(s);
+  return m ? m[0] : s;
+}
+
+/** A resubmit's in_port, with OVS's message for one it does not know. */
+function resubmitPort(s: string): number {
+  try {
+    return parsePort(s);
+  } catch {
+    throw new Error(`${s}: resubmit to unknown port`);
+  }
+}
+
 function parseResubmit(arg: string, paren: boolean): Action {
-  if (!paren) return { type: 'resubmit', inPort: parsePort(arg), table: 255 };
+  if (!paren) return { type: 'resubmit', inPort: resubmitPort(arg), table: 255 };
   // As ovs-ofctl: in_port, table and "ct" by position; anything after the third is ignored.
   const parts = arg.split(',');
-  const inPort = parts[0].trim() ? parsePort(parts[0].trim()) : OFPP.IN_PORT;
-  const table = parts[1]?.trim() ? tableId(parts[1].trim()) : 255;
+  const inPort = parts[0].trim() ? resubmitPort(parts[0].trim()) : OFPP.IN_PORT;
+  const tableText = parts[1]?.trim();
+  const table = tableText ? parseDecimalNum(tableText) : 255;
+  if (table < 0 || table > 255) throw new Error(`${tableText}: resubmit to unknown table`);
   const ctWord = parts[2];
   if (ctWord !== undefined && ctWord !== 'ct') throw new Error(`${ctWord}: unknown parameter`);
   if (inPort === OFPP.IN_PORT && table === 255) {
@@ -920,7 +940,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
     case K.mod_dl_src:
     case K.mod_dl_dst: {
       const mac = parseMac(needArg(name, arg));
-      if (mac === undefined) throw new Error(`${arg}: invalid Ethernet address`);
+      if (mac === undefined) throw new Error(`invalid mac address ${arg}`);
       out.push({ type: lname === 'mod_dl_src' ? 'set_eth_src' : 'set_eth_dst', mac });
       return;
     }
@@ -961,9 +981,17 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       return;
     case K.move: {
       const a = needArg(name, arg);
+      // As nxm_parse_reg_move: the source from the whole text (its errors quote all of it),
+      // then `->`, then the destination from the rest.
       const arrow = a.indexOf('->');
-      if (arrow < 0) throw new Error(`${a}: missing \`->'`);
-      const src = parseSubfield(a.slice(0, arrow), true);
+      let src: Subfield;
+      try {
+        src = parseSubfield(arrow < 0 ? a : a.slice(0, arrow), true, a);
+      } catch (e) {
+        if ((e as Error).message !== 'unexpected input following field syntax') throw e;
+        throw new Error(`${a}: missing \`->' following source`);
+      }
+      if (arrow < 0) throw new Error(`${a}: missing \`->' following source`);
       const dst = parseSubfield(a.slice(arrow + 2), true);
       if (src.nBits !== dst.nBits) {
         throw new Error(`${a}: source field is ${src.nBits} bits wide but destination is ${dst.nBits} bits wide`);
@@ -978,7 +1006,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
     case K.set_tunnel:
     case K.set_tunnel64: {
       const v = parseInteger(needArg(name, arg));
-      if (v === undefined || v > 0xffffffffffffffffn) throw new Error(`${arg}: invalid numeric format`);
+      if (v === undefined || v > 0xffffffffffffffffn) throw new Error(`invalid numeric format ${arg}`);
       out.push({ type: 'set_tunnel', tunId: v, wide: lname === 'set_tunnel64' || v > 0xffffffffn });
       return;
     }
@@ -1067,7 +1095,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       const parts = splitArgs(needArg(name, arg));
       if (parts.length !== 6) throw new Error(`${arg}: not enough arguments to multipath action`);
       const fields = HASH_FIELDS.indexOf(parts[0]);
-      if (fields < 0) throw new Error(`${arg}: unknown fields \`${parts[0]}'`);
+      if (fields < 0) throw new Error(`${arg}: unknown fields \`${bundleToken(parts[0])}'`);
       const algorithm = MULTIPATH_ALGORITHMS.indexOf(parts[2]);
       if (algorithm < 0) throw new Error(`${arg}: unknown algorithm \`${parts[2]}'`);
       const nLinks = uint(parts[3], 65536, 'n_links');
@@ -1096,14 +1124,15 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       const min = load ? 6 : 5;
       if (parts.length < min) throw new Error(`${arg}: not enough arguments to bundle action`);
       const fields = HASH_FIELDS.indexOf(parts[0]);
-      if (fields < 0) throw new Error(`${arg}: unknown fields \`${parts[0]}'`);
+      if (fields < 0) throw new Error(`${arg}: unknown fields \`${bundleToken(parts[0])}'`);
       const algorithm = BUNDLE_ALGORITHMS.indexOf(parts[2]);
       if (algorithm < 0) throw new Error(`${arg}: unknown algorithm \`${parts[2]}'`);
       if (parts[3] !== 'ofport') throw new Error(`${arg}: unknown member_type \`${parts[3]}'`);
       const dst = load ? parseSubfield(parts[4]) : undefined;
       const rest = parts.slice(load ? 5 : 4);
       const first = /^(members|slaves):(.*)$/.exec(rest[0] ?? '');
-      if (!first) throw new Error(`${arg}: missing member delimiter, expected \`members', got \`${rest[0] ?? ''}'`);
+      if (!first)
+        throw new Error(`${arg}: missing member delimiter, expected \`members', got \`${bundleToken(rest[0] ?? '')}'`);
       // A push loop, not filter/map: see splitArgs.
       const members: number[] = [];
       if (first[2] !== '') members.push(parsePort(first[2]));
@@ -1144,7 +1173,9 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       const [v, m] = needArg(name, arg).split('/');
       const value = parseInteger(v);
       const mask = m === undefined ? 0xffffffffffffffffn : parseInteger(m);
-      if (value === undefined || mask === undefined) throw new Error(`${arg}: invalid numeric format`);
+      // str_to_be64: past 64 bits is ERANGE, the same message.
+      if (value === undefined || value > 0xffffffffffffffffn) throw new Error(`invalid numeric format ${v}`);
+      if (mask === undefined || mask > 0xffffffffffffffffn) throw new Error(`invalid numeric format ${m}`);
       ctx.usable &= P_NXM_OF11_UP;
       out.push({ type: 'write_metadata', metadata: value, mask });
       return;
@@ -1153,8 +1184,17 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       out.push({ type: 'goto_table', table: tableId(needArg(name, arg)) });
       return;
     default:
-      throw new Error(`unknown action ${name}`);
+      throw new Error(`unknown action ${actionKey(word)}`);
   }
+}
+
+/** The key OVS's ofputil_parse_key_value reads from an action: up to its first `:`, `=` or `(`. */
+function actionKey(word: string): string {
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c === 58 || c === 61 || c === 40) return word.slice(0, i);
+  }
+  return word;
 }
 
 const INSTRUCTION_ORDER: Record<string, number> = {

@@ -255,8 +255,7 @@ function parseFieldValueText(f: FieldDef, s: string): ParsedValue {
     case 'mac': {
       const v = parseMac(valueText);
       const m = maskText === undefined ? all : parseMac(maskText);
-      if (v === undefined || m === undefined)
-        throw new Error(`${v === undefined ? valueText : maskText}: invalid Ethernet address`);
+      if (v === undefined || m === undefined) throw new Error(`${s}: invalid Ethernet address`);
       return { value: v, mask: m };
     }
     case 'ipv4': {
@@ -274,7 +273,7 @@ function parseFieldValueText(f: FieldDef, s: string): ParsedValue {
     }
     case 'ipv6': {
       const v = parseIpv6(valueText);
-      if (v === undefined) throw new Error(`${valueText}: invalid IPv6 address`);
+      if (v === undefined) throw new Error(`${s}: invalid IPv6 address`);
       if (maskText === undefined) return { value: v, mask: all };
       if (/^\d+$/.test(maskText)) {
         const len = Number(maskText);
@@ -325,9 +324,9 @@ function parseFieldValueText(f: FieldDef, s: string): ParsedValue {
     }
     default: {
       const v = parseInteger(valueText);
-      if (v === undefined) throw new Error(`${valueText}: bad syntax for ${f.name} value`);
+      if (v === undefined) throw new Error(`${s}: bad syntax for ${f.name} value`);
       const m = maskText === undefined ? all : parseInteger(maskText);
-      if (m === undefined) throw new Error(`${maskText}: bad syntax for ${f.name} mask`);
+      if (m === undefined) throw new Error(`${s}: bad syntax for ${f.name} mask`);
       const byteAll = onesBig(f.bytes * 8);
       if (v > byteAll) throw new Error(`${s}: value too large for ${f.bytes}-byte field ${f.name}`);
       if (m > byteAll) throw new Error(`${s}: mask too large for ${f.bytes}-byte field ${f.name}`);
@@ -469,26 +468,32 @@ function parsePacketType(s: string): bigint {
   return BigInt(ns * 0x10000 + type);
 }
 
-/** Where parseIntPrefix16 stopped. */
+/** Where parseIntPrefix stopped. */
 let intEnd = 0;
 
-/**
- * OVS's parse_int_string for a 2-byte field, at the start of `s`: "0x" and hex digits (blanks
- * between them skipped), else a C integer (decimal, 0-octal, 0x-hex after blanks); -1 when there
- * is no number or it does not fit. Sets intEnd.
- */
 function parseIntPrefix16(s: string): number {
+  const v = parseIntPrefix(s, 2);
+  return v === undefined ? -1 : Number(v);
+}
+
+/**
+ * OVS's parse_int_string into a `bytes`-byte field, at the start of `s` (what follows is left to
+ * the caller, as OVS leaves it): "0x" and hex digits (blanks between them skipped, none is 0),
+ * else a C integer as strtoull reads it (blanks, sign, decimal, 0-octal, 0x-hex); undefined when
+ * there is no number or it does not fit. Sets intEnd.
+ */
+export function parseIntPrefix(s: string, bytes: number): bigint | undefined {
   if (s.startsWith('0x') || s.startsWith('0X')) {
     let i = 2;
-    let v = 0;
+    let v = 0n;
     let digits = 0;
     for (;;) {
       while (i < s.length && ' \t\r\n'.includes(s[i])) i++;
       const d = i < s.length ? hexDigit(s.charCodeAt(i)) : -1;
       if (d < 0) break;
       if (d || digits) {
-        if (++digits > 4) return -1;
-        v = v * 16 + d;
+        if (++digits > 2 * bytes) return undefined;
+        v = v * 16n + BigInt(d);
       }
       i++;
     }
@@ -496,7 +501,7 @@ function parseIntPrefix16(s: string): number {
     return v;
   }
   const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(s);
-  if (!m) return -1;
+  if (!m) return undefined;
   intEnd = m[0].length;
   const text = m[2];
   let v =
@@ -505,6 +510,8 @@ function parseIntPrefix16(s: string): number {
       : text[0] === '0'
         ? BigInt(`0o${text.slice(1) || '0'}`)
         : BigInt(text);
+  // strtoull: ERANGE past 64 bits; a minus sign negates modulo 2^64.
+  if (v > 0xffffffffffffffffn) return undefined;
   if (m[1] === '-' && v !== 0n) v = (1n << 64n) - v;
-  return v > 0xffffn ? -1 : Number(v);
+  return bytes < 8 && v >> BigInt(8 * bytes) ? undefined : v;
 }

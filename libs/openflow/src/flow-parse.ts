@@ -70,7 +70,7 @@ function flowModKeyword(fm: FlowMod, name: string, value: string, command: numbe
   switch (name) {
     case 'table': {
       const t = parseDecimalNum(value);
-      if (t < 0 || t > 255) throw new Error(`invalid table "${value}"`);
+      if (t < 0 || t > 255) throw new Error(`unknown table "${value}"`);
       fm.tableId = t;
       return false;
     }
@@ -92,13 +92,15 @@ function flowModKeyword(fm: FlowMod, name: string, value: string, command: numbe
       fm.importance = u16('importance', value);
       return false;
     case 'cookie': {
+      // In OVS's order: a mask is refused on additions before either number is read.
       const slash = value.indexOf('/');
-      const c = parseInteger(slash >= 0 ? value.slice(0, slash) : value);
-      if (c === undefined || c > 0xffffffffffffffffn) throw new Error(`${value}: invalid numeric format`);
+      if (slash >= 0 && command === 0) throw new Error('flow additions cannot use a cookie mask');
+      const cookieText = slash >= 0 ? value.slice(0, slash) : value;
+      const c = parseInteger(cookieText);
+      if (c === undefined || c > 0xffffffffffffffffn) throw new Error(`invalid numeric format ${cookieText}`);
       if (slash >= 0) {
         const m = parseInteger(value.slice(slash + 1));
-        if (m === undefined) throw new Error(`${value}: invalid numeric format`);
-        if (command === 0) throw new Error('flow additions cannot use a cookie mask');
+        if (m === undefined) throw new Error(`invalid numeric format ${value.slice(slash + 1)}`);
         fm.cookie = c & m;
         fm.cookieMask = m;
         if (m) ctx.usable &= P_NXM_OF11_UP;

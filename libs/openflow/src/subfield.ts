@@ -26,44 +26,42 @@ export function fieldValueOnes(f: FieldDef): bigint {
 }
 
 /**
- * Parses `NAME[]`, `NAME[N]`, `NAME[A..B]` (NAME an NXM/OXM name or a field name); tun_metadataN
- * only `withTunMd` (move and load know them, the other actions here do not).
+ * Parses `NAME[]`, `NAME[N]`, `NAME[A..B]` or `NAME` (NAME an NXM/OXM name or a field name, up to
+ * the first `[` or `-` as OVS's mf_parse_subfield reads it); tun_metadataN only `withTunMd` (move
+ * and load know them, the other actions here do not). Errors quote `full`, the text OVS was
+ * parsing (a move's source error quotes the whole `SRC->DST`).
  */
-export function parseSubfield(s: string, withTunMd = false): Subfield {
+export function parseSubfield(s: string, withTunMd = false, full = s): Subfield {
   // Scanned by hand (this runs for every load, move and register output): NAME then `[...]`.
   const t = s.trim();
-  const nameEnd = wordEnd(t, 0);
-  if (nameEnd === 0 || (nameEnd < t.length && t.charCodeAt(nameEnd) !== 91)) throw new Error(`${s}: unknown field`);
+  let nameEnd = 0;
+  while (nameEnd < t.length && t.charCodeAt(nameEnd) !== 91 && t.charCodeAt(nameEnd) !== 45) nameEnd++;
   const name = t.slice(0, nameEnd);
   const field = fieldByNxmName(name) ?? fieldByName(name) ?? (withTunMd ? tunMdField(name) : undefined);
-  if (!field) throw new Error(`${s}: unknown field \`${name}'`);
+  if (!field) throw new Error(`${full}: unknown field \`${name}'`);
   const width = fieldWidth(field);
   if (nameEnd === t.length || (nameEnd + 2 === t.length && t.charCodeAt(nameEnd + 1) === 93)) {
     return { field, ofs: 0, nBits: width };
   }
+  // Text after the name that is not `[...]`, or after `NAME[]` (OVS's "unexpected input
+  // following field syntax").
+  if (t.charCodeAt(nameEnd) !== 91 || t.startsWith('[]', nameEnd))
+    throw new Error('unexpected input following field syntax');
   // `[A]` or `[A..B]`, A and B decimal; else OVS's mf_parse_subfield__ message.
   const aEnd = digitsEnd(t, nameEnd + 1);
   let bEnd = aEnd;
   if (aEnd > nameEnd + 1 && t.startsWith('..', aEnd)) bEnd = digitsEnd(t, aEnd + 2);
-  if (aEnd === nameEnd + 1 || bEnd === aEnd + 2 || bEnd + 1 !== t.length || t.charCodeAt(bEnd) !== 93) {
-    throw new Error(`${s}: syntax error expecting [] or [<bit>] or [<start>..<end>]`);
+  if (aEnd === nameEnd + 1 || bEnd === aEnd + 2 || t.charCodeAt(bEnd) !== 93) {
+    throw new Error(`${full}: syntax error expecting [] or [<bit>] or [<start>..<end>]`);
   }
   const start = digitsValue(t, nameEnd + 1, aEnd);
   const end = bEnd > aEnd ? digitsValue(t, aEnd + 2, bEnd) : start;
+  if (start > end) throw new Error(`${full}: starting bit ${start} is after ending bit ${end}`);
   if (start >= width)
-    throw new Error(`${s}: starting bit ${start} is not valid because field is only ${width} bits wide`);
-  if (end >= width) throw new Error(`${s}: ending bit ${end} is not valid because field is only ${width} bits wide`);
-  if (start > end) throw new Error(`${s}: starting bit ${start} is after ending bit ${end}`);
+    throw new Error(`${full}: starting bit ${start} is not valid because field is only ${width} bits wide`);
+  if (end >= width) throw new Error(`${full}: ending bit ${end} is not valid because field is only ${width} bits wide`);
+  if (bEnd + 1 !== t.length) throw new Error('unexpected input following field syntax');
   return { field, ofs: start, nBits: end - start + 1 };
-}
-
-/** End of the run of [A-Za-z0-9_] starting at `i`. */
-function wordEnd(s: string, i: number): number {
-  for (; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95)) break;
-  }
-  return i;
 }
 
 /** The decimal number `s[from, to)` (all digits), read in place rather than sliced. */
