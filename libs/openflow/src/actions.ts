@@ -190,6 +190,76 @@ export const BUNDLE_ALGORITHMS = ['active_backup', 'hrw'];
 
 export const PACKET_IN_REASONS = ['no_match', 'action', 'invalid_ttl', 'action_set', 'group', 'packet_out'];
 
+/**
+ * An action list's words where OVS's ofputil_parse_key_value ends them: a key runs to the first
+ * of `:=(,` or a blank; after `:` or `=` the value runs to a comma or blank (a parenthesized part
+ * inside kept whole), after `(` to the matching `)` (or the end of the text: the word then gets
+ * its `)`), and `NAME(X)->Y` runs on to the next comma. So `ct(commit)-x` is two words and
+ * `decap()x` too, as OVS reads them.
+ */
+export function splitActionWords(s: string): string[] {
+  const out: string[] = [];
+  const n = s.length;
+  let i = 0;
+  for (;;) {
+    while (i < n && isActionDelim(s.charCodeAt(i))) i++;
+    if (i >= n) return out;
+    const start = i;
+    while (i < n && !isActionDelim(s.charCodeAt(i)) && !isKeyDelim(s.charCodeAt(i))) i++;
+    const delim = i < n ? s.charCodeAt(i) : -1;
+    if (delim !== 58 && delim !== 61 && delim !== 40) {
+      out.push(s.slice(start, i));
+      continue;
+    }
+    i++;
+    if (delim === 40) {
+      i = valueEnd(s, i, true);
+      if (i >= n) {
+        out.push(`${s.slice(start)})`);
+        return out;
+      }
+      // The `)` that closed it; `NAME(X)->Y` goes on to the next comma or blank.
+      if (s.startsWith(')->', i)) i = valueEnd(s, i, false);
+      else {
+        out.push(s.slice(start, i + 1));
+        i++;
+        continue;
+      }
+    } else i = valueEnd(s, i, false);
+    out.push(s.slice(start, i));
+    if (i < n) i++;
+  }
+}
+
+/** OVS's parse_value: from `i` to the first delimiter (`)` if `paren`, else a comma or blank), a parenthesized run inside kept whole. */
+function valueEnd(s: string, i: number, paren: boolean): number {
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (paren ? c === 41 : isActionDelim(c)) return i;
+    if (c === 40) {
+      let level = 0;
+      do {
+        const d = s.charCodeAt(i);
+        if (d === 40) level++;
+        else if (d === 41) level--;
+        i++;
+      } while (level > 0 && i < n);
+    } else i++;
+  }
+  return n;
+}
+
+/** `, \t\r\n`: between words. */
+function isActionDelim(c: number): boolean {
+  return c === 44 || c === 32 || c === 9 || c === 13 || c === 10;
+}
+
+/** `:=(`: between a key and its value. */
+function isKeyDelim(c: number): boolean {
+  return c === 58 || c === 61 || c === 40;
+}
+
 /** Splits a comma list, keeping parenthesized parts together. */
 export function splitTopLevel(s: string): string[] {
   const out: string[] = [];
@@ -453,7 +523,7 @@ function parseCt(arg: string, ctx: ParseContext): Action {
 /** A nested action list (clone, ct's exec): apply-actions only, checked as OVS's ofpacts_verify. */
 function parseNested(arg: string, ctx: ParseContext, outer: Outer): Action[] {
   const out: Action[] = [];
-  const words = splitTopLevel(arg);
+  const words = splitActionWords(arg);
   for (const w of words) parseOne(w, out, ctx, outer);
   // As OVS: "drop" alone (however often repeated) is fine, beside any real action it is not.
   if (out.length && words.includes('drop')) {
@@ -1165,7 +1235,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
     case K.write_actions: {
       if (outer) throw new Error('write_actions instruction not allowed here');
       const inner: Action[] = [];
-      for (const w of splitTopLevel(needArg(name, arg))) parseOne(w, inner, ctx, 'write_actions');
+      for (const w of splitActionWords(needArg(name, arg))) parseOne(w, inner, ctx, 'write_actions');
       out.push({ type: 'write_actions', actions: inner });
       return;
     }
@@ -1248,7 +1318,7 @@ function verifyOrder(actions: Action[]): void {
 /** Parses an `actions=` string (OVS's ofpacts_parse_instructions). */
 export function parseActions(s: string, ctx: ParseContext): Action[] {
   const out: Action[] = [];
-  const words = splitTopLevel(s);
+  const words = splitActionWords(s);
   // The actions narrow their own set (OVS's action_usable_protocols), folded in at the end: a
   // clone resets it (below).
   const actx: ParseContext = { usable: P_ANY };
