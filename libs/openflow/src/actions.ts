@@ -1444,7 +1444,7 @@ function checkActionsAt(actions: Action[], match: Match, ctx: ParseContext, tabl
         needs(a.sub.field, cur);
         break;
       case 'dec_nsh_ttl':
-        if (curPt !== PT.NSH && curType !== ETH_TYPE_NSH) inconsistent(ctx);
+        if (curPt !== PT.NSH && curType !== ETH_TYPE.NSH) inconsistent(ctx);
         break;
       case 'encap':
         // check_ENCAP: the packet becomes the new type; an Ethertype one sets dl_type, and
@@ -1555,7 +1555,6 @@ function checkActionsAt(actions: Action[], match: Match, ctx: ParseContext, tabl
   }
 }
 
-const ETH_TYPE_NSH = 0x894f;
 /** Fields with OVS's Ethernet prerequisite (MFP_ETHERNET): only in a packet of type Ethernet. */
 const ETHERNET_FIELDS = new Set(['eth_src', 'eth_dst', 'eth_type', 'vlan_tci', 'dl_vlan', 'vlan_vid', 'vlan_pcp']);
 

@@ -483,6 +483,14 @@ function parseIntPrefix16(s: string): number {
  * there is no number or it does not fit. Sets intEnd.
  */
 export function parseIntPrefix(s: string, bytes: number): bigint | undefined {
+  // The usual text is one clean number: read it by the fast scanner (every load takes this).
+  const whole = parseInteger(s);
+  if (whole !== undefined) {
+    intEnd = s.length;
+    const hex = s.length > 1 && (s.charCodeAt(1) === 120 || s.charCodeAt(1) === 88);
+    if (!hex && whole > 0xffffffffffffffffn) return undefined;
+    return whole >> BigInt(8 * bytes) ? undefined : whole;
+  }
   if (s.startsWith('0x') || s.startsWith('0X')) {
     let i = 2;
     let v = 0n;

@@ -189,7 +189,7 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
   } else if (isArp) {
     s = ipv4(s, m, 'arp_spa', S.nw_src);
     s = ipv4(s, m, 'arp_tpa', S.nw_dst);
-  } else if (dlType === ETH_TYPE_NSH) {
+  } else if (dlType === ETH_TYPE.NSH) {
     s = formatNsh(s, m);
   } else {
     s = ipv4(s, m, 'nw_src', S.nw_src);
@@ -252,12 +252,6 @@ export function formatMatch(m: Match, priority: number = DEFAULT_PRIORITY): stri
   return s;
 }
 
-/**
- * `s` with `piece` appended after a comma (none before the first): the match is built as one
- * string as it goes, with no array of pieces per flow (the line is flattened once when written).
- */
-const ETH_TYPE_NSH = 0x894f;
-
 /** The ERSPAN and GTP-U fields of format_flow_tunnel. */
 function formatErspanGtpu(s: string, m: Match): string {
   if (m.nm(S.tun_erspan_ver)) s = add(s, `tun_erspan_ver=${m.nv(S.tun_erspan_ver)}`);
@@ -309,6 +303,10 @@ function hex32(s: string, m: Match, name: string, slot: number, exact: number): 
   return add(s, mask === exact ? `${name}=0x${v.toString(16)}` : `${name}=0x${v.toString(16)}/0x${mask.toString(16)}`);
 }
 
+/**
+ * `s` with `piece` appended after a comma (none before the first): the match is built as one
+ * string as it goes, with no array of pieces per flow (the line is flattened once when written).
+ */
 function add(s: string, piece: string): string {
   return s.length ? `${s},${piece}` : piece;
 }

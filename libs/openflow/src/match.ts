@@ -10,6 +10,7 @@ export const ETH_TYPE = {
   IPV6: 0x86dd,
   MPLS: 0x8847,
   MPLS_MCAST: 0x8848,
+  NSH: 0x894f,
 } as const;
 export const IPPROTO = { ICMP: 1, IGMP: 2, TCP: 6, UDP: 17, ICMPV6: 58, SCTP: 132 } as const;
 export const VLAN_VID_MASK = 0x0fff;

@@ -19,7 +19,6 @@ const BYTE_ONES: bigint[] = [];
 for (let i = 0; i <= 16; i++) BYTE_ONES.push((1n << BigInt(i * 8)) - 1n);
 const ones = (bytes: number): bigint => BYTE_ONES[bytes];
 const XREG_CLASS = 0x8001;
-const ETH_TYPE_NSH = 0x894f;
 const NXM_NX_COOKIE = 0x00013c08;
 
 /** Writes one NXM/OXM entry; nothing for a zero mask, no mask for an exact one. */
@@ -359,7 +358,7 @@ function prereqOk(f: FieldDef, m: Match): boolean {
     case 'mpls':
       return isMplsType(dlType);
     case 'nsh':
-      return dlType === ETH_TYPE_NSH;
+      return dlType === ETH_TYPE.NSH;
     case 'tcp':
       return l4 && proto === IPPROTO.TCP;
     case 'udp':
