@@ -468,6 +468,12 @@ function parsePacketType(s: string): bigint {
   return BigInt(ns * 0x10000 + type);
 }
 
+/** parse_int_string over all of `s` (nothing may follow the number), or undefined. */
+export function parseIntWhole(s: string, bytes: number): bigint | undefined {
+  const v = parseIntPrefix(s, bytes);
+  return v !== undefined && intEnd === s.length ? v : undefined;
+}
+
 /** Where parseIntPrefix stopped. */
 let intEnd = 0;
 

@@ -7,13 +7,15 @@ import {
   parseFieldValueNum,
   parseInteger,
   parseIntegerNum,
+  parseIntWhole,
 } from './field-parse.js';
-import { fieldByNameAt, NARROW_SLOTS } from './fields.js';
+import { type FieldDef, fieldByNameAt, NARROW_SLOTS } from './fields.js';
 import { type FlowMod, FlowModFlag, newFlowMod, resetFlowMod } from './flow-mod.js';
-import { cidrLength, parsePortName } from './format-values.js';
-import { ETH_TYPE, IPPROTO, S } from './match.js';
+import { cidrLength, formatIpv4, formatIpv6, formatMac, hexAlt, parsePortName } from './format-values.js';
+import { ETH_TYPE, IPPROTO, type Match, S } from './match.js';
 import { NameTable } from './name-table.js';
 import { P_ANY, P_NXM_OF11_UP, P_NXM_OXM_ANY, P_OF12_UP, P_OF13_UP, P_TID } from './protocols.js';
+import { parseSubfield } from './subfield.js';
 import { addTunMd, newTunMd, parseTunMdValue, tunMdIndex } from './tun-metadata.js';
 
 const NUM_BYTE_ONES = [0, 0xff, 0xffff, 0xffffff, 0xffffffff];
@@ -198,6 +200,10 @@ export function parseFlowInto(fm: FlowMod, text: string, command = 0): ParsedFlo
         addTunMdText(fm, md, '', ctx);
         continue;
       }
+      if (name.includes('[')) {
+        matchSubfield(fm.match, name, '', ctx);
+        continue;
+      }
       throw new Error(`field ${name} missing value`);
     }
     const value = text.slice(eq + 1, end);
@@ -209,6 +215,10 @@ export function parseFlowInto(fm: FlowMod, text: string, command = 0): ParsedFlo
       const md = tunMdIndex(name);
       if (md >= 0) {
         addTunMdText(fm, md, value, ctx);
+        continue;
+      }
+      if (name.includes('[')) {
+        matchSubfield(fm.match, name, value, ctx);
         continue;
       }
       if (flowModKeyword(fm, name, value, command, ctx)) cookieSet = true;
@@ -262,4 +272,45 @@ export function parseFlowInto(fm: FlowMod, text: string, command = 0): ParsedFlo
   }
   if (fm.tableId !== 0xff) ctx.usable &= P_TID;
   return { fm, usable: ctx.usable };
+}
+
+/**
+ * `FIELD[A..B]=VALUE` in a match (OVS's parse_subfield): the value, a whole number that fits the
+ * bits, goes into those bits of the field; the rest of the field's match stays as it was.
+ */
+function matchSubfield(m: Match, name: string, text: string, ctx: { usable: number }): void {
+  const sf = parseSubfield(name, false, name);
+  const f = sf.field;
+  const v = parseIntWhole(text, f.bytes);
+  if (v === undefined) throw new Error(`${name}: cannot parse integer value: ${text}`);
+  if (sf.nBits < 8 * f.bytes && v >> BigInt(sf.nBits))
+    throw new Error(`${name}: value ${formatImmediateValue(f, v)} does not fit into ${sf.nBits} bits`);
+  const bits = onesBig(sf.nBits) << BigInt(sf.ofs);
+  const cur = m.getField(f);
+  const value = (cur.value & ~bits) | (v << BigInt(sf.ofs));
+  const mask = cur.mask | bits;
+  // As mf_set: exact when the mask covers the field's bytes, else by CIDR prefix or bitwise.
+  if (mask === onesBig(8 * f.bytes) || mask === f.allOnes) ctx.usable &= f.usable.exact;
+  // Part of a field that takes no mask: no protocol can say it.
+  else if (!f.maskable) ctx.usable = 0;
+  else if (f.format === 'ipv4' || f.format === 'ipv6')
+    ctx.usable &= cidrLength(mask, f.format === 'ipv4' ? 32 : 128) >= 0 ? f.usable.cidr : f.usable.bitwise;
+  else ctx.usable &= f.usable.bitwise;
+  m.setField(f, value, mask);
+}
+
+/** A field's value as OVS's mf_format prints it in a message. */
+function formatImmediateValue(f: FieldDef, v: bigint): string {
+  switch (f.format) {
+    case 'mac':
+      return formatMac(v);
+    case 'ipv4':
+      return formatIpv4(Number(v));
+    case 'ipv6':
+      return formatIpv6(v);
+    case 'decimal':
+      return String(v);
+    default:
+      return hexAlt(v);
+  }
 }
