@@ -8,13 +8,13 @@ import {
   parseFlow,
   parseFlowsOutput,
   parseVersions,
-  prng,
   protocolsForVersionBitmap,
 } from '@softswitch/openflow';
 import { afterAll, expect, it } from 'vitest';
 import { addFlowsBothWays, splitMessages } from './support/ofctl-capture.js';
 import { parseFlowBothWays } from './support/ofctl-diff.js';
 import { describeNeeding } from './support/requirements.js';
+import { seeded } from './support/seeded.js';
 
 /**
  * Differential tests for the conntrack and extension actions (ct with exec/nat/alg/zone fields,
@@ -28,10 +28,7 @@ const dir = mkdtempSync(join(tmpdir(), 'openflow-actions-'));
 
 /** Seeded flows that use the actions under test, mostly valid for their match. */
 function generateActionFlows(count: number, seed: number): string[] {
-  const rnd = prng(seed);
-  const int = (n: number) => Math.floor(rnd() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-  const chance = (p: number) => rnd() < p;
+  const { int, pick, chance } = seeded(seed);
   const ip4 = () => `10.${int(256)}.${int(256)}.${1 + int(254)}`;
   const ip6 = () => pick(['fe80::1', '2001:db8::5', `2001:db8::${(1 + int(65535)).toString(16)}`, '::ffff:1.2.3.4']);
   const reg = () => `NXM_NX_REG${int(16)}`;

@@ -15,7 +15,6 @@ import {
   parseFlow,
   parseFlowsOutput,
   parseVersions,
-  prng,
   protocolsForVersionBitmap,
   TUN_METADATA_DEFS,
   Writer,
@@ -25,6 +24,7 @@ import { afterAll, expect, it } from 'vitest';
 import { addFlowsBothWays, splitMessages } from './support/ofctl-capture.js';
 import { parseFlowBothWays } from './support/ofctl-diff.js';
 import { describeNeeding } from './support/requirements.js';
+import { seeded } from './support/seeded.js';
 
 /**
  * Differential tests for encap (NXAST_ENCAP with its NSH properties), decap with an explicit
@@ -39,10 +39,7 @@ const dir = mkdtempSync(join(tmpdir(), 'openflow-encap-'));
 
 /** Seeded flows using the actions under test after various matches, followed by actions they affect. */
 function generateEncapFlows(count: number, seed: number): string[] {
-  const rnd = prng(seed);
-  const int = (n: number) => Math.floor(rnd() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
-  const chance = (p: number) => rnd() < p;
+  const { rnd, int, pick, chance } = seeded(seed);
   const hex = (bytes: number) => Array.from({ length: bytes }, () => int(256).toString(16).padStart(2, '0')).join('');
   const tlv = () => {
     // Leading zero bytes, odd digit counts and spaces exercise OVS's scanning and printing.

@@ -11,6 +11,7 @@ import {
   protocolsForVersionBitmap,
 } from '@softswitch/openflow';
 import { afterAll, expect, it } from 'vitest';
+import { splitMessages } from './support/ofctl-capture.js';
 import { parseFlowBothWays } from './support/ofctl-diff.js';
 import { describeNeeding } from './support/requirements.js';
 
@@ -33,17 +34,6 @@ function tryParse(flow: string): ReturnType<typeof parseFlow> | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Output split into the two header lines and one chunk per printed message. */
-function splitMessages(text: string): string[] {
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    if (out.length < 2 || /^(OFPT|NXT)_/.test(line)) out.push(line);
-    else out[out.length - 1] += `\n${line}`;
-  }
-  return out;
 }
 
 describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow parse-flows vs ovs-ofctl', () => {

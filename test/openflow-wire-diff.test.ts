@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -14,76 +13,15 @@ import {
   protocolsForVersionBitmap,
 } from '@softswitch/openflow';
 import { afterAll, expect, it } from 'vitest';
+import { fakeSwitch, isFlowMod, runOvsOfctl } from './support/ofctl-capture.js';
 import { describeNeeding } from './support/requirements.js';
 
 /**
  * The bytes we encode for a flow_mod equal the bytes the real `ovs-ofctl add-flows` sends to a
  * (fake) switch, and we print every captured message as `ovs-ofctl ofp-print` does.
  */
-/**
- * A minimal OpenFlow switch on a Unix socket that records what a controller tool sends: it
- * answers hello (all versions), echo, barrier and the table-features request ovs-ofctl makes.
- */
-export interface FakeSwitch {
-  path: string;
-  messages: Buffer[];
-  close(): Promise<void>;
-}
-
-export async function startFakeSwitch(path: string): Promise<FakeSwitch> {
-  rmSync(path, { force: true });
-  const messages: Buffer[] = [];
-  const server = net.createServer((sock) => {
-    let buf = Buffer.alloc(0);
-    sock.on('error', () => {});
-    sock.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      while (buf.length >= 8 && buf.length >= buf.readUInt16BE(2)) {
-        const len = buf.readUInt16BE(2);
-        const m = Buffer.from(buf.subarray(0, len));
-        buf = buf.subarray(len);
-        messages.push(m);
-        const version = m[0];
-        const type = m[1];
-        const reply = (t: number, body: Buffer = Buffer.alloc(0)) => {
-          const h = Buffer.alloc(8);
-          h[0] = version;
-          h[1] = t;
-          h.writeUInt16BE(8 + body.length, 2);
-          h.writeUInt32BE(m.readUInt32BE(4), 4);
-          sock.write(Buffer.concat([h, body]));
-        };
-        if (type === 0) reply(0, Buffer.from('000100080000007e', 'hex'));
-        else if (type === 2) reply(3, m.subarray(8));
-        else if ((version === 1 && type === 18) || (version > 1 && type === 20)) reply(type + 1);
-        else if (version > 1 && type === 18) reply(19, Buffer.from([0, m[9], 0, 0, 0, 0, 0, 0]));
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  return {
-    path,
-    messages,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-      }),
-  };
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'openflow-wire-'));
 const VERSIONS = ['OpenFlow10', 'OpenFlow11', 'OpenFlow13', 'OpenFlow15'] as const;
-
-function runOvs(args: string[]): Promise<{ status: number; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('ovs-ofctl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    p.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    p.on('close', (status) => resolve({ status: status ?? -1, stderr }));
-  });
-}
 
 /** Fields the generator does not draw, checked on the wire too. */
 const HAND_WRITTEN = [
@@ -114,9 +52,6 @@ const HAND_WRITTEN = [
   'ip,nw_proto=47,nw_tos=8,actions=mod_nw_src:2.2.2.2',
 ];
 
-const isFlowMod = (m: Buffer) =>
-  m[1] === 14 || (m[0] === 1 && m[1] === 4 && m.length >= 16 && m.readUInt32BE(12) === 13);
-
 describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow wire bytes vs ovs-ofctl add-flows', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -135,10 +70,11 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow wire bytes vs ovs-ofctl a
       let compared = 0;
       const diffs: string[] = [];
       for (const [p, flows] of groups) {
-        const sw = await startFakeSwitch(join(dir, `${version}-${p}.sock`));
+        const path = join(dir, `${version}-${p}.sock`);
+        const sw = await fakeSwitch(path);
         const file = join(dir, `${version}-${p}.flows`);
         writeFileSync(file, `${flows.join('\n')}\n`);
-        const r = await runOvs(['--no-names', '-O', version, 'add-flows', `unix:${sw.path}`, file]);
+        const r = await runOvsOfctl(['--no-names', '-O', version, 'add-flows', `unix:${path}`, file]);
         await sw.close();
         expect(r.stderr.split('\n').filter((l) => l && !/\|(INFO|WARN)\||^[0-9a-f]{8} {2}/.test(l))).toEqual([]);
         const captured = sw.messages.filter(isFlowMod);

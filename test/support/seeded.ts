@@ -5,6 +5,8 @@ export function seeded(seed: number) {
   const rnd = prng(seed);
   const int = (n: number): number => Math.floor(rnd() * n);
   return {
+    /** The next number in [0, 1). */
+    rnd,
     int,
     pick: <T>(xs: readonly T[]): T => xs[int(xs.length)],
     chance: (p: number): boolean => rnd() < p,
