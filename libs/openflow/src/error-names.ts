@@ -24,14 +24,6 @@ for (const name of ['OFPGMFC_UNKNOWN_BUCKET', 'OFPGMFC_BUCKET_EXISTS']) {
   if (t) ERROR_NAMES_11[`${t.type},${t.code}`] = name;
 }
 
-/**
- * OpenFlow 1.0 has no numbers for many 1.1+ errors; OVS sends those as a Nicira vendor error
- * (OFPT_ERROR type NXET_VENDOR, code 0, then vendor NX_VENDOR_ID and the Nicira type/code, as
- * error-table.ts gives them; NXET_VENDOR and NX_VENDOR_ID live there). This one is for an error
- * OpenFlow 1.0 cannot express at all.
- */
-export const NXBRC_UNENCODABLE_ERROR: [number, number] = [1, 521];
-
 let namesOnWire: Map<string, string> | undefined;
 
 /**

@@ -1,11 +1,9 @@
 import {
   bundleErrorForVersion,
+  encodeErrorByName,
   encodeMessage,
   errorNameOnWire,
-  errorTriplet,
   NX_VENDOR_ID,
-  NXBRC_UNENCODABLE_ERROR,
-  NXET_VENDOR,
   OFPET,
   Writer,
 } from '@softswitch/openflow';
@@ -16,30 +14,25 @@ import {
  */
 const ERROR_DATA_MAX = 0xffff - 24;
 
-/** How an error (OpenFlow 1.3 numbering, 1.5's for later errors) goes on the wire for `version`. */
-export type WireError = { type: number; code: number; vendor?: [number, number] };
-
 /**
- * OpenFlow 1.0 and 1.1 number many errors differently from 1.3 or not at all: OVS's error table
- * (libs/openflow error-table.ts) gives each error's standard type/code there, or the Nicira
- * vendor error it goes out as; an error the version cannot say at all is NXBRC_UNENCODABLE_ERROR.
- * 1.2+ carry the 1.3 numbers as they are.
+ * OVS's name of an error switchd raises in OpenFlow 1.3 numbering (1.5's for errors newer than
+ * 1.3), a Nicira experimenter error (OFPET.EXPERIMENTER) by its exp_type.
  */
-export function errorForVersion(type: number, code: number, version: number): WireError {
-  if (version !== 1 && version !== 2) return { type, code };
-  // Errors newer than 1.3 (OFPGMFC_UNKNOWN_BUCKET...) are raised with their 1.5 numbers.
-  const name = errorNameOnWire(4, 0, type, code) ?? errorNameOnWire(6, 0, type, code);
-  if (!name) return { type, code };
-  const t = errorTriplet(name, version);
-  if (t && !t.vendor) return { type: t.type, code: t.code };
-  return { type: NXET_VENDOR, code: 0, vendor: t ? [t.type, t.code] : NXBRC_UNENCODABLE_ERROR };
+function raisedErrorName(type: number, code: number): string | undefined {
+  if (type === OFPET.EXPERIMENTER) return errorNameOnWire(4, NX_VENDOR_ID, code, 0);
+  return errorNameOnWire(4, 0, type, code) ?? errorNameOnWire(6, 0, type, code);
 }
 
 function readXid(b: Uint8Array): number {
   return b.length >= 8 ? new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(4) : 0;
 }
 
-/** An OFPT_ERROR reply to `offending` (its xid; the message itself as data). */
+/**
+ * An OFPT_ERROR reply to `offending` (its xid; the message itself as data), in `version`'s form
+ * as OVS's error table has it (encodeErrorByName: standard, 1.0/1.1 Nicira vendor or 1.2+
+ * experimenter; NXBRC_UNENCODABLE_ERROR where the version cannot say it). An error without a
+ * name in that table goes out with its numbers as raised.
+ */
 export function encodeErrorReply(
   version: number,
   type: number,
@@ -47,19 +40,17 @@ export function encodeErrorReply(
   offending: Uint8Array,
   xid = readXid(offending),
 ): Uint8Array {
-  const e = errorForVersion(type, code, version);
-  let data = offending.subarray(0, ERROR_DATA_MAX);
-  if (e.vendor) {
-    const w = new Writer(8 + data.length);
-    w.u32(NX_VENDOR_ID).u16(e.vendor[0]).u16(e.vendor[1]).bytes(data);
-    data = w.finish();
-  } else if (e.type === OFPET.EXPERIMENTER) {
-    // OpenFlow 1.2+'s experimenter error: the code is the Nicira exp_type, the vendor ID follows.
-    const w = new Writer(4 + data.length);
-    w.u32(NX_VENDOR_ID).bytes(data);
-    data = w.finish();
+  const data = offending.subarray(0, ERROR_DATA_MAX);
+  const name = raisedErrorName(type, code);
+  if (name) {
+    const w = new Writer(16 + data.length);
+    if (
+      encodeErrorByName(w, name, version, xid, data) ||
+      encodeErrorByName(w, 'NXBRC_UNENCODABLE_ERROR', version, xid, data)
+    )
+      return w.finish();
   }
-  return encodeMessage({ type: 'error', version, xid, errType: e.type, code: e.code, data });
+  return encodeMessage({ type: 'error', version, xid, errType: type, code, data });
 }
 
 /** An error whose data is text (OFPET_HELLO_FAILED carries an ASCII explanation). */
