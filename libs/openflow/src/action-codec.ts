@@ -14,7 +14,7 @@ import {
 } from './fields.js';
 import { OFPP, portFromOf11, portToOf11 } from './format-values.js';
 import { decodeLearn, encodeLearn } from './learn.js';
-import { ETH_TYPE, IPPROTO, type Match, S, VLAN_CFI } from './match.js';
+import { ETH_TYPE, IPPROTO, isMplsType, type Match, S, VLAN_CFI } from './match.js';
 import { fieldValueOnes, fieldWidth, type Subfield } from './subfield.js';
 import { tunMdHeader, tunMdLength } from './tun-metadata.js';
 
@@ -797,6 +797,12 @@ function closeApply(w: Writer, start: number): number {
 // ---------------------------------------------------------------- decoding
 
 const badAction = (code: number, off: number, msg: string) => decodeError(OFPET.BAD_ACTION, code, off, msg);
+
+/** push_mpls or pop_mpls; a push must name an MPLS ethertype (a pop may name any). */
+function mplsAction(push: boolean, ethertype: number, p: number): Action {
+  if (push && !isMplsType(ethertype)) throw badAction(OFPBAC.BAD_ARGUMENT, p, 'push_mpls of a non-MPLS ethertype');
+  return { type: push ? 'push_mpls' : 'pop_mpls', ethertype };
+}
 /** An action of fixed length must have exactly it (a function, not a closure per action). */
 function exactLength(type: number, alen: number, want: number, p: number): void {
   if (alen !== want) throw badAction(OFPBAC.BAD_LEN, p, `action type ${type} has length ${alen}, expected ${want}`);
@@ -997,7 +1003,7 @@ function decodeNx(b: Uint8Array, v: DataView, p: number, len: number, out: Actio
     case NXAST.PUSH_MPLS:
     case NXAST.POP_MPLS:
       nxExactLength(subtype, len, 16, p);
-      out.push({ type: subtype === NXAST.PUSH_MPLS ? 'push_mpls' : 'pop_mpls', ethertype: v.getUint16(p + 10) });
+      out.push(mplsAction(subtype === NXAST.PUSH_MPLS, v.getUint16(p + 10), p));
       return;
     case NXAST.CONJUNCTION: {
       nxExactLength(subtype, len, 16, p);
@@ -1489,7 +1495,7 @@ export function decodeActions(
         case 19:
         case 20:
           exactLength(type, alen, 8, p);
-          out.push({ type: type === 19 ? 'push_mpls' : 'pop_mpls', ethertype: v.getUint16(p + 4) });
+          out.push(mplsAction(type === 19, v.getUint16(p + 4), p));
           break;
         case 21:
           exactLength(type, alen, 8, p);

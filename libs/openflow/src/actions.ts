@@ -1,9 +1,9 @@
 import { bigN, onesBig } from './bigint-bits.js';
 import { HEX_BYTE } from './bytes.js';
+import { cAtoi, Strtok, scanMac } from './c-scan.js';
 import { type EdProp, type Encap, encapHeaderType, formatEncap, PT, PT_NS_ETHERTYPE, parseEdProp } from './encap.js';
 import {
   hexDigit,
-  parseCInteger,
   parseDecimal,
   parseDecimalNum,
   parseFieldValue,
@@ -13,8 +13,20 @@ import {
   parseIpv4,
   parseIpv6,
   parseMac,
+  strToU8,
+  strToU16,
+  strToU64,
+  tableFromString,
 } from './field-parse.js';
-import { type FieldDef, fieldByName, fieldByNxmName, loadsAsOxm, subfieldName, tunMdField } from './fields.js';
+import {
+  type FieldDef,
+  fieldByName,
+  fieldByNxmName,
+  isExperimenterOxm,
+  loadsAsOxm,
+  subfieldName,
+  tunMdField,
+} from './fields.js';
 import {
   formatFlags,
   formatFlagsMasked,
@@ -29,12 +41,21 @@ import {
   parsePortName,
   tunFlagName,
 } from './format-values.js';
+import { keyValues, pair, scanPair } from './key-value.js';
 import { formatLearn, type Learn, parseLearn } from './learn.js';
 import { ETH_TYPE, IPPROTO, isMplsType, Match, S, VLAN_CFI } from './match.js';
 import { NameTable } from './name-table.js';
 import { ctValid, prereqOk } from './nxm.js';
 import { P_ANY, P_NXM_OF11_UP, P_OF10_NXM_ANY, P_OF10_STD_ANY, P_OF11_UP, P_OF13_UP } from './protocols.js';
-import { fieldValueOnes, fieldWidth, formatSubfield, parseSubfield, type Subfield } from './subfield.js';
+import {
+  fieldValueOnes,
+  fieldWidth,
+  formatSubfield,
+  parseRegMove,
+  parseSubfield,
+  type Subfield,
+  subfieldOrError,
+} from './subfield.js';
 
 /**
  * Actions and instructions, as Open vSwitch models them (its "ofpacts"): one flat list where
@@ -199,65 +220,14 @@ export const PACKET_IN_REASONS = ['no_match', 'action', 'invalid_ttl', 'action_s
  */
 export function splitActionWords(s: string): string[] {
   const out: string[] = [];
-  const n = s.length;
-  let i = 0;
-  for (;;) {
-    while (i < n && isActionDelim(s.charCodeAt(i))) i++;
-    if (i >= n) return out;
-    const start = i;
-    while (i < n && !isActionDelim(s.charCodeAt(i)) && !isKeyDelim(s.charCodeAt(i))) i++;
-    const delim = i < n ? s.charCodeAt(i) : -1;
-    if (delim !== 58 && delim !== 61 && delim !== 40) {
-      out.push(s.slice(start, i));
-      continue;
-    }
-    i++;
-    if (delim === 40) {
-      i = valueEnd(s, i, true);
-      if (i >= n) {
-        out.push(`${s.slice(start)})`);
-        return out;
-      }
-      // The `)` that closed it; `NAME(X)->Y` goes on to the next comma or blank.
-      if (s.startsWith(')->', i)) i = valueEnd(s, i, false);
-      else {
-        out.push(s.slice(start, i + 1));
-        i++;
-        continue;
-      }
-    } else i = valueEnd(s, i, false);
-    out.push(s.slice(start, i));
-    if (i < n) i++;
+  for (let i = 0; scanPair(s, i); i = pair.next) {
+    const { start, valueEnd: end } = pair;
+    if (pair.delim !== 40) out.push(s.slice(start, end));
+    else if (!pair.closed) out.push(`${s.slice(start)})`);
+    // With its `)`, unless the word is `NAME(X)->Y`.
+    else out.push(s.slice(start, s.charCodeAt(end) === 41 ? end + 1 : end));
   }
-}
-
-/** OVS's parse_value: from `i` to the first delimiter (`)` if `paren`, else a comma or blank), a parenthesized run inside kept whole. */
-function valueEnd(s: string, i: number, paren: boolean): number {
-  const n = s.length;
-  while (i < n) {
-    const c = s.charCodeAt(i);
-    if (paren ? c === 41 : isActionDelim(c)) return i;
-    if (c === 40) {
-      let level = 0;
-      do {
-        const d = s.charCodeAt(i);
-        if (d === 40) level++;
-        else if (d === 41) level--;
-        i++;
-      } while (level > 0 && i < n);
-    } else i++;
-  }
-  return n;
-}
-
-/** `, \t\r\n`: between words. */
-function isActionDelim(c: number): boolean {
-  return c === 44 || c === 32 || c === 9 || c === 13 || c === 10;
-}
-
-/** `:=(`: between a key and its value. */
-function isKeyDelim(c: number): boolean {
-  return c === 58 || c === 61 || c === 40;
+  return out;
 }
 
 /** Splits a comma list, keeping parenthesized parts together. */
@@ -278,43 +248,72 @@ export function splitTopLevel(s: string): string[] {
   return out;
 }
 
-/** `max` is at most 0xffffffff: values that fit go through numbers, no bigint per argument. */
-function uint(s: string, max: number, what: string): number {
-  const t = s.trim();
-  const n = parseIntegerNum(t);
-  if (n >= 0 && n <= max) return n;
-  const v = parseInteger(t);
-  if (v === undefined) throw new Error(`invalid numeric format ${s}`);
-  if (v > BigInt(max)) throw new Error(`${what}: ${s} is out of range`);
-  return Number(v);
-}
-
 /** Table numbers are decimal (ofputil_table_from_string). */
 function tableId(s: string): number {
-  const v = parseDecimalNum(s);
-  if (v < 0 || v > 255) throw new Error(`unknown table "${s}"`);
+  const v = tableFromString(s);
+  if (v < 0) throw new Error(`unknown table "${s}"`);
   return v;
 }
 
 function parsePort(s: string): number {
+  const port = portFromString(s);
+  if (port < 0) throw new Error(`${s}: output to unknown port`);
+  return port;
+}
+
+/** A port by name or number (OpenFlow 1.1 reserved numbers mapped down), or -1. */
+function portFromString(s: string): number {
   const named = parsePortName(s);
   if (named !== undefined) return named;
   const n = parseDecimalNum(s);
-  if (n < 0 || n > 0xffffffff) throw new Error(`${s}: output to unknown port`);
+  if (n < 0 || n > 0xffffffff) return -1;
   if (n >= 0xffffff00) return (n - 0xffff0000) & 0xffff;
-  if (n >= OFPP.MAX && n !== OFPP.LOCAL) throw new Error(`${s}: output to unknown port`);
+  if (n >= OFPP.MAX && n !== OFPP.LOCAL) return -1;
   return n;
 }
 
-/**
- * Comma-separated arguments, trimmed (no nesting in these actions). Trimmed in place rather than
- * with map(): map's result array has another elements kind once TurboFan inlines it, and a new
- * array map reaching optimised callers deoptimised them late in a long parse-flows run.
- */
-function splitArgs(s: string): string[] {
-  const parts = s.split(',');
-  for (let i = 0; i < parts.length; i++) parts[i] = parts[i].trim();
-  return parts;
+/** OVS's parse_ENQUEUE: the port up to the first of `:q,`, the queue all the rest. */
+function parseEnqueue(arg: string): Action {
+  const t = new Strtok(arg);
+  const portText = t.next(':q,');
+  const queueText = t.rest();
+  if (portText === undefined || queueText === undefined)
+    throw new Error('"enqueue" syntax is "enqueue:PORT:QUEUE" or "enqueue(PORT,QUEUE)"');
+  const port = portFromString(portText);
+  if (port < 0) throw new Error(`${portText}: enqueue to unknown port`);
+  return { type: 'enqueue', port, queue: strToU32(queueText) };
+}
+
+/** OVS's parse_OUTPUT: `port=N,max_len=M` (truncation, by those words anywhere), a port, else a subfield holding one. */
+function parseOutput(a: string): Action {
+  if (a.includes('port') && a.includes('max_len')) return parseOutputTrunc(a);
+  const port = portFromString(a);
+  if (port >= 0) return portOutput(port);
+  const src = subfieldOrError(a);
+  if (typeof src === 'string') throw new Error(`${a}: output to unknown port`);
+  return { type: 'output_reg', src, maxLen: 0xffff };
+}
+
+/** output(port=N,max_len=M): output truncated to M bytes (OVS's parse_truncate_subfield). */
+function parseOutputTrunc(a: string): Action {
+  let port: number | undefined;
+  let maxLen: number | undefined;
+  for (const [k, v] of keyValues(a)) {
+    if (k === 'port') {
+      port = portFromString(v);
+      if (port < 0) throw new Error(`output to unknown truncate port: ${v}`);
+      // Only real ports, LOCAL and IN_PORT.
+      if (port > OFPP.MAX && port !== OFPP.LOCAL && port !== OFPP.IN_PORT)
+        throw new Error(`output to unsupported truncate port: ${v}`);
+    } else if (k === 'max_len') {
+      maxLen = strToU32(v);
+      // An Ethernet header at least (ETH_HEADER_LEN).
+      if (maxLen < 14) throw new Error(`max_len ${maxLen} is less than the minimum value 14`);
+    } else throw new Error(`invalid key '${k}' in output_trunc argument`);
+  }
+  if (port === undefined) throw new Error('output to unknown port');
+  if (maxLen === undefined) throw new Error('max_len is required');
+  return { type: 'output_trunc', port, maxLen };
 }
 
 export interface ParseContext {
@@ -324,70 +323,32 @@ export interface ParseContext {
 /** Where a nested action list sits (OVS's outer_action); undefined at the top level. */
 export type Outer = 'write_actions' | 'ct' | 'clone' | undefined;
 
-/** The delimiters between OVS key-value pairs: `, \t\r\n` (by code, no string search per character). */
-function isKvDelim(c: number): boolean {
-  return c === 44 || c === 32 || c === 9 || c === 13 || c === 10;
-}
-
-/** OVS's ofputil_parse_key_value over a whole argument: `key`, `key=value`, `key:value`, `key(value)`. */
-function keyValues(arg: string): [string, string][] {
-  const out: [string, string][] = [];
-  const n = arg.length;
-  let i = 0;
-  while (i < n) {
-    while (i < n && isKvDelim(arg.charCodeAt(i))) i++;
-    if (i >= n) break;
-    let k = i;
-    for (; k < n; k++) {
-      const c = arg.charCodeAt(k);
-      if (c === 58 || c === 61 || c === 40 || isKvDelim(c)) break;
-    }
-    const key = arg.slice(i, k);
-    // Bounded: a read past the end (NaN) deoptimised this function once per run.
-    const sep = k < n ? arg.charCodeAt(k) : 0;
-    let value = '';
-    if (sep === 40) {
-      let depth = 1;
-      let j = k + 1;
-      for (; j < n && depth; j++) {
-        const c = arg.charCodeAt(j);
-        if (c === 40) depth++;
-        else if (c === 41) depth--;
-      }
-      value = arg.slice(k + 1, depth ? j : j - 1);
-      i = j;
-    } else if (sep === 61 || sep === 58) {
-      let j = k + 1;
-      let depth = 0;
-      for (; j < n; j++) {
-        const c = arg.charCodeAt(j);
-        if (c === 40) depth++;
-        else if (c === 41) depth--;
-        else if (depth <= 0 && isKvDelim(c)) break;
-      }
-      value = arg.slice(k + 1, j);
-      i = j;
-    } else i = k;
-    out.push([key, value]);
-  }
-  return out;
-}
-
-/** OVS's str_to_u16 (strtoll in base 0 over the whole string): `invalid NAME "S"` on anything but 0..65535. */
-function strToU16(s: string, name: string | null): number {
-  const v = parseCInteger(s);
-  if (v === undefined || v < 0n || v > 0xffffn) throw new Error(`invalid ${name ?? '(null)'} "${s}"`);
-  return Number(v);
-}
-
 /** OVS's str_to_u32: strtoull in base 0, silently truncated to 32 bits. */
 function strToU32(s: string): number {
-  if (!s) throw new Error('missing required numeric argument');
-  const t = s.trimStart();
-  const neg = t.startsWith('-');
-  const v = parseInteger(neg || t.startsWith('+') ? t.slice(1) : t);
-  if (v === undefined || v > 0xffffffffffffffffn) throw new Error(`invalid numeric format ${s}`);
-  return Number(BigInt.asUintN(32, neg ? -v : v));
+  const n = parseIntegerNum(s);
+  return n >= 0 ? n : Number(BigInt.asUintN(32, strToU64(s)));
+}
+
+/** set_mpls_label's argument (OVS's parse_SET_MPLS_LABEL). */
+function parseMplsLabel(arg: string): number {
+  if (!arg) throw new Error('set_mpls_label: expected label.');
+  const label = strToU32(arg);
+  if (label & ~0xfffff) throw new Error(`${arg}: not a valid MPLS label`);
+  return label;
+}
+
+/** set_mpls_tc's argument (OVS's parse_SET_MPLS_TC). */
+function parseMplsTc(arg: string): number {
+  if (!arg) throw new Error('set_mpls_tc: expected tc.');
+  const tc = strToU8(arg, 'MPLS TC');
+  if (tc & ~7) throw new Error(`${arg}: not a valid MPLS TC`);
+  return tc;
+}
+
+/** set_mpls_ttl's argument (OVS's parse_SET_MPLS_TTL). */
+function parseMplsTtl(arg: string): number {
+  if (!arg) throw new Error('set_mpls_ttl: expected ttl.');
+  return strToU8(arg, 'MPLS TTL');
 }
 
 /** Hex bytes, optionally separated by dots (ofpbuf_put_hex as `note` and `userdata` use it). */
@@ -672,24 +633,37 @@ function parseController(arg: string): Action {
 }
 
 function parseNote(arg: string): Action {
-  // Hex digits with optional dots between them: counted, then read (no replace, regex or slices).
-  let digits = 0;
-  for (let i = 0; i < arg.length; i++) {
-    const c = arg.charCodeAt(i);
-    if (c === 46) continue;
-    if (hexDigit(c) < 0) throw new Error("bad hex digit in `note' argument");
-    digits++;
-  }
-  if (digits % 2) throw new Error("bad hex digit in `note' argument");
-  const data = new Uint8Array(digits / 2);
-  let n = 0;
-  for (let i = 0; i < arg.length; i++) {
-    const c = arg.charCodeAt(i);
-    if (c === 46) continue;
-    data[n >> 1] = (data[n >> 1] << 4) | hexDigit(c);
-    n++;
-  }
+  // Counted, then read (no replace, regex or slices).
+  const n = noteBytes(arg, undefined);
+  if (n < 0) throw new Error("bad hex digit in `note' argument");
+  const data = new Uint8Array(n);
+  noteBytes(arg, data);
   return { type: 'note', data };
+}
+
+/** `.` or a blank (` \t\r\n`): what may come between the bytes of a note. */
+function isNoteSeparator(c: number): boolean {
+  return c === 46 || c === 32 || c === 9 || c === 13 || c === 10;
+}
+
+/**
+ * The bytes of note's argument as OVS's ofpbuf_put_hex reads them: each two adjacent hex digits,
+ * blanks and dots allowed between bytes (not inside one). Written into `out` if given; returns
+ * how many, or -1 when something else is there.
+ */
+function noteBytes(arg: string, out: Uint8Array | undefined): number {
+  let n = 0;
+  let i = 0;
+  for (;;) {
+    while (i < arg.length && isNoteSeparator(arg.charCodeAt(i))) i++;
+    if (i >= arg.length) return n;
+    const hi = hexDigit(arg.charCodeAt(i));
+    const lo = i + 1 < arg.length ? hexDigit(arg.charCodeAt(i + 1)) : -1;
+    if (hi < 0 || lo < 0) return -1;
+    if (out) out[n] = (hi << 4) | lo;
+    n++;
+    i += 2;
+  }
 }
 
 /** `fin_timeout(idle_timeout=N,hard_timeout=N)`, each optional (OVS's parse_FIN_TIMEOUT). */
@@ -738,14 +712,16 @@ function parseLoad(arg: string, outer: Outer): Action {
 }
 
 function parseSetField(arg: string, ctx: ParseContext, outer: Outer): Action {
-  const arrow = arg.lastIndexOf('->');
+  // OVS's set_field_split_str: the field is all that follows the first `->`.
+  const arrow = arg.indexOf('->');
   if (arrow < 0) throw new Error(`${arg}: missing \`->'`);
-  const name = arg.slice(arrow + 2).trim();
+  const name = arg.slice(arrow + 2);
+  if (!name) throw new Error(`${arg}: missing field name following \`->'`);
   const field = fieldByName(name) ?? tunMdField(name);
   if (!field) throw new Error(`${name} is not a valid OXM field name`);
   if (!field.writable) throw new Error(`${name} is read-only`);
   rejectCtWrite(field, outer);
-  const text = arg.slice(0, arrow).trim();
+  const text = arg.slice(0, arrow);
   const { value, mask } = parseFieldValue(field, text);
   const all = fieldValueOnes(field);
   let m = mask;
@@ -762,40 +738,107 @@ function parseSetField(arg: string, ctx: ParseContext, outer: Outer): Action {
   return a;
 }
 
+/** OVS's parse_DEC_TTL: no argument, or controller ids between commas and blanks, each read by atoi. */
 function parseDecTtl(arg: string | undefined): Action {
-  if (arg === undefined) return { type: 'dec_ttl', ids: [0], explicit: false };
-  // A push loop, not filter/map: see splitArgs.
+  if (!arg) return { type: 'dec_ttl', ids: [0], explicit: false };
   const ids: number[] = [];
-  for (const s of splitArgs(arg)) if (s) ids.push(uint(s, 0xffff, 'controller id'));
+  const t = new Strtok(arg);
+  for (let id = t.next(', '); id !== undefined; id = t.next(', ')) ids.push(cAtoi(id) & 0xffff);
   if (!ids.length) throw new Error('dec_ttl_cnt_ids: expected at least one controller id.');
   return { type: 'dec_ttl', ids, explicit: true };
 }
 
-/** A word of bundle's arguments as OVS's strtok_r splits them (at `, :[]` and blanks). */
-function bundleToken(s: string): string {
-  const m = /^[^, :[\]\t]*/.exec(s);
-  return m ? m[0] : s;
+/** The index of `name` in `names`, compared ignoring case (strcasecmp); -1 if absent. */
+function indexIgnoringCase(names: readonly string[], name: string): number {
+  const lower = name.toLowerCase();
+  return names.indexOf(lower);
+}
+
+/** A multipath or bundle_load destination: a subfield with an NXM header. */
+function nxmDestination(arg: string, text: string): Subfield {
+  const dst = parseSubfield(text);
+  if (isExperimenterOxm(dst.field)) throw new Error(`${arg}: experimenter OXM field '${text}' not supported`);
+  return dst;
+}
+
+/**
+ * multipath(FIELDS,BASIS,ALGORITHM,N_LINKS,ARG,DST) as OVS's multipath_parse reads it: words
+ * between commas and blanks (strtok), the numbers by atoi (so "29y" is 29), names in any case.
+ */
+function parseMultipath(arg: string): Action {
+  const t = new Strtok(arg);
+  const [fieldsText, basis, algorithmText, nLinksText, argText, dstText] = t.take(6, ', ');
+  if (dstText === undefined) throw new Error(`${arg}: not enough arguments to multipath action`);
+  const fields = indexIgnoringCase(HASH_FIELDS, fieldsText as string);
+  if (fields < 0) throw new Error(`${arg}: unknown fields \`${fieldsText}'`);
+  const algorithm = indexIgnoringCase(MULTIPATH_ALGORITHMS, algorithmText as string);
+  if (algorithm < 0) throw new Error(`${arg}: unknown algorithm \`${algorithmText}'`);
+  const nLinks = cAtoi(nLinksText as string);
+  if (nLinks < 1 || nLinks > 65536) throw new Error(`${arg}: n_links ${nLinks} is not in valid range 1 to 65536`);
+  const dst = nxmDestination(arg, dstText);
+  if (dst.nBits < 16 && nLinks > 1 << dst.nBits) {
+    throw new Error(
+      `${arg}: ${dst.nBits}-bit destination field has ${1 << dst.nBits} possible values, less than specified n_links ${nLinks}`,
+    );
+  }
+  const basisValue = cAtoi(basis as string) & 0xffff;
+  return { type: 'multipath', fields, basis: basisValue, algorithm, nLinks, arg: cAtoi(argText as string) >>> 0, dst };
+}
+
+/** OVS's BUNDLE_MAX_MEMBERS: members past it are ignored. */
+const BUNDLE_MAX_MEMBERS = 2048;
+
+/**
+ * bundle(FIELDS,BASIS,ALGORITHM,ofport,members:PORTS) and bundle_load(...,DST,members:...) as OVS's
+ * bundle_parse reads them: words by strtok (the member delimiter ends at `:` or a blank, ports
+ * at `, []`), checked in OVS's order, the basis by atoi.
+ */
+function parseBundle(arg: string, load: boolean): Action {
+  const t = new Strtok(arg);
+  const [fieldsText, basis, algorithmText, memberType] = t.take(4, ', ');
+  const dstText = load ? t.next(', ') : undefined;
+  const delim = t.next(': ');
+  if (delim === undefined) throw new Error(`${arg}: not enough arguments to bundle action`);
+  const lowerDelim = delim.toLowerCase();
+  if (lowerDelim !== 'members' && lowerDelim !== 'slaves')
+    throw new Error(`${arg}: missing member delimiter, expected \`members', got \`${delim}'`);
+  const members: number[] = [];
+  for (let m = t.next(', []'); m !== undefined && members.length < BUNDLE_MAX_MEMBERS; m = t.next(', []')) {
+    const port = portFromString(m);
+    if (port < 0) throw new Error(`${m}: bad port number`);
+    members.push(port);
+  }
+  const fields = indexIgnoringCase(HASH_FIELDS, fieldsText as string);
+  if (fields < 0) throw new Error(`${arg}: unknown fields \`${fieldsText}'`);
+  const algorithm = indexIgnoringCase(BUNDLE_ALGORITHMS, algorithmText as string);
+  if (algorithm < 0) throw new Error(`${arg}: unknown algorithm \`${algorithmText}'`);
+  if ((memberType as string).toLowerCase() !== 'ofport')
+    throw new Error(`${arg}: unknown member_type \`${memberType}'`);
+  const dst = dstText === undefined ? undefined : nxmDestination(arg, dstText);
+  return { type: 'bundle', fields, basis: cAtoi(basis as string) & 0xffff, algorithm, members, dst };
 }
 
 /** A resubmit's in_port, with OVS's message for one it does not know. */
 function resubmitPort(s: string): number {
-  try {
-    return parsePort(s);
-  } catch {
-    throw new Error(`${s}: resubmit to unknown port`);
-  }
+  const port = portFromString(s);
+  if (port < 0) throw new Error(`${s}: resubmit to unknown port`);
+  return port;
 }
 
-function parseResubmit(arg: string, paren: boolean): Action {
-  if (!paren) return { type: 'resubmit', inPort: resubmitPort(arg), table: 255 };
-  // As ovs-ofctl: in_port, table and "ct" by position; anything after the third is ignored.
+/** OVS's parse_RESUBMIT: in_port, table and "ct" by position between commas, as written (untrimmed). */
+function parseResubmit(arg: string): Action {
+  // The usual `resubmit:PORT`, without the split.
+  if (arg.indexOf(',') < 0) {
+    const inPort = arg ? resubmitPort(arg) : OFPP.IN_PORT;
+    if (inPort !== OFPP.IN_PORT) return { type: 'resubmit', inPort, table: 255 };
+  }
   const parts = arg.split(',');
-  const inPort = parts[0].trim() ? resubmitPort(parts[0].trim()) : OFPP.IN_PORT;
-  const tableText = parts[1]?.trim();
-  const table = tableText ? parseDecimalNum(tableText) : 255;
-  if (table < 0 || table > 255) throw new Error(`${tableText}: resubmit to unknown table`);
+  const inPort = parts[0] ? resubmitPort(parts[0]) : OFPP.IN_PORT;
+  const tableText = parts[1];
+  const table = tableText ? tableFromString(tableText) : 255;
+  if (table < 0) throw new Error(`${tableText}: resubmit to unknown table`);
   const ctWord = parts[2];
-  if (ctWord !== undefined && ctWord !== 'ct') throw new Error(`${ctWord}: unknown parameter`);
+  if (ctWord && ctWord !== 'ct') throw new Error(`${ctWord}: unknown parameter`);
   if (inPort === OFPP.IN_PORT && table === 255) {
     throw new Error('at least one "in_port" or "table" must be specified on resubmit');
   }
@@ -807,9 +850,8 @@ function parseResubmit(arg: string, paren: boolean): Action {
  * -1: the same test as a regex, without one per action word.
  */
 /** An action's argument, which it must have (a function, not a closure per action). */
-function needArg(name: string, arg: string | undefined): string {
-  if (arg === undefined) throw new Error(`${name}: missing argument`);
-  return arg;
+function needArg(_name: string, arg: string | undefined): string {
+  return arg ?? '';
 }
 
 function actionNameEnd(word: string): number {
@@ -910,14 +952,12 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
   }
   let name = word;
   let arg: string | undefined;
-  let paren = false;
   const sep = actionNameEnd(word);
   if (sep > 0) {
     name = word.slice(0, sep);
     if (word.charCodeAt(sep) === 40) {
       if (!word.endsWith(')')) throw new Error(`${word}: syntax error at \`${word}' (missing \`)'?)`);
       arg = word.slice(sep + 1, -1);
-      paren = true;
     } else arg = word.slice(sep + 1);
   }
   const lname = name.toLowerCase();
@@ -925,9 +965,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
   // Only a bare word can be a port: most actions have an argument and skip the name lookup.
   const port = arg !== undefined || name === 'controller' ? undefined : parsePortName(name);
   if (port !== undefined) {
-    if (port === OFPP.CONTROLLER) {
-      out.push({ type: 'controller', maxLen: 0xffff, controllerId: 0, reason: 1, viaOutput: true });
-    } else out.push({ type: 'output', port, maxLen: 0 });
+    out.push(portOutput(port));
     return;
   }
   if (arg === undefined && isDigits(name)) {
@@ -935,61 +973,27 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
     return;
   }
   switch (ACTION_KEYWORDS_AT.get(word, 0, name.length) ?? ACTION_KEYWORDS.get(lname) ?? -1) {
-    case K.output: {
-      const a = needArg(name, arg);
-      if (paren && a.includes('port') && a.includes('max_len')) {
-        // output(port=N,max_len=M): output truncated to M bytes (OVS looks for both words).
-        let port: number | undefined;
-        let maxLen: number | undefined;
-        for (const kv of splitTopLevel(a)) {
-          const [k, v = ''] = kv.split('=', 2);
-          if (k === 'port') {
-            port = parsePort(v);
-            // As OVS's parse_truncate_subfield: only real ports, LOCAL and IN_PORT.
-            if (port > OFPP.MAX && port !== OFPP.LOCAL && port !== OFPP.IN_PORT)
-              throw new Error(`output to unsupported truncate port: ${v}`);
-          } else if (k === 'max_len') {
-            maxLen = uint(v, 0xffffffff, 'max_len');
-            // An Ethernet header at least (ETH_HEADER_LEN).
-            if (maxLen < 14) throw new Error(`max_len ${maxLen} is less than the minimum value 14`);
-          } else throw new Error(`invalid key '${k}' in output_trunc argument`);
-        }
-        if (port === undefined) throw new Error('output to unknown port');
-        if (maxLen === undefined) throw new Error('max_len is required');
-        out.push({ type: 'output_trunc', port, maxLen });
-        return;
-      }
-      if (/^[A-Za-z]/.test(a) && a.includes('[')) {
-        out.push({ type: 'output_reg', src: parseSubfield(a), maxLen: 0xffff });
-      } else {
-        const p = parsePort(a);
-        if (p === OFPP.CONTROLLER) {
-          out.push({ type: 'controller', maxLen: 0xffff, controllerId: 0, reason: 1, viaOutput: true });
-        } else out.push({ type: 'output', port: p, maxLen: 0 });
-      }
+    case K.output:
+      out.push(parseOutput(needArg(name, arg)));
       return;
-    }
     case K.controller:
       out.push(parseController(arg ?? ''));
       return;
-    case K.enqueue: {
-      const parts = needArg(name, arg).split(/[:,]/);
-      if (parts.length !== 2) throw new Error(`"enqueue" syntax is "enqueue:PORT:QUEUE" or "enqueue(PORT,QUEUE)"`);
-      out.push({ type: 'enqueue', port: parsePort(parts[0]), queue: uint(parts[1], 0xffffffff, 'queue') });
+    case K.enqueue:
+      out.push(parseEnqueue(needArg(name, arg)));
       return;
-    }
     case K.drop:
       return;
     case K.mod_vlan_vid:
     case K.set_vlan_vid: {
-      const vid = uint(needArg(name, arg), 0xffff, 'vid');
+      const vid = strToU16(needArg(name, arg), 'VLAN VID');
       if (vid & ~0xfff) throw new Error(`${arg}: not a valid VLAN VID`);
       out.push({ type: 'set_vlan_vid', vid, push: lname === 'mod_vlan_vid' });
       return;
     }
     case K.mod_vlan_pcp:
     case K.set_vlan_pcp: {
-      const pcp = uint(needArg(name, arg), 0xff, 'pcp');
+      const pcp = strToU8(needArg(name, arg), 'VLAN PCP');
       if (pcp & ~7) throw new Error(`${arg}: not a valid VLAN PCP`);
       out.push({ type: 'set_vlan_pcp', pcp, push: lname === 'mod_vlan_pcp' });
       return;
@@ -1001,7 +1005,7 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       out.push({ type: 'strip_vlan', pop: true });
       return;
     case K.push_vlan: {
-      const e = uint(needArg(name, arg), 0xffff, 'ethertype');
+      const e = strToU16(needArg(name, arg), 'ethertype');
       if (e !== 0x8100 && e !== 0x88a8) throw new Error(`${arg}: not a valid VLAN ethertype`);
       ctx.usable &= P_OF11_UP;
       out.push({ type: 'push_vlan', ethertype: e });
@@ -1009,38 +1013,39 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
     }
     case K.mod_dl_src:
     case K.mod_dl_dst: {
-      const mac = parseMac(needArg(name, arg));
-      if (mac === undefined) throw new Error(`invalid mac address ${arg}`);
+      // OVS's str_to_mac scans a MAC at the start and ignores what follows.
+      const mac = parseMac(needArg(name, arg)) ?? scanMac(needArg(name, arg));
+      if (mac === undefined) throw new Error(`invalid mac address ${arg ?? ''}`);
       out.push({ type: lname === 'mod_dl_src' ? 'set_eth_src' : 'set_eth_dst', mac });
       return;
     }
     case K.mod_nw_src:
     case K.mod_nw_dst: {
       const ip = parseIpv4(needArg(name, arg));
-      if (ip === undefined) throw new Error(`${arg}: invalid IP address`);
+      if (ip === undefined) throw new Error(`${arg ?? ''}: could not convert to IP address`);
       out.push({ type: lname === 'mod_nw_src' ? 'set_ipv4_src' : 'set_ipv4_dst', ip: Number(ip) });
       return;
     }
     case K.mod_nw_tos: {
-      const tos = uint(needArg(name, arg), 0xff, 'tos');
+      const tos = strToU8(needArg(name, arg), 'TOS');
       if (tos & 3) throw new Error(`${arg}: not a valid TOS`);
       out.push({ type: 'set_ip_dscp', tos });
       return;
     }
     case K.mod_nw_ecn: {
-      const ecn = uint(needArg(name, arg), 0xff, 'ecn');
+      const ecn = strToU8(needArg(name, arg), 'ECN');
       if (ecn > 3) throw new Error(`${arg}: not a valid ECN`);
       out.push({ type: 'set_ip_ecn', ecn });
       return;
     }
     case K.mod_nw_ttl:
-      out.push({ type: 'set_ip_ttl', ttl: uint(needArg(name, arg), 0xff, 'ttl') });
+      out.push({ type: 'set_ip_ttl', ttl: strToU8(needArg(name, arg), 'TTL') });
       return;
     case K.mod_tp_src:
     case K.mod_tp_dst:
       out.push({
         type: lname === 'mod_tp_src' ? 'set_l4_src' : 'set_l4_dst',
-        port: uint(needArg(name, arg), 0xffff, 'port'),
+        port: strToU16(needArg(name, arg), lname === 'mod_tp_src' ? 'source port' : 'destination port'),
       });
       return;
     case K.set_field:
@@ -1050,38 +1055,22 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       out.push(parseLoad(needArg(name, arg), outer));
       return;
     case K.move: {
-      const a = needArg(name, arg);
-      // As nxm_parse_reg_move: the source from the whole text (its errors quote all of it),
-      // then `->`, then the destination from the rest.
-      const arrow = a.indexOf('->');
-      let src: Subfield;
-      try {
-        src = parseSubfield(arrow < 0 ? a : a.slice(0, arrow), true, a);
-      } catch (e) {
-        if ((e as Error).message !== 'unexpected input following field syntax') throw e;
-        throw new Error(`${a}: missing \`->' following source`);
-      }
-      if (arrow < 0) throw new Error(`${a}: missing \`->' following source`);
-      const dst = parseSubfield(a.slice(arrow + 2), true);
-      if (src.nBits !== dst.nBits) {
-        throw new Error(`${a}: source field is ${src.nBits} bits wide but destination is ${dst.nBits} bits wide`);
-      }
+      const { src, dst } = parseRegMove(needArg(name, arg));
       rejectCtWrite(dst.field, outer);
       out.push({ type: 'reg_move', src, dst });
       return;
     }
     case K.resubmit:
-      out.push(parseResubmit(needArg(name, arg), paren));
+      out.push(parseResubmit(needArg(name, arg)));
       return;
     case K.set_tunnel:
     case K.set_tunnel64: {
-      const v = parseInteger(needArg(name, arg));
-      if (v === undefined || v > 0xffffffffffffffffn) throw new Error(`invalid numeric format ${arg}`);
+      const v = strToU64(needArg(name, arg));
       out.push({ type: 'set_tunnel', tunId: v, wide: lname === 'set_tunnel64' || v > 0xffffffffn });
       return;
     }
     case K.set_queue:
-      out.push({ type: 'set_queue', queue: uint(needArg(name, arg), 0xffffffff, 'queue') });
+      out.push({ type: 'set_queue', queue: strToU32(needArg(name, arg)) });
       return;
     case K.pop_queue:
       out.push({ type: 'pop_queue' });
@@ -1099,12 +1088,12 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       out.push(parseFinTimeout(arg ?? ''));
       return;
     case K.group:
-      out.push({ type: 'group', groupId: uint(needArg(name, arg), 0xffffffff, 'group') });
+      out.push({ type: 'group', groupId: strToU32(needArg(name, arg)) });
       return;
     case K.push_mpls:
     case K.pop_mpls: {
-      const e = uint(needArg(name, arg), 0xffff, 'ethertype');
-      if (lname === 'push_mpls' && !isMplsType(e)) throw new Error(`${arg}: not a valid MPLS ethertype`);
+      // Any ethertype parses; a push of one that is not MPLS fails where OVS fails it, in decoding.
+      const e = strToU16(needArg(name, arg), lname);
       out.push({ type: lname as 'push_mpls' | 'pop_mpls', ethertype: e });
       return;
     }
@@ -1161,55 +1150,13 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
     case K.debug_slow:
       out.push({ type: 'debug_slow' });
       return;
-    case K.multipath: {
-      const parts = splitArgs(needArg(name, arg));
-      if (parts.length !== 6) throw new Error(`${arg}: not enough arguments to multipath action`);
-      const fields = HASH_FIELDS.indexOf(parts[0]);
-      if (fields < 0) throw new Error(`${arg}: unknown fields \`${bundleToken(parts[0])}'`);
-      const algorithm = MULTIPATH_ALGORITHMS.indexOf(parts[2]);
-      if (algorithm < 0) throw new Error(`${arg}: unknown algorithm \`${parts[2]}'`);
-      const nLinks = uint(parts[3], 65536, 'n_links');
-      if (nLinks < 1) throw new Error(`${arg}: n_links ${nLinks} is not in valid range 1 to 65536`);
-      const dst = parseSubfield(parts[5]);
-      if (dst.nBits < 16 && nLinks > 1 << dst.nBits) {
-        throw new Error(
-          `${arg}: ${dst.nBits}-bit destination field has ${1 << dst.nBits} possible values, less than specified n_links ${nLinks}`,
-        );
-      }
-      out.push({
-        type: 'multipath',
-        fields,
-        basis: uint(parts[1], 0xffff, 'basis'),
-        algorithm,
-        nLinks,
-        arg: uint(parts[4], 0xffffffff, 'arg'),
-        dst,
-      });
+    case K.multipath:
+      out.push(parseMultipath(needArg(name, arg)));
       return;
-    }
     case K.bundle:
-    case K.bundle_load: {
-      const load = lname === 'bundle_load';
-      const parts = splitArgs(needArg(name, arg));
-      const min = load ? 6 : 5;
-      if (parts.length < min) throw new Error(`${arg}: not enough arguments to bundle action`);
-      const fields = HASH_FIELDS.indexOf(parts[0]);
-      if (fields < 0) throw new Error(`${arg}: unknown fields \`${bundleToken(parts[0])}'`);
-      const algorithm = BUNDLE_ALGORITHMS.indexOf(parts[2]);
-      if (algorithm < 0) throw new Error(`${arg}: unknown algorithm \`${parts[2]}'`);
-      if (parts[3] !== 'ofport') throw new Error(`${arg}: unknown member_type \`${parts[3]}'`);
-      const dst = load ? parseSubfield(parts[4]) : undefined;
-      const rest = parts.slice(load ? 5 : 4);
-      const first = /^(members|slaves):(.*)$/.exec(rest[0] ?? '');
-      if (!first)
-        throw new Error(`${arg}: missing member delimiter, expected \`members', got \`${bundleToken(rest[0] ?? '')}'`);
-      // A push loop, not filter/map: see splitArgs.
-      const members: number[] = [];
-      if (first[2] !== '') members.push(parsePort(first[2]));
-      for (let i = 1; i < rest.length; i++) if (rest[i] !== '') members.push(parsePort(rest[i]));
-      out.push({ type: 'bundle', fields, basis: uint(parts[1], 0xffff, 'basis'), algorithm, members, dst });
+    case K.bundle_load:
+      out.push(parseBundle(needArg(name, arg), lname === 'bundle_load'));
       return;
-    }
     case K.dec_mpls_ttl:
       out.push({ type: 'dec_mpls_ttl' });
       return;
@@ -1217,17 +1164,17 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       out.push(parseLearn(arg ?? ''));
       return;
     case K.set_mpls_label:
-      out.push({ type: 'set_mpls_label', label: uint(needArg(name, arg), 0xfffff, 'mpls label') });
+      out.push({ type: 'set_mpls_label', label: parseMplsLabel(needArg(name, arg)) });
       return;
     case K.set_mpls_tc:
-      out.push({ type: 'set_mpls_tc', tc: uint(needArg(name, arg), 7, 'mpls tc') });
+      out.push({ type: 'set_mpls_tc', tc: parseMplsTc(needArg(name, arg)) });
       return;
     case K.set_mpls_ttl:
-      out.push({ type: 'set_mpls_ttl', ttl: uint(needArg(name, arg), 255, 'mpls ttl') });
+      out.push({ type: 'set_mpls_ttl', ttl: parseMplsTtl(needArg(name, arg)) });
       return;
     case K.meter:
       ctx.usable &= P_OF13_UP;
-      out.push({ type: 'meter', meterId: uint(needArg(name, arg), 0xffffffff, 'meter') });
+      out.push({ type: 'meter', meterId: strToU32(needArg(name, arg)) });
       return;
     case K.clear_actions:
       out.push({ type: 'clear_actions' });
@@ -1240,12 +1187,11 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
       return;
     }
     case K.write_metadata: {
-      const [v, m] = needArg(name, arg).split('/');
-      const value = parseInteger(v);
-      const mask = m === undefined ? 0xffffffffffffffffn : parseInteger(m);
-      // str_to_be64: past 64 bits is ERANGE, the same message.
-      if (value === undefined || value > 0xffffffffffffffffn) throw new Error(`invalid numeric format ${v}`);
-      if (mask === undefined || mask > 0xffffffffffffffffn) throw new Error(`invalid numeric format ${m}`);
+      // OVS's parse_WRITE_METADATA: the mask (after the first `/`) is read first.
+      const a = needArg(name, arg);
+      const slash = a.indexOf('/');
+      const mask = slash < 0 ? 0xffffffffffffffffn : strToU64(a.slice(slash + 1));
+      const value = strToU64(slash < 0 ? a : a.slice(0, slash));
       ctx.usable &= P_NXM_OF11_UP;
       out.push({ type: 'write_metadata', metadata: value, mask });
       return;
@@ -1253,9 +1199,20 @@ function parseOne(word: string, out: Action[], ctx: ParseContext, outer: Outer):
     case K.goto_table:
       out.push({ type: 'goto_table', table: tableId(needArg(name, arg)) });
       return;
-    default:
-      throw new Error(`unknown action ${actionKey(word)}`);
+    default: {
+      // A key naming a port outputs there whatever its argument: OVS looks ports up last.
+      const p = name === 'controller' ? -1 : portFromString(name);
+      if (p < 0) throw new Error(`unknown action ${actionKey(word)}`);
+      out.push(portOutput(p));
+    }
   }
+}
+
+/** Output to `port` written as the action's name (CONTROLLER as the controller action). */
+function portOutput(port: number): Action {
+  return port === OFPP.CONTROLLER
+    ? { type: 'controller', maxLen: 0xffff, controllerId: 0, reason: 1, viaOutput: true }
+    : { type: 'output', port, maxLen: 0 };
 }
 
 /** The key OVS's ofputil_parse_key_value reads from an action: up to its first `:`, `=` or `(`. */
@@ -1805,7 +1762,7 @@ export function formatAction(a: Action): string {
   }
 }
 
-/** Ports comma-separated, without map/join (see splitArgs). */
+/** Ports comma-separated, without map/join (whose arrays deoptimised callers in long runs). */
 function formatPorts(ports: readonly number[]): string {
   let s = '';
   for (let i = 0; i < ports.length; i++) s += i ? `,${formatPort(ports[i])}` : formatPort(ports[i]);

@@ -1,4 +1,5 @@
 import { onesBig } from './bigint-bits.js';
+import { scanCInt, scanIpv4, scanMac, scanned } from './c-scan.js';
 import type { FieldDef } from './fields.js';
 import { parsePortName } from './format-values.js';
 
@@ -26,6 +27,37 @@ export function parseInteger(s: string): bigint | undefined {
     return BigInt(`0o${s.slice(1)}`);
   }
   return parseDecimal(s);
+}
+
+/** OVS's str_to_u16 (strtoll in base 0 over the whole string): `invalid NAME "S"` on anything but 0..65535. */
+export function strToU16(s: string, name: string | null): number {
+  return strToUint(s, 0xffff, name);
+}
+
+/** OVS's str_to_u8: as str_to_u16, 0..255. */
+export function strToU8(s: string, name: string): number {
+  return strToUint(s, 0xff, name);
+}
+
+function strToUint(s: string, max: number, name: string | null): number {
+  // The plain number most flows have, without parseCInteger's regex.
+  const n = parseIntegerNum(s);
+  if (n >= 0 && n <= max) return n;
+  const v = parseCInteger(s);
+  if (v === undefined || v < 0n || v > BigInt(max)) throw new Error(`invalid ${name ?? '(null)'} "${s}"`);
+  return Number(v);
+}
+
+/** OVS's str_to_u64: strtoull in base 0 over the whole text (blanks and a sign before it). */
+export function strToU64(s: string): bigint {
+  const plain = parseInteger(s);
+  if (plain !== undefined && plain <= 0xffffffffffffffffn) return plain;
+  if (!s) throw new Error('missing required numeric argument');
+  const t = s.trimStart();
+  const neg = t.startsWith('-');
+  const v = parseInteger(neg || t.startsWith('+') ? t.slice(1) : t);
+  if (v === undefined || v > 0xffffffffffffffffn) throw new Error(`invalid numeric format ${s}`);
+  return neg ? BigInt.asUintN(64, -v) : v;
 }
 
 /** C's strtol with base 0 over a whole string: leading blanks, a sign, then as parseInteger. */
@@ -255,34 +287,32 @@ function parseFieldValueText(f: FieldDef, s: string): ParsedValue {
     case 'mac': {
       const v = parseMac(valueText);
       const m = maskText === undefined ? all : parseMac(maskText);
-      if (v === undefined || m === undefined) throw new Error(`${s}: invalid Ethernet address`);
-      return { value: v, mask: m };
+      if (v !== undefined && m !== undefined) return { value: v, mask: m };
+      return parseMacMasked(s);
     }
     case 'ipv4': {
       const v = parseIpv4(valueText);
-      if (v === undefined) throw new Error(`${valueText}: invalid IP address`);
-      if (maskText === undefined) return { value: v, mask: all };
-      if (/^\d+$/.test(maskText)) {
-        const len = Number(maskText);
-        if (len > 32) throw new Error(`${s}: invalid IP address`);
-        return { value: v, mask: prefixMask(len, 32) };
+      if (v !== undefined) {
+        if (maskText === undefined) return { value: v, mask: all };
+        const len = parseDecimalNum(maskText);
+        if (len >= 0 && len <= 32) return { value: v, mask: prefixMask(len, 32) };
+        const m = parseIpv4(maskText);
+        if (m !== undefined) return { value: v, mask: m };
       }
-      const m = parseIpv4(maskText);
-      if (m === undefined) throw new Error(`${s}: invalid IP address`);
-      return { value: v, mask: m };
+      return parseIpv4Masked(s);
     }
     case 'ipv6': {
       const v = parseIpv6(valueText);
-      if (v === undefined) throw new Error(`${s}: invalid IPv6 address`);
-      if (maskText === undefined) return { value: v, mask: all };
-      if (/^\d+$/.test(maskText)) {
-        const len = Number(maskText);
-        if (len > 128) throw new Error(`${s}: invalid IPv6 address`);
-        return { value: v, mask: prefixMask(len, 128) };
+      if (v !== undefined) {
+        if (maskText === undefined) return { value: v, mask: all };
+        const len = parseDecimalNum(maskText);
+        if (len >= 0 && len <= 128) return { value: v, mask: prefixMask(len, 128) };
+        // OVS reads a prefix length first: a mask that starts with a digit is one (so "12ab::" fails).
+        const c = maskText.charCodeAt(0);
+        const m = c >= 48 && c <= 57 ? undefined : parseIpv6(maskText);
+        if (m !== undefined) return { value: v, mask: m };
       }
-      const m = parseIpv6(maskText);
-      if (m === undefined) throw new Error(`${s}: invalid IPv6 address`);
-      return { value: v, mask: m };
+      return parseIpv6Masked(s);
     }
     case 'port':
     case 'port11': {
@@ -324,15 +354,134 @@ function parseFieldValueText(f: FieldDef, s: string): ParsedValue {
     }
     default: {
       const v = parseInteger(valueText);
-      if (v === undefined) throw new Error(`${s}: bad syntax for ${f.name} value`);
       const m = maskText === undefined ? all : parseInteger(maskText);
-      if (m === undefined) throw new Error(`${s}: bad syntax for ${f.name} mask`);
       const byteAll = onesBig(f.bytes * 8);
-      if (v > byteAll) throw new Error(`${s}: value too large for ${f.bytes}-byte field ${f.name}`);
-      if (m > byteAll) throw new Error(`${s}: mask too large for ${f.bytes}-byte field ${f.name}`);
-      return { value: v, mask: maskText === undefined ? all : m };
+      if (v !== undefined && m !== undefined && v <= byteAll && m <= byteAll) return { value: v, mask: m };
+      return parseIntegerMasked(f, s);
     }
   }
+}
+
+/**
+ * OVS's mf_from_ethernet_string by its scanf, for text the strict reading refused: MAC or
+ * MAC/MAC, each part as many hex digits as there are (cut to a byte), nothing after.
+ */
+function parseMacMasked(s: string): ParsedValue {
+  const v = scanMac(s);
+  if (v !== undefined) {
+    if (scanned.end === s.length) return { value: v, mask: onesBig(48) };
+    const m = s[scanned.end] === '/' ? scanMac(s, scanned.end + 1) : undefined;
+    if (m !== undefined && scanned.end === s.length) return { value: v, mask: m };
+  }
+  throw new Error(`${s}: invalid Ethernet address`);
+}
+
+/**
+ * OVS's ip_parse_masked by its scanf, for text the strict reading refused: IP/IP, else IP/PREFIX
+ * (a prefix out of 0..32 refused before anything else), else IP; nothing may follow.
+ */
+function parseIpv4Masked(s: string): ParsedValue {
+  const invalid = () => new Error(`${s}: invalid IP address`);
+  const v = scanIpv4(s);
+  if (v === undefined) throw invalid();
+  let end = scanned.end;
+  let mask = onesBig(32);
+  if (s[end] === '/') {
+    const m = scanIpv4(s, end + 1);
+    const prefix = m === undefined ? scanCInt(s, end + 1) : undefined;
+    if (m !== undefined) mask = m;
+    else if (prefix !== undefined) {
+      if (prefix < 0 || prefix > 32) throw new Error(`${s}: IPv4 network prefix bits not between 0 and 32, inclusive`);
+      mask = prefixMask(prefix, 32);
+    }
+    if (m !== undefined || prefix !== undefined) end = scanned.end;
+  }
+  if (end !== s.length) throw invalid();
+  return { value: v, mask };
+}
+
+/** `%46[0123456789abcdefABCDEF:.]` at `i`: where the run of address characters ends, or -1 for none. */
+function scanIpv6Chars(s: string, i: number): number {
+  let j = i;
+  while (j < s.length && j - i < 46 && (hexDigit(s.charCodeAt(j)) >= 0 || s[j] === ':' || s[j] === '.')) j++;
+  return j > i ? j : -1;
+}
+
+/**
+ * OVS's ipv6_parse_masked, for text the strict reading refused: an address (blanks before it
+ * skipped), then /PREFIX or /MASK or nothing; nothing may follow.
+ */
+function parseIpv6Masked(s: string): ParsedValue {
+  const invalid = () => new Error(`${s}: invalid IPv6 address`);
+  let i = 0;
+  while (i < s.length && /\s/.test(s[i])) i++;
+  const ipEnd = scanIpv6Chars(s, i);
+  const v = ipEnd < 0 ? undefined : parseIpv6(s.slice(i, ipEnd));
+  if (v === undefined) throw invalid();
+  let end = ipEnd;
+  let mask = onesBig(128);
+  if (s[end] === '/') {
+    const prefix = scanCInt(s, end + 1);
+    if (prefix !== undefined) {
+      if (prefix < 0 || prefix > 128)
+        throw new Error(`${s}: IPv6 network prefix bits not between 0 and 128, inclusive`);
+      mask = prefixMask(prefix, 128);
+      end = scanned.end;
+    } else {
+      const maskEnd = scanIpv6Chars(s, end + 1);
+      if (maskEnd >= 0) {
+        const m = parseIpv6(s.slice(end + 1, maskEnd));
+        if (m === undefined) throw new Error(`${s}: Invalid IPv6 mask`);
+        mask = m;
+        end = maskEnd;
+      }
+    }
+  }
+  if (end !== s.length) throw invalid();
+  return { value: v, mask };
+}
+
+/** OVS's mf_from_integer_string for field `f`, for text the strict reading refused. */
+function parseIntegerMasked(f: FieldDef, s: string): ParsedValue {
+  const { value, mask } = parseIntegerText(f.name, f.bytes, s);
+  return { value, mask: mask ?? f.allOnes };
+}
+
+/**
+ * OVS's mf_from_integer_string for field `name` of `bytes` bytes: VALUE[/MASK], each read by
+ * parse_int_string ("0x" alone is 0, a sign wraps as strtoull does); a number past the field's
+ * bytes is "too large", anything else unread "bad syntax"; both messages quote all of `s`.
+ */
+export function parseIntegerText(name: string, bytes: number, s: string): { value: bigint; mask: bigint | undefined } {
+  // The usual text: one or two clean numbers that fit, read by the fast scanner.
+  const slash = s.indexOf('/');
+  const valueText = slash < 0 ? s : s.slice(0, slash);
+  const v = parseInteger(valueText);
+  if (v !== undefined && intFits(valueText, v, bytes)) {
+    if (slash < 0) return { value: v, mask: undefined };
+    const maskText = s.slice(slash + 1);
+    const m = parseInteger(maskText);
+    if (m !== undefined && intFits(maskText, m, bytes)) return { value: v, mask: m };
+  }
+  return parseIntegerTextSlowly(name, bytes, s);
+}
+
+/** parseIntegerText for anything but clean numbers that fit, by parse_int_string's rules. */
+function parseIntegerTextSlowly(name: string, bytes: number, s: string): { value: bigint; mask: bigint | undefined } {
+  // A number read with text after it is bad syntax; one not read, too large or bad syntax.
+  const fail = (what: string, read: boolean) =>
+    new Error(
+      !read && intTooLarge
+        ? `${s}: ${what} too large for ${bytes}-byte field ${name}`
+        : `${s}: bad syntax for ${name} ${what}`,
+    );
+  const value = parseIntPrefix(s, bytes);
+  if (value === undefined || (intEnd < s.length && s[intEnd] !== '/')) throw fail('value', value !== undefined);
+  if (intEnd === s.length) return { value, mask: undefined };
+  const maskText = s.slice(intEnd + 1);
+  const mask = parseIntPrefix(maskText, bytes);
+  if (mask === undefined || intEnd < maskText.length) throw fail('mask', mask !== undefined);
+  return { value, mask };
 }
 
 /** An integer as parseInteger reads it, as a number; -1 when invalid or above 0xffffffff. */
@@ -474,8 +623,36 @@ export function parseIntWhole(s: string, bytes: number): bigint | undefined {
   return v !== undefined && intEnd === s.length ? v : undefined;
 }
 
-/** Where parseIntPrefix stopped. */
+/**
+ * Whether `v`, read by parseInteger from all of `s`, is what parse_int_string gives for a
+ * `bytes`-byte field: hex digits (past leading zeros) that fit, else a strtoull number that does.
+ */
+function intFits(s: string, v: bigint, bytes: number): boolean {
+  const hex = s.length > 1 && (s.charCodeAt(1) === 120 || s.charCodeAt(1) === 88);
+  if (!hex && v > 0xffffffffffffffffn) return false;
+  return bytes >= 8 && !hex ? true : v >> BigInt(8 * bytes) === 0n;
+}
+
+/** Where parseIntPrefix stopped, and whether it failed for a number too large (ERANGE). */
 let intEnd = 0;
+let intTooLarge = false;
+
+/** Where the last parseIntPrefix stopped reading. */
+export function intPrefixEnd(): number {
+  return intEnd;
+}
+
+/**
+ * OVS's ofputil_table_from_string for a number: decimal as strtoll reads a whole text (blanks and
+ * `+` before it), no minus sign, at most 255; -1 for anything else.
+ */
+export function tableFromString(s: string): number {
+  const t = parseDecimalNum(s);
+  if (t >= 0) return t <= 255 ? t : -1;
+  // Blanks or a `+` before the digits, as strtoll allows.
+  const m = /^\s*\+?(\d+)$/.exec(s);
+  return m && Number(m[1]) <= 255 ? Number(m[1]) : -1;
+}
 
 function parseIntPrefix16(s: string): number {
   const v = parseIntPrefix(s, 2);
@@ -491,11 +668,10 @@ function parseIntPrefix16(s: string): number {
 export function parseIntPrefix(s: string, bytes: number): bigint | undefined {
   // The usual text is one clean number: read it by the fast scanner (every load takes this).
   const whole = parseInteger(s);
+  intTooLarge = true;
   if (whole !== undefined) {
     intEnd = s.length;
-    const hex = s.length > 1 && (s.charCodeAt(1) === 120 || s.charCodeAt(1) === 88);
-    if (!hex && whole > 0xffffffffffffffffn) return undefined;
-    return whole >> BigInt(8 * bytes) ? undefined : whole;
+    return intFits(s, whole, bytes) ? whole : undefined;
   }
   if (s.startsWith('0x') || s.startsWith('0X')) {
     let i = 2;
@@ -515,7 +691,10 @@ export function parseIntPrefix(s: string, bytes: number): bigint | undefined {
     return v;
   }
   const m = /^[ \t\n\v\f\r]*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)/.exec(s);
-  if (!m) return undefined;
+  if (!m) {
+    intTooLarge = false;
+    return undefined;
+  }
   intEnd = m[0].length;
   const text = m[2];
   let v =

@@ -1399,7 +1399,12 @@ export function headerFor(f: FieldDef, version: number): number | undefined {
  * mf_nxm_header is zero for an experimenter OXM) or of variable length (tun_metadataN).
  */
 export function loadsAsOxm(f: FieldDef): boolean {
-  return f.tunMd !== undefined || (headerFor(f, 0) as number) >>> 16 === 0xffff;
+  return f.tunMd !== undefined || isExperimenterOxm(f);
+}
+
+/** Whether `f` has no NXM header, only an experimenter OXM one (OVS's mf_nxm_header is zero). */
+export function isExperimenterOxm(f: FieldDef): boolean {
+  return (headerFor(f, 0) as number) >>> 16 === 0xffff;
 }
 
 /** The name OVS prints for a subfield: the oldest NXM/OXM name. */

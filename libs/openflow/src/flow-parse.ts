@@ -1,17 +1,18 @@
 import { checkActions, parseActions } from './actions.js';
 import { onesBig } from './bigint-bits.js';
 import {
-  parseDecimalNum,
   parsedNum,
   parseFieldValue,
   parseFieldValueNum,
-  parseInteger,
-  parseIntegerNum,
   parseIntWhole,
+  strToU16,
+  strToU64,
+  tableFromString,
 } from './field-parse.js';
-import { type FieldDef, fieldByNameAt, NARROW_SLOTS } from './fields.js';
+import { fieldByNameAt, NARROW_SLOTS } from './fields.js';
 import { type FlowMod, FlowModFlag, newFlowMod, resetFlowMod } from './flow-mod.js';
-import { cidrLength, formatIpv4, formatIpv6, formatMac, hexAlt, parsePortName } from './format-values.js';
+import { cidrLength, formatImmediateValue, parsePortName } from './format-values.js';
+import { pair, scanPair } from './key-value.js';
 import { ETH_TYPE, IPPROTO, type Match, S } from './match.js';
 import { NameTable } from './name-table.js';
 import { P_ANY, P_NXM_OF11_UP, P_NXM_OXM_ANY, P_OF12_UP, P_OF13_UP, P_TID } from './protocols.js';
@@ -58,51 +59,47 @@ export interface ParsedFlow {
   usable: number;
 }
 
-function u16(name: string, s: string): number {
-  const v = parseIntegerNum(s);
-  if (v < 0 || v > 0xffff) throw new Error(`invalid ${name} "${s}"`);
-  return v;
-}
-
 /**
  * The flow_mod keywords that are not fields (table, priority, cookie, ...): applies one to `fm`;
  * returns true when it set the cookie; throws for an unknown keyword.
  */
 function flowModKeyword(fm: FlowMod, name: string, value: string, command: number, ctx: { usable: number }): boolean {
+  if (!value) {
+    if (!wordWithValue(fm, name, ctx)) throw new Error(`field ${name} missing value`);
+    return false;
+  }
   switch (name) {
     case 'table': {
-      const t = parseDecimalNum(value);
-      if (t < 0 || t > 255) throw new Error(`unknown table "${value}"`);
+      const t = tableFromString(value);
+      if (t < 0) throw new Error(`unknown table "${value}"`);
       fm.tableId = t;
       return false;
     }
     case 'out_port': {
       const named = parsePortName(value);
-      fm.outPort = named ?? u16('out_port', value);
+      fm.outPort = named ?? strToU16(value, 'out_port');
       return false;
     }
     case 'priority':
-      fm.priority = u16('priority', value);
+      fm.priority = strToU16(value, 'priority');
       return false;
     case 'idle_timeout':
-      fm.idleTimeout = u16('idle_timeout', value);
+      fm.idleTimeout = strToU16(value, 'idle_timeout');
       return false;
     case 'hard_timeout':
-      fm.hardTimeout = u16('hard_timeout', value);
+      fm.hardTimeout = strToU16(value, 'hard_timeout');
       return false;
     case 'importance':
-      fm.importance = u16('importance', value);
+      fm.importance = strToU16(value, 'importance');
       return false;
     case 'cookie': {
       // In OVS's order: a mask is refused on additions before either number is read.
       const slash = value.indexOf('/');
       if (slash >= 0 && command === 0) throw new Error('flow additions cannot use a cookie mask');
       const cookieText = slash >= 0 ? value.slice(0, slash) : value;
-      const c = parseInteger(cookieText);
-      if (c === undefined || c > 0xffffffffffffffffn) throw new Error(`invalid numeric format ${cookieText}`);
+      const c = strToU64(cookieText);
       if (slash >= 0) {
-        const m = parseInteger(value.slice(slash + 1));
-        if (m === undefined) throw new Error(`invalid numeric format ${value.slice(slash + 1)}`);
+        const m = strToU64(value.slice(slash + 1));
         fm.cookie = c & m;
         fm.cookieMask = m;
         if (m) ctx.usable &= P_NXM_OF11_UP;
@@ -120,7 +117,37 @@ function flowModKeyword(fm: FlowMod, name: string, value: string, command: numbe
     case 'hard_age':
       return false;
   }
-  throw new Error(`unknown keyword ${name}`);
+  if (!wordWithValue(fm, name, ctx)) throw new Error(`unknown keyword ${name}`);
+  return false;
+}
+
+/** Words OVS lets pass without a look at their value. */
+const IGNORED_WORDS = new Set(['eth', 'no_readonly_table', 'allow_hidden_fields']);
+
+/**
+ * A protocol shorthand or flag given a value (`tcp=5`, `send_flow_rem(x)`): OVS knows these by
+ * the key alone and ignores the value. Applies it and returns true, else false. Reached only on
+ * the way to an error, so the bare words' fast path stays as it is.
+ */
+function wordWithValue(fm: FlowMod, name: string, ctx: { usable: number }): boolean {
+  return applyWord(fm, name, 0, name.length, ctx) || IGNORED_WORDS.has(name);
+}
+
+/** `text[start, end)` as a protocol shorthand (`tcp`) or a flag (`send_flow_rem`): applies it and returns true, else false. */
+function applyWord(fm: FlowMod, text: string, start: number, end: number, ctx: { usable: number }): boolean {
+  const sh = SHORTHANDS.get(text, start, end);
+  if (sh) {
+    fm.match.setNum(S.dl_type, sh[0], 0xffff);
+    if (sh[1] !== undefined) fm.match.setNum(S.nw_proto, sh[1], 0xff);
+    return true;
+  }
+  const flag = FLAG_WORDS.get(text, start, end);
+  if (flag) {
+    fm.flags |= flag[0];
+    ctx.usable &= flag[1];
+    return true;
+  }
+  return false;
 }
 
 /** Adds `tun_metadataN=VALUE[/MASK]` to the flow_mod's match (NXM and OXM only). */
@@ -159,57 +186,16 @@ export function parseFlowInto(fm: FlowMod, text: string, command = 0): ParsedFlo
     actPart = text.slice(eq + 1);
   }
   let cookieSet = false;
-  // Words of the match part as splitTopLevel splits them, scanned in place (no word array).
-  let i = 0;
-  while (i < matchEnd) {
-    let c = text.charCodeAt(i);
-    if (c === 44 || c === 32 || c === 9) {
-      i++;
-      continue;
-    }
-    const start = i;
-    let depth = 0;
-    let eq = -1;
-    for (; i < matchEnd; i++) {
-      c = text.charCodeAt(i);
-      if (c === 40) depth++;
-      else if (c === 41) depth--;
-      else if (depth === 0 && (c === 44 || c === 32 || c === 9)) break;
-      if (eq < 0 && (c === 61 || c === 58)) eq = i;
-    }
-    const end = i;
-    i++;
-    const nameEnd = eq < 0 ? end : eq;
-    if (eq < 0) {
-      const sh = SHORTHANDS.get(text, start, end);
-      if (sh) {
-        fm.match.setNum(S.dl_type, sh[0], 0xffff);
-        if (sh[1] !== undefined) fm.match.setNum(S.nw_proto, sh[1], 0xff);
-        continue;
-      }
-      const flag = FLAG_WORDS.get(text, start, end);
-      if (flag) {
-        fm.flags |= flag[0];
-        ctx.usable &= flag[1];
-        continue;
-      }
-      const name = text.slice(start, end);
-      const md = tunMdIndex(name);
-      if (md >= 0) {
-        // A field named alone matches on its presence, as `NAME=0/0` (OVS's parse_field).
-        addTunMdText(fm, md, '', ctx);
-        continue;
-      }
-      if (name.includes('[')) {
-        matchSubfield(fm.match, name, '', ctx);
-        continue;
-      }
-      throw new Error(`field ${name} missing value`);
-    }
-    const value = text.slice(eq + 1, end);
+  // The match part's key-value pairs as OVS's ofputil_parse_key_value reads them, scanned in
+  // place (no word array). `pair` is read at once: it is shared scratch.
+  for (let i = 0, next = 0; scanPair(text, i, matchEnd); i = next) {
+    next = pair.next;
+    const start = pair.start;
+    const nameEnd = pair.keyEnd;
+    let value = '';
+    if (pair.delim) value = text.slice(pair.valueStart, pair.valueEnd);
+    else if (applyWord(fm, text, start, nameEnd, ctx)) continue;
     const f = fieldByNameAt(text, start, nameEnd);
-    // An empty value leaves the field wildcarded, as in ovs-ofctl.
-    if (!value && f) continue;
     if (!f) {
       const name = text.slice(start, nameEnd);
       const md = tunMdIndex(name);
@@ -224,6 +210,8 @@ export function parseFlowInto(fm: FlowMod, text: string, command = 0): ParsedFlo
       if (flowModKeyword(fm, name, value, command, ctx)) cookieSet = true;
       continue;
     }
+    // A field named without a value matches on its presence: OVS parses it as `0/0`.
+    if (!value) value = '0/0';
     const slash = value.indexOf('/');
     if (f.slotIndex < NARROW_SLOTS && parseFieldValueNum(f, value, slash)) {
       // Fields of up to 32 bits in numbers (the common case).
@@ -279,13 +267,20 @@ export function parseFlowInto(fm: FlowMod, text: string, command = 0): ParsedFlo
  * bits, goes into those bits of the field; the rest of the field's match stays as it was.
  */
 function matchSubfield(m: Match, name: string, text: string, ctx: { usable: number }): void {
-  const sf = parseSubfield(name, false, name);
+  const sf = parseSubfield(name, true, name);
   const f = sf.field;
   const v = parseIntWhole(text, f.bytes);
   if (v === undefined) throw new Error(`${name}: cannot parse integer value: ${text}`);
   if (sf.nBits < 8 * f.bytes && v >> BigInt(sf.nBits))
     throw new Error(`${name}: value ${formatImmediateValue(f, v)} does not fit into ${sf.nBits} bits`);
   const bits = onesBig(sf.nBits) << BigInt(sf.ofs);
+  if (f.tunMd !== undefined) {
+    // An option is set once: its bits over zeros, the option as long as value and mask need.
+    m.tunMd ??= newTunMd();
+    addTunMd(m.tunMd, f.tunMd, v << BigInt(sf.ofs), bits);
+    ctx.usable &= P_NXM_OXM_ANY;
+    return;
+  }
   const cur = m.getField(f);
   const value = (cur.value & ~bits) | (v << BigInt(sf.ofs));
   const mask = cur.mask | bits;
@@ -297,20 +292,4 @@ function matchSubfield(m: Match, name: string, text: string, ctx: { usable: numb
     ctx.usable &= cidrLength(mask, f.format === 'ipv4' ? 32 : 128) >= 0 ? f.usable.cidr : f.usable.bitwise;
   else ctx.usable &= f.usable.bitwise;
   m.setField(f, value, mask);
-}
-
-/** A field's value as OVS's mf_format prints it in a message. */
-function formatImmediateValue(f: FieldDef, v: bigint): string {
-  switch (f.format) {
-    case 'mac':
-      return formatMac(v);
-    case 'ipv4':
-      return formatIpv4(Number(v));
-    case 'ipv6':
-      return formatIpv6(v);
-    case 'decimal':
-      return String(v);
-    default:
-      return hexAlt(v);
-  }
 }

@@ -1,4 +1,5 @@
 import { HEX_BYTE } from './bytes.js';
+import type { FieldDef } from './fields.js';
 
 /** Text forms of field values, exactly as Open vSwitch prints them. */
 
@@ -273,4 +274,20 @@ export function formatFlagsMasked(
     m = (m & ~bit) >>> 0;
   }
   return s;
+}
+
+/** A field's value as OVS's mf_format prints it in a message. */
+export function formatImmediateValue(f: FieldDef, v: bigint): string {
+  switch (f.format) {
+    case 'mac':
+      return formatMac(v);
+    case 'ipv4':
+      return formatIpv4(Number(v));
+    case 'ipv6':
+      return formatIpv6(v);
+    case 'decimal':
+      return String(v);
+    default:
+      return hexAlt(v);
+  }
 }

@@ -1,9 +1,19 @@
+import { onesBig } from './bigint-bits.js';
 import { readUint, type Writer } from './bytes.js';
+import { cAtoi, cStrtoull } from './c-scan.js';
 import { decodeError, OFPBAC, OFPET } from './errors.js';
-import { parseFieldValue, parseInteger } from './field-parse.js';
-import { type FieldDef, fieldByHeader, fieldByName, headerFor, oxmExperimenterId } from './fields.js';
-import { formatIpv4, formatIpv6, formatMac, formatPort, hexAlt } from './format-values.js';
-import { fieldWidth, formatSubfield, parseSubfield, type Subfield } from './subfield.js';
+import { intPrefixEnd, parseFieldValue, parseIntPrefix, parseIntWhole, tableFromString } from './field-parse.js';
+import {
+  type FieldDef,
+  fieldByHeader,
+  headerFor,
+  isExperimenterOxm,
+  oxmExperimenterId,
+  tunMdFieldByHeader,
+} from './fields.js';
+import { formatImmediateValue, formatIpv4, formatIpv6, formatMac, formatPort, hexAlt } from './format-values.js';
+import { keyValues } from './key-value.js';
+import { fieldWidth, formatSubfield, parseRegMove, parseSubfield, type Subfield, subfieldOrError } from './subfield.js';
 
 /**
  * The Nicira `learn` action: a flow_mod template whose match and actions come from the packet.
@@ -37,43 +47,13 @@ export interface Learn {
 /** NX_LEARN_F_WRITE_RESULT: set by result_dst=, never written as a keyword. */
 const WRITE_RESULT = 4;
 
-/** C's atoi as glibc has it, (int) strtol(s, NULL, 10), then stored in a uint32_t. */
-function atoiU32(s: string): number {
-  const m = /^\s*([+-]?)(\d+)/.exec(s);
-  if (!m) return 0;
-  let v = BigInt(m[2]);
-  if (v > 0x7fffffffffffffffn) v = m[1] === '-' ? 0x8000000000000000n : 0x7fffffffffffffffn;
-  else if (m[1] === '-') v = -v;
-  return Number(BigInt.asUintN(32, v));
-}
-
 const LEARN_FLAGS = ['send_flow_rem', 'delete_learned'];
 
-const whole = (f: FieldDef): Subfield => ({ field: f, ofs: 0, nBits: fieldWidth(f) });
-
-function splitTop(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '[' || c === '(') depth++;
-    else if (c === ']' || c === ')') depth--;
-    else if (c === ',' && depth === 0) {
-      out.push(s.slice(start, i).trim());
-      start = i + 1;
-    }
-  }
-  if (s.slice(start).trim()) out.push(s.slice(start).trim());
-  return out;
-}
-
-function num(key: string, v: string, max: number): number {
-  const n = parseInteger(v);
-  if (n === undefined || n > BigInt(max)) throw new Error(`${key}=${v}: invalid numeric format`);
-  return Number(n);
-}
-
+/**
+ * Parses learn's argument as OVS's learn_parse does: its key-value pairs in order, the numbers
+ * read as C's atoi and strtoull read them (leniently: "26/" is 26), anything else a spec; an error
+ * in a spec quotes the whole argument, as OVS's do.
+ */
 export function parseLearn(arg: string): Learn {
   const l: Learn = {
     type: 'learn',
@@ -87,95 +67,132 @@ export function parseLearn(arg: string): Learn {
     flags: 0,
     specs: [],
   };
-  for (const part of splitTop(arg)) {
-    const eq = part.indexOf('=');
-    const key = eq >= 0 ? part.slice(0, eq) : part;
-    const value = eq >= 0 ? part.slice(eq + 1) : '';
-    const flag = LEARN_FLAGS.indexOf(part);
-    if (flag >= 0) {
-      l.flags |= 1 << flag;
-      continue;
-    }
-    switch (key) {
+  for (const [name, value] of keyValues(arg)) {
+    switch (name) {
       case 'table': {
-        const t = num(key, value, 255);
-        if (t === 255) throw new Error(`table=${value}: table id 255 not valid for \`learn' action`);
+        const t = tableFromString(value);
+        if (t < 0) throw new Error(`unknown table "${value}"`);
+        if (t === 255) throw new Error(`${arg}: table id 255 not valid for \`learn' action`);
         l.table = t;
-        continue;
+        break;
       }
       case 'priority':
-        l.priority = num(key, value, 0xffff);
-        continue;
+        l.priority = cAtoi(value) & 0xffff;
+        break;
       case 'idle_timeout':
-        l.idleTimeout = num(key, value, 0xffff);
-        continue;
+        l.idleTimeout = cAtoi(value) & 0xffff;
+        break;
       case 'hard_timeout':
-        l.hardTimeout = num(key, value, 0xffff);
-        continue;
+        l.hardTimeout = cAtoi(value) & 0xffff;
+        break;
       case 'fin_idle_timeout':
-        l.finIdleTimeout = num(key, value, 0xffff);
-        continue;
+        l.finIdleTimeout = cAtoi(value) & 0xffff;
+        break;
       case 'fin_hard_timeout':
-        l.finHardTimeout = num(key, value, 0xffff);
-        continue;
+        l.finHardTimeout = cAtoi(value) & 0xffff;
+        break;
+      case 'cookie':
+        l.cookie = cStrtoull(value);
+        break;
+      case 'send_flow_rem':
+      case 'delete_learned':
+        l.flags |= 1 << LEARN_FLAGS.indexOf(name);
+        break;
       case 'limit':
-        l.limit = atoiU32(value);
-        continue;
+        l.limit = cAtoi(value) >>> 0;
+        break;
       case 'result_dst': {
         l.flags |= WRITE_RESULT;
-        const dst = parseSubfield(value);
+        const dst = parseSubfield(value, true);
         if (!dst.field.writable) throw new Error(`${value} is read-only`);
         if (dst.nBits !== 1) throw new Error("result_dst in 'learn' action must be a single bit");
         l.resultDst = dst;
-        continue;
+        break;
       }
-      case 'cookie': {
-        const c = parseInteger(value);
-        if (c === undefined) throw new Error(`cookie=${value}: invalid numeric format`);
-        l.cookie = c;
-        continue;
-      }
+      default:
+        l.specs.push(parseLearnSpec(arg, name, value));
     }
-    if (part.startsWith('load:')) {
-      const body = part.slice(5);
-      const arrow = body.indexOf('->');
-      if (arrow < 0) throw new Error(`${body}: missing \`->'`);
-      const dst = parseSubfield(body.slice(arrow + 2));
-      const srcText = body.slice(0, arrow);
-      const imm = parseInteger(srcText);
-      if (imm !== undefined) l.specs.push({ kind: 'load_imm', dst, value: imm });
-      else {
-        const src = parseSubfield(srcText);
-        if (src.nBits !== dst.nBits) throw new Error(`${part}: source and destination widths differ`);
-        l.specs.push({ kind: 'load', dst, src });
-      }
-      continue;
-    }
-    if (part.startsWith('output:')) {
-      l.specs.push({ kind: 'output', src: parseSubfield(part.slice(7)) });
-      continue;
-    }
-    if (eq >= 0) {
-      const f = fieldByName(key);
-      const dst = f ? whole(f) : parseSubfield(key);
-      if (value.includes('[') || (fieldByName(value) && parseInteger(value) === undefined)) {
-        const src = parseSubfield(value);
-        if (src.nBits !== dst.nBits) throw new Error(`${part}: source and destination widths differ`);
-        l.specs.push({ kind: 'match', dst, src });
-      } else if (f) {
-        l.specs.push({ kind: 'match_imm', dst, value: parseFieldValue(f, value).value });
-      } else {
-        const v = parseInteger(value);
-        if (v === undefined) throw new Error(`${value}: invalid numeric format`);
-        l.specs.push({ kind: 'match_imm', dst, value: v });
-      }
-      continue;
-    }
-    if (!part.includes('[') && !fieldByName(part)) throw new Error(`${arg}: unknown keyword ${part}`);
-    const sf = parseSubfield(part);
-    l.specs.push({ kind: 'match', dst: sf, src: sf });
   }
   return l;
+}
+
+/** OVS refuses learn specs on a field that has no NXM header (an experimenter OXM). */
+function nxmOnly(orig: string, name: string, sf: Subfield): Subfield {
+  if (isExperimenterOxm(sf.field)) throw new Error(`${orig}: experimenter OXM field '${name}' not supported`);
+  return sf;
+}
+
+/**
+ * One spec of learn's argument `orig` (OVS's learn_parse_spec): `FIELD[=SRC|=VALUE]` a match,
+ * `load:SRC->DST` or `load:VALUE->DST` a load, `output:SRC` an output.
+ */
+function parseLearnSpec(orig: string, name: string, value: string): LearnSpec {
+  // No field is called `load` or `output`: taking those first is OVS's order, without a failed parse.
+  if (name === 'load') return parseLearnLoad(value);
+  if (name === 'output') return { kind: 'output', src: parseSubfield(value, true) };
+  const dst = subfieldOrError(name, true);
+  if (typeof dst !== 'string') {
+    nxmOnly(orig, name, dst);
+    if (!value) return { kind: 'match', dst, src: dst };
+    // No field name starts with a digit: a number skips the subfield reading (and its message).
+    const src = isDigit(value.charCodeAt(0)) ? undefined : subfieldOrError(value, true);
+    if (typeof src !== 'object') return { kind: 'match_imm', dst, value: learnImmediate(orig, name, value, dst) };
+    // OVS's message names each side with the other's width.
+    if (src.nBits !== dst.nBits)
+      throw new Error(`${orig}: bit widths of ${name} (${src.nBits}) and ${value} (${dst.nBits}) differ`);
+    return { kind: 'match', dst, src };
+  }
+  throw new Error(`${orig}: unknown keyword ${name}`);
+}
+
+/**
+ * The constant a match spec compares `dst` with: a whole field's value in its own syntax, a part
+ * of one as a number that fits; else OVS's message with both readings' errors.
+ */
+function learnImmediate(orig: string, name: string, value: string, dst: Subfield): bigint {
+  const f = dst.field;
+  let imm: bigint | undefined;
+  let immError: string;
+  if (dst.ofs === 0 && dst.nBits === fieldWidth(f)) {
+    try {
+      const { value: v, mask } = parseFieldValue(f, value);
+      if (mask === onesBig(8 * f.bytes) || mask === f.allOnes) return v;
+      immError = `${value}: wildcards not allowed here`;
+    } catch (e) {
+      immError = (e as Error).message;
+    }
+  } else {
+    imm = parseIntWhole(value, f.bytes);
+    if (imm === undefined) immError = `${orig}: cannot parse integer value`;
+    else if (imm >> BigInt(dst.nBits) === 0n) return imm;
+    else immError = `${orig}: value ${formatImmediateValue(f, imm)} does not fit into ${dst.nBits} bits`;
+  }
+  const sfError = subfieldOrError(value, true) as string;
+  throw new Error(
+    `${orig}: ${name} value ${value} cannot be parsed as a subfield (${sfError}) or an immediate value (${immError})`,
+  );
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** `load:VALUE->DST` or `load:SRC->DST` in learn (OVS's learn_parse_spec for "load"). */
+function parseLearnLoad(value: string): LearnSpec {
+  const arrow = value.indexOf('->');
+  if (arrow === 0) throw new Error(`load: missing source before \`->' in \`${value}'`);
+  if (arrow < 0) throw new Error(`load: missing \`->' in \`${value}'`);
+  // A number (of up to 128 bits) at the start makes it a constant; anything else a field.
+  const imm = parseIntPrefix(value, 16);
+  if (imm !== undefined && intPrefixEnd() > 0) {
+    if (intPrefixEnd() !== arrow) throw new Error(`load: garbage before \`->' in \`${value}'`);
+    const dstText = value.slice(arrow + 2);
+    const dst = nxmOnly(value, dstText, parseSubfield(dstText, true));
+    if (imm >> BigInt(dst.nBits)) throw new Error(`${value}: value does not fit into ${dst.nBits} bits`);
+    return { kind: 'load_imm', dst, value: imm };
+  }
+  const { src, dst } = parseRegMove(value);
+  return { kind: 'load', dst, src };
 }
 
 function formatImmediate(dst: Subfield, value: bigint): string {
@@ -309,6 +326,11 @@ export function encodeLearn(w: Writer, l: Learn): void {
   w.setU16(start + 2, w.length - start);
 }
 
+/** The field a learn action names by NXM header, tun_metadataN included. */
+function learnField(header: number): FieldDef | undefined {
+  return fieldByHeader(header) ?? tunMdFieldByHeader(header);
+}
+
 /** A malformed learn action (OFPBAC_BAD_ARGUMENT at `at`). */
 function badLearn(at: number, msg: string): Error {
   return decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_ARGUMENT, at, msg);
@@ -327,7 +349,7 @@ function learnSubfield(v: DataView, q: number, end: number, nBits: number): Subf
   needLearnBytes(q, end, 6);
   const header = v.getUint32(q);
   const ofs = v.getUint16(q + 2 + 2);
-  const field = fieldByHeader(header);
+  const field = learnField(header);
   if (!field || ofs + nBits > fieldWidth(field)) throw badLearn(q, 'bad learn subfield');
   return { field, ofs, nBits };
 }
@@ -360,7 +382,7 @@ export function decodeLearn(b: Uint8Array, p: number, len: number, v2 = false): 
     q = p + 40;
     if (l.flags & WRITE_RESULT) {
       if (end - q < 4) throw decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_LEN, q, 'learn2 result field overruns');
-      const field = fieldByHeader(v.getUint32(q));
+      const field = learnField(v.getUint32(q));
       if (!field || ofs >= fieldWidth(field)) throw badLearn(q, 'bad learn result field');
       if (!field.writable) throw decodeError(OFPET.BAD_ACTION, OFPBAC.BAD_SET_ARGUMENT, q, 'read-only result field');
       l.resultDst = { field, ofs, nBits: 1 };

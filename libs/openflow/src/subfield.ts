@@ -32,36 +32,59 @@ export function fieldValueOnes(f: FieldDef): bigint {
  * parsing (a move's source error quotes the whole `SRC->DST`).
  */
 export function parseSubfield(s: string, withTunMd = false, full = s): Subfield {
+  const sf = subfieldOrError(s, withTunMd, full);
+  if (typeof sf === 'string') throw new Error(sf);
+  return sf;
+}
+
+/** parseSubfield's result, or its error message (for callers that try other readings next, without a throw). */
+export function subfieldOrError(s: string, withTunMd = false, full = s): Subfield | string {
   // Scanned by hand (this runs for every load, move and register output): NAME then `[...]`.
   const t = s.trim();
   let nameEnd = 0;
   while (nameEnd < t.length && t.charCodeAt(nameEnd) !== 91 && t.charCodeAt(nameEnd) !== 45) nameEnd++;
   const name = t.slice(0, nameEnd);
   const field = fieldByNxmName(name) ?? fieldByName(name) ?? (withTunMd ? tunMdField(name) : undefined);
-  if (!field) throw new Error(`${full}: unknown field \`${name}'`);
+  if (!field) return `${full}: unknown field \`${name}'`;
   const width = fieldWidth(field);
   if (nameEnd === t.length || (nameEnd + 2 === t.length && t.charCodeAt(nameEnd + 1) === 93)) {
     return { field, ofs: 0, nBits: width };
   }
   // Text after the name that is not `[...]`, or after `NAME[]` (OVS's "unexpected input
   // following field syntax").
-  if (t.charCodeAt(nameEnd) !== 91 || t.startsWith('[]', nameEnd))
-    throw new Error('unexpected input following field syntax');
+  if (t.charCodeAt(nameEnd) !== 91 || t.startsWith('[]', nameEnd)) return 'unexpected input following field syntax';
   // `[A]` or `[A..B]`, A and B decimal; else OVS's mf_parse_subfield__ message.
   const aEnd = digitsEnd(t, nameEnd + 1);
   let bEnd = aEnd;
   if (aEnd > nameEnd + 1 && t.startsWith('..', aEnd)) bEnd = digitsEnd(t, aEnd + 2);
   if (aEnd === nameEnd + 1 || bEnd === aEnd + 2 || t.charCodeAt(bEnd) !== 93) {
-    throw new Error(`${full}: syntax error expecting [] or [<bit>] or [<start>..<end>]`);
+    return `${full}: syntax error expecting [] or [<bit>] or [<start>..<end>]`;
   }
   const start = digitsValue(t, nameEnd + 1, aEnd);
   const end = bEnd > aEnd ? digitsValue(t, aEnd + 2, bEnd) : start;
-  if (start > end) throw new Error(`${full}: starting bit ${start} is after ending bit ${end}`);
-  if (start >= width)
-    throw new Error(`${full}: starting bit ${start} is not valid because field is only ${width} bits wide`);
-  if (end >= width) throw new Error(`${full}: ending bit ${end} is not valid because field is only ${width} bits wide`);
-  if (bEnd + 1 !== t.length) throw new Error('unexpected input following field syntax');
+  if (start > end) return `${full}: starting bit ${start} is after ending bit ${end}`;
+  if (start >= width) return `${full}: starting bit ${start} is not valid because field is only ${width} bits wide`;
+  if (end >= width) return `${full}: ending bit ${end} is not valid because field is only ${width} bits wide`;
+  if (bEnd + 1 !== t.length) return 'unexpected input following field syntax';
   return { field, ofs: start, nBits: end - start + 1 };
+}
+
+/**
+ * `SRC->DST` as OVS's nxm_parse_reg_move reads it (move, and learn's load of a field): the source
+ * from the whole text (its errors quote all of it), then `->`, then the destination from the
+ * rest; both as wide.
+ */
+export function parseRegMove(a: string): { src: Subfield; dst: Subfield } {
+  const arrow = a.indexOf('->');
+  const src = subfieldOrError(arrow < 0 ? a : a.slice(0, arrow), true, a);
+  const unexpected = src === 'unexpected input following field syntax';
+  if (typeof src === 'string' && !unexpected) throw new Error(src);
+  if (unexpected || arrow < 0) throw new Error(`${a}: missing \`->' following source`);
+  const dst = parseSubfield(a.slice(arrow + 2), true);
+  if (src.nBits !== dst.nBits) {
+    throw new Error(`${a}: source field is ${src.nBits} bits wide but destination is ${dst.nBits} bits wide`);
+  }
+  return { src, dst };
 }
 
 /** The decimal number `s[from, to)` (all digits), read in place rather than sliced. */

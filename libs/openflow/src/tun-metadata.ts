@@ -1,6 +1,6 @@
 import type { Writer } from './bytes.js';
 import { readUint } from './bytes.js';
-import { parseInteger } from './field-parse.js';
+import { parseIntegerText } from './field-parse.js';
 import { TLV_MAX_FIELDS, TLV_MAX_OPTION_SPACE } from './tlv-table.js';
 
 /**
@@ -36,7 +36,6 @@ export type TunMd = (TunMdEntry | undefined)[];
 const BYTE_ONES: readonly bigint[] = Array.from({ length: 125 }, (_, len) => (1n << BigInt(8 * len)) - 1n);
 const byteOnes = (len: number): bigint => BYTE_ONES[len];
 const MAX_VALUE = byteOnes(TUN_METADATA_MAX_BYTES);
-const U64 = byteOnes(8);
 
 /** Index N of a `tun_metadataN` name (N in 0..63, no leading zeros), else -1. */
 export function tunMdIndex(name: string): number {
@@ -70,37 +69,10 @@ function significantBytes(v: bigint): number {
   return v === 0n ? 0 : (v.toString(16).length + 1) >> 1;
 }
 
-/** One number of a tun_metadata value: hex of any length up to 124 bytes, else as strtoull. */
-function parseNumber(text: string, name: string, what: 'value' | 'mask', whole: string): bigint {
-  const bad = () => new Error(`${text}: bad syntax for ${name} ${what}`);
-  let v: bigint | undefined;
-  if (/^0[xX][0-9a-fA-F]+$/.test(text)) v = BigInt(text);
-  else if (/^-[0-9]+$/.test(text)) {
-    // strtoull negates in 64 bits.
-    const n = parseInteger(text.slice(1));
-    if (n === undefined) throw bad();
-    if (n > U64) throw new Error(`${whole}: ${what} too large for 124-byte field ${name}`);
-    v = (U64 + 1n - n) & U64;
-  } else {
-    v = parseInteger(text);
-    if (v === undefined) throw bad();
-    if (v > U64) throw new Error(`${whole}: ${what} too large for 124-byte field ${name}`);
-  }
-  if (v > MAX_VALUE) throw new Error(`${whole}: ${what} too large for 124-byte field ${name}`);
-  return v;
-}
-
-/** Parses `VALUE[/MASK]` of tun_metadataN as ovs-ofctl; an empty text is `0/0`. */
+/** Parses `VALUE[/MASK]` of tun_metadataN as ovs-ofctl (numbers of up to 124 bytes); an empty text is `0/0`. */
 export function parseTunMdValue(name: string, text: string): { value: bigint; mask: bigint | undefined } {
   if (!text) return { value: 0n, mask: 0n };
-  const slash = text.indexOf('/');
-  const valueText = slash >= 0 ? text.slice(0, slash) : text;
-  const value = parseNumber(valueText, name, 'value', valueText);
-  if (slash < 0) return { value, mask: undefined };
-  // OVS quotes the whole VALUE/MASK text in the mask's messages.
-  const maskText = text.slice(slash + 1);
-  if (!/^0[xX][0-9a-fA-F]+$|^-?[0-9]+$/.test(maskText)) throw new Error(`${text}: bad syntax for ${name} mask`);
-  return { value, mask: parseNumber(maskText, name, 'mask', text) };
+  return parseIntegerText(name, TUN_METADATA_MAX_BYTES, text);
 }
 
 /**
