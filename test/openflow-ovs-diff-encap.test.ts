@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type Action,
-  chooseProtocol,
   decodeActions,
   type EncodeContext,
   encodeAction,
@@ -21,7 +20,7 @@ import {
 } from '@softswitch/openflow';
 import fc from 'fast-check';
 import { afterAll, expect, it } from 'vitest';
-import { addFlowsBothWays, splitMessages } from './support/ofctl-capture.js';
+import { addFlowsBothWays, groupByProtocol, splitMessages } from './support/ofctl-capture.js';
 import { parseFlowBothWays } from './support/ofctl-diff.js';
 import { describeNeeding } from './support/requirements.js';
 import { seeded } from './support/seeded.js';
@@ -114,20 +113,7 @@ function ovs(args: string[]): { status: number; stdout: string; stderr: string }
 
 /** The generated flows a version can carry, grouped by the protocol parse-flows would choose. */
 function flowsByProtocol(version: string, seed: number): { groups: Map<number, string[]>; rejected: string[] } {
-  const allowed = protocolsForVersionBitmap(parseVersions(version));
-  const groups = new Map<number, string[]>();
-  const rejected: string[] = [];
-  for (const flow of generateEncapFlows(FLOWS, seed)) {
-    let p = 0;
-    try {
-      p = chooseProtocol(parseFlow(flow).usable & allowed);
-    } catch {
-      // Rejected: the error is compared with ovs-ofctl's below.
-    }
-    if (p) groups.set(p, [...(groups.get(p) ?? []), flow]);
-    else rejected.push(flow);
-  }
-  return { groups, rejected };
+  return groupByProtocol(version, generateEncapFlows(FLOWS, seed));
 }
 
 /**

@@ -2,7 +2,14 @@ import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { encodeFlowMod, Protocol, parseFlow } from '@softswitch/openflow';
+import {
+  chooseProtocol,
+  encodeFlowMod,
+  Protocol,
+  parseFlow,
+  parseVersions,
+  protocolsForVersionBitmap,
+} from '@softswitch/openflow';
 import { expect } from 'vitest';
 
 /**
@@ -66,6 +73,30 @@ export function splitMessages(text: string): string[] {
   return out;
 }
 
+/**
+ * `flows` grouped by the protocol parse-flows would choose for them under `version` (what one
+ * ovs-ofctl run per group is given), and those no protocol of `version` carries or that do not parse.
+ */
+export function groupByProtocol(
+  version: string,
+  flows: string[],
+): { groups: Map<number, string[]>; rejected: string[] } {
+  const allowed = protocolsForVersionBitmap(parseVersions(version));
+  const groups = new Map<number, string[]>();
+  const rejected: string[] = [];
+  for (const flow of flows) {
+    let p = 0;
+    try {
+      p = chooseProtocol(parseFlow(flow).usable & allowed);
+    } catch {
+      // No protocol: the caller compares the error, if it wants to.
+    }
+    if (p) groups.set(p, [...(groups.get(p) ?? []), flow]);
+    else rejected.push(flow);
+  }
+  return { groups, rejected };
+}
+
 /** One flow as real ovs-ofctl sent it and as our encoder writes it (same protocol and xid). */
 export interface FlowModPair {
   flow: string;
@@ -89,8 +120,9 @@ export async function addFlowsBothWays(
     const sw = await fakeSwitch(sock);
     const file = join(dir, `wire-${version}-${p}.flows`);
     writeFileSync(file, `${flows.join('\n')}\n`);
-    await runOvsOfctl(['--no-names', '-O', version, 'add-flows', `unix:${sock}`, file]);
+    const r = await runOvsOfctl(['--no-names', '-O', version, 'add-flows', `unix:${sock}`, file]);
     await sw.close();
+    expect(r.status).toBe(0);
     const captured = sw.messages.filter(isFlowMod);
     expect(captured.length).toBe(flows.length);
     const tid = sw.messages.some((m) => m[0] === 1 && m[1] === 4 && m.readUInt32BE(12) === 15 && m[16] === 1);
