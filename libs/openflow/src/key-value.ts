@@ -7,12 +7,12 @@
  */
 
 /** `, \t\r\n`: between key-value pairs. */
-export function isPairDelim(c: number): boolean {
+function isPairDelim(c: number): boolean {
   return c === 44 || c === 32 || c === 9 || c === 13 || c === 10;
 }
 
 /** `:=(`: between a key and its value. */
-export function isKeyDelim(c: number): boolean {
+function isKeyDelim(c: number): boolean {
   return c === 58 || c === 61 || c === 40;
 }
 
