@@ -7,6 +7,7 @@ import type { BridgeConfig, PortDbConfig } from './bridge-config.js';
 import { chooseDpPort } from './dp-port.js';
 import { DpThreads } from './dp-threads.js';
 import { stopOffload } from './offload.js';
+import { closeReplayPools } from './replay-threads.js';
 
 const DEFAULT_MAX_IDLE_MS = 10_000;
 /** A table miss sent to the controllers (reason 7, OVS's implicit miss: "no_match" on the wire). */
@@ -368,6 +369,7 @@ export class BridgeSet implements BridgeHost {
   async close(): Promise<void> {
     await stopOffload(this); // hardware entries out first (tc filters removed)
     await this.dpThreads.close();
+    await closeReplayPools(this.datapath);
     for (const bridge of this.bridges.values()) {
       this.onBridgeRemoved(bridge);
       await bridge.close();

@@ -86,6 +86,22 @@ function releasePool(dp: Datapath, entry: IdlePool, broken: boolean): void {
 }
 
 /**
+ * Stops `dp`'s pools at once, for switchd's shutdown: an idle pool's threads would otherwise keep
+ * the process alive until its POOL_IDLE_MS timer ran out.
+ */
+export async function closeReplayPools(dp: Datapath): Promise<void> {
+  const byKind = pools.get(dp);
+  if (byKind === undefined) return;
+  pools.delete(dp);
+  await Promise.all(
+    [...byKind.values()].map((e) => {
+      clearTimeout(e.timer);
+      return e.pool.close();
+    }),
+  );
+}
+
+/**
  * Feeds `feed.total` packets (the capture looped) through `threads` datapath threads, as fast as
  * possible or at `control.rate`, yielding to the event loop every SLICE_MS; returns once every
  * packet is processed and its outputs delivered (or after a cancel).
