@@ -24,7 +24,12 @@ for (const name of wanted.length ? wanted : available) {
   const results = withRatios(await mod.suite.run());
   for (const r of results) {
     const ratio = r.ratio !== undefined ? `  (${r.ratio.toFixed(2)}x ${r.baseline})` : '';
-    console.log(`${r.name.padEnd(48)} ${Number(r.value.toPrecision(4)).toLocaleString('en-US')} ${r.unit}${ratio}`);
+    // A bootstrap interval of the ratio, where the suite gives one.
+    const interval = r.params?.ratioInterval95;
+    const spread = Array.isArray(interval) ? ` [95%: ${interval.map((x) => x.toFixed(2)).join('-')}]` : '';
+    console.log(
+      `${r.name.padEnd(48)} ${Number(r.value.toPrecision(4)).toLocaleString('en-US')} ${r.unit}${ratio}${spread}`,
+    );
   }
   console.log(`-> ${writeResults(join(here, 'results'), name, results)}`);
 }

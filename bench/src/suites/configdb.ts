@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { JsonFramer } from '@softswitch/jsonrpc';
 import { processCpuSecondsFine } from '../cpu-time.js';
 import type { BenchResult, Suite } from '../harness.js';
+import { median, pairedMedianRatioInterval } from '../stats.js';
 
 /**
  * Config DB: single-row insert transactions per second over 1 and 16 connections (and the
@@ -199,11 +200,6 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<void>
   });
 }
 
-function median(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
 /**
  * Wall times of `add-port` (a fresh process each time, as users run it) for each of `targets`,
  * taken in turn run after run so that a busy moment on the machine hits every target alike.
@@ -245,6 +241,7 @@ async function addPortTimes(
     }
   }
   return times.map((ts, k) => ({
+    times: ts,
     median: median(ts),
     cpuMs: (cpu[k] * 1000) / n,
     /** Share of the runs in which this target was faster than the first target in the same turn. */
@@ -270,7 +267,11 @@ async function addPortScenario(dir: string, scenario: AddPortScenario): Promise<
     const base = `ovs-vsctl add-port vs ovsdb-server (median${label})`;
     const params = { runs: n, warmup, ports, restore };
     const ms = { unit: 'ms', higherIsBetter: false, params };
-    const wall = { ...ms, params: { ...params, oursFasterInShareOfRuns: Number(ours1.fasterShare.toFixed(3)) } };
+    const interval = pairedMedianRatioInterval(real1.times, ours1.times).map((r) => Number(r.toFixed(3)));
+    const wall = {
+      ...ms,
+      params: { ...params, oursFasterInShareOfRuns: Number(ours1.fasterShare.toFixed(3)), ratioInterval95: interval },
+    };
     results.push({ name: base, value: real1.median, ...ms });
     results.push({
       name: `ovs-vsctl add-port vs configdb (median${label})`,
@@ -346,9 +347,11 @@ export const suite: Suite = {
           let mine = 0;
           let theirCpu = Number.POSITIVE_INFINITY;
           let myCpu = Number.POSITIVE_INFINITY;
+          const roundRatios: number[] = [];
           for (let round = 0; round < ROUNDS; round++) {
             const a = await insertRate(real, conns, window);
             const b = await insertRate(ours, conns, window);
+            roundRatios.push(Number((b.rate / a.rate).toFixed(3)));
             theirs = Math.max(theirs, a.rate);
             mine = Math.max(mine, b.rate);
             theirCpu = Math.min(theirCpu, a.cpuUsPerTxn);
@@ -358,7 +361,8 @@ export const suite: Suite = {
           const base = `ovsdb-server insert txn/s, ${load}`;
           const cpuBase = `ovsdb-server CPU µs/txn, ${load}`;
           const params = { conns, window, rounds: ROUNDS };
-          const rate = { unit: 'txn/s', higherIsBetter: true, params };
+          // Each round's ours/theirs rate beside the best-of figures: how much the rounds agree.
+          const rate = { unit: 'txn/s', higherIsBetter: true, params: { ...params, roundRatios } };
           results.push(...compared(base, theirs, `configdb insert txn/s, ${load}`, mine, rate));
           const cpu = { unit: 'µs', higherIsBetter: false, params };
           results.push(...compared(cpuBase, theirCpu, `configdb CPU µs/txn, ${load}`, myCpu, cpu));
