@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mapLimited } from './support/concurrent.js';
 import { expectSameAsOvsOfctl } from './support/ofctl-diff.js';
 import { dummyBridgeArgs, type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
@@ -38,6 +39,14 @@ function generatedFlows(n: number, salt: number): string[] {
   return out;
 }
 
+const versions = [
+  [],
+  ['-O', 'OpenFlow10,OpenFlow11'],
+  ['-O', 'OpenFlow13'],
+  ['-O', 'OpenFlow14'],
+  ['-O', 'OpenFlow15'],
+];
+
 describeNeeding(
   { binaries: ['ovs-vswitchd', 'ovsdb-server', 'ovs-ofctl', 'ovs-vsctl'] },
   'ofctl --bundle against ovs-ofctl',
@@ -63,18 +72,20 @@ describeNeeding(
       ]);
       // Table 254 is read-only: the add itself fails and the bundle is discarded.
       write('readonly', ['priority=9,actions=drop', 'table=254,actions=drop', 'priority=8,actions=drop']);
-      const ports = [
-        { name: 'p1', ofport: 1 },
-        { name: 'p2', ofport: 2 },
-      ];
+      // One bridge per OpenFlow version choice (br0, br1...), each with ports 1 and 2.
+      const bridges = versions.flatMap((_, i) => [
+        ...(i > 0 ? ['--'] : []),
+        ...dummyBridgeArgs(`br${i}`, [
+          { name: `br${i}p1`, ofport: 1 },
+          { name: `br${i}p2`, ofport: 2 },
+        ]),
+      ]);
       ovs = startOvsSandbox();
-      ovs.vsctl(...dummyBridgeArgs('br0', ports));
+      ovs.vsctl(...bridges);
       sw = await startSwitchd();
-      const vsctl = spawnSync(
-        'ovs-vsctl',
-        [`--db=unix:${join(sw.rundir, 'db.sock')}`, ...dummyBridgeArgs('br0', ports)],
-        { encoding: 'utf8' },
-      );
+      const vsctl = spawnSync('ovs-vsctl', [`--db=unix:${join(sw.rundir, 'db.sock')}`, ...bridges], {
+        encoding: 'utf8',
+      });
       expect(vsctl.stderr).toBe('');
     }, 30_000);
 
@@ -128,31 +139,25 @@ describeNeeding(
     const targets = [
       {
         name: 'ovs-vswitchd',
-        ours: () => [`unix:${join(ovs.dir, 'br0.mgmt')}`],
-        theirs: () => `unix:${join(ovs.dir, 'br0.mgmt')}`,
+        ours: (br: string) => [`unix:${join(ovs.dir, `${br}.mgmt`)}`],
+        theirs: (br: string) => `unix:${join(ovs.dir, `${br}.mgmt`)}`,
       },
       {
         name: 'softswitch',
-        ours: () => ['br0', '--rundir', sw.rundir],
-        theirs: () => `unix:${join(sw.rundir, 'br0.mgmt')}`,
+        ours: (br: string) => [br, '--rundir', sw.rundir],
+        theirs: (br: string) => `unix:${join(sw.rundir, `${br}.mgmt`)}`,
       },
-    ];
-
-    const versions = [
-      [],
-      ['-O', 'OpenFlow10,OpenFlow11'],
-      ['-O', 'OpenFlow13'],
-      ['-O', 'OpenFlow14'],
-      ['-O', 'OpenFlow15'],
     ];
 
     for (const target of targets) {
       it.concurrent(`runs the same --bundle sessions as ovs-ofctl on ${target.name}`, async () => {
-        for (const O of versions) {
+        // Each version's session has a bridge of its own, so sessions are independent: two at a
+        // time per switch (four in all) keep both cores busy while a step waits on a switch.
+        await mapLimited(versions, 2, async (O, i) => {
           for (const step of session(O)) {
-            await expectSameAsOvsOfctl(step, target.theirs(), target.ours());
+            await expectSameAsOvsOfctl(step, target.theirs(`br${i}`), target.ours(`br${i}`));
           }
-        }
+        });
       }, 240_000);
     }
 

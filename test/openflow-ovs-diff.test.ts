@@ -11,9 +11,11 @@ import {
   protocolsForVersionBitmap,
 } from '@softswitch/openflow';
 import { afterAll, expect, it } from 'vitest';
+import { mapLimited } from './support/concurrent.js';
 import { splitMessages } from './support/ofctl-capture.js';
-import { parseFlowBothWays } from './support/ofctl-diff.js';
+import { parseFlowsBothWays, versionFlowCases } from './support/ofctl-diff.js';
 import { describeNeeding } from './support/requirements.js';
+import { runAsync } from './support/shell.js';
 
 /**
  * Differential test: our flow parser + encoder + decoder + printer against the real
@@ -105,37 +107,38 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow parse-flows vs ovs-ofctl'
     }
   });
 
-  it('each flow alone chooses the same protocol, prints or fails the same (sample of 150 per version)', () => {
-    const flows = generateFlows(150, 77);
+  it('each flow alone chooses the same protocol, prints or fails the same (sample of 150 per version)', async () => {
+    const cases = versionFlowCases(VERSIONS, generateFlows(150, 77));
+    const outputs = await mapLimited(cases, 4, ({ version, flow }) =>
+      runAsync('ovs-ofctl', ['-O', version, 'parse-flow', flow]),
+    );
     const diffs: string[] = [];
     let n = 0;
-    for (const version of VERSIONS) {
+    for (const [k, { version, flow }] of cases.entries()) {
       const allowed = protocolsForVersionBitmap(parseVersions(version));
-      for (const flow of flows) {
-        const theirs = ovs(['-O', version, 'parse-flow', flow]);
-        let ours: string;
-        let ourStatus = 0;
-        try {
-          ours = parseFlowsOutput([flow], allowed);
-        } catch (e) {
-          ours = (e as Error).message;
-          ourStatus = 1;
-        }
-        const theirText =
-          theirs.status === 0
-            ? theirs.stdout
-            : (theirs.stderr.split('\n').find((l) => l.startsWith('ovs-ofctl: ')) ?? '').replace('ovs-ofctl: ', '');
-        n++;
-        if (ourStatus !== (theirs.status === 0 ? 0 : 1) || ours.trim() !== theirText.trim()) {
-          diffs.push(`${version} ${flow}\n ours:   ${ours.trim()}\n theirs: ${theirText.trim()}`);
-        }
+      const theirs = outputs[k];
+      let ours: string;
+      let ourStatus = 0;
+      try {
+        ours = parseFlowsOutput([flow], allowed);
+      } catch (e) {
+        ours = (e as Error).message;
+        ourStatus = 1;
+      }
+      const theirText =
+        theirs.status === 0
+          ? theirs.stdout
+          : (theirs.stderr.split('\n').find((l) => l.startsWith('ovs-ofctl: ')) ?? '').replace('ovs-ofctl: ', '');
+      n++;
+      if (ourStatus !== (theirs.status === 0 ? 0 : 1) || ours.trim() !== theirText.trim()) {
+        diffs.push(`${version} ${flow}\n ours:   ${ours.trim()}\n theirs: ${theirText.trim()}`);
       }
     }
     if (diffs.length) console.log(`${diffs.length}/${n} differ; first:\n${diffs.slice(0, 3).join('\n')}`);
     expect(diffs).toEqual([]);
   });
 
-  it('prints hand-written edge cases identically (octal numbers, decimal ports and tables, ct(), learn...)', () => {
+  it('prints hand-written edge cases identically (octal numbers, decimal ports and tables, ct(), learn...)', async () => {
     const edge = [
       'tcp,tp_dst=010,actions=drop',
       'ct_label=0,actions=drop',
@@ -160,30 +163,28 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow parse-flows vs ovs-ofctl'
       'vlan_tci=0x1005/0x1fff,dl_vlan_pcp=3,actions=strip_vlan,push_vlan:0x88a8,mod_vlan_vid:7',
       'reg0=,ipv4,ip6,actions=drop',
     ];
-    for (const version of VERSIONS) {
-      for (const flow of edge) {
-        const { ours, theirs } = parseFlowBothWays(version, flow);
-        expect({ version, flow, out: ours }).toEqual({ version, flow, out: theirs });
-      }
+    const cases = versionFlowCases(VERSIONS, edge);
+    for (const [k, { ours, theirs }] of (await parseFlowsBothWays(cases)).entries()) {
+      const { version, flow } = cases[k];
+      expect({ version, flow, out: ours }).toEqual({ version, flow, out: theirs });
     }
   });
 
-  it('conntrack tuple, xxreg and tunnel IPv6/GBP/flags fields: seeded combinations print or fail identically', () => {
+  it('conntrack tuple, xxreg and tunnel IPv6/GBP/flags fields: seeded combinations print or fail identically', async () => {
     const flows = ctTupleFlows(120, 7);
     let printed = 0;
-    for (const version of VERSIONS) {
-      for (const flow of flows) {
-        const { ours, theirs, ovsOk } = parseFlowBothWays(version, flow);
-        if (ovsOk && !theirs.includes('decode error')) printed++;
-        expect({ version, flow, out: ours }).toEqual({ version, flow, out: theirs });
-      }
+    const cases = versionFlowCases(VERSIONS, flows);
+    for (const [k, { ours, theirs, ovsOk }] of (await parseFlowsBothWays(cases)).entries()) {
+      const { version, flow } = cases[k];
+      if (ovsOk && !theirs.includes('decode error')) printed++;
+      expect({ version, flow, out: ours }).toEqual({ version, flow, out: theirs });
     }
     // The mix must exercise both sides: flows OVS accepts and prints, and ones it refuses.
     expect(printed).toBeGreaterThan(90);
     expect(printed).toBeLessThan(flows.length * VERSIONS.length);
   });
 
-  it('rejects the same malformed flows with the same message', () => {
+  it('rejects the same malformed flows with the same message', async () => {
     const bad = [
       'foo=1,actions=drop',
       'ip',
@@ -233,8 +234,9 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'openflow parse-flows vs ovs-ofctl'
       'actions=move:NXM_NX_REG1[]->NXM_NX_REG0[0..15]',
       'actions=move:tun_flags[]->reg0[0..15]',
     ];
-    for (const flow of bad) {
-      const theirs = ovs(['parse-flow', flow]);
+    const outputs = await mapLimited(bad, 4, (flow) => runAsync('ovs-ofctl', ['parse-flow', flow]));
+    for (const [k, flow] of bad.entries()) {
+      const theirs = outputs[k];
       expect(theirs.status).not.toBe(0);
       let message = '';
       try {

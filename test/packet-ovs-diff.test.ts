@@ -15,6 +15,7 @@ import {
 } from '@softswitch/packet';
 import { readCaptureFile } from '@softswitch/pcap';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { mapLimited } from './support/concurrent.js';
 import { type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
 
@@ -23,20 +24,6 @@ const ETHERNET_LINKTYPE = 1;
 const PCAP_DIR = join(import.meta.dirname, '..', 'fixtures', 'pcap');
 
 const toHex = (p: Uint8Array) => Buffer.from(p.buffer, p.byteOffset, p.length).toString('hex');
-
-/** Runs `fn` over `items` with at most `limit` calls in flight, keeping the order of results. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 interface Case {
   name: string;

@@ -7,9 +7,11 @@ import { composePacket } from '@softswitch/packet';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { encodeFlowRemoved } from '../apps/switchd/src/openflow/flow-removed.js';
 import { encodePacketIn2 } from '../apps/switchd/src/openflow/packet-in2.js';
+import { allSettledOrThrow, mapLimited } from './support/concurrent.js';
 import { fakeBridge, ofctlAsync, rawSession } from './support/openflow-fake-bridge.js';
 import { dummyBridgeArgs, type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
+import { runAsync } from './support/shell.js';
 import { binPath, type RunningSwitchd, startSwitchd, waitFor } from './support/switchd.js';
 
 function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv) {
@@ -53,12 +55,31 @@ function real(ovs: OvsSandbox): Switch {
   };
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
+/** Like `run`, without blocking: for printing many messages side by side. */
+async function runConcurrently(cmd: string, args: string[]): Promise<string> {
+  const r = await runAsync(cmd, args);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+/** `ofp-print` of each message by ovs-ofctl (`want`) and by our ofctl (`got`), three messages at a time. */
+function printedByBoth(hexes: string[]): Promise<{ want: string; got: string }[]> {
+  return mapLimited(hexes, 3, async (hex) => {
+    const [want, got] = await Promise.all([
+      runConcurrently('ovs-ofctl', ['ofp-print', hex]),
+      runConcurrently(process.execPath, [binPath('ofctl'), 'ofp-print', hex]),
+    ]);
+    return { want, got };
+  });
+}
+
+/** `n` distinct free TCP ports: all held open at once, so two callers never get the same one. */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = Array.from({ length: n }, () => createServer());
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))));
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  return ports;
 }
 
 const u32 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
@@ -196,60 +217,64 @@ describeNeeding(
     }
 
     it('Controller is_connected, role and status (state, last_error, sec_since_*) as OVS writes them', async () => {
-      const rows: ControllerRow[][][] = [];
-      for (const sw of both) {
-        const tcPort = await freePort();
-        const tc = spawn('ovs-testcontroller', [`ptcp:${tcPort}:127.0.0.1`], { stdio: 'ignore', env: sw.env });
-        children.push(tc);
-        const master = await masterController();
-        servers.push(master.server);
-        const names = new Map([
-          [`tcp:127.0.0.1:${tcPort}`, 'testcontroller'],
-          [`tcp:127.0.0.1:${master.port}`, 'master'],
-          ['tcp:127.0.0.1:1', 'unreachable'],
-        ]);
-        addBridge(sw);
-        try {
-          await waitListening(tcPort);
-          sw.vsctl('set-controller', 'br0', ...names.keys());
-          const settled = (want: (r: ControllerRow[]) => boolean) => {
-            let last: ControllerRow[] = [];
-            return waitFor(
-              `${sw.name}: controller status`,
-              () => {
-                last = controllers(sw, names);
-                return want(last);
-              },
-              25_000,
-            ).then(
-              () => last,
-              (e: Error) => {
-                throw new Error(`${e.message}: ${JSON.stringify(last)}`);
-              },
+      // Each switch has its own controllers, so both run at once: most of the time is each
+      // switch's reconnection backoff.
+      const tcPorts = await freePorts(both.length);
+      const rows = await allSettledOrThrow(
+        both.map(async (sw, i): Promise<ControllerRow[][]> => {
+          const tcPort = tcPorts[i];
+          const tc = spawn('ovs-testcontroller', [`ptcp:${tcPort}:127.0.0.1`], { stdio: 'ignore', env: sw.env });
+          children.push(tc);
+          const master = await masterController();
+          servers.push(master.server);
+          const names = new Map([
+            [`tcp:127.0.0.1:${tcPort}`, 'testcontroller'],
+            [`tcp:127.0.0.1:${master.port}`, 'master'],
+            ['tcp:127.0.0.1:1', 'unreachable'],
+          ]);
+          addBridge(sw);
+          try {
+            await waitListening(tcPort);
+            sw.vsctl('set-controller', 'br0', ...names.keys());
+            const settled = (want: (r: ControllerRow[]) => boolean) => {
+              let last: ControllerRow[] = [];
+              return waitFor(
+                `${sw.name}: controller status`,
+                () => {
+                  last = controllers(sw, names);
+                  return want(last);
+                },
+                25_000,
+              ).then(
+                () => last,
+                (e: Error) => {
+                  throw new Error(`${e.message}: ${JSON.stringify(last)}`);
+                },
+              );
+            };
+            const find = (r: ControllerRow[], t: string) => r.find((x) => x.target === t);
+            const connected = await settled(
+              (r) =>
+                find(r, 'testcontroller')?.is_connected === true &&
+                find(r, 'master')?.role === 'master' &&
+                find(r, 'unreachable')?.status.last_error !== undefined,
             );
-          };
-          const find = (r: ControllerRow[], t: string) => r.find((x) => x.target === t);
-          const connected = await settled(
-            (r) =>
-              find(r, 'testcontroller')?.is_connected === true &&
-              find(r, 'master')?.role === 'master' &&
-              find(r, 'unreachable')?.status.last_error !== undefined,
-          );
-          // The testcontroller goes away: disconnected, then refused on the next try.
-          tc.kill();
-          const disconnected = await settled(
-            (r) =>
-              find(r, 'testcontroller')?.is_connected === false &&
-              find(r, 'testcontroller')?.status.last_error === 'Connection refused' &&
-              find(r, 'testcontroller')?.status.sec_since_disconnect !== undefined,
-          );
-          rows.push([connected, disconnected]);
-        } finally {
-          tc.kill();
-          master.server.close();
-          sw.vsctl('del-br', 'br0');
-        }
-      }
+            // The testcontroller goes away: disconnected, then refused on the next try.
+            tc.kill();
+            const disconnected = await settled(
+              (r) =>
+                find(r, 'testcontroller')?.is_connected === false &&
+                find(r, 'testcontroller')?.status.last_error === 'Connection refused' &&
+                find(r, 'testcontroller')?.status.sec_since_disconnect !== undefined,
+            );
+            return [connected, disconnected];
+          } finally {
+            tc.kill();
+            master.server.close();
+            sw.vsctl('del-br', 'br0');
+          }
+        }),
+      );
       const [got, expected] = rows;
       expect(got).toEqual(expected);
       expect(expected[0].find((r) => r.target === 'testcontroller')).toMatchObject({
@@ -265,7 +290,7 @@ describeNeeding(
     }, 120_000);
 
     it('inactivity probe: a controller that never answers the echo request is dropped (Connection timed out), then reconnected', async () => {
-      const results = await Promise.all(
+      const results = await allSettledOrThrow(
         both.map(async (sw) => {
           let echoes = 0;
           // Says hello, then nothing: echo requests go unanswered.
@@ -317,7 +342,7 @@ describeNeeding(
         ['OpenFlow14', false],
         ['OpenFlow15', false],
       ] as const;
-      const outputs = await Promise.all(
+      const outputs = await allSettledOrThrow(
         both.map(async (sw) => {
           addBridge(sw);
           const monitors: ReturnType<typeof monitor>[] = [];
@@ -414,7 +439,7 @@ describeNeeding(
                 .replace(/ addr:[\s\S]*/, ''),
             ),
           );
-        const results = await Promise.all(
+        const results = await allSettledOrThrow(
           both.map(async (sw) => {
             addBridge(sw);
             const sessions: ReturnType<typeof rawSession>[] = [];
@@ -477,7 +502,7 @@ describeNeeding(
           'table=0,priority=0,actions=controller',
           `priority=100,dl_src=${mac(PROBE)},actions=controller`,
         ];
-        const results = await Promise.all(
+        const results = await allSettledOrThrow(
           both.map(async (sw) => {
             addBridge(sw);
             let child: ChildProcess | undefined;
@@ -522,28 +547,30 @@ describeNeeding(
       }, 60_000);
     }
 
-    it('NXT_PACKET_IN2: ofctl ofp-print prints it as ovs-ofctl does', () => {
+    it('NXT_PACKET_IN2: ofctl ofp-print prints it as ovs-ofctl does', async () => {
       const pkt = Buffer.from(frame(1, 2), 'hex');
-      for (const [version, tableId, cookie, reason] of [
-        [1, 1, 7n, 1],
-        [4, 0, 0xffffffffffffffffn, 0],
-        [6, 3, 0xabcn, 1],
-      ] as const) {
-        const hex = Buffer.from(encodePacketIn2(version, { packet: pkt, inPort: 3, tableId, cookie }, reason)).toString(
-          'hex',
-        );
-        const want = run('ovs-ofctl', ['ofp-print', hex]);
+      const hexes = (
+        [
+          [1, 1, 7n, 1],
+          [4, 0, 0xffffffffffffffffn, 0],
+          [6, 3, 0xabcn, 1],
+        ] as const
+      ).map(([version, tableId, cookie, reason]) =>
+        Buffer.from(encodePacketIn2(version, { packet: pkt, inPort: 3, tableId, cookie }, reason)).toString('hex'),
+      );
+      for (const { want, got } of await printedByBoth(hexes)) {
         expect(want).toMatch(/^NXT_PACKET_IN2/);
-        expect(run(process.execPath, [binPath('ofctl'), 'ofp-print', hex])).toBe(want);
+        expect(got).toBe(want);
       }
     });
 
-    it('flow-removed in every form (1.0, NXM, 1.3, 1.4, 1.5): ofctl ofp-print prints it as ovs-ofctl does', () => {
+    it('flow-removed in every form (1.0, NXM, 1.3, 1.4, 1.5): ofctl ofp-print prints it as ovs-ofctl does', async () => {
       const bridge = fakeBridge();
       const flow =
         'table=4,cookie=0x3,priority=9,send_flow_rem,idle_timeout=7,hard_timeout=5,udp,nw_src=1.2.3.4,actions=drop';
       bridge.ofproto.flowMod(parseFlow(flow).fm, 4);
       const [removed] = bridge.ofproto.flowMod(parseFlow('table=4,priority=9,udp,nw_src=1.2.3.4', 4).fm, 4);
+      const hexes: string[] = [];
       for (const [version, nxm] of [
         [1, false],
         [1, true],
@@ -553,11 +580,12 @@ describeNeeding(
       ] as const) {
         for (const reason of [1, 4]) {
           const msg = encodeFlowRemoved({ ...removed, reason }, version, nxm, removed.entry.created + 1500);
-          const hex = Buffer.from(msg).toString('hex');
-          const want = run('ovs-ofctl', ['ofp-print', hex]);
-          expect(want).toMatch(/FLOW_REMOVED/);
-          expect(run(process.execPath, [binPath('ofctl'), 'ofp-print', hex])).toBe(want);
+          hexes.push(Buffer.from(msg).toString('hex'));
         }
+      }
+      for (const { want, got } of await printedByBoth(hexes)) {
+        expect(want).toMatch(/FLOW_REMOVED/);
+        expect(got).toBe(want);
       }
     });
   },

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { composePacket } from '@softswitch/packet';
 import { readCaptureFile } from '@softswitch/pcap';
-import { afterAll, afterEach, expect, it } from 'vitest';
+import { expect, it, type TestContext } from 'vitest';
 import { type OvsSandbox, startOvsSandbox } from './support/ovs.js';
 import { describeNeeding } from './support/requirements.js';
 import { type RunningSwitchd, startSwitchd, waitFor } from './support/switchd.js';
@@ -61,6 +61,13 @@ async function frames(path: string): Promise<string[]> {
   return (await readCaptureFile(path)).map((p) => Buffer.from(p.data).toString('hex'));
 }
 
+/**
+ * Open_vSwitch settings for the frame-by-frame comparisons: every megaflow kept for the dumps
+ * (the default idles them out after 10 s), and a revalidator round every 100 ms (OVS's minimum)
+ * instead of 500: `inject` waits for one round per frame, so only that wait gets shorter.
+ */
+const COMPARISON_CONFIG = ['other_config:max-idle=60000', 'other_config:max-revalidator=100'];
+
 /** Bridge with dummy ports whose transmissions go to `<dir>/<port>.pcap`. */
 function addBridge(
   sw: Switch,
@@ -98,18 +105,22 @@ const receivedVlan = (hex: string): string | undefined =>
   hex.slice(24, 28) === '8100' ? String(Number.parseInt(hex.slice(28, 32), 16) & 0xfff) : undefined;
 
 describeNeeding({ binaries: ['ovs-vsctl', 'ovs-appctl', 'ovs-vswitchd', 'ovsdb-server'] }, 'switchd forwarding', () => {
-  const running: RunningSwitchd[] = [];
-  const sandboxes: OvsSandbox[] = [];
-  afterEach(async () => {
-    for (const s of running.splice(0)) await s.stop();
-  });
-  afterAll(() => {
-    for (const s of sandboxes) s.stop();
-  });
-
-  it('floods, learns, then forwards unicast; adding a port leaves the others alone', async () => {
+  // Each test starts its own switches and stops them when it ends: the comparisons with
+  // ovs-vswitchd run side by side (it.concurrent), so that the fail-open test's 15 s wait
+  // overlaps the other two instead of adding to them.
+  async function switchdFor(ctx: TestContext): Promise<RunningSwitchd> {
     const proc = await startSwitchd();
-    running.push(proc);
+    ctx.onTestFinished(() => proc.stop());
+    return proc;
+  }
+  function sandboxFor(ctx: TestContext): OvsSandbox {
+    const ovs = startOvsSandbox();
+    ctx.onTestFinished(() => ovs.stop());
+    return ovs;
+  }
+
+  it('floods, learns, then forwards unicast; adding a port leaves the others alone', async (ctx) => {
+    const proc = await switchdFor(ctx);
     const sw = ours(proc);
     addBridge(sw, 'br0', [
       { name: 'p1', ofport: 1 },
@@ -159,9 +170,8 @@ describeNeeding({ binaries: ['ovs-vsctl', 'ovs-appctl', 'ovs-vswitchd', 'ovsdb-s
     expect(sw.vsctl('get', 'interface', 'p1', 'statistics:rx_packets').trim()).toBe('2');
   });
 
-  it('revalidates after flow-mods from real ovs-ofctl', async () => {
-    const proc = await startSwitchd();
-    running.push(proc);
+  it('revalidates after flow-mods from real ovs-ofctl', async (ctx) => {
+    const proc = await switchdFor(ctx);
     const sw = ours(proc);
     addBridge(sw, 'br0', [
       { name: 'p1', ofport: 1 },
@@ -183,9 +193,8 @@ describeNeeding({ binaries: ['ovs-vsctl', 'ovs-appctl', 'ovs-vswitchd', 'ovsdb-s
     expect(await pcap()).toEqual([a2b, a2b, a2b]);
   });
 
-  it('drops everything on a fail_mode=secure bridge without flows, and counts it', async () => {
-    const proc = await startSwitchd();
-    running.push(proc);
+  it('drops everything on a fail_mode=secure bridge without flows, and counts it', async (ctx) => {
+    const proc = await switchdFor(ctx);
     const sw = ours(proc);
     addBridge(
       sw,
@@ -209,11 +218,10 @@ describeNeeding({ binaries: ['ovs-vsctl', 'ovs-appctl', 'ovs-vswitchd', 'ovsdb-s
     expect(await frames(join(sw.dir, 'p2.pcap'))).toEqual([frame(1, 'bcast')]);
   });
 
-  it('fail_mode=standalone fails open 15 s after its controllers went away, as ovs-vswitchd', async () => {
-    const ovs = startOvsSandbox();
-    sandboxes.push(ovs);
-    const proc = await startSwitchd();
-    running.push(proc);
+  it.concurrent('fail_mode=standalone fails open 15 s after its controllers went away, as ovs-vswitchd', async (ctx) => {
+    const { expect } = ctx;
+    const ovs = sandboxFor(ctx);
+    const proc = await switchdFor(ctx);
     const both: Switch[] = [ours(proc), real(ovs)];
     const ports = [
       { name: 'p1', ofport: 1 },
@@ -239,7 +247,8 @@ describeNeeding({ binaries: ['ovs-vsctl', 'ovs-appctl', 'ovs-vswitchd', 'ovsdb-s
       expect(trace(sw)).toMatch(/Datapath actions: drop\n/);
     }
     // Fail-open: the flows are flushed and a hidden NORMAL rule above every flow forwards.
-    for (const sw of both) await waitFor('fail-open', () => trace(sw).includes('priority 15790320'), 25_000);
+    // 15 s of the fail-open timer: a trace every 250 ms is plenty.
+    for (const sw of both) await waitFor('fail-open', () => trace(sw).includes('priority 15790320'), 25_000, 250);
     expect(trace(both[0])).toBe(trace(both[1]));
     expect(trace(both[0])).toMatch(/ 0\. priority 15790320\n {4}NORMAL\n/);
     expect(flows(both[0])).toBe(flows(both[1]));
@@ -258,18 +267,17 @@ describeNeeding({ binaries: ['ovs-vsctl', 'ovs-appctl', 'ovs-vswitchd', 'ovsdb-s
     expect(trace(both[0])).toBe(trace(both[1]));
   }, 60_000);
 
-  it('patch ports join two bridges: the same frames out of the same ports as ovs-vswitchd', async () => {
-    const ovs = startOvsSandbox();
-    sandboxes.push(ovs);
-    const proc = await startSwitchd();
-    running.push(proc);
+  it.concurrent('patch ports join two bridges: the same frames out of the same ports as ovs-vswitchd', async (ctx) => {
+    const { expect } = ctx;
+    const ovs = sandboxFor(ctx);
+    const proc = await switchdFor(ctx);
     const both: Switch[] = [ours(proc), real(ovs)];
     const patch = (bridge: string, name: string, peer: string, ofport: number) => [
       ...['--', 'add-port', bridge, name, '--', 'set', 'interface', name, 'type=patch'],
       ...[`options:peer=${peer}`, `ofport_request=${ofport}`],
     ];
     for (const sw of both) {
-      sw.vsctl('set', 'Open_vSwitch', '.', 'other_config:max-idle=60000');
+      sw.vsctl('set', 'Open_vSwitch', '.', ...COMPARISON_CONFIG);
       addBridge(sw, 'br0', [
         { name: 'p1', ofport: 1 },
         { name: 'p2', ofport: 2 },
@@ -325,13 +333,12 @@ describeNeeding({ binaries: ['ovs-vsctl', 'ovs-appctl', 'ovs-vswitchd', 'ovsdb-s
         ),
       )?.[1];
     expect(trace(both[0])).toBe(trace(both[1]));
-  });
+  }, 60_000);
 
-  it('forwards the same frames out of the same ports as real ovs-vswitchd, byte for byte', async () => {
-    const ovs = startOvsSandbox();
-    sandboxes.push(ovs);
-    const proc = await startSwitchd();
-    running.push(proc);
+  it.concurrent('forwards the same frames out of the same ports as real ovs-vswitchd, byte for byte', async (ctx) => {
+    const { expect } = ctx;
+    const ovs = sandboxFor(ctx);
+    const proc = await switchdFor(ctx);
     const ports = [
       { name: 'p1', ofport: 1 },
       { name: 'p2', ofport: 2, vlan: ['tag=10'] },
@@ -341,8 +348,7 @@ describeNeeding({ binaries: ['ovs-vsctl', 'ovs-appctl', 'ovs-vswitchd', 'ovsdb-s
     ];
     const both: Switch[] = [ours(proc), real(ovs)];
     for (const sw of both) {
-      // Keep every megaflow for the comparison below (the default idles them out after 10 s).
-      sw.vsctl('set', 'Open_vSwitch', '.', 'other_config:max-idle=60000');
+      sw.vsctl('set', 'Open_vSwitch', '.', ...COMPARISON_CONFIG);
       addBridge(sw, 'br0', ports);
     }
     const sequence: [string, string][] = [
@@ -464,5 +470,5 @@ describeNeeding({ binaries: ['ovs-vsctl', 'ovs-appctl', 'ovs-vswitchd', 'ovsdb-s
         .map((l) => l.replace(/\s+\d+$/, ''))
         .sort();
     expect(fdb(both[0])).toEqual(fdb(both[1]));
-  });
+  }, 60_000);
 });

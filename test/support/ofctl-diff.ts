@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { parseFlowsOutput, parseVersions, protocolsForVersionBitmap } from '@softswitch/openflow';
 import { expect } from 'vitest';
+import { mapLimited } from './concurrent.js';
 import { runAsync, type ShellResult } from './shell.js';
 import { binPath } from './switchd.js';
 
@@ -61,8 +62,33 @@ export async function expectSameAsOvsOfctl(
  * One flow through `ovs-ofctl -O VERSION parse-flow` and through our parser/encoder/printer: each
  * side's output, or `error: MESSAGE` (ovs-ofctl's fatal line without its program name).
  */
-export function parseFlowBothWays(version: string, flow: string): { ours: string; theirs: string; ovsOk: boolean } {
+export function parseFlowBothWays(version: string, flow: string): ParsedBothWays {
   const r = spawnSync('ovs-ofctl', ['-O', version, 'parse-flow', flow], { encoding: 'utf8' });
+  return compareParse(version, flow, { status: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' });
+}
+
+export interface ParsedBothWays {
+  ours: string;
+  theirs: string;
+  ovsOk: boolean;
+}
+
+/**
+ * parseFlowBothWays for many (version, flow) cases, four ovs-ofctl processes at a time (each is
+ * mostly start-up); the results in the order of `cases`.
+ */
+export function parseFlowsBothWays(cases: readonly { version: string; flow: string }[]): Promise<ParsedBothWays[]> {
+  return mapLimited(cases, 4, async ({ version, flow }) =>
+    compareParse(version, flow, await runAsync('ovs-ofctl', ['-O', version, 'parse-flow', flow])),
+  );
+}
+
+/** Every (version, flow) pair, versions outermost: the order the tests' loops had. */
+export function versionFlowCases(versions: readonly string[], flows: readonly string[]) {
+  return versions.flatMap((version) => flows.map((flow) => ({ version, flow })));
+}
+
+function compareParse(version: string, flow: string, r: ShellResult): ParsedBothWays {
   let ours: string;
   try {
     ours = parseFlowsOutput([flow], protocolsForVersionBitmap(parseVersions(version)));

@@ -11,12 +11,16 @@ export function binPath(tool: string): string {
   return join(repoRoot, 'bin', tool);
 }
 
-/** Polls `check` until it holds or `timeoutMs` passes; for waiting on daemons without sleeping blindly. */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+/**
+ * Polls `check` until it holds or `timeoutMs` passes; for waiting on daemons without sleeping
+ * blindly. A longer `intervalMs` suits a check that runs a tool and waits out a protocol timer
+ * of seconds: polling it every 20 ms would only load the machine.
+ */
+export async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000, intervalMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
