@@ -12,8 +12,9 @@ import {
   RawJson,
   RpcError,
 } from '@softswitch/jsonrpc';
-import { type ChangeSet, type Commit, Database } from './database.js';
+import { type Commit, Database } from './database.js';
 import { OvsdbError } from './errors.js';
+import { CommitHistory } from './history.js';
 import { Monitor, type MonitorVersion, mergeChanges, type RowTextCache } from './monitor.js';
 import { newRow, newUuid } from './row.js';
 import { type DatabaseSchema, schemaToJson } from './schema.js';
@@ -23,12 +24,11 @@ import { executeTransaction, NO_RESULT, type TxnOutcome } from './transaction.js
 import { loadVswitchSchema } from './vswitch-schema.js';
 
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
-const HISTORY = 100;
 
 /** One database the server serves, with its storage and recent history for monitor_cond_since. */
 class ServedDatabase {
   lastTxnId = ZERO_UUID;
-  readonly history: { txnId: string; changes: ChangeSet }[] = [];
+  readonly history = new CommitHistory();
   /** Every monitor of this database, with its session: whom a commit concerns. */
   readonly monitors = new Map<Monitor, Session>();
   private schemaJson: RawJson | undefined;
@@ -479,8 +479,7 @@ export class OvsdbServer {
     };
     d.db.apply(commit.changes, outcome.refDelta);
     d.lastTxnId = commit.txnId;
-    d.history.push({ txnId: commit.txnId, changes: commit.changes });
-    if (d.history.length > HISTORY) d.history.shift();
+    d.history.add(commit.txnId, commit.changes, d.db.rowCount());
     // The first commit of a turn is written at once (no added latency for a lone client); more
     // commits in the same turn wait for one shared write at the end of the turn.
     if (this.commitsThisTurn++ === 0) {
@@ -610,10 +609,10 @@ export class OvsdbServer {
     d.monitors.set(m, session);
     if (version !== 3) return new RawJson(d.initialText(m));
     const since = params[3];
-    const at = typeof since === 'string' && since !== ZERO_UUID ? d.history.findIndex((h) => h.txnId === since) : -1;
     if (since === d.lastTxnId && since !== ZERO_UUID) return [true, d.lastTxnId, {}];
-    if (at >= 0) {
-      const merged = mergeChanges(d.history.slice(at + 1).map((h) => h.changes));
+    const missed = typeof since === 'string' && since !== ZERO_UUID ? d.history.since(since) : undefined;
+    if (missed) {
+      const merged = mergeChanges(missed);
       return new RawJson(`[true,"${d.lastTxnId}",${m.updateText(merged) ?? '{}'}]`);
     }
     return new RawJson(`[false,"${d.lastTxnId}",${d.initialText(m)}]`);
