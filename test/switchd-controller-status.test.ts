@@ -73,13 +73,12 @@ function printedByBoth(hexes: string[]): Promise<{ want: string; got: string }[]
   });
 }
 
-/** `n` distinct free TCP ports: all held open at once, so two callers never get the same one. */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = Array.from({ length: n }, () => createServer());
-  await Promise.all(servers.map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))));
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
-  return ports;
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
 }
 
 const u32 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
@@ -217,64 +216,60 @@ describeNeeding(
     }
 
     it('Controller is_connected, role and status (state, last_error, sec_since_*) as OVS writes them', async () => {
-      // Each switch has its own controllers, so both run at once: most of the time is each
-      // switch's reconnection backoff.
-      const tcPorts = await freePorts(both.length);
-      const rows = await allSettledOrThrow(
-        both.map(async (sw, i): Promise<ControllerRow[][]> => {
-          const tcPort = tcPorts[i];
-          const tc = spawn('ovs-testcontroller', [`ptcp:${tcPort}:127.0.0.1`], { stdio: 'ignore', env: sw.env });
-          children.push(tc);
-          const master = await masterController();
-          servers.push(master.server);
-          const names = new Map([
-            [`tcp:127.0.0.1:${tcPort}`, 'testcontroller'],
-            [`tcp:127.0.0.1:${master.port}`, 'master'],
-            ['tcp:127.0.0.1:1', 'unreachable'],
-          ]);
-          addBridge(sw);
-          try {
-            await waitListening(tcPort);
-            sw.vsctl('set-controller', 'br0', ...names.keys());
-            const settled = (want: (r: ControllerRow[]) => boolean) => {
-              let last: ControllerRow[] = [];
-              return waitFor(
-                `${sw.name}: controller status`,
-                () => {
-                  last = controllers(sw, names);
-                  return want(last);
-                },
-                25_000,
-              ).then(
-                () => last,
-                (e: Error) => {
-                  throw new Error(`${e.message}: ${JSON.stringify(last)}`);
-                },
-              );
-            };
-            const find = (r: ControllerRow[], t: string) => r.find((x) => x.target === t);
-            const connected = await settled(
-              (r) =>
-                find(r, 'testcontroller')?.is_connected === true &&
-                find(r, 'master')?.role === 'master' &&
-                find(r, 'unreachable')?.status.last_error !== undefined,
+      const rows: ControllerRow[][][] = [];
+      for (const sw of both) {
+        const tcPort = await freePort();
+        const tc = spawn('ovs-testcontroller', [`ptcp:${tcPort}:127.0.0.1`], { stdio: 'ignore', env: sw.env });
+        children.push(tc);
+        const master = await masterController();
+        servers.push(master.server);
+        const names = new Map([
+          [`tcp:127.0.0.1:${tcPort}`, 'testcontroller'],
+          [`tcp:127.0.0.1:${master.port}`, 'master'],
+          ['tcp:127.0.0.1:1', 'unreachable'],
+        ]);
+        addBridge(sw);
+        try {
+          await waitListening(tcPort);
+          sw.vsctl('set-controller', 'br0', ...names.keys());
+          const settled = (want: (r: ControllerRow[]) => boolean) => {
+            let last: ControllerRow[] = [];
+            return waitFor(
+              `${sw.name}: controller status`,
+              () => {
+                last = controllers(sw, names);
+                return want(last);
+              },
+              25_000,
+            ).then(
+              () => last,
+              (e: Error) => {
+                throw new Error(`${e.message}: ${JSON.stringify(last)}`);
+              },
             );
-            // The testcontroller goes away: disconnected, then refused on the next try.
-            tc.kill();
-            const disconnected = await settled(
-              (r) =>
-                find(r, 'testcontroller')?.is_connected === false &&
-                find(r, 'testcontroller')?.status.last_error === 'Connection refused' &&
-                find(r, 'testcontroller')?.status.sec_since_disconnect !== undefined,
-            );
-            return [connected, disconnected];
-          } finally {
-            tc.kill();
-            master.server.close();
-            sw.vsctl('del-br', 'br0');
-          }
-        }),
-      );
+          };
+          const find = (r: ControllerRow[], t: string) => r.find((x) => x.target === t);
+          const connected = await settled(
+            (r) =>
+              find(r, 'testcontroller')?.is_connected === true &&
+              find(r, 'master')?.role === 'master' &&
+              find(r, 'unreachable')?.status.last_error !== undefined,
+          );
+          // The testcontroller goes away: disconnected, then refused on the next try.
+          tc.kill();
+          const disconnected = await settled(
+            (r) =>
+              find(r, 'testcontroller')?.is_connected === false &&
+              find(r, 'testcontroller')?.status.last_error === 'Connection refused' &&
+              find(r, 'testcontroller')?.status.sec_since_disconnect !== undefined,
+          );
+          rows.push([connected, disconnected]);
+        } finally {
+          tc.kill();
+          master.server.close();
+          sw.vsctl('del-br', 'br0');
+        }
+      }
       const [got, expected] = rows;
       expect(got).toEqual(expected);
       expect(expected[0].find((r) => r.target === 'testcontroller')).toMatchObject({
