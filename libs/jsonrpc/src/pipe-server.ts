@@ -52,6 +52,7 @@ interface Bindings {
   state: Int32Array;
   readBytesOrError: number;
   arrayBufferOffset: number;
+  lastWriteWasAsync: number;
 }
 
 /** libuv's end-of-file status. */
@@ -78,6 +79,7 @@ function handleBindings(): Bindings | null {
       !(state instanceof Int32Array) ||
       typeof stream.kReadBytesOrError !== 'number' ||
       typeof stream.kArrayBufferOffset !== 'number' ||
+      typeof stream.kLastWriteWasAsync !== 'number' ||
       !proto ||
       !['bind', 'listen', 'readStart', 'readStop', 'writeUtf8String', 'shutdown', 'close'].every(
         (m) => typeof proto[m] === 'function',
@@ -93,6 +95,7 @@ function handleBindings(): Bindings | null {
       state,
       readBytesOrError: stream.kReadBytesOrError,
       arrayBufferOffset: stream.kArrayBufferOffset as number,
+      lastWriteWasAsync: stream.kLastWriteWasAsync as number,
     };
   } catch {
     bindings = null;
@@ -112,6 +115,9 @@ function uvError(status: number, syscall: string, path?: string): NodeJS.ErrnoEx
 
 /** Does nothing: a write that completed later needs no action (errors show up as a failed read). */
 function writeDone(): void {}
+
+/** A write request object no write has taken (see PipeStream.write). */
+let spareWriteRequest: WriteReq | undefined;
 
 /**
  * One accepted connection. Events as a net.Socket's: 'data' (Buffer), 'end' (the peer closed
@@ -164,12 +170,18 @@ export class PipeStream extends EventEmitter implements ByteStream {
 
   write(text: string): boolean {
     if (this.destroyed || this.ended) return false;
-    const req = new this.b.WriteWrap();
+    const req = spareWriteRequest ?? new this.b.WriteWrap();
+    spareWriteRequest = undefined;
     req.handle = this.handle;
     req.oncomplete = writeDone;
     req.async = false;
     // The handle copies what it cannot write at once; libuv keeps writes in order.
     const err = this.handle.writeUtf8String(req, text);
+    // A reply that went out whole at once (nearly all do: the handle first tries a write(2) from
+    // its stack) never used the request object; the next write takes it rather than building
+    // another, which costs about as much as the write itself. A request that was used stays
+    // with libuv until it completes.
+    if (this.b.state[this.b.lastWriteWasAsync] === 0) spareWriteRequest = req;
     if (err) {
       this.fail(uvError(err, 'write'));
       return false;

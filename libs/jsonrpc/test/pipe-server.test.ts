@@ -45,6 +45,25 @@ it('serves JSON-RPC sessions on the pipe handle: replies in order, large replies
   await expect.poll(() => closes).toEqual(['closed']);
 });
 
+it('keeps every reply whole when small writes (done at once) and large ones (left to libuv) interleave across sessions', async () => {
+  const path = join(dir, 's.sock');
+  server = serve(path, []);
+  const sessions = await Promise.all([connectRemote(`unix:${path}`), connectRemote(`unix:${path}`)]);
+  const replies = await Promise.all(
+    sessions.flatMap((c, k) =>
+      Array.from({ length: 20 }, (_, i) =>
+        i % 3 === 0 ? c.request('big', [300_000 + i]) : c.request('same', [k, i, 'x'.repeat(i * 100)]),
+      ),
+    ),
+  );
+  replies.forEach((r, j) => {
+    const [k, i] = [Math.floor(j / 20), j % 20];
+    if (i % 3 === 0) expect((r as string).length).toBe(300_000 + i);
+    else expect(r).toEqual([k, i, 'x'.repeat(i * 100)]);
+  });
+  for (const c of sessions) c.close();
+});
+
 it('reports bind errors and calls back on a second close, as net.Server does', async () => {
   const path = join(dir, 's.sock');
   server = serve(path, []);
