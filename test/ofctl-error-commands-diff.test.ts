@@ -2,6 +2,7 @@ import * as of from '@softswitch/openflow';
 import { errorNames } from '@softswitch/openflow';
 import { expect, it } from 'vitest';
 import { encodeErrorReplyOutput, printErrorOutput } from '../apps/ofctl/src/offline/error-commands.js';
+import { mapLimited } from './support/concurrent.js';
 import { describeNeeding } from './support/requirements.js';
 import { type AsyncShellResult, shAsync } from './support/shell.js';
 import { binPath } from './support/switchd.js';
@@ -12,20 +13,6 @@ import { binPath } from './support/switchd.js';
  * NXBRC_UNENCODABLE_ERROR) through the commands' module in-process, and a few cases through
  * bin/ofctl for the same stdout, stderr and exit status.
  */
-
-/** Runs `tasks` at most `width` at a time (ovs-ofctl starts fast; thousands at once would not). */
-async function limited<T>(tasks: (() => Promise<T>)[], width = 8): Promise<T[]> {
-  const out: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      out[i] = await tasks[i]();
-    }
-  };
-  await Promise.all(Array.from({ length: width }, worker));
-  return out;
-}
 
 const ovs = (args: string[]) => shAsync('ovs-ofctl', args, { killAfterMs: 10_000 });
 const ours = (args: string[]) => shAsync(process.execPath, [binPath('ofctl'), ...args], { killAfterMs: 10_000 });
@@ -45,7 +32,7 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'ofctl print-error and encode-error
   it('knows every error OVS knows, with the same numbers in every version', async () => {
     const names = errorNames();
     expect(names.length).toBeGreaterThan(190);
-    const theirs = await limited(names.map((n) => () => ovs(['print-error', n])));
+    const theirs = await mapLimited(names, 8, (n) => ovs(['print-error', n]));
     names.forEach((name, i) => {
       expect({ name, out: printErrorOutput(of, name) }).toEqual({ name, out: theirs[i].stdout });
     });
@@ -58,7 +45,7 @@ describeNeeding({ binaries: ['ovs-ofctl'] }, 'ofctl print-error and encode-error
     const names = errorNames();
     // Each name in one version (rotating through 1.0-1.5 and an unknown 0x07), to keep it quick.
     const cases = names.map((name, i) => ({ name, hex: request((i % 7) + 1, i) }));
-    const theirs = await limited(cases.map((c) => () => ovs(['encode-error-reply', c.name, c.hex])));
+    const theirs = await mapLimited(cases, 8, (c) => ovs(['encode-error-reply', c.name, c.hex]));
     cases.forEach((c, i) => {
       const mine = encodeErrorReplyOutput(of, c.name, c.hex);
       const logs = [...theirs[i].stderr.matchAll(/\|ERR\|(.*)$/gm)].map((m) => m[1]);

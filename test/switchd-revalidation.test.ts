@@ -1,22 +1,10 @@
 import type { DummyNetdev } from '@softswitch/netdev';
 import { FlowModCommand, formatDatapathActions } from '@softswitch/ofproto';
-import { parseFlow } from '@softswitch/openflow';
+import { parseFlow, prng } from '@softswitch/openflow';
 import { composePacket, createFlowKey, extractFlow } from '@softswitch/packet';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BridgeConfig } from '../apps/switchd/src/bridge-config.js';
 import { BridgeSet } from '../apps/switchd/src/bridge-set.js';
-
-/** Deterministic PRNG (mulberry32) so a failure replays. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PORTS = [1, 2, 3, 4];
 
@@ -48,7 +36,8 @@ describe('switchd revalidation', () => {
     await set.reconcile([bridgeConfig('secure')]);
     const bridge = set.bridges.get('br0')!;
     const dev = (n: number) => bridge.ifaces.get(`p${n}`)?.netdev as DummyNetdev;
-    const random = rng(7);
+    // Seeded, so a failure replays.
+    const random = prng(7);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
     const macs = ['50:54:00:00:00:01', '50:54:00:00:00:02', '50:54:00:00:00:03'];
     const ips = ['10.0.0.1', '10.0.0.2', '10.0.0.3'];

@@ -1,21 +1,11 @@
+import { prng } from '@softswitch/openflow';
+
 /** Small statistics for comparing two series measured in the same run. */
 
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** A seeded generator (mulberry32): the same run gives the same interval. */
-function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -30,7 +20,8 @@ export function pairedMedianRatioInterval(
   resamples = 2000,
 ): [number, number] {
   const n = Math.min(theirs.length, mine.length);
-  const random = seededRandom(n * 7919 + resamples);
+  // Seeded: the same run gives the same interval.
+  const random = prng(n * 7919 + resamples);
   const a = new Array<number>(n);
   const b = new Array<number>(n);
   const ratios: number[] = [];

@@ -91,8 +91,9 @@ export function groupByProtocol(
     } catch {
       // No protocol: the caller compares the error, if it wants to.
     }
-    if (p) groups.set(p, [...(groups.get(p) ?? []), flow]);
-    else rejected.push(flow);
+    if (!p) rejected.push(flow);
+    else if (groups.has(p)) groups.get(p)?.push(flow);
+    else groups.set(p, [flow]);
   }
   return { groups, rejected };
 }

@@ -17,6 +17,7 @@ import {
 } from '@softswitch/openflow';
 import { childrenCpuSeconds, roundToMs } from '../cpu-time.js';
 import { type BenchResult, measureRate, type Suite } from '../harness.js';
+import { median } from '../stats.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -228,7 +229,6 @@ function startUpAndWarmUp(file: string) {
     runs.firstPassMs.push(first);
     runs.steadyPassMs.push(steady);
   }
-  const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1];
   return {
     nodeStartMs: Math.round(median(runs.nodeStartMs)),
     moduleLoadMs: Math.round(median(runs.moduleLoadMs)),

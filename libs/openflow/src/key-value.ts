@@ -33,7 +33,7 @@ function parenValueEnd(s: string, i: number, n: number): number {
 function plainValueEnd(s: string, i: number, n: number): number {
   while (i < n) {
     const c = s.charCodeAt(i);
-    if (c === 44 || c === 32 || c === 9 || c === 13 || c === 10) return i;
+    if (isPairDelim(c)) return i;
     i = c === 40 ? groupEnd(s, i, n) : i + 1;
   }
   return n;

@@ -11,7 +11,7 @@ import {
   oxmExperimenterId,
   tunMdFieldByHeader,
 } from './fields.js';
-import { formatImmediateValue, formatIpv4, formatIpv6, formatMac, formatPort, hexAlt } from './format-values.js';
+import { formatImmediateValue, formatPort, hexAlt } from './format-values.js';
 import { keyValues } from './key-value.js';
 import { fieldWidth, formatSubfield, parseRegMove, parseSubfield, type Subfield, subfieldOrError } from './subfield.js';
 
@@ -198,28 +198,8 @@ function parseLearnLoad(value: string): LearnSpec {
 function formatImmediate(dst: Subfield, value: bigint): string {
   const f = dst.field;
   if (dst.ofs === 0 && dst.nBits === fieldWidth(f)) {
-    let v: string;
-    switch (f.format) {
-      case 'mac':
-        v = formatMac(value);
-        break;
-      case 'ipv4':
-        v = formatIpv4(value);
-        break;
-      case 'ipv6':
-        v = formatIpv6(value);
-        break;
-      case 'port':
-      case 'port11':
-        v = formatPort(Number(value));
-        break;
-      case 'decimal':
-        v = String(value);
-        break;
-      default:
-        v = hexAlt(value);
-    }
-    return `${f.name}=${v}`;
+    const port = f.format === 'port' || f.format === 'port11';
+    return `${f.name}=${port ? formatPort(Number(value)) : formatImmediateValue(f, value)}`;
   }
   return `${formatSubfield(dst)}=${hexAlt(value)}`;
 }

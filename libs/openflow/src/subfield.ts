@@ -37,6 +37,9 @@ export function parseSubfield(s: string, withTunMd = false, full = s): Subfield 
   return sf;
 }
 
+/** OVS's message for text after a complete subfield (a move's `->DST` is such text to it). */
+const TRAILING_INPUT = 'unexpected input following field syntax';
+
 /** parseSubfield's result, or its error message (for callers that try other readings next, without a throw). */
 export function subfieldOrError(s: string, withTunMd = false, full = s): Subfield | string {
   // Scanned by hand (this runs for every load, move and register output): NAME then `[...]`.
@@ -52,7 +55,7 @@ export function subfieldOrError(s: string, withTunMd = false, full = s): Subfiel
   }
   // Text after the name that is not `[...]`, or after `NAME[]` (OVS's "unexpected input
   // following field syntax").
-  if (t.charCodeAt(nameEnd) !== 91 || t.startsWith('[]', nameEnd)) return 'unexpected input following field syntax';
+  if (t.charCodeAt(nameEnd) !== 91 || t.startsWith('[]', nameEnd)) return TRAILING_INPUT;
   // `[A]` or `[A..B]`, A and B decimal; else OVS's mf_parse_subfield__ message.
   const aEnd = digitsEnd(t, nameEnd + 1);
   let bEnd = aEnd;
@@ -65,7 +68,7 @@ export function subfieldOrError(s: string, withTunMd = false, full = s): Subfiel
   if (start > end) return `${full}: starting bit ${start} is after ending bit ${end}`;
   if (start >= width) return `${full}: starting bit ${start} is not valid because field is only ${width} bits wide`;
   if (end >= width) return `${full}: ending bit ${end} is not valid because field is only ${width} bits wide`;
-  if (bEnd + 1 !== t.length) return 'unexpected input following field syntax';
+  if (bEnd + 1 !== t.length) return TRAILING_INPUT;
   return { field, ofs: start, nBits: end - start + 1 };
 }
 
@@ -77,7 +80,7 @@ export function subfieldOrError(s: string, withTunMd = false, full = s): Subfiel
 export function parseRegMove(a: string): { src: Subfield; dst: Subfield } {
   const arrow = a.indexOf('->');
   const src = subfieldOrError(arrow < 0 ? a : a.slice(0, arrow), true, a);
-  const unexpected = src === 'unexpected input following field syntax';
+  const unexpected = src === TRAILING_INPUT;
   if (typeof src === 'string' && !unexpected) throw new Error(src);
   if (unexpected || arrow < 0) throw new Error(`${a}: missing \`->' following source`);
   const dst = parseSubfield(a.slice(arrow + 2), true);
