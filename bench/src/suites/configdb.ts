@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { JsonFramer } from '@softswitch/jsonrpc';
 import { processCpuSecondsFine } from '../cpu-time.js';
 import type { BenchResult, Suite } from '../harness.js';
+import { idleCostResults } from '../idle-cost.js';
 import { median, pairedMedianRatioInterval } from '../stats.js';
 
 /**
@@ -374,6 +375,7 @@ export const suite: Suite = {
       for (const scenario of ADD_PORT_SCENARIOS) {
         results.push(...(await addPortScenario(dir, scenario)));
       }
+      results.push(...(await idleCostResults(dir)));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

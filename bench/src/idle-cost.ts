@@ -1,0 +1,67 @@
+import { hash } from 'node:crypto';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BenchResult } from './harness.js';
+import { median } from './stats.js';
+
+/**
+ * What a process pays for work it does just after waking from idle, beside the same work done
+ * hot, for two steps every commit takes (the log record's SHA-1 and its write(2)). An
+ * `ovs-vsctl` run wakes the server four times, 0.1-5 ms apart, so all of a session's work runs
+ * in this state: on a machine where it costs 10x, what counts is how much distinct code and
+ * memory a request touches, not how fast that code runs once warm. The bench prints it so that
+ * add-port figures from different machines can be read side by side.
+ */
+
+const RECORD_BYTES = 450;
+const HOT_CALLS = 2000;
+const IDLE_CALLS = 41;
+const IDLE_MS = 20;
+
+export async function idleCostResults(dir: string): Promise<BenchResult[]> {
+  const record = Buffer.alloc(RECORD_BYTES, 0x61);
+  const file = join(dir, 'idle-cost.log');
+  const fd = openSync(file, 'a');
+  try {
+    const steps: [string, () => void][] = [
+      [`SHA-1 of ${RECORD_BYTES} B`, () => hash('sha1', record, 'hex')],
+      [`write(2) of ${RECORD_BYTES} B to a file`, () => writeSync(fd, record, 0, RECORD_BYTES)],
+    ];
+    const results: BenchResult[] = [];
+    for (const [what, step] of steps) {
+      const hot = hotMicros(step);
+      const idle = await afterIdleMicros(step);
+      const kind = { unit: 'µs', higherIsBetter: false, params: { idleMs: IDLE_MS, calls: IDLE_CALLS } };
+      const base = `${what}, hot (info)`;
+      results.push({ name: base, value: hot, ...kind });
+      results.push({ name: `${what}, after ${IDLE_MS} ms idle (info)`, value: idle, ...kind, baseline: base });
+    }
+    return results;
+  } finally {
+    closeSync(fd);
+    rmSync(file, { force: true });
+  }
+}
+
+/** Mean µs per call over a tight loop (after one warm-up loop). */
+function hotMicros(step: () => void): number {
+  let t0 = 0n;
+  for (let round = 0; round < 2; round++) {
+    t0 = process.hrtime.bigint();
+    for (let i = 0; i < HOT_CALLS; i++) step();
+  }
+  return Number(process.hrtime.bigint() - t0) / HOT_CALLS / 1000;
+}
+
+/** Median µs of one call made after the process has slept `IDLE_MS` with nothing to do. */
+async function afterIdleMicros(step: () => void): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < IDLE_CALLS; i++) {
+    await sleep(IDLE_MS);
+    const t0 = process.hrtime.bigint();
+    step();
+    times.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  return median(times);
+}
