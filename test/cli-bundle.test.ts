@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { currentBundle } from '../libs/cli-kit/src/launch.js';
 import { binPath, repoRoot } from './support/switchd.js';
@@ -64,6 +65,24 @@ describe('CLI bundles', () => {
     const unknown = spawnSync(process.execPath, [binPath('ofctl'), 'no-such-command'], { encoding: 'utf8', env });
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toContain('command no-such-command not found');
+  });
+
+  it('vsctl runs without loading oclif, with or without --db (it parses its own command line)', () => {
+    // A missing run directory: vsctl resolves <rundir>/db.sock, fails to connect and exits 2.
+    for (const args of [
+      ['--rundir', '/nonexistent/softswitch', 'list-br'],
+      ['--db=unix:/nonexistent/db.sock', 'list-br'],
+    ]) {
+      const r = spawnSync(process.execPath, [binPath('vsctl'), ...args], {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_DEBUG: 'esm' },
+      });
+      expect(r.status).toBe(2);
+      const loaded = [...r.stderr.matchAll(/Storing (file:\/\/\S+) /g)].map((m) => fileURLToPath(m[1]));
+      expect(loaded).toContain(join(repoRoot, 'apps', 'vsctl', 'dist', 'main.bundle.js'));
+      const withOclif = loaded.filter((f) => /@oclif[/+]core/.test(readFileSync(f, 'utf8')));
+      expect(withOclif).toEqual([]);
+    }
   });
 
   it('prints the version from package.json', () => {

@@ -1,4 +1,6 @@
 import { join } from 'node:path';
+// The run directory alone: cli-kit's index pulls in oclif, which vsctl never runs.
+import { resolveRunDir } from '@softswitch/cli-kit/rundir';
 import { type ClusterMemory, connectSuitable, NoSuitableServerError, splitRemotes } from '@softswitch/configdb/cluster';
 import { type DatabaseSchema, parseSchema } from '@softswitch/configdb/values';
 import { type Connection, ConnectionClosedError, type JsonValue, RpcError } from '@softswitch/jsonrpc';
@@ -246,10 +248,7 @@ export async function runVsctl(argv: string[], env: NodeJS.ProcessEnv = process.
     if (g.help) return { status: 0, stdout: HELP, stderr: '' };
     if (g.version) return { status: 0, stdout: `vsctl (softswitch) 0.1.0\nDB Schema 8.3.1\n`, stderr: '' };
     if (commands.length === 0) throw new UserError('missing command name (use --help for help)');
-    // cli-kit pulls in oclif; load it only when the run directory must be resolved.
-    const remotes = g.db
-      ? splitRemotes(g.db)
-      : [`unix:${join((await import('@softswitch/cli-kit')).resolveRunDir(g.rundir, env), 'db.sock')}`];
+    const remotes = g.db ? splitRemotes(g.db) : [`unix:${join(resolveRunDir(g.rundir, env), 'db.sock')}`];
     const deadline = deadlineOf(g);
     const memory: ClusterMemory = { minIndex: 0 };
     let position = 0;

@@ -15,7 +15,7 @@ import { median, pairedMedianRatioInterval } from '../stats.js';
  * server CPU each costs), and the latency of `add-port`, each measured against our server and
  * real ovsdb-server in the same run (the ratio is ours / theirs). The add-port comparison that
  * counts is real `ovs-vsctl` against each server (the same client, so only the server differs);
- * our Node `vsctl` is timed beside it for information (Node's start-up alone is ~40-50 ms).
+ * our Node `vsctl` is timed beside it for information (a bare `node -e 0` takes 80-100 ms here).
  */
 
 const configdbDist = dirname(fileURLToPath(import.meta.resolve('@softswitch/configdb')));
@@ -296,7 +296,7 @@ async function addPortScenario(dir: string, scenario: AddPortScenario): Promise<
         value: mine.median,
         unit: 'ms',
         higherIsBetter: false,
-        params: { runs: 21, note: 'our Node CLI; its start-up alone is ~40-50 ms' },
+        params: { runs: 21, note: 'our Node CLI; a bare node -e 0 takes 80-100 ms here' },
         baseline: base,
       });
     }
