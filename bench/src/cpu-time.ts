@@ -15,6 +15,11 @@ export function processCpuSeconds(pid: number): number {
   return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS; // fields 14 and 15
 }
 
+/** Minor page faults (all threads) process `pid` has taken so far: each a page touched for the first time. */
+export function processMinorFaults(pid: number): number {
+  return Number(statFields(pid)[7]); // field 10
+}
+
 /**
  * As processCpuSeconds, finer: from the scheduler's nanosecond counts of each thread where the
  * kernel keeps them (what one short request costs is less than a clock tick), else in ticks.

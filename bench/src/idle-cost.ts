@@ -7,7 +7,8 @@ import { median } from './stats.js';
 
 /**
  * What a process pays for work it does just after waking from idle, beside the same work done
- * hot, for two steps every commit takes (the log record's SHA-1 and its write(2)). An
+ * hot, for two steps every commit takes (the log record's SHA-1 and its write(2)), and what a
+ * page touched for the first time costs. An
  * `ovs-vsctl` run wakes the server four times, 0.1-5 ms apart, so all of a session's work runs
  * in this state: on a machine where it costs 10x, what counts is how much distinct code and
  * memory a request touches, not how fast that code runs once warm. The bench prints it so that
@@ -18,6 +19,8 @@ const RECORD_BYTES = 450;
 const HOT_CALLS = 2000;
 const IDLE_CALLS = 41;
 const IDLE_MS = 20;
+const PAGE_BYTES = 4096;
+const FRESH_PAGES = 4096;
 
 export async function idleCostResults(dir: string): Promise<BenchResult[]> {
   const record = Buffer.alloc(RECORD_BYTES, 0x61);
@@ -37,11 +40,29 @@ export async function idleCostResults(dir: string): Promise<BenchResult[]> {
       results.push({ name: base, value: hot, ...kind });
       results.push({ name: `${what}, after ${IDLE_MS} ms idle (info)`, value: idle, ...kind, baseline: base });
     }
+    results.push({
+      name: 'first write to a fresh 4 KB page (info)',
+      value: firstTouchMicros(),
+      unit: 'µs',
+      higherIsBetter: false,
+      params: { pages: FRESH_PAGES },
+    });
     return results;
   } finally {
     closeSync(fd);
     rmSync(file, { force: true });
   }
+}
+
+/**
+ * Mean µs per page to write one byte into each page of memory never touched before: the page fault
+ * a growing heap takes for every new page (a large allocation comes straight from mmap, untouched).
+ */
+function firstTouchMicros(): number {
+  const fresh = Buffer.allocUnsafeSlow(FRESH_PAGES * PAGE_BYTES);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < fresh.length; i += PAGE_BYTES) fresh[i] = 1;
+  return Number(process.hrtime.bigint() - t0) / FRESH_PAGES / 1000;
 }
 
 /** Mean µs per call over a tight loop (after one warm-up loop). */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JsonFramer } from '@softswitch/jsonrpc';
-import { processCpuSecondsFine } from '../cpu-time.js';
+import { processCpuSecondsFine, processMinorFaults } from '../cpu-time.js';
 import type { BenchResult, Suite } from '../harness.js';
 import { idleCostResults } from '../idle-cost.js';
 import { median, pairedMedianRatioInterval } from '../stats.js';
@@ -229,15 +229,18 @@ async function addPortTimes(
     }
   }
   const times = targets.map((): number[] => []);
-  // The server's CPU time over the counted runs (the other server is idle meanwhile).
+  // The server's CPU time and page faults over the counted runs (the other server is idle meanwhile).
   const cpu = targets.map(() => 0);
+  const faults = targets.map(() => 0);
   for (let i = 0; i < n; i++) {
     for (const [k, t] of targets.entries()) {
       const cpu0 = processCpuSecondsFine(t.server.pid);
+      const faults0 = processMinorFaults(t.server.pid);
       const t0 = performance.now();
       await run(t.tool[0], args(t, ['add-port', 'br0', `${t.prefix}${i}`]), t.server.env);
       times[k].push(performance.now() - t0);
       cpu[k] += processCpuSecondsFine(t.server.pid) - cpu0;
+      faults[k] += processMinorFaults(t.server.pid) - faults0;
       if (restore) await run(t.tool[0], args(t, ['del-port', 'br0', `${t.prefix}${i}`]), t.server.env);
     }
   }
@@ -245,6 +248,7 @@ async function addPortTimes(
     times: ts,
     median: median(ts),
     cpuMs: (cpu[k] * 1000) / n,
+    faults: faults[k] / n,
     /** Share of the runs in which this target was faster than the first target in the same turn. */
     fasterShare: ts.filter((t, i) => t < times[0][i]).length / n,
   }));
@@ -283,6 +287,18 @@ async function addPortScenario(dir: string, scenario: AddPortScenario): Promise<
     // The server's CPU per add-port: steadier than the wall time on a busy machine.
     const cpuBase = `ovsdb-server CPU ms per ovs-vsctl add-port${label}`;
     results.push(...compared(cpuBase, real1.cpuMs, `configdb CPU ms per ovs-vsctl add-port${label}`, ours1.cpuMs, ms));
+    // Pages the server touched for the first time (a heap still growing); see idle-cost.ts for what one costs.
+    const faultBase = `ovsdb-server page faults per ovs-vsctl add-port${label}`;
+    const faultKind = { unit: 'faults', higherIsBetter: false, params };
+    results.push(
+      ...compared(
+        faultBase,
+        real1.faults,
+        `configdb page faults per ovs-vsctl add-port${label}`,
+        ours1.faults,
+        faultKind,
+      ),
+    );
     if (label === '') {
       // For information: our Node vsctl (its process start-up dominates).
       const [mine] = await addPortTimes([{ tool: [process.execPath, OUR_VSCTL], server: ours, prefix: 'b' }], {
