@@ -8,11 +8,11 @@ import { median } from './stats.js';
 /**
  * What a process pays for work it does just after waking from idle, beside the same work done
  * hot, for two steps every commit takes (the log record's SHA-1 and its write(2)), and what a
- * page touched for the first time costs. An
- * `ovs-vsctl` run wakes the server four times, 0.1-5 ms apart, so all of a session's work runs
- * in this state: on a machine where it costs 10x, what counts is how much distinct code and
- * memory a request touches, not how fast that code runs once warm. The bench prints it so that
- * add-port figures from different machines can be read side by side.
+ * page touched for the first time costs. An `ovs-vsctl` run wakes the server four times,
+ * 0.1-5 ms apart, so all of a session's work runs in this state: on a machine where it costs
+ * 10x, what counts is how much distinct code and memory a request touches, not how fast that
+ * code runs once warm. The bench prints it so that add-port figures from different machines can
+ * be read side by side.
  */
 
 const RECORD_BYTES = 450;
