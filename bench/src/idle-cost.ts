@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BenchResult } from './harness.js';
+import { type BenchResult, measureRate } from './harness.js';
 import { median } from './stats.js';
 
 /**
@@ -16,7 +16,8 @@ import { median } from './stats.js';
  */
 
 const RECORD_BYTES = 450;
-const HOT_CALLS = 2000;
+/** Short hot runs: each write(2) run appends to the file (20 ms at ~5 µs a call is ~2 MB). */
+const HOT_RUN_MS = 20;
 const IDLE_CALLS = 41;
 const IDLE_MS = 20;
 const PAGE_BYTES = 4096;
@@ -33,7 +34,7 @@ export async function idleCostResults(dir: string): Promise<BenchResult[]> {
     ];
     const results: BenchResult[] = [];
     for (const [what, step] of steps) {
-      const hot = hotMicros(step);
+      const hot = 1e6 / measureRate(hotLoop(step), 1, HOT_RUN_MS, 3);
       const idle = await afterIdleMicros(step);
       const kind = { unit: 'µs', higherIsBetter: false, params: { idleMs: IDLE_MS, calls: IDLE_CALLS } };
       const base = `${what}, hot (info)`;
@@ -65,14 +66,11 @@ function firstTouchMicros(): number {
   return Number(process.hrtime.bigint() - t0) / FRESH_PAGES / 1000;
 }
 
-/** Mean µs per call over a tight loop (after one warm-up loop). */
-function hotMicros(step: () => void): number {
-  let t0 = 0n;
-  for (let round = 0; round < 2; round++) {
-    t0 = process.hrtime.bigint();
-    for (let i = 0; i < HOT_CALLS; i++) step();
-  }
-  return Number(process.hrtime.bigint() - t0) / HOT_CALLS / 1000;
+/** `step` as a body for measureRate: `n` calls back to back. */
+function hotLoop(step: () => void): (n: number) => void {
+  return (n) => {
+    for (let i = 0; i < n; i++) step();
+  };
 }
 
 /** Median µs of one call made after the process has slept `IDLE_MS` with nothing to do. */

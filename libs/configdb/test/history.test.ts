@@ -10,10 +10,16 @@ function changes(rows: number): ChangeSet {
   return new Map([['T', table]]);
 }
 
+/** A history after `count` commits `t0`, `t1`, ..., each changing `rows` rows of a `databaseRows`-row database. */
+function historyOf(count: number, rows: number, databaseRows: number): CommitHistory {
+  const h = new CommitHistory();
+  for (let i = 0; i < count; i++) h.add(`t${i}`, changes(rows), databaseRows);
+  return h;
+}
+
 describe('CommitHistory', () => {
   it('keeps at most 100 commits when the database is large', () => {
-    const h = new CommitHistory();
-    for (let i = 0; i < 150; i++) h.add(`t${i}`, changes(1), 1_000_000);
+    const h = historyOf(150, 1, 1_000_000);
     expect(h.length).toBe(100);
     expect(h.since('t49')).toHaveLength(100);
     expect(h.since('t48')).toBeUndefined();
@@ -21,9 +27,8 @@ describe('CommitHistory', () => {
   });
 
   it('drops the oldest commits once they changed more rows than the database holds', () => {
-    const h = new CommitHistory();
     // A 10-row database, three rows changed per commit (an ovs-vsctl add-port): three kept.
-    for (let i = 0; i < 20; i++) h.add(`t${i}`, changes(3), 10);
+    const h = historyOf(20, 3, 10);
     expect(h.length).toBe(3);
     // The commit just before the oldest kept one can still resume, with all three.
     expect(h.since('t16')).toHaveLength(3);
